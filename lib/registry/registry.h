@@ -1,0 +1,111 @@
+// The registry: one SQLite file ($ORCH_HOME/orch.db), the one source of truth, shared by many
+// orch processes at once (WAL, busy timeout, every write in a BEGIN IMMEDIATE transaction).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/registry/types.h"
+
+struct sqlite3;
+
+namespace orch::registry {
+
+/// Filters for list_sessions.
+struct SessionFilter {
+  bool live_only = false;       ///< only queued/starting/running/waiting
+  std::string unit;             ///< units.name, empty = any
+  std::vector<std::string> ids; ///< session ids, empty = any
+};
+
+/// What a terminal update writes along with the state.
+struct Outcome {
+  std::string summary;
+  std::string error;
+  std::string commit_id;
+  std::string diffstat;
+};
+
+/// Usage counters added to a session.
+struct Usage {
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  int64_t tokens_cache_read = 0;
+  int64_t tokens_cache_write = 0;
+  double cost_usd = 0;
+};
+
+class Registry {
+ public:
+  /// Opens (creating if needed, with its parent folder) the registry at `path` and applies pending
+  /// migrations, each in one transaction, recorded in schema_migrations.
+  /// Errors: orch::Error when the file cannot be opened, a migration fails (the registry is left
+  /// as it was), or the registry's schema is newer than this binary (left untouched).
+  static std::unique_ptr<Registry> open(const std::filesystem::path& path);
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  /// The highest applied migration version.
+  int schema_version();
+
+  /// Runs `fn` inside one BEGIN IMMEDIATE transaction; commits if it returns, rolls back and
+  /// rethrows if it throws. Nested calls join the outer transaction.
+  void transaction(const std::function<void()>& fn);
+
+  // --- units ---
+  /// Inserts the unit, or returns the existing one with the same (repo, name) (its prompt is
+  /// updated to `u.prompt`). Returns the unit with its id.
+  Unit upsert_unit(const Unit& u);
+  std::optional<Unit> find_unit(const std::string& repo, const std::string& name);
+  std::optional<Unit> get_unit(int64_t id);
+
+  // --- sessions ---
+  /// Inserts a new session and its first state change (source "cli:sling" or as given).
+  /// Errors: kExitConflict when the unit already has a live session (one_live_session_per_unit).
+  void insert_session(const Session& s, const std::string& source);
+  std::optional<Session> get_session(const std::string& id);
+  /// Sessions joined with their unit, newest first.
+  std::vector<Session> list_sessions(const SessionFilter& f = {});
+  /// The live session of a unit, if any.
+  std::optional<Session> live_session_of_unit(int64_t unit_id);
+
+  /// Changes the state and appends to session_states in one transaction. For a terminal state
+  /// sets ended_at. Returns false (and writes nothing) if the session is already in a terminal
+  /// state, so a late writer can never resurrect or overwrite an ended session.
+  bool set_state(const std::string& session_id, State state, const std::string& source,
+                 const std::string& detail = "");
+  /// set_state to a terminal state plus the outcome columns, in one transaction.
+  bool finish(const std::string& session_id, State state, const std::string& source,
+              const Outcome& outcome);
+  std::vector<StateChange> state_history(const std::string& session_id);
+
+  void set_supervisor(const std::string& session_id, int64_t pid, int64_t start_time);
+  void set_agent_pid(const std::string& session_id, int64_t pid);
+  void set_agent_session_id(const std::string& session_id, const std::string& agent_session_id);
+  void add_usage(const std::string& session_id, const Usage& u);
+  /// Sets usage absolutely (agents that report running totals).
+  void set_usage(const std::string& session_id, const Usage& u);
+  void set_summary(const std::string& session_id, const std::string& summary);
+
+  // --- events ---
+  /// Appends an event and bumps sessions.last_event_at (and tool_calls for kind "tool",
+  /// denials for kind "permission" with "denied": true).
+  void add_event(const std::string& session_id, const std::string& kind, const std::string& json);
+  /// Events with id > after_id, oldest first.
+  std::vector<Event> events(const std::string& session_id, int64_t after_id = 0);
+
+  /// The raw handle, for benchmarks and tests.
+  sqlite3* handle() { return db_; }
+
+ private:
+  explicit Registry(sqlite3* db);
+  sqlite3* db_;
+  int tx_depth_ = 0;
+};
+
+}  // namespace orch::registry

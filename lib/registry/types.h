@@ -1,0 +1,84 @@
+// Rows of the registry (see migrations/0001_init.sql for the columns' meaning).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace orch::registry {
+
+/// Session states, the same for every backend. Live: queued, starting, running, waiting.
+enum class State { kQueued, kStarting, kRunning, kWaiting, kDone, kFailed, kStopped, kLost, kHandedOff };
+
+/// "running" etc. as stored in the registry.
+const char* to_string(State s);
+/// Inverse of to_string; throws orch::Error on an unknown name.
+State state_from_string(const std::string& s);
+/// True for queued, starting, running, waiting.
+bool is_live(State s);
+
+struct Unit {
+  int64_t id = 0;
+  std::string name;
+  std::string repo;
+  std::string branch;
+  std::string base_ref;
+  std::string base_commit;
+  std::string prompt;
+  int priority = 0;
+  int64_t created_at = 0;
+};
+
+struct Session {
+  std::string id;
+  int64_t unit_id = 0;
+  std::string unit_name;  // joined from units.name when read
+  std::string repo;       // joined from units.repo when read
+  std::string branch;     // joined from units.branch when read
+  std::string agent;
+  std::string backend;
+  std::string model;
+  std::string prompt;
+  State state = State::kStarting;
+  std::string worktree;
+  std::string agent_session_id;
+  int64_t supervisor_pid = 0;
+  int64_t supervisor_start_time = 0;
+  int64_t agent_pid = 0;
+  std::string parent_session;
+  int64_t started_at = 0;
+  int64_t ended_at = 0;
+  int64_t last_event_at = 0;
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  int64_t tokens_cache_read = 0;
+  int64_t tokens_cache_write = 0;
+  double cost_usd = 0;
+  int64_t tool_calls = 0;
+  int64_t denials = 0;
+  std::string summary;
+  std::string error;
+  std::string commit_id;
+  std::string diffstat;
+  bool no_commit = false;
+  std::string options = "{}";  // JSON object
+};
+
+struct StateChange {
+  int64_t id = 0;
+  std::string session_id;
+  State state = State::kStarting;
+  int64_t at = 0;
+  std::string source;
+  std::string detail;
+};
+
+struct Event {
+  int64_t id = 0;
+  std::string session_id;
+  int64_t at = 0;
+  std::string kind;
+  std::string data;  // JSON object
+};
+
+}  // namespace orch::registry
