@@ -1,0 +1,50 @@
+// The OpenCode server's HTTP API, as much as orch uses (OpenAPI document: GET /doc;
+// ../shared/reference/opencode-1.18.33-openapi.json). Every call carries ?directory=<worktree>.
+#pragma once
+
+#include <string>
+
+#include "lib/http/http.h"
+#include "lib/json.h"
+
+namespace orch::opencode {
+
+class Api {
+ public:
+  /// `base_url` like http://127.0.0.1:4100; `directory` is the absolute worktree path.
+  Api(std::string base_url, http::BasicAuth auth, std::string directory);
+
+  /// POST /session {title, permission}: returns the new session id (ses_...).
+  /// `permission` is a JSON array of {permission, pattern, action} rules.
+  std::string create_session(const std::string& title, const json::Json& permission);
+  /// POST /session/{id}/prompt_async: 204 once queued. `model` "provider/model" or empty;
+  /// `message_id` must sort before ids opencode generates later (see new_message_id()).
+  void prompt_async(const std::string& session, const std::string& message_id,
+                    const std::string& text, const std::string& model);
+  /// POST /session/{id}/abort (true also for an idle session).
+  void abort(const std::string& session);
+  /// GET /session/{id}/message: the raw JSON array [{info, parts}], oldest first.
+  std::string messages(const std::string& session);
+  /// POST /permission/{id}/reply {"reply": "once"|"always"|"reject"}.
+  void reply_permission(const std::string& request_id, const std::string& reply);
+  /// POST /question/{id}/reject.
+  void reject_question(const std::string& request_id);
+  /// GET /session/status: raw JSON map of non-idle sessions of this directory.
+  std::string status();
+
+  /// The URL for the server-wide event stream, GET /global/event.
+  http::Request global_events_request() const;
+
+ private:
+  http::Response call(const std::string& method, const std::string& path,
+                      const std::string& body, long timeout_ms = 15000);
+  std::string base_url_;
+  http::BasicAuth auth_;
+  std::string directory_;
+};
+
+/// A user message id for prompt_async: "msg_" + 12 hex digits of ((now_ms << 12) | counter) +
+/// 14 random alphanumerics. It sorts before the ids opencode generates afterwards (reference §2).
+std::string new_message_id();
+
+}  // namespace orch::opencode

@@ -1,0 +1,228 @@
+#include "backends/opencode/backend.h"
+
+#include <chrono>
+
+#include "backends/opencode/outcome.h"
+#include "lib/clock.h"
+#include "lib/error.h"
+
+namespace orch::opencode {
+namespace {
+
+constexpr int64_t kIdleGraceMs = 1000;  // session.error can follow session.idle (reference §3)
+constexpr int kMaxReconnects = 3;
+
+// Rules every orch session gets, whatever the policy: nothing may block on a human.
+json::Json base_permissions() {
+  json::Json rules = json::Json::array();
+  for (const char* p : {"question", "external_directory", "doom_loop"}) {
+    rules.push_back({{"permission", p}, {"pattern", "*"}, {"action", "deny"}});
+  }
+  return rules;
+}
+
+}  // namespace
+
+OpencodeBackend::OpencodeBackend(std::string binary) : binary_(std::move(binary)) {}
+
+OpencodeBackend::~OpencodeBackend() {
+  events_.reset();
+  server_.reset();
+}
+
+BackendInfo OpencodeBackend::describe() const {
+  BackendInfo info;
+  info.name = "opencode";
+  info.binary = binary_;
+  info.version = server_ ? server_->version() : "";
+  info.tested_version = kTestedVersion;
+  info.can_send_followup = true;
+  info.can_resume = true;
+  return info;
+}
+
+void OpencodeBackend::open_events() {
+  events_.reset();
+  {
+    std::lock_guard lock(mu_);
+    events_ended_ = false;
+    events_error_.clear();
+  }
+  events_ = std::make_unique<http::SseStream>(
+      api_->global_events_request(),
+      [this](const std::string& data) {
+        std::lock_guard lock(mu_);
+        frames_.push_back(data);
+        cv_.notify_one();
+      },
+      [this](const std::string& error) {
+        std::lock_guard lock(mu_);
+        events_ended_ = true;
+        events_error_ = error;
+        cv_.notify_one();
+      });
+}
+
+bool OpencodeBackend::next_frame(std::string* out, int timeout_ms) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+               [this] { return !frames_.empty() || events_ended_ || stop_requested_; });
+  if (frames_.empty()) return false;
+  *out = std::move(frames_.front());
+  frames_.pop_front();
+  return true;
+}
+
+RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
+  spec_ = &spec;
+  ServerOptions so;
+  so.binary = binary_;
+  so.cwd = spec.worktree;
+  so.log_path = spec.log_dir + "/opencode.log";
+  so.env = spec.env;
+  so.extra_args = spec.extra_args;
+  so.startup_timeout_ms = spec.startup_timeout_ms;
+  server_ = Server::start(so);
+  sink.agent_pid(server_->pid());
+  sink.event("info", {{"message", "opencode " + server_->version() + " serving on " +
+                                      server_->base_url()}});
+  api_ = std::make_unique<Api>(server_->base_url(), server_->auth(), spec.worktree);
+
+  // Subscribe before prompting so that no event of the run is missed (the stream has no replay).
+  open_events();
+  int64_t deadline = steady_ms() + spec.startup_timeout_ms;
+  while (!events_->connected() && steady_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!events_->connected()) throw Error("opencode GET /global/event", "stream did not connect");
+
+  std::string session = api_->create_session("orch " + spec.unit + " " + spec.session_id,
+                                             base_permissions());
+  std::string message_id = new_message_id();
+  {
+    std::lock_guard lock(mu_);
+    agent_session_ = session;
+    user_message_id_ = message_id;
+  }
+  api_->prompt_async(session, message_id, spec.prompt, spec.model);
+  last_activity_ = steady_ms();
+  sink.accepted(session);
+  sink.state(State::kRunning, "opencode:prompt_async");
+
+  RunResult result = follow(sink);
+  events_.reset();
+  server_->shutdown();
+  return result;
+}
+
+RunResult OpencodeBackend::follow(SessionSink& sink) {
+  int reconnects = 0;
+  while (true) {
+    std::string frame;
+    if (next_frame(&frame, 200)) {
+      try {
+        handle_frame(frame, sink);
+      } catch (const Error& e) {
+        sink.event("error", {{"message", std::string("unreadable event: ") + e.what()}});
+      }
+    }
+    int64_t now = steady_ms();
+    if (stop_requested_) {
+      std::string reason;
+      {
+        std::lock_guard lock(mu_);
+        reason = stop_reason_;
+      }
+      return abort_and_wait(sink, run_result(State::kStopped, "supervisor:stop", reason));
+    }
+    if (idle_seen_ && now - idle_at_ >= kIdleGraceMs) {
+      std::string msg_id;
+      {
+        std::lock_guard lock(mu_);
+        msg_id = user_message_id_;
+      }
+      try {
+        return decide_outcome(api_->messages(agent_session_), msg_id, stream_error_);
+      } catch (const Error& e) {
+        return run_result(State::kFailed, "opencode:messages", e.what());
+      }
+    }
+    if (!server_->alive()) {
+      return run_result(State::kFailed, "supervisor:server-check",
+                       "opencode server exited unexpectedly (see " + spec_->log_dir +
+                           "/opencode.log)");
+    }
+    bool ended;
+    {
+      std::lock_guard lock(mu_);
+      ended = events_ended_ && frames_.empty();
+    }
+    if (ended) {
+      if (++reconnects > kMaxReconnects) {
+        return run_result(State::kFailed, "opencode:event-stream",
+                         "event stream kept failing: " + events_error_);
+      }
+      sink.event("info", {{"message", "event stream ended; reconnecting"}});
+      open_events();
+      // Events missed meanwhile are gone; if the session went idle, status no longer lists it.
+      if (busy_seen_ && api_->status().find(agent_session_) == std::string::npos) {
+        idle_seen_ = true;
+        idle_at_ = steady_ms();
+      }
+    }
+    if (now - last_activity_ > spec_->inactivity_timeout_ms) {
+      return abort_and_wait(
+          sink, run_result(State::kFailed, "supervisor:inactivity",
+                          "no activity from opencode for " +
+                              std::to_string(spec_->inactivity_timeout_ms / 1000) +
+                              "s (inactivity timeout)"));
+    }
+  }
+}
+
+RunResult OpencodeBackend::abort_and_wait(SessionSink& sink, RunResult result) {
+  aborted_ = true;
+  try {
+    api_->abort(agent_session_);
+  } catch (const Error& e) {
+    sink.event("error", {{"message", std::string("abort failed: ") + e.what()}});
+  }
+  // Give opencode a moment to wind the turn down (session.idle follows the abort).
+  int64_t deadline = steady_ms() + 5000;
+  idle_seen_ = false;
+  std::string frame;
+  while (!idle_seen_ && steady_ms() < deadline && server_->alive()) {
+    if (next_frame(&frame, 100)) {
+      try {
+        handle_frame(frame, sink);
+      } catch (const Error&) {
+      }
+    }
+  }
+  return result;
+}
+
+bool OpencodeBackend::send(const std::string& text) {
+  std::string session;
+  {
+    std::lock_guard lock(mu_);
+    session = agent_session_;
+  }
+  if (session.empty() || !api_) return false;
+  std::string id = new_message_id();
+  api_->prompt_async(session, id, text, "");
+  std::lock_guard lock(mu_);
+  user_message_id_ = id;
+  return true;
+}
+
+void OpencodeBackend::stop(const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    stop_reason_ = reason;
+  }
+  stop_requested_ = true;
+  cv_.notify_all();
+}
+
+}  // namespace orch::opencode

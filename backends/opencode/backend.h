@@ -1,0 +1,72 @@
+// The OpenCode backend: one `opencode serve` per session (see docs/ARCHITECTURE.md for why), the
+// work delivered with prompt_async, progress followed on GET /global/event, the outcome decided
+// from session.idle/session.error and the session's messages (../shared/reference/opencode.md).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "backends/opencode/api.h"
+#include "backends/opencode/server.h"
+#include "orchestrator/orchestrator.h"
+
+namespace orch::opencode {
+
+/// Version of opencode-ai the tests run against.
+inline constexpr const char* kTestedVersion = "1.18.33";
+
+class OpencodeBackend : public Orchestrator {
+ public:
+  /// `binary`: resolved path of the opencode executable.
+  explicit OpencodeBackend(std::string binary);
+  ~OpencodeBackend() override;
+  BackendInfo describe() const override;
+  RunResult run(const SessionSpec& spec, SessionSink& sink) override;
+  bool send(const std::string& text) override;
+  void stop(const std::string& reason) override;
+
+ private:
+  /// Handles one /global/event frame; may set idle/error flags.
+  void handle_frame(const std::string& data, SessionSink& sink);
+  void handle_part(const simdjson::simdjson_result<json::Element>& part, SessionSink& sink);
+  void handle_permission(const std::string& type,
+                         const simdjson::simdjson_result<json::Element>& props, SessionSink& sink);
+  /// Pops the next frame (waiting up to `timeout_ms`); false on timeout.
+  bool next_frame(std::string* out, int timeout_ms);
+  void open_events();
+  RunResult follow(SessionSink& sink);
+  RunResult abort_and_wait(SessionSink& sink, RunResult result);
+
+  std::string binary_;
+  const SessionSpec* spec_ = nullptr;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<http::SseStream> events_;
+
+  std::mutex mu_;  // guards the queue, ids and stop reason
+  std::condition_variable cv_;
+  std::deque<std::string> frames_;
+  bool events_ended_ = false;
+  std::string events_error_;
+  std::string agent_session_;
+  std::string user_message_id_;
+  std::string stop_reason_;
+  std::atomic<bool> stop_requested_{false};
+
+  // Run-loop state (run() thread only).
+  json::Parser parser_;
+  bool busy_seen_ = false;
+  bool idle_seen_ = false;
+  bool aborted_ = false;
+  int64_t idle_at_ = 0;
+  int64_t last_activity_ = 0;
+  std::string stream_error_;
+  std::set<std::string> reported_parts_;
+};
+
+}  // namespace orch::opencode

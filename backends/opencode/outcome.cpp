@@ -1,0 +1,78 @@
+#include "backends/opencode/outcome.h"
+
+#include "lib/json.h"
+
+namespace orch::opencode {
+
+namespace {
+
+// "APIError: fake upstream failure" from an opencode error object {name, data: {message}}.
+std::string error_text(const simdjson::simdjson_result<json::Element>& err) {
+  std::string name = json::str(json::at(err, "name"));
+  std::string message = json::str(json::at(json::at(err, "data"), "message"));
+  if (name.empty()) return message;
+  return message.empty() ? name : name + ": " + message;
+}
+
+}  // namespace
+
+RunResult decide_outcome(const std::string& messages_json, const std::string& user_message_id,
+                         const std::string& stream_error) {
+  RunResult r;
+  r.source = "opencode:session.idle";
+  json::Parser parser;
+  json::Element doc = parser.parse(messages_json);
+  simdjson::dom::array messages;
+  if (doc.get_array().get(messages)) {
+    r.error = "unexpected reply from GET /session/{id}/message";
+    return r;
+  }
+
+  int answers = 0;
+  std::string last_error, last_finish, last_text;
+  for (json::Element m : messages) {
+    auto info = json::at(m, "info");
+    if (json::str(json::at(info, "role")) != "assistant") continue;
+    if (!user_message_id.empty() && json::str(json::at(info, "parentID")) != user_message_id) {
+      continue;
+    }
+    ++answers;
+    auto tokens = json::at(info, "tokens");
+    r.tokens_in += json::i64(json::at(tokens, "input"));
+    r.tokens_out += json::i64(json::at(tokens, "output")) + json::i64(json::at(tokens, "reasoning"));
+    r.tokens_cache_read += json::i64(json::at(json::at(tokens, "cache"), "read"));
+    r.tokens_cache_write += json::i64(json::at(json::at(tokens, "cache"), "write"));
+    r.cost_usd += json::num(json::at(info, "cost"));
+    last_error = error_text(json::at(info, "error"));
+    last_finish = json::str(json::at(info, "finish"));
+    std::string text;
+    simdjson::dom::array parts;
+    if (!json::at(m, "parts").get_array().get(parts)) {
+      for (json::Element p : parts) {
+        if (json::str(json::at(p, "type")) != "text") continue;
+        if (!text.empty()) text += "\n";
+        text += json::str(json::at(p, "text"));
+      }
+    }
+    if (!text.empty()) last_text = text;
+  }
+  r.summary = last_text;
+
+  if (!stream_error.empty()) {
+    r.source = "opencode:session.error";
+    r.error = stream_error;
+  } else if (answers == 0) {
+    r.error = "the agent produced no reply to the work";
+  } else if (!last_error.empty()) {
+    r.source = "opencode:message.error";
+    r.error = last_error;
+  } else if (last_finish != "stop") {
+    r.error = "the agent stopped before finishing (last step ended with '" +
+              (last_finish.empty() ? std::string("nothing") : last_finish) + "')";
+  } else {
+    r.state = State::kDone;
+  }
+  return r;
+}
+
+}  // namespace orch::opencode

@@ -1,0 +1,20 @@
+// Deciding how an OpenCode run ended, from GET /session/{id}/message after session.idle
+// (../shared/reference/opencode.md §0 step 5 and §3 "Which event means what").
+#pragma once
+
+#include <string>
+
+#include "orchestrator/orchestrator.h"
+
+namespace orch::opencode {
+
+/// Decides done/failed and collects summary, tokens and cost.
+/// `messages_json`: the GET /session/{id}/message array; `user_message_id`: the id orch gave the
+/// prompt; `stream_error`: the message of any session.error seen for the session ("" if none).
+/// Rules: failed if a session.error arrived, if no assistant message answers the prompt, if the
+/// last assistant message has an error, or if its finish is not "stop"; otherwise done.
+/// Tokens and cost are summed over the prompt's assistant messages (one per LLM step).
+RunResult decide_outcome(const std::string& messages_json, const std::string& user_message_id,
+                         const std::string& stream_error);
+
+}  // namespace orch::opencode

@@ -1,0 +1,88 @@
+#include "backends/opencode/server.h"
+
+#include <chrono>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/json.h"
+
+namespace orch::opencode {
+namespace {
+
+constexpr int kPortAttempts = 3;
+
+// Polls GET /global/health until 200, the process exits, or the deadline passes.
+// Returns "" when healthy, else why not.
+std::string wait_healthy(process::Child& child, const std::string& base_url,
+                         const http::BasicAuth& auth, int64_t deadline, int64_t timeout_ms,
+                         std::string* version) {
+  json::Parser parser;
+  while (steady_ms() < deadline) {
+    if (auto code = child.wait(0)) return "exited with code " + std::to_string(*code);
+    http::Request req;
+    req.url = base_url + "/global/health";
+    req.auth = auth;
+    req.timeout_ms = 2000;
+    req.connect_timeout_ms = 500;
+    try {
+      http::Response resp = http::request(req);
+      if (resp.status == 200) {
+        auto doc = parser.parse(resp.body);
+        *version = json::str(json::at(doc, "version"));
+        return "";
+      }
+      if (resp.status == 401) return "rejected orch's password (HTTP 401)";
+    } catch (const Error&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "not healthy within " + std::to_string(timeout_ms / 1000) + "s";
+}
+
+}  // namespace
+
+std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
+  std::string why;
+  int64_t deadline = steady_ms() + opts.startup_timeout_ms;
+  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+    auto server = std::unique_ptr<Server>(new Server());
+    int port = process::free_loopback_port();
+    server->base_url_ = "http://127.0.0.1:" + std::to_string(port);
+    server->auth_ = {"opencode", process::random_hex(24)};
+
+    process::SpawnOptions so;
+    so.argv = {opts.binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
+    so.argv.insert(so.argv.end(), opts.extra_args.begin(), opts.extra_args.end());
+    so.cwd = opts.cwd;
+    so.env_set = opts.env;
+    so.env_set["OPENCODE_SERVER_USERNAME"] = server->auth_.user;
+    so.env_set["OPENCODE_SERVER_PASSWORD"] = server->auth_.password;
+    so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
+    so.stdout_path = opts.log_path;
+    so.stderr_path = opts.log_path;
+    so.die_with_parent = opts.die_with_parent;
+    server->child_ = process::spawn(so);
+
+    why = wait_healthy(server->child_, server->base_url_, server->auth_, deadline,
+                       opts.startup_timeout_ms, &server->version_);
+    if (why.empty()) return server;
+    server->shutdown(1000);
+    // A taken port makes serve exit at once with code 1: try another port while time is left.
+    if (why.rfind("exited", 0) != 0 || steady_ms() >= deadline) break;
+  }
+  throw Error("opencode serve", why + " (see " + opts.log_path + ")");
+}
+
+Server::~Server() { shutdown(); }
+
+bool Server::alive() { return !down_ && !child_.wait(0).has_value(); }
+
+void Server::shutdown(int grace_ms) {
+  if (down_ || child_.pid() <= 0) return;
+  down_ = true;
+  child_.terminate(grace_ms);
+}
+
+}  // namespace orch::opencode

@@ -1,0 +1,55 @@
+// `opencode serve` as orch runs it: loopback only, an explicit free port, a random password
+// (HTTP Basic auth through OPENCODE_SERVER_PASSWORD), healthy within a deadline.
+// Behaviour from ../shared/reference/opencode.md §1 (opencode 1.18.33).
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/http/http.h"
+#include "lib/process/process.h"
+
+namespace orch::opencode {
+
+struct ServerOptions {
+  std::string binary;                       ///< resolved opencode binary
+  std::string cwd;                          ///< server's working directory
+  std::string log_path;                     ///< server stdout+stderr are appended here
+  std::map<std::string, std::string> env;   ///< extra environment (a preset's)
+  std::vector<std::string> extra_args;      ///< appended to `opencode serve ...`
+  int64_t startup_timeout_ms = 60000;       ///< until GET /global/health answers 200
+  bool die_with_parent = true;              ///< PR_SET_PDEATHSIG: never outlive the supervisor
+};
+
+/// A running `opencode serve`. The destructor shuts it down.
+class Server {
+ public:
+  /// Starts the server and waits for `GET /global/health` → 200. Retries on another port if the
+  /// chosen one was taken. Errors: orch::Error "opencode serve: <why>" (exited early with its exit
+  /// code, or not healthy within the deadline), naming the log file.
+  static std::unique_ptr<Server> start(const ServerOptions& opts);
+  ~Server();
+
+  const std::string& base_url() const { return base_url_; }  ///< http://127.0.0.1:<port>
+  const http::BasicAuth& auth() const { return auth_; }
+  const std::string& version() const { return version_; }   ///< from /global/health
+  pid_t pid() const { return child_.pid(); }
+  /// False once the server process has exited.
+  bool alive();
+  /// SIGTERM, up to `grace_ms`, then SIGKILL (process group); idempotent.
+  void shutdown(int grace_ms = 3000);
+
+ private:
+  Server() = default;
+  process::Child child_;
+  std::string base_url_;
+  http::BasicAuth auth_;
+  std::string version_;
+  bool down_ = false;
+};
+
+}  // namespace orch::opencode

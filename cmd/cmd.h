@@ -1,0 +1,27 @@
+// The subcommands of orch: each cmd/<name>.cpp defines an options struct, a run function and
+// add_<name>(), which registers it on the root command. Nothing else lives in cmd/.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "lib/io.h"
+#include "orchestrator/factory.h"
+
+namespace orch::cmd {
+
+/// What every subcommand gets. Parsing has no side effects: a subcommand's CLI11 callback only
+/// stores `action`, which the root runs after parsing, with the factory built from --home.
+struct Context {
+  IO& io;
+  Factory* factory = nullptr;
+  std::function<int(Context&)> action;
+  Factory& f() { return *factory; }
+};
+
+void add_sling(CLI::App& root, Context& ctx);
+void add_agents(CLI::App& root, Context& ctx);
+void add_supervise(CLI::App& root, Context& ctx);
+
+}  // namespace orch::cmd

@@ -1,0 +1,117 @@
+// orch sling UNIT REPO [-m TEXT | --prompt-file FILE | -] ...: a worktree and branch for the
+// unit, an agent session in it, the work delivered; returns once the agent accepted the work.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cmd/cmd.h"
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "orchestrator/follow.h"
+#include "orchestrator/launch.h"
+#include "orchestrator/liveness.h"
+#include "orchestrator/session_view.h"
+
+namespace orch::cmd {
+namespace {
+
+struct SlingOptions {
+  LaunchRequest req;
+  std::string message;
+  std::string prompt_file;
+  std::string stdin_marker;  // "-" reads the work from stdin
+  std::string inactivity_timeout;
+  std::string timeout;
+  bool wait = false;
+  bool json = false;
+};
+
+std::string read_prompt(const SlingOptions& o) {
+  int given = !o.message.empty() + !o.prompt_file.empty() + !o.stdin_marker.empty();
+  if (given > 1) {
+    throw Error("conflicting work sources", "give only one of -m, --prompt-file and -", kExitUsage);
+  }
+  if (!o.stdin_marker.empty() && o.stdin_marker != "-") {
+    throw Error("unexpected argument '" + o.stdin_marker + "'", "only - (read stdin) may follow REPO",
+                kExitUsage);
+  }
+  if (!o.message.empty()) return o.message;
+  std::stringstream ss;
+  if (!o.prompt_file.empty()) {
+    std::ifstream f(o.prompt_file, std::ios::binary);
+    if (!f) throw Error("--prompt-file " + o.prompt_file, "cannot read it", kExitUsage);
+    ss << f.rdbuf();
+  } else if (o.stdin_marker == "-") {
+    ss << std::cin.rdbuf();
+  }
+  return ss.str();
+}
+
+int run_sling(Context& c, SlingOptions& o) {
+  o.req.prompt = read_prompt(o);
+  if (!o.inactivity_timeout.empty()) {
+    o.req.inactivity_timeout_ms = parse_duration_ms(o.inactivity_timeout);
+  }
+  int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
+
+  registry::Session s = launch(c.f(), o.req);
+  s = wait_accepted(c.f(), s.id, 120000);
+  if (!o.wait) {
+    if (o.json) {
+      c.io.out << session_json(s).dump(2) << "\n";
+    } else {
+      c.io.out << "session " << s.id << " " << registry::to_string(s.state) << ": unit "
+               << s.unit_name << " on branch " << s.branch << " (agent " << s.agent << ")\n";
+      c.io.err << "worktree: " << s.worktree << "\nfollow it with: orch agents --unit "
+               << s.unit_name << "\n";
+    }
+    if (!registry::is_live(s.state)) {
+      if (!o.json) c.io.err << "orch: error: session " << s.id << " " << registry::to_string(s.state)
+                            << ": " << s.error << "\n";
+      return exit_code_for(s.state);
+    }
+    return kExitOk;
+  }
+  c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch
+           << " (agent " << s.agent << ")\n";
+  s = follow(c.f(), s.id, c.io, timeout_ms, o.json);
+  if (o.json) {
+    c.io.out << session_json(s).dump(2) << "\n";
+  } else {
+    c.io.out << "session " << s.id << " " << registry::to_string(s.state);
+    if (!s.diffstat.empty()) c.io.out << ": " << s.diffstat;
+    c.io.out << "\n";
+    if (!s.summary.empty()) c.io.out << s.summary << "\n";
+    if (!s.error.empty()) c.io.err << "orch: error: session " << s.id << " "
+                                   << registry::to_string(s.state) << ": " << s.error << "\n";
+  }
+  return exit_code_for(s.state);
+}
+
+}  // namespace
+
+void add_sling(CLI::App& root, Context& ctx) {
+  auto o = std::make_shared<SlingOptions>();
+  CLI::App* sub = root.add_subcommand("sling", "Start an agent session on a work unit in its own worktree");
+  sub->group("Commands");
+  sub->add_option("UNIT", o->req.unit, "Work unit id; the branch is orch/UNIT")->required();
+  sub->add_option("REPO", o->req.repo, "Path to the git repository")->required();
+  sub->add_option("STDIN", o->stdin_marker, "'-' reads the work from standard input");
+  sub->add_option("-m,--message", o->message, "The work, as text");
+  sub->add_option("--prompt-file", o->prompt_file, "Read the work from FILE");
+  sub->add_option("--agent", o->req.agent, "Agent preset (opencode, claude)")->capture_default_str();
+  sub->add_option("--backend", o->req.backend, "Override the preset's backend");
+  sub->add_option("--base", o->req.base, "Base ref for a new branch (default: the repository's HEAD)");
+  sub->add_option("--model", o->req.model, "Model as provider/model (default: the agent's own)");
+  sub->add_option("--permission", o->req.policy,
+                  "Answer to the agent's permission asks: deny (default) or allow");
+  sub->add_option("--inactivity-timeout", o->inactivity_timeout,
+                  "Fail the session after this long without agent activity (default 10m)");
+  sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)");
+  sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
+  sub->add_flag("--wait", o->wait, "Follow the session until it ends; exit code tells how it ended");
+  sub->add_flag("--json", o->json, "Print the session record as JSON");
+  sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_sling(c, *o); }; });
+}
+
+}  // namespace orch::cmd

@@ -1,0 +1,19 @@
+#include "orchestrator/factory.h"
+
+#include <filesystem>
+
+namespace orch {
+
+const HomeLayout& Factory::home() {
+  if (!home_) home_ = std::make_unique<HomeLayout>(HomeLayout{resolve_home(home_flag_)});
+  return *home_;
+}
+
+registry::Registry& Factory::registry() {
+  if (!registry_) registry_ = registry::Registry::open(home().registry());
+  return *registry_;
+}
+
+std::string Factory::self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+}  // namespace orch

@@ -1,0 +1,170 @@
+#include "orchestrator/launch.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/git/git.h"
+#include "lib/process/process.h"
+#include "orchestrator/liveness.h"
+#include "orchestrator/session_options.h"
+
+namespace orch {
+namespace fs = std::filesystem;
+using registry::State;
+
+namespace {
+
+uint32_t fnv1a(const std::string& s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+// Refuses a unit with a live session; a live-looking session whose supervisor is gone is marked
+// lost first, so a crashed run never blocks the unit.
+void check_no_live_session(registry::Registry& reg, int64_t unit_id, const std::string& unit) {
+  auto live = reg.live_session_of_unit(unit_id);
+  if (!live) return;
+  if (supervisor_gone(*live)) {
+    reap_lost(reg);
+    return;
+  }
+  throw Error("unit '" + unit + "' already has a live session " + live->id + " (" +
+                  registry::to_string(live->state) + ")",
+              kExitConflict);
+}
+
+// The branch may be checked out in the worktree of an ended session of this unit: detach those
+// so the new worktree can check it out.
+void release_branch(registry::Registry& reg, int64_t unit_id, const std::string& unit) {
+  registry::SessionFilter f;
+  f.unit = unit;
+  for (const registry::Session& s : reg.list_sessions(f)) {
+    if (s.unit_id == unit_id && !registry::is_live(s.state) && fs::exists(s.worktree)) {
+      git::detach_head(s.worktree);
+    }
+  }
+}
+
+pid_t start_supervisor(Factory& f, const std::string& session_id) {
+  fs::path dir = f.home().session_dir(session_id);
+  fs::create_directories(dir);
+  process::SpawnOptions so;
+  so.argv = {f.self_exe(), "--home", f.home().root.string(), "__supervise", session_id};
+  so.cwd = f.home().root.string();
+  so.stdout_path = (dir / "supervisor.out").string();
+  so.stderr_path = so.stdout_path;
+  return process::spawn_detached(so);
+}
+
+}  // namespace
+
+std::string worktree_path(const HomeLayout& home, const std::string& repo, const std::string& unit,
+                          const std::string& session_id) {
+  char hash[9];
+  std::snprintf(hash, sizeof hash, "%08x", fnv1a(repo));
+  std::string folder = fs::path(repo).filename().string() + "-" + hash;
+  return (home.worktrees() / folder / (unit + "-" + session_id)).string();
+}
+
+registry::Session launch(Factory& f, const LaunchRequest& req) {
+  // Validate every input before anything is written.
+  git::validate_unit_name(req.unit);
+  git::RepoInfo repo = git::open_repo(req.repo);
+  Preset preset = find_preset(req.agent);
+  if (!req.backend.empty()) preset.backend = req.backend;
+  make_backend(preset.backend, "");  // throws for an unknown backend
+  SessionOptions opts;
+  opts.binary = resolve_binary(preset);
+  opts.extra_args = preset.extra_args;
+  opts.max_turns = preset.max_turns;
+  opts.policy = req.policy.empty() ? preset.policy : policy_from_string(req.policy);
+  opts.inactivity_timeout_ms =
+      req.inactivity_timeout_ms > 0 ? req.inactivity_timeout_ms : preset.inactivity_timeout_ms;
+  opts.startup_timeout_ms =
+      req.startup_timeout_ms > 0 ? req.startup_timeout_ms : preset.startup_timeout_ms;
+  std::string base_commit = git::resolve_commit(repo.workdir, req.base.empty() ? "HEAD" : req.base);
+  std::string branch = "orch/" + req.unit;
+
+  registry::Registry& reg = f.registry();
+  auto known = reg.find_unit(repo.workdir, req.unit);
+  std::string prompt = !req.prompt.empty() ? req.prompt : known ? known->prompt : "";
+  if (prompt.empty()) {
+    throw Error("no work given", "pass -m TEXT, --prompt-file FILE or - (stdin)", kExitUsage);
+  }
+  if (known) {
+    check_no_live_session(reg, known->id, req.unit);
+    release_branch(reg, known->id, req.unit);
+  }
+
+  std::string id = process::random_hex(4);
+  std::string path = worktree_path(f.home(), repo.workdir, req.unit, id);
+  std::string wt_name = "orch-" + req.unit + "-" + id;
+  fs::create_directories(fs::path(path).parent_path());
+  git::WorktreeResult wt = git::add_worktree({repo.workdir, branch, base_commit, path, wt_name});
+
+  registry::Session s;
+  s.id = id;
+  s.agent = preset.name;
+  s.backend = preset.backend;
+  s.model = !req.model.empty() ? req.model : preset.model;
+  s.prompt = prompt;
+  s.state = State::kStarting;
+  s.worktree = wt.path;
+  s.started_at = now_ms();
+  s.no_commit = req.no_commit;
+  s.options = to_json(opts);
+  try {
+    reg.transaction([&] {
+      registry::Unit u;
+      u.name = req.unit;
+      u.repo = repo.workdir;
+      u.branch = branch;
+      u.base_ref = req.base.empty() ? "HEAD" : req.base;
+      u.base_commit = known ? known->base_commit : base_commit;
+      u.prompt = prompt;
+      u.created_at = s.started_at;
+      s.unit_id = reg.upsert_unit(u).id;
+      reg.insert_session(s, "cli:sling");
+    });
+  } catch (...) {
+    git::remove_worktree(repo.workdir, wt_name, true);
+    throw;
+  }
+
+  try {
+    pid_t pid = start_supervisor(f, id);
+    reg.set_supervisor(id, pid, process::start_time(pid));
+  } catch (const Error& e) {
+    registry::Outcome o;
+    o.error = std::string("cannot start the supervisor: ") + e.what();
+    reg.finish(id, State::kFailed, "cli:sling", o);
+    throw;
+  }
+  return *reg.get_session(id);
+}
+
+registry::Session wait_accepted(Factory& f, const std::string& session_id, int64_t timeout_ms) {
+  registry::Registry& reg = f.registry();
+  int64_t deadline = steady_ms() + timeout_ms;
+  while (true) {
+    auto s = reg.get_session(session_id);
+    if (!s) throw Error("session " + session_id, "not found", kExitNotFound);
+    if (!s->agent_session_id.empty() || !registry::is_live(s->state)) return *s;
+    if (supervisor_gone(*s)) {
+      reap_lost(reg);
+      return *reg.get_session(session_id);
+    }
+    if (steady_ms() >= deadline) return *s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace orch

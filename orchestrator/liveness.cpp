@@ -1,0 +1,48 @@
+#include "orchestrator/liveness.h"
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/process/process.h"
+
+namespace orch {
+
+using registry::State;
+
+bool supervisor_gone(const registry::Session& s) {
+  if (!registry::is_live(s.state) || s.state == State::kQueued) return false;
+  if (s.supervisor_pid <= 0) return now_ms() - s.started_at > kSupervisorStartGraceMs;
+  return !process::is_alive(static_cast<pid_t>(s.supervisor_pid), s.supervisor_start_time);
+}
+
+int reap_lost(registry::Registry& reg) {
+  registry::SessionFilter live;
+  live.live_only = true;
+  int marked = 0;
+  for (const registry::Session& s : reg.list_sessions(live)) {
+    if (!supervisor_gone(s)) continue;
+    registry::Outcome o;
+    o.error = s.supervisor_pid > 0
+                  ? "supervisor (pid " + std::to_string(s.supervisor_pid) + ") is gone"
+                  : "supervisor never started";
+    if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
+  }
+  return marked;
+}
+
+int exit_code_for(State s) {
+  switch (s) {
+    case State::kDone:
+      return kExitOk;
+    case State::kFailed:
+      return kExitUnitFailed;
+    case State::kStopped:
+    case State::kHandedOff:
+      return kExitStopped;
+    case State::kLost:
+      return kExitLost;
+    default:
+      return kExitError;
+  }
+}
+
+}  // namespace orch

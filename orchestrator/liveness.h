@@ -1,0 +1,23 @@
+// Telling live sessions from lost ones: a session is lost when its supervisor process is gone,
+// checked by pid together with the process start time (a reused pid is not the supervisor).
+#pragma once
+
+#include "lib/registry/registry.h"
+
+namespace orch {
+
+/// Ms a `starting` session may go without a recorded supervisor before it counts as lost
+/// (covers an `orch sling` killed between writing the session and starting its supervisor).
+inline constexpr int64_t kSupervisorStartGraceMs = 60000;
+
+/// True if `s` is live in the registry but its supervisor is gone.
+bool supervisor_gone(const registry::Session& s);
+
+/// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check").
+/// Returns how many it marked.
+int reap_lost(registry::Registry& reg);
+
+/// The exit code for a session that ended in `s`: done 0, failed 3, stopped/handed_off 4, lost 5.
+int exit_code_for(registry::State s);
+
+}  // namespace orch

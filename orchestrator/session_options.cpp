@@ -1,0 +1,34 @@
+#include "orchestrator/session_options.h"
+
+#include "orchestrator/presets.h"
+
+namespace orch {
+
+std::string to_json(const SessionOptions& o) {
+  json::Json j = {{"binary", o.binary},
+                  {"startup_timeout_ms", o.startup_timeout_ms},
+                  {"inactivity_timeout_ms", o.inactivity_timeout_ms},
+                  {"policy", to_string(o.policy)},
+                  {"max_turns", o.max_turns},
+                  {"extra_args", o.extra_args}};
+  return j.dump();
+}
+
+SessionOptions session_options_from_json(const std::string& text) {
+  SessionOptions o;
+  json::Parser parser;
+  json::Element doc = parser.parse(text);
+  o.binary = json::str(json::at(doc, "binary"));
+  o.startup_timeout_ms = json::i64(json::at(doc, "startup_timeout_ms"), o.startup_timeout_ms);
+  o.inactivity_timeout_ms =
+      json::i64(json::at(doc, "inactivity_timeout_ms"), o.inactivity_timeout_ms);
+  o.policy = policy_from_string(json::str(json::at(doc, "policy"), "deny"));
+  o.max_turns = static_cast<int>(json::i64(json::at(doc, "max_turns")));
+  simdjson::dom::array args;
+  if (!json::at(doc, "extra_args").get_array().get(args)) {
+    for (json::Element a : args) o.extra_args.push_back(json::str(a));
+  }
+  return o;
+}
+
+}  // namespace orch

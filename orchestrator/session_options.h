@@ -1,0 +1,25 @@
+// The per-session settings the CLI stores in sessions.options (JSON) for the supervisor.
+// Never holds secrets: a preset's environment values are not stored, only re-read.
+#pragma once
+
+#include <string>
+
+#include "orchestrator/orchestrator.h"
+
+namespace orch {
+
+struct SessionOptions {
+  std::string binary;                      ///< resolved agent binary
+  int64_t startup_timeout_ms = 60000;
+  int64_t inactivity_timeout_ms = 600000;
+  PermissionPolicy policy = PermissionPolicy::kDeny;
+  int max_turns = 0;
+  std::vector<std::string> extra_args;
+};
+
+/// To the JSON stored in sessions.options.
+std::string to_json(const SessionOptions& o);
+/// From sessions.options; missing keys keep their defaults. Errors: orch::Error on invalid JSON.
+SessionOptions session_options_from_json(const std::string& text);
+
+}  // namespace orch

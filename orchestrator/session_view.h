@@ -1,0 +1,16 @@
+// The stable, documented JSON shape of a session, for `--json` output (README "JSON output").
+#pragma once
+
+#include "lib/json.h"
+#include "lib/registry/types.h"
+
+namespace orch {
+
+/// A session as printed by `orch agents --json` and `orch sling --json`. Keys (snake_case, stable):
+/// session, unit, agent, backend, state, branch, worktree, repo, pid, agent_session_id,
+/// parent_session, started_at, ended_at, last_event_at (ISO-8601 UTC strings or null), tokens_in,
+/// tokens_out, tokens_cache_read, tokens_cache_write, cost_usd, tool_calls, denials, summary,
+/// error, commit, diffstat.
+json::Json session_json(const registry::Session& s);
+
+}  // namespace orch

@@ -1,0 +1,139 @@
+#include "orchestrator/supervisor.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "lib/error.h"
+#include "lib/git/git.h"
+#include "lib/process/process.h"
+#include "orchestrator/registry_sink.h"
+#include "orchestrator/session_options.h"
+
+namespace orch {
+namespace {
+
+// Stops the backend when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
+// SIGUSR1 only wakes it at the end of the run.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(Orchestrator& backend) {
+    sigemptyset(&set_);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this, &backend] {
+      while (true) {
+        int sig = 0;
+        if (sigwait(&set_, &sig) != 0 || sig == SIGUSR1) return;
+        if (sig == SIGHUP) continue;  // a closed terminal is no reason to stop
+        backend.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+      }
+    });
+  }
+  ~SignalWatcher() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+
+ private:
+  sigset_t set_;
+  std::thread thread_;
+};
+
+std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "supervisor.log").string());
+  auto log = std::make_shared<spdlog::logger>("supervisor", sink);
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+// On done: commit what the agent left uncommitted, record head and diffstat against the base.
+void record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
+                 registry::Outcome& outcome, spdlog::logger& log) {
+  try {
+    if (result.state == State::kDone && !s.no_commit) {
+      std::string first_line = result.summary.substr(0, result.summary.find('\n'));
+      std::string message = "orch: " + unit.name + " (session " + s.id + ")";
+      if (!first_line.empty()) message += "\n\n" + first_line.substr(0, 200);
+      git::CommitResult c = git::commit_all(s.worktree, message + "\n");
+      if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
+    }
+    std::string head = git::resolve_commit(s.worktree, "HEAD");
+    outcome.commit_id = head;
+    outcome.diffstat = git::diffstat(unit.repo, unit.base_commit, head);
+  } catch (const Error& e) {
+    log.error("recording the work failed: {}", e.what());
+    if (result.state == State::kDone) {
+      result.state = State::kFailed;
+      result.error = std::string("committing the work failed: ") + e.what();
+      result.source = "supervisor:commit";
+    }
+  }
+}
+
+}  // namespace
+
+int run_supervisor(Factory& factory, const std::string& session_id) {
+  registry::Registry& reg = factory.registry();
+  auto session = reg.get_session(session_id);
+  if (!session) throw Error("session " + session_id, "not found", kExitNotFound);
+  auto unit = reg.get_unit(session->unit_id);
+  if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
+
+  std::filesystem::path dir = factory.home().session_dir(session_id);
+  std::filesystem::create_directories(dir);
+  auto log = open_log(dir);
+  pid_t self = getpid();
+  reg.set_supervisor(session_id, self, process::start_time(self));
+  log->info("supervising session {} (unit {}, backend {}, worktree {})", session_id, unit->name,
+            session->backend, session->worktree);
+
+  SessionOptions opts = session_options_from_json(session->options);
+  SessionSpec spec;
+  spec.session_id = session_id;
+  spec.unit = unit->name;
+  spec.worktree = session->worktree;
+  spec.prompt = session->prompt;
+  spec.model = session->model;
+  spec.binary = opts.binary;
+  spec.extra_args = opts.extra_args;
+  spec.log_dir = dir.string();
+  spec.startup_timeout_ms = opts.startup_timeout_ms;
+  spec.inactivity_timeout_ms = opts.inactivity_timeout_ms;
+  spec.policy = opts.policy;
+  spec.max_turns = opts.max_turns;
+
+  RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
+  RunResult result;
+  try {
+    std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
+    SignalWatcher signals(*backend);
+    result = backend->run(spec, sink);
+  } catch (const Error& e) {
+    result = run_result(State::kFailed, "supervisor:start", e.what());
+  } catch (const std::exception& e) {
+    result = run_result(State::kFailed, "supervisor:internal", e.what());
+  }
+
+  registry::Outcome outcome;
+  record_work(*session, *unit, result, outcome, *log);
+  outcome.summary = result.summary;
+  outcome.error = result.error;
+  reg.set_usage(session_id, registry::Usage{result.tokens_in, result.tokens_out,
+                                            result.tokens_cache_read, result.tokens_cache_write,
+                                            result.cost_usd});
+  if (!result.error.empty()) sink.event("error", {{"message", result.error}});
+  bool recorded = reg.finish(session_id, result.state, result.source, outcome);
+  log->info("session ended {}{}", registry::to_string(result.state),
+            result.error.empty() ? "" : ": " + result.error);
+  if (!recorded) log->warn("the registry already had an end state for this session");
+  return kExitOk;
+}
+
+}  // namespace orch
