@@ -1,0 +1,134 @@
+#include "tests/e2e/fixture.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace orch::test {
+namespace fs = std::filesystem;
+
+void E2E::SetUp() {
+  tmp_ = std::make_unique<TempDir>();
+  home_ = tmp_->path() / "home";
+  repo_ = make_repo(tmp_->path() / "repo");
+  fs::path xdg = tmp_->path() / "xdg";
+  std::string path = std::string(ORCH_NPM_BIN_DIR) + ":" + std::getenv("PATH");
+  env_ = {{"PATH", path},
+          {"XDG_CONFIG_HOME", (xdg / "config").string()},
+          {"XDG_DATA_HOME", (xdg / "data").string()},
+          {"XDG_CACHE_HOME", (xdg / "cache").string()},
+          {"XDG_STATE_HOME", (xdg / "state").string()},
+          {"CLAUDE_CONFIG_DIR", (tmp_->path() / "claude-config").string()},
+          {"OPENCODE_DISABLE_AUTOUPDATE", "1"},
+          {"OPENCODE_DISABLE_MODELS_FETCH", "1"},
+          {"OPENCODE_DISABLE_CLAUDE_CODE", "1"}};
+}
+
+void E2E::TearDown() {
+  if (model_.pid() > 0) model_.terminate(2000);
+  // Supervisors of this test's sessions must not outlive it.
+  for (pid_t pid : processes_with(home_.string())) process::signal_group(pid, SIGKILL);
+  tmp_.reset();
+}
+
+void E2E::start_model(const std::string& script) {
+  fs::path script_path = tmp_->path() / "script.json";
+  fs::path port_file = tmp_->path() / "model.port";
+  model_log_ = tmp_->path() / "model-requests.jsonl";
+  write_file(script_path, script);
+  process::SpawnOptions so;
+  so.argv = {ORCH_FAKE_MODEL_BIN, "--script", script_path.string(), "--port", "0", "--port-file",
+             port_file.string(), "--log", model_log_.string()};
+  so.stdout_path = (tmp_->path() / "model.out").string();
+  so.stderr_path = so.stdout_path;
+  model_ = process::spawn(so);
+  ASSERT_TRUE(eventually([&] { return !read_file(port_file).empty(); }, 10000));
+  model_port_ = std::stoi(read_file(port_file));
+
+  json::Json config = {
+      {"$schema", "https://opencode.ai/config.json"},
+      {"provider",
+       {{"fake",
+         {{"npm", "@ai-sdk/openai-compatible"},
+          {"name", "orch fake model"},
+          {"options",
+           {{"baseURL", "http://127.0.0.1:" + std::to_string(model_port_) + "/v1"},
+            {"apiKey", "not-a-real-key"}}},
+          {"models", {{"fake-model", {{"name", "Fake model"}, {"tool_call", true}}}}}}}}},
+      {"model", "fake/fake-model"}};
+  fs::path config_path = tmp_->path() / "opencode.json";
+  write_file(config_path, config.dump(2));
+  env_["OPENCODE_CONFIG"] = config_path.string();
+  env_["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:" + std::to_string(model_port_);
+  env_["ANTHROPIC_API_KEY"] = "sk-fake-key";
+}
+
+OrchRun E2E::orch(const std::vector<std::string>& args, int timeout_ms) {
+  process::SpawnOptions so;
+  so.argv = {ORCH_BIN, "--home", home_.string()};
+  so.argv.insert(so.argv.end(), args.begin(), args.end());
+  so.env_set = env_;
+  so.cwd = tmp_->path().string();
+  process::RunResult r = process::run(so, timeout_ms);
+  EXPECT_FALSE(r.timed_out) << "orch timed out: " << r.err;
+  return OrchRun{r.exit_code, r.out, r.err};
+}
+
+json::Json E2E::session_json(const std::string& session) {
+  OrchRun r = orch({"agents", "--all", "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  json::Parser parser;
+  json::Json all = json::to_builder(parser.parse(r.out));
+  for (const auto& s : all) {
+    if (session.empty() || s["session"] == session) return s;
+  }
+  ADD_FAILURE() << "no session " << session << " in " << r.out;
+  return json::Json::object();
+}
+
+std::vector<std::string> E2E::model_requests() {
+  std::vector<std::string> lines;
+  std::istringstream in(read_file(model_log_));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<pid_t> E2E::processes_with(const std::string& needle) {
+  std::vector<pid_t> found;
+  DIR* d = opendir("/proc");
+  if (!d) return found;
+  while (dirent* e = readdir(d)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0 || pid == getpid()) continue;
+    std::string cmdline = read_file(fs::path("/proc") / e->d_name / "cmdline");
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    std::error_code ec;
+    std::string cwd = fs::read_symlink(fs::path("/proc") / e->d_name / "cwd", ec).string();
+    bool match = cmdline.find(needle) != std::string::npos || cwd.rfind(needle, 0) == 0;
+    if (match && process::is_alive(pid, 0)) {
+      found.push_back(pid);
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+bool E2E::eventually(const std::function<bool()>& pred, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return pred();
+}
+
+}  // namespace orch::test

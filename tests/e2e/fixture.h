@@ -1,0 +1,53 @@
+// End-to-end fixture: a temporary ORCH_HOME, a real git repository, the bundled fake model server
+// with a script, isolated agent state (XDG dirs, CLAUDE_CONFIG_DIR), and a way to run the real
+// orch binary with that environment.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/json.h"
+#include "lib/process/process.h"
+#include "tests/support/tmp.h"
+
+namespace orch::test {
+
+/// What a run of the orch binary produced.
+struct OrchRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class E2E : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// Starts the fake model with `script` (JSON text) and writes the OpenCode provider config.
+  void start_model(const std::string& script);
+  /// Runs `orch --home HOME args...` with the test environment; kills it after `timeout_ms`.
+  OrchRun orch(const std::vector<std::string>& args, int timeout_ms = 120000);
+  /// `orch agents --all --json`, parsed into the session with id `session` (or the only one).
+  json::Json session_json(const std::string& session = "");
+  /// Lines of the fake model's request log.
+  std::vector<std::string> model_requests();
+  /// Live processes whose command line contains `needle` or whose working directory is under it
+  /// (from /proc), excluding this test process.
+  std::vector<pid_t> processes_with(const std::string& needle);
+  /// Waits until `pred` is true or `timeout_ms` passes; returns pred().
+  bool eventually(const std::function<bool()>& pred, int timeout_ms);
+
+  std::unique_ptr<TempDir> tmp_;
+  std::filesystem::path home_, repo_, model_log_;
+  std::map<std::string, std::string> env_;
+  process::Child model_;
+  int model_port_ = 0;
+};
+
+}  // namespace orch::test
