@@ -17,9 +17,9 @@ namespace orch::registry {
 
 /// Filters for list_sessions.
 struct SessionFilter {
-  bool live_only = false;       ///< only queued/starting/running/waiting
-  std::string unit;             ///< units.name, empty = any
-  std::vector<std::string> ids; ///< session ids, empty = any
+  bool live_only = false;        ///< only queued/starting/running/waiting
+  std::string unit;              ///< units.name, empty = any
+  std::vector<std::string> ids;  ///< session ids, empty = any
 };
 
 /// What a terminal update writes along with the state.
@@ -39,6 +39,8 @@ struct Usage {
   double cost_usd = 0;
 };
 
+/// One SQLite connection to the registry. Use it from one thread at a time (its transaction
+/// depth is per object); other threads and processes open their own.
 class Registry {
  public:
   /// Opens (creating if needed, with its parent folder) the registry at `path` and applies pending
@@ -46,6 +48,7 @@ class Registry {
   /// Errors: orch::Error when the file cannot be opened, a migration fails (the registry is left
   /// as it was), or the registry's schema is newer than this binary (left untouched).
   static std::unique_ptr<Registry> open(const std::filesystem::path& path);
+  /// Closes the connection.
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
@@ -54,47 +57,64 @@ class Registry {
   int schema_version();
 
   /// Runs `fn` inside one BEGIN IMMEDIATE transaction; commits if it returns, rolls back and
-  /// rethrows if it throws. Nested calls join the outer transaction.
+  /// rethrows if it throws. Nested calls join the outer transaction (as a savepoint, so a nested
+  /// call that throws undoes only its own writes). Waits up to ~60 s for the write lock.
   void transaction(const std::function<void()>& fn);
 
   // --- units ---
   /// Inserts the unit, or returns the existing one with the same (repo, name) (its prompt is
   /// updated to `u.prompt`). Returns the unit with its id.
   Unit upsert_unit(const Unit& u);
+  /// The unit named `name` in repository `repo`, if any.
   std::optional<Unit> find_unit(const std::string& repo, const std::string& name);
+  /// The unit with this id, if any.
   std::optional<Unit> get_unit(int64_t id);
 
   // --- sessions ---
-  /// Inserts a new session and its first state change (source "cli:sling" or as given).
-  /// Errors: kExitConflict when the unit already has a live session (one_live_session_per_unit).
+  /// Inserts a new session and its first state change (source as given, "cli:sling" if empty).
+  /// started_at defaults to now (and ended_at too for a terminal state). Errors: kExitConflict when
+  /// the unit already has a live session (one_live_session_per_unit).
   void insert_session(const Session& s, const std::string& source);
+  /// The session with this id (joined with its unit), if any.
   std::optional<Session> get_session(const std::string& id);
-  /// Sessions joined with their unit, newest first.
+  /// Sessions joined with their unit, newest first (started_at descending, then id); one query.
   std::vector<Session> list_sessions(const SessionFilter& f = {});
   /// The live session of a unit, if any.
   std::optional<Session> live_session_of_unit(int64_t unit_id);
 
   /// Changes the state and appends to session_states in one transaction. For a terminal state
   /// sets ended_at. Returns false (and writes nothing) if the session is already in a terminal
-  /// state, so a late writer can never resurrect or overwrite an ended session.
+  /// state, so a late writer can never resurrect or overwrite an ended session. Setting the
+  /// current (live) state again is not a change: returns true and records nothing.
+  /// Errors: kExitNotFound for an unknown session.
   bool set_state(const std::string& session_id, State state, const std::string& source,
                  const std::string& detail = "");
-  /// set_state to a terminal state plus the outcome columns, in one transaction.
+  /// set_state to a terminal state plus the outcome columns (empty fields keep what is there;
+  /// outcome.error is also the state change's detail), in one transaction. Throws orch::Error
+  /// for a live `state`.
   bool finish(const std::string& session_id, State state, const std::string& source,
               const Outcome& outcome);
+  /// Every state change of the session, oldest first.
   std::vector<StateChange> state_history(const std::string& session_id);
 
+  // The setters below throw orch::Error with kExitNotFound for an unknown session.
+  /// Records the supervisor process (pid and /proc start time; 0 stores NULL).
   void set_supervisor(const std::string& session_id, int64_t pid, int64_t start_time);
+  /// Records the agent's process id (0 stores NULL).
   void set_agent_pid(const std::string& session_id, int64_t pid);
+  /// Records the agent's own session id.
   void set_agent_session_id(const std::string& session_id, const std::string& agent_session_id);
+  /// Adds `u` to the session's usage counters.
   void add_usage(const std::string& session_id, const Usage& u);
   /// Sets usage absolutely (agents that report running totals).
   void set_usage(const std::string& session_id, const Usage& u);
+  /// Sets the session's summary (the agent's final text).
   void set_summary(const std::string& session_id, const std::string& summary);
 
   // --- events ---
   /// Appends an event and bumps sessions.last_event_at (and tool_calls for kind "tool",
-  /// denials for kind "permission" with "denied": true).
+  /// denials for kind "permission" with "denied": true). Errors: orch::Error when `json` is not
+  /// a JSON object; kExitNotFound for an unknown session.
   void add_event(const std::string& session_id, const std::string& kind, const std::string& json);
   /// Events with id > after_id, oldest first.
   std::vector<Event> events(const std::string& session_id, int64_t after_id = 0);

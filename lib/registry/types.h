@@ -8,7 +8,17 @@
 namespace orch::registry {
 
 /// Session states, the same for every backend. Live: queued, starting, running, waiting.
-enum class State { kQueued, kStarting, kRunning, kWaiting, kDone, kFailed, kStopped, kLost, kHandedOff };
+enum class State {
+  kQueued,
+  kStarting,
+  kRunning,
+  kWaiting,
+  kDone,
+  kFailed,
+  kStopped,
+  kLost,
+  kHandedOff
+};
 
 /// "running" etc. as stored in the registry.
 const char* to_string(State s);

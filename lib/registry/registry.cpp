@@ -1,0 +1,55 @@
+// Registry lifetime, transactions and the schema version.
+#include "lib/registry/registry.h"
+
+#include <sqlite3.h>
+
+#include "lib/registry/db.h"
+
+namespace orch::registry {
+
+Registry::Registry(sqlite3* db) : db_(db) {}
+
+Registry::~Registry() {
+  sqlite3_close_v2(db_);
+}
+
+int Registry::schema_version() {
+  db::Stmt st(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  st.step();
+  return static_cast<int>(st.col_int(0));
+}
+
+void Registry::transaction(const std::function<void()>& fn) {
+  if (tx_depth_ > 0) {
+    // Nested: join the outer transaction; a savepoint lets a caught inner failure undo only
+    // the inner writes.
+    db::exec(db_, "SAVEPOINT orch_nested");
+    ++tx_depth_;
+    try {
+      fn();
+    } catch (...) {
+      --tx_depth_;
+      if (!sqlite3_get_autocommit(db_)) {
+        sqlite3_exec(db_, "ROLLBACK TO orch_nested; RELEASE orch_nested", nullptr, nullptr,
+                     nullptr);
+      }
+      throw;
+    }
+    --tx_depth_;
+    db::exec(db_, "RELEASE orch_nested");
+    return;
+  }
+  db::begin_immediate(db_);
+  tx_depth_ = 1;
+  try {
+    fn();
+  } catch (...) {
+    tx_depth_ = 0;
+    db::rollback(db_);
+    throw;
+  }
+  tx_depth_ = 0;
+  db::commit(db_);
+}
+
+}  // namespace orch::registry

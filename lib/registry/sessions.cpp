@@ -1,0 +1,136 @@
+// Sessions: insert_session, get_session, list_sessions, live_session_of_unit.
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/registry/db.h"
+#include "lib/registry/registry.h"
+#include "lib/registry/session_row.h"
+
+namespace orch::registry {
+namespace {
+
+constexpr const char* kLiveStates = "('queued','starting','running','waiting')";
+
+// After a UNIQUE failure inserting a live session of `unit_id`: throws the kExitConflict error
+// if the unit has a live session (SQLite names the index's column, sessions.unit_id, not the
+// index one_live_session_per_unit, so the live session itself is the evidence).
+void throw_if_conflict(Registry& reg, int64_t unit_id) {
+  std::optional<Session> live = reg.live_session_of_unit(unit_id);
+  if (!live) return;
+  throw Error("unit '" + live->unit_name + "' already has a live session " + live->id,
+              kExitConflict);
+}
+
+}  // namespace
+
+void Registry::insert_session(const Session& s, const std::string& source) {
+  transaction([&] {
+    const int64_t now = now_ms();
+    const int64_t started_at = s.started_at != 0 ? s.started_at : now;
+    const int64_t ended_at = s.ended_at != 0 || is_live(s.state) ? s.ended_at : now;
+    db::Stmt st(db_,
+                "INSERT INTO sessions (id, unit_id, agent, backend, model, prompt, state, "
+                "worktree, agent_session_id, supervisor_pid, supervisor_start_time, agent_pid, "
+                "parent_session, started_at, ended_at, last_event_at, tokens_in, tokens_out, "
+                "tokens_cache_read, tokens_cache_write, cost_usd, tool_calls, denials, summary, "
+                "error, commit_id, diffstat, no_commit, options) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+                "?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+    st.bind_text(1, s.id)
+        .bind_int(2, s.unit_id)
+        .bind_text(3, s.agent)
+        .bind_text(4, s.backend)
+        .bind_text_or_null(5, s.model)
+        .bind_text(6, s.prompt)
+        .bind_text(7, to_string(s.state))
+        .bind_text(8, s.worktree)
+        .bind_text_or_null(9, s.agent_session_id)
+        .bind_int_or_null(10, s.supervisor_pid)
+        .bind_int_or_null(11, s.supervisor_start_time)
+        .bind_int_or_null(12, s.agent_pid)
+        .bind_text_or_null(13, s.parent_session)
+        .bind_int(14, started_at)
+        .bind_int_or_null(15, ended_at)
+        .bind_int_or_null(16, s.last_event_at)
+        .bind_int(17, s.tokens_in)
+        .bind_int(18, s.tokens_out)
+        .bind_int(19, s.tokens_cache_read)
+        .bind_int(20, s.tokens_cache_write)
+        .bind_real(21, s.cost_usd)
+        .bind_int(22, s.tool_calls)
+        .bind_int(23, s.denials)
+        .bind_text_or_null(24, s.summary)
+        .bind_text_or_null(25, s.error)
+        .bind_text_or_null(26, s.commit_id)
+        .bind_text_or_null(27, s.diffstat)
+        .bind_int(28, s.no_commit ? 1 : 0)
+        .bind_text(29, s.options.empty() ? "{}" : s.options);
+    int rc = st.step_rc();
+    if (rc != SQLITE_DONE) {
+      Error err(db::context(db_), sqlite3_errmsg(db_));
+      if (rc == SQLITE_CONSTRAINT_UNIQUE && is_live(s.state)) throw_if_conflict(*this, s.unit_id);
+      throw err;
+    }
+    db::Stmt hist(db_,
+                  "INSERT INTO session_states (session_id, state, at, source, detail) "
+                  "VALUES (?1, ?2, ?3, ?4, NULL)");
+    hist.bind_text(1, s.id)
+        .bind_text(2, to_string(s.state))
+        .bind_int(3, now)
+        .bind_text(4, source.empty() ? "cli:sling" : source)
+        .run();
+  });
+}
+
+std::optional<Session> Registry::get_session(const std::string& id) {
+  db::Stmt st(db_, std::string(kSessionSelect) + "WHERE s.id = ?1");
+  st.bind_text(1, id);
+  if (!st.step()) return std::nullopt;
+  Session s;
+  read_session(st, s);
+  return s;
+}
+
+std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
+  // Only placeholders are added to the SQL; every value is bound.
+  std::string sql = kSessionSelect;
+  sql += "WHERE 1";
+  if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
+  if (!f.unit.empty()) sql += " AND u.name = ?1";
+  if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
+  // SQLite walks sessions_by_started backwards for this order. Breaking ties by id in SQL would
+  // add a temporary b-tree per distinct started_at (it more than doubles the query's time), so
+  // the rare ties are put in id order below instead.
+  sql += " ORDER BY s.started_at DESC";
+  db::Stmt st(db_, sql);
+  if (!f.unit.empty()) st.bind_text(1, f.unit);
+  if (!f.ids.empty()) st.bind_text(2, nlohmann::json(f.ids).dump());
+  std::vector<Session> out;
+  while (st.step()) read_session(st, out.emplace_back());
+  for (auto first = out.begin(); first != out.end();) {
+    auto last = std::find_if(first, out.end(),
+                             [&](const Session& s) { return s.started_at != first->started_at; });
+    if (last - first > 1) {
+      std::sort(first, last, [](const Session& a, const Session& b) { return a.id < b.id; });
+    }
+    first = last;
+  }
+  return out;
+}
+
+std::optional<Session> Registry::live_session_of_unit(int64_t unit_id) {
+  db::Stmt st(db_, std::string(kSessionSelect) + "WHERE s.unit_id = ?1 AND s.state IN " +
+                       kLiveStates + " ORDER BY s.started_at DESC, s.id LIMIT 1");
+  st.bind_int(1, unit_id);
+  if (!st.step()) return std::nullopt;
+  Session s;
+  read_session(st, s);
+  return s;
+}
+
+}  // namespace orch::registry
