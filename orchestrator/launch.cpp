@@ -41,6 +41,20 @@ void check_no_live_session(registry::Registry& reg, int64_t unit_id, const std::
               kExitConflict);
 }
 
+// The agent session a re-sling continues: the newest ended session of the unit on the same
+// backend, when that backend can resume conversations (Claude Code: --resume + --fork-session).
+std::string session_to_resume(registry::Registry& reg, int64_t unit_id, const std::string& unit,
+                              const std::string& backend) {
+  if (backend != "claude") return "";
+  registry::SessionFilter f;
+  f.unit = unit;
+  for (const registry::Session& s : reg.list_sessions(f)) {  // newest first
+    if (s.unit_id != unit_id || registry::is_live(s.state)) continue;
+    if (s.backend == backend && !s.agent_session_id.empty()) return s.agent_session_id;
+  }
+  return "";
+}
+
 // The branch may be checked out in the worktree of an ended session of this unit: detach those
 // so the new worktree can check it out.
 void release_branch(registry::Registry& reg, int64_t unit_id, const std::string& unit) {
@@ -102,6 +116,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   if (known) {
     check_no_live_session(reg, known->id, req.unit);
     release_branch(reg, known->id, req.unit);
+    opts.resume_agent_session = session_to_resume(reg, known->id, req.unit, preset.backend);
   }
 
   std::string id = process::random_hex(4);

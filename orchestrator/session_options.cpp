@@ -10,7 +10,8 @@ std::string to_json(const SessionOptions& o) {
                   {"inactivity_timeout_ms", o.inactivity_timeout_ms},
                   {"policy", to_string(o.policy)},
                   {"max_turns", o.max_turns},
-                  {"extra_args", o.extra_args}};
+                  {"extra_args", o.extra_args},
+                  {"resume_agent_session", o.resume_agent_session}};
   return j.dump();
 }
 
@@ -24,6 +25,7 @@ SessionOptions session_options_from_json(const std::string& text) {
       json::i64(json::at(doc, "inactivity_timeout_ms"), o.inactivity_timeout_ms);
   o.policy = policy_from_string(json::str(json::at(doc, "policy"), "deny"));
   o.max_turns = static_cast<int>(json::i64(json::at(doc, "max_turns")));
+  o.resume_agent_session = json::str(json::at(doc, "resume_agent_session"));
   simdjson::dom::array args;
   if (!json::at(doc, "extra_args").get_array().get(args)) {
     for (json::Element a : args) o.extra_args.push_back(json::str(a));

@@ -15,6 +15,7 @@ struct SessionOptions {
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;
   std::vector<std::string> extra_args;
+  std::string resume_agent_session;        ///< the agent session to continue (re-sling, handoff)
 };
 
 /// To the JSON stored in sessions.options.

@@ -108,6 +108,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   spec.inactivity_timeout_ms = opts.inactivity_timeout_ms;
   spec.policy = opts.policy;
   spec.max_turns = opts.max_turns;
+  spec.resume_agent_session = opts.resume_agent_session;
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
