@@ -22,6 +22,7 @@ struct Context {
 
 void add_sling(CLI::App& root, Context& ctx);
 void add_agents(CLI::App& root, Context& ctx);
+void add_stop(CLI::App& root, Context& ctx);
 void add_supervise(CLI::App& root, Context& ctx);
 
 }  // namespace orch::cmd

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   orch::cmd::Context ctx{io, nullptr, {}};
   orch::cmd::add_sling(app, ctx);
   orch::cmd::add_agents(app, ctx);
+  orch::cmd::add_stop(app, ctx);
   orch::cmd::add_supervise(app, ctx);
 
   try {

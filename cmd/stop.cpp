@@ -1,0 +1,42 @@
+// orch stop SESSION|UNIT... [--force] [--grace D]: graceful stop, forced after a grace period.
+#include "cmd/cmd.h"
+#include "lib/clock.h"
+#include "orchestrator/stop.h"
+
+namespace orch::cmd {
+namespace {
+
+struct StopOptions {
+  std::vector<std::string> targets;
+  bool force = false;
+  std::string grace = "15s";
+};
+
+int run_stop(Context& c, const StopOptions& o) {
+  int64_t grace_ms = parse_duration_ms(o.grace);
+  registry::Registry& reg = c.f().registry();
+  for (const std::string& target : o.targets) {
+    for (const registry::Session& s : resolve_targets(reg, target)) {
+      bool was_live = registry::is_live(s.state);
+      registry::State end = stop_session(c.f(), s.id, grace_ms, o.force);
+      c.io.out << "session " << s.id << (was_live ? " " : " already ") << registry::to_string(end)
+               << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_stop(CLI::App& root, Context& ctx) {
+  auto o = std::make_shared<StopOptions>();
+  CLI::App* sub = root.add_subcommand("stop", "Stop sessions gracefully (forced after a grace period)");
+  sub->group("Commands");
+  sub->add_option("TARGET", o->targets, "Session ids or unit names")->required();
+  sub->add_flag("--force", o->force, "Kill at once instead of asking the agent to stop");
+  sub->add_option("--grace", o->grace, "How long the agent gets to stop before it is killed")
+      ->capture_default_str();
+  sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_stop(c, *o); }; });
+}
+
+}  // namespace orch::cmd

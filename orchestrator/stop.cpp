@@ -1,0 +1,59 @@
+#include "orchestrator/stop.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/process/process.h"
+#include "orchestrator/liveness.h"
+
+namespace orch {
+using registry::State;
+
+std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target) {
+  if (auto s = reg.get_session(target)) return {*s};
+  registry::SessionFilter f;
+  f.unit = target;
+  f.live_only = true;
+  auto live = reg.list_sessions(f);
+  if (!live.empty()) return live;
+  f.live_only = false;
+  auto any = reg.list_sessions(f);
+  if (!any.empty()) return {any.front()};
+  throw Error("'" + target + "'", "no such session or unit", kExitNotFound);
+}
+
+State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force) {
+  registry::Registry& reg = f.registry();
+  auto s = reg.get_session(id);
+  if (!s) throw Error("session " + id, "not found", kExitNotFound);
+  if (!registry::is_live(s->state)) return s->state;
+  pid_t pid = static_cast<pid_t>(s->supervisor_pid);
+  bool alive = pid > 0 && process::is_alive(pid, s->supervisor_start_time);
+  if (!alive || s->state == State::kQueued) {
+    registry::Outcome o;
+    o.error = "stopped by orch stop";
+    reg.finish(id, State::kStopped, "cli:stop", o);
+    return reg.get_session(id)->state;
+  }
+  if (!force) {
+    kill(pid, SIGTERM);
+    int64_t deadline = steady_ms() + grace_ms;
+    while (steady_ms() < deadline) {
+      auto now = reg.get_session(id);
+      if (!registry::is_live(now->state)) return now->state;
+      if (!process::is_alive(pid, s->supervisor_start_time)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  registry::Outcome o;
+  o.error = force ? "stopped by orch stop --force" : "stopped by orch stop (forced after the grace period)";
+  reg.finish(id, State::kStopped, force ? "cli:stop-force" : "cli:stop-grace", o);
+  if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
+  return reg.get_session(id)->state;
+}
+
+}  // namespace orch

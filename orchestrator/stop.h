@@ -1,0 +1,22 @@
+// Stopping sessions: SIGTERM to the supervisor (which stops the agent gracefully and records
+// `stopped`), then, after a grace period or at once with force, SIGKILL.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "orchestrator/factory.h"
+
+namespace orch {
+
+/// Sessions named by `target`: a session id, or the live sessions of a unit name.
+/// Errors: orch::Error (exit 7) when nothing matches.
+std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target);
+
+/// Stops session `id`. Returns the state it ended in. A session that already ended is returned
+/// as it is. `grace_ms`: how long the supervisor gets to stop the agent before SIGKILL; `force`
+/// skips the grace period (the session is recorded `stopped`, then its supervisor is killed and its
+/// agent dies with it through PR_SET_PDEATHSIG).
+registry::State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force);
+
+}  // namespace orch
