@@ -22,7 +22,8 @@ struct RepoInfo {
   std::string head_commit;  ///< 40-hex id of HEAD's commit
 };
 
-/// Opens the repository at `path` (its top level or any folder inside it).
+/// Opens the repository at `path` (its top level, any folder inside it, or a linked worktree of
+/// it) and describes its main working tree; head_commit is the main working tree's HEAD.
 /// Errors: orch::Error "<path>: no such directory" / "not a git repository" /
 /// "bare repositories are not supported" / "repository has no commits".
 RepoInfo open_repo(const std::string& path);
@@ -31,31 +32,40 @@ RepoInfo open_repo(const std::string& path);
 /// Errors: orch::Error "base '<ref>' does not resolve to a commit in <repo>".
 std::string resolve_commit(const std::string& repo, const std::string& ref);
 
-/// True if refs/heads/<branch> exists.
+/// True if refs/heads/<branch> exists in the repository containing `repo` (false for names git
+/// would reject). Errors: orch::Error from open_repo's path checks or libgit2.
 bool branch_exists(const std::string& repo, const std::string& branch);
 
 struct WorktreeRequest {
-  std::string repo;           ///< repository workdir
-  std::string branch;         ///< e.g. orch/issue-123; created at base_commit if missing
-  std::string base_commit;    ///< 40-hex id; used only when the branch is created
-  std::string path;           ///< absolute path of the new worktree (must not exist)
-  std::string name;           ///< worktree name in .git/worktrees/ (unique, e.g. orch-<session>)
+  std::string repo;         ///< repository workdir
+  std::string branch;       ///< e.g. orch/issue-123; created at base_commit if missing
+  std::string base_commit;  ///< 40-hex id; used only when the branch is created
+  std::string path;         ///< absolute path of the new worktree (must not exist)
+  std::string name;         ///< worktree name in .git/worktrees/ (unique, e.g. orch-<session>)
 };
 
 struct WorktreeResult {
   std::string path;
-  std::string head_commit;    ///< commit checked out
+  std::string head_commit;  ///< commit checked out
   bool created_branch = false;
 };
 
-/// Creates the branch (if missing) and a worktree with it checked out. If the branch is checked
-/// out in another worktree of an orch session that ended, call detach_head() on that one first.
-/// Errors: orch::Error naming the path and libgit2's message; on failure nothing is left behind
-/// (no branch it created, no worktree folder, no .git/worktrees entry).
+/// Creates the branch (if missing) and a worktree with it checked out; the main working tree, its
+/// index and HEAD are not touched. If the branch is checked out in another worktree of an orch
+/// session that ended, call detach_head() on that one first (a worktree entry whose folder is
+/// gone is pruned instead). Safe to call concurrently from several processes/threads for
+/// different units of one repository (entries are written under a lock on the common git dir).
+/// Errors: orch::Error naming the path and libgit2's message, e.g. "<path>: already exists",
+/// "<path>: worktree name '<name>' is already in use", "branch '<b>': is already checked out in
+/// worktree <path> (...)", "base '<c>' does not resolve to a commit in <repo>", "<path>: cannot
+/// create worktree: <libgit2>"; on failure nothing is left behind (no branch it created, no
+/// worktree folder, no .git/worktrees entry). `name` must be letters, digits, '-', '_', '.'.
 WorktreeResult add_worktree(const WorktreeRequest& req);
 
 /// Points the worktree's HEAD at its current commit, detached, so its branch can be checked out
-/// elsewhere. No-op if already detached or the path is missing.
+/// elsewhere; files and index are untouched. No-op if already detached or the path is missing.
+/// Errors: orch::Error if `worktree_path` is not the top of a linked worktree (the main working
+/// tree is never detached).
 void detach_head(const std::string& worktree_path);
 
 struct WorktreeInfo {
@@ -66,14 +76,18 @@ struct WorktreeInfo {
   bool prunable = false;  ///< folder is gone
 };
 
-/// The repository's linked worktrees (git_worktree_list).
+/// The linked worktrees (git_worktree_list) of the repository containing `repo`, in no
+/// particular order; the main working tree is not included.
 std::vector<WorktreeInfo> list_worktrees(const std::string& repo);
 
-/// Removes the worktree's folder and its .git/worktrees entry. Refuses (orch::Error) when it has
-/// uncommitted changes unless `force`. Never touches the branch.
+/// Removes the worktree's folder and its .git/worktrees entry (just the entry if the folder is
+/// already gone). Refuses (orch::Error) when it has uncommitted changes or is locked, unless
+/// `force`, and when the folder's .git does not link back to the entry. Never touches the branch.
+/// Errors: "<repo>: no worktree named '<name>'", "<path>: worktree has uncommitted changes; ...".
 void remove_worktree(const std::string& repo, const std::string& name, bool force);
 
-/// True if the worktree has staged, unstaged or untracked (not ignored) changes.
+/// True if the worktree has staged, unstaged or untracked (not ignored) changes. `worktree_path`
+/// must be the top of a working tree (no upward search). Errors: orch::Error if it is not.
 bool is_dirty(const std::string& worktree_path);
 
 struct CommitResult {
@@ -81,16 +95,21 @@ struct CommitResult {
   std::string head;       ///< HEAD commit after the call
 };
 
-/// Stages everything (including deletions and untracked, not ignored files) and commits it on the
-/// worktree's current branch with `message`. Author/committer: the repository's user.name and
-/// user.email if set, else "orch <orch@localhost>".
+/// Stages everything (including deletions and untracked, not ignored files), writes the index, and
+/// commits it on the worktree's current branch (or detached HEAD) with `message` (cleaned up like
+/// git commit does). Author/committer: user.name and user.email from the repository's config
+/// (local, global, system) if set, else "orch <orch@localhost>". Returns an empty commit_id when
+/// the tree equals HEAD's. `worktree_path` must be the top of a working tree (no upward search).
 CommitResult commit_all(const std::string& worktree_path, const std::string& message);
 
-/// "N files changed, X insertions(+), Y deletions(-)" between two commits (as git diff --shortstat).
+/// "N files changed, X insertions(+), Y deletions(-)" between two commits, trimmed, as
+/// `git diff --shortstat from to` prints it (renames detected as diff.renames says; empty string
+/// when the trees are equal). Errors: orch::Error "'<rev>' does not resolve to a commit in <repo>".
 std::string diffstat(const std::string& repo, const std::string& from_commit,
                      const std::string& to_commit);
 
 /// Commits reachable from `to` and not from `from` (git rev-list from..to --count).
+/// Errors: orch::Error "'<rev>' does not resolve to a commit in <repo>".
 int64_t count_commits(const std::string& repo, const std::string& from, const std::string& to);
 
 }  // namespace orch::git

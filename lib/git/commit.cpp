@@ -1,0 +1,94 @@
+// Working-tree status and committing everything an agent left behind.
+#include <string>
+
+#include "lib/git/git.h"
+#include "lib/git/libgit2.h"
+
+namespace orch::git {
+using namespace detail;
+
+namespace {
+
+/// The repository's user.name/user.email, else "orch <orch@localhost>".
+Signature signature_for(git_repository* repo, const std::string& context) {
+  git_signature* raw = nullptr;
+  if (git_signature_default(&raw, repo) == 0) return Signature(raw);
+  check(git_signature_now(&raw, "orch", "orch@localhost"), context);
+  return Signature(raw);
+}
+
+/// `message` cleaned up as git commit does (trailing whitespace stripped, final newline).
+std::string prettify(const std::string& message) {
+  Buf buf;
+  if (git_message_prettify(&buf.buf, message.c_str(), 0, '#') < 0) return message;
+  return buf.str();
+}
+
+}  // namespace
+
+bool is_dirty(const std::string& worktree_path) {
+  Repo repo = open_exact(worktree_path);
+  if (git_repository_is_bare(repo.get())) {
+    throw Error(worktree_path, "bare repositories are not supported");
+  }
+  git_status_options opts;
+  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+  git_status_list* raw = nullptr;
+  check(git_status_list_new(&raw, repo.get(), &opts), worktree_path + ": cannot read status");
+  StatusList list(raw);
+  return git_status_list_entrycount(list.get()) > 0;
+}
+
+CommitResult commit_all(const std::string& worktree_path, const std::string& message) {
+  const std::string ctx = worktree_path + ": cannot commit";
+  Repo repo = open_exact(worktree_path);
+  if (git_repository_is_bare(repo.get())) {
+    throw Error(worktree_path, "bare repositories are not supported");
+  }
+
+  git_index* raw_index = nullptr;
+  check(git_repository_index(&raw_index, repo.get()), ctx);
+  Index index(raw_index);
+  std::string all = "*";
+  char* patterns[] = {all.data()};
+  git_strarray spec = {patterns, 1};
+  // update_all stages modifications and deletions of tracked files; add_all adds new files
+  // (honouring .gitignore).
+  check(git_index_update_all(index.get(), &spec, nullptr, nullptr), ctx);
+  check(git_index_add_all(index.get(), &spec, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr), ctx);
+  check(git_index_write(index.get()), ctx);
+  git_oid tree_id;
+  check(git_index_write_tree(&tree_id, index.get()), ctx);
+
+  Commit parent;
+  git_object* head = nullptr;
+  int rc = git_revparse_single(&head, repo.get(), "HEAD^{commit}");
+  if (rc == 0) {
+    parent.reset(reinterpret_cast<git_commit*>(head));
+  } else if (rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH) {
+    check(rc, ctx);
+  }
+
+  CommitResult result;
+  if (parent && git_oid_equal(&tree_id, git_commit_tree_id(parent.get()))) {
+    result.head = oid_hex(*git_commit_id(parent.get()));
+    return result;  // nothing to commit
+  }
+
+  git_tree* raw_tree = nullptr;
+  check(git_tree_lookup(&raw_tree, repo.get(), &tree_id), ctx);
+  Tree tree(raw_tree);
+  Signature sig = signature_for(repo.get(), ctx);
+  const git_commit* parents[] = {parent.get()};
+  git_oid commit_id;
+  check(git_commit_create(&commit_id, repo.get(), "HEAD", sig.get(), sig.get(), nullptr,
+                          prettify(message).c_str(), tree.get(), parent ? 1 : 0, parents),
+        ctx);
+  result.commit_id = oid_hex(commit_id);
+  result.head = result.commit_id;
+  return result;
+}
+
+}  // namespace orch::git
