@@ -12,19 +12,21 @@
 
 namespace orch::process {
 
-/// How to start a process.
+/// How to start a process. The child gets exactly fds 0, 1 and 2 and an empty signal mask;
+/// signals orch ignores stay ignored, except SIGPIPE when write_stdin() was what ignored it.
 struct SpawnOptions {
-  std::vector<std::string> argv;        ///< argv[0] is looked up in PATH when it has no '/'
-  std::string cwd;                      ///< empty = inherit
+  /// argv[0] is looked up in the child's PATH (after env_set / env_unset) when it has no '/'.
+  std::vector<std::string> argv;
+  std::string cwd;                             ///< empty = inherit
   std::map<std::string, std::string> env_set;  ///< added to / overriding the inherited environment
-  std::vector<std::string> env_unset;   ///< removed from the inherited environment
-  std::string stdin_path = "/dev/null"; ///< ignored when pipe_stdin
-  std::string stdout_path;              ///< append here; empty = inherit (ignored when pipe_stdout)
-  std::string stderr_path;              ///< append here; empty = inherit; may equal stdout_path
-  bool pipe_stdin = false;              ///< Child::write_stdin / close_stdin
-  bool pipe_stdout = false;             ///< Child::read_line
-  bool new_process_group = true;        ///< setpgid(0,0): terminate() signals the whole group
-  bool die_with_parent = false;         ///< PR_SET_PDEATHSIG(SIGKILL) when the spawning thread dies
+  std::vector<std::string> env_unset;          ///< removed from the inherited environment
+  std::string stdin_path = "/dev/null";        ///< empty = inherit; ignored when pipe_stdin
+  std::string stdout_path;        ///< append here; empty = inherit (ignored when pipe_stdout)
+  std::string stderr_path;        ///< append here; empty = inherit; may equal stdout_path
+  bool pipe_stdin = false;        ///< Child::write_stdin / close_stdin
+  bool pipe_stdout = false;       ///< Child::read_line
+  bool new_process_group = true;  ///< setpgid(0,0): terminate() signals the whole group
+  bool die_with_parent = false;   ///< PR_SET_PDEATHSIG(SIGKILL) when the spawning thread dies
 };
 
 /// A started child process. The destructor does not kill or reap it (call terminate()/wait()).
@@ -35,37 +37,50 @@ class Child {
   Child& operator=(Child&&) noexcept;
   ~Child();
 
+  /// The child's pid (-1 for a default-constructed Child).
   pid_t pid() const { return pid_; }
-  /// Writes all of `data` to the child's stdin pipe. Returns false if the pipe is closed.
+  /// Writes all of `data` to the child's stdin pipe. Returns false if the pipe is closed (EPIPE
+  /// does not kill orch: SIGPIPE is ignored process-wide on first use).
   bool write_stdin(const std::string& data);
+  /// Closes the stdin pipe so the child sees end of file.
   void close_stdin();
   /// Reads one line (without '\n') from the stdout pipe, waiting at most `timeout_ms`
-  /// (-1 = forever). Returns std::nullopt on timeout; sets *eof when the pipe closed.
+  /// (-1 = forever). Returns std::nullopt on timeout; sets *eof (if given) when the pipe closed
+  /// and every buffered line, including a last one without '\n', has been returned.
   std::optional<std::string> read_line(int timeout_ms, bool* eof);
   /// Waits up to `timeout_ms` (-1 = forever) for exit. Returns the exit code (128+signal when
-  /// killed by a signal), or std::nullopt on timeout.
+  /// killed by a signal), or std::nullopt on timeout. Once the child has exited, SIGKILLs what it
+  /// left running in its own process group (orphans), then reaps it. -1 for an empty Child or
+  /// one that something else already reaped.
   std::optional<int> wait(int timeout_ms);
-  /// SIGTERM to the process group, up to `grace_ms` to exit, then SIGKILL; reaps. Returns the
-  /// exit status as wait() does.
+  /// SIGTERM to the process group, up to `grace_ms` for the child and the rest of its group to
+  /// exit, then SIGKILL to the group; reaps. Returns the exit status as wait() does (at once if
+  /// the child was already reaped).
   int terminate(int grace_ms);
+  /// True once wait() or terminate() has reaped the child.
   bool exited() const { return exited_; }
 
  private:
   friend Child spawn(const SpawnOptions&);
+  /// Sends `sig` to the child's process group (when it has its own) and to the child.
+  void send(int sig);
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   std::string buffer_;
   bool exited_ = false;
-  int status_ = 0;
+  int status_ = 0;          ///< exit code as wait() returns it, once exited_
+  bool own_group_ = false;  ///< spawned with new_process_group: its pgid is pid_
 };
 
-/// Starts a child. Errors: orch::Error naming argv[0] when it cannot be found or started.
+/// Starts a child; returns once it has exec'd. Errors: orch::Error naming argv[0] when it cannot
+/// be found (checked before forking), a stdio file cannot be opened, or exec fails.
 Child spawn(const SpawnOptions& opts);
 
 /// Starts a process that outlives the caller and its terminal: double fork, setsid, stdio per
-/// `opts` (stdin /dev/null). Returns the grandchild's pid once it has exec'd (or throws orch::Error
-/// if exec failed).
+/// `opts` (stdin /dev/null, empty stdout/stderr paths mean /dev/null too; the pipe options and
+/// die_with_parent are ignored). Returns the
+/// grandchild's pid once it has exec'd (or throws orch::Error if exec failed).
 pid_t spawn_detached(const SpawnOptions& opts);
 
 /// Result of run().
@@ -76,7 +91,9 @@ struct RunResult {
   bool timed_out = false;
 };
 
-/// Runs argv to completion, capturing stdout and stderr; kills it after `timeout_ms` (-1 = none).
+/// Runs argv to completion, capturing stdout and stderr (stdin from opts.stdin_path; the pipe and
+/// stdout/stderr path options are ignored); kills its process group after `timeout_ms` (-1 =
+/// none). Once argv exits, whatever it left running in its own process group is killed.
 RunResult run(const SpawnOptions& opts, int timeout_ms = -1);
 
 /// Start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat); 0 if no such
@@ -86,11 +103,12 @@ int64_t start_time(pid_t pid);
 /// True when `pid` exists, is not a zombie, and (if `start` != 0) started at `start`.
 bool is_alive(pid_t pid, int64_t start);
 
-/// Sends `sig` to the process group of `pid` (falls back to the pid alone).
+/// Sends `sig` to the process group of `pid` (falls back to the pid alone, and never signals the
+/// caller's own group). Does nothing for pid <= 0.
 void signal_group(pid_t pid, int sig);
 
-/// Full path of `name` found in $PATH (or `name` itself if it contains '/' and is executable);
-/// empty if not found.
+/// Full path of `name` found in $PATH as an executable regular file (relative PATH entries are
+/// made absolute), or `name` itself if it contains '/' and is one; empty if not found.
 std::string find_executable(const std::string& name);
 
 /// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).

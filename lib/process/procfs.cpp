@@ -1,0 +1,116 @@
+// /proc readers: start time, liveness, process-group members, resident memory.
+#include <dirent.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <charconv>
+#include <string_view>
+
+#include "lib/process/internal.h"
+
+namespace orch::process {
+namespace {
+
+struct Stat {
+  char state = '?';
+  int64_t pgrp = 0;
+  int64_t start = 0;
+};
+
+bool to_int(std::string_view s, int64_t& v) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// /proc/<pid>/stat is "pid (comm) state ppid pgrp ... starttime ...". comm may contain spaces
+// and ')', so the fields start after the LAST ')'.
+std::optional<Stat> read_stat(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  auto text = detail::read_small_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  const size_t close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::string_view rest(*text);
+  rest.remove_prefix(close + 1);
+  // Field 3 (state) is index 0 here, field 5 (pgrp) index 2, field 22 (starttime) index 19.
+  Stat st;
+  int index = 0;
+  bool have_start = false;
+  while (!rest.empty() && !have_start) {
+    const size_t b = rest.find_first_not_of(" \n");
+    if (b == std::string_view::npos) break;
+    rest.remove_prefix(b);
+    const size_t e = std::min(rest.find_first_of(" \n"), rest.size());
+    const std::string_view field = rest.substr(0, e);
+    rest.remove_prefix(e);
+    if (index == 0) {
+      st.state = field.empty() ? '?' : field[0];
+    } else if (index == 2) {
+      if (!to_int(field, st.pgrp)) return std::nullopt;
+    } else if (index == 19) {
+      if (!to_int(field, st.start)) return std::nullopt;
+      have_start = true;
+    }
+    ++index;
+  }
+  if (!have_start) return std::nullopt;
+  return st;
+}
+
+bool dead_state(char state) {
+  return state == 'Z' || state == 'X' || state == 'x';
+}
+
+}  // namespace
+
+int64_t start_time(pid_t pid) {
+  auto st = read_stat(pid);
+  return st ? st->start : 0;
+}
+
+bool is_alive(pid_t pid, int64_t start) {
+  if (pid <= 0) return false;
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  auto st = read_stat(pid);
+  if (!st || dead_state(st->state)) return false;
+  return start == 0 || st->start == start;
+}
+
+int64_t rss_bytes(pid_t pid) {
+  if (pid <= 0) return 0;
+  auto text = detail::read_small_file("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return 0;
+  const size_t at = text->find("\nVmRSS:");
+  if (at == std::string::npos) return 0;  // kernel threads, zombies
+  std::string_view rest(*text);
+  rest.remove_prefix(at + 7);
+  const size_t b = rest.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return 0;
+  rest.remove_prefix(b);
+  const size_t e = std::min(rest.find_first_not_of("0123456789"), rest.size());
+  int64_t kb = 0;
+  if (!to_int(rest.substr(0, e), kb)) return 0;
+  return kb * 1024;
+}
+
+namespace detail {
+
+bool group_has_live_members(pid_t pgid) {
+  DIR* dir = opendir("/proc");
+  if (!dir) return false;
+  bool found = false;
+  while (struct dirent* ent = readdir(dir)) {
+    int64_t pid = 0;
+    if (!to_int(ent->d_name, pid) || pid <= 0) continue;
+    auto st = read_stat(static_cast<pid_t>(pid));
+    if (st && st->pgrp == pgid && !dead_state(st->state)) {
+      found = true;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+}  // namespace detail
+}  // namespace orch::process

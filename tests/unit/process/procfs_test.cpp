@@ -1,0 +1,150 @@
+// start_time / is_alive (pid reuse, zombies, odd comm), rss_bytes, random_hex,
+// free_loopback_port, find_executable.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "lib/process/process.h"
+#include "tests/support/tmp.h"
+#include "tests/unit/process/helpers.h"
+
+namespace orch::process {
+namespace {
+using namespace orch::process::testing;
+using orch::test::TempDir;
+namespace fs = std::filesystem;
+
+constexpr pid_t kNoSuchPid = 0x7ffffff0;  // above any pid_max
+
+TEST(StartTime, OfThisProcessAndChildren) {
+  const int64_t self = start_time(getpid());
+  EXPECT_GT(self, 0);
+  EXPECT_EQ(start_time(getpid()), self);
+  Child c = spawn(opts({"/bin/sleep", "100"}));
+  ChildGuard guard(c);
+  EXPECT_GE(start_time(c.pid()), self);
+  EXPECT_EQ(start_time(kNoSuchPid), 0);
+  EXPECT_EQ(start_time(0), 0);
+  EXPECT_EQ(start_time(-5), 0);
+}
+
+TEST(StartTime, CommWithSpacesAndParentheses) {
+  char saved[32] = {};
+  ASSERT_EQ(prctl(PR_GET_NAME, saved), 0);
+  const int64_t before = start_time(getpid());
+  ASSERT_EQ(prctl(PR_SET_NAME, "a) b (c) 1 2 3"), 0);
+  const int64_t renamed = start_time(getpid());
+  const bool alive = is_alive(getpid(), before);
+  prctl(PR_SET_NAME, saved);
+  EXPECT_EQ(renamed, before);
+  EXPECT_TRUE(alive);
+}
+
+TEST(StartTime, ChildWhoseCommHasParentheses) {
+  TempDir dir;
+  const fs::path link = dir / "x) Z (y";
+  fs::create_symlink("/bin/sleep", link);
+  Child c = spawn(opts({link.string(), "100"}));
+  ChildGuard guard(c);
+  ASSERT_EQ(orch::test::read_file("/proc/" + std::to_string(c.pid()) + "/comm"), "x) Z (y\n");
+  const int64_t st = start_time(c.pid());
+  EXPECT_GE(st, start_time(getpid()));
+  EXPECT_TRUE(is_alive(c.pid(), st));  // a parser fooled by the comm would read 'Z' as the state
+}
+
+TEST(IsAlive, PidReuseIsDetectedByStartTime) {
+  Child c = spawn(opts({"/bin/sleep", "100"}));
+  ChildGuard guard(c);
+  const int64_t st = start_time(c.pid());
+  ASSERT_GT(st, 0);
+  EXPECT_TRUE(is_alive(c.pid(), 0));
+  EXPECT_TRUE(is_alive(c.pid(), st));
+  EXPECT_FALSE(is_alive(c.pid(), st + 1));
+  EXPECT_FALSE(is_alive(c.pid(), st - 1));
+  c.terminate(1000);
+  EXPECT_FALSE(is_alive(c.pid(), st));
+  EXPECT_TRUE(is_alive(getpid(), 0));
+  EXPECT_FALSE(is_alive(kNoSuchPid, 0));
+  EXPECT_FALSE(is_alive(0, 0));
+  EXPECT_FALSE(is_alive(-1, 0));
+}
+
+TEST(IsAlive, ZombieIsNotAlive) {
+  Child c = spawn(opts({"/bin/true"}));
+  ChildGuard guard(c);
+  const int64_t until = steady_ms() + 5000;
+  while (proc_stat(c.pid()).state != 'Z') {
+    ASSERT_LT(steady_ms(), until);
+    usleep(2000);
+  }
+  EXPECT_EQ(::kill(c.pid(), 0), 0);    // the pid still exists...
+  EXPECT_FALSE(is_alive(c.pid(), 0));  // ...but it is not alive
+  EXPECT_GT(start_time(c.pid()), 0);
+  EXPECT_EQ(c.wait(0), 0);
+  EXPECT_EQ(start_time(c.pid()), 0);
+}
+
+TEST(RssBytes, OfThisProcess) {
+  const int64_t rss = rss_bytes(getpid());
+  EXPECT_GT(rss, 1024 * 1024);
+  EXPECT_EQ(rss % 1024, 0);
+  EXPECT_EQ(rss_bytes(kNoSuchPid), 0);
+}
+
+TEST(RandomHex, LengthAlphabetAndDistinctness) {
+  EXPECT_EQ(random_hex(0), "");
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string h = random_hex(16);
+    ASSERT_EQ(h.size(), 32u);
+    EXPECT_EQ(h.find_first_not_of("0123456789abcdef"), std::string::npos);
+    seen.insert(h);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+  const std::string big = random_hex(100000);  // larger than one getrandom() call may return
+  EXPECT_EQ(big.size(), 200000u);
+  EXPECT_NE(big.find_first_not_of('0'), std::string::npos);
+}
+
+TEST(FreeLoopbackPort, IsBindable) {
+  const int port = free_loopback_port();
+  ASSERT_GT(port, 0);
+  ASSERT_LT(port, 65536);
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(s, 0);
+  struct sockaddr_in addr;
+  std::memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  EXPECT_EQ(::bind(s, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr), 0)
+      << std::strerror(errno);
+  EXPECT_EQ(::listen(s, 1), 0);
+  ::close(s);
+}
+
+TEST(FindExecutable, LooksInPath) {
+  const std::string sh = find_executable("sh");
+  ASSERT_FALSE(sh.empty());
+  EXPECT_EQ(sh.front(), '/');
+  EXPECT_EQ(fs::path(sh).filename(), "sh");
+  EXPECT_EQ(find_executable("/bin/sh"), "/bin/sh");
+  EXPECT_EQ(find_executable("orch-no-such-program-xyz"), "");
+  EXPECT_EQ(find_executable(""), "");
+  EXPECT_EQ(find_executable("/tmp"), "");  // a directory is not an executable
+  TempDir dir;
+  orch::test::write_file(dir / "data", "x");
+  ::chmod((dir / "data").c_str(), 0644);
+  EXPECT_EQ(find_executable((dir / "data").string()), "");
+}
+
+}  // namespace
+}  // namespace orch::process
