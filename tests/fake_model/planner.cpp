@@ -37,6 +37,7 @@ Reply make_reply(const Turn& turn, const ModelRequest& req) {
       r.kind = Reply::Kind::kError;
       r.status = turn.status;
       r.message = turn.message;
+      r.retry_after_ms = turn.retry_after_ms;
       break;
     case Turn::Kind::kWrite: {
       const OfferedTool* tool = find_tool(req, "write");

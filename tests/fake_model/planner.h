@@ -22,6 +22,7 @@ struct Reply {
   nlohmann::json arguments;  ///< kToolCall: the tool input object
   int status = 500;          ///< kError
   std::string message;       ///< kError
+  int retry_after_ms = -1;   ///< kError: `retry-after-ms` header value, when >= 0
   Timing timing;
 };
 

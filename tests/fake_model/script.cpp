@@ -37,6 +37,7 @@ Turn parse_turn(const json& j, const std::string& where) {
       throw Error(where, "\"error\" must be an HTTP status 4xx/5xx");
     t.message = j.contains("message") ? get_string(j, "message", where) : "fake model error";
     if (j.contains("times")) t.times = static_cast<int>(get_int(j, "times", 0, where));
+    t.retry_after_ms = static_cast<int>(get_int(j, "retry_after_ms", -1, where));
   } else if (j.contains("tool")) {
     std::string tool = get_string(j, "tool", where);
     if (tool == "write") {

@@ -33,6 +33,7 @@ struct Turn {
   int status = 500;          ///< kError: HTTP status
   std::string message;       ///< kError: error message
   std::optional<int> times;  ///< kError: fail only the first N hits (unset: always)
+  int retry_after_ms = -1;   ///< kError: send `retry-after-ms` (agents wait that long to retry)
   Timing timing;
 };
 
