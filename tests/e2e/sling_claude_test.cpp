@@ -1,0 +1,229 @@
+// The Claude Code backend end to end: the real orch binary, the real claude (npm
+// @anthropic-ai/claude-code@2.1.328, run headless over stream-json) and the bundled fake model
+// server speaking the Anthropic Messages API. The machine runs as root: no bypass flags.
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+
+#include "tests/e2e/fixture.h"
+
+namespace orch::test {
+namespace {
+
+constexpr const char* kScript = R"({
+  "scenarios": [
+    {"match": "write-hello", "turns": [
+      {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
+      {"text": "Done: wrote HELLO.md"}]},
+    {"match": "fail-500", "turns": [
+      {"error": 500, "message": "fake upstream failure"}]},
+    {"match": "stall-stream", "turns": [
+      {"text": "this reply never ends", "stall_after_chunks": 2, "stall_ms": 120000}]},
+    {"match": "very-slow", "turns": [{"text": "never in time", "delay_ms": 120000}]},
+    {"match": "two-part", "turns": [
+      {"tool": "write", "path": "FIRST.md", "content": "first session\n"},
+      {"text": "Done with part one"},
+      {"tool": "write", "path": "SECOND.md", "content": "second session\n"},
+      {"text": "Done with part two"}]},
+    {"match": "slow-write", "turns": [
+      {"tool": "write", "path": "SLOW.md", "content": "slow\n", "delay_ms": 6000},
+      {"text": "Done slowly"}]}
+  ],
+  "default": [{"text": "no scenario"}]
+})";
+
+bool is_uuid(const std::string& s) {
+  static const std::regex re(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  return std::regex_match(s, re);
+}
+
+class SlingClaude : public E2E {
+ protected:
+  void SetUp() override {
+    E2E::SetUp();
+    start_model(kScript);
+  }
+
+  // The session id printed by `orch sling ... --json`.
+  std::string sling_json(const std::vector<std::string>& args) {
+    OrchRun r = orch(args);
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    if (r.code != 0) return "";
+    json::Parser parser;
+    return json::str(json::at(parser.parse(r.out), "session"));
+  }
+
+  bool no_agent_left() {
+    return eventually([&] { return processes_with(home_.string()).empty(); }, 15000);
+  }
+};
+
+TEST_F(SlingClaude, DoneCommitsTheFileAndRecordsUsage) {
+  OrchRun r = orch(
+      {"sling", "u1", repo_.string(), "--agent", "claude", "-m", "write-hello please", "--wait"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("tool Write "), std::string::npos) << r.err;
+
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "done");
+  EXPECT_EQ(s["agent"], "claude");
+  EXPECT_EQ(s["backend"], "claude");
+  EXPECT_EQ(s["summary"], "Done: wrote HELLO.md");
+  EXPECT_TRUE(s["error"].is_null()) << s["error"];
+  EXPECT_TRUE(is_uuid(s["agent_session_id"].get<std::string>())) << s["agent_session_id"];
+  EXPECT_GE(s["tool_calls"].get<int>(), 1);
+  EXPECT_EQ(s["denials"].get<int>(), 0);
+  EXPECT_GT(s["tokens_in"].get<int64_t>(), 0);
+  EXPECT_GT(s["tokens_out"].get<int64_t>(), 0);
+  EXPECT_GT(s["cost_usd"].get<double>(), 0.0);
+
+  EXPECT_EQ(git(repo_, {"show", "orch/u1:HELLO.md"}), "hello from the fake model\n");
+  EXPECT_EQ(git(repo_, {"rev-parse", "orch/u1"}), s["commit"].get<std::string>() + "\n");
+  EXPECT_FALSE(std::filesystem::exists(repo_ / "HELLO.md"));
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+
+  // claude's own stderr log exists and never holds the API key.
+  std::string log = read_file(home_ / "sessions" / s["session"].get<std::string>() / "claude.log");
+  EXPECT_NE(log.find("orch: starting"), std::string::npos) << log;
+  EXPECT_EQ(log.find(env_["ANTHROPIC_API_KEY"]), std::string::npos);
+  EXPECT_TRUE(no_agent_left()) << "claude or orch processes left behind";
+}
+
+TEST_F(SlingClaude, ApiErrorsFailWithTheErrorTextAfterFewRetries) {
+  auto start = std::chrono::steady_clock::now();
+  OrchRun r =
+      orch({"sling", "u2", repo_.string(), "--agent", "claude", "-m", "fail-500 please", "--wait"});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "failed");
+  EXPECT_NE(s["error"].get<std::string>().find("fake upstream failure"), std::string::npos)
+      << s["error"];
+  // CLAUDE_CODE_MAX_RETRIES defaults to 2 under orch: two retries, not ten (~180 s).
+  EXPECT_NE(r.err.find("retry 2: HTTP 500"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("retry 3:"), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 40.0);
+  int api_calls = 0;
+  for (const std::string& line : model_requests()) {
+    if (line.find("fail-500 please") != std::string::npos) ++api_calls;
+  }
+  EXPECT_EQ(api_calls, 3);
+  EXPECT_TRUE(no_agent_left());
+}
+
+TEST_F(SlingClaude, StalledStreamFailsAfterTheInactivityTimeout) {
+  auto start = std::chrono::steady_clock::now();
+  OrchRun r = orch({"sling", "u3", repo_.string(), "--agent", "claude", "-m", "stall-stream please",
+                    "--inactivity-timeout", "5s", "--wait"});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "failed");
+  EXPECT_EQ(s["error"], "no activity from claude for 5s (inactivity timeout)");
+  EXPECT_GE(seconds, 5.0);
+  EXPECT_LT(seconds, 40.0);  // not Claude Code's own 300 s stream watchdog
+  EXPECT_TRUE(no_agent_left()) << "claude left running after the inactivity timeout";
+}
+
+TEST_F(SlingClaude, StopEndsARunningSessionWithoutOrphans) {
+  std::string id = sling_json(
+      {"sling", "u4", repo_.string(), "--agent", "claude", "-m", "very-slow please", "--json"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return session_json(id)["state"] == "running"; }, 30000));
+  // The request is waiting on the model: claude is alive in the worktree.
+  ASSERT_TRUE(eventually([&] { return !model_requests().empty(); }, 30000));
+  std::string worktree = session_json(id)["worktree"].get<std::string>();
+  ASSERT_FALSE(processes_with(worktree).empty());
+
+  auto start = std::chrono::steady_clock::now();
+  OrchRun r = orch({"stop", id});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "session " + id + " stopped\n");
+  EXPECT_LT(seconds, 12.0);  // well inside orch stop's 15 s grace: the backend stopped claude
+  json::Json s = session_json(id);
+  EXPECT_EQ(s["state"], "stopped");
+  EXPECT_EQ(s["error"], "stopped by SIGTERM");
+  EXPECT_TRUE(no_agent_left()) << "processes left after orch stop";
+}
+
+TEST_F(SlingClaude, ReslingResumesTheConversationInAFreshWorktree) {
+  OrchRun first = orch({"sling", "u5", repo_.string(), "--agent", "claude", "-m",
+                        "two-part job, part one", "--wait"});
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  json::Json s1 = session_json();
+  std::string claude1 = s1["agent_session_id"].get<std::string>();
+  size_t requests_before = model_requests().size();
+
+  OrchRun second =
+      orch({"sling", "u5", repo_.string(), "--agent", "claude", "-m", "now part two", "--wait"});
+  ASSERT_EQ(second.code, 0) << second.out << second.err;
+  OrchRun list = orch({"agents", "--all", "--json"});
+  json::Parser parser;
+  json::Json all = json::to_builder(parser.parse(list.out));
+  ASSERT_EQ(all.size(), 2u);
+  json::Json s2 = all[0]["session"] == s1["session"] ? all[1] : all[0];
+  EXPECT_EQ(s2["state"], "done");
+  EXPECT_EQ(s2["summary"], "Done with part two");
+  std::string claude2 = s2["agent_session_id"].get<std::string>();
+  EXPECT_TRUE(is_uuid(claude2));
+  EXPECT_NE(claude2, claude1);  // a fork: one claude process per session id
+  EXPECT_NE(s2["worktree"], s1["worktree"]);
+
+  // The model saw the first session's prompt and turns in the second session's requests.
+  std::vector<std::string> requests = model_requests();
+  ASSERT_GT(requests.size(), requests_before);
+  int resumed = 0;
+  for (size_t i = requests_before; i < requests.size(); ++i) {
+    const std::string& line = requests[i];
+    if (line.find("now part two") == std::string::npos) continue;
+    EXPECT_NE(line.find("two-part job, part one"), std::string::npos);
+    EXPECT_NE(line.find("Done with part one"), std::string::npos);
+    EXPECT_NE(line.find("FIRST.md"), std::string::npos);
+    ++resumed;
+  }
+  EXPECT_GE(resumed, 2);  // the Write turn and the final text turn
+
+  // Both sessions' work is on the branch.
+  EXPECT_EQ(git(repo_, {"show", "orch/u5:FIRST.md"}), "first session\n");
+  EXPECT_EQ(git(repo_, {"show", "orch/u5:SECOND.md"}), "second session\n");
+  EXPECT_TRUE(no_agent_left());
+}
+
+TEST_F(SlingClaude, RunsAlongsideAnOpencodeSession) {
+  std::string oc = sling_json({"sling", "mixed-oc", repo_.string(), "--agent", "opencode", "-m",
+                               "slow-write please", "--json"});
+  std::string cc = sling_json({"sling", "mixed-cc", repo_.string(), "--agent", "claude", "-m",
+                               "slow-write please", "--json"});
+  ASSERT_FALSE(oc.empty());
+  ASSERT_FALSE(cc.empty());
+
+  // Both live at the same time, each with its own agent and backend.
+  OrchRun live = orch({"agents", "--json"});
+  ASSERT_EQ(live.code, 0) << live.err;
+  json::Parser parser;
+  json::Json rows = json::to_builder(parser.parse(live.out));
+  ASSERT_EQ(rows.size(), 2u) << live.out;
+  for (const json::Json& row : rows) {
+    std::string want = row["session"] == oc ? "opencode" : "claude";
+    EXPECT_EQ(row["agent"], want) << row;
+    EXPECT_EQ(row["backend"], want) << row;
+    EXPECT_EQ(row["state"], "running") << row;
+    EXPECT_FALSE(row["agent_session_id"].is_null()) << row;
+  }
+  EXPECT_TRUE(is_uuid(session_json(cc)["agent_session_id"].get<std::string>()));
+  EXPECT_EQ(session_json(oc)["agent_session_id"].get<std::string>().rfind("ses_", 0), 0u);
+
+  ASSERT_TRUE(eventually(
+      [&] { return session_json(oc)["state"] == "done" && session_json(cc)["state"] == "done"; },
+      120000))
+      << session_json(oc) << session_json(cc);
+  EXPECT_EQ(git(repo_, {"show", "orch/mixed-oc:SLOW.md"}), "slow\n");
+  EXPECT_EQ(git(repo_, {"show", "orch/mixed-cc:SLOW.md"}), "slow\n");
+  EXPECT_TRUE(no_agent_left());
+}
+
+}  // namespace
+}  // namespace orch::test
