@@ -55,8 +55,8 @@ void check_command(const CLI::App& app, const std::string& word) {
     if (prefix) d = 1;
     if (d < best_d) best_d = d, best = sub->get_name();
   }
-  std::string hint = best.empty() ? "run 'orch --help' for the list of commands"
-                                   : "did you mean '" + best + "'?";
+  std::string hint =
+      best.empty() ? "run 'orch --help' for the list of commands" : "did you mean '" + best + "'?";
   throw orch::Error("unknown command '" + word + "'", hint, orch::kExitUsage);
 }
 
@@ -66,12 +66,14 @@ int main(int argc, char** argv) {
   orch::IO io = orch::IO::system();
   std::string home_flag;
   bool verbose = false;
-  CLI::App app{"orch: fan out coding-agent work. Each work unit gets its own git worktree and\n"
-               "branch and an agent session; everything is recorded in a registry.",
-               "orch"};
+  CLI::App app{
+      "orch: fan out coding-agent work. Each work unit gets its own git worktree and\n"
+      "branch and an agent session; everything is recorded in a registry.",
+      "orch"};
   app.set_version_flag("--version", std::string("orch ") + ORCH_VERSION);
-  app.add_option("--home", home_flag,
-                 "State directory (default: $ORCH_HOME, else ${XDG_STATE_HOME:-~/.local/state}/orch)");
+  app.add_option(
+      "--home", home_flag,
+      "State directory (default: $ORCH_HOME, else ${XDG_STATE_HOME:-~/.local/state}/orch)");
   app.add_flag("-v,--verbose", verbose, "Log debug details to stderr");
   app.require_subcommand(1);
   app.footer(std::string("\n") + orch::kExitCodeHelp +

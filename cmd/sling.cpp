@@ -32,8 +32,8 @@ std::string read_prompt(const SlingOptions& o) {
     throw Error("conflicting work sources", "give only one of -m, --prompt-file and -", kExitUsage);
   }
   if (!o.stdin_marker.empty() && o.stdin_marker != "-") {
-    throw Error("unexpected argument '" + o.stdin_marker + "'", "only - (read stdin) may follow REPO",
-                kExitUsage);
+    throw Error("unexpected argument '" + o.stdin_marker + "'",
+                "only - (read stdin) may follow REPO", kExitUsage);
   }
   if (!o.message.empty()) return o.message;
   std::stringstream ss;
@@ -66,8 +66,9 @@ int run_sling(Context& c, SlingOptions& o) {
                << s.unit_name << "\n";
     }
     if (!registry::is_live(s.state)) {
-      if (!o.json) c.io.err << "orch: error: session " << s.id << " " << registry::to_string(s.state)
-                            << ": " << s.error << "\n";
+      if (!o.json)
+        c.io.err << "orch: error: session " << s.id << " " << registry::to_string(s.state) << ": "
+                 << s.error << "\n";
       return exit_code_for(s.state);
     }
     return kExitOk;
@@ -82,8 +83,9 @@ int run_sling(Context& c, SlingOptions& o) {
     if (!s.diffstat.empty()) c.io.out << ": " << s.diffstat;
     c.io.out << "\n";
     if (!s.summary.empty()) c.io.out << s.summary << "\n";
-    if (!s.error.empty()) c.io.err << "orch: error: session " << s.id << " "
-                                   << registry::to_string(s.state) << ": " << s.error << "\n";
+    if (!s.error.empty())
+      c.io.err << "orch: error: session " << s.id << " " << registry::to_string(s.state) << ": "
+               << s.error << "\n";
   }
   return exit_code_for(s.state);
 }
@@ -92,16 +94,20 @@ int run_sling(Context& c, SlingOptions& o) {
 
 void add_sling(CLI::App& root, Context& ctx) {
   auto o = std::make_shared<SlingOptions>();
-  CLI::App* sub = root.add_subcommand("sling", "Start an agent session on a work unit in its own worktree");
+  CLI::App* sub =
+      root.add_subcommand("sling", "Start an agent session on a work unit in its own worktree");
   sub->group("Commands");
   sub->add_option("UNIT", o->req.unit, "Work unit id; the branch is orch/UNIT")->required();
   sub->add_option("REPO", o->req.repo, "Path to the git repository")->required();
   sub->add_option("STDIN", o->stdin_marker, "'-' reads the work from standard input");
   sub->add_option("-m,--message", o->message, "The work, as text");
   sub->add_option("--prompt-file", o->prompt_file, "Read the work from FILE");
-  sub->add_option("--agent", o->req.agent, "Agent preset (opencode, claude)")->capture_default_str();
+  sub->add_option("--agent", o->req.agent,
+                  "Agent preset: opencode, claude or one from config.toml / .orch.toml "
+                  "(default: [defaults] agent there, else opencode)");
   sub->add_option("--backend", o->req.backend, "Override the preset's backend");
-  sub->add_option("--base", o->req.base, "Base ref for a new branch (default: the repository's HEAD)");
+  sub->add_option("--base", o->req.base,
+                  "Base ref for a new branch (default: the repository's HEAD)");
   sub->add_option("--model", o->req.model, "Model as provider/model (default: the agent's own)");
   sub->add_option("--permission", o->req.policy,
                   "Answer to the agent's permission asks: deny (default) or allow");
@@ -109,7 +115,8 @@ void add_sling(CLI::App& root, Context& ctx) {
                   "Fail the session after this long without agent activity (default 10m)");
   sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)");
   sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
-  sub->add_flag("--wait", o->wait, "Follow the session until it ends; exit code tells how it ended");
+  sub->add_flag("--wait", o->wait,
+                "Follow the session until it ends; exit code tells how it ended");
   sub->add_flag("--json", o->json, "Print the session record as JSON");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_sling(c, *o); }; });
 }

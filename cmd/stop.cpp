@@ -1,7 +1,7 @@
 // orch stop SESSION|UNIT... [--force] [--grace D]: graceful stop, forced after a grace period.
+#include "orchestrator/stop.h"
 #include "cmd/cmd.h"
 #include "lib/clock.h"
-#include "orchestrator/stop.h"
 
 namespace orch::cmd {
 namespace {
@@ -30,7 +30,8 @@ int run_stop(Context& c, const StopOptions& o) {
 
 void add_stop(CLI::App& root, Context& ctx) {
   auto o = std::make_shared<StopOptions>();
-  CLI::App* sub = root.add_subcommand("stop", "Stop sessions gracefully (forced after a grace period)");
+  CLI::App* sub =
+      root.add_subcommand("stop", "Stop sessions gracefully (forced after a grace period)");
   sub->group("Commands");
   sub->add_option("TARGET", o->targets, "Session ids or unit names")->required();
   sub->add_flag("--force", o->force, "Kill at once instead of asking the agent to stop");

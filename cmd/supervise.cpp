@@ -9,9 +9,8 @@ void add_supervise(CLI::App& root, Context& ctx) {
   CLI::App* sub = root.add_subcommand("__supervise", "Run a session's supervisor (internal)");
   sub->group("");  // hidden from --help
   sub->add_option("SESSION", *id, "Session id")->required();
-  sub->callback([&ctx, id] {
-    ctx.action = [id](Context& c) { return run_supervisor(c.f(), *id); };
-  });
+  sub->callback(
+      [&ctx, id] { ctx.action = [id](Context& c) { return run_supervisor(c.f(), *id); }; });
 }
 
 }  // namespace orch::cmd

@@ -92,7 +92,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   // Validate every input before anything is written.
   git::validate_unit_name(req.unit);
   git::RepoInfo repo = git::open_repo(req.repo);
-  Preset preset = find_preset(req.agent);
+  Preset preset = load_agent_config(f.home().root, repo.workdir).find(req.agent);
   if (!req.backend.empty()) preset.backend = req.backend;
   make_backend(preset.backend, "");  // throws for an unknown backend
   SessionOptions opts;

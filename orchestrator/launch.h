@@ -13,13 +13,13 @@
 namespace orch {
 
 struct LaunchRequest {
-  std::string unit;       ///< unit id; branch orch/<unit>
-  std::string repo;       ///< path to the repository (or inside it)
-  std::string agent = "opencode";  ///< preset name
-  std::string backend;    ///< overrides the preset's backend when not empty
-  std::string prompt;     ///< the work; may be empty when re-slinging a known unit
-  std::string base;       ///< base ref; empty = the repository's HEAD commit
-  std::string model;      ///< provider/model override
+  std::string unit;     ///< unit id; branch orch/<unit>
+  std::string repo;     ///< path to the repository (or inside it)
+  std::string agent;    ///< preset name; "" = the config files' [defaults] agent, else opencode
+  std::string backend;  ///< overrides the preset's backend when not empty
+  std::string prompt;   ///< the work; may be empty when re-slinging a known unit
+  std::string base;     ///< base ref; empty = the repository's HEAD commit
+  std::string model;    ///< provider/model override
   bool no_commit = false;
   int64_t inactivity_timeout_ms = 0;  ///< 0 = the preset's
   int64_t startup_timeout_ms = 0;     ///< 0 = the preset's
@@ -33,9 +33,10 @@ std::string worktree_path(const HomeLayout& home, const std::string& repo, const
 
 /// Validates the request, then creates the worktree, the registry rows and the supervisor.
 /// Returns the session as recorded right after the supervisor started (state `starting`).
-/// Errors (nothing written in any of these cases): bad unit id or repository (exit 2 / 1), a base
-/// that does not resolve, an unknown agent, a missing agent binary, a live session on the unit
-/// (exit 8).
+/// Presets come from load_agent_config($ORCH_HOME, the repository's workdir).
+/// Errors (nothing written in any of these cases): bad unit id or repository (exit 2 / 1), a broken
+/// config file (exit 1), a base that does not resolve, an unknown agent, a missing agent binary,
+/// a live session on the unit (exit 8).
 registry::Session launch(Factory& f, const LaunchRequest& req);
 
 /// Waits until the agent accepted the work (agent session id recorded) or the session ended.

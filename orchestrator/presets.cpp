@@ -1,9 +1,121 @@
 #include "orchestrator/presets.h"
 
+#include <optional>
+
+#include "lib/config/config.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
 
 namespace orch {
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"defaults", "agents"};
+const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions"};
+const std::vector<std::string> kAgentKeys = {
+    "backend",        "binary",     "args",      "env",
+    "model",          "permission", "max_turns", "inactivity_timeout",
+    "startup_timeout"};
+
+constexpr int64_t kMaxTurnsLimit = 100000;
+constexpr int64_t kMaxSessionsLimit = 1000;
+
+bool valid_preset_name(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> preset_names(const std::vector<Preset>& presets) {
+  std::vector<std::string> names;
+  for (const Preset& p : presets) names.push_back(p.name);
+  return names;
+}
+
+// A binary given as a relative path ("tools/agent") is relative to the config file's folder;
+// a bare name stays a PATH lookup.
+std::string binary_from(const config::Value& v, const fs::path& file_dir) {
+  const std::string& b = v.as_string();
+  if (b.empty()) v.fail("expected a program name or path, got \"\"");
+  if (b.find('/') == std::string::npos || fs::path(b).is_absolute()) return b;
+  return (file_dir / b).lexically_normal().string();
+}
+
+// Overlays the fields set in `t` (an [agents.NAME] table, keys already checked) onto `p`.
+void apply_preset(Preset& p, const config::Value& t, const fs::path& file_dir) {
+  for (const config::Value& v : t.entries()) {
+    const std::string& k = v.name();
+    if (k == "backend") {
+      p.backend = v.as_enum(backend_names());
+    } else if (k == "binary") {
+      p.binary = binary_from(v, file_dir);
+    } else if (k == "args") {
+      p.extra_args = v.as_string_array();
+    } else if (k == "env") {
+      for (const config::Value& e : v.entries()) {
+        if (e.name().empty() || e.name().find('=') != std::string::npos) {
+          e.fail("invalid environment variable name");
+        }
+        p.env[e.name()] = e.as_string();
+      }
+    } else if (k == "model") {
+      p.model = v.as_string();
+    } else if (k == "permission") {
+      p.policy = policy_from_string(v.as_enum({"deny", "allow"}));
+    } else if (k == "max_turns") {
+      p.max_turns = static_cast<int>(v.as_integer(0, kMaxTurnsLimit));
+    } else if (k == "inactivity_timeout") {
+      p.inactivity_timeout_ms = v.as_duration_ms();
+    } else if (k == "startup_timeout") {
+      p.startup_timeout_ms = v.as_duration_ms();
+    }
+  }
+}
+
+// Applies one config file; remembers where [defaults] agent was set (checked once all files are
+// applied, since it may name a preset of a later file).
+void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_dir,
+                std::optional<config::Value>* default_agent) {
+  root.check_keys(kTopKeys);
+  if (const config::Value* d = root.find("defaults")) {
+    d->check_keys(kDefaultsKeys);
+    if (const config::Value* a = d->find("agent")) {
+      c.default_agent = a->as_string();
+      *default_agent = *a;
+    }
+    if (const config::Value* m = d->find("max_sessions")) {
+      c.max_sessions = static_cast<int>(m->as_integer(1, kMaxSessionsLimit));
+    }
+  }
+  const config::Value* agents = root.find("agents");
+  if (!agents) return;
+  for (const config::Value& t : agents->entries()) {
+    if (!valid_preset_name(t.name())) {
+      t.fail("invalid preset name (use letters, digits, '-', '_' and '.')");
+    }
+    t.check_keys(kAgentKeys);
+    Preset* p = nullptr;
+    for (Preset& existing : c.presets) {
+      if (existing.name == t.name()) p = &existing;
+    }
+    if (!p) {
+      if (!t.find("backend")) t.fail("missing \"backend\" (required for a new preset)");
+      Preset fresh;
+      fresh.name = t.name();
+      fresh.binary = fresh.name;
+      c.presets.push_back(fresh);
+      p = &c.presets.back();
+    }
+    apply_preset(*p, t, file_dir);
+  }
+}
+
+}  // namespace
 
 std::vector<Preset> builtin_presets() {
   Preset opencode;
@@ -20,26 +132,57 @@ std::vector<Preset> builtin_presets() {
   return {opencode, claude};
 }
 
-Preset find_preset(const std::string& name) {
+const Preset& AgentConfig::find(const std::string& name) const {
+  const std::string& wanted = name.empty() ? default_agent : name;
   std::string known;
-  for (const Preset& p : builtin_presets()) {
-    if (p.name == name) return p;
+  for (const Preset& p : presets) {
+    if (p.name == wanted) return p;
     known += (known.empty() ? "" : ", ") + p.name;
   }
-  throw Error("unknown agent '" + name + "'", "known agents: " + known, kExitUsage);
+  throw Error("unknown agent '" + wanted + "'", "known agents: " + known, kExitUsage);
+}
+
+Preset find_preset(const std::string& name) {
+  AgentConfig builtins;
+  builtins.presets = builtin_presets();
+  return builtins.find(name);
+}
+
+std::vector<fs::path> config_files(const fs::path& home, const fs::path& repo_workdir) {
+  std::vector<fs::path> files = {home / "config.toml"};
+  if (!repo_workdir.empty()) files.push_back(repo_workdir / ".orch.toml");
+  return files;
+}
+
+AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir) {
+  AgentConfig c;
+  c.presets = builtin_presets();
+  std::optional<config::Value> default_agent;
+  for (const fs::path& file : config_files(home, repo_workdir)) {
+    std::optional<config::Value> root = config::load_file(file);
+    if (!root) continue;
+    c.files.push_back(file.string());
+    apply_file(c, *root, file.parent_path(), &default_agent);
+  }
+  if (default_agent) default_agent->as_enum(preset_names(c.presets));
+  return c;
 }
 
 std::string resolve_binary(const Preset& p) {
   std::string path = process::find_executable(p.binary);
-  if (path.empty()) {
-    throw Error("agent '" + p.name + "'", "executable '" + p.binary +
-                                              "' not found in PATH; install it with: " +
-                                              p.install_hint);
+  if (!path.empty()) return path;
+  if (p.binary.find('/') != std::string::npos) {
+    throw Error("agent '" + p.name + "'",
+                "executable '" + p.binary + "' not found or not executable");
   }
-  return path;
+  std::string why = "executable '" + p.binary + "' not found in PATH";
+  if (!p.install_hint.empty()) why += "; install it with: " + p.install_hint;
+  throw Error("agent '" + p.name + "'", why);
 }
 
-const char* to_string(PermissionPolicy p) { return p == PermissionPolicy::kAllow ? "allow" : "deny"; }
+const char* to_string(PermissionPolicy p) {
+  return p == PermissionPolicy::kAllow ? "allow" : "deny";
+}
 
 PermissionPolicy policy_from_string(const std::string& s) {
   if (s == "deny") return PermissionPolicy::kDeny;

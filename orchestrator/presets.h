@@ -1,7 +1,11 @@
-// Agent presets: what `--agent NAME` means. Built in: opencode and claude.
+// Agent presets: what `--agent NAME` means. Built in: opencode and claude; users add presets and
+// override fields of existing ones in TOML files, $ORCH_HOME/config.toml and then <repo>/.orch.toml
+// (the repository's file wins key by key). The format is documented in README.md
+// ("Configuration").
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,26 +17,52 @@ namespace orch {
 /// A named way to run an agent: which backend, which binary, with what settings.
 struct Preset {
   std::string name;
-  std::string backend;                       ///< "opencode" | "claude"
-  std::string binary;                        ///< name looked up in PATH, or a path
-  std::string install_hint;                  ///< how to install the binary
+  std::string backend;       ///< "opencode" | "claude"
+  std::string binary;        ///< name looked up in PATH, or a path
+  std::string install_hint;  ///< how to install the binary; "" = none known
   std::vector<std::string> extra_args;
-  std::map<std::string, std::string> env;
-  std::string model;                         ///< default model, "" = the agent's own
+  std::map<std::string, std::string> env;  ///< may hold secrets: never stored nor printed
+  std::string model;                       ///< default model, "" = the agent's own
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;
   int64_t inactivity_timeout_ms = 600000;
   int64_t startup_timeout_ms = 60000;
 };
 
+/// The presets, the default preset and the pool size: built-ins overlaid by the config files.
+struct AgentConfig {
+  std::vector<Preset> presets;             ///< built-ins first, then new presets in file order
+  std::string default_agent = "opencode";  ///< [defaults] agent: used when --agent is not given
+  int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
+  std::vector<std::string> files;          ///< the config files that existed and were applied
+
+  /// The preset called `name`; an empty `name` means default_agent. Errors: orch::Error
+  /// (exit 2) "unknown agent '<name>': known agents: opencode, claude, ...".
+  const Preset& find(const std::string& name) const;
+};
+
 /// The presets built into orch.
 std::vector<Preset> builtin_presets();
 
-/// The preset called `name`. Errors: orch::Error (exit 2) listing the known names.
+/// The built-in preset called `name`. Errors: orch::Error (exit 2) listing the known names.
 Preset find_preset(const std::string& name);
 
-/// Resolves the preset's binary through PATH. Errors: orch::Error naming the binary and how to
-/// install it.
+/// The config files presets come from, in overlay order: `home`/config.toml, then
+/// `repo_workdir`/.orch.toml (left out when `repo_workdir` is empty).
+std::vector<std::filesystem::path> config_files(const std::filesystem::path& home,
+                                                const std::filesystem::path& repo_workdir);
+
+/// Built-ins overlaid by `home`/config.toml and then `repo_workdir`/.orch.toml, each applied key
+/// by key when it exists (`repo_workdir` may be empty: no repository file). `home` is the orch
+/// home ($ORCH_HOME, --home). Errors (exit 1), one line naming the file, the line and the key:
+/// a syntax error ("<file>:<line>:<column>: <why>"), an unknown key, a wrong type, a bad enum
+/// value or duration, a new preset without backend, an unknown backend, a [defaults] agent that
+/// names no preset ("<file>:<line>: <dotted.key>: <why>").
+AgentConfig load_agent_config(const std::filesystem::path& home,
+                              const std::filesystem::path& repo_workdir);
+
+/// Resolves the preset's binary: a bare name through PATH, a path as is. Errors: orch::Error
+/// naming the preset, the binary and, when known, how to install it.
 std::string resolve_binary(const Preset& p);
 
 /// "deny" / "allow".

@@ -12,6 +12,7 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
+#include "orchestrator/presets.h"
 #include "orchestrator/registry_sink.h"
 #include "orchestrator/session_options.h"
 
@@ -46,7 +47,8 @@ class SignalWatcher {
 };
 
 std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
-  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "supervisor.log").string());
+  auto sink =
+      std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "supervisor.log").string());
   auto log = std::make_shared<spdlog::logger>("supervisor", sink);
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   log->flush_on(spdlog::level::info);
@@ -95,6 +97,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
             session->backend, session->worktree);
 
   SessionOptions opts = session_options_from_json(session->options);
+  log->info("agent {} runs {}", session->agent, opts.binary);
   SessionSpec spec;
   spec.session_id = session_id;
   spec.unit = unit->name;
@@ -113,6 +116,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
   try {
+    // The preset's environment may hold secrets, so it is never stored: re-read it by name.
+    spec.env = load_agent_config(factory.home().root, unit->repo).find(session->agent).env;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     SignalWatcher signals(*backend);
     result = backend->run(spec, sink);
@@ -126,9 +131,9 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   record_work(*session, *unit, result, outcome, *log);
   outcome.summary = result.summary;
   outcome.error = result.error;
-  reg.set_usage(session_id, registry::Usage{result.tokens_in, result.tokens_out,
-                                            result.tokens_cache_read, result.tokens_cache_write,
-                                            result.cost_usd});
+  reg.set_usage(session_id,
+                registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
+                                result.tokens_cache_write, result.cost_usd});
   if (!result.error.empty()) sink.event("error", {{"message", result.error}});
   bool recorded = reg.finish(session_id, result.state, result.source, outcome);
   log->info("session ended {}{}", registry::to_string(result.state),
