@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   std::printf("rows: orch agents %zu lines (with header), sqlite3 %zu lines\n", orch_lines,
               sqlite_lines);
   std::printf("sqlite3 CLI, same query, median of %d: %.1f ms\n", rounds, q);
-  std::printf("orch agents --all, 10,000 sessions, median of %d: %.1f ms (target < 50 ms)\n", rounds, o);
+  std::printf("orch agents --all, 10,000 sessions, median of %d: %.1f ms (target < 50 ms)\n",
+              rounds, o);
   std::printf("ratio orch/sqlite3: %.2fx (target <= 2x)\n", o / q);
   return 0;
 }

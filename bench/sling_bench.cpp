@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     write(repo / name, "line " + std::to_string(i) + "\n" + std::string(200, 'x') + "\n");
   }
   run({"git", "-C", repo.string(), "add", "-A"});
-  run({"git", "-C", repo.string(), "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "5000 files"});
+  run({"git", "-C", repo.string(), "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm",
+       "5000 files"});
 
   fs::path fake_bin = s.path / "bin";
   fs::path stamp = s.path / "stamp";

@@ -22,7 +22,7 @@ int main() {
   write(script, R"({"scenarios":[{"match":"slow","turns":[{"text":"slowly","delay_ms":8000}]}],
                    "default":[{"text":"x"}]})");
   process::SpawnOptions so;
-  so.argv = {ORCH_FAKE_MODEL_BIN, "--script", script.string(), "--port", "0", "--port-file",
+  so.argv = {ORCH_FAKE_MODEL_BIN,       "--script", script.string(), "--port", "0", "--port-file",
              (s.path / "port").string()};
   so.stdout_path = (s.path / "model.out").string();
   process::Child model = process::spawn(so);
@@ -32,14 +32,17 @@ int main() {
     std::ifstream in(s.path / "port");
     in >> port;
   }
-  write(s.path / "opencode.json",
-        R"({"provider":{"fake":{"npm":"@ai-sdk/openai-compatible","options":{"baseURL":"http://127.0.0.1:)" +
-            port + R"(/v1","apiKey":"x"},"models":{"fake-model":{"tool_call":true}}}},"model":"fake/fake-model"})");
+  write(
+      s.path / "opencode.json",
+      R"({"provider":{"fake":{"npm":"@ai-sdk/openai-compatible","options":{"baseURL":"http://127.0.0.1:)" +
+          port +
+          R"(/v1","apiKey":"x"},"models":{"fake-model":{"tool_call":true}}}},"model":"fake/fake-model"})");
   fs::path repo = s.path / "repo";
   run({"git", "init", "-q", "-b", "main", repo.string()});
   write(repo / "README.md", "x\n");
   run({"git", "-C", repo.string(), "add", "-A"});
-  run({"git", "-C", repo.string(), "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "x"});
+  run({"git", "-C", repo.string(), "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm",
+       "x"});
   std::map<std::string, std::string> env = {
       {"PATH", std::string(ORCH_NPM_BIN_DIR) + ":/usr/bin:/bin"},
       {"OPENCODE_CONFIG", (s.path / "opencode.json").string()},
@@ -53,7 +56,8 @@ int main() {
   json::Parser parser;
   auto doc = parser.parse(out);
   pid_t supervisor = static_cast<pid_t>(json::i64(json::at(doc, "pid")));
-  std::string agents = run({ORCH_BIN, "--home", (s.path / "home").string(), "agents", "--json"}, env);
+  std::string agents =
+      run({ORCH_BIN, "--home", (s.path / "home").string(), "agents", "--json"}, env);
   (void)agents;
   std::this_thread::sleep_for(std::chrono::seconds(3));
   int64_t sup = process::rss_bytes(supervisor);

@@ -35,7 +35,8 @@ int64_t parse_duration_ms(const std::string& text) {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec != std::errc() || ptr == begin || value < 0) {
-    throw Error("invalid duration '" + text + "'", "expected e.g. 30s, 15m, 2h or 500ms", kExitUsage);
+    throw Error("invalid duration '" + text + "'", "expected e.g. 30s, 15m, 2h or 500ms",
+                kExitUsage);
   }
   std::string unit(ptr, end);
   if (unit.empty() || unit == "s") return value * 1000;

@@ -15,7 +15,8 @@ std::filesystem::path resolve_home(const std::string& flag) {
   }
   const char* home = std::getenv("HOME");
   if (!home || !*home) {
-    throw Error("cannot find the orch home", "set ORCH_HOME, XDG_STATE_HOME or HOME, or pass --home");
+    throw Error("cannot find the orch home",
+                "set ORCH_HOME, XDG_STATE_HOME or HOME, or pass --home");
   }
   return fs::absolute(fs::path(home) / ".local" / "state" / "orch");
 }

@@ -4,6 +4,8 @@
 
 namespace orch {
 
-IO IO::system() { return IO{std::cout, std::cerr, isatty(1) == 1, isatty(2) == 1}; }
+IO IO::system() {
+  return IO{std::cout, std::cerr, isatty(1) == 1, isatty(2) == 1};
+}
 
 }  // namespace orch

@@ -16,7 +16,8 @@ using Element = simdjson::dom::element;
 /// An element or the error of looking it up; every getter below accepts both.
 using Field = simdjson::simdjson_result<Element>;
 
-/// A reusable parser (one per thread). parse() throws orch::Error("invalid JSON", ...) on bad input.
+/// A reusable parser (one per thread). parse() throws orch::Error("invalid JSON", ...) on bad
+/// input.
 class Parser {
  public:
   /// Parses `text`; the returned element stays valid until the next parse() on this Parser.
@@ -49,12 +50,26 @@ inline Field field(const Element& e) {
   Element copy = e;
   return Field(std::move(copy));
 }
-inline Field at(const Element& e, std::string_view key) { return at(field(e), key); }
-inline std::string str(const Element& e, std::string_view def = "") { return str(field(e), def); }
-inline int64_t i64(const Element& e, int64_t def = 0) { return i64(field(e), def); }
-inline double num(const Element& e, double def = 0) { return num(field(e), def); }
-inline bool boolean(const Element& e, bool def = false) { return boolean(field(e), def); }
-inline std::string raw(const Element& e) { return raw(field(e)); }
-inline Json to_builder(const Element& e) { return to_builder(field(e)); }
+inline Field at(const Element& e, std::string_view key) {
+  return at(field(e), key);
+}
+inline std::string str(const Element& e, std::string_view def = "") {
+  return str(field(e), def);
+}
+inline int64_t i64(const Element& e, int64_t def = 0) {
+  return i64(field(e), def);
+}
+inline double num(const Element& e, double def = 0) {
+  return num(field(e), def);
+}
+inline bool boolean(const Element& e, bool def = false) {
+  return boolean(field(e), def);
+}
+inline std::string raw(const Element& e) {
+  return raw(field(e));
+}
+inline Json to_builder(const Element& e) {
+  return to_builder(field(e));
+}
 
 }  // namespace orch::json

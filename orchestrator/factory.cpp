@@ -14,6 +14,8 @@ registry::Registry& Factory::registry() {
   return *registry_;
 }
 
-std::string Factory::self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+std::string Factory::self_exe() {
+  return std::filesystem::read_symlink("/proc/self/exe").string();
+}
 
 }  // namespace orch

@@ -15,8 +15,10 @@ namespace {
 std::string describe_event(const registry::Event& e, json::Parser& parser) {
   json::Element d = parser.parse(e.data);
   if (e.kind == "tool") {
-    std::string line = "tool " + json::str(json::at(d, "tool")) + " " + json::str(json::at(d, "title"));
-    if (json::str(json::at(d, "status")) == "error") line += " (error: " + json::str(json::at(d, "error")) + ")";
+    std::string line =
+        "tool " + json::str(json::at(d, "tool")) + " " + json::str(json::at(d, "title"));
+    if (json::str(json::at(d, "status")) == "error")
+      line += " (error: " + json::str(json::at(d, "error")) + ")";
     return line;
   }
   if (e.kind == "permission") {
@@ -34,7 +36,8 @@ std::string describe_event(const registry::Event& e, json::Parser& parser) {
 
 }  // namespace
 
-registry::Session follow(Factory& f, const std::string& id, IO& io, int64_t timeout_ms, bool quiet) {
+registry::Session follow(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
+                         bool quiet) {
   registry::Registry& reg = f.registry();
   json::Parser parser;
   int64_t last_event = 0;
@@ -63,8 +66,9 @@ registry::Session follow(Factory& f, const std::string& id, IO& io, int64_t time
       continue;
     }
     if (deadline > 0 && steady_ms() >= deadline) {
-      throw Error("session " + id, "still " + std::string(registry::to_string(s->state)) +
-                                       " after the timeout", kExitTimeout);
+      throw Error("session " + id,
+                  "still " + std::string(registry::to_string(s->state)) + " after the timeout",
+                  kExitTimeout);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

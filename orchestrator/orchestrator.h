@@ -37,20 +37,20 @@ enum class PermissionPolicy {
 
 /// Everything a backend needs to run one session. Built by the supervisor from the registry.
 struct SessionSpec {
-  std::string session_id;     ///< orch's session id
-  std::string unit;           ///< work unit name
-  std::string worktree;       ///< absolute path; the agent's working directory
-  std::string prompt;         ///< the work
-  std::string model;          ///< "provider/model", or empty for the agent's own default
-  std::string binary;         ///< resolved agent binary
-  std::vector<std::string> extra_args;        ///< preset's extra arguments
-  std::map<std::string, std::string> env;     ///< preset's extra environment
-  std::string log_dir;        ///< $ORCH_HOME/sessions/<id>/ for agent output
-  int64_t startup_timeout_ms = 60000;     ///< agent start (e.g. opencode serve health)
-  int64_t inactivity_timeout_ms = 600000; ///< no agent activity for this long = failed
+  std::string session_id;               ///< orch's session id
+  std::string unit;                     ///< work unit name
+  std::string worktree;                 ///< absolute path; the agent's working directory
+  std::string prompt;                   ///< the work
+  std::string model;                    ///< "provider/model", or empty for the agent's own default
+  std::string binary;                   ///< resolved agent binary
+  std::vector<std::string> extra_args;  ///< preset's extra arguments
+  std::map<std::string, std::string> env;  ///< preset's extra environment
+  std::string log_dir;                     ///< $ORCH_HOME/sessions/<id>/ for agent output
+  int64_t startup_timeout_ms = 60000;      ///< agent start (e.g. opencode serve health)
+  int64_t inactivity_timeout_ms = 600000;  ///< no agent activity for this long = failed
   PermissionPolicy policy = PermissionPolicy::kDeny;
-  int max_turns = 0;                      ///< 0 = the agent's default
-  std::string resume_agent_session;       ///< continue this agent session (re-sling, handoff)
+  int max_turns = 0;                 ///< 0 = the agent's default
+  std::string resume_agent_session;  ///< continue this agent session (re-sling, handoff)
 };
 
 /// Receives what a backend observes; implemented by the supervisor (writes the registry and the

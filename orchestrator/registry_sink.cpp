@@ -4,9 +4,11 @@
 
 namespace orch {
 
-RegistrySink::RegistrySink(registry::Registry& reg, std::string session_id,
-                           std::string events_path, std::shared_ptr<spdlog::logger> log)
-    : reg_(reg), id_(std::move(session_id)), events_(events_path, std::ios::app),
+RegistrySink::RegistrySink(registry::Registry& reg, std::string session_id, std::string events_path,
+                           std::shared_ptr<spdlog::logger> log)
+    : reg_(reg),
+      id_(std::move(session_id)),
+      events_(events_path, std::ios::app),
       log_(std::move(log)) {}
 
 void RegistrySink::state(State s, const std::string& source, const std::string& detail) {
@@ -31,6 +33,8 @@ void RegistrySink::accepted(const std::string& agent_session_id) {
   log_->info("agent accepted the work: agent session {}", agent_session_id);
 }
 
-void RegistrySink::agent_pid(pid_t pid) { reg_.set_agent_pid(id_, pid); }
+void RegistrySink::agent_pid(pid_t pid) {
+  reg_.set_agent_pid(id_, pid);
+}
 
 }  // namespace orch

@@ -9,13 +9,13 @@
 namespace orch {
 
 struct SessionOptions {
-  std::string binary;                      ///< resolved agent binary
+  std::string binary;  ///< resolved agent binary
   int64_t startup_timeout_ms = 60000;
   int64_t inactivity_timeout_ms = 600000;
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;
   std::vector<std::string> extra_args;
-  std::string resume_agent_session;        ///< the agent session to continue (re-sling, handoff)
+  std::string resume_agent_session;  ///< the agent session to continue (re-sling, handoff)
 };
 
 /// To the JSON stored in sessions.options.

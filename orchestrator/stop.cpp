@@ -50,7 +50,8 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     }
   }
   registry::Outcome o;
-  o.error = force ? "stopped by orch stop --force" : "stopped by orch stop (forced after the grace period)";
+  o.error = force ? "stopped by orch stop --force"
+                  : "stopped by orch stop (forced after the grace period)";
   reg.finish(id, State::kStopped, force ? "cli:stop-force" : "cli:stop-grace", o);
   if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
   return reg.get_session(id)->state;

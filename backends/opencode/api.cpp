@@ -48,7 +48,9 @@ void Api::prompt_async(const std::string& session, const std::string& message_id
   call("POST", "/session/" + session + "/prompt_async", body.dump());
 }
 
-void Api::abort(const std::string& session) { call("POST", "/session/" + session + "/abort", ""); }
+void Api::abort(const std::string& session) {
+  call("POST", "/session/" + session + "/abort", "");
+}
 
 std::string Api::messages(const std::string& session) {
   return call("GET", "/session/" + session + "/message", "", 30000).body;
@@ -62,7 +64,9 @@ void Api::reject_question(const std::string& request_id) {
   call("POST", "/question/" + request_id + "/reject", "");
 }
 
-std::string Api::status() { return call("GET", "/session/status", "").body; }
+std::string Api::status() {
+  return call("GET", "/session/status", "").body;
+}
 
 http::Request Api::global_events_request() const {
   http::Request req;

@@ -36,8 +36,8 @@ class Api {
   http::Request global_events_request() const;
 
  private:
-  http::Response call(const std::string& method, const std::string& path,
-                      const std::string& body, long timeout_ms = 15000);
+  http::Response call(const std::string& method, const std::string& path, const std::string& body,
+                      long timeout_ms = 15000);
   std::string base_url_;
   http::BasicAuth auth_;
   std::string directory_;

@@ -84,8 +84,8 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   so.startup_timeout_ms = spec.startup_timeout_ms;
   server_ = Server::start(so);
   sink.agent_pid(server_->pid());
-  sink.event("info", {{"message", "opencode " + server_->version() + " serving on " +
-                                      server_->base_url()}});
+  sink.event("info", {{"message",
+                       "opencode " + server_->version() + " serving on " + server_->base_url()}});
   api_ = std::make_unique<Api>(server_->base_url(), server_->auth(), spec.worktree);
 
   // Subscribe before prompting so that no event of the run is missed (the stream has no replay).
@@ -96,8 +96,8 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   }
   if (!events_->connected()) throw Error("opencode GET /global/event", "stream did not connect");
 
-  std::string session = api_->create_session("orch " + spec.unit + " " + spec.session_id,
-                                             base_permissions());
+  std::string session =
+      api_->create_session("orch " + spec.unit + " " + spec.session_id, base_permissions());
   std::string message_id = new_message_id();
   {
     std::lock_guard lock(mu_);
@@ -148,9 +148,9 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
       }
     }
     if (!server_->alive()) {
-      return run_result(State::kFailed, "supervisor:server-check",
-                       "opencode server exited unexpectedly (see " + spec_->log_dir +
-                           "/opencode.log)");
+      return run_result(
+          State::kFailed, "supervisor:server-check",
+          "opencode server exited unexpectedly (see " + spec_->log_dir + "/opencode.log)");
     }
     bool ended;
     {
@@ -160,7 +160,7 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
     if (ended) {
       if (++reconnects > kMaxReconnects) {
         return run_result(State::kFailed, "opencode:event-stream",
-                         "event stream kept failing: " + events_error_);
+                          "event stream kept failing: " + events_error_);
       }
       sink.event("info", {{"message", "event stream ended; reconnecting"}});
       open_events();
@@ -171,11 +171,11 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
       }
     }
     if (now - last_activity_ > spec_->inactivity_timeout_ms) {
-      return abort_and_wait(
-          sink, run_result(State::kFailed, "supervisor:inactivity",
-                          "no activity from opencode for " +
-                              std::to_string(spec_->inactivity_timeout_ms / 1000) +
-                              "s (inactivity timeout)"));
+      return abort_and_wait(sink,
+                            run_result(State::kFailed, "supervisor:inactivity",
+                                       "no activity from opencode for " +
+                                           std::to_string(spec_->inactivity_timeout_ms / 1000) +
+                                           "s (inactivity timeout)"));
     }
   }
 }

@@ -1,5 +1,6 @@
-// OpencodeBackend's handling of /global/event frames: {"directory","payload":{"type","properties"}}.
-// Event meanings from ../shared/reference/opencode.md §3.
+// OpencodeBackend's handling of /global/event frames:
+// {"directory","payload":{"type","properties"}}. Event meanings from
+// ../shared/reference/opencode.md §3.
 #include "backends/opencode/backend.h"
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -109,7 +110,8 @@ void OpencodeBackend::handle_permission(const std::string& type, const Field& pr
   } catch (const Error& e) {
     sink.event("error", {{"message", std::string("cannot answer ") + type + ": " + e.what()}});
   }
-  json::Json ev = {{"permission", permission}, {"denied", deny}, {"policy", deny ? "deny" : "allow"}};
+  json::Json ev = {
+      {"permission", permission}, {"denied", deny}, {"policy", deny ? "deny" : "allow"}};
   Field patterns = json::at(props, "patterns");
   if (!patterns.error()) ev["patterns"] = json::to_builder(patterns);
   sink.event("permission", ev);

@@ -75,9 +75,13 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
   throw Error("opencode serve", why + " (see " + opts.log_path + ")");
 }
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+}
 
-bool Server::alive() { return !down_ && !child_.wait(0).has_value(); }
+bool Server::alive() {
+  return !down_ && !child_.wait(0).has_value();
+}
 
 void Server::shutdown(int grace_ms) {
   if (down_ || child_.pid() <= 0) return;

@@ -16,13 +16,13 @@
 namespace orch::opencode {
 
 struct ServerOptions {
-  std::string binary;                       ///< resolved opencode binary
-  std::string cwd;                          ///< server's working directory
-  std::string log_path;                     ///< server stdout+stderr are appended here
-  std::map<std::string, std::string> env;   ///< extra environment (a preset's)
-  std::vector<std::string> extra_args;      ///< appended to `opencode serve ...`
-  int64_t startup_timeout_ms = 60000;       ///< until GET /global/health answers 200
-  bool die_with_parent = true;              ///< PR_SET_PDEATHSIG: never outlive the supervisor
+  std::string binary;                      ///< resolved opencode binary
+  std::string cwd;                         ///< server's working directory
+  std::string log_path;                    ///< server stdout+stderr are appended here
+  std::map<std::string, std::string> env;  ///< extra environment (a preset's)
+  std::vector<std::string> extra_args;     ///< appended to `opencode serve ...`
+  int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
+  bool die_with_parent = true;             ///< PR_SET_PDEATHSIG: never outlive the supervisor
 };
 
 /// A running `opencode serve`. The destructor shuts it down.
@@ -36,7 +36,7 @@ class Server {
 
   const std::string& base_url() const { return base_url_; }  ///< http://127.0.0.1:<port>
   const http::BasicAuth& auth() const { return auth_; }
-  const std::string& version() const { return version_; }   ///< from /global/health
+  const std::string& version() const { return version_; }  ///< from /global/health
   pid_t pid() const { return child_.pid(); }
   /// False once the server process has exited.
   bool alive();

@@ -15,7 +15,8 @@ TEST_F(Cli, VersionPrintsNameAndVersion) {
 TEST_F(Cli, HelpListsCommandsAndExitCodesAndOpensNothing) {
   OrchRun r = orch({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* word : {"sling", "agents", "Exit codes:", "8  the unit already has a live session"}) {
+  for (const char* word :
+       {"sling", "agents", "Exit codes:", "8  the unit already has a live session"}) {
     EXPECT_NE(r.out.find(word), std::string::npos) << word << " missing from:\n" << r.out;
   }
   EXPECT_EQ(r.out.find("__supervise"), std::string::npos);
@@ -32,8 +33,9 @@ TEST_F(Cli, UnknownCommandSuggestsTheNearestOne) {
 TEST_F(Cli, UnknownCommandWithNothingCloseSaysWhereToLook) {
   OrchRun r = orch({"frobnicate"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err,
-            "orch: error: unknown command 'frobnicate': run 'orch --help' for the list of commands\n");
+  EXPECT_EQ(
+      r.err,
+      "orch: error: unknown command 'frobnicate': run 'orch --help' for the list of commands\n");
 }
 
 TEST_F(Cli, MissingArgumentsAreUsageErrors) {
@@ -46,8 +48,7 @@ TEST_F(Cli, MissingArgumentsAreUsageErrors) {
 TEST_F(Cli, BadDurationIsAUsageError) {
   OrchRun r = orch({"sling", "u1", repo_.string(), "-m", "x", "--inactivity-timeout", "soon"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err,
-            "orch: error: invalid duration 'soon': expected e.g. 30s, 15m, 2h or 500ms\n");
+  EXPECT_EQ(r.err, "orch: error: invalid duration 'soon': expected e.g. 30s, 15m, 2h or 500ms\n");
 }
 
 TEST_F(Cli, AgentsOnAnEmptyRegistry) {

@@ -43,7 +43,7 @@ void E2E::start_model(const std::string& script) {
   write_file(script_path, script);
   process::SpawnOptions so;
   so.argv = {ORCH_FAKE_MODEL_BIN, "--script", script_path.string(), "--port", "0", "--port-file",
-             port_file.string(), "--log", model_log_.string()};
+             port_file.string(),  "--log",    model_log_.string()};
   so.stdout_path = (tmp_->path() / "model.out").string();
   so.stderr_path = so.stdout_path;
   model_ = process::spawn(so);

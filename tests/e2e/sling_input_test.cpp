@@ -17,7 +17,8 @@ class SlingInput : public E2E {
     // Only the main working tree: no linked worktree was added.
     std::string worktrees = git(repo_, {"worktree", "list", "--porcelain"});
     size_t entries = 0;
-    for (size_t at = 0; (at = worktrees.find("worktree ", at)) != std::string::npos; ++at) ++entries;
+    for (size_t at = 0; (at = worktrees.find("worktree ", at)) != std::string::npos; ++at)
+      ++entries;
     EXPECT_EQ(entries, 1u) << worktrees;
   }
   void expect_one_line_error(const OrchRun& r, int code, const std::string& starts_with) {

@@ -31,8 +31,8 @@ int maybe_run_child(int argc, char** argv);
 #define ORCH_TEST_CHILD_CAT2(a, b) a##b
 #define ORCH_TEST_CHILD_CAT(a, b) ORCH_TEST_CHILD_CAT2(a, b)
 /// ORCH_TEST_CHILD(writer) { ...uses args...; return 0; }
-#define ORCH_TEST_CHILD(name)                                                            \
-  static int orch_child_##name(const std::vector<std::string>& args);                    \
-  static const bool ORCH_TEST_CHILD_CAT(orch_child_reg_, name) =                         \
-      ::orch::test::register_child(#name, orch_child_##name);                            \
+#define ORCH_TEST_CHILD(name)                                         \
+  static int orch_child_##name(const std::vector<std::string>& args); \
+  static const bool ORCH_TEST_CHILD_CAT(orch_child_reg_, name) =      \
+      ::orch::test::register_child(#name, orch_child_##name);         \
   static int orch_child_##name([[maybe_unused]] const std::vector<std::string>& args)
