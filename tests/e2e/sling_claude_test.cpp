@@ -167,6 +167,7 @@ TEST_F(SlingClaude, ReslingResumesTheConversationInAFreshWorktree) {
   json::Json s2 = all[0]["session"] == s1["session"] ? all[1] : all[0];
   EXPECT_EQ(s2["state"], "done");
   EXPECT_EQ(s2["summary"], "Done with part two");
+  EXPECT_EQ(s2["denials"], 0);  // it wrote in its own worktree, not the first session's
   std::string claude2 = s2["agent_session_id"].get<std::string>();
   EXPECT_TRUE(is_uuid(claude2));
   EXPECT_NE(claude2, claude1);  // a fork: one claude process per session id

@@ -145,9 +145,10 @@ nlohmann::json to_json(const std::string& text) {
 }
 
 std::string working_directory(const std::string& system_text) {
-  // Claude Code's marker contains OpenCode's, so try the longer one first.
+  // Claude Code's marker contains OpenCode's, so try the longer one first. The last occurrence
+  // wins: a resumed Claude Code conversation keeps its old environment message and adds a new one.
   for (std::string_view marker : {"Primary working directory: ", "Working directory: "}) {
-    size_t at = system_text.find(marker);
+    size_t at = system_text.rfind(marker);
     if (at == std::string::npos) continue;
     size_t start = at + marker.size();
     size_t end = system_text.find('\n', start);

@@ -41,7 +41,8 @@ nlohmann::json to_json(const std::string& text);
 
 /// The agent's working directory as announced in its system prompt: OpenCode's
 /// `Working directory: /abs` or Claude Code's `Primary working directory: /abs` (a trailing
-/// ` (was /old)` is dropped). Empty if absent.
+/// ` (was /old)` is dropped). The last one wins (a resumed Claude Code conversation carries the
+/// old environment message and the new one). Empty if absent.
 std::string working_directory(const std::string& system_text);
 
 /// Finds an offered tool by name, case-insensitively; nullptr if not offered.

@@ -97,6 +97,10 @@ TEST(FakeModelRequest, ParsesClaudeCodeShapedRequest) {
 TEST(FakeModelRequest, WorkingDirectoryMarkers) {
   EXPECT_EQ(working_directory("<env>\n  Working directory: /a/b c\n</env>"), "/a/b c");
   EXPECT_EQ(working_directory(" - Primary working directory: /w/wt2 (was /w/repo)\n"), "/w/wt2");
+  // Resumed in another worktree: the old environment message stays, the new one comes last.
+  EXPECT_EQ(working_directory(" - Primary working directory: /w/repo\n ... \n"
+                              " - Primary working directory: /w/wt2 (was /w/repo)\n"),
+            "/w/wt2");
   EXPECT_EQ(working_directory("no marker here"), "");
   EXPECT_EQ(working_directory("Working directory: relative/path"), "");
 }

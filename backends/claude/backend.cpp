@@ -1,0 +1,231 @@
+#include "backends/claude/backend.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "backends/claude/args.h"
+#include "backends/claude/events.h"
+#include "backends/claude/outcome.h"
+#include "backends/claude/stream.h"
+#include "backends/claude/transcript.h"
+#include "lib/clock.h"
+#include "lib/error.h"
+
+namespace orch::claude {
+namespace {
+
+// A stream-json user message (reference §5, first form).
+std::string user_message(const std::string& text) {
+  return json::Json{{"type", "user"}, {"message", {{"role", "user"}, {"content", text}}}}.dump();
+}
+
+int64_t file_size(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
+
+// One line in claude.log saying what orch started. Extra arguments are counted, not shown
+// (a preset could pass secrets there); the environment is never written.
+void log_start(const std::string& path, const std::vector<std::string>& argv, size_t extra) {
+  std::ofstream log(path, std::ios::app);
+  log << "orch: starting";
+  size_t shown = argv.size() - 1 - extra;  // the trailing "--" is printed after the count
+  for (size_t i = 0; i < shown; ++i) log << ' ' << argv[i];
+  if (extra > 0) log << " <" << extra << " extra argument(s)>";
+  log << " --\n";
+}
+
+}  // namespace
+
+ClaudeBackend::ClaudeBackend(std::string binary) : binary_(std::move(binary)) {}
+
+ClaudeBackend::~ClaudeBackend() {
+  // run() normally reaps claude; this covers a run() left by an exception (e.g. from the sink).
+  if (child_.pid() > 0 && !child_.exited()) child_.terminate(1000);
+}
+
+BackendInfo ClaudeBackend::describe() const {
+  BackendInfo info;
+  info.name = "claude";
+  info.binary = binary_;
+  {
+    std::lock_guard lock(mu_);
+    info.version = version_;
+  }
+  info.tested_version = kTestedVersion;
+  info.can_send_followup = true;
+  info.can_resume = true;
+  return info;
+}
+
+RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
+  const std::string uuid = new_uuid();
+  process::SpawnOptions so;
+  so.argv = build_argv(spec, binary_, uuid);
+  so.cwd = spec.worktree;
+  so.env_set = build_env(spec, std::getenv("CLAUDE_CODE_MAX_RETRIES"));
+  so.pipe_stdin = true;
+  so.pipe_stdout = true;
+  log_path_ = spec.log_dir + "/claude.log";
+  so.stderr_path = log_path_;
+  so.die_with_parent = true;
+  log_offset_ = file_size(log_path_);
+  // A resumed conversation reports its earlier runs' cost too (transcript.h): read it first.
+  double cost_before = 0;
+  if (!spec.resume_agent_session.empty()) {
+    cost_before = recorded_cost(config_dir(spec.env), spec.resume_agent_session).value_or(0);
+  }
+  log_start(log_path_, so.argv, spec.extra_args.size());
+  {
+    std::lock_guard lock(io_mu_);
+    child_ = process::spawn(so);
+    input_open_ = true;
+  }
+  sink.agent_pid(child_.pid());
+  sink.event("info", {{"message", "claude started, session " + uuid +
+                                      (spec.resume_agent_session.empty()
+                                           ? ""
+                                           : " (forked from " + spec.resume_agent_session + ")")}});
+  // Nothing is printed before the first input line, so the work goes first (reference §5).
+  // If claude already died, the write fails and the end of its output says why.
+  write_line(user_message(spec.prompt));
+
+  LineHandler handler(sink, spec.policy);
+  json::Parser parser;
+  int64_t last_activity = steady_ms();
+  bool stopping = false, timed_out = false, eof = false, version_known = false;
+  int64_t stop_deadline = 0;
+  while (true) {
+    if (stop_requested_ && !stopping && handler.results() == 0) {
+      stopping = true;
+      interrupt();
+      close_input();
+      stop_deadline = steady_ms() + kStopGraceMs;
+    }
+    std::optional<std::string> line = child_.read_line(kReadSliceMs, &eof);
+    int64_t now = steady_ms();
+    if (line) {
+      last_activity = now;
+      if (line->empty()) continue;
+      handler.handle(parse_stream_line(*line, parser), *line);
+      if (!version_known && handler.initialized()) {
+        version_known = true;
+        std::lock_guard lock(mu_);
+        version_ = handler.version();
+      }
+      // The result ends the work: end of input lets claude exit (reference §5 "EOF on stdin").
+      if (handler.results() > 0) close_input();
+      if (stopping && now >= stop_deadline) break;  // still talking after the grace
+      continue;
+    }
+    if (eof) break;
+    if (stopping) {
+      if (now >= stop_deadline) break;
+    } else if (handler.results() > 0) {
+      if (stop_requested_ || now - last_activity >= kExitGraceMs) break;
+    } else if (now - last_activity >= spec.inactivity_timeout_ms) {
+      timed_out = true;
+      break;
+    }
+  }
+  handler.finish();
+  close_input();
+  int code = end_process(eof ? kStopGraceMs : 0);
+
+  RunResult result;
+  if (stopping) {
+    std::lock_guard lock(mu_);
+    result = run_result(State::kStopped, "supervisor:stop", stop_reason_);
+    result.summary = handler.last_text();
+  } else if (handler.results() > 0) {
+    result = outcome_from_result(handler.last_result(), handler.last_text());
+  } else if (timed_out) {
+    result = run_result(State::kFailed, "supervisor:inactivity",
+                        "no activity from claude for " +
+                            std::to_string(spec.inactivity_timeout_ms / 1000) +
+                            "s (inactivity timeout)");
+  } else {
+    std::string tail = stderr_tail();
+    result = run_result(State::kFailed, "claude:exit",
+                        "claude exited with code " + std::to_string(code) + " before a result" +
+                            (tail.empty() ? "" : ": " + tail) + " (see " + log_path_ + ")");
+    result.summary = handler.last_text();
+  }
+  result.tokens_in = handler.usage().input;
+  result.tokens_out = handler.usage().output;
+  result.tokens_cache_read = handler.usage().cache_read;
+  result.tokens_cache_write = handler.usage().cache_creation;
+  result.cost_usd = handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0;
+  return result;
+}
+
+bool ClaudeBackend::write_line(const std::string& line) {
+  std::lock_guard lock(io_mu_);
+  if (!input_open_) return false;
+  if (!child_.write_stdin(line + "\n")) {
+    input_open_ = false;
+    child_.close_stdin();
+    return false;
+  }
+  return true;
+}
+
+void ClaudeBackend::interrupt() {
+  std::string id;
+  {
+    std::lock_guard lock(io_mu_);
+    id = "req_" + std::to_string(++next_request_);
+  }
+  write_line(json::Json{
+      {"type", "control_request"}, {"request_id", id}, {"request", {{"subtype", "interrupt"}}}}
+                 .dump());
+}
+
+void ClaudeBackend::close_input() {
+  std::lock_guard lock(io_mu_);
+  if (!input_open_) return;
+  input_open_ = false;
+  child_.close_stdin();
+}
+
+int ClaudeBackend::end_process(int wait_ms) {
+  int64_t deadline = steady_ms() + wait_ms;
+  while (steady_ms() < deadline && process::is_alive(child_.pid(), 0)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Also when claude exited by itself: whatever it left in its process group goes too.
+  return child_.terminate(kStopGraceMs);
+}
+
+std::string ClaudeBackend::stderr_tail() const {
+  std::ifstream in(log_path_, std::ios::binary);
+  if (!in) return "";
+  in.seekg(log_offset_);
+  std::string last, line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line.rfind("orch: ", 0) != 0) last = line;
+  }
+  if (last.size() > 300) last = last.substr(0, 297) + "...";
+  return last;
+}
+
+bool ClaudeBackend::send(const std::string& text) {
+  return write_line(user_message(text));
+}
+
+void ClaudeBackend::stop(const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    stop_reason_ = reason;
+  }
+  stop_requested_ = true;
+}
+
+}  // namespace orch::claude
