@@ -36,7 +36,7 @@ void E2E::TearDown() {
   tmp_.reset();
 }
 
-void E2E::start_model(const std::string& script) {
+void E2E::start_model(const std::string& script, const json::Json& extra_config) {
   fs::path script_path = tmp_->path() / "script.json";
   fs::path port_file = tmp_->path() / "model.port";
   model_log_ = tmp_->path() / "model-requests.jsonl";
@@ -61,6 +61,7 @@ void E2E::start_model(const std::string& script) {
             {"apiKey", "not-a-real-key"}}},
           {"models", {{"fake-model", {{"name", "Fake model"}, {"tool_call", true}}}}}}}}},
       {"model", "fake/fake-model"}};
+  config.update(extra_config);
   fs::path config_path = tmp_->path() / "opencode.json";
   write_file(config_path, config.dump(2));
   env_["OPENCODE_CONFIG"] = config_path.string();
