@@ -141,6 +141,10 @@ void Stmt::reset() {
   sqlite3_clear_bindings(st_);
 }
 
+int Stmt::column_count() const {
+  return sqlite3_column_count(st_);
+}
+
 int64_t Stmt::col_int(int c) const {
   return sqlite3_column_int64(st_, c);
 }

@@ -62,6 +62,8 @@ class Stmt {
   /// Resets the statement so it can run again with new bindings.
   void reset();
 
+  /// Number of columns in the result.
+  int column_count() const;
   int64_t col_int(int c) const;
   double col_real(int c) const;
   /// Text of column `c`; empty for NULL.

@@ -20,6 +20,7 @@ struct SessionFilter {
   bool live_only = false;        ///< only queued/starting/running/waiting
   std::string unit;              ///< units.name, empty = any
   std::vector<std::string> ids;  ///< session ids, empty = any
+  std::string convoy;            ///< convoys.name its unit belongs to, empty = any
 };
 
 /// What a terminal update writes along with the state.
@@ -118,6 +119,25 @@ class Registry {
   void add_event(const std::string& session_id, const std::string& kind, const std::string& json);
   /// Events with id > after_id, oldest first.
   std::vector<Event> events(const std::string& session_id, int64_t after_id = 0);
+
+  // --- inbox: messages from orch commands to a session's supervisor (orch nudge) ---
+  /// Queues a message of `kind` (e.g. "nudge") with `text` for the session's supervisor.
+  /// Returns its id. Errors: kExitNotFound for an unknown session.
+  int64_t post_message(const std::string& session_id, const std::string& kind,
+                       const std::string& text);
+  /// Claims the session's waiting messages, oldest first, in one transaction: their result
+  /// becomes kMessageTaken, so no other reader (nor cancel_message) gets them. The caller
+  /// settles each one with mark_message.
+  std::vector<InboxMessage> take_undelivered_messages(const std::string& session_id);
+  /// Settles a waiting or taken message: delivered_at = now, result = `result` (e.g.
+  /// "delivered", or why it was not). Returns false, writing nothing, if it was already settled
+  /// or does not exist.
+  bool mark_message(int64_t id, const std::string& result);
+  /// Withdraws a message no reader has taken yet: settles it with `result`. Returns false,
+  /// writing nothing, if it was taken or settled already (or does not exist).
+  bool cancel_message(int64_t id, const std::string& result);
+  /// The message with this id, if any.
+  std::optional<InboxMessage> get_message(int64_t id);
 
   /// The raw handle, for benchmarks and tests.
   sqlite3* handle() { return db_; }

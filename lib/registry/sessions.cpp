@@ -103,6 +103,7 @@ std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
   if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
   if (!f.unit.empty()) sql += " AND u.name = ?1";
   if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
+  if (!f.convoy.empty()) sql += " AND u.convoy_id = (SELECT id FROM convoys WHERE name = ?3)";
   // SQLite walks sessions_by_started backwards for this order. Breaking ties by id in SQL would
   // add a temporary b-tree per distinct started_at (it more than doubles the query's time), so
   // the rare ties are put in id order below instead.
@@ -110,6 +111,7 @@ std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
   db::Stmt st(db_, sql);
   if (!f.unit.empty()) st.bind_text(1, f.unit);
   if (!f.ids.empty()) st.bind_text(2, nlohmann::json(f.ids).dump());
+  if (!f.convoy.empty()) st.bind_text(3, f.convoy);
   std::vector<Session> out;
   while (st.step()) read_session(st, out.emplace_back());
   for (auto first = out.begin(); first != out.end();) {

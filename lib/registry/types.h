@@ -91,4 +91,18 @@ struct Event {
   std::string data;  // JSON object
 };
 
+/// The result of an inbox message a reader has claimed but not yet settled.
+inline constexpr const char* kMessageTaken = "taken";
+
+/// A message from an orch command to a session's supervisor (migrations/0002_session_inbox.sql).
+struct InboxMessage {
+  int64_t id = 0;
+  std::string session_id;
+  int64_t at = 0;            ///< when it was posted
+  std::string kind;          ///< "nudge"
+  std::string text;          ///< what to hand to the agent
+  int64_t delivered_at = 0;  ///< when it was settled; 0 while waiting or taken
+  std::string result;        ///< "" waiting, kMessageTaken, then "delivered" or why not
+};
+
 }  // namespace orch::registry

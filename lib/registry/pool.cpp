@@ -1,0 +1,135 @@
+// The session pool: counting slots, the queue order, claiming and cancelling queued sessions.
+#include "lib/registry/pool.h"
+
+#include <sqlite3.h>
+
+#include "lib/clock.h"
+#include "lib/registry/db.h"
+
+namespace orch::registry {
+namespace {
+
+// The queue order claim_queued hands out slots in (queue_position uses the same order).
+constexpr const char* kQueueOrder = " ORDER BY s.priority DESC, s.queued_at, s.id";
+
+void record_state(sqlite3* db, const std::string& id, const char* state, int64_t at,
+                  const std::string& source, const std::string& detail) {
+  db::Stmt hist(db,
+                "INSERT INTO session_states (session_id, state, at, source, detail) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)");
+  hist.bind_text(1, id)
+      .bind_text(2, state)
+      .bind_int(3, at)
+      .bind_text(4, source)
+      .bind_text_or_null(5, detail)
+      .run();
+}
+
+}  // namespace
+
+int count_active(Registry& reg) {
+  db::Stmt st(reg.handle(),
+              "SELECT COUNT(*) FROM sessions WHERE state IN ('starting','running','waiting')");
+  st.step();
+  return static_cast<int>(st.col_int(0));
+}
+
+void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFields& p) {
+  reg.transaction([&] {
+    db::Stmt st(reg.handle(),
+                "UPDATE sessions SET attempt = ?2, max_attempts = ?3, priority = ?4, "
+                "max_sessions = ?5, queued_at = ?6, not_before = ?7 WHERE id = ?1");
+    st.bind_text(1, session_id)
+        .bind_int(2, p.attempt)
+        .bind_int(3, p.max_attempts)
+        .bind_int(4, p.priority)
+        .bind_int_or_null(5, p.max_sessions)
+        .bind_int_or_null(6, p.queued_at)
+        .bind_int_or_null(7, p.not_before);
+    st.run();
+    if (sqlite3_changes(reg.handle()) == 0) db::no_such_session(session_id);
+  });
+}
+
+PoolFields pool_fields(Registry& reg, const std::string& session_id) {
+  db::Stmt st(reg.handle(),
+              "SELECT attempt, max_attempts, priority, max_sessions, queued_at, not_before "
+              "FROM sessions WHERE id = ?1");
+  st.bind_text(1, session_id);
+  if (!st.step()) db::no_such_session(session_id);
+  PoolFields p;
+  p.attempt = static_cast<int>(st.col_int(0));
+  p.max_attempts = static_cast<int>(st.col_int(1));
+  p.priority = static_cast<int>(st.col_int(2));
+  p.max_sessions = static_cast<int>(st.col_int(3));
+  p.queued_at = st.col_int(4);
+  p.not_before = st.col_int(5);
+  return p;
+}
+
+std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source) {
+  std::vector<std::string> claimed;
+  {  // Most calls find nothing queued: answer those without taking the write lock.
+    db::Stmt any(reg.handle(), "SELECT 1 FROM sessions WHERE state = 'queued' LIMIT 1");
+    if (!any.step()) return claimed;
+  }
+  reg.transaction([&] {
+    sqlite3* db = reg.handle();
+    int active = count_active(reg);
+    db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions FROM sessions s "
+                                   "JOIN units u ON u.id = s.unit_id "
+                                   "LEFT JOIN convoys c ON c.id = u.convoy_id "
+                                   "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
+                                   "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
+                           kQueueOrder);
+    queue.bind_int(1, now);
+    std::vector<std::string> ids;
+    while (queue.step()) {
+      const int64_t cap = queue.col_int(1);    // NULL reads as 0: no cap
+      if (cap > 0 && active >= cap) continue;  // a session with a larger cap may still fit
+      ids.push_back(queue.col_text(0));
+      ++active;
+    }
+    db::Stmt up(db,
+                "UPDATE sessions SET state = 'starting', started_at = ?2 "
+                "WHERE id = ?1 AND state = 'queued'");
+    for (const std::string& id : ids) {
+      up.reset();
+      up.bind_text(1, id).bind_int(2, now).run();
+      if (sqlite3_changes(db) == 0) continue;  // cannot happen under the write lock; be safe
+      record_state(db, id, "starting", now, source, "");
+      claimed.push_back(id);
+    }
+  });
+  return claimed;
+}
+
+bool cancel_queued(Registry& reg, const std::string& session_id, const std::string& source,
+                   const std::string& why) {
+  bool cancelled = false;
+  reg.transaction([&] {
+    sqlite3* db = reg.handle();
+    const int64_t now = now_ms();
+    db::Stmt up(db,
+                "UPDATE sessions SET state = 'stopped', ended_at = ?2, "
+                "error = COALESCE(?3, error) WHERE id = ?1 AND state = 'queued'");
+    up.bind_text(1, session_id).bind_int(2, now).bind_text_or_null(3, why).run();
+    if (sqlite3_changes(db) == 0) return;
+    record_state(db, session_id, "stopped", now, source, why);
+    cancelled = true;
+  });
+  return cancelled;
+}
+
+int queue_position(Registry& reg, const std::string& session_id) {
+  db::Stmt st(reg.handle(),
+              std::string("SELECT s.id FROM sessions s WHERE s.state = 'queued'") + kQueueOrder);
+  int position = 0;
+  while (st.step()) {
+    ++position;
+    if (st.col_text(0) == session_id) return position;
+  }
+  return 0;
+}
+
+}  // namespace orch::registry

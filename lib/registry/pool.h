@@ -1,0 +1,51 @@
+// The session pool in the registry (migrations/0003_convoys.sql): the queue of `queued` sessions
+// and the atomic hand-out of slots. The registry is the one coordination point of every orch
+// process (CLIs and detached supervisors), so the cap holds across all of them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/registry/registry.h"
+
+namespace orch::registry {
+
+/// The pool columns of a session.
+struct PoolFields {
+  int attempt = 1;         ///< 1 for the first run of a unit, 2 for its first retry, ...
+  int max_attempts = 1;    ///< 1 + the retries allowed
+  int priority = 0;        ///< higher takes a slot first
+  int max_sessions = 0;    ///< the cap the session was launched under; 0 = no cap
+  int64_t queued_at = 0;   ///< when it joined the queue; ties in priority go oldest first
+  int64_t not_before = 0;  ///< earliest time a slot may be handed to it (retry backoff); 0 = any
+};
+
+/// Sessions that hold a slot: state starting, running or waiting.
+int count_active(Registry& reg);
+
+/// Writes the pool columns of session `session_id`. Errors: kExitNotFound for an unknown session.
+void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFields& p);
+
+/// The pool columns of session `session_id`. Errors: kExitNotFound for an unknown session.
+PoolFields pool_fields(Registry& reg, const std::string& session_id);
+
+/// Hands free slots to queued sessions, in one BEGIN IMMEDIATE transaction (joined when called
+/// inside one): walks the queue by priority (descending), then queued_at, then id, skipping
+/// sessions whose not_before lies after `now` and units of a stopped convoy, and moves each
+/// session to `starting` (started_at = now, state change recorded with `source`) while the
+/// number of active sessions is below that session's own max_sessions. Returns the claimed
+/// session ids in claim order. Because the count and the updates happen under the write lock,
+/// concurrent callers never exceed a cap and never claim a session twice.
+std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source);
+
+/// Ends a queued session as `stopped` with `why`, only if it is still queued (one transaction).
+/// Returns false, writing nothing, when it is not queued any more.
+bool cancel_queued(Registry& reg, const std::string& session_id, const std::string& source,
+                   const std::string& why);
+
+/// The 1-based place of a queued session in the queue order of claim_queued (ignoring caps and
+/// backoff), or 0 when the session is not queued.
+int queue_position(Registry& reg, const std::string& session_id);
+
+}  // namespace orch::registry
