@@ -11,6 +11,9 @@ namespace {
 
 constexpr int64_t kIdleGraceMs = 1000;  // session.error can follow session.idle (reference §3)
 constexpr int kMaxReconnects = 3;
+// How long send() waits for opencode to show it took the previous prompt (a cold instance takes
+// a few seconds before it handles the first one).
+constexpr int64_t kPromptSeenWaitMs = 10000;
 
 // Rules every orch session gets, whatever the policy: nothing may block on a human.
 json::Json base_permissions() {
@@ -110,6 +113,11 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   sink.state(State::kRunning, "opencode:prompt_async");
 
   RunResult result = follow(sink);
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  seen_cv_.notify_all();
   events_.reset();
   server_->shutdown();
   return result;
@@ -122,6 +130,7 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
     if (next_frame(&frame, 200)) {
       try {
         handle_frame(frame, sink);
+        check_prompt_seen(frame);
       } catch (const Error& e) {
         sink.event("error", {{"message", std::string("unreadable event: ") + e.what()}});
       }
@@ -137,14 +146,21 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
     }
     if (idle_seen_ && now - idle_at_ >= kIdleGraceMs) {
       std::string msg_id;
+      bool nudged = false;
+      bool decide_now = false;
       {
         std::lock_guard lock(mu_);
-        msg_id = user_message_id_;
+        if (nudge_pending_) {
+          idle_seen_ = false;  // a nudge came after this idle: wait for the end of its turn
+        } else {
+          closed_ = decide_now = true;
+          msg_id = user_message_id_;
+          nudged = nudged_;
+        }
       }
-      try {
-        return decide_outcome(api_->messages(agent_session_), msg_id, stream_error_);
-      } catch (const Error& e) {
-        return run_result(State::kFailed, "opencode:messages", e.what());
+      if (decide_now) {
+        seen_cv_.notify_all();  // a send() waiting for its turn gives up
+        return decide(msg_id, nudged);
       }
     }
     if (!server_->alive()) {
@@ -202,17 +218,80 @@ RunResult OpencodeBackend::abort_and_wait(SessionSink& sink, RunResult result) {
   return result;
 }
 
-bool OpencodeBackend::send(const std::string& text) {
-  std::string session;
-  {
-    std::lock_guard lock(mu_);
-    session = agent_session_;
+RunResult OpencodeBackend::decide(const std::string& user_message_id, bool nudged) {
+  try {
+    std::string messages = api_->messages(agent_session_);
+    RunResult r = decide_outcome(messages, user_message_id, stream_error_);
+    if (nudged) {
+      // The state and summary answer the last prompt; the usage is the whole session's.
+      RunResult all = decide_outcome(messages, "", stream_error_);
+      r.tokens_in = all.tokens_in;
+      r.tokens_out = all.tokens_out;
+      r.tokens_cache_read = all.tokens_cache_read;
+      r.tokens_cache_write = all.tokens_cache_write;
+      r.cost_usd = all.cost_usd;
+    }
+    return r;
+  } catch (const Error& e) {
+    return run_result(State::kFailed, "opencode:messages", e.what());
   }
-  if (session.empty() || !api_) return false;
-  std::string id = new_message_id();
-  api_->prompt_async(session, id, text, "");
+}
+
+void OpencodeBackend::check_prompt_seen(const std::string& frame) {
   std::lock_guard lock(mu_);
-  user_message_id_ = id;
+  if (prompt_seen_) return;
+  // The prompt's user message (message.updated, its text part) or an answer to it
+  // (message.updated with parentID) shows opencode took it.
+  json::Element doc = parser_.parse(frame);
+  json::Field payload = json::at(doc, "payload");
+  json::Field props = json::at(payload, "properties");
+  if (json::str(json::at(props, "sessionID")) != agent_session_) return;
+  std::string type = json::str(json::at(payload, "type"));
+  json::Field info = json::at(props, "info");
+  if (type == "message.updated") {
+    prompt_seen_ = json::str(json::at(info, "id")) == user_message_id_ ||
+                   json::str(json::at(info, "parentID")) == user_message_id_;
+  } else if (type == "message.part.updated") {
+    prompt_seen_ = json::str(json::at(json::at(props, "part"), "messageID")) == user_message_id_;
+  }
+  if (!prompt_seen_) return;
+  if (nudge_pending_) {
+    nudge_pending_ = false;
+    idle_seen_ = false;  // the run goes on until the end of the nudge's turn
+  }
+  seen_cv_.notify_all();
+}
+
+bool OpencodeBackend::send(const std::string& text) {
+  std::string session, id, previous;
+  {
+    std::unique_lock lock(mu_);
+    seen_cv_.wait_for(lock, std::chrono::milliseconds(kPromptSeenWaitMs),
+                      [this] { return prompt_seen_ || closed_ || stop_requested_; });
+    if (agent_session_.empty() || !api_ || !prompt_seen_ || closed_ || stop_requested_) {
+      return false;
+    }
+    session = agent_session_;
+    // The id is known before the prompt is posted, so its events are recognized however early
+    // they arrive, and the run cannot end on an idle of the previous turn meanwhile.
+    id = new_message_id();
+    previous = user_message_id_;
+    user_message_id_ = id;
+    prompt_seen_ = false;
+    nudge_pending_ = true;
+  }
+  try {
+    api_->prompt_async(session, id, text, "");
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    if (user_message_id_ == id) user_message_id_ = previous;
+    prompt_seen_ = true;  // the previous prompt was seen
+    nudge_pending_ = false;
+    seen_cv_.notify_all();
+    throw;
+  }
+  std::lock_guard lock(mu_);
+  nudged_ = true;
   return true;
 }
 
@@ -223,6 +302,7 @@ void OpencodeBackend::stop(const std::string& reason) {
   }
   stop_requested_ = true;
   cv_.notify_all();
+  seen_cv_.notify_all();
 }
 
 }  // namespace orch::opencode

@@ -27,6 +27,12 @@ class OpencodeBackend : public Orchestrator {
   ~OpencodeBackend() override;
   BackendInfo describe() const override;
   RunResult run(const SessionSpec& spec, SessionSink& sink) override;
+  /// A nudge: posts `text` as a new prompt on the same session (queued by opencode while it is
+  /// busy; after an idle it starts another turn, and the run then ends with that turn, its
+  /// outcome judged on the nudge's answers and its usage summed over every prompt). Waits up to
+  /// 10 s until an event showed that opencode took the previous prompt. False when the run is
+  /// ending or stopping, or the previous prompt was not seen in time; throws orch::Error when
+  /// the post fails.
   bool send(const std::string& text) override;
   void stop(const std::string& reason) override;
 
@@ -38,6 +44,11 @@ class OpencodeBackend : public Orchestrator {
                          const simdjson::simdjson_result<json::Element>& props, SessionSink& sink);
   /// Pops the next frame (waiting up to `timeout_ms`); false on timeout.
   bool next_frame(std::string* out, int timeout_ms);
+  /// Until the current prompt (the work or the last nudge) is seen: marks it seen once `frame`
+  /// shows opencode took its message, which also ends a pending nudge's wait.
+  void check_prompt_seen(const std::string& frame);
+  /// The outcome once the run went idle; the usage covers every prompt when nudges were sent.
+  RunResult decide(const std::string& user_message_id, bool nudged);
   void open_events();
   RunResult follow(SessionSink& sink);
   RunResult abort_and_wait(SessionSink& sink, RunResult result);
@@ -57,6 +68,16 @@ class OpencodeBackend : public Orchestrator {
   std::string user_message_id_;
   std::string stop_reason_;
   std::atomic<bool> stop_requested_{false};
+  // Nudges (send() during the run), guarded by mu_. A nudge is posted only once an event showed
+  // that opencode took the previous prompt (prompt_seen_): on a cold instance prompts posted in
+  // quick succession can otherwise be taken in the wrong order. While a nudge is posted but not
+  // yet shown (nudge_pending_), an idle seen earlier must not end the run: the nudge's turn is
+  // still to come (its own busy .. idle follows).
+  std::condition_variable seen_cv_;  ///< prompt_seen_, closed_ or a stop changed
+  bool prompt_seen_ = false;
+  bool nudge_pending_ = false;
+  bool nudged_ = false;  ///< a nudge was delivered: usage is summed over every prompt
+  bool closed_ = false;  ///< the run is deciding or has decided its outcome; send() refuses
 
   // Run-loop state (run() thread only).
   json::Parser parser_;

@@ -1,0 +1,49 @@
+// orch wait SESSION|UNIT... [--timeout D] [--progress]: blocks until every named session ended;
+// the exit code tells the worst outcome (as sling --wait: lost 5 > stopped 4 > failed 3 > 0),
+// 6 when the timeout passed first.
+#include "orchestrator/wait.h"
+
+#include "cmd/cmd.h"
+#include "lib/clock.h"
+#include "lib/error.h"
+
+namespace orch::cmd {
+namespace {
+
+struct WaitOptions {
+  std::vector<std::string> targets;
+  std::string timeout;
+  bool progress = false;
+};
+
+int run_wait(Context& c, const WaitOptions& o) {
+  int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
+  std::vector<registry::Session> sessions = resolve_wait_targets(c.f().registry(), o.targets);
+  std::vector<registry::State> states;
+  for (const registry::Session& s : wait_sessions(c.f(), sessions, c.io, timeout_ms, o.progress)) {
+    states.push_back(s.state);
+    c.io.out << "session " << s.id << " " << registry::to_string(s.state) << " (unit "
+             << s.unit_name << ")";
+    if (!s.error.empty()) c.io.out << ": " << s.error;
+    c.io.out << "\n";
+  }
+  return worst_exit_code(states);
+}
+
+}  // namespace
+
+void add_wait(CLI::App& root, Context& ctx) {
+  auto o = std::make_shared<WaitOptions>();
+  CLI::App* sub = root.add_subcommand(
+      "wait", "Block until sessions end; the exit code tells the worst outcome");
+  sub->group("Commands");
+  sub->add_option("TARGET", o->targets,
+                  "Session ids or unit names (a unit: its live sessions, else its newest)")
+      ->required();
+  sub->add_option("--timeout", o->timeout, "Give up after this long (exit 6; sessions go on)");
+  sub->add_flag("--progress", o->progress,
+                "Print state changes and tool calls on stderr while waiting");
+  sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_wait(c, *o); }; });
+}
+
+}  // namespace orch::cmd

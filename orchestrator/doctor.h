@@ -1,0 +1,59 @@
+// `orch doctor`: checks the agent binaries against the versions orch is tested with, the
+// registry's integrity and schema, sessions whose supervisor is gone (marked lost), worktree
+// folders no session owns and sessions whose worktree is gone, and agent processes left running
+// in orch's worktrees. Each finding comes with the command that fixes it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lib/json.h"
+#include "orchestrator/factory.h"
+
+namespace orch {
+
+/// How bad a finding is: only problems make `orch doctor` exit 1.
+enum class Severity { kOk, kWarn, kProblem };
+
+/// One result of a check.
+struct Finding {
+  std::string check;  ///< agents | registry | sessions | worktrees | processes
+  Severity severity = Severity::kOk;
+  std::string message;
+  std::string fix;  ///< a command that fixes it; "" when there is nothing to do
+};
+
+/// Runs every check; marks sessions whose supervisor is gone as lost (reap_lost).
+std::vector<Finding> run_doctor(Factory& f);
+
+/// The agent checks alone: every preset (built-ins and $ORCH_HOME/config.toml) found, runnable
+/// (`<binary> --version`) and at the version its backend is tested with. A missing binary is a
+/// problem for the default agent and a warning for the others; another version is a warning.
+std::vector<Finding> check_agents(const HomeLayout& home);
+
+/// The checks of the registry's contents and the files and processes it describes: sessions
+/// whose supervisor is gone (marked lost), worktree folders no session owns, sessions whose
+/// worktree is gone, agent processes in orch's worktrees that no live session owns.
+std::vector<Finding> check_sessions_and_files(Factory& f);
+
+/// The version in `--version` output: its first word that starts with a digit ("1.18.33" from
+/// "1.18.33\n", "2.1.328" from "2.1.328 (Claude Code)"), or "".
+std::string parse_version(const std::string& output);
+
+/// `s` quoted for a POSIX shell (single quotes), for the fix commands.
+std::string shell_quote(const std::string& s);
+
+/// "ok", "warn", "problem".
+const char* to_string(Severity s);
+
+/// True when no finding is a problem.
+bool healthy(const std::vector<Finding>& findings);
+
+/// {"healthy": bool, "findings": [{"check", "status", "message", "fix" (null when none)}]}.
+json::Json doctor_json(const std::vector<Finding>& findings);
+
+/// The human listing: one "<status>  <check>  <message>" line per finding, its fix indented on
+/// the next line.
+std::string format_findings(const std::vector<Finding>& findings);
+
+}  // namespace orch

@@ -1,0 +1,32 @@
+// The full record of one session, as `orch show` prints it: the session (session_view.h) plus its
+// state history, a summary of its events, its lineage, worktree and log folder.
+#pragma once
+
+#include <string>
+
+#include "lib/home.h"
+#include "lib/json.h"
+#include "lib/registry/registry.h"
+
+namespace orch {
+
+/// The session named by `target`: a session id, else the newest session of the unit with that
+/// name. Errors: orch::Error (exit 7) when neither exists.
+registry::Session find_session_or_unit(registry::Registry& reg, const std::string& target);
+
+/// The record `orch show --json` prints: every key of session_json(s), plus
+/// - "states": [{"at", "state", "source", "detail"}], oldest first (detail null when empty);
+/// - "events": {"total", "counts": {kind: n}, "last_error": {"at", "message"} or null};
+/// - "lineage": {"parents": [ids, nearest first], "children": [ids],
+///   "unit_sessions": [every session of the unit, newest first]};
+/// - "log_dir" ($ORCH_HOME/sessions/<id>/), "worktree_exists" (false once `orch prune` or
+///   anyone else removed the folder).
+/// Times are ISO-8601 UTC strings.
+json::Json session_record(registry::Registry& reg, const HomeLayout& home,
+                          const registry::Session& s);
+
+/// The human form of a session_record(): one "label  value" line per field, then the states
+/// (time, state, source, detail) and the event counts.
+std::string format_record(const json::Json& record);
+
+}  // namespace orch
