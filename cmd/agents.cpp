@@ -5,7 +5,9 @@
 
 #include "cmd/cmd.h"
 #include "lib/clock.h"
+#include "lib/error.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/pool.h"
 #include "orchestrator/session_view.h"
 
 namespace orch::cmd {
@@ -15,6 +17,7 @@ struct AgentsOptions {
   bool all = false;
   bool json = false;
   std::string unit;
+  std::string convoy;
 };
 
 std::string cost(double usd) {
@@ -50,10 +53,14 @@ void print_table(IO& io, const std::vector<registry::Session>& sessions) {
 
 int run_agents(Context& c, const AgentsOptions& o) {
   registry::Registry& reg = c.f().registry();
-  reap_lost(reg);
+  fill_slots(c.f(), "pool:cli");  // marks lost sessions, then hands their slots on
+  if (!o.convoy.empty() && !registry::find_convoy(reg, o.convoy)) {
+    throw Error("convoy '" + o.convoy + "'", "no such convoy", kExitNotFound);
+  }
   registry::SessionFilter filter;
   filter.live_only = !o.all;
   filter.unit = o.unit;
+  filter.convoy = o.convoy;
   std::vector<registry::Session> sessions = reg.list_sessions(filter);
   if (o.json) {
     json::Json arr = json::Json::array();
@@ -78,6 +85,7 @@ void add_agents(CLI::App& root, Context& ctx) {
   sub->add_flag("-a,--all", o->all, "Include ended sessions");
   sub->add_flag("--json", o->json, "Print a JSON array (keys documented in the README)");
   sub->add_option("--unit", o->unit, "Only sessions of this work unit");
+  sub->add_option("--convoy", o->convoy, "Only sessions of this convoy's units");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_agents(c, *o); }; });
 }
 

@@ -24,5 +24,14 @@ void add_sling(CLI::App& root, Context& ctx);
 void add_agents(CLI::App& root, Context& ctx);
 void add_stop(CLI::App& root, Context& ctx);
 void add_supervise(CLI::App& root, Context& ctx);
+void add_convoy(CLI::App& root, Context& ctx);
+void add_convoy_create(CLI::App& convoy, Context& ctx);  ///< convoy create, convoy add
+void add_convoy_wait(CLI::App& convoy, Context& ctx);    ///< convoy wait, convoy run
+void add_show(CLI::App& root, Context& ctx);
+void add_logs(CLI::App& root, Context& ctx);
+void add_wait(CLI::App& root, Context& ctx);
+void add_nudge(CLI::App& root, Context& ctx);
+void add_prune(CLI::App& root, Context& ctx);
+void add_doctor(CLI::App& root, Context& ctx);
 
 }  // namespace orch::cmd

@@ -84,6 +84,13 @@ int main(int argc, char** argv) {
   orch::cmd::add_agents(app, ctx);
   orch::cmd::add_stop(app, ctx);
   orch::cmd::add_supervise(app, ctx);
+  orch::cmd::add_convoy(app, ctx);
+  orch::cmd::add_show(app, ctx);
+  orch::cmd::add_logs(app, ctx);
+  orch::cmd::add_wait(app, ctx);
+  orch::cmd::add_nudge(app, ctx);
+  orch::cmd::add_prune(app, ctx);
+  orch::cmd::add_doctor(app, ctx);
 
   try {
     check_command(app, first_command_word(argc, argv));

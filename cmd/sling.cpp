@@ -10,6 +10,7 @@
 #include "orchestrator/follow.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/pool.h"
 #include "orchestrator/session_view.h"
 
 namespace orch::cmd {
@@ -62,6 +63,10 @@ int run_sling(Context& c, SlingOptions& o) {
     } else {
       c.io.out << "session " << s.id << " " << registry::to_string(s.state) << ": unit "
                << s.unit_name << " on branch " << s.branch << " (agent " << s.agent << ")\n";
+      if (s.state == registry::State::kQueued) {
+        c.io.err << "the pool is full: place " << registry::queue_position(c.f().registry(), s.id)
+                 << " in the queue; it starts when a slot frees\n";
+      }
       c.io.err << "worktree: " << s.worktree << "\nfollow it with: orch agents --unit "
                << s.unit_name << "\n";
     }
@@ -75,7 +80,7 @@ int run_sling(Context& c, SlingOptions& o) {
   }
   c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch
            << " (agent " << s.agent << ")\n";
-  s = follow(c.f(), s.id, c.io, timeout_ms, o.json);
+  s = follow_attempts(c.f(), s.id, c.io, timeout_ms, o.json);
   if (o.json) {
     c.io.out << session_json(s).dump(2) << "\n";
   } else {
@@ -115,6 +120,13 @@ void add_sling(CLI::App& root, Context& ctx) {
                   "Fail the session after this long without agent activity (default 10m)");
   sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)");
   sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
+  sub->add_option("--convoy", o->req.convoy, "Add the unit to this convoy (orch convoy create)");
+  sub->add_option("--max-sessions", o->req.max_sessions,
+                  "Sessions running at once, over all of orch (default: the convoy's, else "
+                  "[defaults] max_sessions, else 4); over it the session is queued");
+  sub->add_option("--retries", o->req.retries,
+                  "Run the unit again after a failure, up to N times, with backoff");
+  sub->add_option("--priority", o->req.priority, "Queue priority: higher starts first");
   sub->add_flag("--wait", o->wait,
                 "Follow the session until it ends; exit code tells how it ended");
   sub->add_flag("--json", o->json, "Print the session record as JSON");

@@ -10,6 +10,7 @@
 #include "lib/git/git.h"
 #include "lib/process/process.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/pool.h"
 #include "orchestrator/session_options.h"
 
 namespace orch {
@@ -67,17 +68,6 @@ void release_branch(registry::Registry& reg, int64_t unit_id, const std::string&
   }
 }
 
-pid_t start_supervisor(Factory& f, const std::string& session_id) {
-  fs::path dir = f.home().session_dir(session_id);
-  fs::create_directories(dir);
-  process::SpawnOptions so;
-  so.argv = {f.self_exe(), "--home", f.home().root.string(), "__supervise", session_id};
-  so.cwd = f.home().root.string();
-  so.stdout_path = (dir / "supervisor.out").string();
-  so.stderr_path = so.stdout_path;
-  return process::spawn_detached(so);
-}
-
 }  // namespace
 
 std::string worktree_path(const HomeLayout& home, const std::string& repo, const std::string& unit,
@@ -92,7 +82,11 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   // Validate every input before anything is written.
   git::validate_unit_name(req.unit);
   git::RepoInfo repo = git::open_repo(req.repo);
-  Preset preset = load_agent_config(f.home().root, repo.workdir).find(req.agent);
+  AgentConfig config = load_agent_config(f.home().root, repo.workdir);
+  registry::Registry& reg = f.registry();
+  std::optional<registry::Convoy> convoy;
+  if (!req.convoy.empty()) convoy = convoy_for_launch(reg, req.convoy, repo.workdir);
+  Preset preset = config.find(req.agent.empty() && convoy ? convoy->agent : req.agent);
   if (!req.backend.empty()) preset.backend = req.backend;
   make_backend(preset.backend, "");  // throws for an unknown backend
   SessionOptions opts;
@@ -106,8 +100,11 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
       req.startup_timeout_ms > 0 ? req.startup_timeout_ms : preset.startup_timeout_ms;
   std::string base_commit = git::resolve_commit(repo.workdir, req.base.empty() ? "HEAD" : req.base);
   std::string branch = "orch/" + req.unit;
+  registry::PoolFields pool;
+  pool.max_sessions = resolve_max_sessions(req.max_sessions, convoy, config.max_sessions);
+  pool.max_attempts = 1 + resolve_retries(req.retries, convoy);
+  pool.priority = req.priority;
 
-  registry::Registry& reg = f.registry();
   auto known = reg.find_unit(repo.workdir, req.unit);
   std::string prompt = !req.prompt.empty() ? req.prompt : known ? known->prompt : "";
   if (prompt.empty()) {
@@ -131,13 +128,18 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   s.backend = preset.backend;
   s.model = !req.model.empty() ? req.model : preset.model;
   s.prompt = prompt;
-  s.state = State::kStarting;
   s.worktree = wt.path;
   s.started_at = now_ms();
+  pool.queued_at = s.started_at;
   s.no_commit = req.no_commit;
   s.options = to_json(opts);
+  std::vector<std::string> claimed;
   try {
     reg.transaction([&] {
+      // Slots that are free go to sessions already waiting first; then the new session starts
+      // if the pool still has room under its cap, else it waits in the queue.
+      claimed = registry::claim_queued(reg, s.started_at, "pool:cli");
+      s.state = has_free_slot(reg, pool.max_sessions) ? State::kStarting : State::kQueued;
       registry::Unit u;
       u.name = req.unit;
       u.repo = repo.workdir;
@@ -145,23 +147,28 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
       u.base_ref = req.base.empty() ? "HEAD" : req.base;
       u.base_commit = known ? known->base_commit : base_commit;
       u.prompt = prompt;
+      u.priority = req.priority;
       u.created_at = s.started_at;
       s.unit_id = reg.upsert_unit(u).id;
+      if (convoy) registry::set_unit_convoy(reg, s.unit_id, convoy->id);
       reg.insert_session(s, "cli:sling");
+      registry::set_pool_fields(reg, id, pool);
     });
   } catch (...) {
     git::remove_worktree(repo.workdir, wt_name, true);
     throw;
   }
 
-  try {
-    pid_t pid = start_supervisor(f, id);
-    reg.set_supervisor(id, pid, process::start_time(pid));
-  } catch (const Error& e) {
-    registry::Outcome o;
-    o.error = std::string("cannot start the supervisor: ") + e.what();
-    reg.finish(id, State::kFailed, "cli:sling", o);
-    throw;
+  start_claimed(f, claimed, "pool:cli");
+  if (s.state == State::kStarting) {
+    try {
+      spawn_supervisor(f, id);
+    } catch (const Error& e) {
+      registry::Outcome o;
+      o.error = std::string("cannot start the supervisor: ") + e.what();
+      reg.finish(id, State::kFailed, "cli:sling", o);
+      throw;
+    }
   }
   return *reg.get_session(id);
 }
@@ -172,6 +179,7 @@ registry::Session wait_accepted(Factory& f, const std::string& session_id, int64
   while (true) {
     auto s = reg.get_session(session_id);
     if (!s) throw Error("session " + session_id, "not found", kExitNotFound);
+    if (s->state == State::kQueued) return *s;
     if (!s->agent_session_id.empty() || !registry::is_live(s->state)) return *s;
     if (supervisor_gone(*s)) {
       reap_lost(reg);

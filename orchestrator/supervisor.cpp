@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
+#include "orchestrator/inbox.h"
+#include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
 #include "orchestrator/registry_sink.h"
 #include "orchestrator/session_options.h"
@@ -19,19 +22,37 @@
 namespace orch {
 namespace {
 
+// The signals the supervisor handles on its signal thread. Blocked in every thread (threads
+// started after block_signals() inherit the mask), so only sigwait() ever sees them.
+sigset_t supervisor_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
+  return set;
+}
+
+void block_signals() {
+  sigset_t set = supervisor_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 // Stops the backend when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
-// SIGUSR1 only wakes it at the end of the run.
+// SIGUSR2 (sent by `orch nudge` after posting to the inbox) calls `on_inbox`; SIGUSR1 only wakes
+// the thread at the end of the run.
 class SignalWatcher {
  public:
-  explicit SignalWatcher(Orchestrator& backend) {
-    sigemptyset(&set_);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set_, s);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  SignalWatcher(Orchestrator& backend, std::function<void()> on_inbox)
+      : set_(supervisor_signals()), on_inbox_(std::move(on_inbox)) {
+    block_signals();
     thread_ = std::thread([this, &backend] {
       while (true) {
         int sig = 0;
         if (sigwait(&set_, &sig) != 0 || sig == SIGUSR1) return;
         if (sig == SIGHUP) continue;  // a closed terminal is no reason to stop
+        if (sig == SIGUSR2) {
+          on_inbox_();
+          continue;
+        }
         backend.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
       }
     });
@@ -43,6 +64,7 @@ class SignalWatcher {
 
  private:
   sigset_t set_;
+  std::function<void()> on_inbox_;
   std::thread thread_;
 };
 
@@ -93,6 +115,10 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   auto log = open_log(dir);
   pid_t self = getpid();
   reg.set_supervisor(session_id, self, process::start_time(self));
+  if (!registry::is_live(reg.get_session(session_id)->state)) {  // stopped before a pool start
+    log->info("session {} ended before its supervisor started", session_id);
+    return kExitOk;
+  }
   log->info("supervising session {} (unit {}, backend {}, worktree {})", session_id, unit->name,
             session->backend, session->worktree);
 
@@ -119,7 +145,10 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     // The preset's environment may hold secrets, so it is never stored: re-read it by name.
     spec.env = load_agent_config(factory.home().root, unit->repo).find(session->agent).env;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
-    SignalWatcher signals(*backend);
+    block_signals();  // before the inbox thread starts, so it inherits the mask
+    InboxReader inbox(factory.home().registry(), session_id, *backend,
+                      (dir / "events.jsonl").string(), log);
+    SignalWatcher signals(*backend, [&inbox] { inbox.wake(); });
     result = backend->run(spec, sink);
   } catch (const Error& e) {
     result = run_result(State::kFailed, "supervisor:start", e.what());
@@ -135,7 +164,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
                 registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
                                 result.tokens_cache_write, result.cost_usd});
   if (!result.error.empty()) sink.event("error", {{"message", result.error}});
-  bool recorded = reg.finish(session_id, result.state, result.source, outcome);
+  // Records the end, queues a retry if one is due and hands the slot on (orchestrator/pool.h).
+  bool recorded = end_session(factory, *session, result.state, result.source, outcome, *log);
   log->info("session ended {}{}", registry::to_string(result.state),
             result.error.empty() ? "" : ": " + result.error);
   if (!recorded) log->warn("the registry already had an end state for this session");

@@ -1,0 +1,145 @@
+// orch convoy: the command group (create, add, list, show, stop, wait, run). This file registers
+// the group and holds list, show and stop; convoy_create.cpp holds create and add, convoy_wait.cpp
+// wait and run. The logic lives in orchestrator/convoy*.
+#include <cstdio>
+
+#include "cmd/cmd.h"
+#include "lib/clock.h"
+#include "orchestrator/convoy.h"
+#include "orchestrator/pool.h"
+
+namespace orch::cmd {
+namespace {
+
+std::string money(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.4f", usd);
+  return buf;
+}
+
+// Columns padded to their widest cell, three spaces apart.
+void print_rows(IO& io, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
+    }
+    io.out << line << "\n";
+  }
+}
+
+int run_list(Context& c, bool json_out) {
+  registry::Registry& reg = c.f().registry();
+  fill_slots(c.f(), "pool:cli");
+  json::Json arr = json::Json::array();
+  std::vector<std::vector<std::string>> rows = {
+      {"CONVOY", "UNITS", "DONE", "FAILED", "LIVE", "MAX", "COST", "AGE", "REPO"}};
+  for (const registry::Convoy& convoy : registry::list_convoys(reg)) {
+    ConvoyStatus st = convoy_status(reg, convoy);
+    const ConvoyCounts& n = st.counts;
+    json::Json j = convoy_json(st);
+    j.erase("units");
+    arr.push_back(std::move(j));
+    rows.push_back({convoy.name + (convoy.stopped_at > 0 ? " (stopped)" : ""),
+                    std::to_string(n.total), std::to_string(n.done),
+                    std::to_string(n.failed + n.stopped + n.lost),
+                    std::to_string(n.total - n.finished()), std::to_string(convoy.max_sessions),
+                    money(n.cost_usd), format_age(now_ms() - convoy.created_at), convoy.repo});
+  }
+  if (json_out) {
+    c.io.out << arr.dump(2) << "\n";
+  } else if (rows.size() == 1) {
+    c.io.err << "no convoys (create one with: orch convoy create NAME --repo R ...)\n";
+  } else {
+    print_rows(c.io, rows);
+  }
+  return 0;
+}
+
+int run_show(Context& c, const std::string& name, bool json_out) {
+  registry::Registry& reg = c.f().registry();
+  fill_slots(c.f(), "pool:cli");
+  ConvoyStatus st = convoy_status(reg, require_convoy(reg, name));
+  if (json_out) {
+    c.io.out << convoy_json(st).dump(2) << "\n";
+    return 0;
+  }
+  const registry::Convoy& cv = st.convoy;
+  c.io.out << "convoy " << cv.name << (cv.stopped_at > 0 ? " (stopped)" : "") << ": " << cv.repo
+           << ", agent " << (cv.agent.empty() ? "(default)" : cv.agent) << ", max "
+           << cv.max_sessions << " sessions, " << cv.retries << " retries\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"UNIT", "STATE", "SESSION", "ATTEMPT", "BRANCH", "TIME", "COST", "ERROR"}};
+  for (const UnitStatus& u : st.units) {
+    const registry::Session* s = u.latest ? &u.latest->session : nullptr;
+    rows.push_back({u.unit, s ? registry::to_string(s->state) : "-", s ? s->id : "-",
+                    std::to_string(u.latest ? u.latest->pool.attempt : 0) + "/" +
+                        std::to_string(u.latest ? u.latest->pool.max_attempts : 0),
+                    u.branch, format_age(u.run_ms), money(u.cost_usd),
+                    s ? s->error.substr(0, s->error.find('\n')).substr(0, 60) : ""});
+  }
+  print_rows(c.io, rows);
+  const ConvoyCounts& n = st.counts;
+  int percent = n.total > 0 ? n.finished() * 100 / n.total : 100;
+  c.io.out << n.total << " units: " << n.done << " done, " << n.failed << " failed, " << n.stopped
+           << " stopped, " << n.lost << " lost, " << n.running + n.waiting + n.starting
+           << " running, " << n.queued << " queued; " << percent << "% ended; cost "
+           << money(n.cost_usd) << "\n";
+  return 0;
+}
+
+int run_stop(Context& c, const std::string& name, const std::string& grace) {
+  int64_t grace_ms = parse_duration_ms(grace);
+  registry::Convoy cv = require_convoy(c.f().registry(), name);
+  ConvoyStopReport r = stop_convoy(c.f(), cv, grace_ms);
+  c.io.out << "convoy " << name << " stopped: " << r.stopped << " running session(s) stopped, "
+           << r.cancelled << " queued session(s) cancelled\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_convoy(CLI::App& root, Context& ctx) {
+  CLI::App* group = root.add_subcommand(
+      "convoy", "Groups of work units: create, add, list, show, stop, wait, run (for CI)");
+  group->group("Commands");
+  group->require_subcommand(1);
+  add_convoy_create(*group, ctx);
+
+  auto list_json = std::make_shared<bool>(false);
+  CLI::App* list = group->add_subcommand("list", "List convoys with their progress and cost");
+  list->add_flag("--json", *list_json, "Print a JSON array");
+  list->callback([&ctx, list_json] {
+    ctx.action = [list_json](Context& c) { return run_list(c, *list_json); };
+  });
+
+  auto show_name = std::make_shared<std::string>();
+  auto show_json = std::make_shared<bool>(false);
+  CLI::App* show =
+      group->add_subcommand("show", "Each unit's state, session, branch and cost; totals");
+  show->add_option("NAME", *show_name, "The convoy")->required();
+  show->add_flag("--json", *show_json, "Print the convoy as JSON (keys in the README)");
+  show->callback([&ctx, show_name, show_json] {
+    ctx.action = [show_name, show_json](Context& c) { return run_show(c, *show_name, *show_json); };
+  });
+
+  auto stop_name = std::make_shared<std::string>();
+  auto grace = std::make_shared<std::string>("15s");
+  CLI::App* stop =
+      group->add_subcommand("stop", "Stop the convoy's running sessions and cancel queued ones");
+  stop->add_option("NAME", *stop_name, "The convoy")->required();
+  stop->add_option("--grace", *grace, "How long each agent gets to stop before it is killed")
+      ->capture_default_str();
+  stop->callback([&ctx, stop_name, grace] {
+    ctx.action = [stop_name, grace](Context& c) { return run_stop(c, *stop_name, *grace); };
+  });
+
+  add_convoy_wait(*group, ctx);
+}
+
+}  // namespace orch::cmd

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs a convoy of work units in plain shell, as a CI job would, and exits non-zero when a unit did
+# not end `done`:
+#
+#   examples/convoy.sh REPO UNITS.jsonl [REPORT.xml]
+#
+# UNITS.jsonl has one unit per line: {"unit": "issue-12", "prompt": "Fix the crash in parser.cc"}
+# (optional "agent", "base", "model", "priority"; see README.md, `orch convoy`). Settings from the
+# environment: ORCH_MAX_SESSIONS (default 4), ORCH_RETRIES (0), ORCH_TIMEOUT (60m), ORCH_AGENT (the
+# configured default), ORCH_HOME (orch's state folder). Uses `orch` from PATH, else builds this
+# checkout of orch (.ci/setup) and uses build/cmd/orch.
+#
+# Exit code: orch's (0 every unit done, 3 a unit failed, 4 one was stopped, 5 one was lost,
+# 6 timed out, 1/2 errors).
+set -euo pipefail
+
+if [ $# -lt 2 ]; then
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
+repo=$1 units=$2 report=${3:-report.xml}
+
+if ! command -v orch >/dev/null; then
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  [ -x "$root/build/cmd/orch" ] || bash "$root/.ci/setup" >/dev/null
+  export PATH="$root/build/cmd:$root/.deps/npm/node_modules/.bin:$PATH"
+fi
+
+name="convoy-$(date +%Y%m%d-%H%M%S)-$$"
+args=(convoy run "$name" --repo "$repo" --from "$units" --junit "$report"
+  --max-sessions "${ORCH_MAX_SESSIONS:-4}" --retries "${ORCH_RETRIES:-0}"
+  --timeout "${ORCH_TIMEOUT:-60m}")
+[ -z "${ORCH_AGENT:-}" ] || args+=(--agent "$ORCH_AGENT")
+
+echo "orch ${args[*]}" >&2
+status=0
+orch "${args[@]}" || status=$?
+
+orch convoy show "$name" || true
+echo "JUnit report: $report" >&2
+case $status in
+  0) echo "convoy $name: every unit done" >&2 ;;
+  3) echo "convoy $name: a unit failed" >&2 ;;
+  4) echo "convoy $name: a unit was stopped" >&2 ;;
+  5) echo "convoy $name: a unit was lost (its supervisor died)" >&2 ;;
+  6) echo "convoy $name: timed out; what still ran was stopped" >&2 ;;
+  *) echo "convoy $name: orch failed (exit $status)" >&2 ;;
+esac
+exit "$status"

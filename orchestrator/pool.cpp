@@ -1,0 +1,99 @@
+// The session pool: caps, backoff, starting supervisors and filling free slots.
+#include "orchestrator/pool.h"
+
+#include <filesystem>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/process/process.h"
+#include "orchestrator/liveness.h"
+
+namespace orch {
+namespace fs = std::filesystem;
+using registry::State;
+
+int resolve_max_sessions(int flag, const std::optional<registry::Convoy>& convoy, int configured) {
+  if (flag < 0 || flag > kPoolCapLimit) {
+    throw Error("--max-sessions " + std::to_string(flag),
+                "expected a number from 1 to " + std::to_string(kPoolCapLimit), kExitUsage);
+  }
+  if (flag > 0) return flag;
+  if (convoy && convoy->max_sessions > 0) return convoy->max_sessions;
+  return configured > 0 ? configured : kDefaultMaxSessions;
+}
+
+int resolve_retries(int flag, const std::optional<registry::Convoy>& convoy) {
+  if (flag > kMaxRetries) {
+    throw Error("--retries " + std::to_string(flag),
+                "expected a number from 0 to " + std::to_string(kMaxRetries), kExitUsage);
+  }
+  if (flag >= 0) return flag;
+  return convoy ? convoy->retries : 0;
+}
+
+int64_t retry_backoff_ms(int retry) {
+  int64_t ms = kRetryBackoffBaseMs;
+  for (int i = 1; i < retry && ms < kRetryBackoffCapMs; ++i) ms *= 2;
+  return std::min(ms, kRetryBackoffCapMs);
+}
+
+bool has_free_slot(registry::Registry& reg, int cap) {
+  return cap <= 0 || registry::count_active(reg) < cap;
+}
+
+registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& name,
+                                   const std::string& repo_workdir) {
+  auto c = registry::find_convoy(reg, name);
+  if (!c) throw Error("convoy '" + name + "'", "no such convoy", kExitNotFound);
+  if (c->stopped_at > 0) {
+    throw Error("convoy '" + name + "'", "was stopped; create a new convoy for more work");
+  }
+  if (c->repo != repo_workdir) {
+    throw Error("convoy '" + name + "'", "works on " + c->repo + ", not on " + repo_workdir +
+                                             " (one repository per convoy)");
+  }
+  return *c;
+}
+
+pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
+  fs::path dir = f.home().session_dir(session_id);
+  fs::create_directories(dir);
+  process::SpawnOptions so;
+  so.argv = {f.self_exe(), "--home", f.home().root.string(), "__supervise", session_id};
+  so.cwd = f.home().root.string();
+  so.stdout_path = (dir / "supervisor.out").string();
+  so.stderr_path = so.stdout_path;
+  pid_t pid = process::spawn_detached(so);
+  f.registry().set_supervisor(session_id, pid, process::start_time(pid));
+  return pid;
+}
+
+std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+                                                               const std::vector<std::string>& ids,
+                                                               const std::string& source) {
+  std::vector<std::pair<std::string, std::string>> failures;
+  for (const std::string& id : ids) {
+    try {
+      spawn_supervisor(f, id);
+    } catch (const Error& e) {
+      registry::Outcome o;
+      o.error = std::string("cannot start the supervisor: ") + e.what();
+      f.registry().finish(id, State::kFailed, source, o);
+      failures.emplace_back(id, o.error);
+    }
+  }
+  return failures;
+}
+
+int fill_slots(Factory& f, const std::string& source) {
+  registry::Registry& reg = f.registry();
+  reap_lost(reg);  // a lost session's slot is free again
+  int started = 0;
+  while (true) {
+    std::vector<std::string> ids = registry::claim_queued(reg, now_ms(), source);
+    if (ids.empty()) return started;
+    started += static_cast<int>(ids.size() - start_claimed(f, ids, source).size());
+  }
+}
+
+}  // namespace orch

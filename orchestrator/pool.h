@@ -1,0 +1,94 @@
+// The session pool: a cap on sessions running at once, shared by every orch process that uses the
+// same registry. A session launched while the cap is reached is recorded `queued`; whenever a
+// slot frees (a supervisor's session ends, or a command notices a lost one) the next queued
+// session is claimed atomically in the registry (registry::claim_queued) and its detached
+// supervisor is started, so queued units start even when no orch command is running.
+// Failed sessions are retried (--retries) as new sessions after a backoff.
+// docs/ARCHITECTURE.md ("The session pool") describes the design.
+#pragma once
+
+#include <spdlog/logger.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/io.h"
+#include "lib/registry/convoys.h"
+#include "lib/registry/pool.h"
+#include "orchestrator/factory.h"
+#include "orchestrator/presets.h"
+
+namespace orch {
+
+/// The cap when neither --max-sessions, a convoy nor [defaults] max_sessions sets one.
+inline constexpr int kDefaultMaxSessions = 4;
+/// The largest --max-sessions accepted (the config file's limit too).
+inline constexpr int kPoolCapLimit = 1000;
+/// The first retry waits this long after the failure; each further retry twice as long as the one
+/// before, up to kRetryBackoffCapMs.
+inline constexpr int64_t kRetryBackoffBaseMs = 2000;
+/// The longest wait before a retry.
+inline constexpr int64_t kRetryBackoffCapMs = 60000;
+/// The largest --retries accepted.
+inline constexpr int kMaxRetries = 100;
+
+/// The cap for a launch: `flag` (--max-sessions) when > 0, else the convoy's when given, else
+/// `configured` ([defaults] max_sessions) when > 0, else kDefaultMaxSessions.
+/// Errors: orch::Error (exit 2) for a flag outside 0..kPoolCapLimit.
+int resolve_max_sessions(int flag, const std::optional<registry::Convoy>& convoy, int configured);
+
+/// The retries for a launch: `flag` (--retries) when >= 0, else the convoy's when given, else 0.
+/// Errors: orch::Error (exit 2) for a flag above kMaxRetries.
+int resolve_retries(int flag, const std::optional<registry::Convoy>& convoy);
+
+/// How long to wait before retry number `retry` (1 = the first): base * 2^(retry-1), capped.
+int64_t retry_backoff_ms(int retry);
+
+/// True when a session launched under `cap` may take a slot now (cap <= 0: always).
+bool has_free_slot(registry::Registry& reg, int cap);
+
+/// The convoy a launch adds its unit to. Errors: orch::Error: no such convoy (exit 7), the convoy
+/// was stopped, or it belongs to another repository than `repo_workdir`.
+registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& name,
+                                   const std::string& repo_workdir);
+
+/// Starts the detached supervisor of session `session_id` (`orch __supervise <id>`: double fork
+/// + setsid, output in $ORCH_HOME/sessions/<id>/supervisor.out) and records its pid and start
+/// time. Returns the pid. Errors: orch::Error when it cannot be started.
+pid_t spawn_supervisor(Factory& f, const std::string& session_id);
+
+/// Starts the supervisors of just-claimed sessions. A session whose supervisor cannot start is
+/// recorded `failed` (source `source`). Returns (session id, error) for each of those.
+std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+                                                               const std::vector<std::string>& ids,
+                                                               const std::string& source);
+
+/// Fills free slots: marks sessions whose supervisor died `lost`, claims queued sessions
+/// (registry::claim_queued, state changes recorded with `source`) and starts their supervisors,
+/// until no slot or no eligible queued session is left. Returns how many supervisors it started.
+int fill_slots(Factory& f, const std::string& source);
+
+/// The end of a session, recorded by its supervisor (instead of Registry::finish): records `state`
+/// and `outcome`; when the session failed, has attempts left and its convoy (if any) was not
+/// stopped, queues the next attempt in the same transaction: a new session (attempt + 1,
+/// parent_session = this one) in a fresh worktree on the unit's branch, not to start before
+/// now + retry_backoff_ms. Then fills free slots (fill_slots), and when it queued a retry, waits
+/// out the backoff and fills again. Returns false when the registry already had an end state.
+bool end_session(Factory& f, const registry::Session& s, registry::State state,
+                 const std::string& source, const registry::Outcome& outcome, spdlog::logger& log);
+
+/// The session that retries failed session `s` (its parent_session is s), if one was queued.
+std::optional<registry::Session> retry_of(registry::Registry& reg, const registry::Session& s);
+
+/// Follows session `id` to its end like follow() (printing to io.err unless `quiet`): while it is
+/// queued, prints its place once and fills free slots itself (so a crashed supervisor cannot stall
+/// it); when it fails and a retry was queued, goes on with the retry. `timeout_ms` <= 0 waits
+/// forever; past it throws orch::Error (exit 6). Returns the last attempt, ended.
+registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
+                                  bool quiet);
+
+}  // namespace orch
