@@ -31,7 +31,8 @@ class E2E : public ::testing::Test {
 
   /// Starts the fake model with `script` (JSON text) and writes the OpenCode provider config
   /// (OPENCODE_CONFIG), merged with `extra_config` (e.g. a "permission" object).
-  void start_model(const std::string& script, const json::Json& extra_config = json::Json::object());
+  void start_model(const std::string& script,
+                   const json::Json& extra_config = json::Json::object());
   /// Runs `orch --home HOME args...` with the test environment; kills it after `timeout_ms`.
   OrchRun orch(const std::vector<std::string>& args, int timeout_ms = 120000);
   /// `orch agents --all --json`, parsed into the session with id `session` (or the only one).

@@ -27,7 +27,9 @@ TEST(Clock, FormatsAgesLikeKubectl) {
   EXPECT_EQ(format_age(int64_t{3} * 86400 * 1000), "3d");
 }
 
-TEST(Clock, FormatsIso8601InUtc) { EXPECT_EQ(format_iso8601(1795442775625), "2026-11-23T14:06:15.625Z"); }
+TEST(Clock, FormatsIso8601InUtc) {
+  EXPECT_EQ(format_iso8601(1795442775625), "2026-11-23T14:06:15.625Z");
+}
 
 }  // namespace
 }  // namespace orch
