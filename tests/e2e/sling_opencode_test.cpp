@@ -83,7 +83,11 @@ TEST_F(SlingOpencode, WithoutWaitReturnsBeforeTheWorkEndsAndTheSessionCompletesA
   EXPECT_FALSE(std::filesystem::exists(started["worktree"].get<std::string>() + "/SLOW.md"));
 
   // No orch CLI process is alive now; only the detached supervisor carries the session.
-  EXPECT_TRUE(processes_with(" sling ").empty());
+  for (pid_t pid : processes_with(home_.string())) {
+    std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    EXPECT_EQ(cmdline.find(std::string("sling") + '\0'), std::string::npos)
+        << "an orch sling CLI of this test is still alive: pid " << pid;
+  }
   ASSERT_TRUE(eventually([&] { return session_json()["state"] == "done"; }, 90000));
   EXPECT_EQ(git(repo_, {"show", "orch/slow-1:SLOW.md"}), "slow\n");
 }
