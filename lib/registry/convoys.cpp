@@ -120,22 +120,11 @@ bool mark_convoy_stopped(Registry& reg, int64_t convoy_id, int64_t now) {
 }
 
 std::vector<Unit> convoy_units(Registry& reg, int64_t convoy_id) {
-  db::Stmt st(reg.handle(),
-              "SELECT id, name, repo, branch, base_ref, base_commit, prompt, priority, created_at "
-              "FROM units WHERE convoy_id = ?1 ORDER BY id");
+  db::Stmt st(reg.handle(), std::string(kUnitColumns) + "WHERE convoy_id = ?1 ORDER BY id");
   st.bind_int(1, convoy_id);
   std::vector<Unit> out;
   while (st.step()) {
-    Unit u;
-    u.id = st.col_int(0);
-    u.name = st.col_text(1);
-    u.repo = st.col_text(2);
-    u.branch = st.col_text(3);
-    u.base_ref = st.col_text(4);
-    u.base_commit = st.col_text(5);
-    u.prompt = st.col_text(6);
-    u.priority = static_cast<int>(st.col_int(7));
-    u.created_at = st.col_int(8);
+    Unit u = read_unit(st);
     out.push_back(std::move(u));
   }
   return out;

@@ -5,11 +5,10 @@
 #include "lib/error.h"
 #include "lib/registry/db.h"
 #include "lib/registry/registry.h"
+#include "lib/registry/session_row.h"
 
 namespace orch::registry {
-namespace {
-
-constexpr const char* kUnitColumns =
+const char* const kUnitColumns =
     "SELECT id, name, repo, branch, base_ref, base_commit, prompt, priority, created_at "
     "FROM units ";
 
@@ -26,8 +25,6 @@ Unit read_unit(const db::Stmt& st) {
   u.created_at = st.col_int(8);
   return u;
 }
-
-}  // namespace
 
 Unit Registry::upsert_unit(const Unit& u) {
   std::optional<Unit> out;
