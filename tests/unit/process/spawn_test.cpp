@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "lib/error.h"
 #include "lib/process/process.h"
@@ -199,6 +201,16 @@ std::set<std::string> open_fds(pid_t pid) {
   return fds;
 }
 
+// The child's open descriptors once they equal `want`, or what is open after 2 s.
+std::set<std::string> settled_fds(pid_t pid, const std::set<std::string>& want) {
+  std::set<std::string> fds = open_fds(pid);
+  for (int i = 0; i < 200 && fds != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    fds = open_fds(pid);
+  }
+  return fds;
+}
+
 TEST(Spawn, ChildGetsOnlyStdioEvenWithLeakyDescriptors) {
   int leaky = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   ASSERT_GE(leaky, 3);
@@ -214,9 +226,11 @@ TEST(Spawn, ChildGetsOnlyStdioEvenWithLeakyDescriptors) {
   ChildGuard guard_b(b);
   ::close(leaky);
 
+  // The status pipe reaches EOF while execve() is still closing the other close-on-exec
+  // descriptors in fd order, so give the kernel a moment to finish before comparing.
   const std::set<std::string> stdio = {"0", "1", "2"};
-  EXPECT_EQ(open_fds(a.pid()), stdio);
-  EXPECT_EQ(open_fds(b.pid()), stdio);
+  EXPECT_EQ(settled_fds(a.pid(), stdio), stdio);
+  EXPECT_EQ(settled_fds(b.pid(), stdio), stdio);
   // b did not inherit a's stdin write end: closing ours gives a EOF.
   a.close_stdin();
   EXPECT_EQ(a.wait(5000), 0);
