@@ -1,6 +1,7 @@
-// Comparing commits: diffstat and commit counts.
+// Comparing commits: diffstat, commit counts and one-line commit lists.
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
@@ -53,23 +54,57 @@ std::string diffstat(const std::string& repo, const std::string& from_commit,
   return trim(buf.str());
 }
 
-int64_t count_commits(const std::string& repo, const std::string& from, const std::string& to) {
-  const std::string ctx = repo + ": cannot count commits " + from + ".." + to;
+namespace {
+
+// Walks the commits reachable from `to` and not from `from`, newest first (git rev-list order),
+// calling `visit` with each commit until it returns false.
+template <typename Visit>
+void walk_range(const std::string& repo, const std::string& from, const std::string& to,
+                const std::string& ctx, Visit visit) {
   Repo r = open_at(repo);
   Commit from_c = resolve(r.get(), from, repo);
   Commit to_c = resolve(r.get(), to, repo);
-
   git_revwalk* raw = nullptr;
   check(git_revwalk_new(&raw, r.get()), ctx);
   Revwalk walk(raw);
   check(git_revwalk_push(walk.get(), git_commit_id(to_c.get())), ctx);
   check(git_revwalk_hide(walk.get(), git_commit_id(from_c.get())), ctx);
-  int64_t count = 0;
   git_oid oid;
   int rc = 0;
-  while ((rc = git_revwalk_next(&oid, walk.get())) == 0) ++count;
+  while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
+    if (!visit(r.get(), oid)) return;
+  }
   if (rc != GIT_ITEROVER) check(rc, ctx);
+}
+
+}  // namespace
+
+int64_t count_commits(const std::string& repo, const std::string& from, const std::string& to) {
+  int64_t count = 0;
+  walk_range(repo, from, to, repo + ": cannot count commits " + from + ".." + to,
+             [&](git_repository*, const git_oid&) {
+               ++count;
+               return true;
+             });
   return count;
+}
+
+std::vector<std::string> commit_lines(const std::string& repo, const std::string& from,
+                                      const std::string& to, std::size_t max) {
+  const std::string ctx = repo + ": cannot list commits " + from + ".." + to;
+  std::vector<std::string> lines;
+  walk_range(repo, from, to, ctx, [&](git_repository* r, const git_oid& oid) {
+    if (lines.size() >= max) return false;
+    git_commit* raw = nullptr;
+    check(git_commit_lookup(&raw, r, &oid), ctx);
+    Commit c(raw);
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &oid);
+    const char* summary = git_commit_summary(c.get());
+    lines.push_back(std::string(hex, 7) + " " + (summary ? summary : ""));
+    return true;
+  });
+  return lines;
 }
 
 }  // namespace orch::git

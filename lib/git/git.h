@@ -3,6 +3,7 @@
 // what an agent left behind, diffstats.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -111,5 +112,11 @@ std::string diffstat(const std::string& repo, const std::string& from_commit,
 /// Commits reachable from `to` and not from `from` (git rev-list from..to --count).
 /// Errors: orch::Error "'<rev>' does not resolve to a commit in <repo>".
 int64_t count_commits(const std::string& repo, const std::string& from, const std::string& to);
+
+/// The commits reachable from `to` and not from `from`, newest first, at most `max`, each as
+/// "<7 hex digits> <subject>" (git log --oneline --abbrev=7 from..to).
+/// Errors: orch::Error "'<rev>' does not resolve to a commit in <repo>".
+std::vector<std::string> commit_lines(const std::string& repo, const std::string& from,
+                                      const std::string& to, std::size_t max);
 
 }  // namespace orch::git

@@ -69,5 +69,23 @@ TEST_F(Diff, CountCommitsMatchesRevList) {
   expect_error([&] { count_commits(repo_, "nope", "main"); });
 }
 
+TEST_F(Diff, CommitLinesMatchGitLogOneline) {
+  std::string c0 = rev("HEAD");
+  commit_files(repo_, {{"a.txt", "1\n"}}, "first change\n\nwith a body");
+  commit_files(repo_, {{"a.txt", "2\n"}}, "second change");
+  std::string c2 = commit_files(repo_, {{"a.txt", "3\n"}}, "third change");
+  std::vector<std::string> want;
+  std::string log = git(repo_, {"log", "--oneline", "--abbrev=7", "--no-decorate", c0 + ".." + c2});
+  for (std::size_t b = 0, e; (e = log.find('\n', b)) != std::string::npos; b = e + 1) {
+    want.push_back(log.substr(b, e - b));
+  }
+  ASSERT_EQ(want.size(), 3u);
+  EXPECT_EQ(commit_lines(repo_, c0, c2, 10), want);
+  EXPECT_EQ(commit_lines(repo_, c0, c2, 2),
+            std::vector<std::string>(want.begin(), want.begin() + 2));
+  EXPECT_TRUE(commit_lines(repo_, c2, c2, 10).empty());
+  expect_error([&] { commit_lines(repo_, "nope", c2, 10); });
+}
+
 }  // namespace
 }  // namespace orch::git::test
