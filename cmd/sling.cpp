@@ -7,11 +7,9 @@
 #include "cmd/cmd.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/follow.h"
 #include "orchestrator/launch.h"
-#include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
-#include "orchestrator/session_view.h"
+#include "orchestrator/session_report.h"
 
 namespace orch::cmd {
 namespace {
@@ -57,42 +55,10 @@ int run_sling(Context& c, SlingOptions& o) {
 
   registry::Session s = launch(c.f(), o.req);
   s = wait_accepted(c.f(), s.id, 120000);
-  if (!o.wait) {
-    if (o.json) {
-      c.io.out << session_json(s).dump(2) << "\n";
-    } else {
-      c.io.out << "session " << s.id << " " << registry::to_string(s.state) << ": unit "
-               << s.unit_name << " on branch " << s.branch << " (agent " << s.agent << ")\n";
-      if (s.state == registry::State::kQueued) {
-        c.io.err << "the pool is full: place " << registry::queue_position(c.f().registry(), s.id)
-                 << " in the queue; it starts when a slot frees\n";
-      }
-      c.io.err << "worktree: " << s.worktree << "\nfollow it with: orch agents --unit "
-               << s.unit_name << "\n";
-    }
-    if (!registry::is_live(s.state)) {
-      if (!o.json)
-        c.io.err << "orch: error: session " << s.id << " " << registry::to_string(s.state) << ": "
-                 << s.error << "\n";
-      return exit_code_for(s.state);
-    }
-    return kExitOk;
-  }
+  if (!o.wait) return report_started(c.io, c.f().registry(), s, o.json);
   c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch
            << " (agent " << s.agent << ")\n";
-  s = follow_attempts(c.f(), s.id, c.io, timeout_ms, o.json);
-  if (o.json) {
-    c.io.out << session_json(s).dump(2) << "\n";
-  } else {
-    c.io.out << "session " << s.id << " " << registry::to_string(s.state);
-    if (!s.diffstat.empty()) c.io.out << ": " << s.diffstat;
-    c.io.out << "\n";
-    if (!s.summary.empty()) c.io.out << s.summary << "\n";
-    if (!s.error.empty())
-      c.io.err << "orch: error: session " << s.id << " " << registry::to_string(s.state) << ": "
-               << s.error << "\n";
-  }
-  return exit_code_for(s.state);
+  return report_ended(c.io, follow_attempts(c.f(), s.id, c.io, timeout_ms, o.json), o.json);
 }
 
 }  // namespace

@@ -130,16 +130,10 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   s.prompt = prompt;
   s.worktree = wt.path;
   s.started_at = now_ms();
-  pool.queued_at = s.started_at;
   s.no_commit = req.no_commit;
   s.options = to_json(opts);
-  std::vector<std::string> claimed;
   try {
-    reg.transaction([&] {
-      // Slots that are free go to sessions already waiting first; then the new session starts
-      // if the pool still has room under its cap, else it waits in the queue.
-      claimed = registry::claim_queued(reg, s.started_at, "pool:cli");
-      s.state = has_free_slot(reg, pool.max_sessions) ? State::kStarting : State::kQueued;
+    return admit_session(f, s, pool, "cli:sling", [&](registry::Session& row) {
       registry::Unit u;
       u.name = req.unit;
       u.repo = repo.workdir;
@@ -148,29 +142,16 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
       u.base_commit = known ? known->base_commit : base_commit;
       u.prompt = prompt;
       u.priority = req.priority;
-      u.created_at = s.started_at;
-      s.unit_id = reg.upsert_unit(u).id;
-      if (convoy) registry::set_unit_convoy(reg, s.unit_id, convoy->id);
-      reg.insert_session(s, "cli:sling");
-      registry::set_pool_fields(reg, id, pool);
+      u.created_at = row.started_at;
+      row.unit_id = reg.upsert_unit(u).id;
+      if (convoy) registry::set_unit_convoy(reg, row.unit_id, convoy->id);
     });
   } catch (...) {
-    git::remove_worktree(repo.workdir, wt_name, true);
+    // Nothing was recorded when the transaction failed; a failed supervisor start keeps its row
+    // (recorded `failed`) and so keeps its worktree too.
+    if (!reg.get_session(id)) git::remove_worktree(repo.workdir, wt_name, true);
     throw;
   }
-
-  start_claimed(f, claimed, "pool:cli");
-  if (s.state == State::kStarting) {
-    try {
-      spawn_supervisor(f, id);
-    } catch (const Error& e) {
-      registry::Outcome o;
-      o.error = std::string("cannot start the supervisor: ") + e.what();
-      reg.finish(id, State::kFailed, "cli:sling", o);
-      throw;
-    }
-  }
-  return *reg.get_session(id);
 }
 
 registry::Session wait_accepted(Factory& f, const std::string& session_id, int64_t timeout_ms) {

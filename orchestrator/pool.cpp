@@ -96,4 +96,34 @@ int fill_slots(Factory& f, const std::string& source) {
   }
 }
 
+registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
+                                const std::string& source,
+                                const std::function<void(registry::Session&)>& before_insert) {
+  registry::Registry& reg = f.registry();
+  std::vector<std::string> claimed;
+  reg.transaction([&] {
+    // Slots that are free go to sessions already waiting first; then the new session starts if
+    // the pool still has room under its cap, else it waits in the queue.
+    claimed = registry::claim_queued(reg, s.started_at, "pool:cli");
+    s.state = has_free_slot(reg, pool.max_sessions) ? State::kStarting : State::kQueued;
+    if (before_insert) before_insert(s);
+    reg.insert_session(s, source);
+    registry::PoolFields p = pool;
+    p.queued_at = s.started_at;
+    registry::set_pool_fields(reg, s.id, p);
+  });
+  start_claimed(f, claimed, "pool:cli");
+  if (s.state == State::kStarting) {
+    try {
+      spawn_supervisor(f, s.id);
+    } catch (const Error& e) {
+      registry::Outcome o;
+      o.error = std::string("cannot start the supervisor: ") + e.what();
+      reg.finish(s.id, State::kFailed, source, o);
+      throw;
+    }
+  }
+  return *reg.get_session(s.id);
+}
+
 }  // namespace orch

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -67,6 +68,18 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
                                                                const std::vector<std::string>& ids,
                                                                const std::string& source);
 
+/// Records the new session `s` (id, unit_id and columns set; its state is decided here) with pool
+/// columns `pool` (queued_at = s.started_at) and starts it. In one BEGIN IMMEDIATE transaction:
+/// free slots go to sessions already queued (claim_queued), then `before_insert(s)` runs (e.g. to
+/// record the unit and set s.unit_id), then `s` is inserted `starting` when the pool has room
+/// under pool.max_sessions, else `queued` (state change source `source`). After the
+/// commit it starts the supervisors of the claimed sessions and of `s` when starting.
+/// Returns the session as recorded. Errors: what the transaction throws (nothing written); a
+/// supervisor that cannot start marks `s` failed and the orch::Error is rethrown.
+registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
+                                const std::string& source,
+                                const std::function<void(registry::Session&)>& before_insert = {});
+
 /// Fills free slots: marks sessions whose supervisor died `lost`, claims queued sessions
 /// (registry::claim_queued, state changes recorded with `source`) and starts their supervisors,
 /// until no slot or no eligible queued session is left. Returns how many supervisors it started.
@@ -86,7 +99,8 @@ std::optional<registry::Session> retry_of(registry::Registry& reg, const registr
 
 /// Follows session `id` to its end like follow() (printing to io.err unless `quiet`): while it is
 /// queued, prints its place once and fills free slots itself (so a crashed supervisor cannot stall
-/// it); when it fails and a retry was queued, goes on with the retry. `timeout_ms` <= 0 waits
+/// it); when it fails and a retry was queued, goes on with the retry; when it was handed off, goes
+/// on with the session that took over (registry::handoff_to). `timeout_ms` <= 0 waits
 /// forever; past it throws orch::Error (exit 6). Returns the last attempt, ended.
 registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
                                   bool quiet);
