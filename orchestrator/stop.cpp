@@ -26,7 +26,8 @@ std::vector<registry::Session> resolve_targets(registry::Registry& reg, const st
   throw Error("'" + target + "'", "no such session or unit", kExitNotFound);
 }
 
-State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force) {
+State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force,
+                   const StopAs& as) {
   registry::Registry& reg = f.registry();
   auto s = reg.get_session(id);
   if (!s) throw Error("session " + id, "not found", kExitNotFound);
@@ -35,8 +36,8 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   bool alive = pid > 0 && process::is_alive(pid, s->supervisor_start_time);
   if (!alive || s->state == State::kQueued) {
     registry::Outcome o;
-    o.error = "stopped by orch stop";
-    reg.finish(id, State::kStopped, "cli:stop", o);
+    o.error = as.reason;
+    reg.finish(id, as.state, as.source, o);
     return reg.get_session(id)->state;
   }
   if (!force) {
@@ -50,9 +51,8 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     }
   }
   registry::Outcome o;
-  o.error = force ? "stopped by orch stop --force"
-                  : "stopped by orch stop (forced after the grace period)";
-  reg.finish(id, State::kStopped, force ? "cli:stop-force" : "cli:stop-grace", o);
+  o.error = as.reason + (force ? " (forced)" : " (forced after the grace period)");
+  reg.finish(id, as.state, as.source + (force ? "-force" : "-grace"), o);
   if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
   return reg.get_session(id)->state;
 }

@@ -13,10 +13,19 @@ namespace orch {
 /// Errors: orch::Error (exit 7) when nothing matches.
 std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target);
 
+/// How a stop is recorded: `stopped` by orch stop, `handed_off` by orch handoff.
+struct StopAs {
+  registry::State state = registry::State::kStopped;
+  std::string source = "cli:stop";              ///< state-change source; "-force"/"-grace" appended
+  std::string reason = "stopped by orch stop";  ///< the session's error text
+};
+
 /// Stops session `id`. Returns the state it ended in. A session that already ended is returned
 /// as it is. `grace_ms`: how long the supervisor gets to stop the agent before SIGKILL; `force`
-/// skips the grace period (the session is recorded `stopped`, then its supervisor is killed and its
-/// agent dies with it through PR_SET_PDEATHSIG).
-registry::State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force);
+/// skips the grace period (the session is recorded `as.state`, then its supervisor is killed and
+/// its agent dies with it through PR_SET_PDEATHSIG). A supervisor that stops the agent itself
+/// records the end (as `handed_off` when registry::handoff_to names a successor).
+registry::State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force,
+                             const StopAs& as = {});
 
 }  // namespace orch

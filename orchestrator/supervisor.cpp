@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
+#include "lib/registry/handoff.h"
 #include "orchestrator/inbox.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
@@ -77,13 +78,16 @@ std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
   return log;
 }
 
-// On done: commit what the agent left uncommitted, record head and diffstat against the base.
+// On done or handed_off: commit what the agent left uncommitted, record head and diffstat against
+// the base.
 void record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
                  registry::Outcome& outcome, spdlog::logger& log) {
   try {
-    if (result.state == State::kDone && !s.no_commit) {
+    bool handed_off = result.state == State::kHandedOff;
+    if ((result.state == State::kDone || handed_off) && !s.no_commit) {
       std::string first_line = result.summary.substr(0, result.summary.find('\n'));
-      std::string message = "orch: " + unit.name + " (session " + s.id + ")";
+      std::string message =
+          "orch: " + unit.name + " (session " + s.id + (handed_off ? ", handed off)" : ")");
       if (!first_line.empty()) message += "\n\n" + first_line.substr(0, 200);
       git::CommitResult c = git::commit_all(s.worktree, message + "\n");
       if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
@@ -156,6 +160,14 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     result = run_result(State::kFailed, "supervisor:internal", e.what());
   }
 
+  if (result.state == State::kStopped) {  // orch handoff names the successor before it stops us
+    std::string next = registry::handoff_to(reg, session_id);
+    if (!next.empty()) {
+      result.state = State::kHandedOff;
+      result.source = "cli:handoff";
+      result.error = "handed off to session " + next;
+    }
+  }
   registry::Outcome outcome;
   record_work(*session, *unit, result, outcome, *log);
   outcome.summary = result.summary;
