@@ -38,6 +38,18 @@ std::string Api::create_session(const std::string& title, const json::Json& perm
   return id;
 }
 
+std::string Api::fork_session(const std::string& from, const std::string& title,
+                              const json::Json& permission) {
+  http::Response resp = call("POST", "/session/" + http::escape(from) + "/fork", "{}");
+  json::Parser parser;
+  std::string id = json::str(json::at(parser.parse(resp.body), "id"));
+  if (id.empty())
+    throw Error("opencode POST /session/" + from + "/fork", "reply has no session id");
+  json::Json body = {{"title", title}, {"permission", permission}};
+  call("PATCH", "/session/" + id, body.dump());
+  return id;
+}
+
 void Api::prompt_async(const std::string& session, const std::string& message_id,
                        const std::string& text, const std::string& model) {
   json::Json body = {{"messageID", message_id},

@@ -17,6 +17,11 @@ class Api {
   /// POST /session {title, permission}: returns the new session id (ses_...).
   /// `permission` is a JSON array of {permission, pattern, action} rules.
   std::string create_session(const std::string& title, const json::Json& permission);
+  /// POST /session/{id}/fork {} (a copy of every message of session `from`), then
+  /// PATCH /session/{new} {title, permission}: returns the new session id. Used to continue an
+  /// earlier conversation (handoff) without changing it.
+  std::string fork_session(const std::string& from, const std::string& title,
+                           const json::Json& permission);
   /// POST /session/{id}/prompt_async: 204 once queued. `model` "provider/model" or empty;
   /// `message_id` must sort before ids opencode generates later (see new_message_id()).
   void prompt_async(const std::string& session, const std::string& message_id,

@@ -99,8 +99,15 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   }
   if (!events_->connected()) throw Error("opencode GET /global/event", "stream did not connect");
 
+  const std::string title = "orch " + spec.unit + " " + spec.session_id;
   std::string session =
-      api_->create_session("orch " + spec.unit + " " + spec.session_id, base_permissions());
+      spec.resume_agent_session.empty()
+          ? api_->create_session(title, base_permissions())
+          : api_->fork_session(spec.resume_agent_session, title, base_permissions());
+  if (!spec.resume_agent_session.empty()) {
+    sink.event("info", {{"message", "continues the conversation of opencode session " +
+                                        spec.resume_agent_session + " as " + session}});
+  }
   std::string message_id = new_message_id();
   {
     std::lock_guard lock(mu_);
