@@ -23,6 +23,7 @@ struct Context {
 void add_sling(CLI::App& root, Context& ctx);
 void add_agents(CLI::App& root, Context& ctx);
 void add_stop(CLI::App& root, Context& ctx);
+void add_handoff(CLI::App& root, Context& ctx);
 void add_supervise(CLI::App& root, Context& ctx);
 void add_convoy(CLI::App& root, Context& ctx);
 void add_convoy_create(CLI::App& convoy, Context& ctx);  ///< convoy create, convoy add

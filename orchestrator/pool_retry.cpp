@@ -1,4 +1,6 @@
-// The end of a session in the pool (retries, handing its slot on) and following a unit's attempts.
+// The end of a session in the pool (retries, handing its slot on) and following a unit's attempts
+// (retries and handoffs).
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -7,6 +9,7 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
+#include "lib/registry/handoff.h"
 #include "orchestrator/follow.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/liveness.h"
@@ -17,6 +20,9 @@ namespace fs = std::filesystem;
 using registry::State;
 
 namespace {
+
+/// How long a follower waits for the successor of a handed-off session to be recorded (ms).
+constexpr int64_t kSuccessorWaitMs = 30000;
 
 // The next attempt of a failed session, with its worktree already created.
 struct Retry {
@@ -89,6 +95,22 @@ void fill_logged(Factory& f, const std::string& source, spdlog::logger& log) {
     if (started > 0) log.info("started {} queued session(s)", started);
   } catch (const std::exception& e) {
     log.error("filling free pool slots failed: {}", e.what());
+  }
+}
+
+// The session that took over from handed-off session `s`. `orch handoff` names it before it
+// stops `s` and records it right after, so wait for it to appear for a while (up to
+// kSuccessorWaitMs, or `deadline` on the steady clock when that comes first).
+std::optional<registry::Session> successor_of(registry::Registry& reg, const registry::Session& s,
+                                              int64_t deadline) {
+  const std::string id = registry::handoff_to(reg, s.id);
+  if (id.empty()) return std::nullopt;
+  int64_t until = steady_ms() + kSuccessorWaitMs;
+  if (deadline > 0) until = std::min(until, deadline);
+  while (true) {
+    if (auto next = reg.get_session(id)) return next;
+    if (steady_ms() >= until) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -175,6 +197,13 @@ registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int
     int64_t left = 0;
     if (deadline > 0) left = std::max<int64_t>(1, deadline - steady_ms());
     registry::Session ended = follow(f, current, io, left, quiet);
+    if (ended.state == State::kHandedOff) {
+      auto next = successor_of(reg, ended, deadline);
+      if (!next) return ended;
+      if (!quiet) io.err << current << ": handed off to session " << next->id << "\n";
+      current = next->id;
+      continue;
+    }
     if (ended.state != State::kFailed) return ended;
     auto next = retry_of(reg, ended);
     if (!next) return ended;

@@ -90,9 +90,10 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
   GitWorktrees git_wts;
   std::map<std::string, const registry::Session*> by_path;
   std::vector<PruneItem> items;
-  for (const registry::Session& s : sessions) {
+  for (const registry::Session& s : sessions) {  // newest first
     if (s.worktree.empty()) continue;
-    by_path[norm(s.worktree)] = &s;
+    // A handoff passes a worktree on to a new session: the newest session using it decides.
+    if (!by_path.emplace(norm(s.worktree), &s).second) continue;
     git_wts.of(s.repo);
     std::error_code ec;
     if (!fs::exists(s.worktree, ec)) continue;
