@@ -7,6 +7,7 @@
 #include "lib/error.h"
 #include "orchestrator/follow.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/pool.h"
 #include "orchestrator/stop.h"
 
 namespace orch {
@@ -57,7 +58,7 @@ std::vector<registry::Session> wait_sessions(Factory& f, const std::vector<regis
   for (const registry::Session& s : ss) {
     int64_t left = deadline > 0 ? std::max<int64_t>(1, deadline - steady_ms()) : 0;
     try {
-      ended.push_back(follow(f, s.id, io, left, !progress));
+      ended.push_back(follow_attempts(f, s.id, io, left, !progress));
     } catch (const Error& e) {
       if (e.code() != kExitTimeout) throw;
       std::string live;

@@ -20,8 +20,10 @@ int worst_exit_code(const std::vector<registry::State>& states);
 std::vector<registry::Session> resolve_wait_targets(registry::Registry& reg,
                                                     const std::vector<std::string>& targets);
 
-/// Follows each session until it ended (follow(): polls the registry, marks sessions whose
-/// supervisor died lost), all within one deadline of `timeout_ms` (<= 0: none). `progress`
+/// Follows each session until it ended (follow_attempts(): polls the registry, marks sessions
+/// whose supervisor died lost, goes on with a queued retry of a failed session and with the
+/// session that took over a handed-off one; the returned session is the last of that chain),
+/// all within one deadline of `timeout_ms` (<= 0: none). `progress`
 /// prints state changes and tool calls to io.err. Returns the ended sessions, in order.
 /// Errors: orch::Error (exit 6) naming the sessions still live at the deadline.
 std::vector<registry::Session> wait_sessions(Factory& f, const std::vector<registry::Session>& ss,

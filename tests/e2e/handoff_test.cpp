@@ -1,6 +1,7 @@
 // orch handoff end to end: the real orch binary, real opencode and claude, the bundled fake model.
 // The fake model picks a scenario by the first user message of a request; a brief (the first
 // message of a new conversation) holds the note, so the note's keyword picks the scenario there.
+#include <future>
 #include <regex>
 
 #include "tests/e2e/fixture.h"
@@ -186,6 +187,9 @@ TEST_F(Handoff, RunningSessionIsEndedItsWorkCommittedAndTheFollowerGoesOn) {
       << session_json(id1).dump();
   ASSERT_EQ(session_json(id1)["state"], "running");
 
+  // A follower of the first session goes on with the session that takes over.
+  std::future<OrchRun> waiter = std::async(std::launch::async, [&] { return orch({"wait", id1}); });
+  ASSERT_TRUE(eventually([&] { return !processes_with("wait " + id1).empty(); }, 10000));
   OrchRun r = orch({"handoff", "u3", "--to", "opencode", "-m", "note-oc: finish what is left",
                     "--grace", "20s", "--wait"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
@@ -201,6 +205,9 @@ TEST_F(Handoff, RunningSessionIsEndedItsWorkCommittedAndTheFollowerGoesOn) {
   EXPECT_EQ(s2["agent"], "opencode");
   EXPECT_EQ(s2["state"], "done");
   EXPECT_EQ(s2["summary"], "OpenCode finished after the handoff");
+  OrchRun waited = waiter.get();
+  EXPECT_EQ(waited.code, 0) << waited.err;
+  EXPECT_NE(waited.out.find("session " + id2 + " done"), std::string::npos) << waited.out;
 
   // The uncommitted WIP.md was committed to the branch when the session was handed off.
   EXPECT_EQ(git(repo_, {"show", "orch/u3:WIP.md"}), "work in progress\n");
