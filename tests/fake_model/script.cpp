@@ -4,41 +4,47 @@
 #include <sstream>
 
 #include "lib/error.h"
+#include "lib/json.h"
 
 namespace orch::fake_model {
 namespace {
 
-using nlohmann::json;
+using json::Element;
 
-std::string get_string(const json& obj, const char* key, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
+// True when object `obj` has `key` (whatever its value).
+bool has(const Element& obj, const char* key) {
+  return obj[key].error() != simdjson::NO_SUCH_FIELD;
+}
+
+std::string get_string(const Element& obj, const char* key, const std::string& where) {
+  std::string_view v;
+  if (obj[key].get(v) != simdjson::SUCCESS) {
     throw Error(where, std::string("\"") + key + "\" must be a string");
   }
-  return it->get<std::string>();
+  return std::string(v);
 }
 
-int64_t get_int(const json& obj, const char* key, int64_t fallback, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return fallback;
-  if (!it->is_number_integer() || it->get<int64_t>() < 0) {
+int64_t get_int(const Element& obj, const char* key, int64_t fallback, const std::string& where) {
+  if (!has(obj, key)) return fallback;
+  int64_t v = 0;
+  if (obj[key].get(v) != simdjson::SUCCESS || v < 0) {
     throw Error(where, std::string("\"") + key + "\" must be a non-negative integer");
   }
-  return it->get<int64_t>();
+  return v;
 }
 
-Turn parse_turn(const json& j, const std::string& where) {
+Turn parse_turn(const Element& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "a turn must be a JSON object");
   Turn t;
-  if (j.contains("error")) {
+  if (has(j, "error")) {
     t.kind = Turn::Kind::kError;
     t.status = static_cast<int>(get_int(j, "error", 500, where));
     if (t.status < 400 || t.status > 599)
       throw Error(where, "\"error\" must be an HTTP status 4xx/5xx");
-    t.message = j.contains("message") ? get_string(j, "message", where) : "fake model error";
-    if (j.contains("times")) t.times = static_cast<int>(get_int(j, "times", 0, where));
+    t.message = has(j, "message") ? get_string(j, "message", where) : "fake model error";
+    if (has(j, "times")) t.times = static_cast<int>(get_int(j, "times", 0, where));
     t.retry_after_ms = static_cast<int>(get_int(j, "retry_after_ms", -1, where));
-  } else if (j.contains("tool")) {
+  } else if (has(j, "tool")) {
     std::string tool = get_string(j, "tool", where);
     if (tool == "write") {
       t.kind = Turn::Kind::kWrite;
@@ -50,12 +56,15 @@ Turn parse_turn(const json& j, const std::string& where) {
     } else {
       throw Error(where, "unknown \"tool\" \"" + tool + "\" (write, bash; or use tool_name)");
     }
-  } else if (j.contains("tool_name")) {
+  } else if (has(j, "tool_name")) {
     t.kind = Turn::Kind::kRawTool;
     t.tool_name = get_string(j, "tool_name", where);
-    t.input = j.value("input", json::object());
-    if (!t.input.is_object()) throw Error(where, "\"input\" must be an object");
-  } else if (j.contains("text")) {
+    t.input = nlohmann::json::object();
+    if (has(j, "input")) {
+      if (!j["input"].is_object()) throw Error(where, "\"input\" must be an object");
+      t.input = json::to_builder(j["input"]);
+    }
+  } else if (has(j, "text")) {
     t.kind = Turn::Kind::kText;
     t.text = get_string(j, "text", where);
   } else {
@@ -69,11 +78,14 @@ Turn parse_turn(const json& j, const std::string& where) {
   return t;
 }
 
-std::vector<Turn> parse_turns(const json& j, const std::string& where) {
-  if (!j.is_array() || j.empty()) throw Error(where, "turns must be a non-empty array");
+std::vector<Turn> parse_turns(const Element& j, const std::string& where) {
+  simdjson::dom::array arr;
+  if (j.get(arr) != simdjson::SUCCESS || arr.size() == 0) {
+    throw Error(where, "turns must be a non-empty array");
+  }
   std::vector<Turn> turns;
-  for (size_t i = 0; i < j.size(); ++i) {
-    turns.push_back(parse_turn(j[i], where + " turn " + std::to_string(i)));
+  for (Element e : arr) {
+    turns.push_back(parse_turn(e, where + " turn " + std::to_string(turns.size())));
   }
   return turns;
 }
@@ -81,26 +93,33 @@ std::vector<Turn> parse_turns(const json& j, const std::string& where) {
 }  // namespace
 
 Script parse_script(const std::string& text, const std::string& origin) {
-  json root = json::parse(text, nullptr, false);
-  if (root.is_discarded()) throw Error(origin, "not valid JSON");
+  json::Parser parser;
+  Element root;
+  try {
+    root = parser.parse(text);
+  } catch (const Error&) {
+    throw Error(origin, "not valid JSON");
+  }
   if (!root.is_object()) throw Error(origin, "the script must be a JSON object");
   Script script;
-  if (auto it = root.find("scenarios"); it != root.end()) {
-    if (!it->is_array()) throw Error(origin, "\"scenarios\" must be an array");
-    for (size_t i = 0; i < it->size(); ++i) {
-      const json& s = (*it)[i];
-      std::string where = origin + ": scenario " + std::to_string(i);
+  if (has(root, "scenarios")) {
+    simdjson::dom::array scenarios;
+    if (root["scenarios"].get(scenarios) != simdjson::SUCCESS) {
+      throw Error(origin, "\"scenarios\" must be an array");
+    }
+    for (Element s : scenarios) {
+      std::string where = origin + ": scenario " + std::to_string(script.scenarios.size());
       if (!s.is_object()) throw Error(where, "must be an object");
       Scenario sc;
       sc.match = get_string(s, "match", where);
       if (sc.match.empty()) throw Error(where, "\"match\" must not be empty");
-      if (!s.contains("turns")) throw Error(where, "\"turns\" is missing");
-      sc.turns = parse_turns(s["turns"], where);
+      if (!has(s, "turns")) throw Error(where, "\"turns\" is missing");
+      sc.turns = parse_turns(s["turns"].value_unsafe(), where);
       script.scenarios.push_back(std::move(sc));
     }
   }
-  if (auto it = root.find("default"); it != root.end()) {
-    script.default_turns = parse_turns(*it, origin + ": default");
+  if (has(root, "default")) {
+    script.default_turns = parse_turns(root["default"].value_unsafe(), origin + ": default");
   } else {
     script.default_turns = default_script().default_turns;
   }
