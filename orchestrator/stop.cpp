@@ -9,6 +9,7 @@
 #include "lib/error.h"
 #include "lib/process/process.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/pool.h"
 
 namespace orch {
 using registry::State;
@@ -38,6 +39,7 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     registry::Outcome o;
     o.error = as.reason;
     reg.finish(id, as.state, as.source, o);
+    if (s->state != State::kQueued) fill_slots(f, "pool:cli");  // its slot is free now
     return reg.get_session(id)->state;
   }
   if (!force) {
@@ -54,6 +56,7 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   o.error = as.reason + (force ? " (forced)" : " (forced after the grace period)");
   reg.finish(id, as.state, as.source + (force ? "-force" : "-grace"), o);
   if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
+  fill_slots(f, "pool:cli");  // the killed supervisor cannot hand its slot on
   return reg.get_session(id)->state;
 }
 

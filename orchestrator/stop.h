@@ -24,7 +24,8 @@ struct StopAs {
 /// as it is. `grace_ms`: how long the supervisor gets to stop the agent before SIGKILL; `force`
 /// skips the grace period (the session is recorded `as.state`, then its supervisor is killed and
 /// its agent dies with it through PR_SET_PDEATHSIG). A supervisor that stops the agent itself
-/// records the end (as `handed_off` when registry::handoff_to names a successor).
+/// records the end (as `handed_off` when registry::handoff_to names a successor) and hands its
+/// pool slot on; when this function records the end itself, it fills free slots (fill_slots).
 registry::State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force,
                              const StopAs& as = {});
 

@@ -248,6 +248,32 @@ TEST_F(Convoy, StopCancelsQueuedUnitsAndStopsRunningOnes) {
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
 }
 
+// A forced stop kills the supervisor, which therefore cannot hand its slot on: orch stop does.
+TEST_F(Convoy, ForcedStopHandsTheSlotToTheNextQueuedUnit) {
+  // The stand-in never accepts the work, so use a convoy (it does not wait for acceptance).
+  stand_in("hangs", "exec sleep 120", "startup_timeout = \"5m\"\n");
+  OrchRun c = orch({"convoy", "create", "fs", "--repo", repo_.string(), "--agent", "hangs",
+                    "--max-sessions", "1", "fa", "fb", "--prompt", "work"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  auto id_of = [&](const std::string& unit) {
+    return query("SELECT s.id FROM sessions s JOIN units u ON u.id = s.unit_id WHERE u.name = '" +
+                 unit + "'")[0][0];
+  };
+  const std::string ida = id_of("fa"), idb = id_of("fb");
+  ASSERT_EQ(session_json(ida)["state"], "starting");
+  ASSERT_EQ(session_json(idb)["state"], "queued");
+
+  OrchRun stop = orch({"stop", "--force", ida});
+  ASSERT_EQ(stop.code, 0) << stop.err;
+  EXPECT_EQ(session_json(ida)["state"], "stopped");
+  EXPECT_EQ(session_json(idb)["state"], "starting");  // no other orch command ran meanwhile
+  EXPECT_EQ(query("SELECT source FROM session_states WHERE session_id = '" + idb +
+                  "' AND state = 'starting'")[0][0],
+            "pool:cli");
+  EXPECT_EQ(orch({"stop", "--force", idb}).code, 0);
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+}
+
 // Bad input is reported completely, one line per problem, and nothing is created.
 TEST_F(Convoy, BadUnitsAreAllReportedWithTheirLinesAndNothingIsCreated) {
   fs::path file = tmp_->path() / "bad.jsonl";
