@@ -164,14 +164,20 @@ WorktreeResult add_worktree(const WorktreeRequest& req) {
   lock.release();
 
   // ...then check the files out without holding it. The folder is new and empty: FORCE writes
-  // every file (SAFE would take the missing files for deletions by the user).
+  // every file (SAFE would take the missing files for deletions by the user). Filters are skipped
+  // when none could apply (they cost two realpath(3) calls per file).
   git_repository* wt_repo_raw = nullptr;
   check(git_repository_open_from_worktree(&wt_repo_raw, wt.get()), req.path);
   Repo wt_repo(wt_repo_raw);
+  git_object* tree_raw = nullptr;
+  check(git_revparse_single(&tree_raw, wt_repo.get(), "HEAD^{tree}"), req.path);
+  Object tree(tree_raw);
   git_checkout_options co;
   git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
   co.checkout_strategy = GIT_CHECKOUT_FORCE;
-  rc = git_checkout_head(wt_repo.get(), &co);
+  co.disable_filters =
+      !checkout_needs_filters(wt_repo.get(), reinterpret_cast<git_tree*>(tree.get()));
+  rc = git_checkout_tree(wt_repo.get(), tree.get(), &co);
   if (rc < 0) throw Error(req.path, "cannot check out worktree: " + last_error(rc));
   git_oid head;
   check(git_reference_name_to_id(&head, wt_repo.get(), "HEAD"), req.path);

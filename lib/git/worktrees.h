@@ -48,4 +48,11 @@ bool entry_links_to(const std::string& entry, const std::string& path);
 /// letters, digits, '-', '_' and '.', not starting with '.'.
 void validate_worktree_name(const std::string& name);
 
+/// False when checking out `tree` in `repo` can skip libgit2's filters (CRLF, ident) because
+/// none could apply: core.autocrlf is unset or false and no attribute source exists (no
+/// .gitattributes in `tree`, no info/attributes, core.attributesfile, XDG or system attributes).
+/// Skipping them saves two realpath(3) calls per file (libgit2 resolves each file's directory
+/// to look up its attributes). True when unsure.
+bool checkout_needs_filters(git_repository* repo, git_tree* tree);
+
 }  // namespace orch::git::detail
