@@ -12,13 +12,12 @@
 using namespace orch;
 using namespace orch::bench;
 
+// The query `orch agents` runs for its table (Registry::list_session_briefs): the columns it shows.
+// (`orch agents --json` reads every column, as list_sessions does.)
 static const char* kQuery =
-    "SELECT s.id, s.unit_id, u.name, u.repo, u.branch, s.agent, s.backend, s.model, s.prompt, "
-    "s.state, s.worktree, s.agent_session_id, s.supervisor_pid, s.supervisor_start_time, "
-    "s.agent_pid, s.parent_session, s.started_at, s.ended_at, s.last_event_at, s.tokens_in, "
-    "s.tokens_out, s.tokens_cache_read, s.tokens_cache_write, s.cost_usd, s.tool_calls, "
-    "s.denials, s.summary, s.error, s.commit_id, s.diffstat, s.no_commit, s.options "
-    "FROM sessions s JOIN units u ON u.id = s.unit_id WHERE 1 ORDER BY s.started_at DESC;";
+    "SELECT s.id, u.name, s.agent, s.state, u.branch, s.started_at, s.ended_at, s.last_event_at, "
+    "s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id WHERE 1 ORDER BY s.started_at "
+    "DESC;";
 
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 15;

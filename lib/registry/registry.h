@@ -80,6 +80,9 @@ class Registry {
   std::optional<Session> get_session(const std::string& id);
   /// Sessions joined with their unit, newest first (started_at descending, then id); one query.
   std::vector<Session> list_sessions(const SessionFilter& f = {});
+  /// As list_sessions, but only the columns of SessionBrief (what `orch agents` shows): with
+  /// thousands of sessions, reading prompts and options it does not print dominated its time.
+  std::vector<SessionBrief> list_session_briefs(const SessionFilter& f = {});
   /// The live session of a unit, if any.
   std::optional<Session> live_session_of_unit(int64_t unit_id);
 

@@ -1,4 +1,4 @@
-// Sessions: insert_session, get_session, list_sessions, live_session_of_unit.
+// Sessions: insert_session, get_session, list_sessions(_briefs), live_session_of_unit.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -96,9 +96,12 @@ std::optional<Session> Registry::get_session(const std::string& id) {
   return s;
 }
 
-std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
-  // Only placeholders are added to the SQL; every value is bound.
-  std::string sql = kSessionSelect;
+namespace {
+
+// Runs `select` (columns FROM sessions s JOIN units u) with f's conditions, newest first, and
+// reads every row with `read`. Only placeholders are added to the SQL; every value is bound.
+template <class Row, class Read>
+std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter& f, Read read) {
   sql += "WHERE 1";
   if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
   if (!f.unit.empty()) sql += " AND u.name = ?1";
@@ -108,21 +111,50 @@ std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
   // add a temporary b-tree per distinct started_at (it more than doubles the query's time), so
   // the rare ties are put in id order below instead.
   sql += " ORDER BY s.started_at DESC";
-  db::Stmt st(db_, sql);
+  db::Stmt st(db, sql);
   if (!f.unit.empty()) st.bind_text(1, f.unit);
   if (!f.ids.empty()) st.bind_text(2, nlohmann::json(f.ids).dump());
   if (!f.convoy.empty()) st.bind_text(3, f.convoy);
-  std::vector<Session> out;
-  while (st.step()) read_session(st, out.emplace_back());
+  std::vector<Row> out;
+  if (!f.live_only && f.unit.empty() && f.ids.empty() && f.convoy.empty()) {
+    // Every session: reserve them all, so 10,000 rows are not moved on each growth.
+    db::Stmt count(db, "SELECT COUNT(*) FROM sessions");
+    if (count.step()) out.reserve(static_cast<size_t>(count.col_int(0)));
+  }
+  while (st.step()) read(st, out.emplace_back());
   for (auto first = out.begin(); first != out.end();) {
     auto last = std::find_if(first, out.end(),
-                             [&](const Session& s) { return s.started_at != first->started_at; });
+                             [&](const Row& s) { return s.started_at != first->started_at; });
     if (last - first > 1) {
-      std::sort(first, last, [](const Session& a, const Session& b) { return a.id < b.id; });
+      std::sort(first, last, [](const Row& a, const Row& b) { return a.id < b.id; });
     }
     first = last;
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
+  return list_filtered<Session>(db_, kSessionSelect, f, read_session);
+}
+
+std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) {
+  return list_filtered<SessionBrief>(
+      db_,
+      "SELECT s.id, u.name, s.agent, s.state, u.branch, s.started_at, s.ended_at, "
+      "s.last_event_at, s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id ",
+      f, [](const db::Stmt& st, SessionBrief& b) {
+        b.id = st.col_text(0);
+        b.unit_name = st.col_text(1);
+        b.agent = st.col_text(2);
+        b.state = state_from_string(st.col_text(3));
+        b.branch = st.col_text(4);
+        b.started_at = st.col_int(5);
+        b.ended_at = st.col_int(6);
+        b.last_event_at = st.col_int(7);
+        b.cost_usd = st.col_real(8);
+      });
 }
 
 std::optional<Session> Registry::live_session_of_unit(int64_t unit_id) {

@@ -74,6 +74,19 @@ struct Session {
   std::string options = "{}";  // JSON object
 };
 
+/// The few columns of a session that `orch agents` lists (Registry::list_session_briefs).
+struct SessionBrief {
+  std::string id;
+  std::string unit_name;  // units.name
+  std::string agent;
+  State state = State::kStarting;
+  std::string branch;  // units.branch
+  int64_t started_at = 0;
+  int64_t ended_at = 0;
+  int64_t last_event_at = 0;
+  double cost_usd = 0;
+};
+
 struct StateChange {
   int64_t id = 0;
   std::string session_id;

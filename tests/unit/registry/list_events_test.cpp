@@ -79,6 +79,34 @@ TEST_F(RegistryList, FiltersAndJoinColumns) {
   EXPECT_EQ(reg->list_sessions(filter(false, "beta", {"b0"})).at(0).ended_at > 0, true);
 }
 
+TEST_F(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
+  Unit a = reg->upsert_unit(sample_unit("alpha", "/r1"));
+  Unit b = reg->upsert_unit(sample_unit("beta", "/r2"));
+  reg->insert_session(sample_session(a, "a1", State::kDone, 1000), "t");
+  reg->insert_session(sample_session(a, "a2", State::kRunning, 3000), "t");
+  reg->insert_session(sample_session(b, "b1", State::kWaiting, 2000), "t");
+  reg->insert_session(sample_session(b, "b0", State::kStopped, 2000), "t");
+  reg->set_usage("a2", Usage{1, 2, 3, 4, 0.25});
+  for (const SessionFilter& f :
+       {filter(false), filter(true), filter(false, "beta"), filter(false, "", {"a1", "b1"})}) {
+    std::vector<Session> full = reg->list_sessions(f);
+    std::vector<SessionBrief> briefs = reg->list_session_briefs(f);
+    ASSERT_EQ(briefs.size(), full.size());
+    for (size_t i = 0; i < full.size(); ++i) {
+      EXPECT_EQ(briefs[i].id, full[i].id);
+      EXPECT_EQ(briefs[i].unit_name, full[i].unit_name);
+      EXPECT_EQ(briefs[i].agent, full[i].agent);
+      EXPECT_EQ(briefs[i].state, full[i].state);
+      EXPECT_EQ(briefs[i].branch, full[i].branch);
+      EXPECT_EQ(briefs[i].started_at, full[i].started_at);
+      EXPECT_EQ(briefs[i].ended_at, full[i].ended_at);
+      EXPECT_EQ(briefs[i].last_event_at, full[i].last_event_at);
+      EXPECT_EQ(briefs[i].cost_usd, full[i].cost_usd);
+    }
+  }
+  EXPECT_EQ(reg->list_session_briefs().at(0).cost_usd, 0.25);
+}
+
 TEST_F(RegistryList, TenThousandSessionsListQuickly) {
   constexpr int kUnits = 1000, kPerUnit = 10;
   reg->transaction([&] {
