@@ -16,6 +16,16 @@ using namespace orch;
 using namespace orch::bench;
 namespace fs = std::filesystem;
 
+// A field of /proc/<pid>/smaps_rollup ("Pss:", "Private_Dirty:", ...) in bytes, 0 if absent.
+static int64_t rollup_bytes(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::atoll(line.c_str() + field.size()) * 1024;
+  }
+  return 0;
+}
+
 int main() {
   Scratch s;
   fs::path script = s.path / "script.json";
@@ -61,6 +71,10 @@ int main() {
   (void)agents;
   std::this_thread::sleep_for(std::chrono::seconds(3));
   int64_t sup = process::rss_bytes(supervisor);
+  int64_t pss = rollup_bytes(supervisor, "Pss:");
+  int64_t own =
+      rollup_bytes(supervisor, "Private_Dirty:") + rollup_bytes(supervisor, "Private_Clean:");
+  int64_t shared_clean = rollup_bytes(supervisor, "Shared_Clean:");
   // The agent: the opencode server whose parent is the supervisor.
   int64_t agent = 0;
   for (const auto& e : fs::directory_iterator("/proc")) {
@@ -78,6 +92,12 @@ int main() {
   }
   std::printf("supervisor RSS mid-run: %.1f MB (target < 15 MB): %.2fx of the target\n",
               static_cast<double>(sup) / 1e6, static_cast<double>(sup) / 15e6);
+  // RSS counts shared library pages in full although every orch process maps the same ones; the
+  // memory a further session really adds is its private pages (USS), PSS lies in between.
+  std::printf("  of which shared clean (library code, shared by all orch processes): %.1f MB\n",
+              static_cast<double>(shared_clean) / 1e6);
+  std::printf("supervisor PSS: %.1f MB; private (USS, what one more session adds): %.1f MB\n",
+              static_cast<double>(pss) / 1e6, static_cast<double>(own) / 1e6);
   std::printf("agent (opencode serve) RSS in the same run: %.1f MB; supervisor/agent = %.3f\n",
               static_cast<double>(agent) / 1e6, agent > 0 ? static_cast<double>(sup) / agent : 0.0);
   run({ORCH_BIN, "--home", (s.path / "home").string(), "stop", "rss-1", "--force"}, env, true);
