@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <map>
+
 #include "lib/clock.h"
 #include "lib/registry/db.h"
 
@@ -34,18 +36,29 @@ int count_active(Registry& reg) {
   return static_cast<int>(st.col_int(0));
 }
 
+int count_active(Registry& reg, const std::string& backend) {
+  db::Stmt st(reg.handle(),
+              "SELECT COUNT(*) FROM sessions WHERE backend = ?1 AND "
+              "state IN ('starting','running','waiting')");
+  st.bind_text(1, backend);
+  st.step();
+  return static_cast<int>(st.col_int(0));
+}
+
 void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFields& p) {
   reg.transaction([&] {
     db::Stmt st(reg.handle(),
                 "UPDATE sessions SET attempt = ?2, max_attempts = ?3, priority = ?4, "
-                "max_sessions = ?5, queued_at = ?6, not_before = ?7 WHERE id = ?1");
+                "max_sessions = ?5, queued_at = ?6, not_before = ?7, backend_max_sessions = ?8 "
+                "WHERE id = ?1");
     st.bind_text(1, session_id)
         .bind_int(2, p.attempt)
         .bind_int(3, p.max_attempts)
         .bind_int(4, p.priority)
         .bind_int_or_null(5, p.max_sessions)
         .bind_int_or_null(6, p.queued_at)
-        .bind_int_or_null(7, p.not_before);
+        .bind_int_or_null(7, p.not_before)
+        .bind_int_or_null(8, p.backend_max_sessions);
     st.run();
     if (sqlite3_changes(reg.handle()) == 0) db::no_such_session(session_id);
   });
@@ -53,8 +66,8 @@ void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFie
 
 PoolFields pool_fields(Registry& reg, const std::string& session_id) {
   db::Stmt st(reg.handle(),
-              "SELECT attempt, max_attempts, priority, max_sessions, queued_at, not_before "
-              "FROM sessions WHERE id = ?1");
+              "SELECT attempt, max_attempts, priority, max_sessions, queued_at, not_before, "
+              "backend_max_sessions FROM sessions WHERE id = ?1");
   st.bind_text(1, session_id);
   if (!st.step()) db::no_such_session(session_id);
   PoolFields p;
@@ -64,6 +77,7 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id) {
   p.max_sessions = static_cast<int>(st.col_int(3));
   p.queued_at = st.col_int(4);
   p.not_before = st.col_int(5);
+  p.backend_max_sessions = static_cast<int>(st.col_int(6));
   return p;
 }
 
@@ -76,7 +90,15 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
   reg.transaction([&] {
     sqlite3* db = reg.handle();
     int active = count_active(reg);
-    db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions FROM sessions s "
+    std::map<std::string, int> by_backend;  // active sessions per backend
+    {
+      db::Stmt counts(db,
+                      "SELECT backend, COUNT(*) FROM sessions "
+                      "WHERE state IN ('starting','running','waiting') GROUP BY backend");
+      while (counts.step()) by_backend[counts.col_text(0)] = static_cast<int>(counts.col_int(1));
+    }
+    db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions, s.backend, "
+                                   "s.backend_max_sessions FROM sessions s "
                                    "JOIN units u ON u.id = s.unit_id "
                                    "LEFT JOIN convoys c ON c.id = u.convoy_id "
                                    "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
@@ -87,8 +109,12 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
     while (queue.step()) {
       const int64_t cap = queue.col_int(1);    // NULL reads as 0: no cap
       if (cap > 0 && active >= cap) continue;  // a session with a larger cap may still fit
+      const int64_t backend_cap = queue.col_int(3);
+      int& of_backend = by_backend[queue.col_text(2)];
+      if (backend_cap > 0 && of_backend >= backend_cap) continue;  // another backend may fit
       ids.push_back(queue.col_text(0));
       ++active;
+      ++of_backend;
     }
     db::Stmt up(db,
                 "UPDATE sessions SET state = 'starting', started_at = ?2 "

@@ -13,16 +13,22 @@ namespace orch::registry {
 
 /// The pool columns of a session.
 struct PoolFields {
-  int attempt = 1;         ///< 1 for the first run of a unit, 2 for its first retry, ...
-  int max_attempts = 1;    ///< 1 + the retries allowed
-  int priority = 0;        ///< higher takes a slot first
-  int max_sessions = 0;    ///< the cap the session was launched under; 0 = no cap
+  int attempt = 1;       ///< 1 for the first run of a unit, 2 for its first retry, ...
+  int max_attempts = 1;  ///< 1 + the retries allowed
+  int priority = 0;      ///< higher takes a slot first
+  int max_sessions = 0;  ///< the cap the session was launched under; 0 = no cap
+  /// The cap on live sessions of its backend it was launched under ([backends.<name>]
+  /// max_sessions); 0 = no cap.
+  int backend_max_sessions = 0;
   int64_t queued_at = 0;   ///< when it joined the queue; ties in priority go oldest first
   int64_t not_before = 0;  ///< earliest time a slot may be handed to it (retry backoff); 0 = any
 };
 
 /// Sessions that hold a slot: state starting, running or waiting.
 int count_active(Registry& reg);
+
+/// Sessions of backend `backend` ("opencode", "claude") that hold a slot.
+int count_active(Registry& reg, const std::string& backend);
 
 /// Writes the pool columns of session `session_id`. Errors: kExitNotFound for an unknown session.
 void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFields& p);
@@ -34,7 +40,8 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id);
 /// inside one): walks the queue by priority (descending), then queued_at, then id, skipping
 /// sessions whose not_before lies after `now` and units of a stopped convoy, and moves each
 /// session to `starting` (started_at = now, state change recorded with `source`) while the
-/// number of active sessions is below that session's own max_sessions. Returns the claimed
+/// number of active sessions is below that session's own max_sessions and the number of active
+/// sessions of its backend is below its backend_max_sessions (when set). Returns the claimed
 /// session ids in claim order. Because the count and the updates happen under the write lock,
 /// concurrent callers never exceed a cap and never claim a session twice.
 std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source);

@@ -95,6 +95,29 @@ TEST_F(RegistryPool, EachSessionCountsAgainstItsOwnCap) {
   EXPECT_EQ(reg_->get_session("q-small")->state, State::kQueued);
 }
 
+TEST_F(RegistryPool, BackendCapsHoldBesideTheGlobalCap) {
+  add("a", "run-oc", State::kRunning, 10, 1);  // one opencode session runs
+  add("b", "q-oc1", State::kQueued, 10, 10);
+  add("c", "q-oc2", State::kQueued, 10, 20);
+  add("d", "q-cl", State::kQueued, 10, 30);
+  for (const char* id : {"run-oc", "q-oc1", "q-oc2"}) {
+    PoolFields p = pool_fields(*reg_, id);
+    p.backend_max_sessions = 2;  // at most 2 opencode sessions at once
+    set_pool_fields(*reg_, id, p);
+  }
+  sqlite3_exec(reg_->handle(), "UPDATE sessions SET backend = 'claude' WHERE id = 'q-cl'", nullptr,
+               nullptr, nullptr);
+  EXPECT_EQ(pool_fields(*reg_, "q-oc1").backend_max_sessions, 2);
+  EXPECT_EQ(count_active(*reg_, "opencode"), 1);
+  // q-oc2 would be the third opencode session: it waits, the claude session behind it starts.
+  EXPECT_EQ(claim_queued(*reg_, 50, "t"), (std::vector<std::string>{"q-oc1", "q-cl"}));
+  EXPECT_EQ(reg_->get_session("q-oc2")->state, State::kQueued);
+  EXPECT_EQ(count_active(*reg_, "opencode"), 2);
+  EXPECT_EQ(count_active(*reg_, "claude"), 1);
+  reg_->finish("run-oc", State::kDone, "test", {});
+  EXPECT_EQ(claim_queued(*reg_, 60, "t"), std::vector<std::string>{"q-oc2"});
+}
+
 TEST_F(RegistryPool, BackoffAndStoppedConvoysKeepSessionsQueued) {
   add("later", "q-later", State::kQueued, 5, 1, 0, /*not_before=*/5000);
   Convoy c;

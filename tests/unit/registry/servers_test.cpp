@@ -1,0 +1,205 @@
+// Shared agent servers in the registry: one start per need, capacity, dead servers, one
+// restarter, the last user stops it, idle reaping, and many claimers at once.
+#include "lib/registry/servers.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "lib/clock.h"
+#include "tests/support/tmp.h"
+#include "tests/unit/registry/fixtures.h"
+
+namespace orch::registry {
+namespace {
+
+using testing::sample_session;
+using testing::sample_unit;
+
+const AliveFn kAlive = [](int64_t, int64_t) { return true; };
+
+class RegistryServers : public ::testing::Test {
+ protected:
+  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
+
+  void add(const std::string& id, State state = State::kStarting) {
+    Unit u = reg_->upsert_unit(sample_unit("unit-" + id));
+    reg_->insert_session(sample_session(u, id, state), "test");
+  }
+  ServerRequest req(const std::string& session, const std::string& new_id, int capacity = 2,
+                    const std::string& key = "k1") {
+    ServerRequest r;
+    r.session_id = session;
+    r.backend = "opencode";
+    r.key = key;
+    r.capacity = capacity;
+    r.new_id = new_id;
+    r.owner_pid = 42;
+    r.owner_start = 7;
+    return r;
+  }
+  std::string server_id(const std::string& session) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(reg_->handle(), "SELECT COALESCE(server_id,'') FROM sessions WHERE id=?1",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, session.c_str(), -1, SQLITE_TRANSIENT);
+    std::string out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  }
+
+  test::TempDir tmp_;
+  std::unique_ptr<Registry> reg_;
+};
+
+TEST_F(RegistryServers, OneStartThenWaitersThenUsersUpToCapacity) {
+  for (const char* id : {"a", "b", "c", "d"}) add(id);
+  ServerClaim first = claim_server(*reg_, req("a", "srv1"), kAlive);
+  EXPECT_EQ(first.role, ServerRole::kStart);
+  EXPECT_EQ(first.server.state, "starting");
+  EXPECT_EQ(server_id("a"), "srv1");
+
+  ServerClaim second = claim_server(*reg_, req("b", "srv2"), kAlive);
+  EXPECT_EQ(second.role, ServerRole::kWait);  // srv1 is starting and has room
+  EXPECT_EQ(second.server.id, "srv1");
+  EXPECT_TRUE(server_ready(*reg_, "srv1", 1, 1234, 99, 4100));
+  EXPECT_FALSE(server_ready(*reg_, "srv1", 1, 1234, 99, 4100));  // not starting any more
+  auto row = get_server(*reg_, "srv1");
+  EXPECT_EQ(row->state, "ready");
+  EXPECT_EQ(row->users, 2);
+  EXPECT_EQ(row->served, 2);
+  EXPECT_EQ(row->port, 4100);
+
+  ServerClaim third = claim_server(*reg_, req("c", "srv3"), kAlive);  // full: capacity 2
+  EXPECT_EQ(third.role, ServerRole::kStart);
+  EXPECT_EQ(third.server.id, "srv3");
+  add("e");
+  ServerClaim other_key = claim_server(*reg_, req("e", "srv4", 2, "k2"), kAlive);
+  EXPECT_EQ(other_key.role, ServerRole::kStart);  // another environment: its own server
+  EXPECT_EQ(list_servers(*reg_, true).size(), 3u);
+}
+
+TEST_F(RegistryServers, DeadServersAndDeadStartersAreSkipped) {
+  add("a");
+  add("b");
+  claim_server(*reg_, req("a", "srv1"), kAlive);
+  server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
+  AliveFn dead = [](int64_t pid, int64_t) { return pid != 1234; };
+  ServerClaim c = claim_server(*reg_, req("b", "srv2"), dead);
+  EXPECT_EQ(c.role, ServerRole::kStart);
+  EXPECT_EQ(get_server(*reg_, "srv1")->state, "dead");
+  add("c");
+  AliveFn starter_gone = [](int64_t pid, int64_t) { return pid != 42; };
+  EXPECT_EQ(claim_server(*reg_, req("c", "srv3"), starter_gone).role, ServerRole::kStart);
+  EXPECT_EQ(get_server(*reg_, "srv2")->state, "dead");
+}
+
+TEST_F(RegistryServers, OneRestarterTheOthersWait) {
+  add("a");
+  add("b");
+  claim_server(*reg_, req("a", "srv1"), kAlive);
+  claim_server(*reg_, req("b", "x"), kAlive);
+  server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
+  auto first = restart_server(*reg_, "srv1", 1, 50, 5);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->role, ServerRole::kStart);
+  EXPECT_EQ(first->server.generation, 2);
+  auto second = restart_server(*reg_, "srv1", 1, 51, 5);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->role, ServerRole::kWait);
+  EXPECT_FALSE(server_ready(*reg_, "srv1", 1, 1, 1, 1));  // a stale generation
+  EXPECT_TRUE(server_ready(*reg_, "srv1", 2, 2000, 98, 4200));
+  auto late = restart_server(*reg_, "srv1", 1, 52, 5);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->role, ServerRole::kUse);
+  EXPECT_EQ(late->server.port, 4200);
+  EXPECT_TRUE(server_ended(*reg_, "srv1", 2, "dead", "its process is gone"));
+  auto again = restart_server(*reg_, "srv1", 2, 53, 5);  // marked dead by a claimer: restart
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->role, ServerRole::kStart);
+  EXPECT_TRUE(server_ended(*reg_, "srv1", 3, "stopped", "its last session ended"));
+  EXPECT_FALSE(restart_server(*reg_, "srv1", 3, 54, 5));
+}
+
+TEST_F(RegistryServers, TheLastUserStopsItUnlessASessionMayStillAttach) {
+  add("a", State::kRunning);
+  add("b", State::kRunning);
+  claim_server(*reg_, req("a", "srv1"), kAlive);
+  claim_server(*reg_, req("b", "x"), kAlive);
+  server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
+  EXPECT_FALSE(release_server(*reg_, "a"));  // b still uses it
+  EXPECT_EQ(server_id("a"), "");
+  add("q", State::kQueued);  // an opencode session that may attach soon
+  EXPECT_FALSE(release_server(*reg_, "b"));
+  EXPECT_EQ(get_server(*reg_, "srv1")->state, "ready");
+  EXPECT_FALSE(release_server(*reg_, "b"));  // idempotent
+
+  // Idle reaping: not before idle_ms, and not while q may attach.
+  EXPECT_TRUE(reap_servers(*reg_, now_ms(), 0, kAlive).empty());
+  reg_->finish("q", State::kStopped, "test", {});
+  EXPECT_TRUE(reap_servers(*reg_, now_ms(), 60000, kAlive).empty());
+  auto stopped = reap_servers(*reg_, now_ms() + 60000, 60000, kAlive);
+  ASSERT_EQ(stopped.size(), 1u);
+  EXPECT_EQ(stopped[0].pid, 1234);
+  EXPECT_EQ(get_server(*reg_, "srv1")->state, "stopped");
+
+  add("c", State::kRunning);
+  claim_server(*reg_, req("c", "srv2"), kAlive);
+  server_ready(*reg_, "srv2", 1, 777, 1, 4300);
+  auto last = release_server(*reg_, "c");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->pid, 777);
+  EXPECT_EQ(get_server(*reg_, "srv2")->state, "stopped");
+}
+
+TEST_F(RegistryServers, AServerThatServedItsLimitTakesNobodyAndStopsWhenEmpty) {
+  for (const char* id : {"a", "b"}) add(id, State::kRunning);
+  add("c");
+  ServerRequest r = req("a", "srv1");
+  r.serve_limit = 2;
+  claim_server(*reg_, r, kAlive);
+  claim_server(*reg_, req("b", "x"), kAlive);
+  server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
+  EXPECT_FALSE(release_server(*reg_, "a"));
+  // One user left and room for another, but it served 2: c gets a new server.
+  ServerClaim c = claim_server(*reg_, req("c", "srv2"), kAlive);
+  EXPECT_EQ(c.role, ServerRole::kStart);
+  add("q", State::kQueued);  // waiting for a server does not keep a retired one
+  auto last = release_server(*reg_, "b");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->id, "srv1");
+}
+
+TEST_F(RegistryServers, ReapingMarksDeadProcesses) {
+  add("a", State::kRunning);
+  claim_server(*reg_, req("a", "srv1"), kAlive);
+  server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
+  AliveFn dead = [](int64_t, int64_t) { return false; };
+  EXPECT_TRUE(reap_servers(*reg_, now_ms(), 0, dead).empty());
+  EXPECT_EQ(get_server(*reg_, "srv1")->state, "dead");
+}
+
+TEST_F(RegistryServers, ManyClaimersAtOnceStartOneServer) {
+  constexpr int kClaimers = 8;
+  for (int i = 0; i < kClaimers; ++i) add("s" + std::to_string(i));
+  std::atomic<int> starts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClaimers; ++i) {
+    threads.emplace_back([&, i] {
+      auto reg = Registry::open(tmp_ / "orch.db");  // one connection per thread
+      ServerRequest r = req("s" + std::to_string(i), "srv" + std::to_string(i), 20);
+      if (claim_server(*reg, r, kAlive).role == ServerRole::kStart) ++starts;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(starts.load(), 1);
+  auto open = list_servers(*reg_, true);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].users, kClaimers);
+}
+
+}  // namespace
+}  // namespace orch::registry
