@@ -1,4 +1,4 @@
--- 0004: per-backend pool caps and shared agent servers (`opencode serve` processes that serve
+-- 0005: per-backend pool caps and shared agent servers (`opencode serve` processes that serve
 -- many sessions, each through its own `?directory=`).
 -- All timestamps are UTC milliseconds since the Unix epoch.
 
