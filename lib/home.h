@@ -16,6 +16,8 @@ struct HomeLayout {
   std::filesystem::path registry() const { return root / "orch.db"; }
   std::filesystem::path worktrees() const { return root / "worktrees"; }
   std::filesystem::path sessions() const { return root / "sessions"; }
+  /// Shared agent servers: <id>/password (0600), <id>/opencode.log, key.salt.
+  std::filesystem::path servers() const { return root / "servers"; }
   /// Per-session folder: supervisor log, agent output, event log.
   std::filesystem::path session_dir(const std::string& session_id) const {
     return sessions() / session_id;

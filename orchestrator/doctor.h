@@ -17,7 +17,7 @@ enum class Severity { kOk, kWarn, kProblem };
 
 /// One result of a check.
 struct Finding {
-  std::string check;  ///< agents | registry | sessions | worktrees | processes
+  std::string check;  ///< agents | registry | sessions | worktrees | processes | servers
   Severity severity = Severity::kOk;
   std::string message;
   std::string fix;  ///< a command that fixes it; "" when there is nothing to do
@@ -35,6 +35,11 @@ std::vector<Finding> check_agents(const HomeLayout& home);
 /// whose supervisor is gone (marked lost), worktree folders no session owns, sessions whose
 /// worktree is gone, agent processes in orch's worktrees that no live session owns.
 std::vector<Finding> check_sessions_and_files(Factory& f);
+
+/// The shared agent servers: each open one in the registry (a warning when its process is gone,
+/// its starter is gone, or it is idle past kServerIdleMs) and every process working in
+/// $ORCH_HOME/servers/ that no open server names (a problem: `kill PID`).
+std::vector<Finding> check_servers(Factory& f);
 
 /// The version in `--version` output: its first word that starts with a digit ("1.18.33" from
 /// "1.18.33\n", "2.1.328" from "2.1.328 (Claude Code)"), or "".

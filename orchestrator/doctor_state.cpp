@@ -180,6 +180,8 @@ std::vector<Finding> check_sessions_and_files(Factory& f) {
   }
   std::vector<Finding> procs = check_processes(f.home(), sessions, agent_names);
   out.insert(out.end(), procs.begin(), procs.end());
+  std::vector<Finding> servers = check_servers(f);
+  out.insert(out.end(), servers.begin(), servers.end());
   return out;
 }
 

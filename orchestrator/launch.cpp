@@ -98,12 +98,16 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
       req.inactivity_timeout_ms > 0 ? req.inactivity_timeout_ms : preset.inactivity_timeout_ms;
   opts.startup_timeout_ms =
       req.startup_timeout_ms > 0 ? req.startup_timeout_ms : preset.startup_timeout_ms;
+  BackendSettings backend_settings = config.backend(preset.backend);
+  opts.shared_server = backend_settings.server == ServerMode::kShared;
+  opts.sessions_per_server = backend_settings.sessions_per_server;
   std::string base_commit = git::resolve_commit(repo.workdir, req.base.empty() ? "HEAD" : req.base);
   std::string branch = "orch/" + req.unit;
   registry::PoolFields pool;
   pool.max_sessions = resolve_max_sessions(req.max_sessions, convoy, config.max_sessions);
   pool.max_attempts = 1 + resolve_retries(req.retries, convoy);
   pool.priority = req.priority;
+  pool.backend_max_sessions = backend_settings.max_sessions;
 
   auto known = reg.find_unit(repo.workdir, req.unit);
   std::string prompt = !req.prompt.empty() ? req.prompt : known ? known->prompt : "";

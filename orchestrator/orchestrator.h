@@ -51,6 +51,12 @@ struct SessionSpec {
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;                 ///< 0 = the agent's default
   std::string resume_agent_session;  ///< continue this agent session (re-sling, handoff)
+  /// Shared agent servers (opencode): the registry holding the `servers` table, and
+  /// $ORCH_HOME/servers for their passwords and logs. An empty servers_dir means one server per
+  /// session, owned by the supervisor.
+  std::string registry_path;
+  std::string servers_dir;
+  int sessions_per_server = 20;  ///< sessions one shared server serves at once
 };
 
 /// Receives what a backend observes; implemented by the supervisor (writes the registry and the

@@ -1,11 +1,14 @@
 // The session pool: caps, backoff, starting supervisors and filling free slots.
 #include "orchestrator/pool.h"
 
+#include <signal.h>
+
 #include <filesystem>
 
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
+#include "lib/registry/servers.h"
 #include "orchestrator/liveness.h"
 
 namespace orch {
@@ -37,8 +40,9 @@ int64_t retry_backoff_ms(int retry) {
   return std::min(ms, kRetryBackoffCapMs);
 }
 
-bool has_free_slot(registry::Registry& reg, int cap) {
-  return cap <= 0 || registry::count_active(reg) < cap;
+bool has_free_slot(registry::Registry& reg, int cap, const std::string& backend, int backend_cap) {
+  if (cap > 0 && registry::count_active(reg) >= cap) return false;
+  return backend_cap <= 0 || registry::count_active(reg, backend) < backend_cap;
 }
 
 registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& name,
@@ -88,6 +92,12 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
 int fill_slots(Factory& f, const std::string& source) {
   registry::Registry& reg = f.registry();
   reap_lost(reg);  // a lost session's slot is free again
+  auto alive = [](int64_t pid, int64_t start) {
+    return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
+  };
+  for (const registry::ServerRow& s : registry::reap_servers(reg, now_ms(), kServerIdleMs, alive)) {
+    if (alive(s.pid, s.start_time)) process::signal_group(static_cast<pid_t>(s.pid), SIGTERM);
+  }
   int started = 0;
   while (true) {
     std::vector<std::string> ids = registry::claim_queued(reg, now_ms(), source);
@@ -105,7 +115,9 @@ registry::Session admit_session(Factory& f, registry::Session s, const registry:
     // Slots that are free go to sessions already waiting first; then the new session starts if
     // the pool still has room under its cap, else it waits in the queue.
     claimed = registry::claim_queued(reg, s.started_at, "pool:cli");
-    s.state = has_free_slot(reg, pool.max_sessions) ? State::kStarting : State::kQueued;
+    s.state = has_free_slot(reg, pool.max_sessions, s.backend, pool.backend_max_sessions)
+                  ? State::kStarting
+                  : State::kQueued;
     if (before_insert) before_insert(s);
     reg.insert_session(s, source);
     registry::PoolFields p = pool;

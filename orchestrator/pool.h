@@ -34,6 +34,9 @@ inline constexpr int kPoolCapLimit = 1000;
 inline constexpr int64_t kRetryBackoffBaseMs = 2000;
 /// The longest wait before a retry.
 inline constexpr int64_t kRetryBackoffCapMs = 60000;
+/// A shared agent server with no session for this long is stopped by the next fill_slots (the
+/// supervisor of its last session stops it at once unless a session may still attach).
+inline constexpr int64_t kServerIdleMs = 30000;
 /// The largest --retries accepted.
 inline constexpr int kMaxRetries = 100;
 
@@ -49,8 +52,11 @@ int resolve_retries(int flag, const std::optional<registry::Convoy>& convoy);
 /// How long to wait before retry number `retry` (1 = the first): base * 2^(retry-1), capped.
 int64_t retry_backoff_ms(int retry);
 
-/// True when a session launched under `cap` may take a slot now (cap <= 0: always).
-bool has_free_slot(registry::Registry& reg, int cap);
+/// True when a session of `backend` launched under `cap` and `backend_cap` may take a slot now:
+/// fewer than `cap` sessions hold one (cap <= 0: no cap) and fewer than `backend_cap` of them are
+/// of `backend` (backend_cap <= 0: no cap).
+bool has_free_slot(registry::Registry& reg, int cap, const std::string& backend = "",
+                   int backend_cap = 0);
 
 /// The convoy a launch adds its unit to. Errors: orch::Error: no such convoy (exit 7), the convoy
 /// was stopped, or it belongs to another repository than `repo_workdir`.
@@ -80,7 +86,8 @@ registry::Session admit_session(Factory& f, registry::Session s, const registry:
                                 const std::string& source,
                                 const std::function<void(registry::Session&)>& before_insert = {});
 
-/// Fills free slots: marks sessions whose supervisor died `lost`, claims queued sessions
+/// Fills free slots: marks sessions whose supervisor died `lost`, stops shared servers idle for
+/// kServerIdleMs (registry::reap_servers, SIGTERM to their process group), claims queued sessions
 /// (registry::claim_queued, state changes recorded with `source`) and starts their supervisors,
 /// until no slot or no eligible queued session is left. Returns how many supervisors it started.
 int fill_slots(Factory& f, const std::string& source);

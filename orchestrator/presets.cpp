@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"defaults", "agents"};
+const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends"};
+const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
 const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions"};
 const std::vector<std::string> kAgentKeys = {
     "backend",        "binary",     "args",      "env",
@@ -77,6 +78,33 @@ void apply_preset(Preset& p, const config::Value& t, const fs::path& file_dir) {
   }
 }
 
+// Overlays a [backends] table: one [backends.NAME] table per backend.
+void apply_backends(AgentConfig& c, const config::Value& backends) {
+  for (const config::Value& t : backends.entries()) {
+    if (t.type() != config::Type::kTable) t.fail("expected a table");
+    t.check_keys(kBackendKeys);
+    const std::string name = t.name();
+    bool known = false;
+    for (const std::string& b : backend_names()) known |= b == name;
+    if (!known) t.fail("unknown backend (known: opencode, claude)");
+    BackendSettings& b = c.backends[name];
+    for (const config::Value& v : t.entries()) {
+      const std::string& k = v.name();
+      if (k == "max_sessions") {
+        b.max_sessions = static_cast<int>(v.as_integer(1, kMaxSessionsLimit));
+        continue;
+      }
+      if (name != "opencode") v.fail("only the opencode backend has this setting");
+      if (k == "server") {
+        b.server = v.as_enum({"shared", "per-session"}) == "shared" ? ServerMode::kShared
+                                                                    : ServerMode::kPerSession;
+      } else if (k == "sessions_per_server") {
+        b.sessions_per_server = static_cast<int>(v.as_integer(1, kMaxSessionsLimit));
+      }
+    }
+  }
+}
+
 // Applies one config file; remembers where [defaults] agent was set (checked once all files are
 // applied, since it may name a preset of a later file).
 void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_dir,
@@ -92,6 +120,7 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
       c.max_sessions = static_cast<int>(m->as_integer(1, kMaxSessionsLimit));
     }
   }
+  if (const config::Value* b = root.find("backends")) apply_backends(c, *b);
   const config::Value* agents = root.find("agents");
   if (!agents) return;
   for (const config::Value& t : agents->entries()) {
@@ -142,6 +171,13 @@ const Preset& AgentConfig::find(const std::string& name) const {
   throw Error("unknown agent '" + wanted + "'", "known agents: " + known, kExitUsage);
 }
 
+BackendSettings AgentConfig::backend(const std::string& name) const {
+  auto it = backends.find(name);
+  BackendSettings b = it == backends.end() ? BackendSettings{} : it->second;
+  if (b.sessions_per_server <= 0) b.sessions_per_server = kDefaultSessionsPerServer;
+  return b;
+}
+
 Preset find_preset(const std::string& name) {
   AgentConfig builtins;
   builtins.presets = builtin_presets();
@@ -178,6 +214,10 @@ std::string resolve_binary(const Preset& p) {
   std::string why = "executable '" + p.binary + "' not found in PATH";
   if (!p.install_hint.empty()) why += "; install it with: " + p.install_hint;
   throw Error("agent '" + p.name + "'", why);
+}
+
+const char* to_string(ServerMode m) {
+  return m == ServerMode::kShared ? "shared" : "per-session";
 }
 
 const char* to_string(PermissionPolicy p) {

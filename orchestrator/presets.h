@@ -29,16 +29,36 @@ struct Preset {
   int64_t startup_timeout_ms = 60000;
 };
 
+/// How OpenCode sessions get their `opencode serve`.
+enum class ServerMode {
+  kShared,      ///< sessions share servers (one per sessions_per_server sessions; default)
+  kPerSession,  ///< each session starts its own server, owned by its supervisor
+};
+
+/// Settings of one backend: a [backends.NAME] table of the config files.
+struct BackendSettings {
+  int max_sessions = 0;  ///< cap on live sessions of this backend, over all of orch; 0 = none
+  ServerMode server = ServerMode::kShared;  ///< opencode only
+  int sessions_per_server = 0;              ///< opencode only; 0 = kDefaultSessionsPerServer
+};
+
+/// Sessions one shared `opencode serve` serves at once when the config sets no
+/// sessions_per_server.
+inline constexpr int kDefaultSessionsPerServer = 20;
+
 /// The presets, the default preset and the pool size: built-ins overlaid by the config files.
 struct AgentConfig {
   std::vector<Preset> presets;             ///< built-ins first, then new presets in file order
   std::string default_agent = "opencode";  ///< [defaults] agent: used when --agent is not given
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
-  std::vector<std::string> files;          ///< the config files that existed and were applied
+  std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
+  std::vector<std::string> files;  ///< the config files that existed and were applied
 
   /// The preset called `name`; an empty `name` means default_agent. Errors: orch::Error
   /// (exit 2) "unknown agent '<name>': known agents: opencode, claude, ...".
   const Preset& find(const std::string& name) const;
+  /// The settings of backend `name` (defaults when the files set none).
+  BackendSettings backend(const std::string& name) const;
 };
 
 /// The presets built into orch.
@@ -56,7 +76,8 @@ std::vector<std::filesystem::path> config_files(const std::filesystem::path& hom
 /// by key when it exists (`repo_workdir` may be empty: no repository file). `home` is the orch
 /// home ($ORCH_HOME, --home). Errors (exit 1), one line naming the file, the line and the key:
 /// a syntax error ("<file>:<line>:<column>: <why>"), an unknown key, a wrong type, a bad enum
-/// value or duration, a new preset without backend, an unknown backend, a [defaults] agent that
+/// value or duration, a new preset without backend, an unknown backend (also as a [backends]
+/// table name), an opencode-only key in another backend's table, a [defaults] agent that
 /// names no preset ("<file>:<line>: <dotted.key>: <why>").
 AgentConfig load_agent_config(const std::filesystem::path& home,
                               const std::filesystem::path& repo_workdir);
@@ -64,6 +85,9 @@ AgentConfig load_agent_config(const std::filesystem::path& home,
 /// Resolves the preset's binary: a bare name through PATH, a path as is. Errors: orch::Error
 /// naming the preset, the binary and, when known, how to install it.
 std::string resolve_binary(const Preset& p);
+
+/// "shared" / "per-session".
+const char* to_string(ServerMode m);
 
 /// "deny" / "allow".
 const char* to_string(PermissionPolicy p);

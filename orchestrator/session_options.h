@@ -16,6 +16,8 @@ struct SessionOptions {
   int max_turns = 0;
   std::vector<std::string> extra_args;
   std::string resume_agent_session;  ///< the agent session to continue (re-sling, handoff)
+  bool shared_server = true;         ///< opencode: use a shared server ([backends.opencode])
+  int sessions_per_server = 20;      ///< opencode: users of one shared server at most
 };
 
 /// To the JSON stored in sessions.options.

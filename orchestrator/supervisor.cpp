@@ -142,6 +142,9 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   spec.policy = opts.policy;
   spec.max_turns = opts.max_turns;
   spec.resume_agent_session = opts.resume_agent_session;
+  spec.registry_path = factory.home().registry().string();
+  if (opts.shared_server) spec.servers_dir = factory.home().servers().string();
+  spec.sessions_per_server = opts.sessions_per_server;
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;

@@ -76,6 +76,19 @@ void Api::reject_question(const std::string& request_id) {
   call("POST", "/question/" + request_id + "/reject", "");
 }
 
+bool Api::has_session(const std::string& session) {
+  http::Request req;
+  req.url = base_url_ + "/session/" + session + "?directory=" + http::escape(directory_);
+  req.auth = auth_;
+  req.timeout_ms = 15000;
+  http::Response resp = http::request(req);
+  if (resp.status == 404) return false;
+  if (resp.status != 200) {
+    throw Error("opencode GET /session/" + session, "HTTP " + std::to_string(resp.status));
+  }
+  return true;
+}
+
 std::string Api::status() {
   return call("GET", "/session/status", "").body;
 }

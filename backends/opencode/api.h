@@ -34,6 +34,9 @@ class Api {
   void reply_permission(const std::string& request_id, const std::string& reply);
   /// POST /question/{id}/reject.
   void reject_question(const std::string& request_id);
+  /// GET /session/{id}: true when opencode knows the session (200), false on 404.
+  /// Errors: orch::Error for any other answer.
+  bool has_session(const std::string& session);
   /// GET /session/status: raw JSON map of non-idle sessions of this directory.
   std::string status();
 

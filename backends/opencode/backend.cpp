@@ -1,6 +1,7 @@
 #include "backends/opencode/backend.h"
 
 #include <chrono>
+#include <thread>
 
 #include "backends/opencode/outcome.h"
 #include "lib/clock.h"
@@ -30,6 +31,7 @@ OpencodeBackend::OpencodeBackend(std::string binary) : binary_(std::move(binary)
 
 OpencodeBackend::~OpencodeBackend() {
   events_.reset();
+  shared_.reset();
   server_.reset();
 }
 
@@ -37,7 +39,7 @@ BackendInfo OpencodeBackend::describe() const {
   BackendInfo info;
   info.name = "opencode";
   info.binary = binary_;
-  info.version = server_ ? server_->version() : "";
+  info.version = server_ ? server_->version() : shared_ ? shared_->version() : "";
   info.tested_version = kTestedVersion;
   info.can_send_followup = true;
   info.can_resume = true;
@@ -78,18 +80,7 @@ bool OpencodeBackend::next_frame(std::string* out, int timeout_ms) {
 
 RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   spec_ = &spec;
-  ServerOptions so;
-  so.binary = binary_;
-  so.cwd = spec.worktree;
-  so.log_path = spec.log_dir + "/opencode.log";
-  so.env = spec.env;
-  so.extra_args = spec.extra_args;
-  so.startup_timeout_ms = spec.startup_timeout_ms;
-  server_ = Server::start(so);
-  sink.agent_pid(server_->pid());
-  sink.event("info", {{"message",
-                       "opencode " + server_->version() + " serving on " + server_->base_url()}});
-  api_ = std::make_unique<Api>(server_->base_url(), server_->auth(), spec.worktree);
+  start_server(spec, sink);
 
   // Subscribe before prompting so that no event of the run is missed (the stream has no replay).
   open_events();
@@ -126,8 +117,51 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   }
   seen_cv_.notify_all();
   events_.reset();
-  server_->shutdown();
+  if (server_) server_->shutdown();
+  if (shared_) shared_->release();
   return result;
+}
+
+void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
+  if (!spec.servers_dir.empty()) {
+    SharedServerOptions so;
+    so.registry_path = spec.registry_path;
+    so.servers_dir = spec.servers_dir;
+    so.session_id = spec.session_id;
+    so.binary = binary_;
+    so.extra_args = spec.extra_args;
+    so.env = spec.env;
+    so.capacity = spec.sessions_per_server;
+    so.startup_timeout_ms = spec.startup_timeout_ms;
+    shared_ = SharedServer::acquire(so, [&sink](const std::string& line) {
+      sink.event("info", {{"message", line}});
+    });
+    sink.agent_pid(static_cast<pid_t>(shared_->pid()));
+    sink.event("info", {{"message", "opencode " + shared_->version() + " (shared server " +
+                                        shared_->id() + ") serving on " + shared_->base_url()}});
+    api_ = std::make_unique<Api>(shared_->base_url(), shared_->auth(), spec.worktree);
+    return;
+  }
+  ServerOptions so;
+  so.binary = binary_;
+  so.cwd = spec.worktree;
+  so.log_path = spec.log_dir + "/opencode.log";
+  so.env = spec.env;
+  so.extra_args = spec.extra_args;
+  so.startup_timeout_ms = spec.startup_timeout_ms;
+  server_ = Server::start(so);
+  sink.agent_pid(server_->pid());
+  sink.event("info", {{"message",
+                       "opencode " + server_->version() + " serving on " + server_->base_url()}});
+  api_ = std::make_unique<Api>(server_->base_url(), server_->auth(), spec.worktree);
+}
+
+bool OpencodeBackend::server_alive() {
+  return shared_ ? shared_->alive() : server_ && server_->alive();
+}
+
+std::string OpencodeBackend::server_log() const {
+  return shared_ ? shared_->log_path() : spec_->log_dir + "/opencode.log";
 }
 
 RunResult OpencodeBackend::follow(SessionSink& sink) {
@@ -170,15 +204,25 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
         return decide(msg_id, nudged);
       }
     }
-    if (!server_->alive()) {
-      return run_result(
-          State::kFailed, "supervisor:server-check",
-          "opencode server exited unexpectedly (see " + spec_->log_dir + "/opencode.log)");
+    if (!server_alive()) {
+      if (!shared_) {
+        return run_result(State::kFailed, "supervisor:server-check",
+                          "opencode server exited unexpectedly (see " + server_log() + ")");
+      }
+      if (auto failed = reattach(sink)) return *failed;
+      reconnects = 0;
+      continue;
     }
     bool ended;
     {
       std::lock_guard lock(mu_);
       ended = events_ended_ && frames_.empty();
+    }
+    if (ended && shared_) {
+      // A shared server that was killed ends the stream first: give its death a moment to show,
+      // so that it is handled as a restart (reattach) rather than a stream failure.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      if (!server_alive()) continue;
     }
     if (ended) {
       if (++reconnects > kMaxReconnects) {
@@ -188,9 +232,13 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
       sink.event("info", {{"message", "event stream ended; reconnecting"}});
       open_events();
       // Events missed meanwhile are gone; if the session went idle, status no longer lists it.
-      if (busy_seen_ && api_->status().find(agent_session_) == std::string::npos) {
-        idle_seen_ = true;
-        idle_at_ = steady_ms();
+      try {
+        if (busy_seen_ && api_->status().find(agent_session_) == std::string::npos) {
+          idle_seen_ = true;
+          idle_at_ = steady_ms();
+        }
+      } catch (const Error& e) {
+        sink.event("error", {{"message", std::string("status check failed: ") + e.what()}});
       }
     }
     if (now - last_activity_ > spec_->inactivity_timeout_ms) {
@@ -214,7 +262,7 @@ RunResult OpencodeBackend::abort_and_wait(SessionSink& sink, RunResult result) {
   int64_t deadline = steady_ms() + 5000;
   idle_seen_ = false;
   std::string frame;
-  while (!idle_seen_ && steady_ms() < deadline && server_->alive()) {
+  while (!idle_seen_ && steady_ms() < deadline && server_alive()) {
     if (next_frame(&frame, 100)) {
       try {
         handle_frame(frame, sink);

@@ -1,6 +1,7 @@
-// The OpenCode backend: one `opencode serve` per session (see docs/ARCHITECTURE.md for why), the
-// work delivered with prompt_async, progress followed on GET /global/event, the outcome decided
-// from session.idle/session.error and the session's messages (../shared/reference/opencode.md).
+// The OpenCode backend: a shared `opencode serve` (shared_server.h) or one per session (server.h,
+// SessionSpec::servers_dir empty; see docs/ARCHITECTURE.md), the work delivered with prompt_async,
+// progress followed on GET /global/event, the outcome decided from session.idle/session.error and
+// the session's messages (../shared/reference/opencode.md).
 #pragma once
 
 #include <atomic>
@@ -8,11 +9,13 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "backends/opencode/api.h"
 #include "backends/opencode/server.h"
+#include "backends/opencode/shared_server.h"
 #include "orchestrator/orchestrator.h"
 
 namespace orch::opencode {
@@ -52,10 +55,19 @@ class OpencodeBackend : public Orchestrator {
   void open_events();
   RunResult follow(SessionSink& sink);
   RunResult abort_and_wait(SessionSink& sink, RunResult result);
+  /// Starts or joins the server (shared or per-session), sets api_.
+  void start_server(const SessionSpec& spec, SessionSink& sink);
+  bool server_alive();
+  std::string server_log() const;
+  /// The shared server died: restart or wait for it, re-attach the session and tell the agent to
+  /// carry on. A RunResult when the session cannot go on (failed, with the reason).
+  std::optional<RunResult> reattach(SessionSink& sink);
 
   std::string binary_;
   const SessionSpec* spec_ = nullptr;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<Server> server_;        ///< per-session mode
+  std::unique_ptr<SharedServer> shared_;  ///< shared mode
+  int restarts_ = 0;                      ///< shared server deaths this session survived
   std::unique_ptr<Api> api_;
   std::unique_ptr<http::SseStream> events_;
 

@@ -202,7 +202,8 @@ TEST_F(Presets, UnknownKeysAreErrors) {
                               "binary, args, env, model, permission, max_turns, "
                               "inactivity_timeout, startup_timeout)");
   write_repo("[default]\nagent = \"claude\"\n");
-  EXPECT_EQ(load_error(), repo_file() + ":1: default: unknown key (known keys: defaults, agents)");
+  EXPECT_EQ(load_error(),
+            repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends)");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "
@@ -256,6 +257,43 @@ TEST_F(Presets, ANewPresetNeedsABackend) {
   write_home("[agents.fast]\nbackend = \"opencode\"\n");
   write_repo("[agents.fast]\nmodel = \"m\"\n");
   EXPECT_EQ(load().find("fast").backend, "opencode");
+}
+
+TEST_F(Presets, BackendTablesSetCapsAndTheServerMode) {
+  AgentConfig none = load();
+  EXPECT_EQ(none.backend("opencode").max_sessions, 0);
+  EXPECT_EQ(none.backend("opencode").server, ServerMode::kShared);
+  EXPECT_EQ(none.backend("opencode").sessions_per_server, kDefaultSessionsPerServer);
+  write_home(
+      "[backends.opencode]\nmax_sessions = 3\nserver = \"per-session\"\n"
+      "[backends.claude]\nmax_sessions = 2\n");
+  write_repo("[backends.opencode]\nsessions_per_server = 5\n");
+  AgentConfig c = load();
+  EXPECT_EQ(c.backend("opencode").max_sessions, 3);
+  EXPECT_EQ(c.backend("opencode").server, ServerMode::kPerSession);
+  EXPECT_EQ(c.backend("opencode").sessions_per_server, 5);  // the repository's file adds it
+  EXPECT_EQ(c.backend("claude").max_sessions, 2);
+  EXPECT_STREQ(to_string(ServerMode::kPerSession), "per-session");
+}
+
+TEST_F(Presets, BackendTableMistakesAreErrors) {
+  write_home("[backends.codex]\nmax_sessions = 2\n");
+  EXPECT_EQ(load_error(),
+            home_file() + ":1: backends.codex: unknown backend (known: opencode, claude)");
+  write_home("[backends.claude]\nserver = \"shared\"\n");
+  EXPECT_EQ(load_error(), home_file() +
+                              ":2: backends.claude.server: only the opencode backend has this "
+                              "setting");
+  write_home("[backends.opencode]\nserver = \"one\"\n");
+  EXPECT_EQ(load_error(), home_file() +
+                              ":2: backends.opencode.server: expected \"shared\" or "
+                              "\"per-session\", got \"one\"");
+  write_home("[backends.opencode]\nmax_session = 2\n");
+  EXPECT_EQ(load_error(), home_file() +
+                              ":2: backends.opencode.max_session: unknown key (known keys: "
+                              "max_sessions, server, sessions_per_server)");
+  write_home("[backends]\nopencode = 3\n");
+  EXPECT_EQ(load_error(), home_file() + ":2: backends.opencode: expected a table");
 }
 
 TEST_F(Presets, UnknownBackendsAreErrors) {

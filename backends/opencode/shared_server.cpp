@@ -1,0 +1,301 @@
+#include "backends/opencode/shared_server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/process/process.h"
+
+extern char** environ;
+
+namespace orch::opencode {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kPortAttempts = 3;
+constexpr int kPollMs = 100;
+// A server takes at most this many times its capacity in sessions over its life, then is stopped
+// once its last session ends: every directory it served keeps some memory (reference §1).
+constexpr int kServeLimitPerCapacity = 4;
+
+bool alive_fn(int64_t pid, int64_t start) {
+  return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
+}
+
+uint64_t fnv1a64(const std::string& s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// Reads `path`, or creates it (mode 0600, O_EXCL, so racing processes agree) with `fresh`.
+std::string read_or_create_secret(const fs::path& path, const std::string& fresh) {
+  fs::create_directories(path.parent_path());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ssize_t n = ::write(fd, fresh.data(), fresh.size());
+    ::close(fd);
+    if (n != static_cast<ssize_t>(fresh.size())) throw Error(path.string(), "cannot write it");
+    return fresh;
+  }
+  for (int i = 0; i < 50; ++i) {  // another process just created it: wait for its content
+    std::ifstream in(path);
+    std::string s;
+    std::getline(in, s);
+    if (!s.empty()) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw Error(path.string(), "cannot read it");
+}
+
+// "" when GET /global/health answers 200 (its version in *version), else why not.
+std::string health(const std::string& base_url, const http::BasicAuth& auth, std::string* version) {
+  http::Request req;
+  req.url = base_url + "/global/health";
+  req.auth = auth;
+  req.timeout_ms = 2000;
+  req.connect_timeout_ms = 500;
+  try {
+    http::Response resp = http::request(req);
+    if (resp.status == 401) return "rejected orch's password (HTTP 401)";
+    if (resp.status != 200) return "health answered HTTP " + std::to_string(resp.status);
+    json::Parser parser;
+    *version = json::str(json::at(parser.parse(resp.body), "version"));
+    return "";
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+std::string server_key(const std::string& servers_dir, const std::string& binary,
+                       const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env) {
+  std::string salt =
+      read_or_create_secret(fs::path(servers_dir) / "key.salt", process::random_hex(16));
+  std::string material = salt + '\0' + binary + '\0';
+  for (const std::string& a : args) material += a + '\0';
+  material += '\1';
+  for (const auto& [k, v] : env) material += k + '=' + v + '\0';
+  material += '\1';
+  std::map<std::string, std::string> inherited;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    std::string k = kv.substr(0, kv.find('='));
+    if (k.rfind("OPENCODE_", 0) == 0 || k.rfind("XDG_", 0) == 0 || k == "HOME" || k == "PATH") {
+      inherited[k] = kv;
+    }
+  }
+  for (const auto& [k, kv] : inherited) material += kv + '\0';
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(material)));
+  return hex;
+}
+
+void stop_server_process(int64_t pid, int64_t start_time, int grace_ms) {
+  if (!alive_fn(pid, start_time)) return;
+  process::signal_group(static_cast<pid_t>(pid), SIGTERM);
+  int64_t deadline = steady_ms() + grace_ms;
+  while (steady_ms() < deadline) {
+    if (!alive_fn(pid, start_time)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (alive_fn(pid, start_time)) process::signal_group(static_cast<pid_t>(pid), SIGKILL);
+}
+
+std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& opts,
+                                                    const std::function<void(std::string)>& info) {
+  auto s = std::unique_ptr<SharedServer>(new SharedServer());
+  s->opts_ = opts;
+  s->key_ = server_key(opts.servers_dir, opts.binary, opts.extra_args, opts.env);
+  s->reg_ = registry::Registry::open(opts.registry_path);
+  int64_t deadline = steady_ms() + opts.startup_timeout_ms;
+  pid_t self = getpid();
+  while (true) {
+    registry::ServerRequest req;
+    req.session_id = opts.session_id;
+    req.backend = "opencode";
+    req.key = s->key_;
+    req.capacity = opts.capacity;
+    req.serve_limit = opts.capacity * kServeLimitPerCapacity;
+    req.new_id = process::random_hex(4);
+    req.owner_pid = self;
+    req.owner_start = process::start_time(self);
+    registry::ServerClaim claim = registry::claim_server(*s->reg_, req, alive_fn);
+    std::string line = "shared opencode server " + claim.server.id;
+    if (claim.role == registry::ServerRole::kStart) {
+      line = "starting " + line;
+    } else {
+      line = (claim.role == registry::ServerRole::kWait ? "waiting for " : "using ") + line + " (" +
+             std::to_string(claim.server.users) + " other session(s) on it)";
+    }
+    info(line);
+    s->row_ = claim.server;
+    s->settle(claim, deadline);
+    if (s->row_.state == "ready") break;
+    if (steady_ms() >= deadline) {
+      throw Error("opencode serve", "no shared server became ready within " +
+                                        std::to_string(opts.startup_timeout_ms / 1000) + "s");
+    }
+  }
+  s->connect(deadline);
+  return s;
+}
+
+void SharedServer::settle(registry::ServerClaim claim, int64_t deadline) {
+  log_path_ = (fs::path(opts_.servers_dir) / row_.id / "opencode.log").string();
+  if (claim.role == registry::ServerRole::kStart) {
+    start_process(deadline);
+    return;
+  }
+  while (row_.state == "starting" && steady_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+    auto row = registry::get_server(*reg_, row_.id);
+    if (!row) throw Error("opencode serve", "shared server " + row_.id + " vanished");
+    row_ = *row;
+    if (row_.state == "starting" && !alive_fn(row_.owner_pid, row_.owner_start)) {
+      registry::server_ended(*reg_, row_.id, row_.generation, "dead",
+                             "the process starting it is gone");
+      row_.state = "dead";
+    }
+  }
+}
+
+void SharedServer::start_process(int64_t deadline) {
+  fs::path dir = fs::path(opts_.servers_dir) / row_.id;
+  std::string why;
+  try {
+    fs::create_directories(dir);
+    auth_ = {"opencode", read_or_create_secret(dir / "password", process::random_hex(24))};
+  } catch (const std::exception& e) {
+    registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
+    throw Error("opencode serve", e.what());
+  }
+  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+    int port = process::free_loopback_port();
+    process::SpawnOptions so;
+    so.argv = {opts_.binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
+    so.argv.insert(so.argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
+    so.cwd = dir.string();
+    so.env_set = opts_.env;
+    so.env_set["OPENCODE_SERVER_USERNAME"] = auth_.user;
+    so.env_set["OPENCODE_SERVER_PASSWORD"] = auth_.password;
+    so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
+    so.stdout_path = log_path_;
+    so.stderr_path = log_path_;
+    pid_t pid = 0;
+    try {
+      pid = process::spawn_detached(so);
+    } catch (const Error& e) {
+      why = e.what();
+      break;
+    }
+    int64_t start = process::start_time(pid);
+    std::string url = "http://127.0.0.1:" + std::to_string(port);
+    why = "not healthy within " + std::to_string(opts_.startup_timeout_ms / 1000) + "s";
+    bool exited = false;
+    while (steady_ms() < deadline) {
+      if (!alive_fn(pid, start)) {
+        why = "exited during startup";
+        exited = true;
+        break;
+      }
+      std::string h = health(url, auth_, &version_);
+      if (h.empty()) {
+        if (registry::server_ready(*reg_, row_.id, row_.generation, pid, start, port)) {
+          row_ = *registry::get_server(*reg_, row_.id);
+          return;
+        }
+        why = "its registry row was ended while it started";
+        break;
+      }
+      if (h.find("HTTP 401") != std::string::npos) {
+        why = h;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+    }
+    stop_server_process(pid, start, 1000);
+    // A taken port makes serve exit at once: try another port while time is left.
+    if (!exited || steady_ms() >= deadline) break;
+  }
+  registry::server_ended(*reg_, row_.id, row_.generation, "dead", "start failed: " + why);
+  throw Error("opencode serve", why + " (see " + log_path_ + ")");
+}
+
+void SharedServer::connect(int64_t deadline) {
+  fs::path dir = fs::path(opts_.servers_dir) / row_.id;
+  auth_ = {"opencode", read_or_create_secret(dir / "password", process::random_hex(24))};
+  base_url_ = "http://127.0.0.1:" + std::to_string(row_.port);
+  log_path_ = (dir / "opencode.log").string();
+  std::string why;
+  do {
+    why = health(base_url_, auth_, &version_);
+    if (why.empty()) return;
+    if (!alive()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  } while (steady_ms() < deadline);
+  throw Error("opencode serve", "shared server " + row_.id + " does not answer: " + why);
+}
+
+bool SharedServer::alive() const {
+  return alive_fn(row_.pid, row_.start_time);
+}
+
+bool SharedServer::recover(std::string* why) {
+  int64_t deadline = steady_ms() + opts_.startup_timeout_ms;
+  try {
+    pid_t self = getpid();
+    auto claim =
+        registry::restart_server(*reg_, row_.id, row_.generation, self, process::start_time(self));
+    if (!claim) {
+      *why = "shared opencode server " + row_.id + " was stopped";
+      return false;
+    }
+    row_ = claim->server;
+    settle(*claim, deadline);
+    if (row_.state != "ready") {
+      *why = "shared opencode server " + row_.id + " could not be restarted" +
+             (row_.detail.empty() ? "" : ": " + row_.detail);
+      return false;
+    }
+    connect(deadline);
+    return true;
+  } catch (const Error& e) {
+    *why = e.what();
+    return false;
+  }
+}
+
+void SharedServer::release() {
+  if (released_ || !reg_) return;
+  released_ = true;
+  try {
+    if (auto row = registry::release_server(*reg_, opts_.session_id)) {
+      stop_server_process(row->pid, row->start_time);
+    }
+  } catch (const std::exception&) {
+    // The registry is unreachable: the idle reaper (orch's fill_slots) stops it later.
+  }
+}
+
+SharedServer::~SharedServer() {
+  release();
+}
+
+}  // namespace orch::opencode

@@ -1,0 +1,93 @@
+// A shared `opencode serve`: one process serves many sessions, each through its own
+// `?directory=<worktree>` (../shared/reference/opencode.md §4: one server per directory costs
+// ≈320 MB, each further directory on a shared one ≈65 MB). The server outlives any single
+// supervisor: it is started detached (setsid, no PDEATHSIG) and recorded in the registry's
+// `servers` table (lib/registry/servers.h), its password in a 0600 file. The supervisor of the
+// session that leaves it without users stops it; a server that dies is restarted by one of its
+// users (the registry decides which) while the others wait for it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/http/http.h"
+#include "lib/registry/registry.h"
+#include "lib/registry/servers.h"
+
+namespace orch::opencode {
+
+/// What a session needs from a shared server.
+struct SharedServerOptions {
+  std::string registry_path;               ///< $ORCH_HOME/orch.db
+  std::string servers_dir;                 ///< $ORCH_HOME/servers: <id>/password, <id>/opencode.log
+  std::string session_id;                  ///< orch's session (its sessions.server_id is set)
+  std::string binary;                      ///< resolved opencode binary
+  std::vector<std::string> extra_args;     ///< appended to `opencode serve ...`
+  std::map<std::string, std::string> env;  ///< the preset's environment (server-wide)
+  int capacity = 20;                       ///< sessions one server serves at once
+  int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
+};
+
+/// A session's use of a shared server. The destructor releases it (release()).
+class SharedServer {
+ public:
+  /// Attaches the session to a ready server with room and the same binary, arguments and
+  /// environment, waits for one another process is starting, or starts a new one. `info` gets
+  /// one line for the session log. Errors: orch::Error "opencode serve: <why>" (it exited early or
+  /// was not healthy in time, naming its log) or from the registry.
+  static std::unique_ptr<SharedServer> acquire(const SharedServerOptions& opts,
+                                               const std::function<void(std::string)>& info);
+  ~SharedServer();
+
+  const std::string& id() const { return row_.id; }
+  const std::string& base_url() const { return base_url_; }  ///< http://127.0.0.1:<port>
+  const http::BasicAuth& auth() const { return auth_; }
+  const std::string& version() const { return version_; }  ///< from /global/health
+  int64_t pid() const { return row_.pid; }
+  const std::string& log_path() const { return log_path_; }
+  /// True while the server process (pid and start time) runs.
+  bool alive() const;
+  /// After the process died: one user restarts it, the others wait for that. Returns true with
+  /// base_url() etc. updated once a server answers again; false with `*why` when it could not be
+  /// restarted (or was stopped meanwhile).
+  bool recover(std::string* why);
+  /// Detaches the session; if it was the last user, stops the process (SIGTERM, then SIGKILL
+  /// after 3 s). Idempotent; never throws.
+  void release();
+
+ private:
+  SharedServer() = default;
+  /// Acts on a claim until the server is ready: starts it (kStart), polls the registry (kWait).
+  void settle(registry::ServerClaim claim, int64_t deadline);
+  /// Spawns `opencode serve` for row_ (kStart) and records it ready, or records it dead and throws.
+  void start_process(int64_t deadline);
+  void connect(int64_t deadline);
+
+  SharedServerOptions opts_;
+  std::string key_;
+  std::unique_ptr<registry::Registry> reg_;
+  registry::ServerRow row_;
+  std::string base_url_;
+  std::string log_path_;
+  http::BasicAuth auth_;
+  std::string version_;
+  bool released_ = false;
+};
+
+/// The key two sessions must share to use one server: a salted 64-bit FNV-1a digest of the
+/// binary, the arguments, the preset's environment and the inherited OPENCODE_*, XDG_*, HOME and
+/// PATH variables (server-wide settings). The salt is a random 0600 file in `servers_dir`, so the
+/// digest reveals nothing of the environment's values.
+std::string server_key(const std::string& servers_dir, const std::string& binary,
+                       const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env);
+
+/// Stops a server process given by pid and start time: SIGTERM to its process group, up to
+/// `grace_ms`, then SIGKILL. Does nothing when it is not running.
+void stop_server_process(int64_t pid, int64_t start_time, int grace_ms = 3000);
+
+}  // namespace orch::opencode

@@ -1,0 +1,156 @@
+// OpenCode sessions sharing `opencode serve` processes, end to end with the real opencode and the
+// fake model: two sessions use one server, a killed shared server is restarted and its sessions
+// carry on (never left `running`), per-session mode starts one server each, and a per-backend cap
+// queues sessions over it.
+#include <signal.h>
+
+#include "tests/e2e/fixture.h"
+
+namespace orch::test {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kScript = R"({
+  "scenarios": [
+    {"match": "slow-write", "turns": [
+      {"tool": "write", "path": "SLOW.md", "content": "slow\n", "delay_ms": 5000},
+      {"text": "Done slowly"}]},
+    {"match": "very-slow", "turns": [
+      {"tool": "write", "path": "LATE.md", "content": "late\n", "delay_ms": 12000},
+      {"text": "Done late"}]}
+  ],
+  "default": [{"text": "no scenario"}]
+})";
+
+class SharedServer : public E2E {
+ protected:
+  void SetUp() override {
+    E2E::SetUp();
+    start_model(kScript);
+  }
+  void config(const std::string& toml) { write_file(home_ / "config.toml", toml); }
+  // `opencode serve` processes: shared ones work in $ORCH_HOME/servers/, per-session ones in the
+  // session's worktree.
+  size_t shared_servers() { return processes_with((home_ / "servers").string()).size(); }
+  size_t per_session_servers() {
+    size_t n = 0;
+    for (pid_t pid : processes_with((home_ / "worktrees").string())) {
+      n += read_file(fs::path("/proc") / std::to_string(pid) / "cmdline").find("serve") !=
+           std::string::npos;
+    }
+    return n;
+  }
+  std::string state(const std::string& unit) {
+    OrchRun r = orch({"agents", "--all", "--json", "--unit", unit});
+    json::Parser parser;
+    json::Json all = json::to_builder(parser.parse(r.out));
+    return all.empty() ? "" : all[0]["state"].get<std::string>();
+  }
+  bool all_in(const std::vector<std::string>& units, const std::string& s) {
+    for (const std::string& u : units) {
+      if (state(u) != s) return false;
+    }
+    return true;
+  }
+};
+
+TEST_F(SharedServer, TwoSessionsShareOneServerThatStopsAfterTheLast) {
+  for (const char* u : {"share-a", "share-b"}) {
+    OrchRun r = orch({"sling", u, repo_.string(), "-m", "slow-write please"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  ASSERT_TRUE(eventually([&] { return all_in({"share-a", "share-b"}, "running"); }, 60000));
+  EXPECT_EQ(shared_servers(), 1u);
+  EXPECT_EQ(per_session_servers(), 0u);
+  OrchRun doctor = orch({"doctor"});
+  EXPECT_NE(doctor.out.find("2 session(s)"), std::string::npos) << doctor.out;
+
+  OrchRun w = orch({"wait", "share-a", "share-b", "--timeout", "120s"}, 150000);
+  EXPECT_EQ(w.code, 0) << w.out << w.err;
+  EXPECT_EQ(git(repo_, {"show", "orch/share-a:SLOW.md"}), "slow\n");
+  EXPECT_EQ(git(repo_, {"show", "orch/share-b:SLOW.md"}), "slow\n");
+  // The supervisor of the last session stopped the server.
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  EXPECT_NE(orch({"doctor"}).out.find("no shared agent servers"), std::string::npos);
+}
+
+TEST_F(SharedServer, AKilledServerIsRestartedAndItsSessionsCarryOn) {
+  for (const char* u : {"kill-a", "kill-b"}) {
+    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  ASSERT_TRUE(eventually([&] { return all_in({"kill-a", "kill-b"}, "running"); }, 60000));
+  std::vector<pid_t> servers = processes_with((home_ / "servers").string());
+  ASSERT_EQ(servers.size(), 1u);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // mid-turn
+  kill(servers[0], SIGKILL);
+
+  OrchRun w = orch({"wait", "kill-a", "kill-b", "--timeout", "180s"}, 200000);
+  EXPECT_EQ(w.code, 0) << w.out << w.err;
+  for (const char* u : {"kill-a", "kill-b"}) {
+    OrchRun logs = orch({"logs", u});
+    EXPECT_NE(logs.out.find("re-attached opencode session"), std::string::npos) << logs.out;
+    EXPECT_EQ(git(repo_, {"show", std::string("orch/") + u + ":LATE.md"}), "late\n");
+  }
+  // One server was restarted, not one per session.
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+}
+
+TEST_F(SharedServer, AServerThatCannotRestartFailsItsSessionsWithTheReason) {
+  OrchRun r = orch({"sling", "gone-a", repo_.string(), "-m", "very-slow please"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(eventually([&] { return state("gone-a") == "running"; }, 60000));
+  std::vector<pid_t> servers = processes_with((home_ / "servers").string());
+  ASSERT_EQ(servers.size(), 1u);
+  // A restart needs the server's password file: make it unreadable (a folder in its place).
+  for (const auto& e : fs::directory_iterator(home_ / "servers")) {
+    if (!e.is_directory()) continue;
+    fs::remove(e.path() / "password");
+    fs::create_directories(e.path() / "password");
+  }
+  kill(servers[0], SIGKILL);
+  ASSERT_TRUE(eventually([&] { return state("gone-a") == "failed"; }, 90000)) << state("gone-a");
+  json::Json s = session_json();
+  EXPECT_NE(s["error"].get<std::string>().find("shared opencode server"), std::string::npos)
+      << s["error"];
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+}
+
+TEST_F(SharedServer, PerSessionModeStartsOneServerPerSession) {
+  config("[backends.opencode]\nserver = \"per-session\"\n");
+  for (const char* u : {"own-a", "own-b"}) {
+    OrchRun r = orch({"sling", u, repo_.string(), "-m", "slow-write please"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  ASSERT_TRUE(eventually([&] { return all_in({"own-a", "own-b"}, "running"); }, 60000));
+  EXPECT_EQ(shared_servers(), 0u);
+  EXPECT_EQ(per_session_servers(), 2u);
+  EXPECT_EQ(orch({"wait", "own-a", "own-b", "--timeout", "120s"}, 150000).code, 0);
+}
+
+TEST_F(SharedServer, ABackendCapQueuesSessionsOverIt) {
+  config("[backends.opencode]\nmax_sessions = 1\n");
+  OrchRun a =
+      orch({"sling", "cap-a", repo_.string(), "-m", "slow-write please", "--max-sessions", "4"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  OrchRun b =
+      orch({"sling", "cap-b", repo_.string(), "-m", "slow-write please", "--max-sessions", "4"});
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(state("cap-b"), "queued");
+  OrchRun w = orch({"wait", "cap-a", "cap-b", "--timeout", "150s"}, 180000);
+  EXPECT_EQ(w.code, 0) << w.out << w.err;
+  // Never two at once: cap-b started after cap-a ended.
+  OrchRun all = orch({"agents", "--all", "--json"});
+  json::Parser parser;
+  json::Json list = json::to_builder(parser.parse(all.out));
+  ASSERT_EQ(list.size(), 2u);
+  std::string a_end, b_start;  // ISO 8601 UTC with milliseconds: ordered as text
+  for (const auto& s : list) {
+    if (s["unit"] == "cap-a") a_end = s["ended_at"].get<std::string>();
+    if (s["unit"] == "cap-b") b_start = s["started_at"].get<std::string>();
+  }
+  EXPECT_GE(b_start, a_end);
+}
+
+}  // namespace
+}  // namespace orch::test
