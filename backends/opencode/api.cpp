@@ -29,9 +29,10 @@ http::Response Api::call(const std::string& method, const std::string& path,
   return resp;
 }
 
-std::string Api::create_session(const std::string& title, const json::Json& permission) {
+std::string Api::create_session(const std::string& title, const json::Json& permission,
+                                long timeout_ms) {
   json::Json body = {{"title", title}, {"permission", permission}};
-  http::Response resp = call("POST", "/session", body.dump());
+  http::Response resp = call("POST", "/session", body.dump(), timeout_ms);
   json::Parser parser;
   std::string id = json::str(json::at(parser.parse(resp.body), "id"));
   if (id.empty()) throw Error("opencode POST /session", "reply has no session id");
@@ -39,8 +40,8 @@ std::string Api::create_session(const std::string& title, const json::Json& perm
 }
 
 std::string Api::fork_session(const std::string& from, const std::string& title,
-                              const json::Json& permission) {
-  http::Response resp = call("POST", "/session/" + http::escape(from) + "/fork", "{}");
+                              const json::Json& permission, long timeout_ms) {
+  http::Response resp = call("POST", "/session/" + http::escape(from) + "/fork", "{}", timeout_ms);
   json::Parser parser;
   std::string id = json::str(json::at(parser.parse(resp.body), "id"));
   if (id.empty())

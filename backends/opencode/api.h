@@ -15,13 +15,16 @@ class Api {
   Api(std::string base_url, http::BasicAuth auth, std::string directory);
 
   /// POST /session {title, permission}: returns the new session id (ses_...).
-  /// `permission` is a JSON array of {permission, pattern, action} rules.
-  std::string create_session(const std::string& title, const json::Json& permission);
+  /// `permission` is a JSON array of {permission, pattern, action} rules. The first call for a
+  /// directory boots its instance, which on a busy shared server takes far longer than other
+  /// calls: it gets `timeout_ms`.
+  std::string create_session(const std::string& title, const json::Json& permission,
+                             long timeout_ms = 15000);
   /// POST /session/{id}/fork {} (a copy of every message of session `from`), then
   /// PATCH /session/{new} {title, permission}: returns the new session id. Used to continue an
-  /// earlier conversation (handoff) without changing it.
+  /// earlier conversation (handoff) without changing it. `timeout_ms` as for create_session.
   std::string fork_session(const std::string& from, const std::string& title,
-                           const json::Json& permission);
+                           const json::Json& permission, long timeout_ms = 15000);
   /// POST /session/{id}/prompt_async: 204 once queued. `model` "provider/model" or empty;
   /// `message_id` must sort before ids opencode generates later (see new_message_id()).
   void prompt_async(const std::string& session, const std::string& message_id,

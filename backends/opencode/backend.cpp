@@ -93,8 +93,10 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   const std::string title = "orch " + spec.unit + " " + spec.session_id;
   std::string session =
       spec.resume_agent_session.empty()
-          ? api_->create_session(title, base_permissions())
-          : api_->fork_session(spec.resume_agent_session, title, base_permissions());
+          ? api_->create_session(title, base_permissions(),
+                                 static_cast<long>(spec.startup_timeout_ms))
+          : api_->fork_session(spec.resume_agent_session, title, base_permissions(),
+                               static_cast<long>(spec.startup_timeout_ms));
   if (!spec.resume_agent_session.empty()) {
     sink.event("info", {{"message", "continues the conversation of opencode session " +
                                         spec.resume_agent_session + " as " + session}});

@@ -1,4 +1,4 @@
-// Shared agent servers in the registry (migrations/0004_servers.sql): which `opencode serve`
+// Shared agent servers in the registry (migrations/0005_servers.sql): which `opencode serve`
 // processes exist, who starts or restarts one, which sessions use which, and when the last user
 // stops it. Every decision is one BEGIN IMMEDIATE transaction, so however many supervisors race,
 // one server is started per need, one supervisor restarts a dead one, and a server marked for
