@@ -5,6 +5,10 @@
 #include <fstream>
 #include <functional>
 #include <stdexcept>
+#include <thread>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include "lib/process/process.h"
 
@@ -48,6 +52,78 @@ double median(std::vector<double> v) {
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
+}
+
+FakeWorld::FakeWorld(const fs::path& dir, const std::string& script) {
+  fs::create_directories(dir);
+  write(dir / "script.json", script);
+  process::SpawnOptions so;
+  so.argv = {ORCH_FAKE_MODEL_BIN,
+             "--script",
+             (dir / "script.json").string(),
+             "--port",
+             "0",
+             "--port-file",
+             (dir / "port").string()};
+  so.stdout_path = (dir / "model.out").string();
+  so.stderr_path = so.stdout_path;
+  so.new_process_group = false;
+  model_pid = process::spawn(so).pid();
+  std::string port;
+  for (int i = 0; i < 100 && port.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::ifstream in(dir / "port");
+    in >> port;
+  }
+  if (port.empty()) throw std::runtime_error("the fake model did not start");
+  write(dir / "opencode.json",
+        R"({"provider":{"fake":{"npm":"@ai-sdk/openai-compatible","options":{"baseURL":)"
+        R"("http://127.0.0.1:)" +
+            port +
+            R"(/v1","apiKey":"x"},"models":{"fake-model":{"tool_call":true}}}},)"
+            R"("model":"fake/fake-model"})");
+  repo = dir / "repo";
+  run({"git", "init", "-q", "-b", "main", repo.string()});
+  write(repo / "README.md", "x\n");
+  run({"git", "-C", repo.string(), "add", "-A"});
+  run({"git", "-C", repo.string(), "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm",
+       "x"});
+  env = {{"PATH", std::string(ORCH_NPM_BIN_DIR) + ":/usr/bin:/bin"},
+         {"OPENCODE_CONFIG", (dir / "opencode.json").string()},
+         {"OPENCODE_DISABLE_AUTOUPDATE", "1"},
+         {"OPENCODE_DISABLE_MODELS_FETCH", "1"},
+         {"XDG_DATA_HOME", (dir / "xdg-data").string()},
+         {"XDG_CONFIG_HOME", (dir / "xdg-config").string()},
+         {"XDG_STATE_HOME", (dir / "xdg-state").string()},
+         {"XDG_CACHE_HOME", (dir / "xdg-cache").string()}};
+}
+
+FakeWorld::~FakeWorld() {
+  if (model_pid > 0) kill(model_pid, SIGTERM);
+}
+
+std::vector<pid_t> processes_with(const std::string& needle) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
+    if (pid <= 0 || pid == getpid()) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::error_code ec2;
+    std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
+    if ((cmd.find(needle) != std::string::npos || cwd.rfind(needle, 0) == 0) &&
+        process::is_alive(pid, 0)) {
+      found.push_back(pid);
+    }
+  }
+  return found;
+}
+
+int64_t total_rss(const std::vector<pid_t>& pids) {
+  int64_t sum = 0;
+  for (pid_t p : pids) sum += process::rss_bytes(p);
+  return sum;
 }
 
 }  // namespace orch::bench

@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmarks: temp dirs, running commands, medians.
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -30,5 +31,23 @@ double median(std::vector<double> v);
 
 /// Writes a file, creating parent folders.
 void write(const std::filesystem::path& p, const std::string& text);
+
+/// What the OpenCode benchmarks run against: the bundled fake model (a child of this process)
+/// with `script`, an opencode.json pointing at it, a git repository with one commit, and the
+/// environment for orch (PATH with the npm binaries first, isolated XDG dirs, OPENCODE_CONFIG).
+struct FakeWorld {
+  FakeWorld(const std::filesystem::path& dir, const std::string& script);
+  ~FakeWorld();
+  pid_t model_pid = -1;
+  std::filesystem::path repo;
+  std::map<std::string, std::string> env;
+};
+
+/// Live processes (not this one) whose command line contains `needle` or whose working directory
+/// lies under it.
+std::vector<pid_t> processes_with(const std::string& needle);
+
+/// VmRSS of every pid, summed, in bytes.
+int64_t total_rss(const std::vector<pid_t>& pids);
 
 }  // namespace orch::bench

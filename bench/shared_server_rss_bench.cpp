@@ -1,0 +1,168 @@
+// Target (issue 5): 20 concurrent OpenCode sessions take under 2.5 GB RSS in total (every process
+// of the run: orch's supervisors and the opencode servers) when they share `opencode serve`
+// processes. Baseline in the same run: the same sessions with one server per session
+// ([backends.opencode] server = "per-session"). Each session holds its model request open (the
+// fake model answers after 10 minutes), so every worktree's instance is loaded when RSS is read.
+// ORCH_BENCH_SESSIONS overrides the 20; the baseline runs fewer sessions (and says so,
+// extrapolating linearly) when MemAvailable cannot hold it.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "bench/support.h"
+#include "lib/json.h"
+#include "lib/process/process.h"
+
+using namespace orch;
+using namespace orch::bench;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Sample {
+  int sessions = 0;
+  int64_t total = 0;  ///< bytes, every process of the run
+  int64_t orch = 0;   ///< of which orch's supervisors
+  int servers = 0;    ///< opencode processes
+  double ramp_s = 0;  ///< from the first sling until every session ran
+};
+
+int64_t mem_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") return kb * 1024;
+  }
+  return 0;
+}
+
+// Unit names differ per mode: both runs use one repository, and a unit's branch stays checked out
+// in its worktree.
+std::string unit(const std::string& mode, int i) {
+  return mode + "-" + std::to_string(i);
+}
+
+// Sessions of `home` by state: (running, still starting or queued).
+std::pair<int, int> states(const std::string& home, const std::map<std::string, std::string>& env) {
+  std::string out = run({ORCH_BIN, "--home", home, "agents", "--json"}, env, true);
+  json::Parser parser;
+  int running = 0, pending = 0;
+  try {
+    json::Element doc = parser.parse(out);
+    simdjson::dom::array all;
+    if (doc.get_array().get(all)) return {0, 1};
+    for (json::Element s : all) {
+      std::string st = json::str(json::at(s, "state"));
+      running += st == "running";
+      pending += st == "starting" || st == "queued";
+    }
+  } catch (const std::exception&) {
+    return {0, 1};
+  }
+  return {running, pending};
+}
+
+Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n) {
+  std::string home = (dir / ("home-" + mode)).string();
+  write(fs::path(home) / "config.toml", "[defaults]\nmax_sessions = " + std::to_string(n) +
+                                            "\n[backends.opencode]\nserver = \"" + mode +
+                                            "\"\nsessions_per_server = " + std::to_string(n) +
+                                            "\n[agents.opencode]\nstartup_timeout = \"600s\"\n");
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<process::Child> slings;
+  for (int i = 0; i < n; ++i) {
+    process::SpawnOptions so;
+    so.argv = {ORCH_BIN,      "--home",        home, "sling",
+               unit(mode, i), w.repo.string(), "-m", "hold please"};
+    so.env_set = w.env;
+    so.stdout_path = (dir / "sling.out").string();
+    so.stderr_path = so.stdout_path;
+    slings.push_back(process::spawn(so));
+  }
+  for (auto& c : slings) c.wait(-1);
+  Sample s;
+  for (int i = 0; i < 1200; ++i) {
+    auto [running, pending] = states(home, w.env);
+    s.sessions = running;
+    if (pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (s.sessions < n) {
+    std::printf("%s: only %d of %d sessions running (see %s)\n", mode.c_str(), s.sessions, n,
+                (dir / "sling.out").c_str());
+  }
+  s.ramp_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::this_thread::sleep_for(std::chrono::seconds(10));  // every first model request is out
+  for (int k = 0; k < 3; ++k) {
+    std::vector<pid_t> pids = processes_with(home);
+    int64_t total = total_rss(pids);
+    if (total > s.total) {
+      s.total = total;
+      s.orch = 0;
+      s.servers = 0;
+      for (pid_t p : pids) {
+        std::ifstream comm("/proc/" + std::to_string(p) + "/comm");
+        std::string name;
+        comm >> name;
+        if (name == "orch") {
+          s.orch += process::rss_bytes(p);
+        } else {
+          ++s.servers;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  std::vector<std::string> stop = {ORCH_BIN, "--home", home, "stop", "--grace", "5s"};
+  for (int i = 0; i < n; ++i) stop.push_back(unit(mode, i));
+  run(stop, w.env, true);
+  for (int i = 0; i < 300 && !processes_with(home).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (pid_t p : processes_with(home)) process::signal_group(p, SIGKILL);
+  return s;
+}
+
+void print(const char* what, const Sample& s) {
+  std::printf(
+      "%-12s %2d sessions: total RSS %7.1f MB (%5.1f MB/session; orch supervisors %.1f MB), "
+      "%d other process(es) (opencode and its children), all running after %.0f s\n",
+      what, s.sessions, s.total / 1e6, s.total / 1e6 / std::max(1, s.sessions), s.orch / 1e6,
+      s.servers, s.ramp_s);
+}
+
+}  // namespace
+
+int main() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  int n = 20;
+  if (const char* e = std::getenv("ORCH_BENCH_SESSIONS")) n = std::max(1, std::atoi(e));
+  Scratch s;
+  FakeWorld w(s.path / "world", R"({"scenarios":[{"match":"hold","turns":[
+      {"text":"held","delay_ms":600000}]}],"default":[{"text":"x"}]})");
+  Sample shared = measure(s.path, w, "shared", n);
+  print("shared", shared);
+  // The baseline needs about 550 MB per session; leave 2 GB for everything else.
+  int base_n = n;
+  int64_t room = mem_available() - 2000LL * 1000 * 1000;
+  while (base_n > 1 && base_n * 550LL * 1000 * 1000 > room) --base_n;
+  Sample per = measure(s.path, w, "per-session", base_n);
+  print("per-session", per);
+  // Scaled to the sessions the shared run had running.
+  double per_total = static_cast<double>(per.total) * shared.sessions / std::max(1, per.sessions);
+  if (per.sessions != shared.sessions) {
+    std::printf("per-session baseline ran %d sessions; scaled to %d: %.1f MB\n", per.sessions,
+                shared.sessions, per_total / 1e6);
+  }
+  std::printf("shared/per-session = %.3f; shared total %.2f GB against the 2.5 GB target: %s\n",
+              shared.total / per_total, shared.total / 1e9,
+              shared.total < 2.5e9 ? "met" : "NOT met");
+  return 0;
+}
