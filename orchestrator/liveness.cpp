@@ -1,8 +1,11 @@
 #include "orchestrator/liveness.h"
 
+#include <signal.h>
+
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
+#include "lib/registry/servers.h"
 
 namespace orch {
 
@@ -25,8 +28,20 @@ int reap_lost(registry::Registry& reg) {
                   ? "supervisor (pid " + std::to_string(s.supervisor_pid) + ") is gone"
                   : "supervisor never started";
     if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
+    release_agent_server(reg, s.id);
   }
   return marked;
+}
+
+void release_agent_server(registry::Registry& reg, const std::string& session_id) {
+  try {
+    auto server = registry::release_server(reg, session_id);
+    if (server && process::is_alive(static_cast<pid_t>(server->pid), server->start_time)) {
+      process::signal_group(static_cast<pid_t>(server->pid), SIGTERM);
+    }
+  } catch (const Error&) {
+    // The idle reaping in fill_slots stops it later.
+  }
 }
 
 int exit_code_for(State s) {

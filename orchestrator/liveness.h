@@ -13,9 +13,14 @@ inline constexpr int64_t kSupervisorStartGraceMs = 60000;
 /// True if `s` is live in the registry but its supervisor is gone.
 bool supervisor_gone(const registry::Session& s);
 
-/// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check").
-/// Returns how many it marked.
+/// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check") and
+/// releases its shared agent server (release_agent_server). Returns how many it marked.
 int reap_lost(registry::Registry& reg);
+
+/// Detaches an ended session from its shared agent server on behalf of a supervisor that cannot
+/// (killed, lost): when it was the server's last user, the server is stopped (SIGTERM to its
+/// process group). Never throws.
+void release_agent_server(registry::Registry& reg, const std::string& session_id);
 
 /// The exit code for a session that ended in `s`: done 0, failed 3, stopped/handed_off 4, lost 5.
 int exit_code_for(registry::State s);

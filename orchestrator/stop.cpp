@@ -39,6 +39,7 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     registry::Outcome o;
     o.error = as.reason;
     reg.finish(id, as.state, as.source, o);
+    release_agent_server(reg, id);
     if (s->state != State::kQueued) fill_slots(f, "pool:cli");  // its slot is free now
     return reg.get_session(id)->state;
   }
@@ -56,7 +57,8 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   o.error = as.reason + (force ? " (forced)" : " (forced after the grace period)");
   reg.finish(id, as.state, as.source + (force ? "-force" : "-grace"), o);
   if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
-  fill_slots(f, "pool:cli");  // the killed supervisor cannot hand its slot on
+  release_agent_server(reg, id);  // the killed supervisor cannot
+  fill_slots(f, "pool:cli");      // nor hand its slot on
   return reg.get_session(id)->state;
 }
 

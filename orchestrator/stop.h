@@ -23,9 +23,10 @@ struct StopAs {
 /// Stops session `id`. Returns the state it ended in. A session that already ended is returned
 /// as it is. `grace_ms`: how long the supervisor gets to stop the agent before SIGKILL; `force`
 /// skips the grace period (the session is recorded `as.state`, then its supervisor is killed and
-/// its agent dies with it through PR_SET_PDEATHSIG). A supervisor that stops the agent itself
-/// records the end (as `handed_off` when registry::handoff_to names a successor) and hands its
-/// pool slot on; when this function records the end itself, it fills free slots (fill_slots).
+/// its agent dies with it through PR_SET_PDEATHSIG; a shared agent server is detached from, and
+/// stopped when this session was its last user). A supervisor that stops the agent itself records
+/// the end (as `handed_off` when registry::handoff_to names a successor) and hands its pool slot
+/// on; when this function records the end itself, it fills free slots (fill_slots).
 registry::State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force,
                              const StopAs& as = {});
 

@@ -141,7 +141,8 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
     sink.agent_pid(static_cast<pid_t>(shared_->pid()));
     sink.event("info", {{"message", "opencode " + shared_->version() + " (shared server " +
                                         shared_->id() + ") serving on " + shared_->base_url()}});
-    api_ = std::make_unique<Api>(shared_->base_url(), shared_->auth(), spec.worktree);
+    std::lock_guard lock(mu_);  // send() reads api_ from the inbox thread
+    api_ = std::make_shared<Api>(shared_->base_url(), shared_->auth(), spec.worktree);
     return;
   }
   ServerOptions so;
@@ -155,7 +156,8 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
   sink.agent_pid(server_->pid());
   sink.event("info", {{"message",
                        "opencode " + server_->version() + " serving on " + server_->base_url()}});
-  api_ = std::make_unique<Api>(server_->base_url(), server_->auth(), spec.worktree);
+  std::lock_guard lock(mu_);
+  api_ = std::make_shared<Api>(server_->base_url(), server_->auth(), spec.worktree);
 }
 
 bool OpencodeBackend::server_alive() {
@@ -321,6 +323,7 @@ void OpencodeBackend::check_prompt_seen(const std::string& frame) {
 
 bool OpencodeBackend::send(const std::string& text) {
   std::string session, id, previous;
+  std::shared_ptr<Api> api;
   {
     std::unique_lock lock(mu_);
     seen_cv_.wait_for(lock, std::chrono::milliseconds(kPromptSeenWaitMs),
@@ -329,6 +332,7 @@ bool OpencodeBackend::send(const std::string& text) {
       return false;
     }
     session = agent_session_;
+    api = api_;
     // The id is known before the prompt is posted, so its events are recognized however early
     // they arrive, and the run cannot end on an idle of the previous turn meanwhile.
     id = new_message_id();
@@ -338,7 +342,7 @@ bool OpencodeBackend::send(const std::string& text) {
     nudge_pending_ = true;
   }
   try {
-    api_->prompt_async(session, id, text, "");
+    api->prompt_async(session, id, text, "");
   } catch (...) {
     std::lock_guard lock(mu_);
     if (user_message_id_ == id) user_message_id_ = previous;

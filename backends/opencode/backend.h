@@ -68,7 +68,7 @@ class OpencodeBackend : public Orchestrator {
   std::unique_ptr<Server> server_;        ///< per-session mode
   std::unique_ptr<SharedServer> shared_;  ///< shared mode
   int restarts_ = 0;                      ///< shared server deaths this session survived
-  std::unique_ptr<Api> api_;
+  std::shared_ptr<Api> api_;  ///< replaced under mu_ (after a restart); send() copies it
   std::unique_ptr<http::SseStream> events_;
 
   std::mutex mu_;  // guards the queue, ids and stop reason

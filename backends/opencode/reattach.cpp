@@ -36,7 +36,11 @@ std::optional<RunResult> OpencodeBackend::reattach(SessionSink& sink) {
   events_.reset();
   std::string why;
   if (!shared_->recover(&why)) return fail(" and " + why);
-  api_ = std::make_unique<Api>(shared_->base_url(), shared_->auth(), spec_->worktree);
+  {
+    std::lock_guard lock(mu_);  // send() may read api_ from another thread
+    api_ = std::make_shared<Api>(shared_->base_url(), shared_->auth(), spec_->worktree);
+    prompt_seen_ = false;  // a nudge waits until the session is re-attached
+  }
   sink.agent_pid(static_cast<pid_t>(shared_->pid()));
   open_events();
   int64_t deadline = steady_ms() + spec_->startup_timeout_ms;

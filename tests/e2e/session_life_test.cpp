@@ -196,9 +196,11 @@ TEST_F(SessionLife, DoctorFindsALostSessionAndAnOrphanedWorktree) {
   ASSERT_EQ(kill(s["pid"].get<pid_t>(), SIGKILL), 0);  // only doctor looks at it afterwards
   fs::path orphan = home_ / "worktrees" / "gone-00000000" / "orphan-1";
   fs::create_directories(orphan);
-  // An agent-looking process left in the lost session's worktree (the real agent dies with its
-  // supervisor, so this stands in for one that did not).
-  ASSERT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  // An agent-looking process left in the lost session's worktree (nothing of the session runs
+  // there any more, so this stands in for an agent process that survived). The shared opencode
+  // server is not the supervisor's: it runs on until orch finds the session lost (doctor below).
+  ASSERT_TRUE(
+      eventually([&] { return processes_with(s["worktree"].get<std::string>()).empty(); }, 15000));
   process::SpawnOptions so;
   so.argv = {"bash", "-c", "exec -a opencode-left-behind sleep 60"};
   so.cwd = s["worktree"];
@@ -238,6 +240,8 @@ TEST_F(SessionLife, DoctorFindsALostSessionAndAnOrphanedWorktree) {
   EXPECT_EQ(healthy.code, 0) << healthy.out << healthy.err;
   EXPECT_TRUE(contains(healthy.out, "ok       agents     agent opencode: ")) << healthy.out;
   EXPECT_TRUE(contains(healthy.out, "(tested)")) << healthy.out;
+  // Finding the session lost stopped the shared server it was the last user of.
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
 }
 
 }  // namespace

@@ -116,6 +116,17 @@ TEST_F(SharedServer, AServerThatCannotRestartFailsItsSessionsWithTheReason) {
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
 }
 
+TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
+  OrchRun r = orch({"sling", "force-a", repo_.string(), "-m", "very-slow please"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(eventually([&] { return state("force-a") == "running"; }, 60000));
+  ASSERT_EQ(shared_servers(), 1u);
+  // The supervisor is killed and cannot release the server: orch stop does.
+  EXPECT_EQ(orch({"stop", "force-a", "--force"}).code, 0);
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_EQ(state("force-a"), "stopped");
+}
+
 TEST_F(SharedServer, PerSessionModeStartsOneServerPerSession) {
   config("[backends.opencode]\nserver = \"per-session\"\n");
   for (const char* u : {"own-a", "own-b"}) {

@@ -104,7 +104,8 @@ TEST_F(SlingOpencode, KilledSupervisorShowsAsLost) {
   OrchRun table = orch({"agents", "--all"});
   EXPECT_NE(table.out.find("lost"), std::string::npos) << table.out;
   EXPECT_NE(session_json()["error"].get<std::string>().find("supervisor"), std::string::npos);
-  // The agent dies with its supervisor (PR_SET_PDEATHSIG).
+  // The session's shared opencode server, which it was the only user of, is stopped once the
+  // session is found lost (per-session servers die with the supervisor: PR_SET_PDEATHSIG).
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
 }
 
