@@ -137,6 +137,9 @@ std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& o
     req.owner_pid = self;
     req.owner_start = process::start_time(self);
     registry::ServerClaim claim = registry::claim_server(*s->reg_, req, alive_fn);
+    for (const registry::ServerRow& orphan : claim.to_stop) {
+      stop_server_process(orphan.pid, orphan.start_time, 1000);
+    }
     std::string line = "shared opencode server " + claim.server.id;
     if (claim.role == registry::ServerRole::kStart) {
       line = "starting " + line;
@@ -172,6 +175,7 @@ void SharedServer::settle(registry::ServerClaim claim, int64_t deadline) {
       registry::server_ended(*reg_, row_.id, row_.generation, "dead",
                              "the process starting it is gone");
       row_.state = "dead";
+      if (row_.pid > 0) stop_server_process(row_.pid, row_.start_time, 1000);
     }
   }
 }
@@ -206,6 +210,7 @@ void SharedServer::start_process(int64_t deadline) {
       break;
     }
     int64_t start = process::start_time(pid);
+    registry::server_spawned(*reg_, row_.id, row_.generation, pid, start);
     std::string url = "http://127.0.0.1:" + std::to_string(port);
     why = "not healthy within " + std::to_string(opts_.startup_timeout_ms / 1000) + "s";
     bool exited = false;

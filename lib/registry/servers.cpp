@@ -101,6 +101,7 @@ ServerClaim claim_server(Registry& reg, const ServerRequest& req, const AliveFn&
       if (ready ? !alive(s.pid, s.start_time) : !alive(s.owner_pid, s.owner_start)) {
         set_state(reg, s.id, "dead",
                   ready ? "its process is gone" : "the process starting it is gone");
+        if (!ready && s.pid > 0) claim.to_stop.push_back(s);  // spawned, never made ready
         continue;
       }
       bool room = s.users < s.capacity && !retired(s);
@@ -155,6 +156,24 @@ bool server_ready(Registry& reg, const std::string& id, int64_t generation, int6
   return done;
 }
 
+bool server_spawned(Registry& reg, const std::string& id, int64_t generation, int64_t pid,
+                    int64_t start_time) {
+  bool done = false;
+  reg.transaction([&] {
+    db::Stmt st(reg.handle(),
+                "UPDATE servers SET pid = ?3, start_time = ?4, updated_at = ?5 "
+                "WHERE id = ?1 AND generation = ?2 AND state = 'starting'");
+    st.bind_text(1, id)
+        .bind_int(2, generation)
+        .bind_int(3, pid)
+        .bind_int(4, start_time)
+        .bind_int(5, now_ms())
+        .run();
+    done = sqlite3_changes(reg.handle()) > 0;
+  });
+  return done;
+}
+
 bool server_ended(Registry& reg, const std::string& id, int64_t generation,
                   const std::string& state, const std::string& detail) {
   bool done = false;
@@ -181,7 +200,7 @@ std::optional<ServerClaim> restart_server(Registry& reg, const std::string& id, 
     if (!row || row->state == "stopped") return;
     if (row->generation > generation) {
       if (row->state != "starting" && row->state != "ready") return;
-      claim = ServerClaim{row->state == "ready" ? ServerRole::kUse : ServerRole::kWait, *row};
+      claim = ServerClaim{row->state == "ready" ? ServerRole::kUse : ServerRole::kWait, *row, {}};
       return;
     }
     // Still the generation that died: ready (nobody noticed yet) or already marked dead (by a
@@ -191,7 +210,7 @@ std::optional<ServerClaim> restart_server(Registry& reg, const std::string& id, 
                 "pid = NULL, start_time = NULL, port = NULL, owner_pid = ?2, owner_start = ?3, "
                 "detail = 'restarting: its process died', updated_at = ?4 WHERE id = ?1");
     st.bind_text(1, id).bind_int(2, owner_pid).bind_int(3, owner_start).bind_int(4, now_ms()).run();
-    claim = ServerClaim{ServerRole::kStart, *get_server(reg, id)};
+    claim = ServerClaim{ServerRole::kStart, *get_server(reg, id), {}};
   });
   return claim;
 }
@@ -213,7 +232,16 @@ std::optional<ServerRow> release_server(Registry& reg, const std::string& sessio
     if (!row) return;
     db::Stmt touch(reg.handle(), "UPDATE servers SET updated_at = ?2 WHERE id = ?1");
     touch.bind_text(1, server_id).bind_int(2, now_ms()).run();
-    if (row->state != "ready" || row->users > 0) return;
+    if (row->users > 0) return;
+    if (row->state == "starting") {
+      // Its starter's session ended (its supervisor was killed while starting it): nobody will
+      // make it ready. Stop what was spawned.
+      set_state(reg, server_id, "dead", "the session starting it ended");
+      row->state = "dead";
+      if (row->pid > 0) to_stop = row;
+      return;
+    }
+    if (row->state != "ready") return;
     // The session being released is still live (its end is recorded after this): not waiting.
     if (!retired(*row) && waiting_users(reg, row->backend) > 0) {
       db::Stmt self(reg.handle(),
@@ -242,11 +270,16 @@ std::vector<ServerRow> list_servers(Registry& reg, bool open_only) {
 std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,
                                     const AliveFn& alive) {
   std::vector<ServerRow> stopped;
-  {  // Most calls find no ready server: answer those without taking the write lock.
-    db::Stmt any(reg.handle(), "SELECT 1 FROM servers WHERE state = 'ready' LIMIT 1");
+  {  // Most calls find no open server: answer those without taking the write lock.
+    db::Stmt any(reg.handle(), "SELECT 1 FROM servers WHERE state IN ('starting','ready') LIMIT 1");
     if (!any.step()) return stopped;
   }
   reg.transaction([&] {
+    for (ServerRow& s : query(reg, "WHERE v.state = 'starting'")) {
+      if (alive(s.owner_pid, s.owner_start)) continue;
+      set_state(reg, s.id, "dead", "the process starting it is gone");
+      if (s.pid > 0) stopped.push_back(s);
+    }
     for (ServerRow& s : query(reg, "WHERE v.state = 'ready'")) {
       if (!alive(s.pid, s.start_time)) {
         set_state(reg, s.id, "dead", "its process is gone");

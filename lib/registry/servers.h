@@ -51,6 +51,9 @@ enum class ServerRole {
 struct ServerClaim {
   ServerRole role = ServerRole::kWait;
   ServerRow server;
+  /// Servers the claim found abandoned while starting (their starter is gone) after their process
+  /// was spawned: marked dead; the caller stops their process if it still runs.
+  std::vector<ServerRow> to_stop;
 };
 
 /// What a claim asks for.
@@ -77,6 +80,12 @@ ServerClaim claim_server(Registry& reg, const ServerRequest& req, const AliveFn&
 bool server_ready(Registry& reg, const std::string& id, int64_t generation, int64_t pid,
                   int64_t start_time, int port);
 
+/// The starter spawned the server's process (not healthy yet): records its pid and start time, so
+/// that it can be stopped if the starter goes away. False when the row is not starting at
+/// `generation`.
+bool server_spawned(Registry& reg, const std::string& id, int64_t generation, int64_t pid,
+                    int64_t start_time);
+
 /// Ends a server row at `generation` (state `dead` or `stopped`, with `detail`) unless it has
 /// ended already or moved on to a later generation. Returns false when it wrote nothing.
 bool server_ended(Registry& reg, const std::string& id, int64_t generation,
@@ -90,10 +99,11 @@ bool server_ended(Registry& reg, const std::string& id, int64_t generation,
 std::optional<ServerClaim> restart_server(Registry& reg, const std::string& id, int64_t generation,
                                           int64_t owner_pid, int64_t owner_start);
 
-/// Detaches the session from its server (server_id = NULL). When that leaves the server with no
-/// user and either no live session of its backend waits for one (queued or starting, not
-/// attached) or it has served its serve_limit (it takes nobody any more), marks
-/// it `stopped` in the same transaction and returns it: the caller stops its process.
+/// Detaches the session from its server (server_id = NULL). A starting server left with no user
+/// (its starter's session ended) is marked `dead` and returned when its process was spawned. When
+/// it leaves a ready server with no user and either no live session of its backend waits for one
+/// (queued or starting, not attached) or it has served its serve_limit (it takes nobody any more),
+/// marks it `stopped` in the same transaction and returns it: the caller stops its process.
 std::optional<ServerRow> release_server(Registry& reg, const std::string& session_id);
 
 /// The server with this id, if any.
@@ -102,7 +112,9 @@ std::optional<ServerRow> get_server(Registry& reg, const std::string& id);
 /// Every server row (`open_only`: starting or ready), newest first.
 std::vector<ServerRow> list_servers(Registry& reg, bool open_only);
 
-/// Housekeeping, one transaction: ready servers whose process is gone become `dead`; ready
+/// Housekeeping, one transaction: starting servers whose starter is gone become `dead` (and are
+/// returned when their process was spawned); ready servers whose process is gone become `dead`;
+/// ready
 /// servers with no user, no live session of their backend waiting (queued/starting unattached),
 /// and no change for `idle_ms` become `stopped` and are returned: the caller stops their process.
 std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,

@@ -173,6 +173,32 @@ TEST_F(RegistryServers, AServerThatServedItsLimitTakesNobodyAndStopsWhenEmpty) {
   EXPECT_EQ(last->id, "srv1");
 }
 
+TEST_F(RegistryServers, AServerWhoseStarterWentAwayIsStoppedOnceSpawned) {
+  add("a", State::kRunning);
+  add("b");
+  claim_server(*reg_, req("a", "srv1"), kAlive);
+  EXPECT_TRUE(server_spawned(*reg_, "srv1", 1, 555, 9));
+  // a's supervisor was killed while starting srv1; the command that killed it releases a.
+  auto orphan = release_server(*reg_, "a");
+  ASSERT_TRUE(orphan);
+  EXPECT_EQ(orphan->pid, 555);
+  EXPECT_EQ(get_server(*reg_, "srv1")->state, "dead");
+
+  // The same found by a claimer (the starter's process is gone) or by reaping.
+  claim_server(*reg_, req("b", "srv2"), kAlive);
+  server_spawned(*reg_, "srv2", 1, 556, 9);
+  add("c");
+  AliveFn starter_gone = [](int64_t pid, int64_t) { return pid != 42; };
+  ServerClaim c = claim_server(*reg_, req("c", "srv3"), starter_gone);
+  ASSERT_EQ(c.to_stop.size(), 1u);
+  EXPECT_EQ(c.to_stop[0].pid, 556);
+  server_spawned(*reg_, "srv3", 1, 557, 9);
+  auto reaped = reap_servers(*reg_, now_ms(), 60000, starter_gone);
+  ASSERT_EQ(reaped.size(), 1u);  // srv3, whose starter (pid 42 too) is gone
+  EXPECT_EQ(reaped[0].id, "srv3");
+  EXPECT_EQ(get_server(*reg_, "srv3")->state, "dead");
+}
+
 TEST_F(RegistryServers, ReapingMarksDeadProcesses) {
   add("a", State::kRunning);
   claim_server(*reg_, req("a", "srv1"), kAlive);
