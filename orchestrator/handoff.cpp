@@ -95,9 +95,12 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
                                           " is gone; start afresh with: orch sling " + unit->name +
                                           " " + unit->repo);
   }
-  const Preset preset =
-      load_agent_config(f.home().root, unit->repo).find(req.agent.empty() ? prev.agent : req.agent);
+  const AgentConfig config = load_agent_config(f.home().root, unit->repo);
+  const Preset preset = config.find(req.agent.empty() ? prev.agent : req.agent);
+  const BackendSettings backend_settings = config.backend(preset.backend);
   SessionOptions opts = next_options(prev, preset);
+  opts.shared_server = backend_settings.server == ServerMode::kShared;
+  opts.sessions_per_server = backend_settings.sessions_per_server;
   const bool can_resume = make_backend(preset.backend, opts.binary)->describe().can_resume;
 
   // End the previous session; its supervisor commits and records handed_off.
@@ -150,6 +153,7 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
   registry::PoolFields pool = registry::pool_fields(reg, prev.id);
   pool.attempt = 1;
   pool.not_before = 0;
+  pool.backend_max_sessions = backend_settings.max_sessions;
   HandoffResult r;
   r.next = admit_session(f, next, pool, "cli:handoff");
   r.previous = *reg.get_session(prev.id);

@@ -250,8 +250,10 @@ TEST_F(Convoy, StopCancelsQueuedUnitsAndStopsRunningOnes) {
 
 // A forced stop kills the supervisor, which therefore cannot hand its slot on: orch stop does.
 TEST_F(Convoy, ForcedStopHandsTheSlotToTheNextQueuedUnit) {
-  // The stand-in never accepts the work, so use a convoy (it does not wait for acceptance).
-  stand_in("hangs", "exec sleep 120", "startup_timeout = \"5m\"\n");
+  // The stand-in never accepts the work, so use a convoy (it does not wait for acceptance). One
+  // server per session: the slot matters here, not how a shared server's start is abandoned.
+  stand_in("hangs", "exec sleep 120",
+           "startup_timeout = \"5m\"\n[backends.opencode]\nserver = \"per-session\"\n");
   OrchRun c = orch({"convoy", "create", "fs", "--repo", repo_.string(), "--agent", "hangs",
                     "--max-sessions", "1", "fa", "fb", "--prompt", "work"});
   ASSERT_EQ(c.code, 0) << c.err;
