@@ -20,7 +20,7 @@ namespace {
 // Set by SIGINT/SIGTERM during `convoy run` (e.g. a cancelled CI job).
 std::atomic<bool> g_cancelled{false};
 
-struct WaitOptions {
+struct ConvoyWaitOptions {
   std::string name;
   std::string timeout;
   bool json = false;
@@ -57,7 +57,7 @@ void summarize(Context& c, const ConvoyWaitResult& r) {
   }
 }
 
-int run_wait(Context& c, const WaitOptions& o) {
+int run_convoy_wait(Context& c, const ConvoyWaitOptions& o) {
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
   ConvoyWaitResult r = wait_convoy(c.f(), o.name, c.io, timeout_ms, style_for(c, o.json));
   if (o.json) emit_end(c.io, r);
@@ -109,13 +109,13 @@ int run_run(Context& c, const RunOptions& o) {
 }  // namespace
 
 void add_convoy_wait(CLI::App& convoy, Context& ctx) {
-  auto w = std::make_shared<WaitOptions>();
+  auto w = std::make_shared<ConvoyWaitOptions>();
   CLI::App* wait = convoy.add_subcommand(
       "wait", "Show progress until every unit ended; exit 0 all done, 3 failed, 4 stopped, 5 lost");
   wait->add_option("NAME", w->name, "The convoy")->required();
   wait->add_option("--timeout", w->timeout, "Give up after this long (exit 6; the units go on)");
   wait->add_flag("--json", w->json, "NDJSON progress events on stdout");
-  wait->callback([&ctx, w] { ctx.action = [w](Context& c) { return run_wait(c, *w); }; });
+  wait->callback([&ctx, w] { ctx.action = [w](Context& c) { return run_convoy_wait(c, *w); }; });
 
   auto o = std::make_shared<RunOptions>();
   CLI::App* run = convoy.add_subcommand(

@@ -6,19 +6,12 @@
 #include "lib/error.h"
 #include "orchestrator/convoy.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/session_view.h"
 
 namespace orch {
 namespace {
 
 using registry::State;
-
-json::Json time_or_null(int64_t ms) {
-  return ms > 0 ? json::Json(format_iso8601(ms)) : json::Json();
-}
-
-json::Json str_or_null(const std::string& s) {
-  return s.empty() ? json::Json() : json::Json(s);
-}
 
 }  // namespace
 

@@ -13,10 +13,6 @@
 namespace orch {
 namespace {
 
-json::Json str_or_null(const std::string& s) {
-  return s.empty() ? json::Json() : json::Json(s);
-}
-
 // The "events" summary: counts by kind, the last error.
 json::Json event_summary(registry::Registry& reg, const std::string& id) {
   std::map<std::string, int64_t> counts;

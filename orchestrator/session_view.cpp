@@ -3,16 +3,13 @@
 #include "lib/clock.h"
 
 namespace orch {
-namespace {
-
 json::Json time_or_null(int64_t ms) {
   return ms > 0 ? json::Json(format_iso8601(ms)) : json::Json();
 }
+
 json::Json str_or_null(const std::string& s) {
   return s.empty() ? json::Json() : json::Json(s);
 }
-
-}  // namespace
 
 json::Json session_json(const registry::Session& s) {
   return {{"session", s.id},

@@ -6,6 +6,11 @@
 
 namespace orch {
 
+/// An ISO-8601 UTC string for a time in ms since the epoch, JSON null for 0 (not yet / never).
+json::Json time_or_null(int64_t ms);
+/// `s` as a JSON string, JSON null when it is empty.
+json::Json str_or_null(const std::string& s);
+
 /// A session as printed by `orch agents --json` and `orch sling --json`. Keys (snake_case, stable):
 /// session, unit, agent, backend, state, branch, worktree, repo, pid, agent_session_id,
 /// parent_session, started_at, ended_at, last_event_at (ISO-8601 UTC strings or null), tokens_in,

@@ -2,6 +2,7 @@
 // {"directory","payload":{"type","properties"}}. Event meanings from
 // ../shared/reference/opencode.md §3.
 #include "backends/opencode/backend.h"
+#include "backends/opencode/outcome.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 
@@ -9,13 +10,6 @@ namespace orch::opencode {
 namespace {
 
 using Field = simdjson::simdjson_result<json::Element>;
-
-std::string error_text(const Field& err) {
-  std::string name = json::str(json::at(err, "name"));
-  std::string message = json::str(json::at(json::at(err, "data"), "message"));
-  if (name.empty()) return message;
-  return message.empty() ? name : name + ": " + message;
-}
 
 std::string truncate(std::string s, size_t n) {
   if (s.size() > n) s = s.substr(0, n) + "...";

@@ -4,17 +4,12 @@
 
 namespace orch::opencode {
 
-namespace {
-
-// "APIError: fake upstream failure" from an opencode error object {name, data: {message}}.
 std::string error_text(const simdjson::simdjson_result<json::Element>& err) {
   std::string name = json::str(json::at(err, "name"));
   std::string message = json::str(json::at(json::at(err, "data"), "message"));
   if (name.empty()) return message;
   return message.empty() ? name : name + ": " + message;
 }
-
-}  // namespace
 
 RunResult decide_outcome(const std::string& messages_json, const std::string& user_message_id,
                          const std::string& stream_error) {

@@ -4,9 +4,15 @@
 
 #include <string>
 
+#include "lib/json.h"
+
 #include "orchestrator/orchestrator.h"
 
 namespace orch::opencode {
+
+/// "APIError: fake upstream failure" from an opencode error object `{name, data: {message}}`
+/// (session.error events, assistant messages' `error`); "" when it has neither.
+std::string error_text(const simdjson::simdjson_result<json::Element>& err);
 
 /// Decides done/failed and collects summary, tokens and cost.
 /// `messages_json`: the GET /session/{id}/message array; `user_message_id`: the id orch gave the

@@ -10,8 +10,6 @@
 namespace orch::opencode {
 namespace {
 
-constexpr int kPortAttempts = 3;
-
 // Polls GET /global/health until 200, the process exits, or the deadline passes.
 // Returns "" when healthy, else why not.
 std::string wait_healthy(process::Child& child, const std::string& base_url,
@@ -43,25 +41,35 @@ std::string wait_healthy(process::Child& child, const std::string& base_url,
 
 }  // namespace
 
+process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
+                                          const std::vector<std::string>& extra_args,
+                                          const std::map<std::string, std::string>& env,
+                                          const http::BasicAuth& auth, const std::string& cwd,
+                                          const std::string& log_path) {
+  process::SpawnOptions so;
+  so.argv = {binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
+  so.argv.insert(so.argv.end(), extra_args.begin(), extra_args.end());
+  so.cwd = cwd;
+  so.env_set = env;
+  so.env_set["OPENCODE_SERVER_USERNAME"] = auth.user;
+  so.env_set["OPENCODE_SERVER_PASSWORD"] = auth.password;
+  so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
+  so.stdout_path = log_path;
+  so.stderr_path = log_path;
+  return so;
+}
+
 std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
   std::string why;
   int64_t deadline = steady_ms() + opts.startup_timeout_ms;
-  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kServePortAttempts; ++attempt) {
     auto server = std::unique_ptr<Server>(new Server());
     int port = process::free_loopback_port();
     server->base_url_ = "http://127.0.0.1:" + std::to_string(port);
     server->auth_ = {"opencode", process::random_hex(24)};
 
-    process::SpawnOptions so;
-    so.argv = {opts.binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
-    so.argv.insert(so.argv.end(), opts.extra_args.begin(), opts.extra_args.end());
-    so.cwd = opts.cwd;
-    so.env_set = opts.env;
-    so.env_set["OPENCODE_SERVER_USERNAME"] = server->auth_.user;
-    so.env_set["OPENCODE_SERVER_PASSWORD"] = server->auth_.password;
-    so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
-    so.stdout_path = opts.log_path;
-    so.stderr_path = opts.log_path;
+    process::SpawnOptions so = serve_spawn_options(opts.binary, port, opts.extra_args, opts.env,
+                                                   server->auth_, opts.cwd, opts.log_path);
     so.die_with_parent = opts.die_with_parent;
     server->child_ = process::spawn(so);
 

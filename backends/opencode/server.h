@@ -25,6 +25,18 @@ struct ServerOptions {
   bool die_with_parent = true;             ///< PR_SET_PDEATHSIG: never outlive the supervisor
 };
 
+/// How often orch picks another free port when `opencode serve` exits at once (port taken).
+inline constexpr int kServePortAttempts = 3;
+
+/// The spawn options of `opencode serve --hostname 127.0.0.1 --port <port> <extra_args...>` in
+/// `cwd`, with `env` plus OPENCODE_SERVER_USERNAME/PASSWORD from `auth` and autoupdate off; its
+/// stdout and stderr go to `log_path`. Shared by per-session and shared servers.
+process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
+                                          const std::vector<std::string>& extra_args,
+                                          const std::map<std::string, std::string>& env,
+                                          const http::BasicAuth& auth, const std::string& cwd,
+                                          const std::string& log_path);
+
 /// A running `opencode serve`. The destructor shuts it down.
 class Server {
  public:

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "backends/opencode/server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/json.h"
@@ -24,7 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kPortAttempts = 3;
 constexpr int kPollMs = 100;
 // A server takes at most this many times its capacity in sessions over its life, then is stopped
 // once its last session ends: every directory it served keeps some memory (reference §1).
@@ -190,18 +190,10 @@ void SharedServer::start_process(int64_t deadline) {
     registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
     throw Error("opencode serve", e.what());
   }
-  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kServePortAttempts; ++attempt) {
     int port = process::free_loopback_port();
-    process::SpawnOptions so;
-    so.argv = {opts_.binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
-    so.argv.insert(so.argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
-    so.cwd = dir.string();
-    so.env_set = opts_.env;
-    so.env_set["OPENCODE_SERVER_USERNAME"] = auth_.user;
-    so.env_set["OPENCODE_SERVER_PASSWORD"] = auth_.password;
-    so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
-    so.stdout_path = log_path_;
-    so.stderr_path = log_path_;
+    process::SpawnOptions so = serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env,
+                                                   auth_, dir.string(), log_path_);
     pid_t pid = 0;
     try {
       pid = process::spawn_detached(so);

@@ -15,7 +15,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kConvoyScript = R"({
   "scenarios": [
     {"match": "convoy-work", "turns": [
       {"tool": "write", "path": "WORK.md", "content": "convoy work\n", "delay_ms": 1500},
@@ -86,7 +86,7 @@ class Convoy : public E2E {
 // (a) + (d): 6 units under a cap of 2, one of them urgent. `convoy create` returns at once and no
 // orch command runs afterwards: the supervisors hand the slots on by themselves.
 TEST_F(Convoy, SixUnitsUnderACapOfTwoRunToTheEndWithNoOrchCommandAlive) {
-  start_model(kScript);
+  start_model(kConvoyScript);
   std::string lines;
   for (int i = 1; i <= 6; ++i) {
     lines += "{\"unit\":\"w" + std::to_string(i) + "\",\"prompt\":\"convoy-work on w" +
@@ -148,7 +148,7 @@ TEST_F(Convoy, SixUnitsUnderACapOfTwoRunToTheEndWithNoOrchCommandAlive) {
 
 // (b): `convoy run` for CI: one unit fails; exit 3 and the JUnit report fails exactly that unit.
 TEST_F(Convoy, RunExitsThreeAndTheJunitReportFailsExactlyTheFailedUnit) {
-  start_model(kScript);
+  start_model(kConvoyScript);
   write_file(tmp_->path() / "units.jsonl",
              "{\"unit\":\"ok-1\",\"prompt\":\"convoy-work one\"}\n"
              "{\"unit\":\"bad-1\",\"prompt\":\"fail-500 please\"}\n"

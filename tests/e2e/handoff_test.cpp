@@ -9,7 +9,7 @@
 namespace orch::test {
 namespace {
 
-constexpr const char* kScript = R"({
+constexpr const char* kHandoffScript = R"({
   "scenarios": [
     {"match": "note-claude", "turns": [
       {"tool": "write", "path": "B.md", "content": "from claude\n"},
@@ -34,7 +34,7 @@ class Handoff : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kHandoffScript);
   }
 
   // Every session, newest first, from `orch agents --all --json`.

@@ -5,7 +5,7 @@
 namespace orch::test {
 namespace {
 
-constexpr const char* kScript = R"({
+constexpr const char* kPermissionScript = R"({
   "scenarios": [
     {"match": "bash-it", "turns": [
       {"tool": "bash", "command": "echo hi > from-bash.txt"},
@@ -18,7 +18,7 @@ class Permission : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript, {{"permission", {{"bash", "ask"}}}});
+    start_model(kPermissionScript, {{"permission", {{"bash", "ask"}}}});
   }
   std::string events_of(const std::string& session) {
     return read_file(home_ / "sessions" / session / "events.jsonl");

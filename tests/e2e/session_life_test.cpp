@@ -10,7 +10,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kSessionLifeScript = R"({
   "scenarios": [
     {"match": "nudge-me", "turns": [
       {"tool": "write", "path": "NUDGED.md", "content": "first\n", "delay_ms": 4000},
@@ -28,7 +28,7 @@ class SessionLife : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kSessionLifeScript);
   }
   // `orch sling UNIT REPO -m PROMPT --json ...` (returns once the agent accepted the work); the
   // session id.

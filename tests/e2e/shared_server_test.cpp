@@ -15,7 +15,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kSharedServerScript = R"({
   "scenarios": [
     {"match": "slow-write", "turns": [
       {"tool": "write", "path": "SLOW.md", "content": "slow\n", "delay_ms": 5000},
@@ -31,7 +31,7 @@ class SharedServer : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kSharedServerScript);
   }
   void config(const std::string& toml) { write_file(home_ / "config.toml", toml); }
   // `opencode serve` processes: shared ones work in $ORCH_HOME/servers/, per-session ones in the

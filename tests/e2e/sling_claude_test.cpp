@@ -11,7 +11,7 @@
 namespace orch::test {
 namespace {
 
-constexpr const char* kScript = R"({
+constexpr const char* kClaudeScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
@@ -43,7 +43,7 @@ class SlingClaude : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kClaudeScript);
   }
 
   // The session id printed by `orch sling ... --json`.

@@ -7,7 +7,7 @@
 namespace orch::test {
 namespace {
 
-constexpr const char* kScript = R"({
+constexpr const char* kOpencodeScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
@@ -26,7 +26,7 @@ class SlingOpencode : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kOpencodeScript);
   }
 };
 

@@ -6,7 +6,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_type(int status) {
+std::string anthropic_error_type(int status) {
   switch (status) {
     case 529:
       return "overloaded_error";
@@ -31,9 +31,10 @@ Rendered render_anthropic(const Reply& reply, const ModelRequest& req, uint64_t 
   Rendered out;
   if (reply.kind == Reply::Kind::kError) {
     out.status = reply.status;
-    out.body = json{{"type", "error"},
-                    {"error", {{"type", error_type(reply.status)}, {"message", reply.message}}}}
-                   .dump();
+    out.body =
+        json{{"type", "error"},
+             {"error", {{"type", anthropic_error_type(reply.status)}, {"message", reply.message}}}}
+            .dump();
     return out;
   }
   const std::string id = "msg_fake_" + std::to_string(seq);

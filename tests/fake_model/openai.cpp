@@ -8,7 +8,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_type(int status) {
+std::string openai_error_type(int status) {
   if (status >= 500) return "server_error";
   if (status == 429) return "rate_limit_error";
   if (status == 401 || status == 403) return "authentication_error";
@@ -34,7 +34,7 @@ Rendered render_openai(const Reply& reply, const ModelRequest& req, uint64_t seq
     out.status = reply.status;
     out.body = json{{"error",
                      {{"message", reply.message},
-                      {"type", error_type(reply.status)},
+                      {"type", openai_error_type(reply.status)},
                       {"code", reply.status}}}}
                    .dump();
     return out;

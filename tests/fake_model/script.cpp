@@ -9,7 +9,7 @@
 namespace orch::fake_model {
 namespace {
 
-using json::Element;
+using Element = ::orch::json::Element;
 
 // True when object `obj` has `key` (whatever its value).
 bool has(const Element& obj, const char* key) {
@@ -62,7 +62,7 @@ Turn parse_turn(const Element& j, const std::string& where) {
     t.input = nlohmann::json::object();
     if (has(j, "input")) {
       if (!j["input"].is_object()) throw Error(where, "\"input\" must be an object");
-      t.input = json::to_builder(j["input"]);
+      t.input = ::orch::json::to_builder(j["input"]);
     }
   } else if (has(j, "text")) {
     t.kind = Turn::Kind::kText;
@@ -93,7 +93,7 @@ std::vector<Turn> parse_turns(const Element& j, const std::string& where) {
 }  // namespace
 
 Script parse_script(const std::string& text, const std::string& origin) {
-  json::Parser parser;
+  ::orch::json::Parser parser;
   Element root;
   try {
     root = parser.parse(text);

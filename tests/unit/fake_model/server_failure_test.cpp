@@ -20,10 +20,9 @@ using test::anthropic_body;
 using test::openai_body;
 using test::parse_sse;
 using test::RunningServer;
-constexpr const char* kScript = test::kServerScript;
 
 TEST(FakeModelServer, ErrorWithTimesFailsThenRecovers) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto first = srv.post("/v1/messages", anthropic_body("retry", true, {"Write"}));
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 500);
@@ -48,7 +47,7 @@ TEST(FakeModelServer, ErrorWithTimesFailsThenRecovers) {
 }
 
 TEST(FakeModelServer, RequestsWithoutToolsGetTheTitleReply) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto res = srv.post("/v1/chat/completions", openai_body("retry", false, {}));
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
@@ -63,7 +62,7 @@ TEST(FakeModelServer, RequestsWithoutToolsGetTheTitleReply) {
 }
 
 TEST(FakeModelServer, DropAfterChunksClosesMidStream) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   httplib::Client cli = srv.client();
   httplib::Request req;
   req.method = "POST";
@@ -86,7 +85,7 @@ TEST(FakeModelServer, DropAfterChunksClosesMidStream) {
 }
 
 TEST(FakeModelServer, DropAlsoBreaksNonStreamingReplies) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto res = srv.post("/v1/messages", anthropic_body("drop", false, {"Write"}));
   EXPECT_FALSE(res);  // half of the announced body, then the connection closes
   auto fine = srv.post("/v1/messages", anthropic_body("hello", false, {"Write"}));
@@ -95,7 +94,7 @@ TEST(FakeModelServer, DropAlsoBreaksNonStreamingReplies) {
 }
 
 TEST(FakeModelServer, DelayAndChunkDelay) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   int64_t start = steady_ms();
   auto res = srv.post("/v1/messages", anthropic_body("slow", true, {"Write"}));
   ASSERT_TRUE(res);
@@ -105,7 +104,7 @@ TEST(FakeModelServer, DelayAndChunkDelay) {
 }
 
 TEST(FakeModelServer, StopInterruptsAStall) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   std::mutex mu;
   std::string received;
   std::thread reader([&] {
@@ -141,7 +140,7 @@ TEST(FakeModelServer, StopInterruptsAStall) {
 }
 
 TEST(FakeModelServer, ModelsCountTokensAndUnknownRoutes) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto models = srv.client().Get("/v1/models");
   ASSERT_TRUE(models);
   EXPECT_EQ(json::parse(models->body)["data"][0]["id"], "fake-model");
@@ -161,7 +160,7 @@ TEST(FakeModelServer, RequestLogHasOneJsonLinePerRequest) {
   orch::test::TempDir tmp;
   auto log = tmp / "requests.jsonl";
   {
-    RunningServer srv(kScript, log.string());
+    RunningServer srv(test::kServerScript, log.string());
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&srv, i] {

@@ -14,7 +14,6 @@ using test::anthropic_body;
 using test::openai_body;
 using test::parse_sse;
 using test::RunningServer;
-constexpr const char* kScript = test::kServerScript;
 
 /// Data payloads of an SSE body, each parsed as JSON (except the final [DONE]).
 std::vector<json> data_chunks(const std::string& body, bool* saw_done) {
@@ -31,7 +30,7 @@ std::vector<json> data_chunks(const std::string& body, bool* saw_done) {
 }
 
 TEST(FakeModelServer, OpenAIStreamCarriesWriteToolCall) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto res =
       srv.post("/v1/chat/completions", openai_body("write-hello please", true, {"bash", "write"}));
   ASSERT_TRUE(res);
@@ -71,7 +70,7 @@ TEST(FakeModelServer, OpenAIStreamCarriesWriteToolCall) {
 }
 
 TEST(FakeModelServer, OpenAITextStreamAndNonStream) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto res = srv.post("/v1/chat/completions", openai_body("write-hello", true, {"write"}, 1));
   ASSERT_TRUE(res);
   bool done = false;
@@ -96,7 +95,7 @@ TEST(FakeModelServer, OpenAITextStreamAndNonStream) {
 }
 
 TEST(FakeModelServer, AnthropicToolUseEventSequence) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto res =
       srv.post("/v1/messages", anthropic_body("write-hello please", true, {"Bash", "Write"}));
   ASSERT_TRUE(res);
@@ -129,7 +128,7 @@ TEST(FakeModelServer, AnthropicToolUseEventSequence) {
 }
 
 TEST(FakeModelServer, AnthropicTextStreamAndNonStream) {
-  RunningServer srv(kScript);
+  RunningServer srv(test::kServerScript);
   auto res = srv.post("/v1/messages", anthropic_body("write-hello", true, {"Write"}, 1));
   ASSERT_TRUE(res);
   std::string text, stop_reason;
