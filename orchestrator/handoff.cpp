@@ -76,7 +76,6 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset)
     o.startup_timeout_ms = preset.startup_timeout_ms;
   }
   o.binary = resolve_binary(preset);
-  o.extra_args = preset.extra_args;
   o.max_turns = preset.max_turns;
   o.resume_agent_session.clear();
   return o;

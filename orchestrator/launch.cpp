@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
@@ -91,7 +93,6 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   make_backend(preset.backend, "");  // throws for an unknown backend
   SessionOptions opts;
   opts.binary = resolve_binary(preset);
-  opts.extra_args = preset.extra_args;
   opts.max_turns = preset.max_turns;
   opts.policy = req.policy.empty() ? preset.policy : policy_from_string(req.policy);
   opts.inactivity_timeout_ms =
@@ -125,6 +126,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   std::string wt_name = "orch-" + req.unit + "-" + id;
   fs::create_directories(fs::path(path).parent_path());
   git::WorktreeResult wt = git::add_worktree({repo.workdir, branch, base_commit, path, wt_name});
+  spdlog::debug("unit {}: branch {} at {}, worktree {}", req.unit, branch, base_commit, wt.path);
 
   registry::Session s;
   s.id = id;

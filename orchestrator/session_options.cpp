@@ -10,7 +10,6 @@ std::string to_json(const SessionOptions& o) {
                   {"inactivity_timeout_ms", o.inactivity_timeout_ms},
                   {"policy", to_string(o.policy)},
                   {"max_turns", o.max_turns},
-                  {"extra_args", o.extra_args},
                   {"resume_agent_session", o.resume_agent_session},
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server}};
@@ -31,10 +30,6 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.shared_server = json::boolean(json::at(doc, "shared_server"), o.shared_server);
   o.sessions_per_server =
       static_cast<int>(json::i64(json::at(doc, "sessions_per_server"), o.sessions_per_server));
-  simdjson::dom::array args;
-  if (!json::at(doc, "extra_args").get_array().get(args)) {
-    for (json::Element a : args) o.extra_args.push_back(json::str(a));
-  }
   return o;
 }
 

@@ -1,5 +1,6 @@
 // The per-session settings the CLI stores in sessions.options (JSON) for the supervisor.
-// Never holds secrets: a preset's environment values are not stored, only re-read.
+// Never holds secrets: a preset's environment and extra arguments (either may carry a token) are
+// not stored; the supervisor re-reads them from the preset by name.
 #pragma once
 
 #include <string>
@@ -14,7 +15,6 @@ struct SessionOptions {
   int64_t inactivity_timeout_ms = 600000;
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;
-  std::vector<std::string> extra_args;
   std::string resume_agent_session;  ///< the agent session to continue (re-sling, handoff)
   bool shared_server = true;         ///< opencode: use a shared server ([backends.opencode])
   int sessions_per_server = 20;      ///< opencode: users of one shared server at most

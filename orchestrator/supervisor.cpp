@@ -135,7 +135,6 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   spec.prompt = session->prompt;
   spec.model = session->model;
   spec.binary = opts.binary;
-  spec.extra_args = opts.extra_args;
   spec.log_dir = dir.string();
   spec.startup_timeout_ms = opts.startup_timeout_ms;
   spec.inactivity_timeout_ms = opts.inactivity_timeout_ms;
@@ -149,8 +148,11 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
   try {
-    // The preset's environment may hold secrets, so it is never stored: re-read it by name.
-    spec.env = load_agent_config(factory.home().root, unit->repo).find(session->agent).env;
+    // The preset's environment and arguments may hold secrets, so they are never stored in the
+    // registry: re-read them by name.
+    Preset preset = load_agent_config(factory.home().root, unit->repo).find(session->agent);
+    spec.env = std::move(preset.env);
+    spec.extra_args = std::move(preset.extra_args);
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     block_signals();  // before the inbox thread starts, so it inherits the mask
     InboxReader inbox(factory.home().registry(), session_id, *backend,
