@@ -47,7 +47,7 @@ std::string Api::fork_session(const std::string& from, const std::string& title,
   if (id.empty())
     throw Error("opencode POST /session/" + from + "/fork", "reply has no session id");
   json::Json body = {{"title", title}, {"permission", permission}};
-  call("PATCH", "/session/" + id, body.dump());
+  call("PATCH", "/session/" + http::escape(id), body.dump());
   return id;
 }
 
@@ -58,28 +58,30 @@ void Api::prompt_async(const std::string& session, const std::string& message_id
   if (auto slash = model.find('/'); slash != std::string::npos) {
     body["model"] = {{"providerID", model.substr(0, slash)}, {"modelID", model.substr(slash + 1)}};
   }
-  call("POST", "/session/" + session + "/prompt_async", body.dump());
+  call("POST", "/session/" + http::escape(session) + "/prompt_async", body.dump());
 }
 
 void Api::abort(const std::string& session) {
-  call("POST", "/session/" + session + "/abort", "");
+  call("POST", "/session/" + http::escape(session) + "/abort", "");
 }
 
 std::string Api::messages(const std::string& session) {
-  return call("GET", "/session/" + session + "/message", "", 30000).body;
+  return call("GET", "/session/" + http::escape(session) + "/message", "", 30000).body;
 }
 
 void Api::reply_permission(const std::string& request_id, const std::string& reply) {
-  call("POST", "/permission/" + request_id + "/reply", json::Json({{"reply", reply}}).dump());
+  call("POST", "/permission/" + http::escape(request_id) + "/reply",
+       json::Json({{"reply", reply}}).dump());
 }
 
 void Api::reject_question(const std::string& request_id) {
-  call("POST", "/question/" + request_id + "/reject", "");
+  call("POST", "/question/" + http::escape(request_id) + "/reject", "");
 }
 
 bool Api::has_session(const std::string& session) {
   http::Request req;
-  req.url = base_url_ + "/session/" + session + "?directory=" + http::escape(directory_);
+  req.url =
+      base_url_ + "/session/" + http::escape(session) + "?directory=" + http::escape(directory_);
   req.auth = auth_;
   req.timeout_ms = 15000;
   http::Response resp = http::request(req);

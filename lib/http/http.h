@@ -42,7 +42,8 @@ struct Response {
 /// transport failures (connection refused, timeout); HTTP error statuses are returned, not thrown.
 Response request(const Request& req);
 
-/// Percent-encodes a query parameter value (curl_easy_escape).
+/// Percent-encodes a query parameter value or a path segment (curl_easy_escape: everything but
+/// unreserved characters).
 std::string escape(const std::string& value);
 
 /// A Server-Sent Events stream read on its own thread. Each complete event's `data` (multi-line
