@@ -60,6 +60,18 @@ void check_command(const CLI::App& app, const std::string& word) {
   throw orch::Error("unknown command '" + word + "'", hint, orch::kExitUsage);
 }
 
+// The subcommands the parser got to, e.g. "convoy create" ("" before any): the <what> of a usage
+// error.
+std::string command_path(const CLI::App& app) {
+  std::string path;
+  for (const CLI::App* at = &app;;) {
+    std::vector<CLI::App*> parsed = at->get_subcommands();
+    if (parsed.empty()) return path;
+    at = parsed.front();
+    path += (path.empty() ? "" : " ") + at->get_name();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,7 +118,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    io.err << "orch: error: " << e.what() << "\n";
+    std::string path = command_path(app);
+    io.err << "orch: error: " << (path.empty() ? "" : path + ": ") << e.what() << " (see 'orch "
+           << (path.empty() ? "" : path + " ") << "--help')\n";
     return orch::kExitUsage;
   } catch (const orch::Error& e) {
     io.err << "orch: error: " << e.what() << "\n";

@@ -41,8 +41,28 @@ TEST_F(Cli, UnknownCommandWithNothingCloseSaysWhereToLook) {
 TEST_F(Cli, MissingArgumentsAreUsageErrors) {
   OrchRun r = orch({"sling"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err.rfind("orch: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err, "orch: error: sling: UNIT is required (see 'orch sling --help')\n");
+  OrchRun c = orch({"convoy", "create", "--repo", repo_.string()});
+  EXPECT_EQ(c.code, 2);
+  EXPECT_EQ(c.err,
+            "orch: error: convoy create: NAME is required (see 'orch convoy create --help')\n");
+  OrchRun flag = orch({"agents", "--bogus"});
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_EQ(flag.err.rfind("orch: error: agents: ", 0), 0u) << flag.err;
+  EXPECT_EQ(std::count(flag.err.begin(), flag.err.end(), '\n'), 1) << flag.err;
+}
+
+TEST_F(Cli, VerboseLogsWhatOrchDoesOnStderr) {
+  OrchRun v = orch({"-v", "agents"});
+  EXPECT_EQ(v.code, 0) << v.err;
+  EXPECT_NE(v.err.find("orch: debug: registry " + (home_ / "orch.db").string() +
+                       ": applying migration 0001_init"),
+            std::string::npos)
+      << v.err;
+  EXPECT_NE(v.err.find(": schema version "), std::string::npos) << v.err;
+  // Without -v only what the command itself says.
+  OrchRun quiet = orch({"agents"});
+  EXPECT_EQ(quiet.err, "no live sessions (use --all to list ended ones)\n");
 }
 
 TEST_F(Cli, BadDurationIsAUsageError) {
