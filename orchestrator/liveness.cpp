@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
@@ -27,6 +29,7 @@ int reap_lost(registry::Registry& reg) {
     o.error = s.supervisor_pid > 0
                   ? "supervisor (pid " + std::to_string(s.supervisor_pid) + ") is gone"
                   : "supervisor never started";
+    spdlog::debug("session {}: {}; marking it lost", s.id, o.error);
     if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
     release_agent_server(reg, s.id);
   }

@@ -3,6 +3,8 @@
 
 #include <signal.h>
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 
 #include "lib/clock.h"
@@ -102,6 +104,8 @@ int fill_slots(Factory& f, const std::string& source) {
   while (true) {
     std::vector<std::string> ids = registry::claim_queued(reg, now_ms(), source);
     if (ids.empty()) return started;
+    for (const std::string& id : ids)
+      spdlog::debug("pool: {} claimed queued session {}", source, id);
     started += static_cast<int>(ids.size() - start_claimed(f, ids, source).size());
   }
 }

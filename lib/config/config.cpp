@@ -11,6 +11,8 @@
 #include <limits>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/clock.h"
 #include "lib/config/toml.h"
 #include "lib/error.h"
@@ -309,6 +311,7 @@ Value parse(std::string_view text, const std::string& file) {
 std::optional<Value> load_file(const std::filesystem::path& path) {
   bool missing = false;
   std::string text = read_all(path, &missing);
+  spdlog::debug("config {}: {}", path.string(), missing ? "not found" : "read");
   if (missing) return std::nullopt;
   return parse(text, path.string());
 }

@@ -1,4 +1,6 @@
 // request(): one blocking HTTP exchange on the calling thread.
+#include <spdlog/spdlog.h>
+
 #include "lib/error.h"
 #include "lib/http/curl_easy.h"
 
@@ -29,6 +31,9 @@ Response request(const Request& req) {
   check(curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &response.body));
   check(curl_easy_perform(easy.get()));
   check(curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &response.status));
+  // Without userinfo and query, as in error messages.
+  spdlog::debug("http {} -> {} ({} bytes)", detail::error_context(req), response.status,
+                response.body.size());
   return response;
 }
 

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/error.h"
 #include "lib/process/internal.h"
 
@@ -83,6 +85,8 @@ pid_t spawn_detached(const SpawnOptions& opts) {
   detail::wait_exit(middle, -1, /*reap=*/true);
   if (failure) detail::throw_report(launch, *failure);
   if (pid <= 0) throw Error(launch.argv0, "the detached process did not start");
+  spdlog::debug("spawned detached pid {}: {} ({} argument(s))", pid, launch.argv0,
+                opts.argv.empty() ? 0 : opts.argv.size() - 1);
   return pid;
 }
 

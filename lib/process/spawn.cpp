@@ -1,4 +1,6 @@
 // spawn(): a child with optional stdin/stdout pipes.
+#include <spdlog/spdlog.h>
+
 #include "lib/process/internal.h"
 
 namespace orch::process {
@@ -16,6 +18,9 @@ Child spawn(const SpawnOptions& opts) {
     launch.stdio[1] = std::move(out.write);
   }
   const pid_t pid = detail::start(launch);
+  // The program only: arguments may carry a preset's tokens.
+  spdlog::debug("spawned pid {}: {} ({} argument(s))", pid, opts.argv.empty() ? "" : opts.argv[0],
+                opts.argv.empty() ? 0 : opts.argv.size() - 1);
   Child child;
   child.pid_ = pid;
   child.stdin_fd_ = in.write.release();

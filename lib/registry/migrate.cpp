@@ -5,6 +5,8 @@
 #include <set>
 #include <system_error>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/db.h"
@@ -100,9 +102,15 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   // The switch to WAL (a no-op once the file is in WAL mode) needs a moment of exclusive access,
   // which other processes opening the same fresh file may hold: retried like a write.
   db::exec_retrying(db, "PRAGMA journal_mode=WAL");
+  int applied_now = 0;
   for (const Migration& m : all) {
-    if (!applied.count(m.version)) apply(db, path, m, newest);
+    if (applied.count(m.version)) continue;
+    spdlog::debug("registry {}: applying migration {}", path.string(), m.name);
+    apply(db, path, m, newest);
+    ++applied_now;
   }
+  spdlog::debug("registry {}: schema version {} ({} migration(s) applied now)", path.string(),
+                newest, applied_now);
   return reg;
 }
 
