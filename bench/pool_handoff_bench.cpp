@@ -7,7 +7,8 @@
 // exec time - the ended_at the registry recorded for the session before it. No orch command runs
 // while this is measured (the registry is read directly), so every handoff is a supervisor's.
 // Baseline, in the same run: `orch sling` of one unit with a free slot until its agent is
-// spawned (the cost of starting a session from the CLI).
+// spawned (the cost of starting a session from the CLI). Sessions use per-session servers here, so
+// that "the agent is spawned" is one exec in the session's worktree.
 #include <sqlite3.h>
 #include <time.h>
 
@@ -70,8 +71,12 @@ int main(int argc, char** argv) {
   write(agent, "#!/bin/sh\nf=\"" + stamps.string() +
                    "/$(basename \"$PWD\")\"\n[ -e \"$f\" ] || date +%s%N > \"$f\"\nexit 1\n");
   fs::permissions(agent, fs::perms::owner_all);
+  // One server per session, so each session spawns its own agent in its worktree (a shared
+  // server would run in $ORCH_HOME/servers/ and outlive the session it was started for).
   write(home / "config.toml",
-        "[agents.stand-in]\nbackend = \"opencode\"\nbinary = \"" + agent.string() + "\"\n");
+        "[backends.opencode]\nserver = \"per-session\"\n\n"
+        "[agents.stand-in]\nbackend = \"opencode\"\nbinary = \"" +
+            agent.string() + "\"\n");
   const std::string orch = ORCH_BIN, h = home.string();
 
   // Baseline: a sling into a free slot, until its agent is spawned.

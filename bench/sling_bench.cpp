@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
 
   fs::path fake_bin = s.path / "bin";
   fs::path stamp = s.path / "stamp";
-  write(fake_bin / "opencode", "#!/bin/sh\ndate +%s%N > \"" + stamp.string() + "\"\n");
+  // Only the first spawn counts: when the stand-in exits at once, orch tries other ports.
+  write(fake_bin / "opencode", "#!/bin/sh\n[ -e \"" + stamp.string() + "\" ] || date +%s%N > \"" +
+                                   stamp.string() + "\"\n");
   fs::permissions(fake_bin / "opencode", fs::perms::owner_all);
   std::map<std::string, std::string> env = {{"PATH", fake_bin.string() + ":/usr/bin:/bin"}};
 
