@@ -57,15 +57,19 @@ Finding check_agent(const Preset& p, bool is_default) {
   return {"agents", Severity::kWarn, head + "; orch is tested with " + tested, install};
 }
 
-// PRAGMA integrity_check and the schema version.
+}  // namespace
+
 std::vector<Finding> check_registry(Factory& f) {
   registry::Registry* reg = nullptr;
   std::string db = f.home().registry().string();
   try {
     reg = &f.registry();
   } catch (const Error& e) {
+    // Registry::open refuses a schema newer than this binary, leaving the file as it is.
+    bool newer = std::string(e.what()).find("is newer than this orch") != std::string::npos;
     return {{"registry", Severity::kProblem, e.what(),
-             "back it up and recover it: sqlite3 " + shell_quote(db) + " .recover"}};
+             newer ? "use the orch version that wrote it, or a newer one"
+                   : "back it up and recover it: sqlite3 " + shell_quote(db) + " .recover"}};
   }
   std::vector<Finding> out;
   // The registry API has no integrity check of its own; the raw handle runs the PRAGMA.
@@ -102,8 +106,6 @@ std::vector<Finding> check_registry(Factory& f) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string parse_version(const std::string& output) {
   std::istringstream in(output);

@@ -31,6 +31,10 @@ std::vector<Finding> run_doctor(Factory& f);
 /// problem for the default agent and a warning for the others; another version is a warning.
 std::vector<Finding> check_agents(const HomeLayout& home);
 
+/// The registry itself: it opens (else a problem: a newer schema asks for a newer orch, anything
+/// else for `sqlite3 .recover`), `PRAGMA integrity_check` is ok, its schema version is this orch's.
+std::vector<Finding> check_registry(Factory& f);
+
 /// The checks of the registry's contents and the files and processes it describes: sessions
 /// whose supervisor is gone (marked lost), worktree folders no session owns, sessions whose
 /// worktree is gone, agent processes in orch's worktrees that no live session owns.

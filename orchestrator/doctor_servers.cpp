@@ -25,8 +25,8 @@ std::vector<Finding> check_servers(Factory& f) {
       out.push_back({"servers", owner ? Severity::kOk : Severity::kWarn,
                      name + (owner ? " is starting"
                                    : " was being started by a process that is gone; the next "
-                                     "session that needs a server marks it dead"),
-                     ""});
+                                     "orch command marks it dead"),
+                     owner ? "" : "orch agents"});
       continue;
     }
     if (!process::is_alive(static_cast<pid_t>(s.pid), s.start_time)) {
