@@ -4,10 +4,15 @@
 # OpenCode agent, then shows `orch agents` and the branch's diff.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/.ci/setup" >/dev/null
-
-export PATH="$root/build/cmd:$root/build/tests/fake_model:$root/.deps/npm/node_modules/.bin:$PATH"
-work=$(mktemp -d /tmp/orch-demo-XXXXXX)
+# ORCH_DEMO_BIN_DIRS (colon-separated folders holding orch and orch-fake-model) skips the set-up:
+# the end-to-end test runs this script against the binaries it tests.
+if [ -z "${ORCH_DEMO_BIN_DIRS:-}" ]; then
+  echo "demo: installing what is missing and building orch (the first time takes a few minutes)"
+  bash "$root/.ci/setup" >/dev/null
+  ORCH_DEMO_BIN_DIRS="$root/build/cmd:$root/build/tests/fake_model"
+fi
+export PATH="$ORCH_DEMO_BIN_DIRS:$root/.deps/npm/node_modules/.bin:$PATH"
+work=$(mktemp -d "${TMPDIR:-/tmp}/orch-demo-XXXXXX")
 export ORCH_HOME="$work/orch-home"
 # Keep the agent's own state in the demo folder, away from your real configuration.
 export XDG_CONFIG_HOME="$work/xdg/config" XDG_DATA_HOME="$work/xdg/data"

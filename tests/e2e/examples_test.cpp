@@ -1,0 +1,80 @@
+// The scripts under examples/, run as a user would (bash, orch from PATH), against the binaries
+// under test: the README's first set-up command (examples/demo.sh) and the CI convoy script.
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "tests/e2e/fixture.h"
+
+namespace orch::test {
+namespace {
+namespace fs = std::filesystem;
+
+using Examples = E2E;
+
+std::string dir_of(const char* binary) {
+  return fs::path(binary).parent_path().string();
+}
+
+// The demo slings a unit onto a fresh sample repository with the real OpenCode agent on the
+// bundled fake model, then shows the session and the branch's diff.
+TEST_F(Examples, DemoSlingsARealSessionAndShowsTheBranchDiff) {
+  process::SpawnOptions so;
+  so.argv = {"bash", std::string(ORCH_SOURCE_DIR) + "/examples/demo.sh"};
+  so.env_set = {{"ORCH_DEMO_BIN_DIRS", dir_of(ORCH_BIN) + ":" + dir_of(ORCH_FAKE_MODEL_BIN)},
+                {"TMPDIR", tmp_->path().string()},
+                {"PATH", env_["PATH"]}};
+  process::RunResult r = process::run(so, 180000);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("orch sling greeting-1 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("$ orch agents --all\nSESSION "), std::string::npos) << r.out;
+  size_t row = r.out.find("greeting-1   opencode");
+  ASSERT_NE(row, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("done", row), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("+++ b/GREETING.md\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("+# Hello from orch\n"), std::string::npos) << r.out;
+  // The fake model is stopped by the script; the session's processes end with it.
+  EXPECT_TRUE(eventually([&] { return processes_with(tmp_->path().string()).empty(); }, 15000));
+}
+
+// The CI script exits with orch's code when a unit fails, and leaves a JUnit report naming it.
+TEST_F(Examples, ConvoyScriptFailsTheJobWhenAUnitFails) {
+  start_model(R"({"scenarios": [{"match": "greeting", "turns": [{"text": "Done."}]}],
+                  "default": [{"text": "no scenario"}]})");
+  fs::path fails = tmp_->path() / "bin" / "fails";
+  write_file(fails, "#!/bin/sh\nexit 1\n");
+  ASSERT_EQ(chmod(fails.c_str(), 0755), 0);
+  write_file(home_ / "config.toml",
+             "[agents.fails]\nbackend = \"opencode\"\nbinary = \"" + fails.string() + "\"\n");
+  fs::path units = tmp_->path() / "units.jsonl";
+  write_file(units,
+             "{\"unit\": \"good\", \"prompt\": \"greeting please\"}\n"
+             "{\"unit\": \"bad\", \"prompt\": \"anything\", \"agent\": \"fails\"}\n");
+  fs::path report = tmp_->path() / "report.xml";
+
+  process::SpawnOptions so;
+  so.argv = {"bash", std::string(ORCH_SOURCE_DIR) + "/examples/convoy.sh", repo_.string(),
+             units.string(), report.string()};
+  so.env_set = env_;
+  so.env_set["PATH"] = dir_of(ORCH_BIN) + ":" + env_["PATH"];
+  so.env_set["ORCH_HOME"] = home_.string();
+  so.env_set["ORCH_MAX_SESSIONS"] = "2";
+  process::RunResult r = process::run(so, 180000);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find(": a unit failed\n"), std::string::npos) << r.err;
+  std::string xml = read_file(report);
+  EXPECT_NE(xml.find("tests=\"2\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("failures=\"1\""), std::string::npos) << xml;
+  size_t bad = xml.find("name=\"bad\"");
+  ASSERT_NE(bad, std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure", bad), std::string::npos) << xml;
+  size_t good = xml.find("name=\"good\"");
+  ASSERT_NE(good, std::string::npos) << xml;
+  EXPECT_EQ(xml.substr(good, xml.find("</testcase>", good) - good).find("<failure"),
+            std::string::npos)
+      << xml;
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+}
+
+}  // namespace
+}  // namespace orch::test
