@@ -130,6 +130,7 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
   in.previous_agent = prev.agent;
   in.previous_state = registry::to_string(prev.state);
   in.previous_last_text = last_text(reg, prev);
+  if (prev.state == State::kFailed || prev.state == State::kLost) in.previous_error = prev.error;
   in.commits = git::commit_lines(unit->repo, unit->base_commit, head, kBriefCommits);
   in.diffstat = git::diffstat(unit->repo, unit->base_commit, head);
   in.note = req.note;

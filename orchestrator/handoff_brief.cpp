@@ -22,7 +22,10 @@ std::string handoff_brief(const BriefInput& in) {
   b << "## The work (the unit's original request)\n"
     << or_none(in.original_prompt, "(none)") << "\n\n";
   b << "## Where the earlier session stopped (its last message)\n"
-    << or_none(in.previous_last_text, "(it left no message)") << "\n\n";
+    << or_none(in.previous_last_text, "(it left no message)") << "\n";
+  if (!in.previous_error.empty())
+    b << "It ended " << in.previous_state << ": " << in.previous_error << "\n";
+  b << "\n";
   b << "## Work on the branch so far (against base " << in.base_commit.substr(0, 7) << ")\n";
   if (in.commits.empty()) {
     b << "No commits yet.\n";

@@ -17,6 +17,7 @@ struct BriefInput {
   std::string previous_agent;        ///< its agent preset, e.g. opencode
   std::string previous_state;        ///< how it ended: handed_off, done, failed, lost, stopped
   std::string previous_last_text;    ///< its last assistant text
+  std::string previous_error;        ///< why it failed or was lost ("" otherwise)
   std::vector<std::string> commits;  ///< "<7 hex> <subject>" newest first, base..HEAD
   std::string diffstat;              ///< base..HEAD, as git diff --shortstat prints it
   std::string note;                  ///< the context note of `orch handoff -m/--context-file`

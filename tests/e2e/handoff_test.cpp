@@ -8,6 +8,7 @@
 
 namespace orch::test {
 namespace {
+namespace fs = std::filesystem;
 
 constexpr const char* kHandoffScript = R"({
   "scenarios": [
@@ -23,6 +24,8 @@ constexpr const char* kHandoffScript = R"({
       {"text": "Done with part one"},
       {"tool": "write", "path": "SECOND.md", "content": "second session\n"},
       {"text": "Done with part two"}]},
+    {"match": "claude-fails", "turns": [
+      {"error": 500, "message": "fake upstream failure", "retry_after_ms": 1}]},
     {"match": "stall-after-write", "turns": [
       {"tool": "write", "path": "WIP.md", "content": "work in progress\n"},
       {"text": "still thinking", "stall_after_chunks": 1, "stall_ms": 120000}]}
@@ -117,7 +120,9 @@ TEST_F(Handoff, ClaudeToClaudeCarriesTheConversation) {
   json::Json s1 = session_json();
   const std::string id1 = s1["session"];
 
-  OrchRun r = orch({"handoff", id1, "-m", "handoff-note: go on with part two", "--wait", "--json"});
+  fs::path note = tmp_->path() / "note.md";
+  write_file(note, "handoff-note: go on with part two\n");
+  OrchRun r = orch({"handoff", id1, "--context-file", note.string(), "--wait", "--json"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   json::Parser parser;
   json::Json s2 = json::to_builder(parser.parse(r.out));
@@ -133,6 +138,8 @@ TEST_F(Handoff, ClaudeToClaudeCarriesTheConversation) {
   for (const std::string& line : briefed) {
     EXPECT_NE(line.find("two-part job, part one"), std::string::npos) << line;
     EXPECT_NE(line.find("Done with part one"), std::string::npos) << line;
+    // The first session's Write call itself (not in the brief): the conversation was carried.
+    EXPECT_NE(line.find("first session"), std::string::npos) << line;
   }
   EXPECT_EQ(git(repo_, {"show", "orch/u2:FIRST.md"}), "first session\n");
   EXPECT_EQ(git(repo_, {"show", "orch/u2:SECOND.md"}), "second session\n");
@@ -167,6 +174,8 @@ TEST_F(Handoff, OpencodeToOpencodeForksTheConversation) {
   for (const std::string& line : briefed) {
     EXPECT_NE(line.find("two-part job, part one"), std::string::npos) << line;
     EXPECT_NE(line.find("Done with part one"), std::string::npos) << line;
+    // The first session's Write call itself (not in the brief): the conversation was carried.
+    EXPECT_NE(line.find("first session"), std::string::npos) << line;
   }
   EXPECT_EQ(git(repo_, {"show", "orch/u4:SECOND.md"}), "second session\n");
   EXPECT_TRUE(no_agent_left());
@@ -222,6 +231,32 @@ TEST_F(Handoff, RunningSessionIsEndedItsWorkCommittedAndTheFollowerGoesOn) {
   // The state history says who decided the end.
   OrchRun show = orch({"show", id1, "--json"});
   EXPECT_NE(show.out.find("cli:handoff"), std::string::npos) << show.out;
+  EXPECT_TRUE(no_agent_left());
+}
+
+// A session that failed is handed off from where it ended, here across vendors: the brief says
+// why it failed, and the new session finishes the unit.
+TEST_F(Handoff, AFailedSessionIsHandedOffWithWhyItFailed) {
+  OrchRun first = orch({"sling", "u4", repo_.string(), "--agent", "claude", "-m",
+                        "claude-fails on this one", "--wait"});
+  ASSERT_EQ(first.code, 3) << first.out << first.err;
+  json::Json failed = session_json();
+  ASSERT_EQ(failed["state"], "failed");
+  const std::string id1 = failed["session"];
+
+  OrchRun r = orch({"handoff", "u4", "--to", "opencode", "-m", "note-oc: the API failed, finish it",
+                    "--wait", "--json"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  json::Parser parser;
+  json::Json next = json::to_builder(parser.parse(r.out));
+  EXPECT_EQ(next["state"], "done");
+  EXPECT_EQ(next["agent"], "opencode");
+  EXPECT_EQ(next["parent_session"], id1);
+  EXPECT_EQ(next["summary"], "OpenCode finished after the handoff");
+  std::vector<std::string> briefed = requests_with("note-oc: the API failed");
+  ASSERT_FALSE(briefed.empty());
+  EXPECT_NE(briefed.front().find("which ended failed"), std::string::npos) << briefed.front();
+  EXPECT_NE(briefed.front().find("It ended failed: "), std::string::npos) << briefed.front();
   EXPECT_TRUE(no_agent_left());
 }
 

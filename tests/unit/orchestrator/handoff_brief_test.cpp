@@ -53,6 +53,17 @@ TEST(HandoffBrief, SaysPlainlyWhatIsMissing) {
   EXPECT_NE(b.find("its last message)\n(it left no message)\n"), std::string::npos) << b;
   EXPECT_NE(b.find("No commits yet.\nDiffstat: no changes\n"), std::string::npos) << b;
   EXPECT_NE(b.find("## Handoff note\n(none)\n"), std::string::npos) << b;
+  EXPECT_EQ(b.find("It ended"), std::string::npos) << b;
+}
+
+TEST(HandoffBrief, SaysWhyAFailedSessionEnded) {
+  BriefInput in = full();
+  in.previous_state = "failed";
+  in.previous_error = "APIError: fake upstream failure";
+  const std::string b = handoff_brief(in);
+  EXPECT_NE(b.find("parse_expr.\nIt ended failed: APIError: fake upstream failure\n\n## Work"),
+            std::string::npos)
+      << b;
 }
 
 }  // namespace
