@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
+#include "orchestrator/session_options.h"
 
 namespace orch {
 
@@ -32,6 +33,7 @@ int reap_lost(registry::Registry& reg) {
     spdlog::debug("session {}: {}; marking it lost", s.id, o.error);
     if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
     release_agent_server(reg, s.id);
+    kill_agent_leftovers(s);
   }
   return marked;
 }
@@ -44,6 +46,19 @@ void release_agent_server(registry::Registry& reg, const std::string& session_id
     }
   } catch (const Error&) {
     // The idle reaping in fill_slots stops it later.
+  }
+}
+
+void kill_agent_leftovers(const registry::Session& s) {
+  if (s.agent_pid <= 0 || s.worktree.empty()) return;
+  try {
+    if (s.backend == "opencode" && session_options_from_json(s.options).shared_server) return;
+    for (pid_t pid : process::group_members_in(static_cast<pid_t>(s.agent_pid), s.worktree)) {
+      spdlog::debug("session {}: killing pid {}, left by its agent", s.id, pid);
+      kill(pid, SIGKILL);
+    }
+  } catch (const std::exception&) {
+    // Best effort: orch doctor lists stale agent processes.
   }
 }
 

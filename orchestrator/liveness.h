@@ -22,6 +22,12 @@ int reap_lost(registry::Registry& reg);
 /// process group). Never throws.
 void release_agent_server(registry::Registry& reg, const std::string& session_id);
 
+/// After a session's supervisor was killed (orch stop --force or after the grace period) or died
+/// (lost): SIGKILLs what its agent left running, the members of the agent's own process group
+/// (sessions.agent_pid) still working in the session's worktree, such as a tool's child process.
+/// Nothing for a session on a shared agent server (that group belongs to the server). Never throws.
+void kill_agent_leftovers(const registry::Session& s);
+
 /// The exit code for a session that ended in `s`: done 0, failed 3, stopped/handed_off 4, lost 5.
 int exit_code_for(registry::State s);
 

@@ -57,6 +57,11 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   o.error = as.reason + (force ? " (forced)" : " (forced after the grace period)");
   reg.finish(id, as.state, as.source + (force ? "-force" : "-grace"), o);
   if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
+  // Its agent dies with it (PR_SET_PDEATHSIG), but not the agent's own children.
+  for (int i = 0; i < 20 && process::is_alive(pid, s->supervisor_start_time); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill_agent_leftovers(*reg.get_session(id));
   release_agent_server(reg, id);  // the killed supervisor cannot
   fill_slots(f, "pool:cli");      // nor hand its slot on
   return reg.get_session(id)->state;

@@ -117,6 +117,11 @@ int free_loopback_port();
 /// `nbytes` random bytes from getrandom(2), hex-encoded (2*nbytes characters).
 std::string random_hex(size_t nbytes);
 
+/// Live processes of process group `pgid` whose working directory is `dir` or a folder below it
+/// (from /proc; the caller excluded). Both together identify what an agent left running after its
+/// group leader died, when the leader's pid alone could already name another process.
+std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir);
+
 /// Resident set size of `pid` in bytes (VmRSS from /proc/<pid>/status); 0 if unknown.
 int64_t rss_bytes(pid_t pid);
 

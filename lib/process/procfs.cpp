@@ -2,8 +2,11 @@
 #include <dirent.h>
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
+#include <filesystem>
 #include <string_view>
 
 #include "lib/process/internal.h"
@@ -91,6 +94,29 @@ int64_t rss_bytes(pid_t pid) {
   int64_t kb = 0;
   if (!to_int(rest.substr(0, e), kb)) return 0;
   return kb * 1024;
+}
+
+std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir) {
+  std::vector<pid_t> out;
+  if (pgid <= 0 || dir.empty()) return out;
+  std::error_code ec;
+  std::string root = std::filesystem::weakly_canonical(dir, ec).string();
+  if (ec || root.empty()) return out;
+  DIR* proc = opendir("/proc");
+  if (!proc) return out;
+  while (struct dirent* ent = readdir(proc)) {
+    int64_t pid = 0;
+    if (!to_int(ent->d_name, pid) || pid <= 0 || pid == getpid()) continue;
+    auto st = read_stat(static_cast<pid_t>(pid));
+    if (!st || st->pgrp != pgid || dead_state(st->state)) continue;
+    std::error_code ec2;
+    std::string cwd =
+        std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec2).string();
+    if (ec2) continue;
+    if (cwd == root || cwd.rfind(root + "/", 0) == 0) out.push_back(static_cast<pid_t>(pid));
+  }
+  closedir(proc);
+  return out;
 }
 
 namespace detail {

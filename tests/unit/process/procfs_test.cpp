@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "lib/process/process.h"
 #include "tests/support/tmp.h"
@@ -97,6 +99,39 @@ TEST(RssBytes, OfThisProcess) {
   EXPECT_GT(rss, 1024 * 1024);
   EXPECT_EQ(rss % 1024, 0);
   EXPECT_EQ(rss_bytes(kNoSuchPid), 0);
+}
+
+// What a group leader leaves behind: its group's members still working in a folder, found after
+// the leader is gone; a process elsewhere or in another group is not.
+TEST(GroupMembersIn, FindsWhatALeaderLeftInItsFolder) {
+  TempDir tmp;
+  fs::create_directories(tmp / "wt" / "sub");
+  fs::path pidfile = tmp / "left.pid";
+  SpawnOptions o =
+      opts({"/bin/sh", "-c",
+            "cd sub && { sleep 100 & echo $! > '" + pidfile.string() + "'; } && exec sleep 100"});
+  o.cwd = (tmp / "wt").string();
+  Child leader = spawn(o);  // its own process group
+  ChildGuard guard(leader);
+  Child elsewhere = spawn(opts({"/bin/sleep", "100"}));  // the test's cwd, another group
+  ChildGuard guard2(elsewhere);
+  pid_t left = 0;
+  for (int i = 0; i < 100 && left == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    left = static_cast<pid_t>(std::atoi(orch::test::read_file(pidfile).c_str()));
+  }
+  ASSERT_GT(left, 0);
+  std::vector<pid_t> found = group_members_in(leader.pid(), (tmp / "wt").string());
+  EXPECT_EQ(std::set<pid_t>(found.begin(), found.end()), (std::set<pid_t>{leader.pid(), left}));
+  EXPECT_TRUE(group_members_in(leader.pid(), (tmp / "other").string()).empty());
+  EXPECT_TRUE(group_members_in(elsewhere.pid(), (tmp / "wt").string()).empty());
+
+  // The leader dies (a zombie until reaped: Child::wait would kill its group as it reaps).
+  kill(leader.pid(), SIGKILL);
+  ASSERT_TRUE(wait_gone(leader.pid(), 0, 5000));
+  EXPECT_EQ(group_members_in(leader.pid(), (tmp / "wt").string()), std::vector<pid_t>{left});
+  kill(left, SIGKILL);
+  EXPECT_TRUE(wait_gone(left, 0, 5000));
 }
 
 TEST(RandomHex, LengthAlphabetAndDistinctness) {
