@@ -5,14 +5,34 @@
 #include <chrono>
 #include <thread>
 
+#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
+#include "lib/registry/servers.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 
 namespace orch {
 using registry::State;
+
+namespace {
+
+// A killed supervisor's OpenCode turn on a shared server goes on (the server serves others too):
+// abort it, so the agent stops working for a session nobody follows any more.
+void abort_abandoned_turn(Factory& f, const registry::Session& s) {
+  if (s.backend != "opencode") return;
+  try {
+    if (auto server = registry::server_of(f.registry(), s.id)) {
+      opencode::abort_abandoned_session(*server, f.home().servers().string(), s.agent_session_id,
+                                        s.worktree);
+    }
+  } catch (const Error&) {
+    // Best effort: the turn ends by itself; the session is recorded stopped either way.
+  }
+}
+
+}  // namespace
 
 std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target) {
   if (auto s = reg.get_session(target)) return {*s};
@@ -61,7 +81,9 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   for (int i = 0; i < 20 && process::is_alive(pid, s->supervisor_start_time); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  kill_agent_leftovers(*reg.get_session(id));
+  registry::Session killed = *reg.get_session(id);
+  kill_agent_leftovers(killed);
+  abort_abandoned_turn(f, killed);
   release_agent_server(reg, id);  // the killed supervisor cannot
   fill_slots(f, "pool:cli");      // nor hand its slot on
   return reg.get_session(id)->state;

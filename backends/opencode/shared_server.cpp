@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "backends/opencode/api.h"
 #include "backends/opencode/server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -116,6 +117,22 @@ void stop_server_process(int64_t pid, int64_t start_time, int grace_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (alive_fn(pid, start_time)) process::signal_group(static_cast<pid_t>(pid), SIGKILL);
+}
+
+bool abort_abandoned_session(const registry::ServerRow& server, const std::string& servers_dir,
+                             const std::string& agent_session_id, const std::string& worktree) {
+  if (server.state != "ready" || server.port <= 0 || agent_session_id.empty()) return false;
+  try {
+    std::ifstream in(fs::path(servers_dir) / server.id / "password");
+    std::string password;
+    std::getline(in, password);
+    if (password.empty()) return false;
+    Api api("http://127.0.0.1:" + std::to_string(server.port), {"opencode", password}, worktree);
+    api.abort(agent_session_id);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& opts,

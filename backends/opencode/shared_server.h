@@ -20,6 +20,13 @@
 
 namespace orch::opencode {
 
+/// Ends the turn of an opencode session whose supervisor was killed (orch stop --force, lost):
+/// POST /session/{agent_session_id}/abort?directory=<worktree> on the shared server `server`
+/// (ready, its password in <servers_dir>/<id>/password), so the agent stops working for a session
+/// nobody follows. Best effort: never throws; false when it could not be sent.
+bool abort_abandoned_session(const registry::ServerRow& server, const std::string& servers_dir,
+                             const std::string& agent_session_id, const std::string& worktree);
+
 /// What a session needs from a shared server.
 struct SharedServerOptions {
   std::string registry_path;               ///< $ORCH_HOME/orch.db

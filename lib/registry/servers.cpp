@@ -256,6 +256,17 @@ std::optional<ServerRow> release_server(Registry& reg, const std::string& sessio
   return to_stop;
 }
 
+std::optional<ServerRow> server_of(Registry& reg, const std::string& session_id) {
+  std::string server_id;
+  {
+    db::Stmt st(reg.handle(), "SELECT COALESCE(server_id, '') FROM sessions WHERE id = ?1");
+    st.bind_text(1, session_id);
+    if (st.step()) server_id = st.col_text(0);
+  }
+  if (server_id.empty()) return std::nullopt;
+  return get_server(reg, server_id);
+}
+
 std::optional<ServerRow> get_server(Registry& reg, const std::string& id) {
   std::vector<ServerRow> rows = query(reg, "WHERE v.id = ?1", id);
   if (rows.empty()) return std::nullopt;

@@ -106,6 +106,9 @@ std::optional<ServerClaim> restart_server(Registry& reg, const std::string& id, 
 /// marks it `stopped` in the same transaction and returns it: the caller stops its process.
 std::optional<ServerRow> release_server(Registry& reg, const std::string& session_id);
 
+/// The server the session is attached to (sessions.server_id), if any.
+std::optional<ServerRow> server_of(Registry& reg, const std::string& session_id);
+
 /// The server with this id, if any.
 std::optional<ServerRow> get_server(Registry& reg, const std::string& id);
 

@@ -135,6 +135,30 @@ TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
   EXPECT_EQ(state("force-a"), "stopped");
 }
 
+// A session force-stopped while another one uses the same server: its turn is aborted on the
+// server (nobody follows it any more), the other session finishes.
+TEST_F(SharedServer, StopForceAbortsTheTurnOnAServerOthersStillUse) {
+  for (const char* u : {"abort-a", "abort-b"}) {
+    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  ASSERT_TRUE(eventually([&] { return all_in({"abort-a", "abort-b"}, "running"); }, 60000));
+  ASSERT_TRUE(eventually([&] { return model_requests().size() >= 2; }, 60000));
+  ASSERT_EQ(shared_servers(), 1u);
+  OrchRun a = orch({"agents", "--json", "--unit", "abort-a"});
+  json::Parser parser;
+  const std::string worktree_a =
+      json::to_builder(parser.parse(a.out))[0]["worktree"].get<std::string>();
+
+  EXPECT_EQ(orch({"stop", "abort-a", "--force"}).code, 0);
+  EXPECT_EQ(state("abort-a"), "stopped");
+  // abort-b's answer comes after abort-a's would have: by then abort-a's Write did not happen.
+  EXPECT_EQ(orch({"wait", "abort-b", "--timeout", "90s"}, 120000).code, 0);
+  EXPECT_EQ(git(repo_, {"show", "orch/abort-b:LATE.md"}), "late\n");
+  EXPECT_FALSE(fs::exists(fs::path(worktree_a) / "LATE.md"));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+}
+
 TEST_F(SharedServer, PerSessionModeStartsOneServerPerSession) {
   config("[backends.opencode]\nserver = \"per-session\"\n");
   for (const char* u : {"own-a", "own-b"}) {
