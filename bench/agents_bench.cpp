@@ -15,9 +15,9 @@ using namespace orch::bench;
 // The query `orch agents` runs for its table (Registry::list_session_briefs): the columns it shows.
 // (`orch agents --json` reads every column, as list_sessions does.)
 static const char* kQuery =
-    "SELECT s.id, u.name, s.agent, s.state, u.branch, s.started_at, s.ended_at, s.last_event_at, "
-    "s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id WHERE 1 ORDER BY s.started_at "
-    "DESC;";
+    "SELECT s.id, u.name, s.agent, s.backend, s.state, u.branch, s.started_at, s.ended_at, "
+    "s.last_event_at, s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id WHERE 1 "
+    "ORDER BY s.started_at DESC;";
 
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 15;

@@ -1,4 +1,5 @@
-// orch agents [--all] [--json] [--unit U]: every session, its state, unit, branch, age, cost.
+// orch agents [--all] [--json] [--unit U]: every session, its agent and backend, state, unit,
+// branch, age, cost.
 // Reads the registry only (no calls to agents); marks sessions whose supervisor died as lost.
 #include <algorithm>
 #include <array>
@@ -31,15 +32,16 @@ std::string cost(double usd) {
 // One buffer for the whole table, written at once: with 10,000 sessions, per-cell containers and
 // per-line stream writes were a large part of `orch agents --all`.
 void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
-  constexpr size_t kColumns = 8;
+  constexpr size_t kColumns = 9;
   using Row = std::array<std::string, kColumns>;
   std::vector<Row> rows;
   rows.reserve(sessions.size() + 1);
-  rows.push_back({"SESSION", "UNIT", "AGENT", "STATE", "BRANCH", "AGE", "LAST ACTIVITY", "COST"});
+  rows.push_back(
+      {"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "AGE", "LAST ACTIVITY", "COST"});
   int64_t now = now_ms();
   for (const registry::SessionBrief& s : sessions) {
     int64_t end = s.ended_at > 0 ? s.ended_at : now;
-    rows.push_back({s.id, s.unit_name, s.agent, registry::to_string(s.state), s.branch,
+    rows.push_back({s.id, s.unit_name, s.agent, s.backend, registry::to_string(s.state), s.branch,
                     format_age(end - s.started_at),
                     s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
                     cost(s.cost_usd)});

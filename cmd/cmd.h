@@ -35,4 +35,8 @@ void add_nudge(CLI::App& root, Context& ctx);
 void add_prune(CLI::App& root, Context& ctx);
 void add_doctor(CLI::App& root, Context& ctx);
 
+/// Stops convoy `name` (orchestrator stop_convoy) and prints what it did; `orch convoy stop` and
+/// `orch stop --convoy` share it. Errors: orch::Error (exit 7) for an unknown convoy.
+int run_convoy_stop(Context& c, const std::string& name, const std::string& grace, bool force);
+
 }  // namespace orch::cmd

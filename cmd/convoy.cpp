@@ -93,16 +93,16 @@ int run_show(Context& c, const std::string& name, bool json_out) {
   return 0;
 }
 
-int run_stop(Context& c, const std::string& name, const std::string& grace) {
+}  // namespace
+
+int run_convoy_stop(Context& c, const std::string& name, const std::string& grace, bool force) {
   int64_t grace_ms = parse_duration_ms(grace);
   registry::Convoy cv = require_convoy(c.f().registry(), name);
-  ConvoyStopReport r = stop_convoy(c.f(), cv, grace_ms);
+  ConvoyStopReport r = stop_convoy(c.f(), cv, grace_ms, force);
   c.io.out << "convoy " << name << " stopped: " << r.stopped << " running session(s) stopped, "
            << r.cancelled << " queued session(s) cancelled\n";
   return 0;
 }
-
-}  // namespace
 
 void add_convoy(CLI::App& root, Context& ctx) {
   CLI::App* group = root.add_subcommand(
@@ -136,7 +136,9 @@ void add_convoy(CLI::App& root, Context& ctx) {
   stop->add_option("--grace", *grace, "How long each agent gets to stop before it is killed")
       ->capture_default_str();
   stop->callback([&ctx, stop_name, grace] {
-    ctx.action = [stop_name, grace](Context& c) { return run_stop(c, *stop_name, *grace); };
+    ctx.action = [stop_name, grace](Context& c) {
+      return run_convoy_stop(c, *stop_name, *grace, false);
+    };
   });
 
   add_convoy_wait(*group, ctx);

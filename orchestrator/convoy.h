@@ -100,7 +100,8 @@ struct ConvoyStopReport {
 
 /// Stops the convoy: marks it stopped (nothing of it gets a slot or a retry from then on),
 /// cancels its queued sessions, stops its live ones (orchestrator/stop.h, all at once, each with
-/// `grace_ms`), then hands the freed slots to other queued work.
-ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t grace_ms);
+/// `grace_ms`, or killed at once with `force`), then hands the freed slots to other queued work.
+ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t grace_ms,
+                             bool force = false);
 
 }  // namespace orch

@@ -11,7 +11,8 @@ namespace orch {
 
 using registry::State;
 
-ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t grace_ms) {
+ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t grace_ms,
+                             bool force) {
   registry::Registry& reg = f.registry();
   // First the mark: from its commit on, claim_queued skips the convoy's units and no retry of
   // them is queued, so the lists below cannot grow.
@@ -45,7 +46,7 @@ ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t
     threads.emplace_back([&, i] {
       try {
         Factory own(home);
-        was_stopped[i] = stop_session(own, live[i], grace_ms, false) == State::kStopped;
+        was_stopped[i] = stop_session(own, live[i], grace_ms, force) == State::kStopped;
       } catch (const std::exception&) {
         // already ended or gone: nothing to stop
       }

@@ -142,18 +142,19 @@ std::vector<Session> Registry::list_sessions(const SessionFilter& f) {
 std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) {
   return list_filtered<SessionBrief>(
       db_,
-      "SELECT s.id, u.name, s.agent, s.state, u.branch, s.started_at, s.ended_at, "
+      "SELECT s.id, u.name, s.agent, s.backend, s.state, u.branch, s.started_at, s.ended_at, "
       "s.last_event_at, s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id ",
       f, [](const db::Stmt& st, SessionBrief& b) {
         b.id = st.col_text(0);
         b.unit_name = st.col_text(1);
         b.agent = st.col_text(2);
-        b.state = state_from_string(st.col_text(3));
-        b.branch = st.col_text(4);
-        b.started_at = st.col_int(5);
-        b.ended_at = st.col_int(6);
-        b.last_event_at = st.col_int(7);
-        b.cost_usd = st.col_real(8);
+        b.backend = st.col_text(3);
+        b.state = state_from_string(st.col_text(4));
+        b.branch = st.col_text(5);
+        b.started_at = st.col_int(6);
+        b.ended_at = st.col_int(7);
+        b.last_event_at = st.col_int(8);
+        b.cost_usd = st.col_real(9);
       });
 }
 

@@ -78,7 +78,8 @@ struct Session {
 struct SessionBrief {
   std::string id;
   std::string unit_name;  // units.name
-  std::string agent;
+  std::string agent;      // the preset
+  std::string backend;    // the backend that runs it
   State state = State::kStarting;
   std::string branch;  // units.branch
   int64_t started_at = 0;

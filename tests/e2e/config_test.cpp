@@ -61,6 +61,10 @@ TEST_F(Config, RepoPresetRunsItsOwnBinaryWithItsArgsAndEnvironment) {
   EXPECT_EQ(s["state"], "done");
   EXPECT_EQ(s["agent"], "my-preset");
   EXPECT_EQ(s["backend"], "opencode");
+  auto table = words_per_line(orch({"agents", "--all"}).out);
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table[0][2] + " " + table[0][3], "AGENT BACKEND");
+  EXPECT_EQ(table[1][2] + " " + table[1][3], "my-preset opencode");
   EXPECT_EQ(git(repo_, {"show", "orch/u1:HELLO.md"}), "hello from the fake model\n");
 
   // The custom binary served the session, with the preset's arguments after orch's own.

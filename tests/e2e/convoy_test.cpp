@@ -248,6 +248,66 @@ TEST_F(Convoy, StopCancelsQueuedUnitsAndStopsRunningOnes) {
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
 }
 
+// `orch stop --convoy` is `convoy stop`: with --grace for one convoy, with --force for another
+// (whose units were queued behind the first one's and got its freed slot). Usage errors first.
+TEST_F(Convoy, StopConvoyCancelsQueuedUnitsAndStopsRunningOnesWithGraceOrForce) {
+  stand_in("hangs", "exec sleep 120",
+           "startup_timeout = \"5m\"\n[backends.opencode]\nserver = \"per-session\"\n");
+  for (const char* name : {"g", "f"}) {
+    OrchRun c = orch({"convoy", "create", name, "--repo", repo_.string(), "--agent", "hangs",
+                      "--max-sessions", "1", std::string(name) + "1", std::string(name) + "2",
+                      "--prompt", "work"});
+    ASSERT_EQ(c.code, 0) << c.err;
+  }
+  // The table shows the preset and the backend that runs it.
+  auto table = words_per_line(orch({"agents", "--convoy", "g"}).out);
+  ASSERT_EQ(table.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(table[0].begin(), table[0].begin() + 5),
+            (std::vector<std::string>{"SESSION", "UNIT", "AGENT", "BACKEND", "STATE"}));
+  for (size_t i = 1; i < table.size(); ++i) {
+    EXPECT_EQ(table[i][2] + " " + table[i][3], "hangs opencode");
+  }
+
+  OrchRun both = orch({"stop", "g1", "--convoy", "g"});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_EQ(both.err,
+            "orch: error: conflicting targets: give SESSION|UNIT... or --convoy NAME, not both\n");
+  OrchRun neither = orch({"stop", "--force"});
+  EXPECT_EQ(neither.code, 2);
+  EXPECT_EQ(neither.err, "orch: error: nothing to stop: give SESSION|UNIT... or --convoy NAME\n");
+  OrchRun unknown = orch({"stop", "--convoy", "nope"});
+  EXPECT_EQ(unknown.code, 7);
+  EXPECT_EQ(unknown.err, "orch: error: convoy 'nope': no such convoy\n");
+  EXPECT_EQ(live_sessions(), 4);  // none of these stopped anything
+
+  OrchRun g = orch({"stop", "--convoy", "g", "--grace", "1s"});
+  EXPECT_EQ(g.code, 0) << g.err;
+  EXPECT_EQ(g.out,
+            "convoy g stopped: 1 running session(s) stopped, 1 queued session(s) cancelled\n");
+  OrchRun f = orch({"stop", "--convoy", "f", "--force"});
+  EXPECT_EQ(f.code, 0) << f.err;
+  EXPECT_EQ(f.out,
+            "convoy f stopped: 1 running session(s) stopped, 1 queued session(s) cancelled\n");
+  EXPECT_EQ(live_sessions(), 0);
+  // How each unit ended: f1 got the slot g1 freed, and was killed at once.
+  auto ends = query(
+      "SELECT u.name, ss.source FROM session_states ss JOIN sessions s ON s.id = ss.session_id "
+      "JOIN units u ON u.id = s.unit_id WHERE ss.state = 'stopped' ORDER BY u.name");
+  ASSERT_EQ(ends.size(), 4u);
+  EXPECT_EQ(ends[0][0] + " " + ends[0][1], "f1 cli:stop-force");
+  EXPECT_EQ(ends[1][0] + " " + ends[1][1], "f2 cli:convoy-stop");
+  EXPECT_EQ(ends[2][0], "g1");  // asked to stop first, killed after the grace period at most
+  EXPECT_TRUE(ends[2][1] == "supervisor:stop" || ends[2][1] == "cli:stop-grace") << ends[2][1];
+  EXPECT_EQ(ends[3][0] + " " + ends[3][1], "g2 cli:convoy-stop");
+  for (const char* name : {"g", "f"}) {
+    OrchRun show = orch({"convoy", "show", name});
+    EXPECT_EQ(show.out.rfind("convoy " + std::string(name) + " (stopped): ", 0), 0u) << show.out;
+    EXPECT_NE(show.out.find("2 units: 0 done, 0 failed, 2 stopped,"), std::string::npos)
+        << show.out;
+  }
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+}
+
 // A forced stop kills the supervisor, which therefore cannot hand its slot on: orch stop does.
 TEST_F(Convoy, ForcedStopHandsTheSlotToTheNextQueuedUnit) {
   // The stand-in never accepts the work, so use a convoy (it does not wait for acceptance). One

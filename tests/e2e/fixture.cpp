@@ -123,6 +123,17 @@ std::vector<pid_t> E2E::processes_with(const std::string& needle) {
   return found;
 }
 
+std::vector<std::vector<std::string>> words_per_line(const std::string& text) {
+  std::vector<std::vector<std::string>> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    auto& row = lines.emplace_back();
+    for (std::string w; words >> w;) row.push_back(w);
+  }
+  return lines;
+}
+
 bool E2E::eventually(const std::function<bool()>& pred, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -24,6 +24,10 @@ struct OrchRun {
   std::string err;
 };
 
+/// The whitespace-separated words of each line of `text` (e.g. a table's cells; a header cell
+/// with a space, like LAST ACTIVITY, is two words).
+std::vector<std::vector<std::string>> words_per_line(const std::string& text);
+
 class E2E : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -214,6 +214,20 @@ TEST_F(SlingClaude, RunsAlongsideAnOpencodeSession) {
     EXPECT_EQ(row["state"], "running") << row;
     EXPECT_FALSE(row["agent_session_id"].is_null()) << row;
   }
+  // The table too: AGENT is the preset, BACKEND the backend that runs it.
+  OrchRun table = orch({"agents"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  auto cells = words_per_line(table.out);
+  ASSERT_EQ(cells.size(), 3u) << table.out;
+  EXPECT_EQ(cells[0], (std::vector<std::string>{"SESSION", "UNIT", "AGENT", "BACKEND", "STATE",
+                                                "BRANCH", "AGE", "LAST", "ACTIVITY", "COST"}));
+  for (size_t i = 1; i < cells.size(); ++i) {
+    ASSERT_GE(cells[i].size(), 5u) << table.out;
+    std::string want = cells[i][0] == oc ? "opencode" : "claude";
+    EXPECT_EQ(cells[i][1], cells[i][0] == oc ? "mixed-oc" : "mixed-cc") << table.out;
+    EXPECT_EQ(cells[i][2] + " " + cells[i][3] + " " + cells[i][4], want + " " + want + " running")
+        << table.out;
+  }
   EXPECT_TRUE(is_uuid(session_json(cc)["agent_session_id"].get<std::string>()));
   EXPECT_EQ(session_json(oc)["agent_session_id"].get<std::string>().rfind("ses_", 0), 0u);
 

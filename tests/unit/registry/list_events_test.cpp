@@ -84,7 +84,10 @@ TEST_F(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
   Unit b = reg->upsert_unit(sample_unit("beta", "/r2"));
   reg->insert_session(sample_session(a, "a1", State::kDone, 1000), "t");
   reg->insert_session(sample_session(a, "a2", State::kRunning, 3000), "t");
-  reg->insert_session(sample_session(b, "b1", State::kWaiting, 2000), "t");
+  Session b1 = sample_session(b, "b1", State::kWaiting, 2000);
+  b1.agent = "my-preset";
+  b1.backend = "claude";
+  reg->insert_session(b1, "t");
   reg->insert_session(sample_session(b, "b0", State::kStopped, 2000), "t");
   reg->set_usage("a2", Usage{1, 2, 3, 4, 0.25});
   for (const SessionFilter& f :
@@ -96,6 +99,7 @@ TEST_F(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
       EXPECT_EQ(briefs[i].id, full[i].id);
       EXPECT_EQ(briefs[i].unit_name, full[i].unit_name);
       EXPECT_EQ(briefs[i].agent, full[i].agent);
+      EXPECT_EQ(briefs[i].backend, full[i].backend);
       EXPECT_EQ(briefs[i].state, full[i].state);
       EXPECT_EQ(briefs[i].branch, full[i].branch);
       EXPECT_EQ(briefs[i].started_at, full[i].started_at);
