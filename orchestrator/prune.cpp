@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "lib/error.h"
 #include "lib/git/git.h"
@@ -151,6 +152,146 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
       std::error_code ec2;
       if (dir.is_directory(ec2) && fs::is_empty(dir.path(), ec2)) fs::remove(dir.path(), ec2);
     }
+  }
+  return items;
+}
+
+namespace {
+
+// The first 7 hex digits of a commit id, as git abbreviates it.
+std::string short_id(const std::string& id) {
+  return id.substr(0, 7);
+}
+
+// Where branches of one repository are checked out once this prune is done: its main working
+// tree's HEAD and the linked worktrees git lists, less those this run removed (or would remove).
+struct Checkouts {
+  std::string head_branch;                ///< the main working tree's branch; "" when detached
+  std::map<std::string, std::string> at;  ///< branch -> "worktree <path>"
+  std::string error;                      ///< why the repository could not be read ("" = read)
+};
+
+Checkouts read_checkouts(const std::string& repo, const std::set<std::string>& gone) {
+  Checkouts c;
+  try {
+    c.head_branch = git::head_branch(repo);
+    if (!c.head_branch.empty()) c.at[c.head_branch] = "the main working tree " + repo;
+    for (const git::WorktreeInfo& w : git::list_worktrees(repo)) {
+      if (w.branch.empty() || gone.count(norm(w.path))) continue;
+      std::string where = "worktree " + w.path;
+      if (w.prunable) where += " (its folder is gone; `git worktree prune` drops the record)";
+      c.at.emplace(w.branch, where);
+    }
+  } catch (const Error& e) {
+    c.error = e.what();
+  }
+  return c;
+}
+
+// The facts about the branch of `s`'s unit (whose live session, if any, is in `live_state`).
+BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
+                         const Checkouts& checkouts, const std::string& live_state) {
+  BranchFacts b;
+  b.branch = s.branch;
+  b.live_state = live_state;
+  if (!live_state.empty()) return b;
+  if (!checkouts.error.empty()) {
+    b.check_error = checkouts.error;
+    return b;
+  }
+  auto where = checkouts.at.find(s.branch);
+  if (where != checkouts.at.end()) b.checked_out_in = where->second;
+  std::optional<registry::Unit> unit = reg.get_unit(s.unit_id);
+  std::string base_ref = unit && !unit->base_ref.empty() ? unit->base_ref : "HEAD";
+  // HEAD is named by the branch it is on now: that is what the branch is checked against.
+  b.base = base_ref == "HEAD" && !checkouts.head_branch.empty() ? checkouts.head_branch : base_ref;
+  try {
+    b.head = git::resolve_commit(s.repo, "refs/heads/" + s.branch);
+  } catch (const Error& e) {
+    b.check_error = e.what();
+    return b;
+  }
+  if (base_ref == s.branch || base_ref == "refs/heads/" + s.branch) {
+    b.base_error = "its base '" + base_ref + "' is the branch itself";
+    return b;
+  }
+  std::string base;
+  try {
+    base = git::resolve_commit(s.repo, base_ref);
+  } catch (const Error& e) {
+    b.base_error = e.what();
+    return b;
+  }
+  try {
+    b.unmerged = git::count_commits(s.repo, base, b.head);
+  } catch (const Error& e) {
+    b.check_error = e.what();
+  }
+  return b;
+}
+
+}  // namespace
+
+PruneDecision decide_branch(const BranchFacts& f, bool force) {
+  if (!f.live_state.empty()) return {false, "in use by a live session (" + f.live_state + ")"};
+  if (!f.checked_out_in.empty()) return {false, "checked out in " + f.checked_out_in};
+  if (!f.check_error.empty()) return {false, "cannot check it: " + f.check_error};
+  const std::string was = "was " + short_id(f.head);
+  if (!f.base_error.empty()) {
+    if (!force) return {false, f.base_error + " (--force deletes it)"};
+    return {true, f.base_error + "; deleted (--force; " + was + ")"};
+  }
+  if (f.unmerged == 0) return {true, "merged into " + f.base + " (" + was + ")"};
+  const std::string unmerged = std::to_string(f.unmerged) + " commit(s) not in " + f.base;
+  if (!force) return {false, unmerged + " (--force deletes it)"};
+  return {true, unmerged + "; deleted (--force; " + was + ")"};
+}
+
+std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneItem>& worktrees,
+                                            bool dry_run, bool force) {
+  registry::Registry& reg = f.registry();
+  std::set<std::string> gone;
+  for (const PruneItem& w : worktrees) {
+    if (w.removed) gone.insert(norm(w.worktree));
+  }
+  std::vector<registry::Session> sessions = reg.list_sessions();  // newest first
+  std::map<int64_t, std::string> live_state;
+  for (const registry::Session& s : sessions) {
+    if (registry::is_live(s.state)) live_state.emplace(s.unit_id, registry::to_string(s.state));
+  }
+  std::map<std::string, Checkouts> checkouts;
+  std::set<int64_t> seen;
+  std::vector<PruneBranchItem> items;
+  for (const registry::Session& s : sessions) {
+    if (!seen.insert(s.unit_id).second) continue;
+    std::error_code ec;
+    if (!fs::exists(s.repo, ec)) continue;  // the repository is gone, and its branches with it
+    PruneBranchItem item{s.unit_name, s.repo, s.branch, false, false, ""};
+    try {
+      if (!git::branch_exists(s.repo, s.branch)) continue;
+    } catch (const Error& e) {
+      item.reason = std::string("cannot check it: ") + e.what();
+      items.push_back(std::move(item));
+      continue;
+    }
+    auto c = checkouts.find(s.repo);
+    if (c == checkouts.end()) c = checkouts.emplace(s.repo, read_checkouts(s.repo, gone)).first;
+    auto live = live_state.find(s.unit_id);
+    BranchFacts facts =
+        branch_facts(reg, s, c->second, live != live_state.end() ? live->second : "");
+    PruneDecision d = decide_branch(facts, force);
+    item.deleted = d.remove;
+    item.reason = d.reason;
+    if (d.remove && !dry_run) {
+      try {
+        git::delete_branch(s.repo, s.branch, facts.head);
+      } catch (const Error& e) {
+        item.deleted = false;
+        item.failed = true;
+        item.reason = std::string("deleting it failed: ") + e.what();
+      }
+    }
+    items.push_back(std::move(item));
   }
   return items;
 }

@@ -1,8 +1,11 @@
 // `orch prune`: removes the worktrees of ended sessions, and git's records of orch worktrees
-// whose folder is already gone. Never removes a worktree a live session uses, one with commits
-// that are on no branch of the unit, or (without force) one with uncommitted changes; never
-// deletes a branch. The registry keeps the sessions as they are: a removed worktree is one whose
-// folder no longer exists (an event would count as activity in `orch agents`).
+// whose folder is already gone, then deletes the branches of units that no session uses any more
+// and whose commits are all in the unit's base (like `git branch -d`; with force, like -D).
+// Never removes a worktree a live session uses, one with commits that are on no branch of the
+// unit, or (without force) one with uncommitted changes; never deletes a branch that is checked
+// out anywhere or (without force) one with commits not in its base. The registry keeps the
+// sessions as they are: a removed worktree is one whose folder no longer exists (an event would
+// count as activity in `orch agents`).
 #pragma once
 
 #include <cstdint>
@@ -50,5 +53,43 @@ struct PruneItem {
 /// $ORCH_HOME/worktrees) whose folder is gone, then empty per-repository folders. `force`
 /// discards uncommitted changes. Returns every worktree looked at, removed or kept.
 std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force);
+
+/// What is known about a unit's branch when prune decides, after the worktree pass.
+struct BranchFacts {
+  std::string branch;          ///< orch/<unit>
+  std::string live_state;      ///< the state of the unit's live session; "" = none
+  std::string checked_out_in;  ///< where it stays checked out ("worktree <path>"); "" = nowhere
+  std::string head;            ///< the branch's commit, 40 hex
+  std::string base;            ///< the unit's base as the reason names it ("main", "v1.2")
+  std::string base_error;      ///< why the base does not resolve now ("" = it does)
+  int64_t unmerged = 0;        ///< commits on the branch that are not in the base
+  std::string check_error;     ///< why the branch could not be checked ("" = checked)
+};
+
+/// The rules for a branch: keep it while a live session has its unit, while it is checked out
+/// (the main working tree's HEAD, or a worktree that was kept), and when it could not be checked,
+/// even with `force`; delete it when every commit of it is in the base; otherwise (commits not
+/// in the base, or a base that no longer resolves) keep it unless `force`. A deletion's reason
+/// names the commit it pointed at ("(was abc1234)"), so it can be recovered.
+PruneDecision decide_branch(const BranchFacts& f, bool force);
+
+/// One branch prune looked at.
+struct PruneBranchItem {
+  std::string unit;
+  std::string repo;
+  std::string branch;
+  bool deleted = false;  ///< deleted (with dry_run: would be)
+  bool failed = false;   ///< it was to be deleted but that failed; `reason` says why
+  std::string reason;
+};
+
+/// After prune_worktrees (whose `worktrees` result it takes: those removed, or with dry_run to
+/// be removed, count as gone), decides for the branch of every unit in the registry that still
+/// exists in its repository (units of repositories whose folder is gone are skipped): the base
+/// is the unit's base_ref (--base, or HEAD) resolved now. Unless `dry_run`, deletes what
+/// decide_branch allows (git::delete_branch, refused if the branch moved or was checked out
+/// since). Returns every branch looked at, deleted or kept.
+std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneItem>& worktrees,
+                                            bool dry_run, bool force);
 
 }  // namespace orch

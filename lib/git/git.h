@@ -1,6 +1,6 @@
 // Git through libgit2: validating unit ids as branch names, creating a branch and a worktree per
 // session without touching the user's own working tree, index or checked-out branch, committing
-// what an agent left behind, diffstats.
+// what an agent left behind, diffstats, deleting a branch (orch prune).
 #pragma once
 
 #include <cstddef>
@@ -36,6 +36,24 @@ std::string resolve_commit(const std::string& repo, const std::string& ref);
 /// True if refs/heads/<branch> exists in the repository containing `repo` (false for names git
 /// would reject). Errors: orch::Error from open_repo's path checks or libgit2.
 bool branch_exists(const std::string& repo, const std::string& branch);
+
+/// The branch (short name, e.g. "main") checked out in the main working tree of the repository
+/// containing `repo`; "" when its HEAD is detached. Errors: orch::Error from open_repo's path
+/// checks or libgit2.
+std::string head_branch(const std::string& repo);
+
+/// Deletes refs/heads/<branch> and its branch.<name> config section, like `git branch -D`, in
+/// the repository containing `repo`; returns the 40-hex commit it pointed at (to name it, so it
+/// can be recovered). Refuses when the branch is checked out in the main working tree or in any
+/// linked worktree (also one whose folder is gone but whose record git keeps), and, when
+/// `expected_commit` (40 hex) is not empty, when the branch no longer points at it. Runs under
+/// the worktree lock, so add_worktree cannot check the branch out meanwhile. Does not check
+/// whether its commits are merged anywhere: that is the caller's decision.
+/// Errors: orch::Error "branch '<b>': no such branch in <repo>", "...: is checked out in
+/// worktree <path>; not deleting it", "...: moved to <sha7> since it was checked; not deleting
+/// it", "...: is not a valid branch name", or libgit2's message.
+std::string delete_branch(const std::string& repo, const std::string& branch,
+                          const std::string& expected_commit = "");
 
 struct WorktreeRequest {
   std::string repo;         ///< repository workdir

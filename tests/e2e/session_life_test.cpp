@@ -141,49 +141,124 @@ TEST_F(SessionLife, WaitTimesOutThenStopEndsTheSessionAndItsProcesses) {
 TEST_F(SessionLife, WaitExitCodesThenPruneKeepsUncommittedWork) {
   std::string dirty = sling("keep-1", "write-hello please", {"--no-commit"});
   std::string failed = sling("fail-1", "fail-400 please");
+  std::string done = sling("done-1", "write-hello please");  // orch commits HELLO.md
   ASSERT_FALSE(dirty.empty());
   ASSERT_FALSE(failed.empty());
-  OrchRun both = orch({"wait", "keep-1", failed, "--progress"});
-  EXPECT_EQ(both.code, 3) << both.out << both.err;
-  EXPECT_TRUE(contains(both.out, "session " + dirty + " done (unit keep-1)")) << both.out;
-  EXPECT_TRUE(contains(both.out, "session " + failed + " failed (unit fail-1)")) << both.out;
-  EXPECT_TRUE(contains(both.err, "tool write")) << both.err;
+  ASSERT_FALSE(done.empty());
+  OrchRun all = orch({"wait", "keep-1", failed, done, "--progress"});
+  EXPECT_EQ(all.code, 3) << all.out << all.err;
+  EXPECT_TRUE(contains(all.out, "session " + dirty + " done (unit keep-1)")) << all.out;
+  EXPECT_TRUE(contains(all.out, "session " + failed + " failed (unit fail-1)")) << all.out;
+  EXPECT_TRUE(contains(all.out, "session " + done + " done (unit done-1)")) << all.out;
+  EXPECT_TRUE(contains(all.err, "tool write")) << all.err;
   EXPECT_EQ(orch({"wait", dirty}).code, 0);
 
   std::string dirty_wt = session_json(dirty)["worktree"];
   std::string failed_wt = session_json(failed)["worktree"];
+  std::string done_wt = session_json(done)["worktree"];
   ASSERT_TRUE(fs::exists(fs::path(dirty_wt) / "HELLO.md"));
+  // keep-1's branch gets a commit of its own too, beside the uncommitted HELLO.md.
+  write_file(fs::path(dirty_wt) / "MINE.md", "mine\n");
+  git(dirty_wt, {"add", "MINE.md"});
+  git(dirty_wt, {"commit", "-q", "-m", "mine"});
+  auto tip = [&](const std::string& branch) {
+    try {
+      std::string id = git(repo_, {"rev-parse", "--verify", "-q", "refs/heads/" + branch});
+      return id.substr(0, 7);
+    } catch (const std::exception&) {
+      return std::string();  // no such branch
+    }
+  };
+  const std::string failed_tip = tip("orch/fail-1"), done_tip = tip("orch/done-1"),
+                    dirty_tip = tip("orch/keep-1");
+  ASSERT_FALSE(failed_tip.empty());
+  ASSERT_FALSE(done_tip.empty());
+  auto branch_line = [&](const std::string& what, const std::string& unit) {
+    return what + "  branch orch/" + unit + "  (unit " + unit + ", repo " + repo_.string() + "): ";
+  };
 
   OrchRun dry = orch({"prune", "--dry-run"});
   ASSERT_EQ(dry.code, 0) << dry.err;
   EXPECT_TRUE(contains(dry.out, "would remove  " + failed_wt)) << dry.out;
+  EXPECT_TRUE(contains(dry.out, "would remove  " + done_wt)) << dry.out;
   EXPECT_TRUE(contains(dry.out, "kept  " + dirty_wt)) << dry.out;
+  EXPECT_TRUE(contains(dry.out, branch_line("would delete", "fail-1") + "merged into main (was " +
+                                    failed_tip + ")\n"))
+      << dry.out;
+  EXPECT_TRUE(contains(
+      dry.out, branch_line("kept", "done-1") + "1 commit(s) not in main (--force deletes it)\n"))
+      << dry.out;
+  EXPECT_TRUE(contains(
+      dry.out, branch_line("kept", "keep-1") + "checked out in worktree " + dirty_wt + "\n"))
+      << dry.out;
+  EXPECT_TRUE(contains(dry.err, "(dry run: nothing was removed)")) << dry.err;
   EXPECT_TRUE(fs::exists(failed_wt));
+  EXPECT_TRUE(fs::exists(done_wt));
   EXPECT_TRUE(fs::exists(dirty_wt));
+  EXPECT_EQ(tip("orch/fail-1"), failed_tip);
+  EXPECT_EQ(tip("orch/done-1"), done_tip);
 
   OrchRun prune = orch({"prune"});
   ASSERT_EQ(prune.code, 0) << prune.err;
   EXPECT_TRUE(contains(prune.out, "removed  " + failed_wt + "  (session " + failed +
                                       ", unit fail-1): session failed, nothing uncommitted"))
       << prune.out;
+  EXPECT_TRUE(contains(prune.out, "removed  " + done_wt + "  (session " + done +
+                                      ", unit done-1): session done, nothing uncommitted"))
+      << prune.out;
   EXPECT_TRUE(
       contains(prune.out, "kept  " + dirty_wt + "  (session " + dirty +
                               ", unit keep-1): uncommitted changes (--force discards them)"))
       << prune.out;
+  // A clean, merged branch (no commits of its own) is deleted; one with commits not in main, or
+  // checked out in a kept worktree, stays.
+  EXPECT_TRUE(contains(
+      prune.out, branch_line("deleted", "fail-1") + "merged into main (was " + failed_tip + ")\n"))
+      << prune.out;
+  EXPECT_TRUE(contains(
+      prune.out, branch_line("kept", "done-1") + "1 commit(s) not in main (--force deletes it)\n"))
+      << prune.out;
+  EXPECT_TRUE(contains(
+      prune.out, branch_line("kept", "keep-1") + "checked out in worktree " + dirty_wt + "\n"))
+      << prune.out;
+  EXPECT_TRUE(contains(prune.err, "worktrees: 2 removed, 1 kept; branches: 1 deleted, 2 kept"))
+      << prune.err;
   EXPECT_FALSE(fs::exists(failed_wt));
+  EXPECT_FALSE(fs::exists(done_wt));
   EXPECT_TRUE(fs::exists(fs::path(dirty_wt) / "HELLO.md"));
   EXPECT_FALSE(contains(git(repo_, {"worktree", "list"}), failed_wt));
-  // Branches stay; the registry still lists the session, its worktree shown as removed.
-  EXPECT_FALSE(git(repo_, {"rev-parse", "--verify", "orch/fail-1"}).empty());
+  EXPECT_EQ(tip("orch/fail-1"), "");
+  EXPECT_EQ(tip("orch/done-1"), done_tip);
+  // The registry still lists the session, its worktree shown as removed.
   EXPECT_EQ(session_json(failed)["state"], "failed");
   EXPECT_EQ(parse(orch({"show", failed, "--json"}).out)["worktree_exists"], false);
 
+  // Merged into main with git: the next prune deletes the branch.
+  git(repo_, {"merge", "-q", "--no-ff", "-m", "merge done-1", "orch/done-1"});
+  OrchRun merged = orch({"prune"});
+  ASSERT_EQ(merged.code, 0) << merged.err;
+  EXPECT_TRUE(contains(
+      merged.out, branch_line("deleted", "done-1") + "merged into main (was " + done_tip + ")\n"))
+      << merged.out;
+  EXPECT_EQ(tip("orch/done-1"), "");
+  EXPECT_EQ(tip("orch/keep-1"), dirty_tip);
+
+  // --force discards the uncommitted changes and deletes the branch with a commit not in main.
   OrchRun forced = orch({"prune", "--force"});
   ASSERT_EQ(forced.code, 0) << forced.err;
   EXPECT_TRUE(contains(forced.out, "removed  " + dirty_wt)) << forced.out;
+  EXPECT_TRUE(contains(forced.out, branch_line("deleted", "keep-1") +
+                                       "1 commit(s) not in main; deleted (--force; was " +
+                                       dirty_tip + ")\n"))
+      << forced.out;
   EXPECT_FALSE(fs::exists(dirty_wt));
+  EXPECT_EQ(tip("orch/keep-1"), "");
   EXPECT_EQ(git(repo_, {"worktree", "list", "--porcelain"}).find(home_.string()),
             std::string::npos);
+  EXPECT_EQ(git(repo_, {"branch", "--list", "orch/*"}), "");
+  OrchRun empty = orch({"prune"});
+  EXPECT_EQ(empty.code, 0) << empty.err;
+  EXPECT_EQ(empty.err, "nothing to prune\n");
 }
 
 TEST_F(SessionLife, DoctorFindsALostSessionAndAnOrphanedWorktree) {

@@ -1,4 +1,4 @@
-// orch prune's decisions: what is removed, what is kept and why.
+// orch prune's decisions: which worktrees and branches are removed, which are kept and why.
 #include "orchestrator/prune.h"
 
 #include <gtest/gtest.h>
@@ -54,6 +54,76 @@ TEST(PruneDecision, KeepsWhatCannotBeChecked) {
   PruneDecision d = decide_prune(f, true);
   EXPECT_FALSE(d.remove);
   EXPECT_EQ(d.reason, "cannot check it: repo: not a git repository");
+}
+
+BranchFacts unused_branch(int64_t unmerged = 0) {
+  BranchFacts f;
+  f.branch = "orch/u";
+  f.head = "abc1234def5678abc1234def5678abc1234def56";
+  f.base = "main";
+  f.unmerged = unmerged;
+  return f;
+}
+
+TEST(PruneBranchDecision, DeletesABranchWhoseCommitsAreAllInItsBase) {
+  for (bool force : {false, true}) {
+    PruneDecision d = decide_branch(unused_branch(), force);
+    EXPECT_TRUE(d.remove);
+    EXPECT_EQ(d.reason, "merged into main (was abc1234)");
+  }
+}
+
+TEST(PruneBranchDecision, KeepsUnmergedCommitsUnlessForced) {
+  PruneDecision keep = decide_branch(unused_branch(3), false);
+  EXPECT_FALSE(keep.remove);
+  EXPECT_EQ(keep.reason, "3 commit(s) not in main (--force deletes it)");
+  PruneDecision forced = decide_branch(unused_branch(3), true);
+  EXPECT_TRUE(forced.remove);
+  EXPECT_EQ(forced.reason, "3 commit(s) not in main; deleted (--force; was abc1234)");
+}
+
+TEST(PruneBranchDecision, NeverDeletesABranchInUseEvenWithForce) {
+  BranchFacts live = unused_branch(2);
+  live.live_state = "queued";
+  BranchFacts checked_out = unused_branch();
+  checked_out.checked_out_in = "worktree /wt/u-1";
+  BranchFacts main_tree = unused_branch();
+  main_tree.checked_out_in = "the main working tree /repo";
+  for (bool force : {false, true}) {
+    PruneDecision a = decide_branch(live, force);
+    EXPECT_FALSE(a.remove);
+    EXPECT_EQ(a.reason, "in use by a live session (queued)");
+    PruneDecision b = decide_branch(checked_out, force);
+    EXPECT_FALSE(b.remove);
+    EXPECT_EQ(b.reason, "checked out in worktree /wt/u-1");
+    PruneDecision c = decide_branch(main_tree, force);
+    EXPECT_FALSE(c.remove);
+    EXPECT_EQ(c.reason, "checked out in the main working tree /repo");
+  }
+}
+
+TEST(PruneBranchDecision, ABaseThatNoLongerResolvesKeepsTheBranchUnlessForced) {
+  BranchFacts f = unused_branch();
+  f.base = "feature";
+  f.base_error = "base 'feature' does not resolve to a commit in /repo";
+  PruneDecision keep = decide_branch(f, false);
+  EXPECT_FALSE(keep.remove);
+  EXPECT_EQ(keep.reason,
+            "base 'feature' does not resolve to a commit in /repo (--force deletes it)");
+  PruneDecision forced = decide_branch(f, true);
+  EXPECT_TRUE(forced.remove);
+  EXPECT_EQ(forced.reason,
+            "base 'feature' does not resolve to a commit in /repo; deleted (--force; was abc1234)");
+}
+
+TEST(PruneBranchDecision, KeepsWhatCannotBeCheckedEvenWithForce) {
+  BranchFacts f = unused_branch();
+  f.check_error = "/repo: not a git repository";
+  for (bool force : {false, true}) {
+    PruneDecision d = decide_branch(f, force);
+    EXPECT_FALSE(d.remove);
+    EXPECT_EQ(d.reason, "cannot check it: /repo: not a git repository");
+  }
 }
 
 }  // namespace
