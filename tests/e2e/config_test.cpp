@@ -3,6 +3,9 @@
 // is used without --agent, and a broken config file is one clear line that writes nothing.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "tests/e2e/fixture.h"
 
 namespace orch::test {
@@ -22,6 +25,21 @@ constexpr const char* kSecret = "tok-7f3a9c-not-for-the-registry";
 
 class Config : public E2E {
  protected:
+  // An executable `name` that appends each argument it got, one per line, to `argv_log`, then
+  // becomes the real claude.
+  fs::path claude_wrapper(const std::string& name, const fs::path& argv_log) {
+    fs::path wrapper = tmp_->path() / "agent-bin" / name;
+    write_file(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" + argv_log.string() +
+                            "'\nexec '" ORCH_NPM_BIN_DIR "/claude' \"$@\"\n");
+    EXPECT_EQ(chmod(wrapper.c_str(), 0755), 0);
+    return wrapper;
+  }
+  std::vector<std::string> lines_of(const fs::path& file) {
+    std::vector<std::string> lines;
+    std::istringstream in(read_file(file));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
   // Asserts that nothing was written: no registry rows, no worktree, no branch.
   void expect_nothing_written() {
     OrchRun j = orch({"agents", "--all", "--json"});
@@ -134,6 +152,82 @@ TEST_F(Config, BrokenConfigIsOneLineNamingFileLineAndKeyAndWritesNothing) {
   EXPECT_EQ(r.err.rfind("orch: error: " + repo_config.string() + ":3:22: ", 0), 0u) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   expect_nothing_written();
+}
+
+TEST_F(Config, RepoClaudePresetRunsItsBinaryWithItsArgsBeforeTheSeparator) {
+  start_model(kScript);
+  fs::path argv_log = tmp_->path() / "my-claude.argv";
+  fs::path wrapper = claude_wrapper("my-claude", argv_log);
+  write_file(repo_ / ".orch.toml", "[agents.brief-claude]\nbackend = \"claude\"\nbinary = \"" +
+                                       wrapper.string() +
+                                       "\"\nargs = [\"--append-system-prompt\", \"Be brief.\"]\n");
+  git(repo_, {"add", ".orch.toml"});
+  git(repo_, {"commit", "-q", "-m", "orch presets"});
+
+  OrchRun r = orch({"sling", "u1", repo_.string(), "--agent", "brief-claude", "-m",
+                    "write-hello please", "--wait"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "done");
+  EXPECT_EQ(s["agent"], "brief-claude");
+  EXPECT_EQ(s["backend"], "claude");
+  EXPECT_EQ(git(repo_, {"show", "orch/u1:HELLO.md"}), "hello from the fake model\n");
+
+  // The wrapper ran once; the preset's arguments come after orch's own and before `--`, which
+  // ends the arguments (the work goes in on stdin).
+  std::vector<std::string> argv = lines_of(argv_log);
+  ASSERT_FALSE(argv.empty()) << "the preset's binary did not run";
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "-p"), 1) << read_file(argv_log);
+  auto extra = std::find(argv.begin(), argv.end(), "--append-system-prompt");
+  auto separator = std::find(argv.begin(), argv.end(), "--");
+  ASSERT_NE(extra, argv.end()) << read_file(argv_log);
+  ASSERT_NE(separator, argv.end()) << read_file(argv_log);
+  EXPECT_LT(extra, separator);
+  EXPECT_EQ(*(extra + 1), "Be brief.");
+  EXPECT_EQ(separator + 1, argv.end()) << read_file(argv_log);
+  EXPECT_LT(std::find(argv.begin(), argv.end(), "--session-id"), extra);
+  // claude took it: the text is appended to the system prompt the model received.
+  int briefed = 0;
+  for (const std::string& line : model_requests()) {
+    if (line.find("write-hello please") == std::string::npos) continue;
+    EXPECT_NE(line.find("Be brief."), std::string::npos);
+    ++briefed;
+  }
+  EXPECT_GE(briefed, 2);  // the Write turn and the final text turn
+  // claude.log counts the extra arguments instead of showing them (they may hold secrets).
+  std::string log = read_file(home_ / "sessions" / s["session"].get<std::string>() / "claude.log");
+  EXPECT_NE(log.find("orch: starting " + wrapper.string() + " -p "), std::string::npos) << log;
+  EXPECT_NE(log.find(" <2 extra argument(s)> --\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("Be brief."), std::string::npos) << log;
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+}
+
+TEST_F(Config, BackendFlagOverridesThePresetsBackend) {
+  start_model(kScript);
+  fs::path argv_log = tmp_->path() / "agent.argv";
+  fs::path wrapper = claude_wrapper("some-agent", argv_log);
+  write_file(home_ / "config.toml",
+             "[agents.wrapped]\nbackend = \"opencode\"\nbinary = \"" + wrapper.string() + "\"\n");
+  // An unknown backend is refused before anything is written.
+  OrchRun bad = orch(
+      {"sling", "u1", repo_.string(), "--agent", "wrapped", "--backend", "nope", "-m", "work"});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_EQ(bad.err, "orch: error: unknown backend 'nope': known backends: opencode, claude\n");
+  expect_nothing_written();
+
+  // The preset says opencode; --backend claude runs its binary as Claude Code.
+  OrchRun r = orch({"sling", "u1", repo_.string(), "--agent", "wrapped", "--backend", "claude",
+                    "-m", "write-hello please", "--wait"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "done");
+  EXPECT_EQ(s["agent"], "wrapped");
+  EXPECT_EQ(s["backend"], "claude");
+  std::vector<std::string> argv = lines_of(argv_log);
+  ASSERT_FALSE(argv.empty());
+  EXPECT_EQ(argv[0], "-p") << read_file(argv_log);  // claude's argv, not `opencode serve`
+  EXPECT_EQ(git(repo_, {"show", "orch/u1:HELLO.md"}), "hello from the fake model\n");
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
 }
 
 }  // namespace

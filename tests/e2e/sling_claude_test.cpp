@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <regex>
+#include <sstream>
 
 #include "tests/e2e/fixture.h"
 
@@ -28,7 +29,13 @@ constexpr const char* kClaudeScript = R"({
       {"text": "Done with part two"}]},
     {"match": "slow-write", "turns": [
       {"tool": "write", "path": "SLOW.md", "content": "slow\n", "delay_ms": 6000},
-      {"text": "Done slowly"}]}
+      {"text": "Done slowly"}]},
+    {"match": "deny-bash", "turns": [
+      {"tool": "bash", "command": "python3 -c 'open(\"DENIED.txt\", \"w\")'"},
+      {"text": "Done without the command"}]},
+    {"match": "nudge-claude", "turns": [
+      {"tool": "write", "path": "NUDGED.md", "content": "first\n", "delay_ms": 4000},
+      {"text": "Done after the nudge"}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -53,6 +60,19 @@ class SlingClaude : public E2E {
     if (r.code != 0) return "";
     json::Parser parser;
     return json::str(json::at(parser.parse(r.out), "session"));
+  }
+
+  // `orch logs SESSION --json`, one parsed object per line.
+  std::vector<json::Json> log_entries(const std::string& session) {
+    OrchRun r = orch({"logs", session, "--json"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<json::Json> entries;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      json::Parser parser;
+      entries.push_back(json::to_builder(parser.parse(line)));
+    }
+    return entries;
   }
 
   bool no_agent_left() {
@@ -237,6 +257,91 @@ TEST_F(SlingClaude, RunsAlongsideAnOpencodeSession) {
       << session_json(oc) << session_json(cc);
   EXPECT_EQ(git(repo_, {"show", "orch/mixed-oc:SLOW.md"}), "slow\n");
   EXPECT_EQ(git(repo_, {"show", "orch/mixed-cc:SLOW.md"}), "slow\n");
+  EXPECT_TRUE(no_agent_left());
+}
+
+// orch's deny policy runs Claude Code with --permission-mode acceptEdits and no --allowedTools
+// Bash: edits and plain file commands (echo > f, touch, rm) are auto-approved in that mode, a
+// command such as python3 is refused ("This command requires approval"). The refusal is one
+// permission event, counted once, and the run goes on to its final text.
+TEST_F(SlingClaude, DeniedToolCallIsRecordedCountedAndTheSessionEnds) {
+  OrchRun r = orch(
+      {"sling", "u6", repo_.string(), "--agent", "claude", "-m", "deny-bash please", "--wait"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("denied Bash"), std::string::npos) << r.err;
+
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "done");  // a denial does not fail the run (result is_error false)
+  EXPECT_EQ(s["summary"], "Done without the command");
+  // system/permission_denied and result.permission_denials[] name the same call: counted once.
+  EXPECT_EQ(s["denials"], 1) << s;
+
+  int permissions = 0;
+  for (const json::Json& e : log_entries(s["session"])) {
+    if (e["kind"] != "permission") continue;
+    ++permissions;
+    EXPECT_EQ(e["data"]["permission"], "Bash") << e;
+    EXPECT_EQ(e["data"]["denied"], true) << e;
+    EXPECT_EQ(e["data"]["policy"], "deny") << e;
+    EXPECT_EQ(e["data"]["message"], "This command requires approval") << e;
+  }
+  EXPECT_EQ(permissions, 1);
+
+  // The model got the refusal as the tool's result; the command never ran.
+  bool refused = false;
+  for (const std::string& line : model_requests()) {
+    refused |= line.find("This command requires approval") != std::string::npos;
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_FALSE(std::filesystem::exists(s["worktree"].get<std::string>() + "/DENIED.txt"));
+  EXPECT_TRUE(no_agent_left());
+}
+
+TEST_F(SlingClaude, NudgeReachesTheRunningTurn) {
+  std::string id = sling_json(
+      {"sling", "u7", repo_.string(), "--agent", "claude", "-m", "nudge-claude please", "--json"});
+  ASSERT_FALSE(id.empty());
+  auto has = [](const std::string& hay, const char* needle) {
+    return hay.find(needle) != std::string::npos;
+  };
+  // The first request is on the model (its answer is delayed 4 s): the nudge comes mid-turn.
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (const std::string& line : model_requests()) {
+          if (has(line, "nudge-claude please")) return true;
+        }
+        return false;
+      },
+      30000));
+  OrchRun nudge = orch({"nudge", id, "also NUDGE-TEXT-77 please"});
+  ASSERT_EQ(nudge.code, 0) << nudge.out << nudge.err;
+  EXPECT_EQ(nudge.out, "session " + id + ": message delivered\n");
+
+  OrchRun wait = orch({"wait", id});
+  EXPECT_EQ(wait.code, 0) << wait.out << wait.err;
+  json::Json s = session_json(id);
+  EXPECT_EQ(s["state"], "done");
+  EXPECT_EQ(s["summary"], "Done after the nudge");
+  EXPECT_EQ(git(repo_, {"show", "orch/u7:NUDGED.md"}), "first\n");
+
+  // Not in the first request of the turn, in a later one.
+  std::vector<std::string> turn;
+  for (const std::string& line : model_requests()) {
+    if (has(line, "nudge-claude please")) turn.push_back(line);
+  }
+  ASSERT_GE(turn.size(), 2u);
+  EXPECT_FALSE(has(turn[0], "NUDGE-TEXT-77"));
+  bool later = false;
+  for (size_t i = 1; i < turn.size(); ++i) later |= has(turn[i], "NUDGE-TEXT-77");
+  EXPECT_TRUE(later);
+
+  int nudges = 0;
+  for (const json::Json& e : log_entries(id)) {
+    if (e["kind"] != "nudge") continue;
+    ++nudges;
+    EXPECT_EQ(e["data"]["text"], "also NUDGE-TEXT-77 please") << e;
+  }
+  EXPECT_EQ(nudges, 1);
   EXPECT_TRUE(no_agent_left());
 }
 

@@ -46,6 +46,42 @@ TEST(FakeModelServer, ErrorWithTimesFailsThenRecovers) {
             (json{{"message", "too busy"}, {"type", "server_error"}, {"code", 529}}));
 }
 
+TEST(FakeModelServer, RateLimitIs429WithRateLimitErrorAndOptionalRetryAfter) {
+  RunningServer srv(R"({"scenarios": [
+    {"match": "throttled", "turns": [{"error": 429, "message": "slow down"}]},
+    {"match": "retry-later", "turns": [
+      {"error": 429, "message": "slow down", "retry_after_ms": 1500, "times": 1},
+      {"text": "after the wait"}]}]})");
+  // A streaming request gets a plain JSON error, not an event stream, and no retry header
+  // unless the script asks for one.
+  auto plain = srv.post("/v1/messages", anthropic_body("throttled", true, {"Write"}));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 429);
+  EXPECT_EQ(plain->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(json::parse(plain->body),
+            (json{{"type", "error"},
+                  {"error", {{"type", "rate_limit_error"}, {"message", "slow down"}}}}));
+  EXPECT_FALSE(plain->has_header("retry-after-ms"));
+  EXPECT_FALSE(plain->has_header("retry-after"));
+
+  auto timed = srv.post("/v1/messages", anthropic_body("retry-later", true, {"Write"}));
+  ASSERT_TRUE(timed);
+  EXPECT_EQ(timed->status, 429);
+  EXPECT_EQ(json::parse(timed->body)["error"]["type"], "rate_limit_error");
+  EXPECT_EQ(timed->get_header_value("retry-after-ms"), "1500");
+  EXPECT_FALSE(timed->has_header("retry-after"));  // only the millisecond header
+  auto next = srv.post("/v1/messages", anthropic_body("retry-later", false, {"Write"}));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);  // "times": 1 spent
+  EXPECT_EQ(json::parse(next->body)["content"][0]["text"], "after the wait");
+
+  auto oai = srv.post("/v1/chat/completions", openai_body("throttled", true, {"write"}));
+  ASSERT_TRUE(oai);
+  EXPECT_EQ(oai->status, 429);
+  EXPECT_EQ(json::parse(oai->body)["error"],
+            (json{{"message", "slow down"}, {"type", "rate_limit_error"}, {"code", 429}}));
+}
+
 TEST(FakeModelServer, RequestsWithoutToolsGetTheTitleReply) {
   RunningServer srv(test::kServerScript);
   auto res = srv.post("/v1/chat/completions", openai_body("retry", false, {}));
