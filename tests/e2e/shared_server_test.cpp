@@ -36,14 +36,26 @@ class SharedServer : public E2E {
   void config(const std::string& toml) { write_file(home_ / "config.toml", toml); }
   // `opencode serve` processes: shared ones work in $ORCH_HOME/servers/, per-session ones in the
   // session's worktree.
-  size_t shared_servers() { return processes_with((home_ / "servers").string()).size(); }
+  // Counted by process group (each server is started in its own), so a helper process a server
+  // runs for a moment is not taken for another server.
+  size_t shared_servers() { return groups(processes_with((home_ / "servers").string())); }
   size_t per_session_servers() {
-    size_t n = 0;
+    std::vector<pid_t> serving;
     for (pid_t pid : processes_with((home_ / "worktrees").string())) {
-      n += read_file(fs::path("/proc") / std::to_string(pid) / "cmdline").find("serve") !=
-           std::string::npos;
+      if (read_file(fs::path("/proc") / std::to_string(pid) / "cmdline").find("serve") !=
+          std::string::npos) {
+        serving.push_back(pid);
+      }
     }
-    return n;
+    return groups(serving);
+  }
+  static size_t groups(const std::vector<pid_t>& pids) {
+    std::set<pid_t> out;
+    for (pid_t pid : pids) {
+      pid_t g = getpgid(pid);
+      if (g > 0) out.insert(g);
+    }
+    return out.size();
   }
   std::string state(const std::string& unit) {
     OrchRun r = orch({"agents", "--all", "--json", "--unit", unit});
@@ -86,12 +98,10 @@ TEST_F(SharedServer, AKilledServerIsRestartedAndItsSessionsCarryOn) {
   }
   ASSERT_TRUE(eventually([&] { return all_in({"kill-a", "kill-b"}, "running"); }, 60000));
   // One server: its process group (setsid) may hold short-lived helpers it spawned.
-  std::set<pid_t> groups;
-  for (pid_t pid : processes_with((home_ / "servers").string())) groups.insert(getpgid(pid));
-  groups.erase(-1);
-  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(shared_servers(), 1u);
+  const pid_t server = getpgid(processes_with((home_ / "servers").string()).front());
   std::this_thread::sleep_for(std::chrono::seconds(2));  // mid-turn
-  kill(-*groups.begin(), SIGKILL);
+  kill(-server, SIGKILL);
 
   OrchRun w = orch({"wait", "kill-a", "kill-b", "--timeout", "180s"}, 200000);
   EXPECT_EQ(w.code, 0) << w.out << w.err;
@@ -108,15 +118,16 @@ TEST_F(SharedServer, AServerThatCannotRestartFailsItsSessionsWithTheReason) {
   OrchRun r = orch({"sling", "gone-a", repo_.string(), "-m", "very-slow please"});
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_TRUE(eventually([&] { return state("gone-a") == "running"; }, 60000));
-  std::vector<pid_t> servers = processes_with((home_ / "servers").string());
-  ASSERT_EQ(servers.size(), 1u);
+  // One server (a process group: setsid made the server its leader, so the group id is its pid).
+  ASSERT_EQ(shared_servers(), 1u);
+  const pid_t server = getpgid(processes_with((home_ / "servers").string()).front());
   // A restart needs the server's password file: make it unreadable (a folder in its place).
   for (const auto& e : fs::directory_iterator(home_ / "servers")) {
     if (!e.is_directory()) continue;
     fs::remove(e.path() / "password");
     fs::create_directories(e.path() / "password");
   }
-  kill(servers[0], SIGKILL);
+  kill(server, SIGKILL);
   ASSERT_TRUE(eventually([&] { return state("gone-a") == "failed"; }, 90000)) << state("gone-a");
   json::Json s = session_json();
   EXPECT_NE(s["error"].get<std::string>().find("shared opencode server"), std::string::npos)
