@@ -1,5 +1,8 @@
 #include "bench/support.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -22,6 +25,10 @@ Scratch::Scratch() {
 }
 
 Scratch::~Scratch() {
+  if (std::getenv("ORCH_BENCH_KEEP")) {  // to look at (or profile against) what a bench built
+    std::fprintf(stderr, "kept %s\n", path.c_str());
+    return;
+  }
   std::error_code ec;
   fs::remove_all(path, ec);
 }

@@ -11,7 +11,8 @@
 
 namespace orch::bench {
 
-/// A fresh directory under /tmp, removed on destruction.
+/// A fresh directory under /tmp, removed on destruction (kept, and named on stderr, when
+/// ORCH_BENCH_KEEP is set).
 struct Scratch {
   Scratch();
   ~Scratch();
