@@ -2,10 +2,13 @@
 // and the bundled fake model server.
 #include <signal.h>
 
+#include <chrono>
+
 #include "tests/e2e/fixture.h"
 
 namespace orch::test {
 namespace {
+namespace fs = std::filesystem;
 
 constexpr const char* kOpencodeScript = R"({
   "scenarios": [
@@ -17,7 +20,9 @@ constexpr const char* kOpencodeScript = R"({
     {"match": "slow-write", "turns": [
       {"tool": "write", "path": "SLOW.md", "content": "slow\n", "delay_ms": 4000},
       {"text": "Done slowly"}]},
-    {"match": "very-slow", "turns": [{"text": "never in time", "delay_ms": 60000}]}
+    {"match": "very-slow", "turns": [{"text": "never in time", "delay_ms": 60000}]},
+    {"match": "stall-stream", "turns": [
+      {"text": "this reply never ends", "stall_after_chunks": 2, "stall_ms": 120000}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -57,6 +62,38 @@ TEST_F(SlingOpencode, DoneCommitsTheAgentsFileOnTheBranch) {
 
   // Nothing keeps running once the session ended.
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+}
+
+// --model picks the model for one sling (sent with the prompt), and a stream that stalls fails
+// the session after --inactivity-timeout, with the agent's turn aborted and nothing left running.
+TEST_F(SlingOpencode, ModelFlagAndInactivityTimeoutApplyToTheSession) {
+  // A second model of the fake provider, as a user's opencode.json would list it.
+  fs::path config = env_["OPENCODE_CONFIG"];
+  json::Parser parser;
+  json::Json c = json::to_builder(parser.parse(read_file(config)));
+  c["provider"]["fake"]["models"]["fake-model-2"] = {{"name", "Fake model 2"}, {"tool_call", true}};
+  write_file(config, c.dump(2));
+
+  auto start = std::chrono::steady_clock::now();
+  OrchRun r = orch({"sling", "u1", repo_.string(), "-m", "stall-stream please", "--model",
+                    "fake/fake-model-2", "--inactivity-timeout", "4s", "--wait"});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  json::Json s = session_json();
+  EXPECT_EQ(s["state"], "failed");
+  EXPECT_EQ(s["error"], "no activity from opencode for 4s (inactivity timeout)");
+  EXPECT_GE(seconds, 4.0);
+  EXPECT_LT(seconds, 60.0);
+  std::vector<std::string> requests = model_requests();
+  ASSERT_FALSE(requests.empty());
+  int completions = 0;
+  for (const std::string& line : requests) {
+    if (line.find("/chat/completions") == std::string::npos) continue;
+    ++completions;
+    EXPECT_NE(line.find("\"model\":\"fake-model-2\""), std::string::npos) << line;
+  }
+  EXPECT_GE(completions, 1);
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
 }
 
 TEST_F(SlingOpencode, ModelErrorFailsTheUnitWithTheErrorText) {
