@@ -4,8 +4,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
+#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
 #include "orchestrator/session_options.h"
@@ -32,6 +36,7 @@ int reap_lost(registry::Registry& reg) {
                   : "supervisor never started";
     spdlog::debug("session {}: {}; marking it lost", s.id, o.error);
     if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
+    abort_abandoned_turn(reg, s);
     release_agent_server(reg, s.id);
     kill_agent_leftovers(s);
   }
@@ -46,6 +51,21 @@ void release_agent_server(registry::Registry& reg, const std::string& session_id
     }
   } catch (const Error&) {
     // The idle reaping in fill_slots stops it later.
+  }
+}
+
+void abort_abandoned_turn(registry::Registry& reg, const registry::Session& s) {
+  if (s.backend != "opencode") return;
+  try {
+    auto server = registry::server_of(reg, s.id);
+    if (!server) return;
+    HomeLayout home{reg.file().parent_path()};
+    bool sent = opencode::abort_abandoned_session(*server, home.servers().string(),
+                                                  s.agent_session_id, s.worktree);
+    spdlog::debug("session {}: {} its turn on shared server {}", s.id,
+                  sent ? "aborted" : "could not abort", server->id);
+  } catch (const std::exception&) {
+    // Best effort: the turn ends by itself; the session is recorded as ended either way.
   }
 }
 

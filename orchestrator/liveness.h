@@ -22,6 +22,13 @@ int reap_lost(registry::Registry& reg);
 /// process group). Never throws.
 void release_agent_server(registry::Registry& reg, const std::string& session_id);
 
+/// After a session's supervisor was killed (orch stop --force, after the grace period) or died
+/// (lost): a turn of its agent on a shared OpenCode server, which serves other sessions too, goes
+/// on with nobody following it; this aborts it (opencode::abort_abandoned_session; the server's
+/// password is in $ORCH_HOME/servers/, beside the registry file). Call it before
+/// release_agent_server. Nothing for other sessions. Never throws.
+void abort_abandoned_turn(registry::Registry& reg, const registry::Session& s);
+
 /// After a session's supervisor was killed (orch stop --force or after the grace period) or died
 /// (lost): SIGKILLs what its agent left running, the members of the agent's own process group
 /// (sessions.agent_pid) still working in the session's worktree, such as a tool's child process.

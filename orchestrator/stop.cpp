@@ -5,34 +5,14 @@
 #include <chrono>
 #include <thread>
 
-#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
-#include "lib/registry/servers.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 
 namespace orch {
 using registry::State;
-
-namespace {
-
-// A killed supervisor's OpenCode turn on a shared server goes on (the server serves others too):
-// abort it, so the agent stops working for a session nobody follows any more.
-void abort_abandoned_turn(Factory& f, const registry::Session& s) {
-  if (s.backend != "opencode") return;
-  try {
-    if (auto server = registry::server_of(f.registry(), s.id)) {
-      opencode::abort_abandoned_session(*server, f.home().servers().string(), s.agent_session_id,
-                                        s.worktree);
-    }
-  } catch (const Error&) {
-    // Best effort: the turn ends by itself; the session is recorded stopped either way.
-  }
-}
-
-}  // namespace
 
 std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target) {
   if (auto s = reg.get_session(target)) return {*s};
@@ -59,6 +39,10 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     registry::Outcome o;
     o.error = as.reason;
     reg.finish(id, as.state, as.source, o);
+    if (s->state != State::kQueued) {  // its supervisor died: clean up after it
+      kill_agent_leftovers(*s);
+      abort_abandoned_turn(reg, *s);
+    }
     release_agent_server(reg, id);
     if (s->state != State::kQueued) fill_slots(f, "pool:cli");  // its slot is free now
     return reg.get_session(id)->state;
@@ -83,7 +67,7 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   }
   registry::Session killed = *reg.get_session(id);
   kill_agent_leftovers(killed);
-  abort_abandoned_turn(f, killed);
+  abort_abandoned_turn(reg, killed);
   release_agent_server(reg, id);  // the killed supervisor cannot
   fill_slots(f, "pool:cli");      // nor hand its slot on
   return reg.get_session(id)->state;

@@ -82,7 +82,7 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   // From here the Registry owns the handle (sqlite3_open_v2 returns one even when it fails).
-  std::unique_ptr<Registry> reg(new Registry(raw));
+  std::unique_ptr<Registry> reg(new Registry(raw, path));
   if (rc != SQLITE_OK) {
     throw Error(context, raw ? sqlite3_errmsg(raw) : "out of memory");
   }

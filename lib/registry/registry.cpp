@@ -3,11 +3,13 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 #include "lib/registry/db.h"
 
 namespace orch::registry {
 
-Registry::Registry(sqlite3* db) : db_(db) {}
+Registry::Registry(sqlite3* db, std::filesystem::path file) : db_(db), file_(std::move(file)) {}
 
 Registry::~Registry() {
   sqlite3_close_v2(db_);

@@ -144,10 +144,14 @@ class Registry {
 
   /// The raw handle, for benchmarks and tests.
   sqlite3* handle() { return db_; }
+  /// The registry file's path, as given to open() (in $ORCH_HOME, beside servers/ and
+  /// worktrees/).
+  const std::filesystem::path& file() const { return file_; }
 
  private:
-  explicit Registry(sqlite3* db);
+  Registry(sqlite3* db, std::filesystem::path file);
   sqlite3* db_;
+  std::filesystem::path file_;
   int tx_depth_ = 0;
 };
 

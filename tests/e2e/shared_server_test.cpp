@@ -146,27 +146,36 @@ TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
   EXPECT_EQ(state("force-a"), "stopped");
 }
 
-// A session force-stopped while another one uses the same server: its turn is aborted on the
-// server (nobody follows it any more), the other session finishes.
-TEST_F(SharedServer, StopForceAbortsTheTurnOnAServerOthersStillUse) {
-  for (const char* u : {"abort-a", "abort-b"}) {
+// Sessions whose supervisor was killed while another one uses the same server, one by
+// orch stop --force, one by kill -9 (found lost by the next command): their turns are aborted on
+// the server (nobody follows them any more), the other session finishes.
+TEST_F(SharedServer, AKilledSupervisorsTurnIsAbortedOnAServerOthersStillUse) {
+  const std::vector<std::string> units = {"abort-a", "abort-c", "abort-b"};
+  for (const std::string& u : units) {
     OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
     ASSERT_EQ(r.code, 0) << r.err;
   }
-  ASSERT_TRUE(eventually([&] { return all_in({"abort-a", "abort-b"}, "running"); }, 60000));
-  ASSERT_TRUE(eventually([&] { return model_requests().size() >= 2; }, 60000));
+  ASSERT_TRUE(eventually([&] { return all_in(units, "running"); }, 60000));
+  ASSERT_TRUE(eventually([&] { return model_requests().size() >= 3; }, 60000));
   ASSERT_EQ(shared_servers(), 1u);
-  OrchRun a = orch({"agents", "--json", "--unit", "abort-a"});
   json::Parser parser;
-  const std::string worktree_a =
-      json::to_builder(parser.parse(a.out))[0]["worktree"].get<std::string>();
+  auto row = [&](const std::string& unit) {
+    OrchRun r = orch({"agents", "--json", "--unit", unit});
+    return json::to_builder(parser.parse(r.out))[0];
+  };
+  const std::string worktree_a = row("abort-a")["worktree"],
+                    worktree_c = row("abort-c")["worktree"];
+  const pid_t supervisor_c = row("abort-c")["pid"].get<pid_t>();
 
   EXPECT_EQ(orch({"stop", "abort-a", "--force"}).code, 0);
   EXPECT_EQ(state("abort-a"), "stopped");
-  // abort-b's answer comes after abort-a's would have: by then abort-a's Write did not happen.
+  ASSERT_EQ(kill(supervisor_c, SIGKILL), 0);
+  EXPECT_TRUE(eventually([&] { return state("abort-c") == "lost"; }, 10000));
+  // abort-b's answer comes after the others' would have: by then their Write did not happen.
   EXPECT_EQ(orch({"wait", "abort-b", "--timeout", "90s"}, 120000).code, 0);
   EXPECT_EQ(git(repo_, {"show", "orch/abort-b:LATE.md"}), "late\n");
   EXPECT_FALSE(fs::exists(fs::path(worktree_a) / "LATE.md"));
+  EXPECT_FALSE(fs::exists(fs::path(worktree_c) / "LATE.md"));
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
 }
 
