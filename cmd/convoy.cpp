@@ -133,11 +133,13 @@ void add_convoy(CLI::App& root, Context& ctx) {
   CLI::App* stop =
       group->add_subcommand("stop", "Stop the convoy's running sessions and cancel queued ones");
   stop->add_option("NAME", *stop_name, "The convoy")->required();
+  auto force = std::make_shared<bool>(false);
   stop->add_option("--grace", *grace, "How long each agent gets to stop before it is killed")
       ->capture_default_str();
-  stop->callback([&ctx, stop_name, grace] {
-    ctx.action = [stop_name, grace](Context& c) {
-      return run_convoy_stop(c, *stop_name, *grace, false);
+  stop->add_flag("--force", *force, "Kill at once instead of asking the agents to stop");
+  stop->callback([&ctx, stop_name, grace, force] {
+    ctx.action = [stop_name, grace, force](Context& c) {
+      return run_convoy_stop(c, *stop_name, *grace, *force);
     };
   });
 

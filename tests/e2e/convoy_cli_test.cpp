@@ -1,5 +1,5 @@
 // The convoy commands around a running convoy, through the real binary with a stand-in agent that
-// never finishes: add, list (table and JSON), show, and wait --timeout.
+// never finishes: add, list (table and JSON), show, wait --timeout, and stop --force.
 #include "tests/e2e/convoy_fixture.h"
 
 namespace orch::test {
@@ -50,8 +50,14 @@ TEST_F(Convoy, AddListShowAndWaitTimeoutOnARunningConvoy) {
   EXPECT_NE(wait.out.find("(timed out)\n"), std::string::npos) << wait.out;
   EXPECT_EQ(live_sessions(), 3);  // a wait that times out stops nothing
 
-  EXPECT_EQ(orch({"convoy", "stop", "cl", "--grace", "1s"}).code, 0);
+  OrchRun stop = orch({"convoy", "stop", "cl", "--force"});
+  EXPECT_EQ(stop.code, 0) << stop.err;
+  EXPECT_EQ(stop.out,
+            "convoy cl stopped: 1 running session(s) stopped, 2 queued session(s) cancelled\n");
   EXPECT_EQ(live_sessions(), 0);
+  // The running one was killed at once, not asked.
+  EXPECT_EQ(query("SELECT COUNT(*) FROM session_states WHERE source = 'cli:stop-force'")[0][0],
+            "1");
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
 }
 
