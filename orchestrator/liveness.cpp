@@ -12,6 +12,7 @@
 #include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
+#include "orchestrator/orchestrator.h"
 #include "orchestrator/session_options.h"
 
 namespace orch {
@@ -70,6 +71,7 @@ void abort_abandoned_turn(registry::Registry& reg, const registry::Session& s) {
 }
 
 void kill_agent_leftovers(const registry::Session& s) {
+  kill_marked_processes(s.id);
   if (s.agent_pid <= 0 || s.worktree.empty()) return;
   try {
     if (s.backend == "opencode" && session_options_from_json(s.options).shared_server) return;
@@ -80,6 +82,19 @@ void kill_agent_leftovers(const registry::Session& s) {
   } catch (const std::exception&) {
     // Best effort: orch doctor lists stale agent processes.
   }
+}
+
+int kill_marked_processes(const std::string& session_id) {
+  int killed = 0;
+  try {
+    for (pid_t pid : process::processes_with_env(kSessionEnvVar, session_id)) {
+      spdlog::debug("session {}: killing pid {}, started by its agent", session_id, pid);
+      if (kill(pid, SIGKILL) == 0) ++killed;
+    }
+  } catch (const std::exception&) {
+    // Best effort, as above.
+  }
+  return killed;
 }
 
 int exit_code_for(State s) {

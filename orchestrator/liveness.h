@@ -31,9 +31,16 @@ void abort_abandoned_turn(registry::Registry& reg, const registry::Session& s);
 
 /// After a session's supervisor was killed (orch stop --force or after the grace period) or died
 /// (lost): SIGKILLs what its agent left running, the members of the agent's own process group
-/// (sessions.agent_pid) still working in the session's worktree, such as a tool's child process.
-/// Nothing for a session on a shared agent server (that group belongs to the server). Never throws.
+/// (sessions.agent_pid) still working in the session's worktree, such as a tool's child process,
+/// and every process marked as the session's (kill_marked_processes). The group is left alone
+/// for a session on a shared agent server (it belongs to the server). Never throws.
 void kill_agent_leftovers(const registry::Session& s);
+
+/// SIGKILLs every process still marked as this session's (ORCH_SESSION=<session_id> in its
+/// environment, kSessionEnvVar): what the agent started and left running, also outside its
+/// process group (a tool's child that called setsid). Returns how many were signalled. Called
+/// once a session's agent has ended, and by kill_agent_leftovers. Never throws.
+int kill_marked_processes(const std::string& session_id);
 
 /// The exit code for a session that ended in `s`: done 0, failed 3, stopped/handed_off 4, lost 5.
 int exit_code_for(registry::State s);

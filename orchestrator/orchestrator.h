@@ -35,6 +35,12 @@ enum class PermissionPolicy {
   kAllow,  ///< approve every ask once
 };
 
+/// The environment variable, set to orch's session id, that marks an agent process of its own
+/// (claude, a per-session opencode serve) and everything it starts, so that what a session left
+/// running is found after it ended (process::processes_with_env), even outside its process group.
+/// A shared opencode server serves many sessions and carries none.
+inline constexpr const char* kSessionEnvVar = "ORCH_SESSION";
+
 /// Everything a backend needs to run one session. Built by the supervisor from the registry.
 struct SessionSpec {
   std::string session_id;               ///< orch's session id

@@ -12,6 +12,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
 #include "orchestrator/liveness.h"
+#include "orchestrator/orchestrator.h"
 
 namespace orch {
 namespace fs = std::filesystem;
@@ -69,6 +70,9 @@ pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
   so.cwd = f.home().root.string();
   so.stdout_path = (dir / "supervisor.out").string();
   so.stderr_path = so.stdout_path;
+  // Slung from inside an agent's tool call, orch carries that session's marker: the supervisor
+  // of a new session must not, or the clean-up after that session would kill it.
+  so.env_unset = {kSessionEnvVar};
   pid_t pid = process::spawn_detached(so);
   f.registry().set_supervisor(session_id, pid, process::start_time(pid));
   return pid;

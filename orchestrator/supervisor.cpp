@@ -15,6 +15,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "orchestrator/inbox.h"
+#include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
 #include "orchestrator/registry_sink.h"
@@ -163,6 +164,10 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     result = run_result(State::kFailed, "supervisor:start", e.what());
   } catch (const std::exception& e) {
     result = run_result(State::kFailed, "supervisor:internal", e.what());
+  }
+  // The agent has ended; nothing it started may outlive the session (orphans).
+  if (int n = kill_marked_processes(session_id); n > 0) {
+    log->info("killed {} process(es) the agent left running", n);
   }
 
   if (result.state == State::kStopped) {  // orch handoff names the successor before it stops us

@@ -62,6 +62,7 @@ std::map<std::string, std::string> build_env(const SessionSpec& spec,
     env["CLAUDE_CODE_MAX_RETRIES"] = kDefaultMaxRetries;
   }
   env["DISABLE_AUTOUPDATER"] = "1";
+  env[kSessionEnvVar] = spec.session_id;
   return env;
 }
 

@@ -43,7 +43,8 @@ std::vector<std::string> build_argv(const SessionSpec& spec, const std::string& 
 
 /// Variables added to the inherited environment: the spec's own (a preset's), then
 /// CLAUDE_CODE_MAX_RETRIES=2 unless `inherited_max_retries` is set or the spec sets it (the
-/// default of 10 retries takes ~180 s to fail, reference §3 "Retries"), and DISABLE_AUTOUPDATER=1.
+/// default of 10 retries takes ~180 s to fail, reference §3 "Retries"), DISABLE_AUTOUPDATER=1 and
+/// ORCH_SESSION=<spec.session_id> (kSessionEnvVar).
 /// `inherited_max_retries`: the value of CLAUDE_CODE_MAX_RETRIES in orch's environment, or null.
 std::map<std::string, std::string> build_env(const SessionSpec& spec,
                                              const char* inherited_max_retries);

@@ -150,6 +150,7 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
   so.cwd = spec.worktree;
   so.log_path = spec.log_dir + "/opencode.log";
   so.env = spec.env;
+  so.env[kSessionEnvVar] = spec.session_id;  // this server is the session's own
   so.extra_args = spec.extra_args;
   so.startup_timeout_ms = spec.startup_timeout_ms;
   server_ = Server::start(so);

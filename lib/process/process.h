@@ -122,6 +122,12 @@ std::string random_hex(size_t nbytes);
 /// group leader died, when the leader's pid alone could already name another process.
 std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir);
 
+/// Live processes whose environment (/proc/<pid>/environ, as it was at their exec) holds exactly
+/// `name=value`, the caller excluded; processes of other users are not readable and never listed.
+/// An agent's descendants inherit a marker variable even when they leave its process group and
+/// session (setsid), so this finds what it left running anywhere.
+std::vector<pid_t> processes_with_env(const std::string& name, const std::string& value);
+
 /// Resident set size of `pid` in bytes (VmRSS from /proc/<pid>/status); 0 if unknown.
 int64_t rss_bytes(pid_t pid);
 

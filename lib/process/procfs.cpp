@@ -1,4 +1,4 @@
-// /proc readers: start time, liveness, process-group members, resident memory.
+// /proc readers: start time, liveness, process-group members, marked processes, resident memory.
 #include <dirent.h>
 #include <signal.h>
 
@@ -114,6 +114,34 @@ std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir) {
         std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec2).string();
     if (ec2) continue;
     if (cwd == root || cwd.rfind(root + "/", 0) == 0) out.push_back(static_cast<pid_t>(pid));
+  }
+  closedir(proc);
+  return out;
+}
+
+std::vector<pid_t> processes_with_env(const std::string& name, const std::string& value) {
+  std::vector<pid_t> out;
+  if (name.empty()) return out;
+  const std::string entry = name + "=" + value;
+  DIR* proc = opendir("/proc");
+  if (!proc) return out;
+  while (struct dirent* ent = readdir(proc)) {
+    int64_t pid = 0;
+    if (!to_int(ent->d_name, pid) || pid <= 0 || pid == getpid()) continue;
+    auto st = read_stat(static_cast<pid_t>(pid));
+    if (!st || dead_state(st->state)) continue;
+    // Other users' environments are unreadable (EACCES): those are skipped.
+    auto environ = detail::read_small_file("/proc/" + std::to_string(pid) + "/environ");
+    if (!environ) continue;
+    std::string_view rest(*environ);
+    while (!rest.empty()) {
+      const size_t end = std::min(rest.find('\0'), rest.size());
+      if (rest.substr(0, end) == entry) {
+        out.push_back(static_cast<pid_t>(pid));
+        break;
+      }
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
   }
   closedir(proc);
   return out;

@@ -1,5 +1,6 @@
-// orch stop --force end to end: the supervisor is killed at once, and nothing its agent started
-// is left running (the real claude, wrapped by a preset binary that leaves a child behind).
+// orch stop end to end, graceful and --force: nothing the agent started is left running (the real
+// claude, wrapped by a preset binary that leaves two children behind as a tool would: one in the
+// agent's process group, one in a session of its own, as after setsid).
 #include <sys/stat.h>
 
 #include "tests/e2e/fixture.h"
@@ -8,35 +9,58 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-using ForceStop = E2E;
+class ForceStop : public E2E {
+ protected:
+  // Slings u1 onto the wrapped claude with a turn the model holds for 120 s; returns its session.
+  json::Json sling_with_children() {
+    start_model(R"({"scenarios": [{"match": "very-slow", "turns": [
+                     {"text": "never in time", "delay_ms": 120000}]}],
+                    "default": [{"text": "no scenario"}]})");
+    fs::path wrapper = tmp_->path() / "bin" / "claude-with-children";
+    write_file(wrapper, "#!/bin/sh\nsleep 300 &\nsetsid sleep 301 &\nexec '" ORCH_NPM_BIN_DIR
+                        "/claude' \"$@\"\n");
+    EXPECT_EQ(chmod(wrapper.c_str(), 0755), 0);
+    write_file(home_ / "config.toml",
+               "[agents.wrapped]\nbackend = \"claude\"\nbinary = \"" + wrapper.string() + "\"\n");
+    OrchRun sling = orch(
+        {"sling", "u1", repo_.string(), "--agent", "wrapped", "-m", "very-slow please", "--json"});
+    EXPECT_EQ(sling.code, 0) << sling.out << sling.err;
+    json::Json s = session_json();
+    EXPECT_TRUE(eventually([&] { return !model_requests().empty(); }, 30000));
+    // claude and the two children it left
+    EXPECT_GE(processes_with(s["worktree"].get<std::string>()).size(), 3u);
+    return s;
+  }
+
+  void expect_nothing_left() {
+    EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+        << "left running: " << processes_with(home_.string()).size() << " process(es)";
+  }
+};
 
 TEST_F(ForceStop, KillsTheSupervisorAndWhatItsAgentLeftRunning) {
-  start_model(R"({"scenarios": [{"match": "very-slow", "turns": [
-                   {"text": "never in time", "delay_ms": 120000}]}],
-                  "default": [{"text": "no scenario"}]})");
-  // The agent binary: starts a child in the worktree (as a tool would), then becomes claude.
-  fs::path wrapper = tmp_->path() / "bin" / "claude-with-child";
-  write_file(wrapper, "#!/bin/sh\nsleep 300 &\nexec '" ORCH_NPM_BIN_DIR "/claude' \"$@\"\n");
-  ASSERT_EQ(chmod(wrapper.c_str(), 0755), 0);
-  write_file(home_ / "config.toml",
-             "[agents.wrapped]\nbackend = \"claude\"\nbinary = \"" + wrapper.string() + "\"\n");
-  OrchRun sling = orch(
-      {"sling", "u1", repo_.string(), "--agent", "wrapped", "-m", "very-slow please", "--json"});
-  ASSERT_EQ(sling.code, 0) << sling.out << sling.err;
-  json::Json s = session_json();
+  json::Json s = sling_with_children();
   const std::string id = s["session"];
-  ASSERT_TRUE(eventually([&] { return !model_requests().empty(); }, 30000));
-  const std::string worktree = s["worktree"];
-  ASSERT_GE(processes_with(worktree).size(), 2u);  // claude and the child it left
-
   OrchRun r = orch({"stop", "u1", "--force"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "session " + id + " stopped\n");
   json::Json after = session_json(id);
   EXPECT_EQ(after["state"], "stopped");
   EXPECT_EQ(after["error"], "stopped by orch stop (forced)");
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
-      << "left running: " << processes_with(home_.string()).size() << " process(es)";
+  expect_nothing_left();
+}
+
+TEST_F(ForceStop, AGracefulStopLeavesNothingRunningEither) {
+  json::Json s = sling_with_children();
+  const std::string id = s["session"];
+  OrchRun r = orch({"stop", "u1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "session " + id + " stopped\n");
+  EXPECT_EQ(session_json(id)["state"], "stopped");
+  expect_nothing_left();
+  EXPECT_NE(read_file(home_ / "sessions" / id / "supervisor.log")
+                .find("killed 1 process(es) the agent left running"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -111,11 +111,13 @@ TEST(ClaudeArgs, ExtraArgsComeLastBeforeTheDoubleDash) {
   EXPECT_EQ(argv[argv.size() - 2], "bypassPermissions");
 }
 
-TEST(ClaudeArgs, EnvironmentDefaultsMaxRetriesAndDisablesTheUpdater) {
+TEST(ClaudeArgs, EnvironmentDefaultsMaxRetriesDisablesTheUpdaterAndMarksTheSession) {
   SessionSpec spec;
+  spec.session_id = "s-42";
   auto env = build_env(spec, nullptr);
   EXPECT_EQ(env["CLAUDE_CODE_MAX_RETRIES"], kDefaultMaxRetries);
   EXPECT_EQ(env["DISABLE_AUTOUPDATER"], "1");
+  EXPECT_EQ(env["ORCH_SESSION"], "s-42");
 
   // Set in orch's environment: inherited unchanged.
   env = build_env(spec, "7");

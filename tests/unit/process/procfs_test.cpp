@@ -134,6 +134,47 @@ TEST(GroupMembersIn, FindsWhatALeaderLeftInItsFolder) {
   EXPECT_TRUE(wait_gone(left, 0, 5000));
 }
 
+pid_t read_pgrp(pid_t pid) {
+  std::string stat = orch::test::read_file("/proc/" + std::to_string(pid) + "/stat");
+  int pgrp = 0, ppid = 0;
+  char state = 0;
+  std::sscanf(stat.c_str() + stat.rfind(')') + 1, " %c %d %d", &state, &ppid, &pgrp);
+  return pgrp;
+}
+
+// A marker variable is inherited by a child that left its parent's process group and session
+// (setsid): found by its exact name=value, and a value that is only a prefix does not match.
+TEST(ProcessesWithEnv, FindsMarkedDescendantsOutsideTheGroup) {
+  TempDir tmp;
+  fs::path pidfile = tmp / "left.pid";
+  const std::string mark = "m-" + random_hex(6);
+  SpawnOptions o = opts(
+      {"/bin/sh", "-c", "setsid sleep 100 & echo $! > '" + pidfile.string() + "'; exec sleep 100"});
+  o.env_set = {{"ORCH_TEST_MARK", mark}};
+  Child leader = spawn(o);
+  ChildGuard guard(leader);
+  SpawnOptions other = opts({"/bin/sleep", "100"});
+  other.env_set = {{"ORCH_TEST_MARK", mark + "x"}};
+  Child unmarked = spawn(other);
+  ChildGuard guard2(unmarked);
+  pid_t left = 0;
+  for (int i = 0; i < 100 && left == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    left = static_cast<pid_t>(std::atoi(orch::test::read_file(pidfile).c_str()));
+  }
+  ASSERT_GT(left, 0);
+  for (int i = 0; i < 100 && read_pgrp(left) == read_pgrp(leader.pid()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // until setsid(1) has run
+  }
+  ASSERT_NE(read_pgrp(left), read_pgrp(leader.pid()));
+  std::vector<pid_t> found = processes_with_env("ORCH_TEST_MARK", mark);
+  EXPECT_EQ(std::set<pid_t>(found.begin(), found.end()), (std::set<pid_t>{leader.pid(), left}));
+  EXPECT_TRUE(processes_with_env("ORCH_TEST_MARK", mark.substr(0, 4)).empty());
+  EXPECT_TRUE(processes_with_env("", "").empty());
+  kill(left, SIGKILL);
+  EXPECT_TRUE(wait_gone(left, 0, 5000));
+}
+
 TEST(RandomHex, LengthAlphabetAndDistinctness) {
   EXPECT_EQ(random_hex(0), "");
   std::set<std::string> seen;
