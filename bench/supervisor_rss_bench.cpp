@@ -31,14 +31,13 @@ static int64_t rollup_bytes(pid_t pid, const std::string& field) {
   return 0;
 }
 
-// Peak RSS of `orch --version` (bytes): the floor every orch process pays for mapping and
-// initialising its shared libraries before doing anything.
-static int64_t version_peak_rss() {
+// Peak RSS (bytes) of running `path` with one optional argument, output discarded.
+static int64_t peak_rss(const char* path, const char* arg) {
   pid_t pid = fork();
   if (pid == 0) {
     int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
-    execl(ORCH_BIN, ORCH_BIN, "--version", static_cast<char*>(nullptr));
+    execl(path, path, arg, static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
@@ -130,10 +129,16 @@ int main() {
               static_cast<double>(sup) / 1e6, static_cast<double>(sup) / 15e6);
   // RSS counts shared library pages in full although every orch process maps the same ones; the
   // memory a further session really adds is its private pages (USS), PSS lies in between.
-  std::printf("  baseline, same run: `orch --version` peaks at %.1f MB (libraries alone)\n",
-              static_cast<double>(version_peak_rss()) / 1e6);
+  const int64_t version = peak_rss(ORCH_BIN, "--version");
+  const int64_t curl_floor = peak_rss(ORCH_CURL_FLOOR_BIN, nullptr);
   std::printf("  of which shared clean (library code, shared by all orch processes): %.1f MB\n",
               static_cast<double>(shared_clean) / 1e6);
+  std::printf("  baseline, same run: `orch --version` peaks at %.1f MB (libraries alone)\n",
+              static_cast<double>(version) / 1e6);
+  std::printf(
+      "  baseline, same run: a program that only initialises libcurl peaks at %.1f MB\n"
+      "    (%.2fx of the target: the floor of any libcurl client here)\n",
+      static_cast<double>(curl_floor) / 1e6, static_cast<double>(curl_floor) / 15e6);
   std::printf("supervisor PSS: %.1f MB; private (USS, what one more session adds): %.1f MB\n",
               static_cast<double>(pss) / 1e6, static_cast<double>(own) / 1e6);
   std::printf("agent (opencode serve) RSS in the same run: %.1f MB; supervisor/agent = %.3f\n",
