@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <functional>
 #include <string_view>
 
 #include "lib/process/internal.h"
@@ -64,6 +65,26 @@ bool dead_state(char state) {
   return state == 'Z' || state == 'X' || state == 'x';
 }
 
+// The live (not zombie) processes in /proc that `keep` accepts, the caller excluded unless
+// `include_self`; stops after `limit` of them (0 = all).
+std::vector<pid_t> live_processes(const std::function<bool(pid_t, const Stat&)>& keep,
+                                  size_t limit = 0, bool include_self = false) {
+  std::vector<pid_t> out;
+  DIR* proc = opendir("/proc");
+  if (!proc) return out;
+  while (struct dirent* ent = readdir(proc)) {
+    int64_t n = 0;
+    if (!to_int(ent->d_name, n) || n <= 0 || (!include_self && n == getpid())) continue;
+    const pid_t pid = static_cast<pid_t>(n);
+    auto st = read_stat(pid);
+    if (!st || dead_state(st->state) || !keep(pid, *st)) continue;
+    out.push_back(pid);
+    if (limit != 0 && out.size() >= limit) break;
+  }
+  closedir(proc);
+  return out;
+}
+
 }  // namespace
 
 int64_t start_time(pid_t pid) {
@@ -97,73 +118,40 @@ int64_t rss_bytes(pid_t pid) {
 }
 
 std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir) {
-  std::vector<pid_t> out;
-  if (pgid <= 0 || dir.empty()) return out;
+  if (pgid <= 0 || dir.empty()) return {};
   std::error_code ec;
   std::string root = std::filesystem::weakly_canonical(dir, ec).string();
-  if (ec || root.empty()) return out;
-  DIR* proc = opendir("/proc");
-  if (!proc) return out;
-  while (struct dirent* ent = readdir(proc)) {
-    int64_t pid = 0;
-    if (!to_int(ent->d_name, pid) || pid <= 0 || pid == getpid()) continue;
-    auto st = read_stat(static_cast<pid_t>(pid));
-    if (!st || st->pgrp != pgid || dead_state(st->state)) continue;
+  if (ec || root.empty()) return {};
+  return live_processes([&](pid_t pid, const Stat& st) {
+    if (st.pgrp != pgid) return false;
     std::error_code ec2;
     std::string cwd =
         std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec2).string();
-    if (ec2) continue;
-    if (cwd == root || cwd.rfind(root + "/", 0) == 0) out.push_back(static_cast<pid_t>(pid));
-  }
-  closedir(proc);
-  return out;
+    return !ec2 && (cwd == root || cwd.rfind(root + "/", 0) == 0);
+  });
 }
 
 std::vector<pid_t> processes_with_env(const std::string& name, const std::string& value) {
-  std::vector<pid_t> out;
-  if (name.empty()) return out;
+  if (name.empty()) return {};
   const std::string entry = name + "=" + value;
-  DIR* proc = opendir("/proc");
-  if (!proc) return out;
-  while (struct dirent* ent = readdir(proc)) {
-    int64_t pid = 0;
-    if (!to_int(ent->d_name, pid) || pid <= 0 || pid == getpid()) continue;
-    auto st = read_stat(static_cast<pid_t>(pid));
-    if (!st || dead_state(st->state)) continue;
+  return live_processes([&](pid_t pid, const Stat&) {
     // Other users' environments are unreadable (EACCES): those are skipped.
     auto environ = detail::read_small_file("/proc/" + std::to_string(pid) + "/environ");
-    if (!environ) continue;
+    if (!environ) return false;
     std::string_view rest(*environ);
     while (!rest.empty()) {
       const size_t end = std::min(rest.find('\0'), rest.size());
-      if (rest.substr(0, end) == entry) {
-        out.push_back(static_cast<pid_t>(pid));
-        break;
-      }
+      if (rest.substr(0, end) == entry) return true;
       rest.remove_prefix(std::min(end + 1, rest.size()));
     }
-  }
-  closedir(proc);
-  return out;
+    return false;
+  });
 }
 
 namespace detail {
 
 bool group_has_live_members(pid_t pgid) {
-  DIR* dir = opendir("/proc");
-  if (!dir) return false;
-  bool found = false;
-  while (struct dirent* ent = readdir(dir)) {
-    int64_t pid = 0;
-    if (!to_int(ent->d_name, pid) || pid <= 0) continue;
-    auto st = read_stat(static_cast<pid_t>(pid));
-    if (st && st->pgrp == pgid && !dead_state(st->state)) {
-      found = true;
-      break;
-    }
-  }
-  closedir(dir);
-  return found;
+  return !live_processes([&](pid_t, const Stat& st) { return st.pgrp == pgid; }, 1, false).empty();
 }
 
 }  // namespace detail
