@@ -101,6 +101,16 @@ TEST(RssBytes, OfThisProcess) {
   EXPECT_EQ(rss_bytes(kNoSuchPid), 0);
 }
 
+// The pid a child's shell wrote to `path` (waits up to 2 s for it), 0 if none came.
+pid_t wait_for_pid_file(const fs::path& path) {
+  pid_t pid = 0;
+  for (int i = 0; i < 100 && pid == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pid = static_cast<pid_t>(std::atoi(orch::test::read_file(path).c_str()));
+  }
+  return pid;
+}
+
 // What a group leader leaves behind: its group's members still working in a folder, found after
 // the leader is gone; a process elsewhere or in another group is not.
 TEST(GroupMembersIn, FindsWhatALeaderLeftInItsFolder) {
@@ -115,11 +125,7 @@ TEST(GroupMembersIn, FindsWhatALeaderLeftInItsFolder) {
   ChildGuard guard(leader);
   Child elsewhere = spawn(opts({"/bin/sleep", "100"}));  // the test's cwd, another group
   ChildGuard guard2(elsewhere);
-  pid_t left = 0;
-  for (int i = 0; i < 100 && left == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    left = static_cast<pid_t>(std::atoi(orch::test::read_file(pidfile).c_str()));
-  }
+  const pid_t left = wait_for_pid_file(pidfile);
   ASSERT_GT(left, 0);
   std::vector<pid_t> found = group_members_in(leader.pid(), (tmp / "wt").string());
   EXPECT_EQ(std::set<pid_t>(found.begin(), found.end()), (std::set<pid_t>{leader.pid(), left}));
@@ -157,11 +163,7 @@ TEST(ProcessesWithEnv, FindsMarkedDescendantsOutsideTheGroup) {
   other.env_set = {{"ORCH_TEST_MARK", mark + "x"}};
   Child unmarked = spawn(other);
   ChildGuard guard2(unmarked);
-  pid_t left = 0;
-  for (int i = 0; i < 100 && left == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    left = static_cast<pid_t>(std::atoi(orch::test::read_file(pidfile).c_str()));
-  }
+  const pid_t left = wait_for_pid_file(pidfile);
   ASSERT_GT(left, 0);
   for (int i = 0; i < 100 && read_pgrp(left) == read_pgrp(leader.pid()); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // until setsid(1) has run
