@@ -73,6 +73,7 @@ pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
   // Slung from inside an agent's tool call, orch carries that session's marker: the supervisor
   // of a new session must not, or the clean-up after that session would kill it.
   so.env_unset = {kSessionEnvVar};
+  so.env_set = {{kSupervisorGnutlsVar, "1"}};  // see run_supervisor
   pid_t pid = process::spawn_detached(so);
   f.registry().set_supervisor(session_id, pid, process::start_time(pid));
   return pid;

@@ -63,9 +63,14 @@ bool has_free_slot(registry::Registry& reg, int cap, const std::string& backend 
 registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& name,
                                    const std::string& repo_workdir);
 
+/// Set to 1 in a supervisor's environment at its start (and unset by run_supervisor): GnuTLS,
+/// which orch never uses, then skips its implicit initialisation when it is loaded.
+inline constexpr const char* kSupervisorGnutlsVar = "GNUTLS_NO_IMPLICIT_INIT";
+
 /// Starts the detached supervisor of session `session_id` (`orch __supervise <id>`: double fork
-/// + setsid, output in $ORCH_HOME/sessions/<id>/supervisor.out) and records its pid and start
-/// time. Returns the pid. Errors: orch::Error when it cannot be started.
+/// + setsid, output in $ORCH_HOME/sessions/<id>/supervisor.out; without ORCH_SESSION, with
+/// kSupervisorGnutlsVar) and records its pid and start time. Returns the pid. Errors: orch::Error
+/// when it cannot be started.
 pid_t spawn_supervisor(Factory& f, const std::string& session_id);
 
 /// Starts the supervisors of just-claimed sessions. A session whose supervisor cannot start is

@@ -17,8 +17,9 @@ class ForceStop : public E2E {
                      {"text": "never in time", "delay_ms": 120000}]}],
                     "default": [{"text": "no scenario"}]})");
     fs::path wrapper = tmp_->path() / "bin" / "claude-with-children";
-    write_file(wrapper, "#!/bin/sh\nsleep 300 &\nsetsid sleep 301 &\nexec '" ORCH_NPM_BIN_DIR
-                        "/claude' \"$@\"\n");
+    write_file(wrapper, "#!/bin/sh\nenv > '" + (tmp_->path() / "agent.env").string() +
+                            "'\nsleep 300 &\nsetsid sleep 301 &\nexec '" ORCH_NPM_BIN_DIR
+                            "/claude' \"$@\"\n");
     EXPECT_EQ(chmod(wrapper.c_str(), 0755), 0);
     write_file(home_ / "config.toml",
                "[agents.wrapped]\nbackend = \"claude\"\nbinary = \"" + wrapper.string() + "\"\n");
@@ -41,6 +42,10 @@ class ForceStop : public E2E {
 TEST_F(ForceStop, KillsTheSupervisorAndWhatItsAgentLeftRunning) {
   json::Json s = sling_with_children();
   const std::string id = s["session"];
+  // The agent carries its session's marker, and nothing of the supervisor's own start-up.
+  std::string env = "\n" + read_file(tmp_->path() / "agent.env");
+  EXPECT_NE(env.find("\nORCH_SESSION=" + id + "\n"), std::string::npos) << env;
+  EXPECT_EQ(env.find("GNUTLS_NO_IMPLICIT_INIT"), std::string::npos) << env;
   OrchRun r = orch({"stop", "u1", "--force"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "session " + id + " stopped\n");
