@@ -1,11 +1,11 @@
 #include "orchestrator/session_log.h"
 
 #include <chrono>
-#include <cstdio>
 #include <thread>
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/text.h"
 #include "orchestrator/liveness.h"
 
 namespace orch {
@@ -21,28 +21,6 @@ std::string field(const json::Json& d, const char* key) {
   auto it = d.find(key);
   if (it == d.end() || it->is_null()) return "";
   return text_of(*it);
-}
-
-// Control characters escaped so that the text stays on one line.
-std::string one_line(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
 }
 
 LogEntry from_event(const registry::Event& e, json::Parser& parser) {
@@ -107,7 +85,8 @@ std::string describe_entry(const LogEntry& e) {
 std::string format_log_line(const LogEntry& e) {
   std::string kind = e.kind;
   if (kind.size() < 10) kind.resize(10, ' ');
-  return format_iso8601(e.at) + "  " + one_line(kind) + "  " + one_line(describe_entry(e));
+  return format_iso8601(e.at) + "  " + escape_controls(kind) + "  " +
+         escape_controls(describe_entry(e));
 }
 
 json::Json log_json(const LogEntry& e) {

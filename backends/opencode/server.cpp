@@ -15,31 +15,39 @@ namespace {
 std::string wait_healthy(process::Child& child, const std::string& base_url,
                          const http::BasicAuth& auth, int64_t deadline, int64_t timeout_ms,
                          std::string* version) {
-  json::Parser parser;
   while (steady_ms() < deadline) {
     if (auto code = child.wait(0)) return "exited with code " + std::to_string(*code);
-    http::Request req;
-    req.url = base_url + "/global/health";
-    req.auth = auth;
-    req.timeout_ms = 2000;
-    req.connect_timeout_ms = 500;
-    try {
-      http::Response resp = http::request(req);
-      if (resp.status == 200) {
-        auto doc = parser.parse(resp.body);
-        *version = json::str(json::at(doc, "version"));
-        return "";
-      }
-      if (resp.status == 401) return "rejected orch's password (HTTP 401)";
-    } catch (const Error&) {
-      // not listening yet
-    }
+    bool rejected = false;
+    std::string why = check_health(base_url, auth, version, &rejected);
+    if (why.empty() || rejected) return why;  // a wrong password does not heal by waiting
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return "not healthy within " + std::to_string(timeout_ms / 1000) + "s";
 }
 
 }  // namespace
+
+std::string check_health(const std::string& base_url, const http::BasicAuth& auth,
+                         std::string* version, bool* rejected) {
+  http::Request req;
+  req.url = base_url + "/global/health";
+  req.auth = auth;
+  req.timeout_ms = 2000;
+  req.connect_timeout_ms = 500;
+  try {
+    http::Response resp = http::request(req);
+    if (resp.status == 401) {
+      if (rejected) *rejected = true;
+      return "rejected orch's password (HTTP 401)";
+    }
+    if (resp.status != 200) return "health answered HTTP " + std::to_string(resp.status);
+    json::Parser parser;
+    *version = json::str(json::at(parser.parse(resp.body), "version"));
+    return "";
+  } catch (const Error& e) {
+    return e.what();  // not listening (yet), or an answer that is not the health document
+  }
+}
 
 process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,

@@ -28,6 +28,13 @@ struct ServerOptions {
 /// How often orch picks another free port when `opencode serve` exits at once (port taken).
 inline constexpr int kServePortAttempts = 3;
 
+/// One GET /global/health on `base_url` (timeouts: 500 ms to connect, 2 s in all): "" when it
+/// answers 200, with the server's version in *version; else why not (not listening, an HTTP
+/// status, an answer without a version). *rejected (when given) is set when the server refused
+/// `auth` (HTTP 401), which waiting does not cure. From the OpenCode server's /global/health.
+std::string check_health(const std::string& base_url, const http::BasicAuth& auth,
+                         std::string* version, bool* rejected = nullptr);
+
 /// The spawn options of `opencode serve --hostname 127.0.0.1 --port <port> <extra_args...>` in
 /// `cwd`, with `env` plus OPENCODE_SERVER_USERNAME/PASSWORD from `auth` and autoupdate off; its
 /// stdout and stderr go to `log_path`. Shared by per-session and shared servers.

@@ -63,25 +63,6 @@ std::string read_or_create_secret(const fs::path& path, const std::string& fresh
   throw Error(path.string(), "cannot read it");
 }
 
-// "" when GET /global/health answers 200 (its version in *version), else why not.
-std::string health(const std::string& base_url, const http::BasicAuth& auth, std::string* version) {
-  http::Request req;
-  req.url = base_url + "/global/health";
-  req.auth = auth;
-  req.timeout_ms = 2000;
-  req.connect_timeout_ms = 500;
-  try {
-    http::Response resp = http::request(req);
-    if (resp.status == 401) return "rejected orch's password (HTTP 401)";
-    if (resp.status != 200) return "health answered HTTP " + std::to_string(resp.status);
-    json::Parser parser;
-    *version = json::str(json::at(parser.parse(resp.body), "version"));
-    return "";
-  } catch (const Error& e) {
-    return e.what();
-  }
-}
-
 }  // namespace
 
 std::string server_key(const std::string& servers_dir, const std::string& binary,
@@ -229,7 +210,8 @@ void SharedServer::start_process(int64_t deadline) {
         exited = true;
         break;
       }
-      std::string h = health(url, auth_, &version_);
+      bool rejected = false;
+      std::string h = check_health(url, auth_, &version_, &rejected);
       if (h.empty()) {
         if (registry::server_ready(*reg_, row_.id, row_.generation, pid, start, port)) {
           row_ = *registry::get_server(*reg_, row_.id);
@@ -238,7 +220,7 @@ void SharedServer::start_process(int64_t deadline) {
         why = "its registry row was ended while it started";
         break;
       }
-      if (h.find("HTTP 401") != std::string::npos) {
+      if (rejected) {
         why = h;
         break;
       }
@@ -259,7 +241,7 @@ void SharedServer::connect(int64_t deadline) {
   log_path_ = (dir / "opencode.log").string();
   std::string why;
   do {
-    why = health(base_url_, auth_, &version_);
+    why = check_health(base_url_, auth_, &version_);
     if (why.empty()) return;
     if (!alive()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));

@@ -16,6 +16,7 @@
 #include "lib/clock.h"
 #include "lib/config/toml.h"
 #include "lib/error.h"
+#include "lib/text.h"
 
 namespace orch::config {
 namespace {
@@ -29,26 +30,7 @@ bool is_bare_key_char(char c) {
 // line, cut after 80 characters.
 std::string shown(std::string_view s) {
   constexpr size_t kMax = 80;
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "\"";
+  return "\"" + escape_controls(s.substr(0, kMax), true) + (s.size() > kMax ? "..." : "") + "\"";
 }
 
 // "a", "a or b", "a, b or c" of the shown strings.
