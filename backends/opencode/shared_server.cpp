@@ -91,13 +91,7 @@ std::string server_key(const std::string& servers_dir, const std::string& binary
 
 void stop_server_process(int64_t pid, int64_t start_time, int grace_ms) {
   if (!alive_fn(pid, start_time)) return;
-  process::signal_group(static_cast<pid_t>(pid), SIGTERM);
-  int64_t deadline = steady_ms() + grace_ms;
-  while (steady_ms() < deadline) {
-    if (!alive_fn(pid, start_time)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (alive_fn(pid, start_time)) process::signal_group(static_cast<pid_t>(pid), SIGKILL);
+  process::end_group(static_cast<pid_t>(pid), grace_ms);
 }
 
 bool abort_abandoned_session(const registry::ServerRow& server, const std::string& servers_dir,

@@ -93,8 +93,9 @@ std::string server_key(const std::string& servers_dir, const std::string& binary
                        const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env);
 
-/// Stops a server process given by pid and start time: SIGTERM to its process group, up to
-/// `grace_ms`, then SIGKILL. Does nothing when it is not running.
+/// Stops a server process given by pid and start time, and whatever else runs in its process
+/// group (process::end_group: SIGTERM, up to `grace_ms`, then SIGKILL). Does nothing when it
+/// is not running.
 void stop_server_process(int64_t pid, int64_t start_time, int grace_ms = 3000);
 
 }  // namespace orch::opencode

@@ -103,7 +103,7 @@ std::optional<int> Child::wait(int timeout_ms) {
   if (!code) return std::nullopt;
   // Whatever it left running in its group is orphaned; kill it while the unreaped child still
   // holds the group id (after reaping, the id could be reused).
-  if (own_group_ && *code >= 0) ::kill(-pid_, SIGKILL);
+  if (own_group_ && *code >= 0) detail::kill_group_and_settle(pid_);
   exited_ = true;
   status_ = detail::wait_exit(pid_, -1, /*reap=*/true).value_or(*code);
   return status_;
@@ -132,14 +132,10 @@ int Child::terminate(int grace_ms) {
   send(SIGCONT);  // a stopped process could not act on SIGTERM within the grace period
   // Wait without reaping: the zombie keeps the group id from being reused while we finish.
   auto code = detail::wait_exit(pid_, detail::remaining_ms(deadline), /*reap=*/false);
-  if (code && own_group_) {
-    int nap = 1;  // the rest of the group gets what is left of the grace period
-    while (detail::remaining_ms(deadline) > 0 && detail::group_has_live_members(pid_)) {
-      detail::sleep_ms(std::min(nap, detail::remaining_ms(deadline)));
-      nap = std::min(nap * 2, 20);
-    }
-  }
+  // The rest of the group gets what is left of the grace period.
+  if (code && own_group_) detail::wait_group_gone(pid_, deadline);
   send(SIGKILL);
+  if (own_group_) detail::kill_group_and_settle(pid_);
   code = detail::wait_exit(pid_, -1, /*reap=*/true);
   exited_ = true;
   status_ = code.value_or(-1);

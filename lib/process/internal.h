@@ -155,6 +155,16 @@ Fd open_pidfd(pid_t pid);
 /// True when a process other than a zombie is in process group `pgid` (scans /proc).
 bool group_has_live_members(pid_t pgid);
 
+/// Waits (short sleeps) until process group `pgid` has no live member or `deadline` (a
+/// steady_ms() value; -1 = none) passes. Returns true when the group has no live member.
+bool wait_group_gone(pid_t pgid, int64_t deadline);
+
+/// SIGKILLs process group `pgid` and waits up to kKillSettleMs until none of its members is
+/// still running. SIGKILL takes effect when the kernel next schedules each process, which on a
+/// loaded machine can be a while after kill(); callers take "killed" to mean "gone".
+void kill_group_and_settle(pid_t pgid);
+constexpr int kKillSettleMs = 2000;
+
 /// Whole contents of a small file (e.g. under /proc), or std::nullopt when it cannot be read.
 std::optional<std::string> read_small_file(const std::string& path);
 

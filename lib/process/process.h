@@ -50,12 +50,12 @@ class Child {
   std::optional<std::string> read_line(int timeout_ms, bool* eof);
   /// Waits up to `timeout_ms` (-1 = forever) for exit. Returns the exit code (128+signal when
   /// killed by a signal), or std::nullopt on timeout. Once the child has exited, SIGKILLs what it
-  /// left running in its own process group (orphans), then reaps it. -1 for an empty Child or
-  /// one that something else already reaped.
+  /// left running in its own process group (orphans) and waits up to 2 s for them to be gone,
+  /// then reaps it. -1 for an empty Child or one that something else already reaped.
   std::optional<int> wait(int timeout_ms);
   /// SIGTERM to the process group, up to `grace_ms` for the child and the rest of its group to
-  /// exit, then SIGKILL to the group; reaps. Returns the exit status as wait() does (at once if
-  /// the child was already reaped).
+  /// exit, then SIGKILL to the group and up to 2 s for its members to be gone; reaps. Returns
+  /// the exit status as wait() does (at once if the child was already reaped).
   int terminate(int grace_ms);
   /// True once wait() or terminate() has reaped the child.
   bool exited() const { return exited_; }
@@ -106,6 +106,12 @@ bool is_alive(pid_t pid, int64_t start);
 /// Sends `sig` to the process group of `pid` (falls back to the pid alone, and never signals the
 /// caller's own group). Does nothing for pid <= 0.
 void signal_group(pid_t pid, int sig);
+
+/// Ends the process group of `pid` (a process that is not our Child, e.g. a detached server;
+/// the caller checked that `pid` is still the process it means): SIGTERM and SIGCONT to the
+/// group, up to `grace_ms` for every member to exit, then SIGKILL and up to 2 s for the rest to
+/// be gone. Does nothing for pid <= 0, a pid without a group, or the caller's own group.
+void end_group(pid_t pid, int grace_ms);
 
 /// Full path of `name` found in $PATH as an executable regular file (relative PATH entries are
 /// made absolute), or `name` itself if it contains '/' and is one; empty if not found.

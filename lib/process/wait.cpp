@@ -60,6 +60,22 @@ std::optional<int> wait_exit(pid_t pid, int timeout_ms, bool reap) {
   }
 }
 
+bool wait_group_gone(pid_t pgid, int64_t deadline) {
+  int nap = 1;
+  while (group_has_live_members(pgid)) {
+    const int left = remaining_ms(deadline);
+    if (left == 0) return false;
+    sleep_ms(left < 0 ? nap : std::min(nap, left));
+    nap = std::min(nap * 2, 20);
+  }
+  return true;
+}
+
+void kill_group_and_settle(pid_t pgid) {
+  ::kill(-pgid, SIGKILL);
+  wait_group_gone(pgid, deadline_after(kKillSettleMs));
+}
+
 }  // namespace orch::process::detail
 
 namespace orch::process {
@@ -70,6 +86,17 @@ void signal_group(pid_t pid, int sig) {
   // Never signal our own group (a child spawned without new_process_group shares it).
   if (pgid > 1 && pgid != getpgrp() && kill(-pgid, sig) == 0) return;
   kill(pid, sig);
+}
+
+void end_group(pid_t pid, int grace_ms) {
+  if (pid <= 0) return;
+  const pid_t pgid = getpgid(pid);
+  if (pgid <= 1 || pgid == getpgrp()) return;
+  ::kill(-pgid, SIGTERM);
+  ::kill(-pgid, SIGCONT);  // a stopped member could not act on SIGTERM within the grace period
+  if (!detail::wait_group_gone(pgid, detail::deadline_after(std::max(grace_ms, 0)))) {
+    detail::kill_group_and_settle(pgid);
+  }
 }
 
 }  // namespace orch::process

@@ -1,4 +1,5 @@
-// wait() timeouts, terminate() of processes and process groups, die_with_parent, signal_group().
+// wait() timeouts, terminate() of processes and process groups, end_group(), die_with_parent,
+// signal_group().
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -183,6 +184,71 @@ TEST(Terminate, GroupThatExitsQuicklyDoesNotWaitOutTheGrace) {
   c.terminate(10000);
   EXPECT_LT(steady_ms() - t0, 5000);
   EXPECT_TRUE(wait_gone(grandchild, g.start, 1000));
+}
+
+// Reads pids, one a line, until "end". SIGKILL takes effect when the kernel next runs each
+// process, so without waiting, some of many killed members still show as running right after
+// kill(); terminate() and wait() must not return before they are gone.
+std::vector<pid_t> read_pids_until_end(Child& c) {
+  std::vector<pid_t> pids;
+  bool eof = false;
+  while (auto line = c.read_line(5000, &eof)) {
+    if (*line == "end") break;
+    pids.push_back(static_cast<pid_t>(std::stol(*line)));
+  }
+  return pids;
+}
+
+constexpr const char* kFortySleepers = "for i in $(seq 40); do sleep 100 & echo $!; done; echo end";
+
+TEST(Terminate, ReturnsOnlyOnceEveryGroupMemberIsGone) {
+  Child c = spawn(with_stdout_pipe(
+      {"/bin/sh", "-c", std::string("trap '' TERM; ") + kFortySleepers + "; wait"}));
+  ChildGuard guard(c);
+  const std::vector<pid_t> pids = read_pids_until_end(c);
+  ASSERT_EQ(pids.size(), 40u);
+  EXPECT_EQ(c.terminate(100), 128 + SIGKILL);
+  for (pid_t pid : pids) EXPECT_FALSE(is_alive(pid, 0)) << pid;
+}
+
+TEST(Wait, ReturnsOnlyOnceTheOrphansLeftInTheGroupAreGone) {
+  Child c = spawn(with_stdout_pipe({"/bin/sh", "-c", kFortySleepers}));
+  ChildGuard guard(c);
+  const std::vector<pid_t> pids = read_pids_until_end(c);
+  ASSERT_EQ(pids.size(), 40u);
+  EXPECT_EQ(c.wait(5000), 0);
+  for (pid_t pid : pids) EXPECT_FALSE(is_alive(pid, 0)) << pid;
+}
+
+TEST(EndGroup, KillsMembersThatOutliveTheLeaderAfterTheGrace) {
+  // The leader exits on SIGTERM; its children ignore it, as a server's helpers might.
+  Child c = spawn(with_stdout_pipe(
+      {"/bin/sh", "-c",
+       "for i in $(seq 40); do (trap '' TERM; exec sleep 100) & echo $!; done; echo end; wait"}));
+  ChildGuard guard(c);
+  const std::vector<pid_t> pids = read_pids_until_end(c);
+  ASSERT_EQ(pids.size(), 40u);
+  const int64_t until = steady_ms() + 5000;  // every subshell has exec'd sleep
+  for (pid_t pid : pids) {
+    while (orch::test::read_file("/proc/" + std::to_string(pid) + "/comm") != "sleep\n") {
+      ASSERT_LT(steady_ms(), until);
+      usleep(2000);
+    }
+  }
+  const int64_t t0 = steady_ms();
+  end_group(c.pid(), 300);
+  EXPECT_GE(steady_ms() - t0, 290);  // the members got their grace period
+  for (pid_t pid : pids) EXPECT_FALSE(is_alive(pid, 0)) << pid;
+  EXPECT_EQ(c.wait(1000), 128 + SIGTERM);
+}
+
+TEST(EndGroup, ReturnsAsSoonAsTheGroupIsGone) {
+  Child c = spawn(opts({"/bin/sleep", "100"}));
+  ChildGuard guard(c);
+  const int64_t t0 = steady_ms();
+  end_group(c.pid(), 10000);
+  EXPECT_LT(steady_ms() - t0, 5000);
+  EXPECT_EQ(c.wait(1000), 128 + SIGTERM);
 }
 
 TEST(DieWithParent, SleeperDiesWhenItsParentIsKilled) {
