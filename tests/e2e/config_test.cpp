@@ -105,7 +105,8 @@ TEST_F(Config, RepoPresetRunsItsOwnBinaryWithItsArgsAndEnvironment) {
                             session_dir / "supervisor.out"}) {
     EXPECT_EQ(read_file(f).find(kSecret), std::string::npos) << f;
   }
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 TEST_F(Config, DefaultAgentFromConfigIsUsedWithoutAgentFlag) {
@@ -199,7 +200,8 @@ TEST_F(Config, RepoClaudePresetRunsItsBinaryWithItsArgsBeforeTheSeparator) {
   EXPECT_NE(log.find("orch: starting " + wrapper.string() + " -p "), std::string::npos) << log;
   EXPECT_NE(log.find(" <2 extra argument(s)> --\n"), std::string::npos) << log;
   EXPECT_EQ(log.find("Be brief."), std::string::npos) << log;
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 TEST_F(Config, BackendFlagOverridesThePresetsBackend) {
@@ -227,7 +229,8 @@ TEST_F(Config, BackendFlagOverridesThePresetsBackend) {
   ASSERT_FALSE(argv.empty());
   EXPECT_EQ(argv[0], "-p") << read_file(argv_log);  // claude's argv, not `opencode serve`
   EXPECT_EQ(git(repo_, {"show", "orch/u1:HELLO.md"}), "hello from the fake model\n");
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 }  // namespace

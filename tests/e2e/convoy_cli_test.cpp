@@ -58,7 +58,8 @@ TEST_F(Convoy, AddListShowAndWaitTimeoutOnARunningConvoy) {
   // The running one was killed at once, not asked.
   EXPECT_EQ(query("SELECT COUNT(*) FROM session_states WHERE source = 'cli:stop-force'")[0][0],
             "1");
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 }  // namespace

@@ -81,7 +81,8 @@ TEST_F(Convoy, SixUnitsUnderACapOfTwoRunToTheEndWithNoOrchCommandAlive) {
     EXPECT_EQ(u["attempts"], 1);
     EXPECT_EQ(git(repo_, {"show", u["branch"].get<std::string>() + ":WORK.md"}), "convoy work\n");
   }
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 // (b): `convoy run` for CI: one unit fails; exit 3 and the JUnit report fails exactly that unit.
@@ -158,7 +159,8 @@ TEST_F(Convoy, FiftyConcurrentSlingsIntoOneConvoyHoldTheCapAndRetryEachUnitOnce)
   EXPECT_EQ(query("SELECT COUNT(*) FROM session_states WHERE state = 'starting'")[0][0], "100");
   EXPECT_EQ(query("SELECT COUNT(*) FROM sessions WHERE state = 'lost'")[0][0], "0");
   EXPECT_LE(peak_active(), 3);
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 // `convoy stop` cancels the queued units and stops the running one; nothing starts afterwards.
@@ -183,7 +185,8 @@ TEST_F(Convoy, StopCancelsQueuedUnitsAndStopsRunningOnes) {
   OrchRun add = orch({"convoy", "add", "cs", "d", "--prompt", "more"});
   EXPECT_EQ(add.code, 1);
   EXPECT_NE(add.err.find("was stopped"), std::string::npos) << add.err;
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 // `orch stop --convoy` is `convoy stop`: with --grace for one convoy, with --force for another
@@ -243,7 +246,8 @@ TEST_F(Convoy, StopConvoyCancelsQueuedUnitsAndStopsRunningOnesWithGraceOrForce) 
     EXPECT_NE(show.out.find("2 units: 0 done, 0 failed, 2 stopped,"), std::string::npos)
         << show.out;
   }
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 // A forced stop kills the supervisor, which therefore cannot hand its slot on: orch stop does.
@@ -271,7 +275,8 @@ TEST_F(Convoy, ForcedStopHandsTheSlotToTheNextQueuedUnit) {
                   "' AND state = 'starting'")[0][0],
             "pool:cli");
   EXPECT_EQ(orch({"stop", "--force", idb}).code, 0);
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 // Bad input is reported completely, one line per problem, and nothing is created.

@@ -73,7 +73,8 @@ TEST_F(Examples, ConvoyScriptFailsTheJobWhenAUnitFails) {
   EXPECT_EQ(xml.substr(good, xml.find("</testcase>", good) - good).find("<failure"),
             std::string::npos)
       << xml;
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
 }
 
 }  // namespace

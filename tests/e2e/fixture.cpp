@@ -123,6 +123,18 @@ std::vector<pid_t> E2E::processes_with(const std::string& needle) {
   return found;
 }
 
+std::string E2E::left_running() {
+  std::string out = "left running:";
+  for (pid_t pid : processes_with(home_.string())) {
+    std::string cmdline = read_file(fs::path("/proc") / std::to_string(pid) / "cmdline");
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    out += " " + std::to_string(pid) + " " + cmdline + ";";
+  }
+  return out;
+}
+
 std::vector<std::vector<std::string>> words_per_line(const std::string& text) {
   std::vector<std::vector<std::string>> lines;
   std::istringstream in(text);

@@ -46,6 +46,8 @@ class E2E : public ::testing::Test {
   /// Live processes whose command line contains `needle` or whose working directory is under it
   /// (from /proc), excluding this test process.
   std::vector<pid_t> processes_with(const std::string& needle);
+  /// "left running: <pid> <command line>; ..." for processes_with(home_), for failure messages.
+  std::string left_running();
   /// Waits until `pred` is true or `timeout_ms` passes; returns pred().
   bool eventually(const std::function<bool()>& pred, int timeout_ms);
 

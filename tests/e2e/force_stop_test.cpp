@@ -35,7 +35,7 @@ class ForceStop : public E2E {
 
   void expect_nothing_left() {
     EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
-        << "left running: " << processes_with(home_.string()).size() << " process(es)";
+        << left_running();
   }
 };
 

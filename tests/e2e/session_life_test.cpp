@@ -316,7 +316,8 @@ TEST_F(SessionLife, DoctorFindsALostSessionAndAnOrphanedWorktree) {
   EXPECT_TRUE(contains(healthy.out, "ok       agents     agent opencode: ")) << healthy.out;
   EXPECT_TRUE(contains(healthy.out, "(tested)")) << healthy.out;
   // Finding the session lost stopped the shared server it was the last user of.
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 }  // namespace

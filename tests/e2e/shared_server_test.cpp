@@ -72,11 +72,18 @@ class SharedServer : public E2E {
 };
 
 TEST_F(SharedServer, TwoSessionsShareOneServerThatStopsAfterTheLast) {
+  // The long turn leaves room for the second session to start on the server (a new directory
+  // takes the server a few seconds on a loaded machine) while the first is still running.
   for (const char* u : {"share-a", "share-b"}) {
-    OrchRun r = orch({"sling", u, repo_.string(), "-m", "slow-write please"});
+    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
     ASSERT_EQ(r.code, 0) << r.err;
   }
-  ASSERT_TRUE(eventually([&] { return all_in({"share-a", "share-b"}, "running"); }, 60000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return all_in({"share-a", "share-b"}, "running");
+      },
+      60000))
+      << "share-a " << state("share-a") << ", share-b " << state("share-b");
   EXPECT_EQ(shared_servers(), 1u);
   EXPECT_EQ(per_session_servers(), 0u);
   OrchRun doctor = orch({"doctor"});
@@ -84,11 +91,13 @@ TEST_F(SharedServer, TwoSessionsShareOneServerThatStopsAfterTheLast) {
 
   OrchRun w = orch({"wait", "share-a", "share-b", "--timeout", "120s"}, 150000);
   EXPECT_EQ(w.code, 0) << w.out << w.err;
-  EXPECT_EQ(git(repo_, {"show", "orch/share-a:SLOW.md"}), "slow\n");
-  EXPECT_EQ(git(repo_, {"show", "orch/share-b:SLOW.md"}), "slow\n");
+  EXPECT_EQ(git(repo_, {"show", "orch/share-a:LATE.md"}), "late\n");
+  EXPECT_EQ(git(repo_, {"show", "orch/share-b:LATE.md"}), "late\n");
   // The supervisor of the last session stopped the server.
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
-  EXPECT_NE(orch({"doctor"}).out.find("no shared agent servers"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
+  OrchRun after = orch({"doctor"});
+  EXPECT_NE(after.out.find("no shared agent servers"), std::string::npos) << after.out;
 }
 
 TEST_F(SharedServer, AKilledServerIsRestartedAndItsSessionsCarryOn) {
@@ -111,7 +120,8 @@ TEST_F(SharedServer, AKilledServerIsRestartedAndItsSessionsCarryOn) {
     EXPECT_EQ(git(repo_, {"show", std::string("orch/") + u + ":LATE.md"}), "late\n");
   }
   // One server was restarted, not one per session.
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
 }
 
 TEST_F(SharedServer, AServerThatCannotRestartFailsItsSessionsWithTheReason) {
@@ -132,7 +142,8 @@ TEST_F(SharedServer, AServerThatCannotRestartFailsItsSessionsWithTheReason) {
   json::Json s = session_json();
   EXPECT_NE(s["error"].get<std::string>().find("shared opencode server"), std::string::npos)
       << s["error"];
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
 }
 
 TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
@@ -142,7 +153,8 @@ TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
   ASSERT_EQ(shared_servers(), 1u);
   // The supervisor is killed and cannot release the server: orch stop does.
   EXPECT_EQ(orch({"stop", "force-a", "--force"}).code, 0);
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
   EXPECT_EQ(state("force-a"), "stopped");
 }
 
@@ -176,16 +188,22 @@ TEST_F(SharedServer, AKilledSupervisorsTurnIsAbortedOnAServerOthersStillUse) {
   EXPECT_EQ(git(repo_, {"show", "orch/abort-b:LATE.md"}), "late\n");
   EXPECT_FALSE(fs::exists(fs::path(worktree_a) / "LATE.md"));
   EXPECT_FALSE(fs::exists(fs::path(worktree_c) / "LATE.md"));
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
 }
 
 TEST_F(SharedServer, PerSessionModeStartsOneServerPerSession) {
   config("[backends.opencode]\nserver = \"per-session\"\n");
-  for (const char* u : {"own-a", "own-b"}) {
-    OrchRun r = orch({"sling", u, repo_.string(), "-m", "slow-write please"});
+  for (const char* u : {"own-a", "own-b"}) {  // long turns: both servers up at once
+    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
     ASSERT_EQ(r.code, 0) << r.err;
   }
-  ASSERT_TRUE(eventually([&] { return all_in({"own-a", "own-b"}, "running"); }, 60000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return all_in({"own-a", "own-b"}, "running");
+      },
+      60000))
+      << "own-a " << state("own-a") << ", own-b " << state("own-b");
   EXPECT_EQ(shared_servers(), 0u);
   EXPECT_EQ(per_session_servers(), 2u);
   EXPECT_EQ(orch({"wait", "own-a", "own-b", "--timeout", "120s"}, 150000).code, 0);

@@ -61,7 +61,8 @@ TEST_F(SlingOpencode, DoneCommitsTheAgentsFileOnTheBranch) {
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 
   // Nothing keeps running once the session ended.
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 // --model picks the model for one sling (sent with the prompt), and a stream that stalls fails
@@ -93,7 +94,8 @@ TEST_F(SlingOpencode, ModelFlagAndInactivityTimeoutApplyToTheSession) {
     EXPECT_NE(line.find("\"model\":\"fake-model-2\""), std::string::npos) << line;
   }
   EXPECT_GE(completions, 1);
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
 }
 
 TEST_F(SlingOpencode, ModelErrorFailsTheUnitWithTheErrorText) {
@@ -107,7 +109,7 @@ TEST_F(SlingOpencode, ModelErrorFailsTheUnitWithTheErrorText) {
             std::string::npos)
       << r.err;
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
-      << "orch or opencode processes left behind";
+      << left_running();
 }
 
 TEST_F(SlingOpencode, WithoutWaitReturnsBeforeTheWorkEndsAndTheSessionCompletesAlone) {
@@ -143,7 +145,8 @@ TEST_F(SlingOpencode, KilledSupervisorShowsAsLost) {
   EXPECT_NE(session_json()["error"].get<std::string>().find("supervisor"), std::string::npos);
   // The session's shared opencode server, which it was the only user of, is stopped once the
   // session is found lost (per-session servers die with the supervisor: PR_SET_PDEATHSIG).
-  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
+      << left_running();
 }
 
 TEST_F(SlingOpencode, RefusesASecondLiveSessionAndAllowsASlingAfterDone) {
