@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -35,27 +36,43 @@ class SharedServer : public E2E {
   }
   void config(const std::string& toml) { write_file(home_ / "config.toml", toml); }
   // `opencode serve` processes: shared ones work in $ORCH_HOME/servers/, per-session ones in the
-  // session's worktree.
-  // Counted by process group (each server is started in its own), so a helper process a server
-  // runs for a moment is not taken for another server.
-  size_t shared_servers() { return groups(processes_with((home_ / "servers").string())); }
-  size_t per_session_servers() {
-    std::vector<pid_t> serving;
-    for (pid_t pid : processes_with((home_ / "worktrees").string())) {
-      if (read_file(fs::path("/proc") / std::to_string(pid) / "cmdline").find("serve") !=
-          std::string::npos) {
-        serving.push_back(pid);
-      }
-    }
-    return groups(serving);
-  }
-  static size_t groups(const std::vector<pid_t>& pids) {
+  // session's worktree. A server is the leader of its process group, and its parent is not a
+  // server: what a server runs (`git init` for its snapshots, in a session of its own; a forked
+  // copy of itself for a moment) is not taken for another server.
+  std::vector<pid_t> servers_in(const fs::path& dir) {
+    auto serving = [](pid_t pid) {
+      return read_file(fs::path("/proc") / std::to_string(pid) / "cmdline")
+                 .find(std::string("\0serve\0", 7)) != std::string::npos;
+    };
     std::set<pid_t> out;
-    for (pid_t pid : pids) {
-      pid_t g = getpgid(pid);
-      if (g > 0) out.insert(g);
+    for (pid_t pid : processes_with(dir.string())) {
+      if (getpgid(pid) == pid && serving(pid) && !serving(getppid_of(pid))) out.insert(pid);
     }
-    return out.size();
+    return {out.begin(), out.end()};
+  }
+  static pid_t getppid_of(pid_t pid) {
+    std::string stat = read_file(fs::path("/proc") / std::to_string(pid) / "stat");
+    size_t close = stat.rfind(')');
+    int ppid = 0;
+    char state = 0;
+    if (close != std::string::npos) std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid);
+    return ppid;
+  }
+  size_t shared_servers() { return servers_in(home_ / "servers").size(); }
+  size_t per_session_servers() { return servers_in(home_ / "worktrees").size(); }
+  // The one shared server's pid (its process group id).
+  pid_t shared_server() { return servers_in(home_ / "servers").front(); }
+  // "<pgid>/<pid> <command line>; ..." of the processes in $ORCH_HOME/servers, for failures.
+  std::string servers_running() {
+    std::string out = "server processes:";
+    for (pid_t pid : processes_with((home_ / "servers").string())) {
+      std::string cmdline = read_file(fs::path("/proc") / std::to_string(pid) / "cmdline");
+      for (char& c : cmdline) {
+        if (c == '\0') c = ' ';
+      }
+      out += " " + std::to_string(getpgid(pid)) + "/" + std::to_string(pid) + " " + cmdline + ";";
+    }
+    return out;
   }
   std::string state(const std::string& unit) {
     OrchRun r = orch({"agents", "--all", "--json", "--unit", unit});
@@ -84,7 +101,7 @@ TEST_F(SharedServer, TwoSessionsShareOneServerThatStopsAfterTheLast) {
       },
       60000))
       << "share-a " << state("share-a") << ", share-b " << state("share-b");
-  EXPECT_EQ(shared_servers(), 1u);
+  EXPECT_EQ(shared_servers(), 1u) << servers_running();
   EXPECT_EQ(per_session_servers(), 0u);
   OrchRun doctor = orch({"doctor"});
   EXPECT_NE(doctor.out.find("2 session(s)"), std::string::npos) << doctor.out;
@@ -106,9 +123,8 @@ TEST_F(SharedServer, AKilledServerIsRestartedAndItsSessionsCarryOn) {
     ASSERT_EQ(r.code, 0) << r.err;
   }
   ASSERT_TRUE(eventually([&] { return all_in({"kill-a", "kill-b"}, "running"); }, 60000));
-  // One server: its process group (setsid) may hold short-lived helpers it spawned.
-  ASSERT_EQ(shared_servers(), 1u);
-  const pid_t server = getpgid(processes_with((home_ / "servers").string()).front());
+  ASSERT_EQ(shared_servers(), 1u) << servers_running();
+  const pid_t server = shared_server();
   std::this_thread::sleep_for(std::chrono::seconds(2));  // mid-turn
   kill(-server, SIGKILL);
 
@@ -129,8 +145,8 @@ TEST_F(SharedServer, AServerThatCannotRestartFailsItsSessionsWithTheReason) {
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_TRUE(eventually([&] { return state("gone-a") == "running"; }, 60000));
   // One server (a process group: setsid made the server its leader, so the group id is its pid).
-  ASSERT_EQ(shared_servers(), 1u);
-  const pid_t server = getpgid(processes_with((home_ / "servers").string()).front());
+  ASSERT_EQ(shared_servers(), 1u) << servers_running();
+  const pid_t server = shared_server();
   // A restart needs the server's password file: make it unreadable (a folder in its place).
   for (const auto& e : fs::directory_iterator(home_ / "servers")) {
     if (!e.is_directory()) continue;
@@ -150,7 +166,7 @@ TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
   OrchRun r = orch({"sling", "force-a", repo_.string(), "-m", "very-slow please"});
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_TRUE(eventually([&] { return state("force-a") == "running"; }, 60000));
-  ASSERT_EQ(shared_servers(), 1u);
+  ASSERT_EQ(shared_servers(), 1u) << servers_running();
   // The supervisor is killed and cannot release the server: orch stop does.
   EXPECT_EQ(orch({"stop", "force-a", "--force"}).code, 0);
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
@@ -169,7 +185,7 @@ TEST_F(SharedServer, AKilledSupervisorsTurnIsAbortedOnAServerOthersStillUse) {
   }
   ASSERT_TRUE(eventually([&] { return all_in(units, "running"); }, 60000));
   ASSERT_TRUE(eventually([&] { return model_requests().size() >= 3; }, 60000));
-  ASSERT_EQ(shared_servers(), 1u);
+  ASSERT_EQ(shared_servers(), 1u) << servers_running();
   json::Parser parser;
   auto row = [&](const std::string& unit) {
     OrchRun r = orch({"agents", "--json", "--unit", unit});
@@ -204,7 +220,7 @@ TEST_F(SharedServer, PerSessionModeStartsOneServerPerSession) {
       },
       60000))
       << "own-a " << state("own-a") << ", own-b " << state("own-b");
-  EXPECT_EQ(shared_servers(), 0u);
+  EXPECT_EQ(shared_servers(), 0u) << servers_running();
   EXPECT_EQ(per_session_servers(), 2u);
   EXPECT_EQ(orch({"wait", "own-a", "own-b", "--timeout", "120s"}, 150000).code, 0);
 }
