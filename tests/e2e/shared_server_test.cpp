@@ -86,21 +86,25 @@ class SharedServer : public E2E {
     }
     return true;
   }
+  // Slings each unit with the long scenario and waits (60 s at most) until all run at once;
+  // call it under ASSERT_NO_FATAL_FAILURE.
+  void sling_until_all_run(const std::vector<std::string>& units) {
+    for (const std::string& u : units) {
+      OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
+      ASSERT_EQ(r.code, 0) << r.err;
+    }
+    ASSERT_TRUE(eventually([&] { return all_in(units, "running"); }, 60000)) << [&] {
+      std::string seen = "states:";
+      for (const std::string& u : units) seen += " " + u + "=" + state(u);
+      return seen;
+    }();
+  }
 };
 
 TEST_F(SharedServer, TwoSessionsShareOneServerThatStopsAfterTheLast) {
   // The long turn leaves room for the second session to start on the server (a new directory
   // takes the server a few seconds on a loaded machine) while the first is still running.
-  for (const char* u : {"share-a", "share-b"}) {
-    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
-    ASSERT_EQ(r.code, 0) << r.err;
-  }
-  ASSERT_TRUE(eventually(
-      [&] {
-        return all_in({"share-a", "share-b"}, "running");
-      },
-      60000))
-      << "share-a " << state("share-a") << ", share-b " << state("share-b");
+  ASSERT_NO_FATAL_FAILURE(sling_until_all_run({"share-a", "share-b"}));
   EXPECT_EQ(shared_servers(), 1u) << servers_running();
   EXPECT_EQ(per_session_servers(), 0u);
   OrchRun doctor = orch({"doctor"});
@@ -118,11 +122,7 @@ TEST_F(SharedServer, TwoSessionsShareOneServerThatStopsAfterTheLast) {
 }
 
 TEST_F(SharedServer, AKilledServerIsRestartedAndItsSessionsCarryOn) {
-  for (const char* u : {"kill-a", "kill-b"}) {
-    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
-    ASSERT_EQ(r.code, 0) << r.err;
-  }
-  ASSERT_TRUE(eventually([&] { return all_in({"kill-a", "kill-b"}, "running"); }, 60000));
+  ASSERT_NO_FATAL_FAILURE(sling_until_all_run({"kill-a", "kill-b"}));
   ASSERT_EQ(shared_servers(), 1u) << servers_running();
   const pid_t server = shared_server();
   std::this_thread::sleep_for(std::chrono::seconds(2));  // mid-turn
@@ -179,11 +179,7 @@ TEST_F(SharedServer, StopForceStopsTheServerOfItsLastSession) {
 // the server (nobody follows them any more), the other session finishes.
 TEST_F(SharedServer, AKilledSupervisorsTurnIsAbortedOnAServerOthersStillUse) {
   const std::vector<std::string> units = {"abort-a", "abort-c", "abort-b"};
-  for (const std::string& u : units) {
-    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
-    ASSERT_EQ(r.code, 0) << r.err;
-  }
-  ASSERT_TRUE(eventually([&] { return all_in(units, "running"); }, 60000));
+  ASSERT_NO_FATAL_FAILURE(sling_until_all_run(units));
   ASSERT_TRUE(eventually([&] { return model_requests().size() >= 3; }, 60000));
   ASSERT_EQ(shared_servers(), 1u) << servers_running();
   json::Parser parser;
@@ -210,16 +206,7 @@ TEST_F(SharedServer, AKilledSupervisorsTurnIsAbortedOnAServerOthersStillUse) {
 
 TEST_F(SharedServer, PerSessionModeStartsOneServerPerSession) {
   config("[backends.opencode]\nserver = \"per-session\"\n");
-  for (const char* u : {"own-a", "own-b"}) {  // long turns: both servers up at once
-    OrchRun r = orch({"sling", u, repo_.string(), "-m", "very-slow please"});
-    ASSERT_EQ(r.code, 0) << r.err;
-  }
-  ASSERT_TRUE(eventually(
-      [&] {
-        return all_in({"own-a", "own-b"}, "running");
-      },
-      60000))
-      << "own-a " << state("own-a") << ", own-b " << state("own-b");
+  ASSERT_NO_FATAL_FAILURE(sling_until_all_run({"own-a", "own-b"}));
   EXPECT_EQ(shared_servers(), 0u) << servers_running();
   EXPECT_EQ(per_session_servers(), 2u);
   EXPECT_EQ(orch({"wait", "own-a", "own-b", "--timeout", "120s"}, 150000).code, 0);
