@@ -10,6 +10,8 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
+// The 500's retry waits 300 ms (retry-after-ms), as in sling_opencode_test.cpp: a retry within a
+// millisecond can go out on the socket of the reply the fake model just closed.
 constexpr const char* kHandoffScript = R"({
   "scenarios": [
     {"match": "note-claude", "turns": [
@@ -25,7 +27,7 @@ constexpr const char* kHandoffScript = R"({
       {"tool": "write", "path": "SECOND.md", "content": "second session\n"},
       {"text": "Done with part two"}]},
     {"match": "claude-fails", "turns": [
-      {"error": 500, "message": "fake upstream failure", "retry_after_ms": 1}]},
+      {"error": 500, "message": "fake upstream failure", "retry_after_ms": 300}]},
     {"match": "stall-after-write", "turns": [
       {"tool": "write", "path": "WIP.md", "content": "work in progress\n"},
       {"text": "still thinking", "stall_after_chunks": 1, "stall_ms": 120000}]}

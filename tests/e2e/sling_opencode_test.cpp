@@ -10,13 +10,16 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
+// The 500's retry waits 300 ms (retry-after-ms): opencode's HTTP client (Bun's fetch) keeps the
+// socket of a non-2xx reply for reuse despite its `Connection: close`, and a retry within a
+// millisecond could go out on it before the close is seen, failing with "socket closed".
 constexpr const char* kOpencodeScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
       {"text": "Done: wrote HELLO.md"}]},
     {"match": "fail-500", "turns": [
-      {"error": 500, "message": "fake upstream failure", "retry_after_ms": 1}]},
+      {"error": 500, "message": "fake upstream failure", "retry_after_ms": 300}]},
     {"match": "slow-write", "turns": [
       {"tool": "write", "path": "SLOW.md", "content": "slow\n", "delay_ms": 4000},
       {"text": "Done slowly"}]},
