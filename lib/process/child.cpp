@@ -135,7 +135,8 @@ int Child::terminate(int grace_ms) {
   // The rest of the group gets what is left of the grace period.
   if (code && own_group_) detail::wait_group_gone(pid_, deadline);
   send(SIGKILL);
-  if (own_group_) detail::kill_group_and_settle(pid_);
+  // SIGKILL takes effect when each member next runs: return once they are gone.
+  if (own_group_) detail::wait_group_gone(pid_, detail::deadline_after(detail::kKillSettleMs));
   code = detail::wait_exit(pid_, -1, /*reap=*/true);
   exited_ = true;
   status_ = code.value_or(-1);
