@@ -37,11 +37,15 @@ int reap_lost(registry::Registry& reg) {
                   : "supervisor never started";
     spdlog::debug("session {}: {}; marking it lost", s.id, o.error);
     if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
-    abort_abandoned_turn(reg, s);
-    release_agent_server(reg, s.id);
-    kill_agent_leftovers(s);
+    clean_up_after_supervisor(reg, s);
   }
   return marked;
+}
+
+void clean_up_after_supervisor(registry::Registry& reg, const registry::Session& s) {
+  kill_agent_leftovers(s);
+  abort_abandoned_turn(reg, s);  // before the release, which may stop the server
+  release_agent_server(reg, s.id);
 }
 
 void release_agent_server(registry::Registry& reg, const std::string& session_id) {

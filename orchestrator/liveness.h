@@ -14,13 +14,18 @@ inline constexpr int64_t kSupervisorStartGraceMs = 60000;
 bool supervisor_gone(const registry::Session& s);
 
 /// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check") and
-/// releases its shared agent server (release_agent_server). Returns how many it marked.
+/// cleans up after that supervisor (clean_up_after_supervisor). Returns how many it marked.
 int reap_lost(registry::Registry& reg);
 
 /// Detaches an ended session from its shared agent server on behalf of a supervisor that cannot
 /// (killed, lost): when it was the server's last user, the server is stopped (SIGTERM to its
 /// process group). Never throws.
 void release_agent_server(registry::Registry& reg, const std::string& session_id);
+
+/// Everything the supervisor of session `s` would have done after its agent, for a supervisor
+/// that was killed or died: kill_agent_leftovers, abort_abandoned_turn, then
+/// release_agent_server. Never throws.
+void clean_up_after_supervisor(registry::Registry& reg, const registry::Session& s);
 
 /// After a session's supervisor was killed (orch stop --force, after the grace period) or died
 /// (lost): a turn of its agent on a shared OpenCode server, which serves other sessions too, goes

@@ -39,12 +39,12 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     registry::Outcome o;
     o.error = as.reason;
     reg.finish(id, as.state, as.source, o);
-    if (s->state != State::kQueued) {  // its supervisor died: clean up after it
-      kill_agent_leftovers(*s);
-      abort_abandoned_turn(reg, *s);
+    if (s->state == State::kQueued) {
+      release_agent_server(reg, id);
+    } else {  // its supervisor died: clean up after it, and its slot is free now
+      clean_up_after_supervisor(reg, *s);
+      fill_slots(f, "pool:cli");
     }
-    release_agent_server(reg, id);
-    if (s->state != State::kQueued) fill_slots(f, "pool:cli");  // its slot is free now
     return reg.get_session(id)->state;
   }
   if (!force) {
@@ -65,11 +65,8 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   for (int i = 0; i < 20 && process::is_alive(pid, s->supervisor_start_time); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  registry::Session killed = *reg.get_session(id);
-  kill_agent_leftovers(killed);
-  abort_abandoned_turn(reg, killed);
-  release_agent_server(reg, id);  // the killed supervisor cannot
-  fill_slots(f, "pool:cli");      // nor hand its slot on
+  clean_up_after_supervisor(reg, *reg.get_session(id));  // the killed supervisor cannot
+  fill_slots(f, "pool:cli");                             // nor hand its slot on
   return reg.get_session(id)->state;
 }
 
