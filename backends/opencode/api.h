@@ -1,5 +1,6 @@
-// The OpenCode server's HTTP API, as much as orch uses (OpenAPI document: GET /doc;
-// ../shared/reference/opencode-1.18.33-openapi.json). Every call carries ?directory=<worktree>.
+// The OpenCode server's HTTP API, as much as orch uses (the routes, bodies and answers in
+// docs/agents/opencode.md §6; OpenAPI document: GET /doc). Every call carries
+// ?directory=<worktree> (§5).
 #pragma once
 
 #include <string>
@@ -55,7 +56,8 @@ class Api {
 };
 
 /// A user message id for prompt_async: "msg_" + 12 hex digits of ((now_ms << 12) | counter) +
-/// 14 random alphanumerics. It sorts before the ids opencode generates afterwards (reference §2).
+/// 14 random alphanumerics. It sorts before the ids opencode generates afterwards
+/// (docs/agents/opencode.md §6, prompt_async).
 std::string new_message_id();
 
 }  // namespace orch::opencode

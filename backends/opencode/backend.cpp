@@ -10,13 +10,15 @@
 namespace orch::opencode {
 namespace {
 
-constexpr int64_t kIdleGraceMs = 1000;  // session.error can follow session.idle (reference §3)
+// session.error can follow session.idle (docs/agents/opencode.md §8).
+constexpr int64_t kIdleGraceMs = 1000;
 constexpr int kMaxReconnects = 3;
 // How long send() waits for opencode to show it took the previous prompt (a cold instance takes
 // a few seconds before it handles the first one).
 constexpr int64_t kPromptSeenWaitMs = 10000;
 
-// Rules every orch session gets, whatever the policy: nothing may block on a human.
+// Rules every orch session gets, whatever the policy: nothing may block on a human
+// (docs/agents/opencode.md §9).
 json::Json base_permissions() {
   json::Json rules = json::Json::array();
   for (const char* p : {"question", "external_directory", "doom_loop"}) {

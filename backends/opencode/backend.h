@@ -1,7 +1,7 @@
 // The OpenCode backend: a shared `opencode serve` (shared_server.h) or one per session (server.h,
 // SessionSpec::servers_dir empty; see docs/ARCHITECTURE.md), the work delivered with prompt_async,
 // progress followed on GET /global/event, the outcome decided from session.idle/session.error and
-// the session's messages (../shared/reference/opencode.md).
+// the session's messages (docs/agents/opencode.md §6 to §8).
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,6 @@
 // OpencodeBackend's handling of /global/event frames:
-// {"directory","payload":{"type","properties"}}. Event meanings from
-// ../shared/reference/opencode.md §3.
+// {"directory","payload":{"type","properties"}}. Event shapes from docs/agents/opencode.md §7,
+// their meanings from §8 and the permission flow from §9.
 #include "backends/opencode/backend.h"
 #include "backends/opencode/outcome.h"
 #include "lib/clock.h"

@@ -1,5 +1,5 @@
 // Deciding how an OpenCode run ended, from GET /session/{id}/message after session.idle
-// (../shared/reference/opencode.md §0 step 5 and §3 "Which event means what").
+// (docs/agents/opencode.md §8 "Which event means what; deciding the outcome").
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
 // Surviving the death of a shared `opencode serve`: the server is restarted (by one of its users;
 // the registry decides which, lib/registry/servers.h), and the session, which opencode keeps on
-// disk, is re-attached and asked to carry on. A session that cannot go on fails with the reason.
+// disk (docs/agents/opencode.md §3), is re-attached and asked to carry on. A session that cannot
+// go on fails with the reason.
 #include <chrono>
 #include <thread>
 

@@ -85,7 +85,8 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
                        opts.startup_timeout_ms, &server->version_);
     if (why.empty()) return server;
     server->shutdown(1000);
-    // A taken port makes serve exit at once with code 1: try another port while time is left.
+    // A taken port makes serve exit at once with code 1 (docs/agents/opencode.md §1): try
+    // another port while time is left.
     if (why.rfind("exited", 0) != 0 || steady_ms() >= deadline) break;
   }
   throw Error("opencode serve", why + " (see " + opts.log_path + ")");

@@ -1,6 +1,6 @@
 // `opencode serve` as orch runs it: loopback only, an explicit free port, a random password
 // (HTTP Basic auth through OPENCODE_SERVER_PASSWORD), healthy within a deadline.
-// Behaviour from ../shared/reference/opencode.md §1 (opencode 1.18.33).
+// Behaviour from docs/agents/opencode.md §1 (serve) and §2 (authentication), opencode 1.18.33.
 #pragma once
 
 #include <sys/types.h>

@@ -28,7 +28,8 @@ namespace {
 
 constexpr int kPollMs = 100;
 // A server takes at most this many times its capacity in sessions over its life, then is stopped
-// once its last session ends: every directory it served keeps some memory (reference §1).
+// once its last session ends: every directory it served keeps some memory
+// (docs/agents/opencode.md §4).
 constexpr int kServeLimitPerCapacity = 4;
 
 bool alive_fn(int64_t pid, int64_t start) {

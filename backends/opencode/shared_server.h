@@ -1,5 +1,5 @@
 // A shared `opencode serve`: one process serves many sessions, each through its own
-// `?directory=<worktree>` (../shared/reference/opencode.md §4: one server per directory costs
+// `?directory=<worktree>` (docs/agents/opencode.md §5; §4: one server per directory costs
 // ≈320 MB, each further directory on a shared one ≈65 MB). The server outlives any single
 // supervisor: it is started detached (setsid, no PDEATHSIG) and recorded in the registry's
 // `servers` table (lib/registry/servers.h), its password in a 0600 file. The supervisor of the
