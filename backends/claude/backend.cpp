@@ -19,7 +19,7 @@
 namespace orch::claude {
 namespace {
 
-// A stream-json user message (reference §5, first form).
+// A stream-json user message (docs/agents/claude-code.md §9, first form).
 std::string user_message(const std::string& text) {
   return json::Json{{"type", "user"}, {"message", {{"role", "user"}, {"content", text}}}}.dump();
 }
@@ -92,7 +92,8 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
                                       (spec.resume_agent_session.empty()
                                            ? ""
                                            : " (forked from " + spec.resume_agent_session + ")")}});
-  // Nothing is printed before the first input line, so the work goes first (reference §5).
+  // Nothing is printed before the first input line, so the work goes first
+  // (docs/agents/claude-code.md §9).
   // If claude already died, the write fails and the end of its output says why.
   write_line(user_message(spec.prompt));
 
@@ -119,7 +120,8 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
         std::lock_guard lock(mu_);
         version_ = handler.version();
       }
-      // The result ends the work: end of input lets claude exit (reference §5 "EOF on stdin").
+      // The result ends the work: end of input lets claude exit (docs/agents/claude-code.md §9
+      // "End of input").
       if (handler.results() > 0) close_input();
       if (stopping && now >= stop_deadline) break;  // still talking after the grace
       continue;

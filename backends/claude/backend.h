@@ -1,9 +1,9 @@
 // The Claude Code backend: one `claude -p` process per session, driven headless over stream-json
-// on stdin and stdout (../shared/reference/claude-code.md §0, §2, §5; Claude Code 2.1.328).
+// on stdin and stdout (docs/agents/claude-code.md §1, §5, §9; Claude Code 2.1.328).
 // The work is the first stdin message; the outcome is the `result` line; follow-ups are more
 // stdin messages; a stop is an interrupt control request, then end of input, then signals to the
 // process group. orch runs its own inactivity timer on stdout, because Claude Code's stream idle
-// watchdog waits at least 300 s (reference §3).
+// watchdog waits at least 300 s (docs/agents/claude-code.md §7).
 #pragma once
 
 #include <atomic>
@@ -25,8 +25,8 @@ class ClaudeBackend : public Orchestrator {
   explicit ClaudeBackend(std::string binary);
   ~ClaudeBackend() override;
 
-  /// name "claude", tested 2.1.328, can send follow-ups (stdin messages, reference §5) and
-  /// resume (--resume + --fork-session, reference §4). `version` once system/init reported it.
+  /// name "claude", tested 2.1.328, can send follow-ups (stdin messages, docs/agents/claude-code.md
+  /// §9) and resume (--resume + --fork-session, §8). `version` once system/init reported it.
   BackendInfo describe() const override;
 
   /// Spawns claude in the worktree (args.h: argv and environment; stdin and stdout pipes; stderr
@@ -42,8 +42,8 @@ class ClaudeBackend : public Orchestrator {
   RunResult run(const SessionSpec& spec, SessionSink& sink) override;
 
   /// Writes another stream-json user message to claude's stdin (thread-safe). A message sent
-  /// mid-turn is delivered at the turn's next API request (reference §5 "nudge"). False before
-  /// claude started or once its input is closed (after the result or a stop).
+  /// mid-turn is delivered at the turn's next API request (docs/agents/claude-code.md §9). False
+  /// before claude started or once its input is closed (after the result or a stop).
   bool send(const std::string& text) override;
 
   /// Asks run() to stop: it sends an interrupt control request, closes stdin, allows
@@ -58,9 +58,10 @@ class ClaudeBackend : public Orchestrator {
  private:
   /// Writes one JSON line to stdin if it is open; false otherwise.
   bool write_line(const std::string& line);
-  /// Writes the interrupt control request (reference §5 "Interrupt").
+  /// Writes the interrupt control request (docs/agents/claude-code.md §9 "Interrupt").
   void interrupt();
-  /// Closes stdin (idempotent); claude finishes its turn and exits (reference §5 EOF).
+  /// Closes stdin (idempotent); claude finishes its turn and exits
+  /// (docs/agents/claude-code.md §9 "End of input").
   void close_input();
   /// Waits up to `wait_ms` for claude to exit by itself, then terminates its process group
   /// (SIGTERM, kStopGraceMs, SIGKILL). Returns the exit code (128+signal when killed).

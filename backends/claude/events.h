@@ -21,13 +21,15 @@ class LineHandler {
   LineHandler(SessionSink& sink, PermissionPolicy policy);
 
   /// Handles one parsed line; `raw` is the line as read (for kInvalid lines).
-  /// - kInit (first only; every turn prints one, reference §2): sink.state(kRunning,
-  ///   "claude:init"), sink.accepted(session_id) and an info event with version, model, mode.
+  /// - kInit (first only; every turn prints one, docs/agents/claude-code.md §5):
+  ///   sink.state(kRunning, "claude:init"), sink.accepted(session_id) and an info event with
+  ///   version, model, mode.
   /// - kAssistant: text blocks → `text` (an API-error message → `error`); tool_use blocks are
   ///   remembered until their result.
   /// - kToolResults: `tool` {tool, title, status completed|error, error}.
   /// - kPermissionDenied and result.permission_denials[] not seen before: `permission`
-  ///   {permission, denied: true, policy, message} (reference §1: a denial does not fail the run).
+  ///   {permission, denied: true, policy, message} (docs/agents/claude-code.md §4: a denial does
+  ///   not fail the run).
   /// - kApiRetry: `retry` {attempt, max_retries, delay_ms, status, message}.
   /// - kControlResponse, kInvalid: `info`.
   /// - kResult: remembered (last one wins) and its usage and cost taken (see usage()).

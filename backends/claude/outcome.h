@@ -1,5 +1,5 @@
 // How a Claude Code run ended, decided from its `result` line: is_error and terminal_reason, not
-// subtype and not the exit code (../shared/reference/claude-code.md §0 and §3: an API failure
+// subtype and not the exit code (docs/agents/claude-code.md §6: an API failure
 // after retries says subtype "success" with is_error true; SIGINT can exit 0 without a result).
 #pragma once
 

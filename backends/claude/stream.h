@@ -1,5 +1,5 @@
 // Claude Code's stream-json output, one NDJSON line at a time, normalized into what orch needs.
-// Shapes from ../shared/reference/claude-code.md §2 (schema), §3 (failures) and §5 (control
+// Shapes from docs/agents/claude-code.md §5 (schema), §6 (failures) and §9 (control
 // messages), Claude Code 2.1.328. Pure: no I/O, no state between lines.
 #pragma once
 

@@ -3,7 +3,7 @@
 // --fork-session` run restores S's cost state, so its results' `total_cost_usd` (and
 // `modelUsage`) include every earlier run of the conversation, while `usage` counts only the new
 // turn. Transcripts live in $CLAUDE_CONFIG_DIR/projects/<encoded-cwd>/<session-id>.jsonl
-// (../shared/reference/claude-code.md §4) and end each run with a
+// (docs/agents/claude-code.md §8) and end each run with a
 // {"type":"cost-state","totalCostUSD":...} record.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace orch::claude {
 
 /// Claude Code's state directory for a process started with `env` on top of orch's
 /// environment: CLAUDE_CONFIG_DIR from `env`, else from orch's environment, else $HOME/.claude
-/// (reference §4 "Isolation"); "" if none can be determined.
+/// (docs/agents/claude-code.md §8 "Isolation"); "" if none can be determined.
 std::string config_dir(const std::map<std::string, std::string>& env);
 
 /// The totalCostUSD of the last cost-state record in the transcript of `session_id` under

@@ -1,5 +1,5 @@
 // backends/claude/args: argv and environment of a headless Claude Code session
-// (../shared/reference/claude-code.md §0, §1, §4, §5).
+// (docs/agents/claude-code.md §1, §2, §3, §8).
 #include <gtest/gtest.h>
 
 #include <algorithm>

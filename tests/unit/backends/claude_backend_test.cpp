@@ -1,5 +1,6 @@
 // backends/claude/backend: the process side of ClaudeBackend::run() against a stand-in for
-// `claude` (a bash script speaking Claude Code 2.1.328's stream-json, reference §2 and §5):
+// `claude` (a bash script speaking Claude Code 2.1.328's stream-json, docs/agents/claude-code.md
+// §5 and §9):
 // the first stdin message, end of input after the result, the outcome, inactivity, a crash
 // before the result, follow-ups, and stop (interrupt, then SIGTERM/SIGKILL) without orphans.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // backends/claude/events and outcome: what a sequence of stream-json lines reports to the sink,
-// and how the result line decides the outcome (../shared/reference/claude-code.md §0, §2, §3).
+// and how the result line decides the outcome (docs/agents/claude-code.md §4, §5, §6).
 #include <gtest/gtest.h>
 
 #include "backends/claude/events.h"
@@ -24,7 +24,7 @@ constexpr const char* kInit =
 
 TEST_F(ClaudeEvents, FirstInitAcceptsTheWorkOnce) {
   feed(kInit);
-  feed(kInit);  // every turn prints a fresh init (reference §2)
+  feed(kInit);  // every turn prints a fresh init (docs/agents/claude-code.md §5)
   ASSERT_EQ(sink_.accepted_ids.size(), 1u);
   EXPECT_EQ(sink_.accepted_ids[0], "998d7e86-1c2f-4b7e-9d51-6a0e2c3b4f10");
   ASSERT_EQ(sink_.states.size(), 1u);

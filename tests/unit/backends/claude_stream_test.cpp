@@ -1,5 +1,5 @@
-// backends/claude/stream: canned stream-json lines from ../shared/reference/claude-code.md §2,
-// §3 and §5 (Claude Code 2.1.328), parsed into StreamLine.
+// backends/claude/stream: canned stream-json lines from docs/agents/claude-code.md §5, §6 and §9
+// (Claude Code 2.1.328), parsed into StreamLine.
 #include <gtest/gtest.h>
 
 #include "backends/claude/stream.h"
