@@ -36,8 +36,8 @@ void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
   using Row = std::array<std::string, kColumns>;
   std::vector<Row> rows;
   rows.reserve(sessions.size() + 1);
-  rows.push_back(
-      {"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "RUNTIME", "LAST ACTIVITY", "COST"});
+  rows.push_back({"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "RUNTIME",
+                  "LAST ACTIVITY", "COST"});
   int64_t now = now_ms();
   for (const registry::SessionBrief& s : sessions) {
     // How long it ran: until it ended, or until now; a queued session has not run yet.

@@ -150,7 +150,8 @@ std::string render_junit(const ConvoyStatus& s, int64_t now) {
                              seconds(wall_ms(s, now > 0 ? now : now_ms())) + "\"";
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += "<testsuites name=\"orch convoy " + xml_attr(s.convoy.name) + "\" " + counts + ">\n";
-  x += "  <testsuite name=\"" + xml_attr(s.convoy.name) + "\" " + counts + " timestamp=\"" + format_iso8601(s.convoy.created_at) + "\">\n";
+  x += "  <testsuite name=\"" + xml_attr(s.convoy.name) + "\" " + counts + " timestamp=\"" +
+       format_iso8601(s.convoy.created_at) + "\">\n";
   x += cases;
   x += "  </testsuite>\n</testsuites>\n";
   return x;

@@ -36,9 +36,8 @@ std::string follow_line(const LogEntry& e) {
   }
   if (e.kind == "retry") {
     auto it = d.find("attempt");
-    std::string attempt = it != d.end() && it->is_number_integer()
-                              ? std::to_string(it->get<int64_t>())
-                              : "0";
+    std::string attempt =
+        it != d.end() && it->is_number_integer() ? std::to_string(it->get<int64_t>()) : "0";
     return "retry " + attempt + ": " + str(d, "message");
   }
   if (e.kind == "error") return "error: " + str(d, "message");

@@ -4,12 +4,12 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "lib/text.h"
 #include "lib/git/git.h"
 #include "lib/json.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/pool.h"
+#include "lib/text.h"
 #include "orchestrator/handoff_brief.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/pool.h"

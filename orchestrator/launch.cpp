@@ -9,9 +9,9 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "lib/text.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
+#include "lib/text.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/session_options.h"

@@ -7,8 +7,8 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "lib/text.h"
 #include "lib/process/process.h"
+#include "lib/text.h"
 #include "orchestrator/liveness.h"
 
 namespace orch {

@@ -24,7 +24,8 @@ void RegistrySink::event(const std::string& kind, const json::Json& given) {
   json::Json data = given;
   if (kind == "error") {
     auto it = data.find("message");
-    std::string full = to_valid_utf8(it != data.end() && it->is_string() ? it->get<std::string>() : "");
+    std::string full =
+        to_valid_utf8(it != data.end() && it->is_string() ? it->get<std::string>() : "");
     std::string message = first_meaningful_line(full);
     data["message"] = message;
     size_t rest = full.find(message) + message.size();

@@ -95,8 +95,8 @@ class Registry {
   bool set_state(const std::string& session_id, State state, const std::string& source,
                  const std::string& detail = "");
   /// set_state to a terminal state plus the outcome columns (empty fields keep what is there;
-  /// outcome.error, else outcome.note, is also the state change's detail), in one transaction. Throws orch::Error
-  /// for a live `state`.
+  /// outcome.error, else outcome.note, is also the state change's detail), in one transaction.
+  /// Throws orch::Error for a live `state`.
   bool finish(const std::string& session_id, State state, const std::string& source,
               const Outcome& outcome);
   /// Every state change of the session, oldest first.

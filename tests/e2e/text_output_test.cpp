@@ -59,8 +59,8 @@ class TextOutput : public Convoy {
   }
   OrchRun sling(const std::string& unit, const std::string& prompt,
                 const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"sling", unit, repo_.string(), "--agent", "fake", "-m",
-                                     prompt};
+    std::vector<std::string> args = {"sling", unit, repo_.string(), "--agent",
+                                     "fake",  "-m", prompt};
     args.insert(args.end(), extra.begin(), extra.end());
     return orch(args);
   }
@@ -92,8 +92,8 @@ TEST_F(TextOutput, AgentBytesThatAreNotUtf8FailTheSessionWithACleanError) {
   json::Json s = session_json();
   EXPECT_EQ(s["state"], "failed");
   std::string error = s["error"];
-  EXPECT_TRUE(has(error, "claude exited with code 7 before a result: crash: " + kReplacement +
-                             kReplacement))
+  EXPECT_TRUE(has(
+      error, "claude exited with code 7 before a result: crash: " + kReplacement + kReplacement))
       << error;
   OrchRun show = orch({"show", "u1", "--json"});
   EXPECT_EQ(show.code, 0) << show.err;
@@ -108,8 +108,8 @@ TEST_F(TextOutput, APromptOrANudgeThatIsNotUtf8IsRefusedUpFront) {
   OrchRun file = orch({"sling", "u1", repo_.string(), "--agent", "fake", "--prompt-file",
                        (tmp_->path() / "prompt.md").string()});
   EXPECT_EQ(file.code, 2) << file.err;
-  OrchRun convoy = orch({"convoy", "create", "c1", "--repo", repo_.string(), "--agent", "fake",
-                         "a", "--prompt", "bad \xff"});
+  OrchRun convoy = orch({"convoy", "create", "c1", "--repo", repo_.string(), "--agent", "fake", "a",
+                         "--prompt", "bad \xff"});
   EXPECT_EQ(convoy.code, 2) << convoy.err;
   expect_nothing_written();
 
@@ -173,8 +173,9 @@ TEST_F(TextOutput, ProgressIsMergedByTime) {
   OrchRun r = sling("u1", "tool-then-done please");
   ASSERT_EQ(r.code, 0) << r.err;
   // Item 17: the hint points at the commands that follow a session.
-  EXPECT_TRUE(has(r.err, "follow it with: orch logs -f u1  (or block until it ends: orch wait "
-                         "u1)\n"))
+  EXPECT_TRUE(has(r.err,
+                  "follow it with: orch logs -f u1  (or block until it ends: orch wait "
+                  "u1)\n"))
       << r.err;
   ASSERT_TRUE(eventually([&] { return session_json()["state"] == "done"; }, 30000));
   OrchRun w = orch({"wait", "u1", "--progress"});
@@ -234,8 +235,9 @@ TEST_F(TextOutput, AStopIsANoteNotAnError) {
 // time is the convoy's wall time.
 TEST_F(TextOutput, JunitSkipsAUnitCancelledBeforeItStarted) {
   stand_in("hangs", "exec sleep 120", "startup_timeout = \"5m\"\n");
-  write_file(tmp_->path() / "units.jsonl",
-             "{\"unit\":\"first\",\"prompt\":\"work\"}\n{\"unit\":\"second\",\"prompt\":\"work\"}\n");
+  write_file(
+      tmp_->path() / "units.jsonl",
+      "{\"unit\":\"first\",\"prompt\":\"work\"}\n{\"unit\":\"second\",\"prompt\":\"work\"}\n");
   fs::path report = tmp_->path() / "report.xml";
   OrchRun r = orch({"convoy", "run", "cj", "--repo", repo_.string(), "--agent", "hangs", "--from",
                     (tmp_->path() / "units.jsonl").string(), "--max-sessions", "1", "--junit",

@@ -19,8 +19,8 @@ TEST(JsonDump, ReplacesBytesThatAreNotUtf8) {
   json::Json j = {{"repo", "/tmp/caf\xe9"}, {"error", "crash: \xff\xfe\n"}};
   std::string text;
   ASSERT_NO_THROW(text = json::dump(j));
-  EXPECT_EQ(text, "{\"error\":\"crash: " + kReplacement + kReplacement + "\\n\",\"repo\":\"/tmp/caf" +
-                      kReplacement + "\"}");
+  EXPECT_EQ(text, "{\"error\":\"crash: " + kReplacement + kReplacement +
+                      "\\n\",\"repo\":\"/tmp/caf" + kReplacement + "\"}");
   // nlohmann's own dump() throws for the same value: what every writer did before.
   EXPECT_THROW((void)j.dump(), nlohmann::json::type_error);
   EXPECT_EQ(json::dump({{"a", 1}}, 2), "{\n  \"a\": 1\n}");
@@ -59,9 +59,14 @@ TEST(EscapingStreambuf, MakesControlCharactersVisibleAndKeepsLinesAndText) {
             "repo /tmp/\\x1b[31mred\\x1b[0m: no such directory\n");
   EXPECT_EQ(escaped({"a\tb\r\x07\x7f\n"}), "a\tb\\r\\x07\\u007f\n");
   EXPECT_EQ(escaped({"caf\xc3\xa9 \xe2\x9c\x93 \xc2\xa0"}), "caf\xc3\xa9 \xe2\x9c\x93 \xc2\xa0");
-  EXPECT_EQ(escaped({"csi \xc2\x9b" "2J"}), "csi \\u009b2J");
+  EXPECT_EQ(escaped({"csi \xc2\x9b"
+                     "2J"}),
+            "csi \\u009b2J");
   // A C1 control split over two writes is still seen.
-  EXPECT_EQ(escaped({"x\xc2", "\x9b" "y"}), "x\\u009by");
+  EXPECT_EQ(escaped({"x\xc2",
+                     "\x9b"
+                     "y"}),
+            "x\\u009by");
   EXPECT_EQ(escaped({"x\xc2", "\xa9"}), "x\xc2\xa9");
   EXPECT_EQ(escaped({std::string("nul\0end", 7)}), "nul\\x00end");
 }

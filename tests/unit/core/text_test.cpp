@@ -24,7 +24,9 @@ TEST(EscapeControls, QuotedAlsoEscapesQuotesAndBackslashes) {
 
 TEST(EscapeControls, C1ControlsAreEscapedToo) {
   // U+009B is the 8-bit CSI: some terminals start an escape sequence with it.
-  EXPECT_EQ(escape_controls("a\xc2\x9b" "31mred"), "a\\u009b31mred");
+  EXPECT_EQ(escape_controls("a\xc2\x9b"
+                            "31mred"),
+            "a\\u009b31mred");
   EXPECT_EQ(escape_controls("\xc2\xa0nbsp"), "\xc2\xa0nbsp");  // U+00A0 is text
 }
 

@@ -61,8 +61,8 @@ TEST_F(Sink, AnErrorWithAStackTraceIsOneLineWithTheRestInItsDetail) {
 }
 
 TEST_F(Sink, TheFinalErrorIsNotRecordedAgainWhenTheBackendReportedIt) {
-  sink.event("error", {{"message", kStack}});   // the backend, as it happened
-  sink.final_error(kStack);                      // the supervisor, at the end
+  sink.event("error", {{"message", kStack}});  // the backend, as it happened
+  sink.final_error(kStack);                    // the supervisor, at the end
   EXPECT_EQ(errors().size(), 1u);
   sink.final_error("committing the work failed: disk full");  // something new is recorded
   EXPECT_EQ(errors().size(), 2u);
