@@ -43,7 +43,8 @@ case "$first" in
     cat > /dev/null
     exit 0 ;;
   *)
-    exec cat > /dev/null ;;  # runs until orch stops it
+    sleep 300 &  # runs until orch stops it
+    wait ;;
 esac
 )SH";
 
