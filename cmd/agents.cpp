@@ -1,5 +1,5 @@
 // orch agents [--all] [--json] [--unit U]: every session, its agent and backend, state, unit,
-// branch, age, cost.
+// branch, run time, cost.
 // Reads the registry only (no calls to agents); marks sessions whose supervisor died as lost.
 #include <algorithm>
 #include <array>
@@ -36,13 +36,14 @@ void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
   using Row = std::array<std::string, kColumns>;
   std::vector<Row> rows;
   rows.reserve(sessions.size() + 1);
-  rows.push_back(
-      {"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "AGE", "LAST ACTIVITY", "COST"});
+  rows.push_back({"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "RUNTIME",
+                  "LAST ACTIVITY", "COST"});
   int64_t now = now_ms();
   for (const registry::SessionBrief& s : sessions) {
+    // How long it ran: until it ended, or until now; a queued session has not run yet.
     int64_t end = s.ended_at > 0 ? s.ended_at : now;
     rows.push_back({s.id, s.unit_name, s.agent, s.backend, registry::to_string(s.state), s.branch,
-                    format_age(end - s.started_at),
+                    s.state == registry::State::kQueued ? "-" : format_age(end - s.started_at),
                     s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
                     cost(s.cost_usd)});
   }
@@ -77,7 +78,7 @@ int run_agents(Context& c, const AgentsOptions& o) {
   if (o.json) {
     json::Json arr = json::Json::array();
     for (const auto& s : reg.list_sessions(filter)) arr.push_back(session_json(s));
-    c.io.out << arr.dump(2) << "\n";
+    c.io.out << json::dump(arr, 2) << "\n";
     return 0;
   }
   std::vector<registry::SessionBrief> sessions = reg.list_session_briefs(filter);

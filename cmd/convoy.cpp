@@ -52,7 +52,7 @@ int run_list(Context& c, bool json_out) {
                     money(n.cost_usd), format_age(now_ms() - convoy.created_at), convoy.repo});
   }
   if (json_out) {
-    c.io.out << arr.dump(2) << "\n";
+    c.io.out << json::dump(arr, 2) << "\n";
   } else if (rows.size() == 1) {
     c.io.err << "no convoys (create one with: orch convoy create NAME --repo R ...)\n";
   } else {
@@ -66,7 +66,7 @@ int run_show(Context& c, const std::string& name, bool json_out) {
   fill_slots(c.f(), "pool:cli");
   ConvoyStatus st = convoy_status(reg, require_convoy(reg, name));
   if (json_out) {
-    c.io.out << convoy_json(st).dump(2) << "\n";
+    c.io.out << json::dump(convoy_json(st), 2) << "\n";
     return 0;
   }
   const registry::Convoy& cv = st.convoy;

@@ -51,9 +51,9 @@ void summarize(Context& c, const ConvoyWaitResult& r) {
   for (const UnitStatus& u : r.status.units) {
     if (!u.latest || u.latest->session.state == registry::State::kDone) continue;
     const registry::Session& s = u.latest->session;
+    const std::string& why = s.error.empty() ? s.note : s.error;
     c.io.err << "unit " << u.unit << " " << registry::to_string(s.state) << " (session " << s.id
-             << ")" << (s.error.empty() ? "" : ": " + s.error.substr(0, s.error.find('\n')))
-             << "\n";
+             << ")" << (why.empty() ? "" : ": " + why.substr(0, why.find('\n'))) << "\n";
   }
 }
 

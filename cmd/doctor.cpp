@@ -15,7 +15,7 @@ struct DoctorOptions {
 int run_doctor_cmd(Context& c, const DoctorOptions& o) {
   std::vector<Finding> findings = run_doctor(c.f());
   if (o.json) {
-    c.io.out << doctor_json(findings).dump(2) << "\n";
+    c.io.out << json::dump(doctor_json(findings), 2) << "\n";
   } else {
     c.io.out << format_findings(findings);
     int problems = 0, warnings = 0;

@@ -20,7 +20,7 @@ int run_show(Context& c, const ShowOptions& o) {
   registry::Session s = find_session_or_unit(reg, o.target);
   json::Json record = session_record(reg, c.f().home(), s);
   if (o.json) {
-    c.io.out << record.dump(2) << "\n";
+    c.io.out << json::dump(record, 2) << "\n";
   } else {
     c.io.out << format_record(record);
   }

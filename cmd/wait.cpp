@@ -24,7 +24,8 @@ int run_wait(Context& c, const WaitOptions& o) {
     states.push_back(s.state);
     c.io.out << "session " << s.id << " " << registry::to_string(s.state) << " (unit "
              << s.unit_name << ")";
-    if (!s.error.empty()) c.io.out << ": " << s.error;
+    const std::string& why = s.error.empty() ? s.note : s.error;
+    if (!why.empty()) c.io.out << ": " << why;
     c.io.out << "\n";
   }
   return worst_exit_code(states);

@@ -53,6 +53,10 @@ bool boolean(const simdjson::simdjson_result<Element>& e, bool def) {
   return b;
 }
 
+std::string dump(const Json& j, int indent) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string raw(const simdjson::simdjson_result<Element>& e) {
   if (e.error()) return "";
   return simdjson::minify(e.value_unsafe());

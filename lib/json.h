@@ -42,6 +42,11 @@ double num(const simdjson::simdjson_result<Element>& e, double def = 0);
 bool boolean(const simdjson::simdjson_result<Element>& e, bool def = false);
 /// The element serialized back to compact JSON ("" if invalid).
 std::string raw(const simdjson::simdjson_result<Element>& e);
+/// `j` as JSON text: compact for `indent` < 0, else pretty-printed with that many spaces.
+/// Every JSON orch writes (stdout, the registry, events.jsonl, requests to agents) goes through
+/// here: strings that are not valid UTF-8 (agent output, paths) get U+FFFD for each invalid byte
+/// instead of nlohmann::json's type_error 316, so one bad string never breaks a whole listing.
+std::string dump(const Json& j, int indent = -1);
 /// The parsed element as a builder value, to embed in JSON orch writes (null if invalid).
 Json to_builder(const simdjson::simdjson_result<Element>& e);
 

@@ -99,7 +99,9 @@ registry::Convoy require_convoy(registry::Registry& reg, const std::string& name
 registry::Convoy create_convoy(Factory& f, const ConvoySettings& settings,
                                const std::vector<UnitSpec>& units) {
   validate_convoy_name(settings.name);
+  require_utf8_path(settings.repo);
   git::RepoInfo repo = git::open_repo(settings.repo);
+  require_utf8_path(repo.workdir);
   registry::Registry& reg = f.registry();
   if (registry::find_convoy(reg, settings.name)) {
     throw Error("convoy '" + settings.name + "'", "already exists (pick another name)");

@@ -85,8 +85,9 @@ int convoy_exit_code(const ConvoyCounts& c);
 
 /// The JSON of `orch convoy show --json`: name, repo, agent, max_sessions, retries, created_at,
 /// stopped_at, units [{unit, state, session, attempt, attempts, branch, worktree, cost_usd,
-/// started_at, ended_at, error, summary, diffstat}], totals {units, queued, starting, running,
-/// waiting, done, failed, stopped, lost, finished, cost_usd}, progress (finished / units, 0..1).
+/// started_at, ended_at, error, note, summary, diffstat}], totals {units, queued, starting,
+/// running, waiting, done, failed, stopped, lost, finished, cost_usd}, progress (finished / units,
+/// 0..1).
 json::Json convoy_json(const ConvoyStatus& s);
 
 /// The counts as JSON (the `totals` of convoy_json).

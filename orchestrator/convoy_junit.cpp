@@ -1,31 +1,15 @@
 #include "orchestrator/convoy_junit.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "lib/clock.h"
+#include "lib/text.h"
 
 namespace orch {
 namespace {
 
 constexpr const char* kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence at s[i] (1..4), or 0 when it is not valid UTF-8.
-// Sets *cp to the code point.
-size_t utf8_sequence(std::string_view s, size_t i, uint32_t* cp) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char b = byte(i);
-  size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  uint32_t c = len == 1 ? b : b & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (c < kMin[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;  // overlong etc.
-  *cp = c;
-  return len;
-}
 
 bool allowed_in_xml(uint32_t c) {
   if (c < 0x20) return c == '\t' || c == '\n' || c == '\r';
@@ -88,8 +72,26 @@ std::string money(double usd) {
   return buf;
 }
 
+// A unit whose only session was cancelled while queued (orch convoy stop): it never ran.
+bool is_skipped(const UnitStatus& u) {
+  return u.latest && u.attempts <= 1 && u.latest->session.state == registry::State::kStopped &&
+         u.latest->session.supervisor_pid == 0;
+}
+
 bool is_failure(const UnitStatus& u) {
-  return !u.latest || u.latest->session.state != registry::State::kDone;
+  return (!u.latest || u.latest->session.state != registry::State::kDone) && !is_skipped(u);
+}
+
+// Wall-clock time of the convoy: from its creation to its last unit's end (to `now` while a unit
+// is live).
+int64_t wall_ms(const ConvoyStatus& s, int64_t now) {
+  int64_t end = s.convoy.created_at;
+  for (const UnitStatus& u : s.units) {
+    if (!u.latest) continue;
+    const registry::Session& l = u.latest->session;
+    end = std::max(end, registry::is_live(l.state) ? now : l.ended_at);
+  }
+  return std::max<int64_t>(0, end - s.convoy.created_at);
 }
 
 std::string testcase(const std::string& convoy, const UnitStatus& u) {
@@ -101,9 +103,14 @@ std::string testcase(const std::string& convoy, const UnitStatus& u) {
     where = "session " + s.id + ", attempt " + std::to_string(u.latest->pool.attempt) + " of " +
             std::to_string(u.latest->pool.max_attempts) + ", " + where;
   }
-  if (is_failure(u)) {
+  if (is_skipped(u)) {
+    const std::string& note = u.latest->session.note;
+    x += "      <skipped message=\"" +
+         xml_attr("cancelled before it started" + (note.empty() ? "" : ": " + note)) + "\"/>\n";
+  } else if (is_failure(u)) {
     std::string state = u.latest ? registry::to_string(u.latest->session.state) : "unstarted";
     std::string error = u.latest ? u.latest->session.error : "";
+    if (error.empty() && u.latest) error = u.latest->session.note;
     if (error.empty()) {
       error = u.latest && registry::is_live(u.latest->session.state)
                   ? "still " + state + " when the report was written"
@@ -129,22 +136,22 @@ std::string xml_attr(std::string_view s) {
   return escape(s, true);
 }
 
-std::string render_junit(const ConvoyStatus& s) {
-  int failures = 0;
-  int64_t total_ms = 0;
+std::string render_junit(const ConvoyStatus& s, int64_t now) {
+  int failures = 0, skipped = 0;
   std::string cases;
   for (const UnitStatus& u : s.units) {
     failures += is_failure(u) ? 1 : 0;
-    total_ms += u.run_ms;
+    skipped += is_skipped(u) ? 1 : 0;
     cases += testcase(s.convoy.name, u);
   }
   const std::string tests = std::to_string(s.units.size());
   const std::string counts = "tests=\"" + tests + "\" failures=\"" + std::to_string(failures) +
-                             "\" errors=\"0\" time=\"" + seconds(total_ms) + "\"";
+                             "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" +
+                             seconds(wall_ms(s, now > 0 ? now : now_ms())) + "\"";
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += "<testsuites name=\"orch convoy " + xml_attr(s.convoy.name) + "\" " + counts + ">\n";
-  x += "  <testsuite name=\"" + xml_attr(s.convoy.name) + "\" " + counts +
-       " skipped=\"0\" timestamp=\"" + format_iso8601(s.convoy.created_at) + "\">\n";
+  x += "  <testsuite name=\"" + xml_attr(s.convoy.name) + "\" " + counts + " timestamp=\"" +
+       format_iso8601(s.convoy.created_at) + "\">\n";
   x += cases;
   x += "  </testsuite>\n</testsuites>\n";
   return x;

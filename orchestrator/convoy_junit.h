@@ -22,10 +22,13 @@ std::string xml_attr(std::string_view s);
 
 /// The JUnit XML report of `s`: <testsuites> holding one <testsuite name="<convoy>"> with one
 /// <testcase classname="orch.convoy.<convoy>" name="<unit>" time="<seconds>"> per unit, in
-/// seconds with millisecond precision (time its attempts ran). Units that ended failed, lost,
-/// stopped or handed_off, and units not ended yet, get <failure message="<first line of the
-/// error>" type="<state>"> with the error and the session, attempt and branch. Every testcase
-/// has <system-out> with the session, attempts, branch, cost, diffstat and the agent's summary.
-std::string render_junit(const ConvoyStatus& s);
+/// seconds with millisecond precision (time its attempts ran). The suite's `time` is wall-clock
+/// time: from the convoy's creation to its last unit's end (to `now`, UTC ms, 0 = the clock,
+/// while a unit is live). A unit cancelled before it started (its one session stopped while
+/// queued) gets <skipped>. Units that ended failed, lost, stopped or handed_off otherwise, and
+/// units not ended yet, get <failure message="<first line of the error or note>" type="<state>">
+/// with the error and the session, attempt and branch. Every testcase has <system-out> with the
+/// session, attempts, branch, cost, diffstat and the agent's summary.
+std::string render_junit(const ConvoyStatus& s, int64_t now = 0);
 
 }  // namespace orch

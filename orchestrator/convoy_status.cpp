@@ -107,6 +107,7 @@ json::Json convoy_json(const ConvoyStatus& s) {
       j["started_at"] = time_or_null(u.first_started_at);
       j["ended_at"] = time_or_null(l.ended_at);
       j["error"] = str_or_null(l.error);
+      j["note"] = str_or_null(l.note);
       j["summary"] = str_or_null(l.summary);
       j["diffstat"] = str_or_null(l.diffstat);
     } else {

@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/json.h"
+#include "lib/text.h"
 
 namespace orch {
 namespace {
@@ -135,6 +136,9 @@ std::vector<UnitSpec> units_from_command_line(const std::vector<std::string>& ar
   if (!args.empty() && prompt.empty()) {
     throw Error("UNIT arguments", "need the work: --prompt TEXT (or give units with --from FILE)",
                 kExitUsage);
+  }
+  if (!is_valid_utf8(prompt)) {
+    throw Error("--prompt", "is not valid UTF-8 text (nothing was created)", kExitUsage);
   }
   ParsedUnits parsed;
   if (from == "-") {

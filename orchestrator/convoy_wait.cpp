@@ -35,7 +35,7 @@ std::vector<std::pair<const char*, int>> live_parts(const ConvoyCounts& c) {
 
 // One NDJSON line on io.out.
 void emit(IO& io, const json::Json& event) {
-  io.out << event.dump() << "\n";
+  io.out << json::dump(event) << "\n";
   io.out.flush();
 }
 
@@ -115,8 +115,8 @@ ConvoyWaitResult wait_convoy(Factory& f, const std::string& name, IO& io, int64_
     report_units(io, style, r.status, seen);
     const bool changed = !last || !(*last == c);
     if (style == ProgressStyle::kBar) {
-      io.err << "\r\x1b[K" << progress_bar(c, 30, steady_ms() - start);
-      io.err.flush();
+      io.terminal() << "\r\x1b[K" << progress_bar(c, 30, steady_ms() - start);
+      io.terminal().flush();
     } else if (changed && style == ProgressStyle::kLines) {
       io.err << progress_line(name, c) << "\n";
       io.err.flush();

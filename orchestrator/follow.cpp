@@ -5,58 +5,74 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "lib/json.h"
+#include "lib/text.h"
 #include "orchestrator/liveness.h"
 
 namespace orch {
 namespace {
 
-// One human line for an event, or "" to skip it.
-std::string describe_event(const registry::Event& e, json::Parser& parser) {
-  json::Element d = parser.parse(e.data);
-  if (e.kind == "tool") {
-    std::string line =
-        "tool " + json::str(json::at(d, "tool")) + " " + json::str(json::at(d, "title"));
-    if (json::str(json::at(d, "status")) == "error")
-      line += " (error: " + json::str(json::at(d, "error")) + ")";
-    return line;
-  }
-  if (e.kind == "permission") {
-    return std::string(json::boolean(json::at(d, "denied")) ? "denied " : "allowed ") +
-           json::str(json::at(d, "permission"));
-  }
-  if (e.kind == "retry") {
-    return "retry " + std::to_string(json::i64(json::at(d, "attempt"))) + ": " +
-           json::str(json::at(d, "message"));
-  }
-  if (e.kind == "error") return "error: " + json::str(json::at(d, "message"));
-  if (e.kind == "nudge") return "nudge: " + json::str(json::at(d, "text"));
-  return "";
+// d[key] as a string; "" when missing or not a string.
+std::string str(const json::Json& d, const char* key) {
+  auto it = d.find(key);
+  return it != d.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 }  // namespace
 
+std::string follow_line(const LogEntry& e) {
+  const json::Json& d = e.data;
+  if (e.kind == "state") {
+    std::string detail = str(d, "detail");
+    return str(d, "state") + (detail.empty() ? "" : " (" + detail + ")");
+  }
+  if (e.kind == "tool") {
+    std::string line = "tool " + str(d, "tool") + " " + str(d, "title");
+    if (str(d, "status") == "error") line += " (error: " + str(d, "error") + ")";
+    return line;
+  }
+  if (e.kind == "permission") {
+    bool denied = d.contains("denied") && d["denied"].is_boolean() && d["denied"].get<bool>();
+    return std::string(denied ? "denied " : "allowed ") + str(d, "permission");
+  }
+  if (e.kind == "retry") {
+    auto it = d.find("attempt");
+    std::string attempt =
+        it != d.end() && it->is_number_integer() ? std::to_string(it->get<int64_t>()) : "0";
+    return "retry " + attempt + ": " + str(d, "message");
+  }
+  if (e.kind == "error") return "error: " + str(d, "message");
+  if (e.kind == "nudge") return "nudge: " + str(d, "text");
+  return "";
+}
+
 registry::Session follow(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
                          bool quiet) {
   registry::Registry& reg = f.registry();
-  json::Parser parser;
   int64_t last_event = 0;
   int64_t last_state = 0;
+  std::string last_error;  // message of the last error event printed
   int64_t deadline = timeout_ms > 0 ? steady_ms() + timeout_ms : 0;
   while (true) {
     auto s = reg.get_session(id);
     if (!s) throw Error("session " + id, "not found", kExitNotFound);
     if (!quiet) {
-      for (const registry::StateChange& c : reg.state_history(id)) {
-        if (c.id <= last_state) continue;
-        last_state = c.id;
-        io.err << id << ": " << registry::to_string(c.state)
-               << (c.detail.empty() ? "" : " (" + c.detail + ")") << "\n";
+      // States and events merged by time, as `orch logs` does: a session's last tool calls come
+      // before its end.
+      std::vector<registry::StateChange> states;
+      for (registry::StateChange& c : reg.state_history(id)) {
+        if (c.id > last_state) states.push_back(std::move(c));
       }
-      for (const registry::Event& e : reg.events(id, last_event)) {
-        last_event = e.id;
-        std::string line = describe_event(e, parser);
-        if (!line.empty()) io.err << id << ": " << line << "\n";
+      std::vector<registry::Event> events = reg.events(id, last_event);
+      if (!states.empty()) last_state = states.back().id;
+      if (!events.empty()) last_event = events.back().id;
+      for (LogEntry& e : merge_log(states, events)) {
+        // The end's detail repeats the error just printed: say it once.
+        if (e.kind == "state" && !last_error.empty() && str(e.data, "detail") == last_error) {
+          e.data["detail"] = "";
+        }
+        if (e.kind == "error") last_error = str(e.data, "message");
+        std::string line = follow_line(e);
+        if (!line.empty()) io.err << escape_controls(id + ": " + line) << "\n";
       }
       io.err.flush();
     }

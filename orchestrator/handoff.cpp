@@ -9,6 +9,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/pool.h"
+#include "lib/text.h"
 #include "orchestrator/handoff_brief.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/pool.h"
@@ -84,6 +85,9 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset)
 }  // namespace
 
 HandoffResult handoff(Factory& f, const HandoffRequest& req) {
+  if (!is_valid_utf8(req.note)) {
+    throw Error("the context note", "is not valid UTF-8 text (nothing was changed)", kExitUsage);
+  }
   registry::Registry& reg = f.registry();
   registry::Session prev = previous_session(reg, req.target);
   auto unit = reg.get_unit(prev.unit_id);
@@ -144,7 +148,7 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
   next.agent = preset.name;
   next.backend = preset.backend;
   next.model = preset.name == prev.agent ? prev.model : preset.model;
-  next.prompt = handoff_brief(in);
+  next.prompt = to_valid_utf8(handoff_brief(in));  // commit messages may hold any bytes
   next.worktree = prev.worktree;
   next.parent_session = prev.id;
   next.started_at = now_ms();

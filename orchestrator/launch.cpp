@@ -11,6 +11,7 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
+#include "lib/text.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/session_options.h"
@@ -72,6 +73,14 @@ void release_branch(registry::Registry& reg, int64_t unit_id, const std::string&
 
 }  // namespace
 
+void require_utf8_path(const std::string& path) {
+  if (is_valid_utf8(path)) return;
+  throw Error("repository path '" + to_valid_utf8(path) + "'",
+              "is not valid UTF-8; orch records paths as text (JSON): rename or move the "
+              "repository",
+              kExitUsage);
+}
+
 std::string worktree_path(const HomeLayout& home, const std::string& repo, const std::string& unit,
                           const std::string& session_id) {
   char hash[9];
@@ -83,7 +92,12 @@ std::string worktree_path(const HomeLayout& home, const std::string& repo, const
 registry::Session launch(Factory& f, const LaunchRequest& req) {
   // Validate every input before anything is written.
   git::validate_unit_name(req.unit);
+  require_utf8_path(req.repo);
+  if (!is_valid_utf8(req.prompt)) {
+    throw Error("the work", "is not valid UTF-8 text (nothing was written)", kExitUsage);
+  }
   git::RepoInfo repo = git::open_repo(req.repo);
+  require_utf8_path(repo.workdir);  // e.g. "." inside such a folder
   AgentConfig config = load_agent_config(f.home().root, repo.workdir);
   registry::Registry& reg = f.registry();
   std::optional<registry::Convoy> convoy;

@@ -31,6 +31,10 @@ struct LaunchRequest {
   int priority = 0;      ///< queue order: higher takes a free slot first
 };
 
+/// Refuses a repository path that is not valid UTF-8 (orch::Error, exit 2): the registry, the
+/// JSON output and the agents' requests hold paths as text.
+void require_utf8_path(const std::string& path);
+
 /// Where the worktree of `session_id` for `unit` of `repo` lives:
 /// $ORCH_HOME/worktrees/<repo folder name>-<8 hex of FNV-1a(repo path)>/<unit>-<session_id>.
 std::string worktree_path(const HomeLayout& home, const std::string& repo, const std::string& unit,
@@ -42,7 +46,8 @@ std::string worktree_path(const HomeLayout& home, const std::string& repo, const
 /// supervisor yet: one is started when the session gets a slot; its worktree exists already).
 /// Returns the session as recorded right after that (state `starting` or `queued`).
 /// Presets come from load_agent_config($ORCH_HOME, the repository's workdir).
-/// Errors (nothing written in any of these cases): bad unit id or repository (exit 2 / 1), a broken
+/// Errors (nothing written in any of these cases): bad unit id or repository (exit 2 / 1), a
+/// repository path or a prompt that is not valid UTF-8 (exit 2), a broken
 /// config file (exit 1), a base that does not resolve, an unknown agent, a missing agent binary,
 /// a live session on the unit (exit 8).
 registry::Session launch(Factory& f, const LaunchRequest& req);

@@ -8,6 +8,7 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
+#include "lib/text.h"
 #include "orchestrator/liveness.h"
 
 namespace orch {
@@ -32,6 +33,9 @@ void require_live(registry::Registry& reg, const registry::Session& s) {
 
 void nudge_session(Factory& f, const std::string& id, const std::string& text, int64_t wait_ms) {
   if (text.empty()) throw Error("empty message", "give the text to send", kExitUsage);
+  if (!is_valid_utf8(text)) {
+    throw Error("the message", "is not valid UTF-8 text (nothing was sent)", kExitUsage);
+  }
   registry::Registry& reg = f.registry();
   auto s = reg.get_session(id);
   if (!s) throw Error("session " + id, "not found", kExitNotFound);

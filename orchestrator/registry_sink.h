@@ -19,7 +19,12 @@ class RegistrySink : public SessionSink {
   RegistrySink(registry::Registry& reg, std::string session_id, std::string events_path,
                std::shared_ptr<spdlog::logger> log);
   void state(State s, const std::string& source, const std::string& detail) override;
+  /// Records the event. An `error` event's message is cut to its first meaningful line (its UTF-8
+  /// repaired); a longer text (a stack trace) is kept whole in its `detail` and supervisor.log.
   void event(const std::string& kind, const json::Json& data) override;
+  /// Records the session's final error as an `error` event, unless the last error event already
+  /// said the same (a backend that reported it as it happened).
+  void final_error(const std::string& error);
   void accepted(const std::string& agent_session_id) override;
   void agent_pid(pid_t pid) override;
 
@@ -28,6 +33,7 @@ class RegistrySink : public SessionSink {
   std::string id_;
   std::ofstream events_;
   std::shared_ptr<spdlog::logger> log_;
+  std::string last_error_;  // message of the last error event
 };
 
 }  // namespace orch

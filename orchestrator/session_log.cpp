@@ -13,7 +13,7 @@ namespace {
 
 // A string as it is, any other value as JSON.
 std::string text_of(const json::Json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : json::dump(v);
 }
 
 // d[key] as text; "" when missing or null.
@@ -78,8 +78,9 @@ std::string describe_entry(const LogEntry& e) {
     return s;
   }
   if (e.kind == "retry") return "attempt " + field(d, "attempt") + ": " + field(d, "message");
+  if (e.kind == "error" && !field(d, "detail").empty()) return field(d, "detail");  // whole text
   if (e.kind == "error" || e.kind == "info") return field(d, "message");
-  return d.dump();
+  return json::dump(d);
 }
 
 std::string format_log_line(const LogEntry& e) {
@@ -107,7 +108,7 @@ void print_log(Factory& f, const std::string& id, IO& io, bool follow, bool as_j
     if (!states.empty()) last_state = states.back().id;
     if (!events.empty()) last_event = events.back().id;
     for (const LogEntry& e : merge_log(states, events)) {
-      io.out << (as_json ? log_json(e).dump() : format_log_line(e)) << "\n";
+      io.out << (as_json ? json::dump(log_json(e)) : format_log_line(e)) << "\n";
     }
     io.out.flush();
     if (!follow || !registry::is_live(s->state)) return;

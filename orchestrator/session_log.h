@@ -27,8 +27,9 @@ struct LogEntry {
 std::vector<LogEntry> merge_log(const std::vector<registry::StateChange>& states,
                                 const std::vector<registry::Event>& events);
 
-/// The human text of an entry without its time, on one line, e.g. "running (opencode:prompt_async)"
-/// for a state or "write HELLO.md" for a tool call.
+/// The human text of an entry without its time, e.g. "running (opencode:prompt_async)" for a state
+/// or "write HELLO.md" for a tool call; for an error with a `detail` (a stack trace below its
+/// one-line message), the whole detail.
 std::string describe_entry(const LogEntry& e);
 
 /// One human line: "<ISO-8601 UTC time>  <kind, padded to 10>  <describe_entry>", with newlines

@@ -13,7 +13,7 @@ std::string to_json(const SessionOptions& o) {
                   {"resume_agent_session", o.resume_agent_session},
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server}};
-  return j.dump();
+  return json::dump(j);
 }
 
 SessionOptions session_options_from_json(const std::string& text) {

@@ -52,7 +52,7 @@ json::Json lineage(registry::Registry& reg, const registry::Session& s) {
 
 std::string text(const json::Json& v) {
   if (v.is_null()) return "-";
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : json::dump(v);
 }
 
 std::string ids(const json::Json& arr, const char* sep) {
@@ -124,6 +124,7 @@ std::string format_record(const json::Json& r) {
   line("agent id", text(r["agent_session_id"]));
   if (!r["summary"].is_null()) line("summary", text(r["summary"]));
   if (!r["error"].is_null()) line("error", text(r["error"]));
+  if (!r["note"].is_null()) line("note", text(r["note"]));
   o << "states\n";
   for (const auto& c : r["states"]) {
     char state[16];

@@ -35,6 +35,7 @@ json::Json session_json(const registry::Session& s) {
           {"denials", s.denials},
           {"summary", str_or_null(s.summary)},
           {"error", str_or_null(s.error)},
+          {"note", str_or_null(s.note)},
           {"commit", str_or_null(s.commit_id)},
           {"diffstat", str_or_null(s.diffstat)}};
 }

@@ -15,7 +15,8 @@ json::Json str_or_null(const std::string& s);
 /// session, unit, agent, backend, state, branch, worktree, repo, pid, agent_session_id,
 /// parent_session, started_at, ended_at, last_event_at (ISO-8601 UTC strings or null), tokens_in,
 /// tokens_out, tokens_cache_read, tokens_cache_write, cost_usd, tool_calls, denials, summary,
-/// error, commit, diffstat.
+/// error (why it failed or was lost, one line), note (why it ended when that is no error: a stop,
+/// a handoff), commit, diffstat.
 json::Json session_json(const registry::Session& s);
 
 }  // namespace orch

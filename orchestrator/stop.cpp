@@ -37,7 +37,7 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
   bool alive = pid > 0 && process::is_alive(pid, s->supervisor_start_time);
   if (!alive || s->state == State::kQueued) {
     registry::Outcome o;
-    o.error = as.reason;
+    o.note = as.reason;
     reg.finish(id, as.state, as.source, o);
     if (s->state == State::kQueued) {
       release_agent_server(reg, id);
@@ -58,7 +58,7 @@ State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool for
     }
   }
   registry::Outcome o;
-  o.error = as.reason + (force ? " (forced)" : " (forced after the grace period)");
+  o.note = as.reason + (force ? " (forced)" : " (forced after the grace period)");
   reg.finish(id, as.state, as.source + (force ? "-force" : "-grace"), o);
   if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
   // Its agent dies with it (PR_SET_PDEATHSIG), but not the agent's own children.

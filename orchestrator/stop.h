@@ -17,7 +17,7 @@ std::vector<registry::Session> resolve_targets(registry::Registry& reg, const st
 struct StopAs {
   registry::State state = registry::State::kStopped;
   std::string source = "cli:stop";              ///< state-change source; "-force"/"-grace" appended
-  std::string reason = "stopped by orch stop";  ///< the session's error text
+  std::string reason = "stopped by orch stop";  ///< the session's note (not an error)
 };
 
 /// Stops session `id`. Returns the state it ended in. A session that already ended is returned

@@ -15,6 +15,7 @@
 #include "lib/git/git.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
+#include "lib/text.h"
 #include "orchestrator/inbox.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
@@ -175,26 +176,30 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     log->info("killed {} process(es) the agent left running", n);
   }
 
-  if (result.state == State::kStopped) {  // orch handoff names the successor before it stops us
-    std::string next = registry::handoff_to(reg, session_id);
+  registry::Outcome outcome;
+  if (result.state == State::kStopped) {  // a stop is no error: its reason is the note
+    outcome.note = std::move(result.error);
+    result.error.clear();
+    std::string next = registry::handoff_to(reg, session_id);  // named before orch handoff stops us
     if (!next.empty()) {
       result.state = State::kHandedOff;
       result.source = "cli:handoff";
-      result.error = "handed off to session " + next;
+      outcome.note = "handed off to session " + next;
     }
   }
-  registry::Outcome outcome;
   record_work(*session, *unit, result, outcome, *log);
   outcome.summary = result.summary;
-  outcome.error = result.error;
+  // The error event keeps the whole text (a stack trace, say); the session's error is its first
+  // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
+  sink.final_error(result.error);
+  outcome.error = first_meaningful_line(to_valid_utf8(result.error));
   reg.set_usage(session_id,
                 registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
                                 result.tokens_cache_write, result.cost_usd});
-  if (!result.error.empty()) sink.event("error", {{"message", result.error}});
   // Records the end, queues a retry if one is due and hands the slot on (orchestrator/pool.h).
   bool recorded = end_session(factory, *session, result.state, result.source, outcome, *log);
-  log->info("session ended {}{}", registry::to_string(result.state),
-            result.error.empty() ? "" : ": " + result.error);
+  std::string why = outcome.error.empty() ? outcome.note : outcome.error;
+  log->info("session ended {}{}", registry::to_string(result.state), why.empty() ? "" : ": " + why);
   if (!recorded) log->warn("the registry already had an end state for this session");
   return kExitOk;
 }

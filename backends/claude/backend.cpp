@@ -21,7 +21,8 @@ namespace {
 
 // A stream-json user message (docs/agents/claude-code.md §9, first form).
 std::string user_message(const std::string& text) {
-  return json::Json{{"type", "user"}, {"message", {{"role", "user"}, {"content", text}}}}.dump();
+  return json::dump(
+      json::Json{{"type", "user"}, {"message", {{"role", "user"}, {"content", text}}}});
 }
 
 int64_t file_size(const std::string& path) {
@@ -184,9 +185,8 @@ void ClaudeBackend::interrupt() {
     std::lock_guard lock(io_mu_);
     id = "req_" + std::to_string(++next_request_);
   }
-  write_line(json::Json{
-      {"type", "control_request"}, {"request_id", id}, {"request", {{"subtype", "interrupt"}}}}
-                 .dump());
+  write_line(json::dump(json::Json{
+      {"type", "control_request"}, {"request_id", id}, {"request", {{"subtype", "interrupt"}}}}));
 }
 
 void ClaudeBackend::close_input() {

@@ -32,7 +32,7 @@ http::Response Api::call(const std::string& method, const std::string& path,
 std::string Api::create_session(const std::string& title, const json::Json& permission,
                                 long timeout_ms) {
   json::Json body = {{"title", title}, {"permission", permission}};
-  http::Response resp = call("POST", "/session", body.dump(), timeout_ms);
+  http::Response resp = call("POST", "/session", json::dump(body), timeout_ms);
   json::Parser parser;
   std::string id = json::str(json::at(parser.parse(resp.body), "id"));
   if (id.empty()) throw Error("opencode POST /session", "reply has no session id");
@@ -47,7 +47,7 @@ std::string Api::fork_session(const std::string& from, const std::string& title,
   if (id.empty())
     throw Error("opencode POST /session/" + from + "/fork", "reply has no session id");
   json::Json body = {{"title", title}, {"permission", permission}};
-  call("PATCH", "/session/" + http::escape(id), body.dump());
+  call("PATCH", "/session/" + http::escape(id), json::dump(body));
   return id;
 }
 
@@ -58,7 +58,7 @@ void Api::prompt_async(const std::string& session, const std::string& message_id
   if (auto slash = model.find('/'); slash != std::string::npos) {
     body["model"] = {{"providerID", model.substr(0, slash)}, {"modelID", model.substr(slash + 1)}};
   }
-  call("POST", "/session/" + http::escape(session) + "/prompt_async", body.dump());
+  call("POST", "/session/" + http::escape(session) + "/prompt_async", json::dump(body));
 }
 
 void Api::abort(const std::string& session) {
@@ -71,7 +71,7 @@ std::string Api::messages(const std::string& session) {
 
 void Api::reply_permission(const std::string& request_id, const std::string& reply) {
   call("POST", "/permission/" + http::escape(request_id) + "/reply",
-       json::Json({{"reply", reply}}).dump());
+       json::dump(json::Json({{"reply", reply}})));
 }
 
 void Api::reject_question(const std::string& request_id) {

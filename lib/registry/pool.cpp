@@ -138,7 +138,7 @@ bool cancel_queued(Registry& reg, const std::string& session_id, const std::stri
     const int64_t now = now_ms();
     db::Stmt up(db,
                 "UPDATE sessions SET state = 'stopped', ended_at = ?2, "
-                "error = COALESCE(?3, error) WHERE id = ?1 AND state = 'queued'");
+                "note = COALESCE(?3, note) WHERE id = ?1 AND state = 'queued'");
     up.bind_text(1, session_id).bind_int(2, now).bind_text_or_null(3, why).run();
     if (sqlite3_changes(db) == 0) return;
     record_state(db, session_id, "stopped", now, source, why);

@@ -46,8 +46,8 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id);
 /// concurrent callers never exceed a cap and never claim a session twice.
 std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source);
 
-/// Ends a queued session as `stopped` with `why`, only if it is still queued (one transaction).
-/// Returns false, writing nothing, when it is not queued any more.
+/// Ends a queued session as `stopped` with the note `why` (no error), only if it is still queued
+/// (one transaction). Returns false, writing nothing, when it is not queued any more.
 bool cancel_queued(Registry& reg, const std::string& session_id, const std::string& source,
                    const std::string& why);
 

@@ -29,6 +29,7 @@ struct Outcome {
   std::string error;
   std::string commit_id;
   std::string diffstat;
+  std::string note = {};  ///< why it ended when that is no error (a stop, a handoff)
 };
 
 /// Usage counters added to a session.
@@ -94,8 +95,8 @@ class Registry {
   bool set_state(const std::string& session_id, State state, const std::string& source,
                  const std::string& detail = "");
   /// set_state to a terminal state plus the outcome columns (empty fields keep what is there;
-  /// outcome.error is also the state change's detail), in one transaction. Throws orch::Error
-  /// for a live `state`.
+  /// outcome.error, else outcome.note, is also the state change's detail), in one transaction.
+  /// Throws orch::Error for a live `state`.
   bool finish(const std::string& session_id, State state, const std::string& source,
               const Outcome& outcome);
   /// Every state change of the session, oldest first.

@@ -7,6 +7,7 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/json.h"
 #include "lib/registry/db.h"
 #include "lib/registry/registry.h"
 #include "lib/registry/session_row.h"
@@ -113,7 +114,7 @@ std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter
   sql += " ORDER BY s.started_at DESC";
   db::Stmt st(db, sql);
   if (!f.unit.empty()) st.bind_text(1, f.unit);
-  if (!f.ids.empty()) st.bind_text(2, nlohmann::json(f.ids).dump());
+  if (!f.ids.empty()) st.bind_text(2, json::dump(json::Json(f.ids)));
   if (!f.convoy.empty()) st.bind_text(3, f.convoy);
   std::vector<Row> out;
   if (!f.live_only && f.unit.empty() && f.ids.empty() && f.convoy.empty()) {

@@ -23,14 +23,16 @@ bool change_state(sqlite3* db, const std::string& id, State state, const std::st
   db::Stmt up(db,
               "UPDATE sessions SET state = ?2, ended_at = ?3, "
               "summary = COALESCE(?4, summary), error = COALESCE(?5, error), "
-              "commit_id = COALESCE(?6, commit_id), diffstat = COALESCE(?7, diffstat) "
+              "commit_id = COALESCE(?6, commit_id), diffstat = COALESCE(?7, diffstat), "
+              "note = COALESCE(?8, note) "
               "WHERE id = ?1");
   up.bind_text(1, id).bind_text(2, to_string(state)).bind_int_or_null(3, is_live(state) ? 0 : now);
   if (outcome) {
     up.bind_text_or_null(4, outcome->summary)
         .bind_text_or_null(5, outcome->error)
         .bind_text_or_null(6, outcome->commit_id)
-        .bind_text_or_null(7, outcome->diffstat);
+        .bind_text_or_null(7, outcome->diffstat)
+        .bind_text_or_null(8, outcome->note);
   }
   up.run();
 
@@ -62,8 +64,8 @@ bool Registry::finish(const std::string& session_id, State state, const std::str
                 std::string("finish needs a terminal state, not ") + to_string(state));
   }
   bool changed = false;
-  transaction(
-      [&] { changed = change_state(db_, session_id, state, source, outcome.error, &outcome); });
+  const std::string& detail = outcome.error.empty() ? outcome.note : outcome.error;
+  transaction([&] { changed = change_state(db_, session_id, state, source, detail, &outcome); });
   return changed;
 }
 

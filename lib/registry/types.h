@@ -67,11 +67,12 @@ struct Session {
   int64_t tool_calls = 0;
   int64_t denials = 0;
   std::string summary;
-  std::string error;
+  std::string error;  // why it failed or was lost (one line; details are in its events)
   std::string commit_id;
   std::string diffstat;
   bool no_commit = false;
   std::string options = "{}";  // JSON object
+  std::string note;  // why it ended when that is no error: "stopped by ...", "handed off to ..."
 };
 
 /// The few columns of a session that `orch agents` lists (Registry::list_session_briefs).

@@ -211,7 +211,9 @@ TEST_F(Handoff, RunningSessionIsEndedItsWorkCommittedAndTheFollowerGoesOn) {
   ASSERT_EQ(all.size(), 2u);
   json::Json s2 = all[0];
   const std::string id2 = s2["session"];
-  EXPECT_EQ(s1_after["error"], "handed off to session " + id2);
+  // Issue 11: a handoff is no error; it is the session's note.
+  EXPECT_TRUE(s1_after["error"].is_null()) << s1_after["error"];
+  EXPECT_EQ(s1_after["note"], "handed off to session " + id2);
   EXPECT_EQ(s2["parent_session"], id1);
   EXPECT_EQ(s2["agent"], "opencode");
   EXPECT_EQ(s2["state"], "done");

@@ -165,7 +165,9 @@ TEST_F(SlingClaude, StopEndsARunningSessionWithoutOrphans) {
   EXPECT_LT(seconds, 12.0);  // well inside orch stop's 15 s grace: the backend stopped claude
   json::Json s = session_json(id);
   EXPECT_EQ(s["state"], "stopped");
-  EXPECT_EQ(s["error"], "stopped by SIGTERM");
+  // Issue 11: a stop is no error; its reason is the note.
+  EXPECT_TRUE(s["error"].is_null()) << s["error"];
+  EXPECT_EQ(s["note"], "stopped by SIGTERM");
   EXPECT_TRUE(no_agent_left()) << "processes left after orch stop";
 }
 
@@ -240,7 +242,7 @@ TEST_F(SlingClaude, RunsAlongsideAnOpencodeSession) {
   auto cells = words_per_line(table.out);
   ASSERT_EQ(cells.size(), 3u) << table.out;
   EXPECT_EQ(cells[0], (std::vector<std::string>{"SESSION", "UNIT", "AGENT", "BACKEND", "STATE",
-                                                "BRANCH", "AGE", "LAST", "ACTIVITY", "COST"}));
+                                                "BRANCH", "RUNTIME", "LAST", "ACTIVITY", "COST"}));
   for (size_t i = 1; i < cells.size(); ++i) {
     ASSERT_GE(cells[i].size(), 5u) << table.out;
     std::string want = cells[i][0] == oc ? "opencode" : "claude";

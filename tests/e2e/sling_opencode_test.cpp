@@ -111,6 +111,11 @@ TEST_F(SlingOpencode, ModelErrorFailsTheUnitWithTheErrorText) {
   EXPECT_NE(r.err.find("orch: error: session " + s["session"].get<std::string>() + " failed: "),
             std::string::npos)
       << r.err;
+  // Issue 11: the error is logged once (opencode's session.error), not again by the supervisor.
+  OrchRun show = orch({"show", s["session"].get<std::string>(), "--json"});
+  json::Parser parser;
+  json::Json record = json::to_builder(parser.parse(show.out));
+  EXPECT_EQ(record["events"]["counts"]["error"], 1) << show.out;
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 10000))
       << left_running();
 }

@@ -45,6 +45,9 @@ UnitStatus unit(const std::string& name, State state, const std::string& error, 
   cs.session.state = state;
   cs.session.error = error;
   cs.session.summary = state == State::kDone ? "did <it>" : "";
+  cs.session.supervisor_pid = 100;  // it ran
+  cs.session.started_at = 1700000000000;
+  cs.session.ended_at = registry::is_live(state) ? 0 : cs.session.started_at + run_ms;
   cs.pool.attempt = attempt;
   cs.pool.max_attempts = max_attempts;
   u.latest = cs;
@@ -77,11 +80,13 @@ TEST(ConvoyJunit, ReportHasOneTestcasePerUnitAndFailuresForUnitsNotDone) {
               unit("gone", State::kLost, "supervisor (pid 7) is gone", 10),
               unit("halted", State::kStopped, "", 0), unit("busy", State::kRunning, "", 42)};
   st.counts = count_units(st.units);
-  std::string xml = render_junit(st);
+  // Written 4.5 s after the convoy was created, while "busy" still runs: the suite's time is the
+  // wall time (issue 11), not the sum of the units' times (3.802 s).
+  std::string xml = render_junit(st, st.convoy.created_at + 4500);
 
   EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 0), 0u) << xml;
   EXPECT_NE(xml.find("<testsuite name=\"ci-42\" tests=\"5\" failures=\"4\" errors=\"0\" "
-                     "time=\"3.802\" skipped=\"0\" timestamp=\"2023-11-14T22:13:20.000Z\">"),
+                     "skipped=\"0\" time=\"4.500\" timestamp=\"2023-11-14T22:13:20.000Z\">"),
             std::string::npos)
       << xml;
   EXPECT_EQ(count(xml, "<testcase "), 5u);
@@ -109,6 +114,34 @@ TEST(ConvoyJunit, ReportHasOneTestcasePerUnitAndFailuresForUnitsNotDone) {
   EXPECT_NE(testcase_of(xml, "busy").find("message=\"still running when the report was written\""),
             std::string::npos)
       << xml;
+}
+
+// Issue 11: a unit cancelled while queued never ran: <skipped>, not a <failure>. The suite's time
+// is from the convoy's creation to the last unit's end.
+TEST(ConvoyJunit, AUnitCancelledBeforeItStartedIsSkippedAndTheSuiteTimeIsWallTime) {
+  ConvoyStatus st;
+  st.convoy.name = "ci-7";
+  st.convoy.created_at = 1700000000000;
+  UnitStatus ran = unit("ran", State::kDone, "", 2000);
+  ran.latest->session.ended_at = st.convoy.created_at + 2000;
+  UnitStatus also = unit("also", State::kDone, "", 2000);
+  also.latest->session.ended_at = st.convoy.created_at + 2100;  // ran at the same time as "ran"
+  UnitStatus cancelled = unit("cancelled", State::kStopped, "", 0);
+  cancelled.latest->session.supervisor_pid = 0;  // never got a supervisor
+  cancelled.latest->session.note = "stopped by orch convoy stop";
+  cancelled.latest->session.ended_at = st.convoy.created_at + 500;
+  st.units = {ran, also, cancelled};
+  st.counts = count_units(st.units);
+  std::string xml = render_junit(st, st.convoy.created_at + 60000);  // written much later
+  EXPECT_NE(xml.find("tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"2.100\""),
+            std::string::npos)
+      << xml;
+  std::string c = testcase_of(xml, "cancelled");
+  EXPECT_NE(c.find("<skipped message=\"cancelled before it started: stopped by orch convoy "
+                   "stop\"/>"),
+            std::string::npos)
+      << c;
+  EXPECT_EQ(c.find("<failure"), std::string::npos) << c;
 }
 
 TEST(ConvoyJunit, AnEmptyConvoyIsAValidEmptySuite) {

@@ -143,7 +143,9 @@ TEST_F(RegistryPool, CancelOnlyTouchesQueuedSessions) {
   EXPECT_TRUE(cancel_queued(*reg_, "q", "test", "cancelled by test"));
   auto q = reg_->get_session("q");
   EXPECT_EQ(q->state, State::kStopped);
-  EXPECT_EQ(q->error, "cancelled by test");
+  // Issue 11: a cancellation is no error; it is the session's note.
+  EXPECT_EQ(q->error, "");
+  EXPECT_EQ(q->note, "cancelled by test");
   EXPECT_GT(q->ended_at, 0);
   EXPECT_EQ(reg_->state_history("q").back().source, "test");
   EXPECT_FALSE(cancel_queued(*reg_, "q", "test", "again"));
