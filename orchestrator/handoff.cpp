@@ -9,6 +9,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/pool.h"
+#include "orchestrator/agent_files.h"
 #include "orchestrator/handoff_brief.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/pool.h"
@@ -115,6 +116,7 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
                     registry::to_string(live->state) + ")",
                 kExitConflict);
   }
+  if (!prev.no_commit) undo_agent_config_rewrites(prev.worktree);
   if (!prev.no_commit && git::is_dirty(prev.worktree)) {
     git::commit_all(prev.worktree, "orch: " + unit->name + " (session " + prev.id +
                                        ", handed off)\n\nUncommitted work left by the session.\n");
