@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/clock.h"
 #include "orchestrator/convoy.h"
 #include "orchestrator/pool.h"
@@ -135,7 +136,8 @@ void add_convoy(CLI::App& root, Context& ctx) {
   stop->add_option("NAME", *stop_name, "The convoy")->required();
   auto force = std::make_shared<bool>(false);
   stop->add_option("--grace", *grace, "How long each agent gets to stop before it is killed")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(duration(true));
   stop->add_flag("--force", *force, "Kill at once instead of asking the agents to stop");
   stop->callback([&ctx, stop_name, grace, force] {
     ctx.action = [stop_name, grace, force](Context& c) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/error.h"
 #include "orchestrator/convoy.h"
 
@@ -79,11 +80,15 @@ void add_convoy_create(CLI::App& convoy, Context& ctx) {
   create->add_option("--repo", o->settings.repo, "Path to the git repository")->required();
   create->add_option("--agent", o->settings.agent,
                      "Agent preset for units that name none (default: [defaults] agent)");
-  create->add_option("--max-sessions", o->settings.max_sessions,
-                     "Sessions running at once over all of orch (default: [defaults] "
-                     "max_sessions, else 4)");
-  create->add_option("--retries", o->settings.retries,
-                     "Run a failed unit again, up to N times, with backoff (default 0)");
+  create
+      ->add_option("--max-sessions", o->settings.max_sessions,
+                   "Sessions running at once over all of orch (default: [defaults] "
+                   "max_sessions, else 4)")
+      ->check(int_range(1, kPoolCapLimit));
+  create
+      ->add_option("--retries", o->settings.retries,
+                   "Run a failed unit again, up to N times, with backoff (default 0)")
+      ->check(int_range(0, kMaxRetries));
   add_sources(create, o->sources);
   create->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_create(c, *o); }; });
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "orchestrator/convoy_junit.h"
@@ -113,7 +114,8 @@ void add_convoy_wait(CLI::App& convoy, Context& ctx) {
   CLI::App* wait = convoy.add_subcommand(
       "wait", "Show progress until every unit ended; exit 0 all done, 3 failed, 4 stopped, 5 lost");
   wait->add_option("NAME", w->name, "The convoy")->required();
-  wait->add_option("--timeout", w->timeout, "Give up after this long (exit 6; the units go on)");
+  wait->add_option("--timeout", w->timeout, "Give up after this long (exit 6; the units go on)")
+      ->check(duration(false));
   wait->add_flag("--json", w->json, "NDJSON progress events on stdout");
   wait->callback([&ctx, w] { ctx.action = [w](Context& c) { return run_convoy_wait(c, *w); }; });
 
@@ -127,10 +129,13 @@ void add_convoy_wait(CLI::App& convoy, Context& ctx) {
   run->add_option("--prompt", o->prompt, "The work for every UNIT argument");
   run->add_option("--agent", o->settings.agent, "Agent preset for units that name none");
   run->add_option("--max-sessions", o->settings.max_sessions,
-                  "Sessions running at once (default: [defaults] max_sessions, else 4)");
-  run->add_option("--retries", o->settings.retries, "Run a failed unit again, up to N times");
+                  "Sessions running at once (default: [defaults] max_sessions, else 4)")
+      ->check(int_range(1, kPoolCapLimit));
+  run->add_option("--retries", o->settings.retries, "Run a failed unit again, up to N times")
+      ->check(int_range(0, kMaxRetries));
   run->add_option("--junit", o->junit, "Write a JUnit XML report to FILE");
-  run->add_option("--timeout", o->timeout, "Give up after this long: stop what still runs, exit 6");
+  run->add_option("--timeout", o->timeout, "Give up after this long: stop what still runs, exit 6")
+      ->check(duration(false));
   run->add_flag("--json", o->json, "NDJSON progress events on stdout");
   run->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_run(c, *o); }; });
 }

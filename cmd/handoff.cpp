@@ -1,12 +1,11 @@
 // orch handoff SESSION|UNIT [--to AGENT] [-m TEXT | --context-file FILE]: end a session (if it
 // runs), commit its work, and start a new session on the same worktree and branch with a brief.
-#include <fstream>
-#include <sstream>
-
+#include "orchestrator/handoff.h"
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/handoff.h"
+#include "orchestrator/input_limits.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/session_report.h"
@@ -28,12 +27,11 @@ std::string read_note(const HandoffOptions& o) {
   if (!o.message.empty() && !o.context_file.empty()) {
     throw Error("conflicting context notes", "give only one of -m and --context-file", kExitUsage);
   }
-  if (o.context_file.empty()) return o.message;
-  std::ifstream f(o.context_file, std::ios::binary);
-  if (!f) throw Error("--context-file " + o.context_file, "cannot read it", kExitUsage);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  if (o.context_file.empty()) {
+    check_prompt_size("-m", o.message.size());
+    return o.message;
+  }
+  return read_prompt_file("--context-file", o.context_file);
 }
 
 int run_handoff(Context& c, HandoffOptions& o) {
@@ -67,8 +65,10 @@ void add_handoff(CLI::App& root, Context& ctx) {
   sub->add_option("--context-file", o->context_file, "Read the context note from FILE");
   sub->add_option("--grace", o->grace,
                   "How long a running session gets to stop before it is killed")
-      ->capture_default_str();
-  sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)");
+      ->capture_default_str()
+      ->check(duration(true));
+  sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)")
+      ->check(duration(false));
   sub->add_flag("--wait", o->wait,
                 "Follow the new session until it ends; exit code tells how it ended");
   sub->add_flag("--json", o->json, "Print the new session's record as JSON");

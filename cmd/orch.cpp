@@ -3,62 +3,14 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/error.h"
 
 namespace {
-
-// Edit distance, for "did you mean".
-size_t distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
-}
-
-// The first argument that is not a global option (or its value), or "" if none.
-std::string first_command_word(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--home") {
-      ++i;
-      continue;
-    }
-    if (!a.empty() && a[0] == '-') continue;
-    return a;
-  }
-  return "";
-}
-
-// Throws a usage error for an unknown subcommand, suggesting the nearest known one.
-void check_command(const CLI::App& app, const std::string& word) {
-  if (word.empty()) return;
-  std::string best;
-  size_t best_d = 3;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-    if (sub->get_name() == word) return;
-    if (sub->get_group().empty()) continue;  // hidden
-    size_t d = distance(word, sub->get_name());
-    bool prefix = sub->get_name().rfind(word, 0) == 0;
-    if (prefix) d = 1;
-    if (d < best_d) best_d = d, best = sub->get_name();
-  }
-  std::string hint =
-      best.empty() ? "run 'orch --help' for the list of commands" : "did you mean '" + best + "'?";
-  throw orch::Error("unknown command '" + word + "'", hint, orch::kExitUsage);
-}
 
 // The subcommands the parser got to, e.g. "convoy create" ("" before any): the <what> of a usage
 // error.
@@ -106,8 +58,13 @@ int main(int argc, char** argv) {
   orch::cmd::add_doctor(app, ctx);
 
   try {
-    check_command(app, first_command_word(argc, argv));
+    orch::cmd::check_words(app, argc, argv);
     app.parse(argc, argv);
+    // Checked here, not by a validator: CLI11 would name the subcommand in its message.
+    if (app.count("--home") > 0 && home_flag.empty()) {
+      throw orch::Error("--home", "expected a folder, got an empty string (see 'orch --help')",
+                        orch::kExitUsage);
+    }
     auto logger = spdlog::stderr_color_mt("orch");
     logger->set_pattern("orch: %l: %v");
     logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);

@@ -1,12 +1,13 @@
 // orch sling UNIT REPO [-m TEXT | --prompt-file FILE | -] ...: a worktree and branch for the
 // unit, an agent session in it, the work delivered; returns once the agent accepted the work.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "orchestrator/agent_files.h"
+#include "orchestrator/input_limits.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/session_report.h"
@@ -25,7 +26,7 @@ struct SlingOptions {
   bool json = false;
 };
 
-std::string read_prompt(const SlingOptions& o) {
+std::string the_work(const SlingOptions& o) {
   int given = !o.message.empty() + !o.prompt_file.empty() + !o.stdin_marker.empty();
   if (given > 1) {
     throw Error("conflicting work sources", "give only one of -m, --prompt-file and -", kExitUsage);
@@ -34,26 +35,25 @@ std::string read_prompt(const SlingOptions& o) {
     throw Error("unexpected argument '" + o.stdin_marker + "'",
                 "only - (read stdin) may follow REPO", kExitUsage);
   }
-  if (!o.message.empty()) return o.message;
-  std::stringstream ss;
-  if (!o.prompt_file.empty()) {
-    std::ifstream f(o.prompt_file, std::ios::binary);
-    if (!f) throw Error("--prompt-file " + o.prompt_file, "cannot read it", kExitUsage);
-    ss << f.rdbuf();
-  } else if (o.stdin_marker == "-") {
-    ss << std::cin.rdbuf();
+  if (!o.message.empty()) {
+    check_prompt_size("-m", o.message.size());
+    return o.message;
   }
-  return ss.str();
+  if (!o.prompt_file.empty()) return read_prompt_file("--prompt-file", o.prompt_file);
+  if (o.stdin_marker == "-") return read_prompt(std::cin, "the work on stdin");
+  return "";
 }
 
 int run_sling(Context& c, SlingOptions& o) {
-  o.req.prompt = read_prompt(o);
+  o.req.prompt = the_work(o);
   if (!o.inactivity_timeout.empty()) {
     o.req.inactivity_timeout_ms = parse_duration_ms(o.inactivity_timeout);
   }
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
 
   registry::Session s = launch(c.f(), o.req);
+  for (const std::string& w : sling_warnings(o.req.repo))
+    c.io.err << "orch: warning: " << w << "\n";
   s = wait_accepted(c.f(), s.id, 120000);
   if (!o.wait) return report_started(c.io, c.f().registry(), s, o.json);
   c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch
@@ -83,16 +83,21 @@ void add_sling(CLI::App& root, Context& ctx) {
   sub->add_option("--permission", o->req.policy,
                   "Answer to the agent's permission asks: deny (default) or allow");
   sub->add_option("--inactivity-timeout", o->inactivity_timeout,
-                  "Fail the session after this long without agent activity (default 10m)");
-  sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)");
+                  "Fail the session after this long without agent activity (default 10m)")
+      ->check(duration(false));
+  sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)")
+      ->check(duration(false));
   sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
   sub->add_option("--convoy", o->req.convoy, "Add the unit to this convoy (orch convoy create)");
   sub->add_option("--max-sessions", o->req.max_sessions,
                   "Sessions running at once, over all of orch (default: the convoy's, else "
-                  "[defaults] max_sessions, else 4); over it the session is queued");
+                  "[defaults] max_sessions, else 4); over it the session is queued")
+      ->check(int_range(1, kPoolCapLimit));
   sub->add_option("--retries", o->req.retries,
-                  "Run the unit again after a failure, up to N times, with backoff");
-  sub->add_option("--priority", o->req.priority, "Queue priority: higher starts first");
+                  "Run the unit again after a failure, up to N times, with backoff")
+      ->check(int_range(0, kMaxRetries));
+  sub->add_option("--priority", o->req.priority, "Queue priority: higher starts first")
+      ->check(int_range(-kPriorityLimit, kPriorityLimit));
   sub->add_flag("--wait", o->wait,
                 "Follow the session until it ends; exit code tells how it ended");
   sub->add_flag("--json", o->json, "Print the session record as JSON");

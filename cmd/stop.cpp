@@ -2,6 +2,7 @@
 // grace period.
 #include "orchestrator/stop.h"
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 
@@ -50,7 +51,8 @@ void add_stop(CLI::App& root, Context& ctx) {
                   "Stop this convoy instead: cancel its queued units, stop its running ones");
   sub->add_flag("--force", o->force, "Kill at once instead of asking the agent to stop");
   sub->add_option("--grace", o->grace, "How long the agent gets to stop before it is killed")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(duration(true));
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_stop(c, *o); }; });
 }
 

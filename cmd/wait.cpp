@@ -4,6 +4,7 @@
 #include "orchestrator/wait.h"
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 
@@ -41,7 +42,8 @@ void add_wait(CLI::App& root, Context& ctx) {
   sub->add_option("TARGET", o->targets,
                   "Session ids or unit names (a unit: its live sessions, else its newest)")
       ->required();
-  sub->add_option("--timeout", o->timeout, "Give up after this long (exit 6; sessions go on)");
+  sub->add_option("--timeout", o->timeout, "Give up after this long (exit 6; sessions go on)")
+      ->check(duration(false));
   sub->add_flag("--progress", o->progress,
                 "Print state changes and tool calls on stderr while waiting");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_wait(c, *o); }; });

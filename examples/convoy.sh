@@ -10,12 +10,16 @@
 # configured default), ORCH_HOME (orch's state folder). Uses `orch` from PATH, else builds this
 # checkout of orch (.ci/setup) and uses build/cmd/orch.
 #
+# REPORT.xml is replaced; it is announced only when orch wrote it. Each run is a new convoy: a unit
+# that already ran in an earlier convoy is refused (orch names that convoy; run it again there with
+# `orch convoy add CONVOY --from UNITS.jsonl`, or give the unit a new id).
+#
 # Exit code: orch's (0 every unit done, 3 a unit failed, 4 one was stopped, 5 one was lost,
 # 6 timed out, 1/2 errors).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$1 units=$2 report=${3:-report.xml}
@@ -33,11 +37,20 @@ args=(convoy run "$name" --repo "$repo" --from "$units" --junit "$report"
 [ -z "${ORCH_AGENT:-}" ] || args+=(--agent "$ORCH_AGENT")
 
 echo "orch ${args[*]}" >&2
+rm -f "$report"
 status=0
 orch "${args[@]}" || status=$?
 
-orch convoy show "$name" || true
-echo "JUnit report: $report" >&2
+# When orch refused the units (exit 1 or 2 before anything ran) there is no convoy to show and no
+# report: say only what happened.
+if orch convoy show "$name" >/dev/null 2>&1; then
+  orch convoy show "$name"
+fi
+if [ -f "$report" ]; then
+  echo "JUnit report: $report" >&2
+else
+  echo "no JUnit report written" >&2
+fi
 case $status in
   0) echo "convoy $name: every unit done" >&2 ;;
   3) echo "convoy $name: a unit failed" >&2 ;;

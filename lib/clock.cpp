@@ -30,21 +30,30 @@ std::string format_iso8601(int64_t epoch_ms) {
 }
 
 int64_t parse_duration_ms(const std::string& text) {
+  const std::string expected = "expected e.g. 30s, 15m, 2h or 500ms";
   int64_t value = 0;
   const char* begin = text.data();
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec == std::errc::result_out_of_range) {
+    throw Error("invalid duration '" + text + "'", "too long (at most 36500d)", kExitUsage);
+  }
   if (ec != std::errc() || ptr == begin || value < 0) {
-    throw Error("invalid duration '" + text + "'", "expected e.g. 30s, 15m, 2h or 500ms",
-                kExitUsage);
+    throw Error("invalid duration '" + text + "'", expected, kExitUsage);
   }
   std::string unit(ptr, end);
-  if (unit.empty() || unit == "s") return value * 1000;
-  if (unit == "ms") return value;
-  if (unit == "m") return value * 60 * 1000;
-  if (unit == "h") return value * 3600 * 1000;
-  if (unit == "d") return value * 86400 * 1000;
-  throw Error("invalid duration '" + text + "'", "expected e.g. 30s, 15m, 2h or 500ms", kExitUsage);
+  int64_t per = 0;
+  if (unit.empty() || unit == "s") per = 1000;
+  if (unit == "ms") per = 1;
+  if (unit == "m") per = 60 * 1000;
+  if (unit == "h") per = 3600 * 1000;
+  if (unit == "d") per = 86400 * 1000;
+  if (per == 0) throw Error("invalid duration '" + text + "'", expected, kExitUsage);
+  // Checked before multiplying: 18446744073709552s must not wrap around to a fraction of a second.
+  if (value > kMaxDurationMs / per) {
+    throw Error("invalid duration '" + text + "'", "too long (at most 36500d)", kExitUsage);
+  }
+  return value * per;
 }
 
 }  // namespace orch

@@ -25,8 +25,13 @@ std::string format_age(int64_t ms);
 /// UTC ISO-8601 with milliseconds, e.g. "2026-11-23T14:05:16.120Z".
 std::string format_iso8601(int64_t epoch_ms);
 
-/// Parses a duration such as "90s", "15m", "2h", "500ms" or a bare number of seconds into
-/// milliseconds. Throws orch::Error (exit 2) on anything else.
+/// The longest duration parse_duration_ms accepts: 36500 days (about 100 years), so that any
+/// deadline computed from it (a clock reading plus the duration) stays far from overflowing.
+inline constexpr int64_t kMaxDurationMs = int64_t{36500} * 86400 * 1000;
+
+/// Parses a duration such as "90s", "15m", "2h", "500ms", "1d" or a bare number of seconds into
+/// milliseconds (0 allowed). Throws orch::Error (exit 2) on anything else, and on a duration
+/// longer than kMaxDurationMs ("invalid duration '<text>': too long (at most 36500d)").
 int64_t parse_duration_ms(const std::string& text);
 
 }  // namespace orch

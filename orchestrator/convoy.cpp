@@ -5,6 +5,7 @@
 
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "orchestrator/input_limits.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
@@ -20,7 +21,9 @@ void validate_units(registry::Registry& reg, const registry::Convoy& convoy,
   ParsedUnits problems;
   for (const UnitSpec& u : units) {
     try {
-      resolve_binary(config.find(u.agent.empty() ? convoy.agent : u.agent));
+      const Preset& preset = config.find(u.agent.empty() ? convoy.agent : u.agent);
+      resolve_binary(preset);
+      check_exec_size(preset);
       if (!u.base.empty()) git::resolve_commit(convoy.repo, u.base);
       auto known = reg.find_unit(convoy.repo, u.unit);
       if (!known) continue;
@@ -31,7 +34,9 @@ void validate_units(registry::Registry& reg, const registry::Convoy& convoy,
       }
       auto other = registry::convoy_of_unit(reg, known->id);
       if (other && other->id != convoy.id) {
-        throw Error("unit '" + u.unit + "' belongs to convoy '" + other->name + "' already");
+        throw Error("unit '" + u.unit + "' belongs to convoy '" + other->name +
+                    "' already (to run it again there: orch convoy add " + other->name +
+                    " ...; or give the unit a new id)");
       }
     } catch (const Error& e) {
       problems.errors.push_back(u.where + ": " + e.what());

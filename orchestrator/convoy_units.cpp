@@ -1,14 +1,17 @@
 #include "orchestrator/convoy_units.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/json.h"
 #include "lib/text.h"
+#include "orchestrator/input_limits.h"
 
 namespace orch {
 namespace {
@@ -17,8 +20,11 @@ namespace {
 std::string read_unit(json::Element doc, UnitSpec& u) {
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) return "expected a JSON object";
+  std::set<std::string> seen;
   for (auto field : obj) {
     std::string key(field.key);
+    // simdjson keeps every member of an object; a repeated key would silently win over the first.
+    if (!seen.insert(key).second) return "key \"" + key + "\" is given twice";
     const auto& known = unit_line_keys();
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
@@ -44,6 +50,11 @@ std::string read_unit(json::Element doc, UnitSpec& u) {
   }
   if (u.unit.empty()) return "missing \"unit\"";
   if (u.prompt.empty()) return "missing \"prompt\" (the work, a non-empty string)";
+  try {
+    check_prompt_size("\"prompt\"", u.prompt.size());
+  } catch (const Error& e) {
+    return e.what();
+  }
   return "";
 }
 
@@ -77,6 +88,8 @@ ParsedUnits parse_units_jsonl(std::string_view text, const std::string& source) 
   ParsedUnits out;
   std::map<std::string, std::string> seen;
   json::Parser parser;
+  // A UTF-8 byte order mark (as some Windows editors write) is no part of the first line's JSON.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   size_t start = 0;
   for (int line = 1; start < text.size(); ++line) {
     size_t end = text.find('\n', start);
@@ -140,15 +153,25 @@ std::vector<UnitSpec> units_from_command_line(const std::vector<std::string>& ar
   if (!is_valid_utf8(prompt)) {
     throw Error("--prompt", "is not valid UTF-8 text (nothing was created)", kExitUsage);
   }
+  check_prompt_size("--prompt", prompt.size());
   ParsedUnits parsed;
   if (from == "-") {
     parsed = parse_units_jsonl(stdin_text, "stdin");
   } else if (!from.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(from, ec)) {
+      throw Error("--from " + from, "is a directory, expected a JSON Lines file", kExitUsage);
+    }
     std::ifstream f(from, std::ios::binary);
     std::stringstream ss;
     if (f) ss << f.rdbuf();
     if (!f || f.bad()) throw Error("--from " + from, "cannot read it");
     parsed = parse_units_jsonl(ss.str(), from);
+  }
+  if (!from.empty() && parsed.units.empty() && parsed.errors.empty()) {
+    throw Error("--from " + (from == "-" ? std::string("- (stdin)") : from),
+                "no units in it (one JSON object per line: {\"unit\": ..., \"prompt\": ...})",
+                kExitUsage);
   }
   add_argument_units(parsed, args, prompt);
   throw_if_errors(parsed);

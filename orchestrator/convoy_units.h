@@ -31,8 +31,10 @@ struct ParsedUnits {
 const std::vector<std::string>& unit_line_keys();
 
 /// Parses JSON Lines `text` (from `source`, e.g. "units.jsonl" or "stdin"): one JSON object per
-/// line; blank lines are skipped. A line is bad when it is not valid JSON, not an object, lacks
-/// "unit" or a non-empty "prompt", has an unknown key or a value of the wrong type (strings;
+/// line; blank lines and a UTF-8 byte order mark at the start are skipped. A line is bad when it
+/// is not valid JSON, not an object, lacks "unit" or a non-empty "prompt", has a prompt over
+/// kMaxPromptBytes (input_limits.h), repeats a key, has an unknown key or a value of the wrong
+/// type (strings;
 /// "priority" an integer), names an invalid unit id (git::validate_unit_name) or repeats the unit
 /// of an earlier line. Each bad line gives one error "<source>:<line>: <why>" and no unit.
 ParsedUnits parse_units_jsonl(std::string_view text, const std::string& source);
@@ -48,8 +50,9 @@ void throw_if_errors(const ParsedUnits& parsed);
 
 /// The units from a command line: UNIT arguments (which need `prompt`) and, when `from` is not
 /// empty, the JSON Lines file `from` ("-" reads `stdin_text`). Validated as above; throws
-/// orch::Error with every problem when any. Errors: UNIT arguments without --prompt (exit 2), an
-/// unreadable file (exit 1), bad lines (exit 1).
+/// orch::Error with every problem when any. Errors: UNIT arguments without --prompt, a --prompt
+/// over kMaxPromptBytes, `from` naming a directory or holding no unit (exit 2), an unreadable
+/// file (exit 1), bad lines (exit 1).
 std::vector<UnitSpec> units_from_command_line(const std::vector<std::string>& args,
                                               const std::string& prompt, const std::string& from,
                                               const std::string& stdin_text);

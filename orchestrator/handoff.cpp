@@ -10,6 +10,7 @@
 #include "lib/registry/handoff.h"
 #include "lib/registry/pool.h"
 #include "lib/text.h"
+#include "orchestrator/agent_files.h"
 #include "orchestrator/handoff_brief.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/pool.h"
@@ -119,6 +120,7 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
                     registry::to_string(live->state) + ")",
                 kExitConflict);
   }
+  if (!prev.no_commit) undo_agent_config_rewrites(prev.worktree);
   if (!prev.no_commit && git::is_dirty(prev.worktree)) {
     git::commit_all(prev.worktree, "orch: " + unit->name + " (session " + prev.id +
                                        ", handed off)\n\nUncommitted work left by the session.\n");

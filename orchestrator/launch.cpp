@@ -12,6 +12,7 @@
 #include "lib/git/git.h"
 #include "lib/process/process.h"
 #include "lib/text.h"
+#include "orchestrator/input_limits.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/session_options.h"
@@ -105,6 +106,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   Preset preset = config.find(req.agent.empty() && convoy ? convoy->agent : req.agent);
   if (!req.backend.empty()) preset.backend = req.backend;
   make_backend(preset.backend, "");  // throws for an unknown backend
+  check_exec_size(preset);           // an env too large to exec fails here, not at the spawn
   SessionOptions opts;
   opts.binary = resolve_binary(preset);
   opts.max_turns = preset.max_turns;

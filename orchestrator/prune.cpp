@@ -62,6 +62,7 @@ PruneFacts facts_of(const registry::Session& s) {
   if (f.live) return f;
   try {
     f.dirty = git::is_dirty(s.worktree);
+    f.ignored = git::ignored_paths(s.worktree);
     std::string head = git::resolve_commit(s.worktree, "HEAD");
     f.stray_commits = git::count_commits(s.repo, s.branch, head);
   } catch (const Error& e) {
@@ -79,8 +80,20 @@ PruneDecision decide_prune(const PruneFacts& f, bool force) {
     return {false, "its HEAD has " + std::to_string(f.stray_commits) + " commit(s) not on " +
                        f.branch + "; put them on a branch first"};
   }
-  if (f.dirty && !force) return {false, "uncommitted changes (--force discards them)"};
-  if (f.dirty) return {true, "session " + f.state + "; uncommitted changes discarded (--force)"};
+  std::string ignored;
+  for (size_t i = 0; i < f.ignored.size() && i < 3; ++i) ignored += (i ? ", " : "") + f.ignored[i];
+  if (f.ignored.size() > 3) ignored += ", ...";
+  if (!ignored.empty()) ignored = "ignored files (" + ignored + ")";
+  if (!force && (f.dirty || !ignored.empty())) {
+    std::string what = f.dirty ? "uncommitted changes" : "";
+    if (!ignored.empty()) what += (what.empty() ? "" : " and ") + ignored;
+    return {false, what + " (--force " + (f.dirty ? "discards" : "deletes") + " them)"};
+  }
+  if (f.dirty || !ignored.empty()) {
+    std::string what = f.dirty ? "uncommitted changes discarded" : "";
+    if (!ignored.empty()) what += (what.empty() ? "" : " and ") + ignored + " deleted";
+    return {true, "session " + f.state + "; " + what + " (--force)"};
+  }
   return {true, "session " + f.state + ", nothing uncommitted"};
 }
 
@@ -224,6 +237,8 @@ BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
   }
   try {
     b.unmerged = git::count_commits(s.repo, base, b.head);
+    b.no_commits = unit && !unit->base_commit.empty() &&
+                   git::count_commits(s.repo, unit->base_commit, b.head) == 0;
   } catch (const Error& e) {
     b.check_error = e.what();
   }
@@ -240,6 +255,9 @@ PruneDecision decide_branch(const BranchFacts& f, bool force) {
   if (!f.base_error.empty()) {
     if (!force) return {false, f.base_error + " (--force deletes it)"};
     return {true, f.base_error + "; deleted (--force; " + was + ")"};
+  }
+  if (f.unmerged == 0 && f.no_commits) {
+    return {true, "no commits of its own (" + was + ", where it started)"};
   }
   if (f.unmerged == 0) return {true, "merged into " + f.base + " (" + was + ")"};
   const std::string unmerged = std::to_string(f.unmerged) + " commit(s) not in " + f.base;

@@ -18,12 +18,13 @@ namespace orch {
 
 /// What is known about one session's existing worktree when prune decides.
 struct PruneFacts {
-  bool live = false;          ///< the session is live: its worktree is in use
-  std::string state;          ///< the session's state, for the reason
-  std::string branch;         ///< the unit's branch, orch/<unit>
-  bool dirty = false;         ///< staged, unstaged or untracked changes
-  int64_t stray_commits = 0;  ///< commits at the worktree's HEAD that are not on `branch`
-  std::string check_error;    ///< why dirty/stray_commits could not be found ("" = checked)
+  bool live = false;                 ///< the session is live: its worktree is in use
+  std::string state;                 ///< the session's state, for the reason
+  std::string branch;                ///< the unit's branch, orch/<unit>
+  bool dirty = false;                ///< staged, unstaged or untracked changes
+  std::vector<std::string> ignored;  ///< ignored files and folders in it (".env", "build/")
+  int64_t stray_commits = 0;         ///< commits at the worktree's HEAD that are not on `branch`
+  std::string check_error;           ///< why dirty/stray_commits could not be found ("" = checked)
 };
 
 /// Whether prune removes a worktree, and why (a phrase for the listing).
@@ -33,8 +34,9 @@ struct PruneDecision {
 };
 
 /// The rules: keep a live session's worktree, one that could not be checked, one whose HEAD
-/// has commits not on the branch (even with `force`), and a dirty one unless `force`; remove
-/// the rest.
+/// has commits not on the branch (even with `force`), and one that is dirty or holds ignored
+/// files (a `.env`, build output: removing the folder deletes them) unless `force`; remove the
+/// rest. The reason names up to 3 of the ignored files, kept or deleted.
 PruneDecision decide_prune(const PruneFacts& f, bool force);
 
 /// One worktree prune looked at.
@@ -63,12 +65,14 @@ struct BranchFacts {
   std::string base;            ///< the unit's base as the reason names it ("main", "v1.2")
   std::string base_error;      ///< why the base does not resolve now ("" = it does)
   int64_t unmerged = 0;        ///< commits on the branch that are not in the base
+  bool no_commits = false;     ///< the branch is still at the commit it was created from
   std::string check_error;     ///< why the branch could not be checked ("" = checked)
 };
 
 /// The rules for a branch: keep it while a live session has its unit, while it is checked out
 /// (the main working tree's HEAD, or a worktree that was kept), and when it could not be checked,
-/// even with `force`; delete it when every commit of it is in the base; otherwise (commits not
+/// even with `force`; delete it when every commit of it is in the base (a branch that never got a
+/// commit says so rather than "merged"); otherwise (commits not
 /// in the base, or a base that no longer resolves) keep it unless `force`. A deletion's reason
 /// names the commit it pointed at ("(was abc1234)"), so it can be recovered.
 PruneDecision decide_branch(const BranchFacts& f, bool force);

@@ -8,6 +8,7 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/registry/handoff.h"
 #include "orchestrator/session_view.h"
 
 namespace orch {
@@ -50,6 +51,18 @@ json::Json lineage(registry::Registry& reg, const registry::Session& s) {
   return {{"parents", parents}, {"children", children}, {"unit_sessions", unit_sessions}};
 }
 
+// "brief" when `s` took over a unit by `orch handoff` (its parent named it as its successor),
+// else "prompt" (a sling, a convoy unit or a retry: the unit's work as given).
+std::string prompt_kind(registry::Registry& reg, const registry::Session& s) {
+  if (s.parent_session.empty()) return "prompt";
+  try {
+    if (registry::handoff_to(reg, s.parent_session) == s.id) return "brief";
+  } catch (const Error&) {
+    // the parent is gone from the registry: nothing says it handed off
+  }
+  return "prompt";
+}
+
 std::string text(const json::Json& v) {
   if (v.is_null()) return "-";
   return v.is_string() ? v.get<std::string>() : json::dump(v);
@@ -85,6 +98,8 @@ json::Json session_record(registry::Registry& reg, const HomeLayout& home,
   r["states"] = states;
   r["events"] = event_summary(reg, s.id);
   r["lineage"] = lineage(reg, s);
+  r["prompt"] = s.prompt;
+  r["prompt_kind"] = prompt_kind(reg, s);
   r["log_dir"] = home.session_dir(s.id).string() + "/";
   std::error_code ec;
   r["worktree_exists"] = !s.worktree.empty() && std::filesystem::exists(s.worktree, ec);
@@ -140,6 +155,11 @@ std::string format_record(const json::Json& r) {
   line("events", text(r["events"]["total"]) + (counts.empty() ? "" : " (" + counts + ")"));
   const json::Json& err = r["events"]["last_error"];
   if (!err.is_null()) line("last error", text(err["at"]) + " " + text(err["message"]));
+  // Last, as it may be long: the text the session was given, every line indented.
+  bool brief = r.value("prompt_kind", "") == "brief";
+  o << (brief ? "brief (from orch handoff)\n" : "prompt\n");
+  std::istringstream given(r.value("prompt", ""));
+  for (std::string l; std::getline(given, l);) o << "  " << l << "\n";
   return o.str();
 }
 

@@ -19,6 +19,9 @@ registry::Session find_session_or_unit(registry::Registry& reg, const std::strin
 /// - "events": {"total", "counts": {kind: n}, "last_error": {"at", "message"} or null};
 /// - "lineage": {"parents": [ids, nearest first], "children": [ids],
 ///   "unit_sessions": [every session of the unit, newest first]};
+/// - "prompt": the text the session was given (a sling's or convoy unit's work; for a session
+///   started by `orch handoff`, the brief), and "prompt_kind": "brief" for such a session, else
+///   "prompt";
 /// - "log_dir" ($ORCH_HOME/sessions/<id>/), "worktree_exists" (false once `orch prune` or
 ///   anyone else removed the folder).
 /// Times are ISO-8601 UTC strings.
@@ -26,7 +29,8 @@ json::Json session_record(registry::Registry& reg, const HomeLayout& home,
                           const registry::Session& s);
 
 /// The human form of a session_record(): one "label  value" line per field, then the states
-/// (time, state, source, detail) and the event counts.
+/// (time, state, source, detail), the event counts, and last the prompt (or brief), each of its
+/// lines indented by two spaces.
 std::string format_record(const json::Json& record);
 
 }  // namespace orch

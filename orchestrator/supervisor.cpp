@@ -16,6 +16,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/text.h"
+#include "orchestrator/agent_files.h"
 #include "orchestrator/inbox.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
@@ -92,6 +93,9 @@ void record_work(const registry::Session& s, const registry::Unit& unit, RunResu
       std::string message =
           "orch: " + unit.name + " (session " + s.id + (handed_off ? ", handed off)" : ")");
       if (!first_line.empty()) message += "\n\n" + first_line.substr(0, 200);
+      for (const std::string& p : undo_agent_config_rewrites(s.worktree)) {
+        log.info("{}: OpenCode's start-up rewrite (\"$schema\" added) undone, not committed", p);
+      }
       git::CommitResult c = git::commit_all(s.worktree, message + "\n");
       if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
     }

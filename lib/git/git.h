@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,21 @@ void remove_worktree(const std::string& repo, const std::string& name, bool forc
 /// True if the worktree has staged, unstaged or untracked (not ignored) changes. `worktree_path`
 /// must be the top of a working tree (no upward search). Errors: orch::Error if it is not.
 bool is_dirty(const std::string& worktree_path);
+
+/// The paths of the working tree at `workdir` (its top; no upward search) whose content differs
+/// from HEAD: staged, unstaged and untracked files that are not ignored, relative and
+/// '/'-separated, in git's order; an untracked folder is one entry ending in '/' (as `git status`
+/// shows it). Errors: orch::Error if `workdir` is not the top of a working tree.
+std::vector<std::string> changed_paths(const std::string& workdir);
+
+/// The ignored files and folders in the working tree at `workdir` (e.g. ".env", "build/"): an
+/// ignored folder is one entry ending in '/'. Errors: as changed_paths.
+std::vector<std::string> ignored_paths(const std::string& workdir);
+
+/// The content of the file `path` ('/'-separated, relative to the top) in the HEAD commit of the
+/// working tree at `workdir`; nullopt when HEAD has no file there. Errors: orch::Error when
+/// `workdir` is not the top of a working tree or HEAD does not resolve.
+std::optional<std::string> head_file(const std::string& workdir, const std::string& path);
 
 struct CommitResult {
   std::string commit_id;  ///< new commit, or empty if there was nothing to commit

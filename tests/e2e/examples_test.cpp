@@ -75,6 +75,21 @@ TEST_F(Examples, ConvoyScriptFailsTheJobWhenAUnitFails) {
       << xml;
   EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
       << left_running();
+
+  // Issue 11 item 13: the same units again are refused with what to do instead, and the script
+  // neither shows a convoy that does not exist nor announces a report it did not write.
+  r = process::run(so, 60000);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("units.jsonl:1: unit 'good' belongs to convoy 'convoy-"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("' already (to run it again there: orch convoy add convoy-"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(" ...; or give the unit a new id)\n"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no such convoy"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("JUnit report:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no JUnit report written\n"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(report)) << "the first run's report was left for the second";
 }
 
 }  // namespace

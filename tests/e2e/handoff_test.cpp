@@ -110,6 +110,15 @@ TEST_F(Handoff, OpencodeToClaudeGetsTheBriefAndCommitsOnTheSameBranch) {
   OrchRun show = orch({"show", id2});
   ASSERT_EQ(show.code, 0) << show.err;
   EXPECT_TRUE(std::regex_search(show.out, std::regex("parent +" + id1 + "\n"))) << show.out;
+  // The brief the new session got is shown, marked as a brief (issue 11 item 14).
+  EXPECT_NE(show.out.find("\nbrief (from orch handoff)\n"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("\n  note-claude: A.md is in place, now write B.md"), std::string::npos)
+      << show.out;
+  OrchRun show2_json = orch({"show", id2, "--json"});
+  json::Parser show_parser;
+  json::Json r2 = json::to_builder(show_parser.parse(show2_json.out));
+  EXPECT_EQ(r2["prompt_kind"], "brief");
+  EXPECT_NE(r2["prompt"].get<std::string>().find("oc-first: write A.md"), std::string::npos);
   OrchRun show1 = orch({"show", id1});
   EXPECT_TRUE(std::regex_search(show1.out, std::regex("children +" + id2 + "\n"))) << show1.out;
   EXPECT_TRUE(no_agent_left());

@@ -106,9 +106,14 @@ TEST_F(SessionLife, NudgeReachesTheAgentAndLogsFollowToTheEnd) {
   EXPECT_EQ(r["branch"], "orch/nudge-1");
   EXPECT_FALSE(r["commit"].is_null());
   EXPECT_EQ(r["diffstat"], "1 file changed, 1 insertion(+)");
+  EXPECT_EQ(r["prompt"], "nudge-me please");  // issue 11 item 14: what the session was given
+  EXPECT_EQ(r["prompt_kind"], "prompt");
   OrchRun text = orch({"show", "nudge-1"});  // a unit name: its newest session
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_TRUE(contains(text.out, "session     " + id + "\n")) << text.out;
+  EXPECT_TRUE(text.out.size() >= 26 &&
+              text.out.compare(text.out.size() - 26, 26, "\nprompt\n  nudge-me please\n") == 0)
+      << text.out;
   EXPECT_TRUE(contains(text.out, "cli:sling")) << text.out;
   EXPECT_EQ(orch({"show", "no-such-thing"}).code, 7);
 
@@ -182,8 +187,9 @@ TEST_F(SessionLife, WaitExitCodesThenPruneKeepsUncommittedWork) {
   EXPECT_TRUE(contains(dry.out, "would remove  " + failed_wt)) << dry.out;
   EXPECT_TRUE(contains(dry.out, "would remove  " + done_wt)) << dry.out;
   EXPECT_TRUE(contains(dry.out, "kept  " + dirty_wt)) << dry.out;
-  EXPECT_TRUE(contains(dry.out, branch_line("would delete", "fail-1") + "merged into main (was " +
-                                    failed_tip + ")\n"))
+  EXPECT_TRUE(contains(dry.out, branch_line("would delete", "fail-1") +
+                                    "no commits of its own (was " + failed_tip +
+                                    ", where it started)\n"))
       << dry.out;
   EXPECT_TRUE(contains(
       dry.out, branch_line("kept", "done-1") + "1 commit(s) not in main (--force deletes it)\n"))
@@ -210,10 +216,10 @@ TEST_F(SessionLife, WaitExitCodesThenPruneKeepsUncommittedWork) {
       contains(prune.out, "kept  " + dirty_wt + "  (session " + dirty +
                               ", unit keep-1): uncommitted changes (--force discards them)"))
       << prune.out;
-  // A clean, merged branch (no commits of its own) is deleted; one with commits not in main, or
-  // checked out in a kept worktree, stays.
-  EXPECT_TRUE(contains(
-      prune.out, branch_line("deleted", "fail-1") + "merged into main (was " + failed_tip + ")\n"))
+  // A clean branch with no commits of its own is deleted, and said so (not "merged": issue 11
+  // item 17); one with commits not in main, or checked out in a kept worktree, stays.
+  EXPECT_TRUE(contains(prune.out, branch_line("deleted", "fail-1") + "no commits of its own (was " +
+                                      failed_tip + ", where it started)\n"))
       << prune.out;
   EXPECT_TRUE(contains(
       prune.out, branch_line("kept", "done-1") + "1 commit(s) not in main (--force deletes it)\n"))

@@ -20,6 +20,22 @@ TEST(Clock, RejectsBadDurations) {
   EXPECT_THROW(parse_duration_ms(""), Error);
 }
 
+TEST(Clock, RefusesDurationsThatWouldOverflow) {
+  // 18446744073709552 s is 2^64 ms / 1000: multiplied without a check it wrapped to 0.4 s.
+  try {
+    parse_duration_ms("18446744073709552s");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "invalid duration '18446744073709552s': too long (at most 36500d)");
+    EXPECT_EQ(e.code(), kExitUsage);
+  }
+  EXPECT_THROW(parse_duration_ms("9223372036854775808"), Error);  // over int64
+  EXPECT_THROW(parse_duration_ms("106751991167d"), Error);
+  EXPECT_THROW(parse_duration_ms("36501d"), Error);
+  EXPECT_EQ(parse_duration_ms("36500d"), kMaxDurationMs);
+  EXPECT_EQ(parse_duration_ms("0"), 0);
+}
+
 TEST(Clock, FormatsAgesLikeKubectl) {
   EXPECT_EQ(format_age(5000), "5s");
   EXPECT_EQ(format_age(10 * 60 * 1000), "10m");

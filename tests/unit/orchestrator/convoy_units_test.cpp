@@ -31,6 +31,19 @@ TEST(ConvoyUnits, ParsesEveryFieldAndSkipsBlankLines) {
   EXPECT_EQ(p.units[1].where, "units.jsonl:4");
 }
 
+// Issue 11 item 17: a repeated key is refused (simdjson keeps both; one would silently win), and a
+// UTF-8 byte order mark before the first line is skipped.
+TEST(ConvoyUnits, RepeatedKeysAreRefusedAndAByteOrderMarkIsSkipped) {
+  ParsedUnits p = parse_units_jsonl(
+      "\xEF\xBB\xBF{\"unit\":\"a\",\"prompt\":\"do a\"}\n"
+      "{\"unit\":\"b\",\"prompt\":\"first\",\"prompt\":\"second\"}\n",
+      "units.jsonl");
+  ASSERT_EQ(p.units.size(), 1u);
+  EXPECT_EQ(p.units[0].unit, "a");
+  ASSERT_EQ(p.errors.size(), 1u);
+  EXPECT_EQ(p.errors[0], "units.jsonl:2: key \"prompt\" is given twice");
+}
+
 TEST(ConvoyUnits, EveryBadLineIsReportedOnceWithItsNumber) {
   ParsedUnits p = parse_units_jsonl(
       "{\"unit\":\"ok-1\",\"prompt\":\"x\"}\n"                      // 1 good

@@ -38,6 +38,26 @@ TEST(PruneDecision, KeepsUncommittedChangesUnlessForced) {
   EXPECT_EQ(forced.reason, "session done; uncommitted changes discarded (--force)");
 }
 
+// Issue 11 item 17: removing the folder deletes ignored files (.env, build output) too.
+TEST(PruneDecision, KeepsIgnoredFilesUnlessForcedAndNamesThem) {
+  PruneFacts f = ended();
+  f.ignored = {".env", "build/", "node_modules/", "x.log"};
+  PruneDecision keep = decide_prune(f, false);
+  EXPECT_FALSE(keep.remove);
+  EXPECT_EQ(keep.reason, "ignored files (.env, build/, node_modules/, ...) (--force deletes them)");
+  PruneDecision forced = decide_prune(f, true);
+  EXPECT_TRUE(forced.remove);
+  EXPECT_EQ(forced.reason,
+            "session done; ignored files (.env, build/, node_modules/, ...) deleted (--force)");
+  f.ignored = {".env"};
+  f.dirty = true;
+  EXPECT_EQ(decide_prune(f, false).reason,
+            "uncommitted changes and ignored files (.env) (--force discards them)");
+  EXPECT_EQ(decide_prune(f, true).reason,
+            "session done; uncommitted changes discarded and ignored files (.env) deleted "
+            "(--force)");
+}
+
 TEST(PruneDecision, KeepsCommitsThatAreOnNoBranchEvenWithForce) {
   PruneFacts f = ended();
   f.stray_commits = 2;
@@ -71,6 +91,15 @@ TEST(PruneBranchDecision, DeletesABranchWhoseCommitsAreAllInItsBase) {
     EXPECT_TRUE(d.remove);
     EXPECT_EQ(d.reason, "merged into main (was abc1234)");
   }
+}
+
+// Issue 11 item 17: a branch that never got a commit is not "merged into main".
+TEST(PruneBranchDecision, ABranchWithNoCommitsSaysSo) {
+  BranchFacts f = unused_branch();
+  f.no_commits = true;
+  PruneDecision d = decide_branch(f, false);
+  EXPECT_TRUE(d.remove);
+  EXPECT_EQ(d.reason, "no commits of its own (was abc1234, where it started)");
 }
 
 TEST(PruneBranchDecision, KeepsUnmergedCommitsUnlessForced) {
