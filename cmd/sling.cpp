@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "orchestrator/resling_notes.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/session_report.h"
@@ -54,6 +55,9 @@ int run_sling(Context& c, SlingOptions& o) {
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
 
   registry::Session s = launch(c.f(), o.req);
+  for (const std::string& note : resling_notes(c.f().registry(), s.unit_id, s.id)) {
+    c.io.err << "note: " << note << "\n";
+  }
   s = wait_accepted(c.f(), s.id, 120000);
   if (!o.wait) return report_started(c.io, c.f().registry(), s, o.json);
   c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch
