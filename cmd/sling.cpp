@@ -7,9 +7,9 @@
 #include "cmd/cmd.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/resling_notes.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/pool.h"
+#include "orchestrator/resling_notes.h"
 #include "orchestrator/session_report.h"
 
 namespace orch::cmd {

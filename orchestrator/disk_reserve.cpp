@@ -30,8 +30,8 @@ bool use_reserve(const std::filesystem::path& session_dir, const std::string& no
   struct stat st {};
   char first = 0;
   // A used reserve starts with its note; an unused one is all zero bytes.
-  bool unused = ::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &first, 1, 0) == 1 &&
-                first == '\0';
+  bool unused =
+      ::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &first, 1, 0) == 1 && first == '\0';
   if (unused) {
     std::string line = note.substr(0, std::min<size_t>(note.size(), 4000));
     std::replace(line.begin(), line.end(), '\n', ' ');

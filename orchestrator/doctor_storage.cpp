@@ -81,8 +81,8 @@ Finding check_free_space(const HomeLayout& home) {
             fix};
   }
   if (free_bytes < kWarnFreeBytes) {
-    return {"storage", Severity::kWarn,
-            "only " + human_bytes(free_bytes) + " free for " + where, fix};
+    return {"storage", Severity::kWarn, "only " + human_bytes(free_bytes) + " free for " + where,
+            fix};
   }
   return {"storage", Severity::kOk, human_bytes(free_bytes) + " free for " + where, ""};
 }

@@ -97,8 +97,8 @@ registry::Session admit_session(Factory& f, registry::Session s, const registry:
 /// until no slot or no eligible queued session is left. Returns how many supervisors it started.
 /// `wait_for_lock` false (commands that only list, e.g. `orch agents`): each of those steps is
 /// skipped when another process holds the registry's write lock for more than
-/// kBriefLockWaitMs (liveness.h), or when its write fails (a full disk, a read-only registry), so the listing
-/// that follows still answers; such failures are logged at debug level.
+/// kBriefLockWaitMs (liveness.h), or when its write fails (a full disk, a read-only registry), so
+/// the listing that follows still answers; such failures are logged at debug level.
 int fill_slots(Factory& f, const std::string& source, bool wait_for_lock = true);
 
 /// The end of a session, recorded by its supervisor (instead of Registry::finish): records `state`

@@ -60,9 +60,8 @@ void RegistrySink::state(State s, const std::string& source, const std::string& 
   // A state change written at once is logged only when it changed something (a session that
   // already ended keeps its end); one that has to wait is logged now and written later.
   auto changed = std::make_shared<bool>(true);
-  bool written = write([this, s, source, detail, changed] {
-    *changed = reg_.set_state(id_, s, source, detail);
-  });
+  bool written = write(
+      [this, s, source, detail, changed] { *changed = reg_.set_state(id_, s, source, detail); });
   if (written && !*changed) return;
   log_->info("state {} ({}){}", registry::to_string(s), source,
              detail.empty() ? "" : ": " + detail);

@@ -148,9 +148,9 @@ void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s
     outcome.summary = result.summary;
     outcome.error = result.error;
     try {
-      reg.set_usage(s.id, registry::Usage{result.tokens_in, result.tokens_out,
-                                          result.tokens_cache_read, result.tokens_cache_write,
-                                          result.cost_usd});
+      reg.set_usage(s.id,
+                    registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
+                                    result.tokens_cache_write, result.cost_usd});
       if (!result.error.empty() && !error_reported) {
         sink.event("error", {{"message", result.error}});
         error_reported = true;

@@ -117,13 +117,15 @@ void create_registry(const std::filesystem::path& path) {
   std::filesystem::path tmp = path;
   tmp += ".new-" + std::to_string(getpid()) + "-" + std::to_string(now_ms());
   auto remove_tmp = [&tmp] {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((tmp.string() + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      ::unlink((tmp.string() + suffix).c_str());
   };
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(tmp.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::string why = rc == SQLITE_OK ? "" : (raw ? sqlite3_errmsg(raw) : "out of memory");
   try {
-    if (rc != SQLITE_OK) throw Error("registry " + path.string(), "cannot create " + tmp.string() + ": " + why);
+    if (rc != SQLITE_OK)
+      throw Error("registry " + path.string(), "cannot create " + tmp.string() + ": " + why);
     prepare(raw, path);
   } catch (...) {
     sqlite3_close_v2(raw);
@@ -140,7 +142,8 @@ void create_registry(const std::filesystem::path& path) {
   int err = errno;
   remove_tmp();
   if (linked != 0 && err != EEXIST) {
-    throw Error("registry " + path.string(), std::string("cannot create it: ") + std::strerror(err));
+    throw Error("registry " + path.string(),
+                std::string("cannot create it: ") + std::strerror(err));
   }
 }
 

@@ -49,7 +49,8 @@ TEST_F(RegistryLock, TryTransactionGivesUpOnABusyLockAndRunsNothing) {
   // Reads go on meanwhile (WAL).
   EXPECT_EQ(reg_->list_sessions().size(), 1u);
   release_lock();
-  EXPECT_TRUE(reg_->try_transaction([&] { ran = reg_->set_state("s1", State::kWaiting, "t"); }, 100));
+  EXPECT_TRUE(
+      reg_->try_transaction([&] { ran = reg_->set_state("s1", State::kWaiting, "t"); }, 100));
   EXPECT_TRUE(ran);
   EXPECT_EQ(reg_->get_session("s1")->state, State::kWaiting);
   // The connection's own waits are back to normal afterwards.

@@ -165,10 +165,10 @@ TEST(RegistryMigrations, SqliteFileThatIsNotARegistryIsRefused) {
     Registry::open(path);
     FAIL() << "a foreign SQLite file was migrated into a registry";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("registry " + path.string() +
-                                              ": not an orch registry (no schema_migrations table)",
-                                          0),
-              0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind(
+            "registry " + path.string() + ": not an orch registry (no schema_migrations table)", 0),
+        0u)
         << e.what();
   }
 }
