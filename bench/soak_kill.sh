@@ -73,7 +73,7 @@ cli_loop & clis2=$!
 # pids of a class: cli (orch, not a supervisor), supervisor, server (opencode serve).
 pids_of() {
   case $1 in
-    cli) pgrep -f "^$root/build/cmd/orch " | while read -r p; do
+    cli) pgrep -f "^orch " | while read -r p; do
            grep -q __supervise "/proc/$p/cmdline" 2>/dev/null || echo "$p"; done ;;
     supervisor) pgrep -f "__supervise" ;;
     server) pgrep -f "opencode serve" ;;
