@@ -115,8 +115,8 @@ bool abort_abandoned_session(const registry::ServerRow& server, const std::strin
 
 namespace {
 
-// ", with code N" or ", killed by signal N (NAME)" for a child that has ended (reaped here), else
-// "".
+// " with code N" or " (killed by signal N, SIGNAME)" for a child that has ended (reaped
+// here), else "".
 std::string exit_status_of(pid_t pid) {
   int status = 0;
   pid_t r = 0;
@@ -128,8 +128,8 @@ std::string exit_status_of(pid_t pid) {
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     const char* name = ::sigabbrev_np(sig);
-    return " killed by signal " + std::to_string(sig) +
-           (name ? std::string(" (SIG") + name + ")" : "");
+    return " (killed by signal " + std::to_string(sig) +
+           (name ? std::string(", SIG") + name : std::string()) + ")";
   }
   return "";
 }
