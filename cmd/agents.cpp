@@ -67,7 +67,9 @@ void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
 
 int run_agents(Context& c, const AgentsOptions& o) {
   registry::Registry& reg = c.f().registry();
-  fill_slots(c.f(), "pool:cli");  // marks lost sessions, then hands their slots on
+  // Marks lost sessions, then hands their slots on; skipped under a busy or unwritable registry,
+  // since the listing itself needs only reads.
+  fill_slots(c.f(), "pool:cli", /*wait_for_lock=*/false);
   if (!o.convoy.empty() && !registry::find_convoy(reg, o.convoy)) {
     throw Error("convoy '" + o.convoy + "'", "no such convoy", kExitNotFound);
   }

@@ -10,6 +10,7 @@
 #include "orchestrator/input_limits.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/pool.h"
+#include "orchestrator/resling_notes.h"
 #include "orchestrator/session_report.h"
 
 namespace orch::cmd {
@@ -54,6 +55,9 @@ int run_sling(Context& c, SlingOptions& o) {
   registry::Session s = launch(c.f(), o.req);
   for (const std::string& w : sling_warnings(o.req.repo))
     c.io.err << "orch: warning: " << w << "\n";
+  for (const std::string& note : resling_notes(c.f().registry(), s.unit_id, s.id)) {
+    c.io.err << "note: " << note << "\n";
+  }
   s = wait_accepted(c.f(), s.id, 120000);
   if (!o.wait) return report_started(c.io, c.f().registry(), s, o.json);
   c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch

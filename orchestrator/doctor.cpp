@@ -155,11 +155,17 @@ std::vector<Finding> check_agents(const HomeLayout& home) {
 
 std::vector<Finding> run_doctor(Factory& f) {
   std::vector<Finding> out = check_agents(f.home());
+  out.push_back(check_free_space(f.home()));
   std::vector<Finding> reg = check_registry(f);
   out.insert(out.end(), reg.begin(), reg.end());
   if (!healthy(reg)) return out;  // the other checks read the registry
-  std::vector<Finding> rest = check_sessions_and_files(f);
-  out.insert(out.end(), rest.begin(), rest.end());
+  out.push_back(check_registry_writable(f.registry()));
+  try {
+    std::vector<Finding> rest = check_sessions_and_files(f);
+    out.insert(out.end(), rest.begin(), rest.end());
+  } catch (const Error& e) {  // e.g. a full disk: say what is wrong rather than fail
+    out.push_back({"sessions", Severity::kProblem, std::string("cannot check: ") + e.what(), ""});
+  }
   return out;
 }
 

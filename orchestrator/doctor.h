@@ -17,7 +17,7 @@ enum class Severity { kOk, kWarn, kProblem };
 
 /// One result of a check.
 struct Finding {
-  std::string check;  ///< agents | registry | sessions | worktrees | processes | servers
+  std::string check;  ///< agents | registry | storage | sessions | worktrees | processes | servers
   Severity severity = Severity::kOk;
   std::string message;
   std::string fix;  ///< a command that fixes it; "" when there is nothing to do
@@ -34,6 +34,14 @@ std::vector<Finding> check_agents(const HomeLayout& home);
 /// The registry itself: it opens (else a problem: a newer schema asks for a newer orch, anything
 /// else for `sqlite3 .recover`), `PRAGMA integrity_check` is ok, its schema version is this orch's.
 std::vector<Finding> check_registry(Factory& f);
+
+/// The registry can be written, not only read: a read-only or immutable file (or folder, or file
+/// system) opens and reads fine while every sling fails. A problem when it cannot.
+Finding check_registry_writable(registry::Registry& reg);
+
+/// Free space on the file system of $ORCH_HOME: a problem below what a session needs to record
+/// its end (`no space left on device`), a warning below 64 MiB.
+Finding check_free_space(const HomeLayout& home);
 
 /// The checks of the registry's contents and the files and processes it describes: sessions
 /// whose supervisor is gone (marked lost), worktree folders no session owns, sessions whose

@@ -42,7 +42,7 @@ std::vector<Finding> check_supervisors(registry::Registry& reg) {
                        std::to_string(s.supervisor_pid) + ") is gone: marked lost",
                    "orch sling " + s.unit_name + " " + shell_quote(s.repo) + "   # run it again"});
   }
-  reap_lost(reg);
+  reap_lost(reg, /*wait_for_lock=*/false);  // a full disk or busy registry must not stop doctor
   if (out.empty()) {
     out.push_back({"sessions", Severity::kOk,
                    std::to_string(sessions.size()) + " live session(s), every supervisor running",

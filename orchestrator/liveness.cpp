@@ -9,9 +9,11 @@
 #include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/git/git.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
+#include "orchestrator/disk_reserve.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/session_options.h"
 
@@ -25,18 +27,55 @@ bool supervisor_gone(const registry::Session& s) {
   return !process::is_alive(static_cast<pid_t>(s.supervisor_pid), s.supervisor_start_time);
 }
 
-int reap_lost(registry::Registry& reg) {
+registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session& s) {
+  registry::Outcome o;
+  o.error = s.supervisor_pid > 0
+                ? "supervisor (pid " + std::to_string(s.supervisor_pid) + ") is gone"
+                : "supervisor never started";
+  HomeLayout home{reg.file().parent_path()};
+  std::string note = reserve_note(home.session_dir(s.id));
+  if (!note.empty()) o.error += " after: " + note;
+  try {
+    auto unit = reg.get_unit(s.unit_id);
+    if (unit && !s.branch.empty() && git::branch_exists(unit->repo, s.branch)) {
+      o.commit_id = git::resolve_commit(unit->repo, s.branch);
+      o.diffstat = git::diffstat(unit->repo, unit->base_commit, o.commit_id);
+    }
+  } catch (const std::exception& e) {
+    spdlog::debug("session {}: cannot read its branch: {}", s.id, e.what());
+  }
+  try {
+    if (!s.worktree.empty() && std::filesystem::exists(s.worktree) && git::is_dirty(s.worktree)) {
+      o.error += "; its worktree " + s.worktree + " holds uncommitted changes (orch handoff " +
+                 s.unit_name + " commits them and goes on)";
+    }
+  } catch (const std::exception& e) {
+    spdlog::debug("session {}: cannot read its worktree: {}", s.id, e.what());
+  }
+  return o;
+}
+
+int reap_lost(registry::Registry& reg, bool wait_for_lock) {
   registry::SessionFilter live;
   live.live_only = true;
   int marked = 0;
   for (const registry::Session& s : reg.list_sessions(live)) {
     if (!supervisor_gone(s)) continue;
-    registry::Outcome o;
-    o.error = s.supervisor_pid > 0
-                  ? "supervisor (pid " + std::to_string(s.supervisor_pid) + ") is gone"
-                  : "supervisor never started";
+    registry::Outcome o = lost_outcome(reg, s);
     spdlog::debug("session {}: {}; marking it lost", s.id, o.error);
-    if (reg.finish(s.id, State::kLost, "orch:pid-check", o)) ++marked;
+    bool done = false;
+    auto mark = [&] { done = reg.finish(s.id, State::kLost, "orch:pid-check", o); };
+    if (wait_for_lock) {
+      mark();
+    } else {
+      try {
+        if (!reg.try_transaction(mark, kBriefLockWaitMs)) continue;
+      } catch (const Error& e) {
+        spdlog::debug("session {}: cannot mark it lost now: {}", s.id, e.what());
+        continue;
+      }
+    }
+    if (done) ++marked;
     clean_up_after_supervisor(reg, s);
   }
   return marked;

@@ -10,12 +10,25 @@ namespace orch {
 /// (covers an `orch sling` killed between writing the session and starting its supervisor).
 inline constexpr int64_t kSupervisorStartGraceMs = 60000;
 
+/// How long best-effort upkeep (reap_lost and fill_slots without wait_for_lock) waits for the
+/// registry's write lock before it skips the step.
+inline constexpr int64_t kBriefLockWaitMs = 200;
+
 /// True if `s` is live in the registry but its supervisor is gone.
 bool supervisor_gone(const registry::Session& s);
 
-/// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check") and
-/// cleans up after that supervisor (clean_up_after_supervisor). Returns how many it marked.
-int reap_lost(registry::Registry& reg);
+/// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check") with
+/// lost_outcome, and cleans up after that supervisor (clean_up_after_supervisor). Returns how
+/// many it marked. `wait_for_lock` false: a session is skipped (left for a later command) when
+/// the write lock stays busy for kBriefLockWaitMs or the write fails (orch agents).
+int reap_lost(registry::Registry& reg, bool wait_for_lock = true);
+
+/// What is recorded for session `s` found lost: why (its supervisor is gone, with the note it
+/// left in its disk reserve, e.g. `no space left on device`), what its branch holds (`commit`
+/// and `diffstat` against the unit's base, so a commit made just before the supervisor died is
+/// not reported as null), and whether its worktree holds uncommitted changes (and that `orch
+/// handoff` takes them). Never throws: what cannot be read is left empty.
+registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session& s);
 
 /// Detaches an ended session from its shared agent server on behalf of a supervisor that cannot
 /// (killed, lost): when it was the server's last user, the server is stopped (SIGTERM to its

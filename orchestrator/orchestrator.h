@@ -52,7 +52,7 @@ struct SessionSpec {
   std::vector<std::string> extra_args;  ///< preset's extra arguments
   std::map<std::string, std::string> env;  ///< preset's extra environment
   std::string log_dir;                     ///< $ORCH_HOME/sessions/<id>/ for agent output
-  int64_t startup_timeout_ms = 60000;      ///< agent start (e.g. opencode serve health)
+  int64_t startup_timeout_ms = 60000;      ///< agent start (opencode serve health, claude init)
   int64_t inactivity_timeout_ms = 600000;  ///< no agent activity for this long = failed
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;                 ///< 0 = the agent's default

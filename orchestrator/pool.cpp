@@ -96,23 +96,48 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
   return failures;
 }
 
-int fill_slots(Factory& f, const std::string& source) {
+int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
   registry::Registry& reg = f.registry();
-  reap_lost(reg);  // a lost session's slot is free again
+  // Upkeep a listing may skip: under the write lock of another process it would wait (up to a
+  // minute), and on a full disk or a read-only registry it would fail the listing.
+  auto step = [&](const char* what, const std::function<void()>& fn) {
+    if (wait_for_lock) {
+      fn();
+      return true;
+    }
+    try {
+      if (reg.try_transaction(fn, kBriefLockWaitMs)) return true;
+      spdlog::debug("registry busy: {} skipped", what);
+    } catch (const Error& e) {
+      spdlog::debug("{} skipped: {}", what, e.what());
+    }
+    return false;
+  };
+  reap_lost(reg, wait_for_lock);  // a lost session's slot is free again
   auto alive = [](int64_t pid, int64_t start) {
     return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
   };
-  for (const registry::ServerRow& s : registry::reap_servers(reg, now_ms(), kServerIdleMs, alive)) {
+  std::vector<registry::ServerRow> stopped;
+  if (registry::has_open_servers(reg)) {
+    step("reaping servers",
+         [&] { stopped = registry::reap_servers(reg, now_ms(), kServerIdleMs, alive); });
+  }
+  for (const registry::ServerRow& s : stopped) {
     if (alive(s.pid, s.start_time)) process::signal_group(static_cast<pid_t>(s.pid), SIGTERM);
   }
   int started = 0;
-  while (true) {
-    std::vector<std::string> ids = registry::claim_queued(reg, now_ms(), source);
+  while (registry::has_queued(reg)) {
+    std::vector<std::string> ids;
+    if (!step("claiming queued sessions",
+              [&] { ids = registry::claim_queued(reg, now_ms(), source); })) {
+      return started;
+    }
     if (ids.empty()) return started;
     for (const std::string& id : ids)
       spdlog::debug("pool: {} claimed queued session {}", source, id);
     started += static_cast<int>(ids.size() - start_claimed(f, ids, source).size());
   }
+  return started;
 }
 
 registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,

@@ -95,7 +95,11 @@ registry::Session admit_session(Factory& f, registry::Session s, const registry:
 /// kServerIdleMs (registry::reap_servers, SIGTERM to their process group), claims queued sessions
 /// (registry::claim_queued, state changes recorded with `source`) and starts their supervisors,
 /// until no slot or no eligible queued session is left. Returns how many supervisors it started.
-int fill_slots(Factory& f, const std::string& source);
+/// `wait_for_lock` false (commands that only list, e.g. `orch agents`): each of those steps is
+/// skipped when another process holds the registry's write lock for more than
+/// kBriefLockWaitMs (liveness.h), or when its write fails (a full disk, a read-only registry), so
+/// the listing that follows still answers; such failures are logged at debug level.
+int fill_slots(Factory& f, const std::string& source, bool wait_for_lock = true);
 
 /// The end of a session, recorded by its supervisor (instead of Registry::finish): records `state`
 /// and `outcome`; when the session failed, has attempts left and its convoy (if any) was not

@@ -1,11 +1,16 @@
 // The SessionSink the supervisor gives a backend: every report goes to the registry and to the
-// session's events.jsonl and supervisor.log.
+// session's events.jsonl and supervisor.log. A registry write that fails (the write lock stayed
+// busy, the disk is full) loses nothing: the report is already in events.jsonl and waits in
+// memory, in order, to be written with the next report or by flush() before the session's end.
 #pragma once
 
 #include <spdlog/logger.h>
 
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "lib/registry/registry.h"
@@ -28,12 +33,36 @@ class RegistrySink : public SessionSink {
   void accepted(const std::string& agent_session_id) override;
   void agent_pid(pid_t pid) override;
 
+  /// Writes the reports still waiting, retrying every 200 ms for up to `wait_ms`. Returns true
+  /// when none is left; throws nothing.
+  bool flush(int64_t wait_ms);
+  /// Reports waiting to be written.
+  size_t pending() {
+    std::lock_guard lock(mu_);
+    return pending_.size();
+  }
+  /// The last registry write failure ("" when none), e.g. to tell a full disk.
+  std::string last_failure() {
+    std::lock_guard lock(mu_);
+    return last_failure_;
+  }
+
  private:
+  // Writes the waiting reports in order; stops at the first that fails (kept, with the failure
+  // logged once per streak). Returns true when none is left.
+  bool write_pending();
+  // Queues a registry write and writes what is waiting; true when nothing is left waiting.
+  bool write(std::function<void()> fn);
+
   registry::Registry& reg_;
   std::string id_;
   std::ofstream events_;
   std::shared_ptr<spdlog::logger> log_;
   std::string last_error_;  // message of the last error event
+  std::mutex mu_;  // pending_, last_failure_, failing_ (backends may report from two threads)
+  std::deque<std::function<void()>> pending_;
+  std::string last_failure_;
+  bool failing_ = false;
 };
 
 }  // namespace orch

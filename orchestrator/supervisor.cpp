@@ -6,17 +6,20 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <thread>
 
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/text.h"
 #include "orchestrator/agent_files.h"
+#include "orchestrator/disk_reserve.h"
 #include "orchestrator/inbox.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
@@ -83,9 +86,9 @@ std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
 }
 
 // On done or handed_off: commit what the agent left uncommitted, record head and diffstat against
-// the base.
-void record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
-                 registry::Outcome& outcome, spdlog::logger& log) {
+// the base. Returns why that failed ("" when it did not).
+std::string record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
+                        registry::Outcome& outcome, spdlog::logger& log) {
   try {
     bool handed_off = result.state == State::kHandedOff;
     if ((result.state == State::kDone || handed_off) && !s.no_commit) {
@@ -102,12 +105,81 @@ void record_work(const registry::Session& s, const registry::Unit& unit, RunResu
     std::string head = git::resolve_commit(s.worktree, "HEAD");
     outcome.commit_id = head;
     outcome.diffstat = git::diffstat(unit.repo, unit.base_commit, head);
+    return "";
   } catch (const Error& e) {
     log.error("recording the work failed: {}", e.what());
     if (result.state == State::kDone) {
       result.state = State::kFailed;
       result.error = std::string("committing the work failed: ") + e.what();
       result.source = "supervisor:commit";
+    }
+    return e.what();
+  }
+}
+
+// How long a supervisor that cannot record its session's end for lack of space keeps trying
+// (space may be freed meanwhile); then it exits and the session is found lost, with the note it
+// left in its reserve.
+constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
+
+// A session that ran out of space fails with that cause (its summary and commit stay recorded).
+void fail_for_no_space(RunResult& result, const std::string& detail) {
+  if (result.error.find(kNoSpaceCause) == 0) return;
+  std::string was = result.error.empty() ? detail : result.error;
+  result.state = State::kFailed;
+  result.source = "supervisor:disk-full";
+  result.error = std::string(kNoSpaceCause) + (was.empty() ? "" : " (" + was + ")");
+}
+
+// Records the end of the session: the work (committed on done/handed_off), the usage, the
+// reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
+// space fails the session with kNoSpaceCause, frees the session's disk reserve and is tried
+// again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before.
+void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s,
+                const registry::Unit& unit, const RunResult& run, const registry::Outcome& given,
+                const std::filesystem::path& dir, spdlog::logger& log) {
+  registry::Registry& reg = factory.registry();
+  const int64_t deadline = steady_ms() + kDiskFullWaitMs;
+  bool error_reported = false;
+  std::string no_space;  // what ran out of space, once something did
+  while (true) {
+    RunResult result = run;
+    registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
+    std::string work_error = record_work(s, unit, result, outcome, log);
+    for (const std::string& why : {work_error, sink.last_failure(), run.error}) {
+      if (no_space.empty() && is_disk_full(why)) no_space = why;
+    }
+    if (!no_space.empty()) fail_for_no_space(result, no_space);
+    outcome.summary = result.summary;
+    // The error event keeps the whole text (a stack trace, say); the session's error is its first
+    // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
+    outcome.error = first_meaningful_line(to_valid_utf8(result.error));
+    try {
+      reg.set_usage(s.id,
+                    registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
+                                    result.tokens_cache_write, result.cost_usd});
+      if (!error_reported) {
+        sink.final_error(result.error);
+        error_reported = true;
+      }
+      if (!sink.flush(0)) throw Error(sink.last_failure());
+      // Records the end, queues a retry if one is due and hands the slot on (orchestrator/pool.h).
+      bool recorded = end_session(factory, s, result.state, result.source, outcome, log);
+      std::string why = outcome.error.empty() ? outcome.note : outcome.error;
+      log.info("session ended {}{}", registry::to_string(result.state),
+               why.empty() ? "" : ": " + why);
+      if (!recorded) log.warn("the registry already had an end state for this session");
+      drop_reserve(dir);
+      return;
+    } catch (const Error& e) {
+      if (!is_disk_full(e.what())) throw;
+      if (no_space.empty()) no_space = e.what();
+      if (use_reserve(dir, std::string(kNoSpaceCause) + ": " + e.what())) {
+        log.warn("out of space ({}): freed the session's reserve to record its end", e.what());
+        continue;
+      }
+      if (steady_ms() >= deadline) throw;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
 }
@@ -128,6 +200,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   std::filesystem::path dir = factory.home().session_dir(session_id);
   std::filesystem::create_directories(dir);
   auto log = open_log(dir);
+  // Room to record the end on a full disk (disk_reserve.h).
+  if (!make_reserve(dir)) log->warn("cannot reserve disk space to record a failure with");
   pid_t self = getpid();
   reg.set_supervisor(session_id, self, process::start_time(self));
   if (!registry::is_live(reg.get_session(session_id)->state)) {  // stopped before a pool start
@@ -191,20 +265,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
       outcome.note = "handed off to session " + next;
     }
   }
-  record_work(*session, *unit, result, outcome, *log);
-  outcome.summary = result.summary;
-  // The error event keeps the whole text (a stack trace, say); the session's error is its first
-  // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
-  sink.final_error(result.error);
-  outcome.error = first_meaningful_line(to_valid_utf8(result.error));
-  reg.set_usage(session_id,
-                registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
-                                result.tokens_cache_write, result.cost_usd});
-  // Records the end, queues a retry if one is due and hands the slot on (orchestrator/pool.h).
-  bool recorded = end_session(factory, *session, result.state, result.source, outcome, *log);
-  std::string why = outcome.error.empty() ? outcome.note : outcome.error;
-  log->info("session ended {}{}", registry::to_string(result.state), why.empty() ? "" : ": " + why);
-  if (!recorded) log->warn("the registry already had an end state for this session");
+  record_end(factory, sink, *session, *unit, result, outcome, dir, *log);
   return kExitOk;
 }
 

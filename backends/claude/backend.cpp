@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,14 @@ void log_start(const std::string& path, const std::vector<std::string>& argv, si
   for (size_t i = 0; i < shown; ++i) log << ' ' << argv[i];
   if (extra > 0) log << " <" << extra << " extra argument(s)>";
   log << " --\n";
+}
+
+// "15s", or "1.5s" below 10 s when not a whole number of seconds.
+std::string format_seconds(int64_t ms) {
+  if (ms % 1000 == 0 || ms >= 10000) return std::to_string(ms / 1000) + "s";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+  return buf;
 }
 
 }  // namespace
@@ -100,8 +109,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
 
   LineHandler handler(sink, spec.policy);
   json::Parser parser;
-  int64_t last_activity = steady_ms();
-  bool stopping = false, timed_out = false, eof = false, version_known = false;
+  const int64_t started = steady_ms();
+  int64_t last_activity = started;
+  bool stopping = false, timed_out = false, no_start = false, eof = false, version_known = false;
   int64_t stop_deadline = 0;
   while (true) {
     if (stop_requested_ && !stopping && handler.results() == 0) {
@@ -132,6 +142,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
       if (now >= stop_deadline) break;
     } else if (handler.results() > 0) {
       if (stop_requested_ || now - last_activity >= kExitGraceMs) break;
+    } else if (!handler.initialized() && now - started >= spec.startup_timeout_ms) {
+      no_start = true;  // its init line never came: the slot is not held for the inactivity time
+      break;
     } else if (now - last_activity >= spec.inactivity_timeout_ms) {
       timed_out = true;
       break;
@@ -148,6 +161,12 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
     result.summary = handler.last_text();
   } else if (handler.results() > 0) {
     result = outcome_from_result(handler.last_result(), handler.last_text());
+  } else if (no_start) {
+    std::string tail = stderr_tail();
+    result = run_result(State::kFailed, "supervisor:startup",
+                        "claude did not start within " + format_seconds(spec.startup_timeout_ms) +
+                            " (startup timeout: no init line)" + (tail.empty() ? "" : ": " + tail) +
+                            " (see " + log_path_ + ")");
   } else if (timed_out) {
     result = run_result(State::kFailed, "supervisor:inactivity",
                         "no activity from claude for " +

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -111,6 +114,29 @@ bool abort_abandoned_session(const registry::ServerRow& server, const std::strin
   }
 }
 
+namespace {
+
+// " with code N" or " (killed by signal N, SIGNAME)" for a child that has ended (reaped
+// here), else "".
+std::string exit_status_of(pid_t pid) {
+  int status = 0;
+  pid_t r = 0;
+  for (int i = 0; i < 50 && (r = ::waitpid(pid, &status, WNOHANG)) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // dying: not reapable yet
+  }
+  if (r != pid) return "";
+  if (WIFEXITED(status)) return " with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    const char* name = ::sigabbrev_np(sig);
+    return " (killed by signal " + std::to_string(sig) +
+           (name ? std::string(", SIG") + name : std::string()) + ")";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& opts,
                                                     const std::function<void(std::string)>& info) {
   auto s = std::unique_ptr<SharedServer>(new SharedServer());
@@ -188,12 +214,17 @@ void SharedServer::start_process(int64_t deadline) {
     process::SpawnOptions so = serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env,
                                                    auth_, dir.string(), log_path_);
     pid_t pid = 0;
+    // While it starts, the server is this process's child (subreaper), so an exit at start-up
+    // can be reported with its code or signal; it still outlives this supervisor.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     try {
       pid = process::spawn_detached(so);
     } catch (const Error& e) {
+      ::prctl(PR_SET_CHILD_SUBREAPER, 0);
       why = e.what();
       break;
     }
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
     int64_t start = process::start_time(pid);
     registry::server_spawned(*reg_, row_.id, row_.generation, pid, start);
     std::string url = "http://127.0.0.1:" + std::to_string(port);
@@ -201,7 +232,7 @@ void SharedServer::start_process(int64_t deadline) {
     bool exited = false;
     while (steady_ms() < deadline) {
       if (!alive_fn(pid, start)) {
-        why = "exited during startup";
+        why = "exited during startup" + exit_status_of(pid);
         exited = true;
         break;
       }

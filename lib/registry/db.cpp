@@ -13,13 +13,10 @@
 namespace orch::registry::db {
 namespace {
 
-// How long begin_immediate/commit keep retrying after SQLite itself gave up with SQLITE_BUSY.
-constexpr int64_t kRetryBudgetMs = 60000;
-
 // Runs `sql`; while SQLite answers SQLITE_BUSY (its busy timeout already spent), retries with
-// jittered exponential back-off until the retry budget is spent. Returns the last result code.
-int exec_busy_retry(sqlite3* db, const char* sql) {
-  const int64_t deadline = steady_ms() + kRetryBudgetMs;
+// jittered exponential back-off until `budget_ms` is spent. Returns the last result code.
+int exec_busy_retry(sqlite3* db, const char* sql, int64_t budget_ms = kRetryBudgetMs) {
+  const int64_t deadline = steady_ms() + budget_ms;
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
   if (!is_busy(rc)) return rc;
   // Jitter so that racing processes do not retry in lockstep.
@@ -61,8 +58,15 @@ void exec_retrying(sqlite3* db, const char* sql) {
   if (exec_busy_retry(db, sql) != SQLITE_OK) fail(db);
 }
 
-void begin_immediate(sqlite3* db) {
-  exec_retrying(db, "BEGIN IMMEDIATE");
+void begin_immediate(sqlite3* db, int64_t budget_ms) {
+  if (exec_busy_retry(db, "BEGIN IMMEDIATE", budget_ms) != SQLITE_OK) fail(db);
+}
+
+bool try_begin_immediate(sqlite3* db) {
+  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (is_busy(rc)) return false;
+  if (rc != SQLITE_OK) fail(db);
+  return true;
 }
 
 void commit(sqlite3* db) {

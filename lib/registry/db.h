@@ -29,9 +29,19 @@ void exec(sqlite3* db, const char* sql);
 /// total while SQLite answers SQLITE_BUSY even after its busy timeout.
 void exec_retrying(sqlite3* db, const char* sql);
 
+/// SQLite's busy timeout on every registry connection: how long a statement waits for a lock.
+inline constexpr int kBusyTimeoutMs = 30000;
+
+/// How long begin_immediate and commit keep retrying, by default, after SQLite itself gave up with
+/// SQLITE_BUSY (its busy timeout spent).
+inline constexpr int64_t kRetryBudgetMs = 60000;
+
 /// BEGIN IMMEDIATE; the busy timeout waits for the write lock, and if SQLite still answers
-/// SQLITE_BUSY it is retried with short sleeps for up to about 60 s in total.
-void begin_immediate(sqlite3* db);
+/// SQLITE_BUSY it is retried with short sleeps for up to `budget_ms` in total.
+void begin_immediate(sqlite3* db, int64_t budget_ms = kRetryBudgetMs);
+/// BEGIN IMMEDIATE once, waiting only as long as the connection's busy timeout: false (nothing
+/// begun) when another connection holds the write lock. Throws orch::Error on other failures.
+bool try_begin_immediate(sqlite3* db);
 /// COMMIT, retried like begin_immediate while SQLite answers SQLITE_BUSY.
 void commit(sqlite3* db);
 /// ROLLBACK if a transaction is still open; never throws.

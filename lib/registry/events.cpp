@@ -28,14 +28,15 @@ bool denied_flag(const std::string& session_id, const std::string& json) {
 }  // namespace
 
 void Registry::add_event(const std::string& session_id, const std::string& kind,
-                         const std::string& json) {
+                         const std::string& json, int64_t at) {
   const bool denied = denied_flag(session_id, json);  // also validates every event's data
   const int64_t tool = kind == "tool" ? 1 : 0;
   const int64_t denial = kind == "permission" && denied ? 1 : 0;
   transaction([&] {
-    const int64_t now = now_ms();
+    const int64_t now = at > 0 ? at : now_ms();
     db::Stmt up(db_,
-                "UPDATE sessions SET last_event_at = ?2, tool_calls = tool_calls + ?3, "
+                "UPDATE sessions SET last_event_at = MAX(COALESCE(last_event_at, 0), ?2), "
+                "tool_calls = tool_calls + ?3, "
                 "denials = denials + ?4 WHERE id = ?1");
     up.bind_text(1, session_id).bind_int(2, now).bind_int(3, tool).bind_int(4, denial).run();
     if (sqlite3_changes(db_) == 0) db::no_such_session(session_id);

@@ -1,5 +1,11 @@
 // Registry::open: the connection's settings and the schema migrations (migrations/*.sql).
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <set>
@@ -15,8 +21,6 @@
 
 namespace orch::registry {
 namespace {
-
-constexpr int kBusyTimeoutMs = 30000;
 
 bool has_migrations_table(sqlite3* db) {
   db::Stmt st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
@@ -69,26 +73,11 @@ void apply(sqlite3* db, const std::filesystem::path& path, const Migration& m, i
   db::commit(db);
 }
 
-}  // namespace
-
-std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
-  const std::string context = "registry " + path.string();
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec)
-      throw Error(context, "cannot create " + path.parent_path().string() + ": " + ec.message());
-  }
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  // From here the Registry owns the handle (sqlite3_open_v2 returns one even when it fails).
-  std::unique_ptr<Registry> reg(new Registry(raw, path));
-  if (rc != SQLITE_OK) {
-    throw Error(context, raw ? sqlite3_errmsg(raw) : "out of memory");
-  }
-  sqlite3* db = reg->db_;
+// Connection settings, the schema check and pending migrations on an open connection; `path`
+// names the file in errors.
+void prepare(sqlite3* db, const std::filesystem::path& path) {
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  sqlite3_busy_timeout(db, db::kBusyTimeoutMs);
   // Connection settings only: nothing here writes to the file.
   db::exec_retrying(db, "PRAGMA foreign_keys=ON");
   db::exec_retrying(db, "PRAGMA synchronous=NORMAL");
@@ -100,7 +89,7 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   refuse_if_newer(path, applied, newest);
 
   // The switch to WAL (a no-op once the file is in WAL mode) needs a moment of exclusive access,
-  // which other processes opening the same fresh file may hold: retried like a write.
+  // which other processes opening the same file may hold: retried like a write.
   db::exec_retrying(db, "PRAGMA journal_mode=WAL");
   int applied_now = 0;
   for (const Migration& m : all) {
@@ -111,6 +100,84 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   }
   spdlog::debug("registry {}: schema version {} ({} migration(s) applied now)", path.string(),
                 newest, applied_now);
+}
+
+// How to get out of a registry that exists but cannot be used.
+std::string recovery(const std::filesystem::path& path) {
+  std::string quoted = "'" + path.string() + "'";
+  return "restore it from a backup, or move it away to start a new registry (mv " + quoted + " " +
+         quoted.substr(0, quoted.size() - 1) + ".broken')";
+}
+
+// Creates the registry at `path` whole: built and migrated under a temporary name in the same
+// folder, then hard-linked into place, so no process ever sees a half-made registry (a zero-length
+// orch.db is therefore never a registry being created, always a broken one). When another process
+// linked its registry first, that one is used.
+void create_registry(const std::filesystem::path& path) {
+  std::filesystem::path tmp = path;
+  tmp += ".new-" + std::to_string(getpid()) + "-" + std::to_string(now_ms());
+  auto remove_tmp = [&tmp] {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      ::unlink((tmp.string() + suffix).c_str());
+  };
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(tmp.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::string why = rc == SQLITE_OK ? "" : (raw ? sqlite3_errmsg(raw) : "out of memory");
+  try {
+    if (rc != SQLITE_OK)
+      throw Error("registry " + path.string(), "cannot create " + tmp.string() + ": " + why);
+    prepare(raw, path);
+  } catch (...) {
+    sqlite3_close_v2(raw);
+    remove_tmp();
+    throw;
+  }
+  sqlite3_close_v2(raw);  // the last connection checkpoints the WAL into the file
+  int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  int linked = ::link(tmp.c_str(), path.c_str());
+  int err = errno;
+  remove_tmp();
+  if (linked != 0 && err != EEXIST) {
+    throw Error("registry " + path.string(),
+                std::string("cannot create it: ") + std::strerror(err));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
+  const std::string context = "registry " + path.string();
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec)
+      throw Error(context, "cannot create " + path.parent_path().string() + ": " + ec.message());
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    create_registry(path);
+  } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+    // Never recreated: that would drop every session it recorded and hide running ones.
+    throw Error(context, "the file is empty (0 bytes), its sessions are gone; " + recovery(path));
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  // From here the Registry owns the handle (sqlite3_open_v2 returns one even when it fails).
+  std::unique_ptr<Registry> reg(new Registry(raw, path));
+  if (rc != SQLITE_OK) {
+    throw Error(context, raw ? sqlite3_errmsg(raw) : "out of memory");
+  }
+  sqlite3_extended_result_codes(reg->db_, 1);
+  sqlite3_busy_timeout(reg->db_, db::kBusyTimeoutMs);
+  // A SQLite file that is not orch's (or lost its tables) is not migrated into one.
+  if (!has_migrations_table(reg->db_)) {
+    throw Error(context, "not an orch registry (no schema_migrations table); " + recovery(path));
+  }
+  prepare(reg->db_, path);
   return reg;
 }
 

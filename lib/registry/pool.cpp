@@ -36,6 +36,11 @@ int count_active(Registry& reg) {
   return static_cast<int>(st.col_int(0));
 }
 
+bool has_queued(Registry& reg) {
+  db::Stmt any(reg.handle(), "SELECT 1 FROM sessions WHERE state = 'queued' LIMIT 1");
+  return any.step();
+}
+
 int count_active(Registry& reg, const std::string& backend) {
   db::Stmt st(reg.handle(),
               "SELECT COUNT(*) FROM sessions WHERE backend = ?1 AND "
@@ -83,10 +88,8 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id) {
 
 std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source) {
   std::vector<std::string> claimed;
-  {  // Most calls find nothing queued: answer those without taking the write lock.
-    db::Stmt any(reg.handle(), "SELECT 1 FROM sessions WHERE state = 'queued' LIMIT 1");
-    if (!any.step()) return claimed;
-  }
+  // Most calls find nothing queued: answer those without taking the write lock.
+  if (!has_queued(reg)) return claimed;
   reg.transaction([&] {
     sqlite3* db = reg.handle();
     int active = count_active(reg);

@@ -27,6 +27,9 @@ struct PoolFields {
 /// Sessions that hold a slot: state starting, running or waiting.
 int count_active(Registry& reg);
 
+/// True when a session is `queued` (a read, no lock): claim_queued may have work.
+bool has_queued(Registry& reg);
+
 /// Sessions of backend `backend` ("opencode", "claude") that hold a slot.
 int count_active(Registry& reg, const std::string& backend);
 

@@ -3,13 +3,20 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "lib/registry/db.h"
 
 namespace orch::registry {
 
-Registry::Registry(sqlite3* db, std::filesystem::path file) : db_(db), file_(std::move(file)) {}
+Registry::Registry(sqlite3* db, std::filesystem::path file)
+    : db_(db), file_(std::move(file)), lock_wait_ms_(db::kRetryBudgetMs) {}
+
+void Registry::set_lock_wait(int64_t ms) {
+  lock_wait_ms_ = ms;
+  sqlite3_busy_timeout(db_, static_cast<int>(std::min<int64_t>(ms, db::kBusyTimeoutMs)));
+}
 
 Registry::~Registry() {
   sqlite3_close_v2(db_);
@@ -41,7 +48,30 @@ void Registry::transaction(const std::function<void()>& fn) {
     db::exec(db_, "RELEASE orch_nested");
     return;
   }
-  db::begin_immediate(db_);
+  db::begin_immediate(db_, lock_wait_ms_);
+  run_in_transaction(fn);
+}
+
+bool Registry::try_transaction(const std::function<void()>& fn, int64_t wait_ms) {
+  if (tx_depth_ > 0) {
+    transaction(fn);
+    return true;
+  }
+  sqlite3_busy_timeout(db_, static_cast<int>(std::min<int64_t>(wait_ms, db::kBusyTimeoutMs)));
+  bool begun = false;
+  try {
+    begun = db::try_begin_immediate(db_);
+  } catch (...) {
+    set_lock_wait(lock_wait_ms_);
+    throw;
+  }
+  set_lock_wait(lock_wait_ms_);
+  if (!begun) return false;
+  run_in_transaction(fn);
+  return true;
+}
+
+void Registry::run_in_transaction(const std::function<void()>& fn) {
   tx_depth_ = 1;
   try {
     fn();

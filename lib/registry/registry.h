@@ -45,10 +45,12 @@ struct Usage {
 /// depth is per object); other threads and processes open their own.
 class Registry {
  public:
-  /// Opens (creating if needed, with its parent folder) the registry at `path` and applies pending
-  /// migrations, each in one transaction, recorded in schema_migrations.
-  /// Errors: orch::Error when the file cannot be opened, a migration fails (the registry is left
-  /// as it was), or the registry's schema is newer than this binary (left untouched).
+  /// Opens the registry at `path` and applies pending migrations, each in one transaction,
+  /// recorded in schema_migrations. A missing file is created whole (with its parent folder):
+  /// built under a temporary name and linked into place, so an existing file is never half made.
+  /// Errors: orch::Error when the file cannot be opened, is empty (0 bytes) or is not an orch
+  /// registry (naming the file and how to recover; it is never replaced by a new registry), a
+  /// migration fails (the registry is left as it was), or its schema is newer than this binary.
   static std::unique_ptr<Registry> open(const std::filesystem::path& path);
   /// Closes the connection.
   ~Registry();
@@ -62,6 +64,13 @@ class Registry {
   /// rethrows if it throws. Nested calls join the outer transaction (as a savepoint, so a nested
   /// call that throws undoes only its own writes). Waits up to ~60 s for the write lock.
   void transaction(const std::function<void()>& fn);
+  /// As transaction(), but waits at most `wait_ms` for the write lock: returns false, running
+  /// nothing, when another connection holds it longer (for work that may be skipped, such as the
+  /// upkeep a listing does). Inside a transaction it joins it and returns true.
+  bool try_transaction(const std::function<void()>& fn, int64_t wait_ms);
+  /// How long transaction() waits for the write lock before it throws (default 60 s; SQLite's
+  /// busy timeout is at most 30 s of it). For tests and callers that must not block long.
+  void set_lock_wait(int64_t ms);
 
   // --- units ---
   /// Inserts the unit, or returns the existing one with the same (repo, name) (its prompt is
@@ -118,9 +127,12 @@ class Registry {
 
   // --- events ---
   /// Appends an event and bumps sessions.last_event_at (and tool_calls for kind "tool",
-  /// denials for kind "permission" with "denied": true). Errors: orch::Error when `json` is not
-  /// a JSON object; kExitNotFound for an unknown session.
-  void add_event(const std::string& session_id, const std::string& kind, const std::string& json);
+  /// denials for kind "permission" with "denied": true). `at`: when it happened (ms since the
+  /// epoch; 0 = now), for events written late. Errors: orch::Error when `json` is not a JSON
+  /// object, or the write failed (e.g. the lock stayed busy, the disk is full); kExitNotFound for
+  /// an unknown session.
+  void add_event(const std::string& session_id, const std::string& kind, const std::string& json,
+                 int64_t at = 0);
   /// Events with id > after_id, oldest first.
   std::vector<Event> events(const std::string& session_id, int64_t after_id = 0);
 
@@ -151,9 +163,12 @@ class Registry {
 
  private:
   Registry(sqlite3* db, std::filesystem::path file);
+  // Runs `fn` in the transaction just begun: commits, or rolls back and rethrows.
+  void run_in_transaction(const std::function<void()>& fn);
   sqlite3* db_;
   std::filesystem::path file_;
   int tx_depth_ = 0;
+  int64_t lock_wait_ms_;
 };
 
 }  // namespace orch::registry

@@ -278,13 +278,16 @@ std::vector<ServerRow> list_servers(Registry& reg, bool open_only) {
                         "ORDER BY v.created_at DESC, v.id");
 }
 
+bool has_open_servers(Registry& reg) {
+  db::Stmt any(reg.handle(), "SELECT 1 FROM servers WHERE state IN ('starting','ready') LIMIT 1");
+  return any.step();
+}
+
 std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,
                                     const AliveFn& alive) {
   std::vector<ServerRow> stopped;
-  {  // Most calls find no open server: answer those without taking the write lock.
-    db::Stmt any(reg.handle(), "SELECT 1 FROM servers WHERE state IN ('starting','ready') LIMIT 1");
-    if (!any.step()) return stopped;
-  }
+  // Most calls find no open server: answer those without taking the write lock.
+  if (!has_open_servers(reg)) return stopped;
   reg.transaction([&] {
     for (ServerRow& s : query(reg, "WHERE v.state = 'starting'")) {
       if (alive(s.owner_pid, s.owner_start)) continue;

@@ -115,6 +115,9 @@ std::optional<ServerRow> get_server(Registry& reg, const std::string& id);
 /// Every server row (`open_only`: starting or ready), newest first.
 std::vector<ServerRow> list_servers(Registry& reg, bool open_only);
 
+/// True when a server is `starting` or `ready` (a read, no lock): reap_servers has work to look at.
+bool has_open_servers(Registry& reg);
+
 /// Housekeeping, one transaction: starting servers whose starter is gone become `dead` (and are
 /// returned when their process was spawned); ready servers whose process is gone become `dead`;
 /// ready

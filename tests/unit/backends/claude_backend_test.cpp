@@ -78,6 +78,10 @@ case "$FAKE_MODE" in
       esac
     done
     kill $! ;;
+  never-starts)
+    sleep 300 &
+    echo $! > "$dir/child"
+    wait ;;
   deaf)
     trap '' TERM
     echo "$init"
@@ -187,6 +191,22 @@ TEST_F(ClaudeBackendRun, InactivityTimeoutKillsTheProcessGroup) {
   EXPECT_EQ(r.error, "no activity from claude for 1s (inactivity timeout)");
   EXPECT_GE(seconds_, 1.0);
   EXPECT_LT(seconds_, 5.0);
+  EXPECT_FALSE(child_alive());
+}
+
+// A claude that never prints its init line fails after the preset's startup_timeout, not after
+// the (much longer) inactivity timeout, so it does not hold its pool slot in `starting`.
+TEST_F(ClaudeBackendRun, StartupTimeoutFailsAClaudeThatNeverStarts) {
+  spec_.startup_timeout_ms = 1000;
+  spec_.inactivity_timeout_ms = 60000;
+  RunResult r = run("never-starts");
+  EXPECT_EQ(r.state, State::kFailed);
+  EXPECT_EQ(r.source, "supervisor:startup");
+  EXPECT_EQ(r.error.rfind("claude did not start within 1s (startup timeout: no init line)", 0), 0u)
+      << r.error;
+  EXPECT_GE(seconds_, 1.0);
+  EXPECT_LT(seconds_, 5.0);
+  EXPECT_TRUE(sink_.accepted_ids.empty());
   EXPECT_FALSE(child_alive());
 }
 

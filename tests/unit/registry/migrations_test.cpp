@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "lib/error.h"
 #include "lib/registry/migrations.h"
@@ -126,6 +127,63 @@ TEST(RegistryMigrations, GarbageFileIsAnErrorWithContext) {
     EXPECT_EQ(std::string(e.what()), "registry " + path.string() + ": file is not a database");
   }
   EXPECT_EQ(orch::test::read_file(path), std::string(8192, 'x'));
+}
+
+// A registry file that exists but is empty (e.g. truncated by a full disk or a bad copy) is never
+// replaced by a new registry: that would drop every session and hide the running ones.
+TEST(RegistryMigrations, ZeroLengthFileIsAnErrorNotANewRegistry) {
+  orch::test::TempDir tmp;
+  const auto path = tmp / "orch.db";
+  {
+    auto reg = Registry::open(path);
+    reg->upsert_unit(sample_unit("history"));
+  }
+  std::filesystem::resize_file(path, 0);
+  try {
+    Registry::open(path);
+    FAIL() << "an empty registry file was opened as a new registry";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind("registry " + path.string() + ": the file is empty (0 bytes)", 0), 0u)
+        << msg;
+    EXPECT_NE(msg.find("restore it from a backup, or move it away to start a new registry (mv '" +
+                       path.string() + "' '" + path.string() + ".broken')"),
+              std::string::npos)
+        << msg;
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);
+}
+
+TEST(RegistryMigrations, SqliteFileThatIsNotARegistryIsRefused) {
+  orch::test::TempDir tmp;
+  const auto path = tmp / "orch.db";
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE other (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  try {
+    Registry::open(path);
+    FAIL() << "a foreign SQLite file was migrated into a registry";
+  } catch (const Error& e) {
+    EXPECT_EQ(
+        std::string(e.what()).rfind(
+            "registry " + path.string() + ": not an orch registry (no schema_migrations table)", 0),
+        0u)
+        << e.what();
+  }
+}
+
+// A new registry appears whole: no temporary file is left beside it.
+TEST(RegistryMigrations, NewRegistryIsCreatedWhole) {
+  orch::test::TempDir tmp;
+  const auto path = tmp / "orch.db";
+  Registry::open(path);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  for (const std::string& n : names) EXPECT_EQ(n.find(".new-"), std::string::npos) << n;
+  EXPECT_GT(std::filesystem::file_size(path), 0u);
 }
 
 TEST(RegistryMigrations, UnopenablePathIsAnError) {
