@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
@@ -103,7 +104,14 @@ int fill_slots(Factory& f, const std::string& source) {
     return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
   };
   for (const registry::ServerRow& s : registry::reap_servers(reg, now_ms(), kServerIdleMs, alive)) {
-    if (alive(s.pid, s.start_time)) process::signal_group(static_cast<pid_t>(s.pid), SIGTERM);
+    opencode::stop_server_process(s.pid, s.start_time);  // SIGTERM, grace, SIGKILL: gone
+  }
+  // What a releaser started and did not finish (it died, or the server survived its SIGTERM).
+  for (const registry::ServerRow& s :
+       registry::lingering_servers(reg, now_ms(), kServerStopGraceMs, alive)) {
+    spdlog::debug("pool: server {} is {} but its process {} still runs; killing its group", s.id,
+                  s.state, s.pid);
+    opencode::stop_server_process(s.pid, s.start_time, 0);
   }
   int started = 0;
   while (true) {
