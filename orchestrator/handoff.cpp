@@ -10,6 +10,7 @@
 #include "lib/registry/handoff.h"
 #include "lib/registry/pool.h"
 #include "orchestrator/handoff_brief.h"
+#include "orchestrator/liveness.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
@@ -116,8 +117,11 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
                 kExitConflict);
   }
   if (!prev.no_commit && git::is_dirty(prev.worktree)) {
-    git::commit_all(prev.worktree, "orch: " + unit->name + " (session " + prev.id +
-                                       ", handed off)\n\nUncommitted work left by the session.\n");
+    // A file holding a server password (an agent's `env > file`) stays out of the commit.
+    git::commit_all(prev.worktree,
+                    "orch: " + unit->name + " (session " + prev.id +
+                        ", handed off)\n\nUncommitted work left by the session.\n",
+                    server_passwords(f.home()));
   }
 
   const std::string head = git::resolve_commit(prev.worktree, "HEAD");

@@ -83,7 +83,8 @@ std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
 // On done or handed_off: commit what the agent left uncommitted, record head and diffstat against
 // the base.
 void record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
-                 registry::Outcome& outcome, spdlog::logger& log) {
+                 registry::Outcome& outcome, const std::vector<std::string>& secrets,
+                 SessionSink& sink, spdlog::logger& log) {
   try {
     bool handed_off = result.state == State::kHandedOff;
     if ((result.state == State::kDone || handed_off) && !s.no_commit) {
@@ -91,8 +92,14 @@ void record_work(const registry::Session& s, const registry::Unit& unit, RunResu
       std::string message =
           "orch: " + unit.name + " (session " + s.id + (handed_off ? ", handed off)" : ")");
       if (!first_line.empty()) message += "\n\n" + first_line.substr(0, 200);
-      git::CommitResult c = git::commit_all(s.worktree, message + "\n");
+      git::CommitResult c = git::commit_all(s.worktree, message + "\n", secrets);
       if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
+      for (const std::string& path : c.withheld) {
+        std::string why =
+            "warning: " + path + " was not committed: it holds a password of orch's agent server";
+        log.warn("{}", why);
+        sink.event("info", {{"message", why}});
+      }
     }
     std::string head = git::resolve_commit(s.worktree, "HEAD");
     outcome.commit_id = head;
@@ -153,6 +160,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
+  std::vector<std::string> secrets;  // never logged or stored
   try {
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
@@ -165,6 +173,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
                       (dir / "events.jsonl").string(), log);
     SignalWatcher signals(*backend, [&inbox] { inbox.wake(); });
     result = backend->run(spec, sink);
+    secrets = backend->secrets();
   } catch (const Error& e) {
     result = run_result(State::kFailed, "supervisor:start", e.what());
   } catch (const std::exception& e) {
@@ -173,6 +182,13 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   // The agent has ended; nothing it started may outlive the session (orphans).
   if (int n = kill_marked_processes(session_id); n > 0) {
     log->info("killed {} process(es) the agent left running", n);
+  }
+  // What a tool left in the worktree without the session's mark (a shared server's child),
+  // before the work is committed: nothing may write there after the session ended.
+  if (int n = kill_worktree_leftovers(reg, *session); n > 0) {
+    log->info("killed {} process(es) still working in the worktree", n);
+    sink.event("info", {{"message", "killed " + std::to_string(n) +
+                                        " process(es) still working in the worktree"}});
   }
 
   if (result.state == State::kStopped) {  // orch handoff names the successor before it stops us
@@ -184,7 +200,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     }
   }
   registry::Outcome outcome;
-  record_work(*session, *unit, result, outcome, *log);
+  for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
+  record_work(*session, *unit, result, outcome, secrets, sink, *log);
   outcome.summary = result.summary;
   outcome.error = result.error;
   reg.set_usage(session_id,
