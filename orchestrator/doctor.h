@@ -1,7 +1,8 @@
 // `orch doctor`: checks the agent binaries against the versions orch is tested with, the
 // registry's integrity and schema, sessions whose supervisor is gone (marked lost), worktree
 // folders no session owns and sessions whose worktree is gone, and processes left running in
-// orch's worktrees (whatever their command line). Each finding comes with the command that fixes it.
+// orch's worktrees (whatever their command line). Each finding comes with the command that fixes
+// it.
 #pragma once
 
 #include <string>
