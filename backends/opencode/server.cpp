@@ -1,6 +1,11 @@
 #include "backends/opencode/server.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "lib/clock.h"
@@ -29,6 +34,34 @@ std::string wait_healthy(process::Child& child, int port, const http::BasicAuth&
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return "not healthy within " + std::to_string(timeout_ms / 1000) + "s";
+}
+
+// A plugin whose `shell.env` hook blanks the server's credentials in the environment of the
+// tools the agent runs (docs/agents/opencode.md §2).
+constexpr const char* kToolEnvPlugin =
+    "// Written by orch: the agent's tools must not see orch's server password.\n"
+    "export const OrchToolEnv = async () => ({\n"
+    "  \"shell.env\": async (_input, output) => {\n"
+    "    output.env.OPENCODE_SERVER_PASSWORD = \"\";\n"
+    "    output.env.OPENCODE_SERVER_USERNAME = \"\";\n"
+    "  },\n"
+    "});\n";
+
+// Loads kToolEnvPlugin through OPENCODE_CONFIG_CONTENT (its plugins add to those of the other
+// config files), written next to the server's log (0600). Left out when the user's environment
+// or the preset already sets OPENCODE_CONFIG_CONTENT: orch does not override it (the
+// auto-commit still keeps the password off the branch).
+void add_tool_env_plugin(process::SpawnOptions& so, const std::string& log_path) {
+  if (so.env_set.count("OPENCODE_CONFIG_CONTENT") || std::getenv("OPENCODE_CONFIG_CONTENT")) return;
+  std::filesystem::path file = std::filesystem::path(log_path).parent_path() / "orch-tool-env.js";
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  const std::string text = kToolEnvPlugin;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) return;
+  json::Json config = {{"plugin", json::Json::array({"file://" + file.string()})}};
+  so.env_set["OPENCODE_CONFIG_CONTENT"] = config.dump();
 }
 
 }  // namespace
@@ -74,6 +107,7 @@ process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
   so.env_set["OPENCODE_SERVER_USERNAME"] = auth.user;
   so.env_set["OPENCODE_SERVER_PASSWORD"] = auth.password;
   so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
+  add_tool_env_plugin(so, log_path);
   so.stdout_path = log_path;
   so.stderr_path = log_path;
   return so;

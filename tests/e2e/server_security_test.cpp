@@ -61,31 +61,51 @@ class ServerSecurity : public E2E {
 };
 
 TEST_F(ServerSecurity, AnEnvDumpNeverPutsTheServerPasswordOnTheBranch) {
-  OrchRun r = orch({"sling", "env-1", repo_.string(), "-m", "dump-env please", "--wait"}, 180000);
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
-  json::Json s = session_json();
-  fs::path wt = s["worktree"].get<std::string>();
-  EXPECT_EQ(git(repo_, {"show", "orch/env-1:WORK.md"}), "work\n");  // the rest was committed
+  // `own-config` sets OPENCODE_CONFIG_CONTENT itself, which orch does not override: its tools see
+  // the password, and only the auto-commit guard keeps it off the branch.
+  write_file(home_ / "config.toml",
+             "[agents.own-config]\nbackend = \"opencode\"\nbinary = \"opencode\"\n"
+             "env = { OPENCODE_CONFIG_CONTENT = \"{}\" }\n");
+  for (const std::string agent : {"opencode", "own-config"}) {
+    const std::string unit = "env-" + agent;
+    OrchRun r =
+        orch({"sling", unit, repo_.string(), "--agent", agent, "-m", "dump-env please", "--wait"},
+             180000);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    json::Json s;
+    OrchRun all = orch({"agents", "--all", "--json", "--unit", unit});
+    json::Parser parser;
+    for (const auto& row : json::to_builder(parser.parse(all.out))) s = row;
+    fs::path wt = s["worktree"].get<std::string>();
+    EXPECT_EQ(git(repo_, {"show", "orch/" + unit + ":WORK.md"}), "work\n");  // the rest committed
 
-  std::string dumped = read_file(wt / "env.txt");
-  ASSERT_NE(dumped.find("OPENCODE_CONFIG="), std::string::npos) << dumped;  // the tool ran
-  std::vector<std::string> pws = passwords();
-  ASSERT_FALSE(pws.empty());
-  std::string history = git(repo_, {"log", "-p", "--all", "--format=%H %s"});
-  for (const std::string& pw : pws) {
-    ASSERT_GE(pw.size(), 32u);
-    EXPECT_EQ(history.find(pw), std::string::npos) << "a server password is on a branch";
-    if (dumped.find(pw) != std::string::npos) {
-      // The file stays in the worktree, uncommitted, and the session says why.
-      EXPECT_EQ(history.find("env.txt"), std::string::npos);
-      OrchRun logs = orch({"logs", "env-1"});
-      EXPECT_NE(logs.out.find("env.txt was not committed: it holds a password of orch's agent "
-                              "server"),
-                std::string::npos)
-          << logs.out;
+    std::string dumped = read_file(wt / "env.txt");
+    ASSERT_NE(dumped.find("OPENCODE_CONFIG="), std::string::npos) << dumped;  // the tool ran
+    std::vector<std::string> pws = passwords();
+    ASSERT_FALSE(pws.empty());
+    bool seen = false;
+    for (const std::string& pw : pws) seen |= dumped.find(pw) != std::string::npos;
+    std::string history = git(repo_, {"log", "-p", "--all", "--format=%H %s"});
+    for (const std::string& pw : pws) {
+      ASSERT_GE(pw.size(), 32u);
+      EXPECT_EQ(history.find(pw), std::string::npos) << "a server password is on a branch";
+    }
+    OrchRun logs = orch({"logs", unit});
+    const std::string warning =
+        "env.txt was not committed: it holds a password of orch's agent server";
+    if (agent == "opencode") {
+      // orch's shell.env plugin blanked the password in the tool's environment.
+      EXPECT_NE(dumped.find("\nOPENCODE_SERVER_PASSWORD=\n"), std::string::npos) << dumped;
+      EXPECT_FALSE(seen);
+      EXPECT_EQ(git(repo_, {"show", "orch/" + unit + ":env.txt"}), dumped);
+    } else {
+      // The file holds the password: it stays in the worktree, uncommitted, and the log says so.
+      EXPECT_TRUE(seen) << dumped;
+      EXPECT_ANY_THROW(git(repo_, {"cat-file", "-e", "orch/" + unit + ":env.txt"}));
+      EXPECT_NE(logs.out.find(warning), std::string::npos) << logs.out;
     }
   }
-  // The password file is the user's alone.
+  // The password files are the user's alone.
   for (const auto& e : fs::directory_iterator(home_ / "servers")) {
     if (!e.is_directory()) continue;
     struct stat st {};
