@@ -44,7 +44,10 @@ std::string check_health(const std::string& base_url, const http::BasicAuth& aut
 
 /// The spawn options of `opencode serve --hostname 127.0.0.1 --port <port> <extra_args...>` in
 /// `cwd`, with `env` plus OPENCODE_SERVER_USERNAME/PASSWORD from `auth` and autoupdate off; its
-/// stdout and stderr go to `log_path`. Shared by per-session and shared servers.
+/// stdout and stderr go to `log_path`. Unless `env` or orch's environment sets
+/// OPENCODE_CONFIG_CONTENT, it writes orch-tool-env.js beside `log_path` and loads it through
+/// that variable: a plugin whose shell.env hook blanks the password in the tools' environment
+/// (docs/agents/opencode.md §2). Shared by per-session and shared servers.
 process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,
                                           const std::map<std::string, std::string>& env,
