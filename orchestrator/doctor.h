@@ -1,7 +1,8 @@
 // `orch doctor`: checks the agent binaries against the versions orch is tested with, the
 // registry's integrity and schema, sessions whose supervisor is gone (marked lost), worktree
-// folders no session owns and sessions whose worktree is gone, and agent processes left running
-// in orch's worktrees. Each finding comes with the command that fixes it.
+// folders no session owns and sessions whose worktree is gone, and processes left running in
+// orch's worktrees (whatever their command line). Each finding comes with the command that fixes
+// it.
 #pragma once
 
 #include <string>
@@ -45,7 +46,8 @@ Finding check_free_space(const HomeLayout& home);
 
 /// The checks of the registry's contents and the files and processes it describes: sessions
 /// whose supervisor is gone (marked lost), worktree folders no session owns, sessions whose
-/// worktree is gone, agent processes in orch's worktrees that no live session owns.
+/// worktree is gone, processes working in orch's worktrees that no live session owns, whatever
+/// their command line (a problem; a warning for one with a controlling terminal).
 std::vector<Finding> check_sessions_and_files(Factory& f);
 
 /// The shared agent servers: each open one in the registry (a warning when its process is gone,

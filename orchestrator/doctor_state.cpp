@@ -1,6 +1,7 @@
 // orch doctor: the checks of sessions, worktrees and processes (see doctor.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -8,6 +9,7 @@
 
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/process/process.h"
 #include "orchestrator/doctor.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/presets.h"
@@ -121,42 +123,39 @@ std::string read_cmdline(const fs::path& proc) {
   return s;
 }
 
-// Agent processes (command line naming an agent binary) working in orch's worktrees that no
-// live session owns.
+// Processes working in orch's worktrees (their cwd there), whatever their command line, that no
+// live session owns: a tool's child that outlived its server, an agent left behind. One without
+// a controlling terminal is a problem; one with a terminal (a person's shell) a warning.
 std::vector<Finding> check_processes(const HomeLayout& home,
-                                     const std::vector<registry::Session>& sessions,
-                                     const std::set<std::string>& agent_names) {
+                                     const std::vector<registry::Session>& sessions) {
   std::vector<Finding> out;
   std::string root = norm(home.worktrees());
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (pid == getpid()) continue;
-    std::error_code ec2;
-    std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
-    if (ec2 || !under(cwd, root)) continue;
-    std::string cmd = read_cmdline(e.path());
-    bool agent = false;
-    for (const std::string& a : agent_names)
-      agent |= !a.empty() && cmd.find(a) != std::string::npos;
-    if (!agent) continue;
+  std::vector<pid_t> detached = process::processes_working_in(root, true);
+  for (pid_t pid : process::processes_working_in(root, false)) {
+    fs::path proc = "/proc/" + std::to_string(pid);
+    std::error_code ec;
+    std::string cwd = fs::read_symlink(proc / "cwd", ec).string();
+    if (ec || !under(cwd, root)) continue;
     const registry::Session* owner = nullptr;
     for (const registry::Session& s : sessions) {
-      if (!s.worktree.empty() && under(cwd, norm(s.worktree))) owner = &s;
+      if (!s.worktree.empty() && under(cwd, norm(s.worktree)) &&
+          (!owner || registry::is_live(s.state))) {
+        owner = &s;
+      }
     }
     if (owner && registry::is_live(owner->state)) continue;
     std::string whose =
         owner ? "session " + owner->id + ", which is " + registry::to_string(owner->state)
               : "no session";
-    out.push_back({"processes", Severity::kProblem,
-                   "stale agent process " + name + " (" + cmd.substr(0, 120) + ") in " + cwd +
-                       " (" + whose + ")",
+    bool no_tty = std::find(detached.begin(), detached.end(), pid) != detached.end();
+    std::string name = std::to_string(pid);
+    out.push_back({"processes", no_tty ? Severity::kProblem : Severity::kWarn,
+                   std::string(no_tty ? "stale process " : "terminal process ") + name + " (" +
+                       read_cmdline(proc).substr(0, 120) + ") in " + cwd + " (" + whose + ")",
                    "kill " + name});
   }
   if (out.empty()) {
-    out.push_back({"processes", Severity::kOk, "no stale agent processes in the worktrees", ""});
+    out.push_back({"processes", Severity::kOk, "no stale processes in the worktrees", ""});
   }
   return out;
 }
@@ -170,15 +169,7 @@ std::vector<Finding> check_sessions_and_files(Factory& f) {
   std::vector<Finding> wts = check_worktrees(f.home(), sessions);
   out.insert(out.end(), wts.begin(), wts.end());
 
-  std::set<std::string> agent_names;
-  try {
-    for (const Preset& p : load_agent_config(f.home().root, "").presets) {
-      agent_names.insert(fs::path(p.binary).filename().string());
-    }
-  } catch (const Error&) {
-    for (const Preset& p : builtin_presets()) agent_names.insert(p.binary);
-  }
-  std::vector<Finding> procs = check_processes(f.home(), sessions, agent_names);
+  std::vector<Finding> procs = check_processes(f.home(), sessions);
   out.insert(out.end(), procs.begin(), procs.end());
   std::vector<Finding> servers = check_servers(f);
   out.insert(out.end(), servers.begin(), servers.end());

@@ -12,6 +12,7 @@
 #include "lib/text.h"
 #include "orchestrator/agent_files.h"
 #include "orchestrator/handoff_brief.h"
+#include "orchestrator/liveness.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
@@ -122,8 +123,11 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
   }
   if (!prev.no_commit) undo_agent_config_rewrites(prev.worktree);
   if (!prev.no_commit && git::is_dirty(prev.worktree)) {
-    git::commit_all(prev.worktree, "orch: " + unit->name + " (session " + prev.id +
-                                       ", handed off)\n\nUncommitted work left by the session.\n");
+    // A file holding a server password (an agent's `env > file`) stays out of the commit.
+    git::commit_all(prev.worktree,
+                    "orch: " + unit->name + " (session " + prev.id +
+                        ", handed off)\n\nUncommitted work left by the session.\n",
+                    server_passwords(f.home()));
   }
 
   const std::string head = git::resolve_commit(prev.worktree, "HEAD");

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
@@ -83,6 +84,7 @@ int reap_lost(registry::Registry& reg, bool wait_for_lock) {
 
 void clean_up_after_supervisor(registry::Registry& reg, const registry::Session& s) {
   kill_agent_leftovers(s);
+  kill_worktree_leftovers(reg, s);
   abort_abandoned_turn(reg, s);  // before the release, which may stop the server
   release_agent_server(reg, s.id);
 }
@@ -90,9 +92,8 @@ void clean_up_after_supervisor(registry::Registry& reg, const registry::Session&
 void release_agent_server(registry::Registry& reg, const std::string& session_id) {
   try {
     auto server = registry::release_server(reg, session_id);
-    if (server && process::is_alive(static_cast<pid_t>(server->pid), server->start_time)) {
-      process::signal_group(static_cast<pid_t>(server->pid), SIGTERM);
-    }
+    // SIGTERM, up to 3 s, then SIGKILL: opencode may ignore a SIGTERM right after an abort.
+    if (server) opencode::stop_server_process(server->pid, server->start_time);
   } catch (const Error&) {
     // The idle reaping in fill_slots stops it later.
   }
@@ -138,6 +139,42 @@ int kill_marked_processes(const std::string& session_id) {
     // Best effort, as above.
   }
   return killed;
+}
+
+int kill_worktree_leftovers(registry::Registry& reg, const registry::Session& s) {
+  if (s.worktree.empty()) return 0;
+  int killed = 0;
+  try {
+    registry::SessionFilter live;
+    live.live_only = true;
+    std::error_code ec;
+    const auto mine = std::filesystem::weakly_canonical(s.worktree, ec);
+    for (const registry::Session& other : reg.list_sessions(live)) {
+      std::error_code ec2;
+      if (other.id != s.id && other.state != State::kQueued &&
+          std::filesystem::weakly_canonical(other.worktree, ec2) == mine) {
+        return 0;  // a successor (handoff) works there now: its processes are not leftovers
+      }
+    }
+    for (pid_t pid : process::processes_working_in(s.worktree, true)) {
+      spdlog::debug("session {}: killing pid {}, still working in its worktree", s.id, pid);
+      if (kill(pid, SIGKILL) == 0) ++killed;
+    }
+  } catch (const std::exception&) {
+    // Best effort: orch doctor lists processes working in worktrees no live session owns.
+  }
+  return killed;
+}
+
+std::vector<std::string> server_passwords(const HomeLayout& home) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(home.servers(), ec)) {
+    std::ifstream in(e.path() / "password");
+    std::string password;
+    if (std::getline(in, password) && !password.empty()) out.push_back(password);
+  }
+  return out;
 }
 
 int exit_code_for(State s) {

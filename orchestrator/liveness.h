@@ -2,6 +2,10 @@
 // checked by pid together with the process start time (a reused pid is not the supervisor).
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include "lib/home.h"
 #include "lib/registry/registry.h"
 
 namespace orch {
@@ -31,13 +35,14 @@ int reap_lost(registry::Registry& reg, bool wait_for_lock = true);
 registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session& s);
 
 /// Detaches an ended session from its shared agent server on behalf of a supervisor that cannot
-/// (killed, lost): when it was the server's last user, the server is stopped (SIGTERM to its
-/// process group). Never throws.
+/// (killed, lost): when it was the server's last user, the server is stopped
+/// (opencode::stop_server_process: SIGTERM to its process group, SIGKILL to what is left after
+/// 3 s; returns once the group is gone). Never throws.
 void release_agent_server(registry::Registry& reg, const std::string& session_id);
 
 /// Everything the supervisor of session `s` would have done after its agent, for a supervisor
-/// that was killed or died: kill_agent_leftovers, abort_abandoned_turn, then
-/// release_agent_server. Never throws.
+/// that was killed or died: kill_agent_leftovers, kill_worktree_leftovers, abort_abandoned_turn,
+/// then release_agent_server. Never throws.
 void clean_up_after_supervisor(registry::Registry& reg, const registry::Session& s);
 
 /// After a session's supervisor was killed (orch stop --force, after the grace period) or died
@@ -59,6 +64,18 @@ void kill_agent_leftovers(const registry::Session& s);
 /// process group (a tool's child that called setsid). Returns how many were signalled. Called
 /// once a session's agent has ended, and by kill_agent_leftovers. Never throws.
 int kill_marked_processes(const std::string& session_id);
+
+/// After a session's agent ended (its supervisor's end, or clean_up_after_supervisor): SIGKILLs
+/// every process without a controlling terminal still working in the session's worktree
+/// (process::processes_working_in), whatever its command line, e.g. a tool's child left by a
+/// shared server that was killed mid call (it is in no group and carries no mark of the
+/// session). Nothing when another live session works in that worktree (a handoff's successor).
+/// Returns how many were signalled. Never throws.
+int kill_worktree_leftovers(registry::Registry& reg, const registry::Session& s);
+
+/// The current passwords of the shared agent servers ($ORCH_HOME/servers/<id>/password): secrets
+/// no auto-commit may put on a branch (git::commit_all's `secrets`). Never throws.
+std::vector<std::string> server_passwords(const HomeLayout& home);
 
 /// The exit code for a session that ended in `s`: done 0, failed 3, stopped/handed_off 4, lost 5.
 int exit_code_for(registry::State s);

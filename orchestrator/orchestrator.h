@@ -114,6 +114,10 @@ class Orchestrator {
   virtual bool send(const std::string& text) = 0;
   /// Asks run() to stop the agent gracefully and return kStopped with `reason`.
   virtual void stop(const std::string& reason) = 0;
+  /// orch's own credentials the agent's tools could have seen (e.g. the password of the
+  /// `opencode serve` it ran on, which tools inherit): the supervisor never commits a file that
+  /// holds one. Call after run(). Never logged or stored.
+  virtual std::vector<std::string> secrets() const { return {}; }
 };
 
 /// The backends built into orch, by name ("opencode", "claude"). Throws orch::Error (exit 2)

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
@@ -117,13 +118,20 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
   auto alive = [](int64_t pid, int64_t start) {
     return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
   };
-  std::vector<registry::ServerRow> stopped;
   if (registry::has_open_servers(reg)) {
+    std::vector<registry::ServerRow> stopped;
     step("reaping servers",
          [&] { stopped = registry::reap_servers(reg, now_ms(), kServerIdleMs, alive); });
+    for (const registry::ServerRow& s : stopped) {
+      opencode::stop_server_process(s.pid, s.start_time);  // SIGTERM, grace, SIGKILL: gone
+    }
   }
-  for (const registry::ServerRow& s : stopped) {
-    if (alive(s.pid, s.start_time)) process::signal_group(static_cast<pid_t>(s.pid), SIGTERM);
+  // What a releaser started and did not finish (it died, or the server survived its SIGTERM).
+  for (const registry::ServerRow& s :
+       registry::lingering_servers(reg, now_ms(), kServerStopGraceMs, alive)) {
+    spdlog::debug("pool: server {} is {} but its process {} still runs; killing its group", s.id,
+                  s.state, s.pid);
+    opencode::stop_server_process(s.pid, s.start_time, 0);
   }
   int started = 0;
   while (registry::has_queued(reg)) {

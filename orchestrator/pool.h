@@ -37,6 +37,10 @@ inline constexpr int64_t kRetryBackoffCapMs = 60000;
 /// A shared agent server with no session for this long is stopped by the next fill_slots (the
 /// supervisor of its last session stops it at once unless a session may still attach).
 inline constexpr int64_t kServerIdleMs = 30000;
+
+/// Ms after a server row was marked stopped (or dead) from which a process of it that still runs
+/// is killed by fill_slots: its releaser had 3 s of grace and 2 s for the SIGKILLed group to go.
+inline constexpr int64_t kServerStopGraceMs = 10000;
 /// The largest --retries accepted.
 inline constexpr int kMaxRetries = 100;
 
@@ -92,7 +96,9 @@ registry::Session admit_session(Factory& f, registry::Session s, const registry:
                                 const std::function<void(registry::Session&)>& before_insert = {});
 
 /// Fills free slots: marks sessions whose supervisor died `lost`, stops shared servers idle for
-/// kServerIdleMs (registry::reap_servers, SIGTERM to their process group), claims queued sessions
+/// kServerIdleMs (registry::reap_servers; SIGTERM to their process group, SIGKILL to what is left
+/// after 3 s), kills the process groups of servers stopped or dead for kServerStopGraceMs whose
+/// process still runs (registry::lingering_servers), claims queued sessions
 /// (registry::claim_queued, state changes recorded with `source`) and starts their supervisors,
 /// until no slot or no eligible queued session is left. Returns how many supervisors it started.
 /// `wait_for_lock` false (commands that only list, e.g. `orch agents`): each of those steps is

@@ -88,7 +88,8 @@ std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
 // On done or handed_off: commit what the agent left uncommitted, record head and diffstat against
 // the base. Returns why that failed ("" when it did not).
 std::string record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
-                        registry::Outcome& outcome, spdlog::logger& log) {
+                        registry::Outcome& outcome, const std::vector<std::string>& secrets,
+                        SessionSink& sink, spdlog::logger& log) {
   try {
     bool handed_off = result.state == State::kHandedOff;
     if ((result.state == State::kDone || handed_off) && !s.no_commit) {
@@ -99,8 +100,14 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit, 
       for (const std::string& p : undo_agent_config_rewrites(s.worktree)) {
         log.info("{}: OpenCode's start-up rewrite (\"$schema\" added) undone, not committed", p);
       }
-      git::CommitResult c = git::commit_all(s.worktree, message + "\n");
+      git::CommitResult c = git::commit_all(s.worktree, message + "\n", secrets);
       if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
+      for (const std::string& path : c.withheld) {
+        std::string why =
+            "warning: " + path + " was not committed: it holds a password of orch's agent server";
+        log.warn("{}", why);
+        sink.event("info", {{"message", why}});
+      }
     }
     std::string head = git::resolve_commit(s.worktree, "HEAD");
     outcome.commit_id = head;
@@ -137,7 +144,8 @@ void fail_for_no_space(RunResult& result, const std::string& detail) {
 // again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before.
 void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s,
                 const registry::Unit& unit, const RunResult& run, const registry::Outcome& given,
-                const std::filesystem::path& dir, spdlog::logger& log) {
+                const std::vector<std::string>& secrets, const std::filesystem::path& dir,
+                spdlog::logger& log) {
   registry::Registry& reg = factory.registry();
   const int64_t deadline = steady_ms() + kDiskFullWaitMs;
   bool error_reported = false;
@@ -145,7 +153,7 @@ void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s
   while (true) {
     RunResult result = run;
     registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
-    std::string work_error = record_work(s, unit, result, outcome, log);
+    std::string work_error = record_work(s, unit, result, outcome, secrets, sink, log);
     for (const std::string& why : {work_error, sink.last_failure(), run.error}) {
       if (no_space.empty() && is_disk_full(why)) no_space = why;
     }
@@ -232,6 +240,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
+  std::vector<std::string> secrets;  // never logged or stored
   try {
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
@@ -244,6 +253,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
                       (dir / "events.jsonl").string(), log);
     SignalWatcher signals(*backend, [&inbox] { inbox.wake(); });
     result = backend->run(spec, sink);
+    secrets = backend->secrets();
   } catch (const Error& e) {
     result = run_result(State::kFailed, "supervisor:start", e.what());
   } catch (const std::exception& e) {
@@ -252,6 +262,13 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   // The agent has ended; nothing it started may outlive the session (orphans).
   if (int n = kill_marked_processes(session_id); n > 0) {
     log->info("killed {} process(es) the agent left running", n);
+  }
+  // What a tool left in the worktree without the session's mark (a shared server's child),
+  // before the work is committed: nothing may write there after the session ended.
+  if (int n = kill_worktree_leftovers(reg, *session); n > 0) {
+    log->info("killed {} process(es) still working in the worktree", n);
+    sink.event("info", {{"message", "killed " + std::to_string(n) +
+                                        " process(es) still working in the worktree"}});
   }
 
   registry::Outcome outcome;
@@ -265,7 +282,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
       outcome.note = "handed off to session " + next;
     }
   }
-  record_end(factory, sink, *session, *unit, result, outcome, dir, *log);
+  for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
+  record_end(factory, sink, *session, *unit, result, outcome, secrets, dir, *log);
   return kExitOk;
 }
 

@@ -163,6 +163,12 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
   api_ = std::make_shared<Api>(server_->base_url(), server_->auth(), spec.worktree);
 }
 
+std::vector<std::string> OpencodeBackend::secrets() const {
+  if (shared_) return shared_->secrets();
+  if (server_) return {server_->auth().password};
+  return {};
+}
+
 bool OpencodeBackend::server_alive() {
   return shared_ ? shared_->alive() : server_ && server_->alive();
 }

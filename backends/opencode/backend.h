@@ -38,6 +38,8 @@ class OpencodeBackend : public Orchestrator {
   /// the post fails.
   bool send(const std::string& text) override;
   void stop(const std::string& reason) override;
+  /// The passwords of the server(s) the session ran on (one per start of a shared server).
+  std::vector<std::string> secrets() const override;
 
  private:
   /// Handles one /global/event frame; may set idle/error flags.

@@ -1,6 +1,7 @@
 // `opencode serve` as orch runs it: loopback only, an explicit free port, a random password
-// (HTTP Basic auth through OPENCODE_SERVER_PASSWORD), healthy within a deadline.
-// Behaviour from docs/agents/opencode.md §1 (serve) and §2 (authentication), opencode 1.18.33.
+// (HTTP Basic auth through OPENCODE_SERVER_PASSWORD; a fresh one for every start), healthy
+// within a deadline; the password is sent only once the port's listener is the server's own.
+// Behaviour from docs/agents/opencode.md §1, §2 and §10 (opencode 1.18.33).
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +29,12 @@ struct ServerOptions {
 /// How often orch picks another free port when `opencode serve` exits at once (port taken).
 inline constexpr int kServePortAttempts = 3;
 
+/// Whether the process `pid` orch started holds the listener on 127.0.0.1:`port`
+/// (process::loopback_listener_owner): "" when it does; else why not, with *foreign (when given)
+/// set when another process holds it. Any local user can see the port on orch's command line and
+/// bind it first, so orch sends the server's password to a port only after this said "".
+std::string verify_listener(pid_t pid, int port, bool* foreign = nullptr);
+
 /// One GET /global/health on `base_url` (timeouts: 500 ms to connect, 2 s in all): "" when it
 /// answers 200, with the server's version in *version; else why not (not listening, an HTTP
 /// status, an answer without a version). *rejected (when given) is set when the server refused
@@ -37,7 +44,10 @@ std::string check_health(const std::string& base_url, const http::BasicAuth& aut
 
 /// The spawn options of `opencode serve --hostname 127.0.0.1 --port <port> <extra_args...>` in
 /// `cwd`, with `env` plus OPENCODE_SERVER_USERNAME/PASSWORD from `auth` and autoupdate off; its
-/// stdout and stderr go to `log_path`. Shared by per-session and shared servers.
+/// stdout and stderr go to `log_path`. Unless `env` or orch's environment sets
+/// OPENCODE_CONFIG_CONTENT, it writes orch-tool-env.js beside `log_path` and loads it through
+/// that variable: a plugin whose shell.env hook blanks the password in the tools' environment
+/// (docs/agents/opencode.md §10). Shared by per-session and shared servers.
 process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,
                                           const std::map<std::string, std::string>& env,
@@ -47,8 +57,9 @@ process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
 /// A running `opencode serve`. The destructor shuts it down.
 class Server {
  public:
-  /// Starts the server and waits for `GET /global/health` → 200. Retries on another port if the
-  /// chosen one was taken. Errors: orch::Error "opencode serve: <why>" (exited early with its exit
+  /// Starts the server and waits for `GET /global/health` → 200, sent only once the server holds
+  /// the port (verify_listener). Retries on another port, with a new password, if the chosen one
+  /// was taken. Errors: orch::Error "opencode serve: <why>" (exited early with its exit
   /// code, or not healthy within the deadline), naming the log file.
   static std::unique_ptr<Server> start(const ServerOptions& opts);
   ~Server();

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +68,30 @@ std::string read_or_create_secret(const fs::path& path, const std::string& fresh
   throw Error(path.string(), "cannot read it");
 }
 
+// Replaces `path` with `secret` (mode 0600, through a temporary file and rename(2), so a reader
+// sees the old or the new one, never a part).
+void write_secret(const fs::path& path, const std::string& secret) {
+  fs::create_directories(path.parent_path());
+  fs::path tmp = path;
+  tmp += "." + process::random_hex(4) + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw Error(tmp.string(), "cannot create it");
+  ssize_t n = ::write(fd, secret.data(), secret.size());
+  bool ok = n == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error(path.string(), "cannot write it");
+  }
+}
+
+std::string read_secret(const fs::path& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
 }  // namespace
 
 std::string server_key(const std::string& servers_dir, const std::string& binary,
@@ -102,10 +127,11 @@ bool abort_abandoned_session(const registry::ServerRow& server, const std::strin
                              const std::string& agent_session_id, const std::string& worktree) {
   if (server.state != "ready" || server.port <= 0 || agent_session_id.empty()) return false;
   try {
-    std::ifstream in(fs::path(servers_dir) / server.id / "password");
-    std::string password;
-    std::getline(in, password);
+    std::string password = read_secret(fs::path(servers_dir) / server.id / "password");
     if (password.empty()) return false;
+    // The password goes only to the server process the registry names (a dead server's port may
+    // be anybody's by now).
+    if (!verify_listener(static_cast<pid_t>(server.pid), server.port).empty()) return false;
     Api api("http://127.0.0.1:" + std::to_string(server.port), {"opencode", password}, worktree);
     api.abort(agent_session_id);
     return true;
@@ -202,14 +228,15 @@ void SharedServer::settle(registry::ServerClaim claim, int64_t deadline) {
 void SharedServer::start_process(int64_t deadline) {
   fs::path dir = fs::path(opts_.servers_dir) / row_.id;
   std::string why;
-  try {
-    fs::create_directories(dir);
-    auth_ = {"opencode", read_or_create_secret(dir / "password", process::random_hex(24))};
-  } catch (const std::exception& e) {
-    registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
-    throw Error("opencode serve", e.what());
-  }
   for (int attempt = 0; attempt < kServePortAttempts; ++attempt) {
+    try {  // a fresh password for every start: one sent to the wrong process is worth nothing
+      auth_ = {"opencode", process::random_hex(24)};
+      write_secret(dir / "password", auth_.password);
+      secrets_.push_back(auth_.password);
+    } catch (const std::exception& e) {
+      registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
+      throw Error("opencode serve", e.what());
+    }
     int port = process::free_loopback_port();
     process::SpawnOptions so = serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env,
                                                    auth_, dir.string(), log_path_);
@@ -227,48 +254,69 @@ void SharedServer::start_process(int64_t deadline) {
     ::prctl(PR_SET_CHILD_SUBREAPER, 0);
     int64_t start = process::start_time(pid);
     registry::server_spawned(*reg_, row_.id, row_.generation, pid, start);
-    std::string url = "http://127.0.0.1:" + std::to_string(port);
-    why = "not healthy within " + std::to_string(opts_.startup_timeout_ms / 1000) + "s";
-    bool exited = false;
-    while (steady_ms() < deadline) {
-      if (!alive_fn(pid, start)) {
-        why = "exited during startup" + exit_status_of(pid);
-        exited = true;
-        break;
-      }
-      bool rejected = false;
-      std::string h = check_health(url, auth_, &version_, &rejected);
-      if (h.empty()) {
-        if (registry::server_ready(*reg_, row_.id, row_.generation, pid, start, port)) {
-          row_ = *registry::get_server(*reg_, row_.id);
-          return;
-        }
-        why = "its registry row was ended while it started";
-        break;
-      }
-      if (rejected) {
-        why = h;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
-    }
+    bool retry = false;
+    if (wait_ready(pid, start, port, deadline, &why, &retry)) return;
     stop_server_process(pid, start, 1000);
     // A taken port makes serve exit at once: try another port while time is left.
-    if (!exited || steady_ms() >= deadline) break;
+    if (!retry || steady_ms() >= deadline) break;
   }
   registry::server_ended(*reg_, row_.id, row_.generation, "dead", "start failed: " + why);
   throw Error("opencode serve", why + " (see " + log_path_ + ")");
 }
 
+bool SharedServer::wait_ready(pid_t pid, int64_t start, int port, int64_t deadline,
+                              std::string* why, bool* retry) {
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  *why = "not healthy within " + std::to_string(opts_.startup_timeout_ms / 1000) + "s";
+  while (steady_ms() < deadline) {
+    if (!alive_fn(pid, start)) {
+      *why = "exited during startup" + exit_status_of(pid);
+      *retry = true;
+      return false;
+    }
+    bool foreign = false;
+    std::string h = verify_listener(pid, port, &foreign);
+    if (foreign) {  // the password must not go there; the server cannot bind that port anyway
+      *why = h;
+      *retry = true;
+      return false;
+    }
+    bool rejected = false;
+    if (h.empty()) h = check_health(url, auth_, &version_, &rejected);
+    if (h.empty()) {
+      if (registry::server_ready(*reg_, row_.id, row_.generation, pid, start, port)) {
+        row_ = *registry::get_server(*reg_, row_.id);
+        return true;
+      }
+      *why = "its registry row was ended while it started";
+      return false;
+    }
+    if (rejected) {
+      *why = h;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  }
+  return false;
+}
+
 void SharedServer::connect(int64_t deadline) {
   fs::path dir = fs::path(opts_.servers_dir) / row_.id;
-  auth_ = {"opencode", read_or_create_secret(dir / "password", process::random_hex(24))};
   base_url_ = "http://127.0.0.1:" + std::to_string(row_.port);
   log_path_ = (dir / "opencode.log").string();
   std::string why;
   do {
-    why = check_health(base_url_, auth_, &version_);
-    if (why.empty()) return;
+    // Read at every try: a restart of the server (by another of its users) writes a new one.
+    auth_ = {"opencode", read_secret(dir / "password")};
+    why = auth_.password.empty() ? "its password file is missing" : "";
+    if (why.empty()) why = verify_listener(static_cast<pid_t>(row_.pid), row_.port);
+    if (why.empty()) why = check_health(base_url_, auth_, &version_);
+    if (why.empty()) {
+      if (std::find(secrets_.begin(), secrets_.end(), auth_.password) == secrets_.end()) {
+        secrets_.push_back(auth_.password);
+      }
+      return;
+    }
     if (!alive()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
   } while (steady_ms() < deadline);

@@ -2,10 +2,13 @@
 // `?directory=<worktree>` (docs/agents/opencode.md §5; §4: one server per directory costs
 // ≈320 MB, each further directory on a shared one ≈65 MB). The server outlives any single
 // supervisor: it is started detached (setsid, no PDEATHSIG) and recorded in the registry's
-// `servers` table (lib/registry/servers.h), its password in a 0600 file. The supervisor of the
-// session that leaves it without users stops it; a server that dies is restarted by one of its
-// users (the registry decides which) while the others wait for it.
+// `servers` table (lib/registry/servers.h), its password in a 0600 file (a fresh one for every
+// start; it is sent only after the port's listener was found to be the server's own). The
+// supervisor of the session that leaves it without users stops it; a server that dies is restarted
+// by one of its users (the registry decides which) while the others wait for it.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -56,6 +59,9 @@ class SharedServer {
   const std::string& version() const { return version_; }  ///< from /global/health
   int64_t pid() const { return row_.pid; }
   const std::string& log_path() const { return log_path_; }
+  /// Every password of this server that the session knew (one per start): what must never
+  /// reach a branch.
+  const std::vector<std::string>& secrets() const { return secrets_; }
   /// True while the server process (pid and start time) runs.
   bool alive() const;
   /// After the process died: one user restarts it, the others wait for that. Returns true with
@@ -72,6 +78,11 @@ class SharedServer {
   void settle(registry::ServerClaim claim, int64_t deadline);
   /// Spawns `opencode serve` for row_ (kStart) and records it ready, or records it dead and throws.
   void start_process(int64_t deadline);
+  /// Waits until the spawned server (pid, start) holds `port` and answers; records it ready.
+  /// False with *why (and *retry when another port may help) otherwise.
+  bool wait_ready(pid_t pid, int64_t start, int port, int64_t deadline, std::string* why,
+                  bool* retry);
+  /// Reads the password, checks that the row's process holds its port, then its health.
   void connect(int64_t deadline);
 
   SharedServerOptions opts_;
@@ -82,6 +93,7 @@ class SharedServer {
   std::string log_path_;
   http::BasicAuth auth_;
   std::string version_;
+  std::vector<std::string> secrets_;  ///< every password this session used (never stored)
   bool released_ = false;
 };
 

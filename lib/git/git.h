@@ -128,6 +128,9 @@ std::optional<std::string> head_file(const std::string& workdir, const std::stri
 struct CommitResult {
   std::string commit_id;  ///< new commit, or empty if there was nothing to commit
   std::string head;       ///< HEAD commit after the call
+  /// Paths left out of the commit (and of the index; HEAD's version, if any, stays staged)
+  /// because their content holds one of the `secrets`; they stay in the working tree.
+  std::vector<std::string> withheld;
 };
 
 /// Stages everything (including deletions and untracked, not ignored files), writes the index, and
@@ -135,7 +138,10 @@ struct CommitResult {
 /// git commit does). Author/committer: user.name and user.email from the repository's config
 /// (local, global, system) if set, else "orch <orch@localhost>". Returns an empty commit_id when
 /// the tree equals HEAD's. `worktree_path` must be the top of a working tree (no upward search).
-CommitResult commit_all(const std::string& worktree_path, const std::string& message);
+/// A changed file whose content holds one of `secrets` (e.g. orch's server password an agent's
+/// `env > file` wrote) is not committed: listed in `withheld`.
+CommitResult commit_all(const std::string& worktree_path, const std::string& message,
+                        const std::vector<std::string>& secrets = {});
 
 /// "N files changed, X insertions(+), Y deletions(-)" between two commits, trimmed, as
 /// `git diff --shortstat from to` prints it (renames detected as diff.renames says; empty string

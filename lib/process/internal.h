@@ -152,6 +152,13 @@ std::optional<int> wait_exit(pid_t pid, int timeout_ms, bool reap);
 /// A pidfd for `pid` (readable once it exits), or an invalid Fd when the kernel lacks pidfd_open.
 Fd open_pidfd(pid_t pid);
 
+/// The live processes of process group `pgid`, the caller included when it is a member (scans
+/// /proc).
+std::vector<pid_t> group_members(pid_t pgid);
+
+/// The parent pid of `pid` (field 4 of /proc/<pid>/stat); 0 when unknown.
+pid_t parent_of(pid_t pid);
+
 /// True when a process other than a zombie is in process group `pgid` (scans /proc).
 bool group_has_live_members(pid_t pgid);
 

@@ -120,6 +120,30 @@ std::string find_executable(const std::string& name);
 /// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).
 int free_loopback_port();
 
+/// Who holds the TCP sockets listening on a loopback port (see loopback_listener_owner).
+enum class ListenerOwner {
+  kNone,     ///< nothing listens there (yet)
+  kOurs,     ///< every listener a connection to 127.0.0.1:port can reach is held by the process
+  kForeign,  ///< some such listener is held by another process (another user's, say)
+};
+
+/// Whether the server process `pid` (and, when it leads its own process group, the members of
+/// that group) holds every TCP socket listening on `port` that a connection to 127.0.0.1:`port`
+/// could reach (local address 127.0.0.1, 0.0.0.0, ::, ::ffff:127.0.0.1 or ::ffff:0.0.0.0),
+/// from /proc/net/tcp{,6} and the socket inodes in /proc/<pid>/fd. Call it before sending a
+/// credential to a server orch started on a port others can see: any local process may bind a
+/// free port first. Never throws.
+ListenerOwner loopback_listener_owner(pid_t pid, int port);
+
+/// Why a server on `port` cannot be trusted yet, for messages: "" for kOurs.
+std::string describe(ListenerOwner owner, int port);
+
+/// Live processes whose working directory is `dir` or a folder below it, whatever their
+/// command line (from /proc; the caller and its ancestors excluded; processes of other users
+/// are not readable and never listed). `detached_only` keeps only those without a controlling
+/// terminal: what an agent's tools leave behind, not a person's shell that changed into `dir`.
+std::vector<pid_t> processes_working_in(const std::string& dir, bool detached_only);
+
 /// `nbytes` random bytes from getrandom(2), hex-encoded (2*nbytes characters).
 std::string random_hex(size_t nbytes);
 

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
@@ -18,6 +19,7 @@ namespace {
 struct Stat {
   char state = '?';
   int64_t pgrp = 0;
+  int64_t tty = 0;  ///< tty_nr: 0 when the process has no controlling terminal
   int64_t start = 0;
 };
 
@@ -36,7 +38,8 @@ std::optional<Stat> read_stat(pid_t pid) {
   if (close == std::string::npos) return std::nullopt;
   std::string_view rest(*text);
   rest.remove_prefix(close + 1);
-  // Field 3 (state) is index 0 here, field 5 (pgrp) index 2, field 22 (starttime) index 19.
+  // Field 3 (state) is index 0 here, field 5 (pgrp) index 2, field 7 (tty_nr) index 4, field 22
+  // (starttime) index 19.
   Stat st;
   int index = 0;
   bool have_start = false;
@@ -51,6 +54,8 @@ std::optional<Stat> read_stat(pid_t pid) {
       st.state = field.empty() ? '?' : field[0];
     } else if (index == 2) {
       if (!to_int(field, st.pgrp)) return std::nullopt;
+    } else if (index == 4) {
+      if (!to_int(field, st.tty)) return std::nullopt;
     } else if (index == 19) {
       if (!to_int(field, st.start)) return std::nullopt;
       have_start = true;
@@ -117,17 +122,45 @@ int64_t rss_bytes(pid_t pid) {
   return kb * 1024;
 }
 
-std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir) {
-  if (pgid <= 0 || dir.empty()) return {};
+namespace {
+
+// `dir` made canonical (empty when it cannot be), for comparing with /proc/<pid>/cwd links.
+std::string canonical_dir(const std::string& dir) {
+  if (dir.empty()) return "";
   std::error_code ec;
   std::string root = std::filesystem::weakly_canonical(dir, ec).string();
-  if (ec || root.empty()) return {};
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return ec ? "" : root;
+}
+
+// True when the working directory of `pid` is `root` or a folder below it.
+bool works_in(pid_t pid, const std::string& root) {
+  std::error_code ec;
+  std::string cwd =
+      std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec).string();
+  return !ec && (cwd == root || cwd.rfind(root + "/", 0) == 0);
+}
+
+}  // namespace
+
+std::vector<pid_t> group_members_in(pid_t pgid, const std::string& dir) {
+  std::string root = canonical_dir(dir);
+  if (pgid <= 0 || root.empty()) return {};
+  return live_processes(
+      [&](pid_t pid, const Stat& st) { return st.pgrp == pgid && works_in(pid, root); });
+}
+
+std::vector<pid_t> processes_working_in(const std::string& dir, bool detached_only) {
+  std::string root = canonical_dir(dir);
+  if (root.empty() || root == "/") return {};
+  std::vector<pid_t> ancestors;
+  for (pid_t p = getppid(); p > 1 && ancestors.size() < 64; p = detail::parent_of(p)) {
+    ancestors.push_back(p);
+  }
   return live_processes([&](pid_t pid, const Stat& st) {
-    if (st.pgrp != pgid) return false;
-    std::error_code ec2;
-    std::string cwd =
-        std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec2).string();
-    return !ec2 && (cwd == root || cwd.rfind(root + "/", 0) == 0);
+    if (detached_only && st.tty != 0) return false;
+    if (std::find(ancestors.begin(), ancestors.end(), pid) != ancestors.end()) return false;
+    return works_in(pid, root);
   });
 }
 
@@ -149,6 +182,24 @@ std::vector<pid_t> processes_with_env(const std::string& name, const std::string
 }
 
 namespace detail {
+
+pid_t parent_of(pid_t pid) {
+  auto text = read_small_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return 0;
+  const size_t close = text->rfind(')');
+  if (close == std::string::npos) return 0;
+  // After ") " come the state and then the parent's pid.
+  std::string_view rest(*text);
+  rest.remove_prefix(std::min(close + 4, rest.size()));
+  const size_t e = std::min(rest.find(' '), rest.size());
+  int64_t ppid = 0;
+  return to_int(rest.substr(0, e), ppid) ? static_cast<pid_t>(ppid) : 0;
+}
+
+std::vector<pid_t> group_members(pid_t pgid) {
+  if (pgid <= 0) return {};
+  return live_processes([&](pid_t, const Stat& st) { return st.pgrp == pgid; }, 0, true);
+}
 
 bool group_has_live_members(pid_t pgid) {
   return !live_processes([&](pid_t, const Stat& st) { return st.pgrp == pgid; }, 1, false).empty();

@@ -308,4 +308,24 @@ std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,
   return stopped;
 }
 
+std::vector<ServerRow> lingering_servers(Registry& reg, int64_t now, int64_t min_age_ms,
+                                         const AliveFn& alive) {
+  db::Stmt st(reg.handle(),
+              "SELECT id, backend, state, pid, COALESCE(start_time, 0), updated_at FROM servers "
+              "WHERE state IN ('stopped','dead') AND pid > 0 AND updated_at <= ?1");
+  st.bind_int(1, now - min_age_ms);
+  std::vector<ServerRow> out;
+  while (st.step()) {
+    ServerRow r;
+    r.id = st.col_text(0);
+    r.backend = st.col_text(1);
+    r.state = st.col_text(2);
+    r.pid = st.col_int(3);
+    r.start_time = st.col_int(4);
+    r.updated_at = st.col_int(5);
+    if (alive(r.pid, r.start_time)) out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace orch::registry

@@ -126,4 +126,10 @@ bool has_open_servers(Registry& reg);
 std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,
                                     const AliveFn& alive);
 
+/// Servers marked `stopped` or `dead` at least `min_age_ms` before `now` whose process still
+/// runs (`alive`): a releaser that stopped one died before its process was gone, or the process
+/// survived its SIGTERM. Read only (no lock); the caller ends their process groups.
+std::vector<ServerRow> lingering_servers(Registry& reg, int64_t now, int64_t min_age_ms,
+                                         const AliveFn& alive);
+
 }  // namespace orch::registry

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 
 #include "lib/git/git.h"
@@ -83,6 +84,34 @@ TEST_F(CommitAll, CommitsNewModifiedAndDeletedFiles) {
   EXPECT_FALSE(is_dirty(wt_));
   EXPECT_TRUE(fs::exists(wt / "build.log"));
   EXPECT_EQ(rev("main"), main_head);  // the main branch did not move
+}
+
+TEST_F(CommitAll, FilesHoldingASecretAreWithheldAndEverythingElseCommitted) {
+  fs::path wt = wt_;
+  const std::string secret = "0123456789abcdef0123456789abcdef";
+  write_file(wt / "env.txt", "PATH=/bin\nOPENCODE_SERVER_PASSWORD=" + secret + "\n");  // new
+  write_file(wt / "README.md", "now with " + secret + " inside\n");  // tracked, modified
+  write_file(wt / "staged.txt", "x" + secret + "y\n");
+  git(wt, {"add", "staged.txt"});  // the agent staged it itself
+  write_file(wt / "clean.txt", "nothing secret\n");
+  const std::string readme_before = git(wt, {"show", "HEAD:README.md"});
+
+  CommitResult res = commit_all(wt_, "agent work", {"", "unrelated-secret", secret});
+  ASSERT_EQ(res.commit_id.size(), 40u);
+  std::vector<std::string> withheld = res.withheld;
+  std::sort(withheld.begin(), withheld.end());
+  EXPECT_EQ(withheld, (std::vector<std::string>{"README.md", "env.txt", "staged.txt"}));
+  EXPECT_EQ(git(wt, {"show", "--name-status", "--format=", "HEAD"}), "A\tclean.txt\n");
+  EXPECT_EQ(git(wt, {"show", "HEAD:README.md"}), readme_before);
+  EXPECT_EQ(git(wt, {"log", "-p", "--all"}).find(secret), std::string::npos);
+  // The files stay in the worktree as the agent left them, outside the index.
+  EXPECT_EQ(read_file(wt / "staged.txt"), "x" + secret + "y\n");
+  EXPECT_EQ(git(wt, {"status", "--porcelain"}), " M README.md\n?? env.txt\n?? staged.txt\n");
+
+  // Without secrets everything is committed, as before.
+  CommitResult all = commit_all(wt_, "the rest");
+  EXPECT_TRUE(all.withheld.empty());
+  EXPECT_EQ(git(wt, {"status", "--porcelain"}), "");
 }
 
 TEST_F(CommitAll, ReturnsEmptyWhenThereIsNothingToCommit) {

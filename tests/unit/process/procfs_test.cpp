@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -175,6 +176,45 @@ TEST(ProcessesWithEnv, FindsMarkedDescendantsOutsideTheGroup) {
   EXPECT_TRUE(processes_with_env("", "").empty());
   kill(left, SIGKILL);
   EXPECT_TRUE(wait_gone(left, 0, 5000));
+}
+
+TEST(ProcessesWorkingIn, FindsAnyProcessInTheFolderWhateverItsGroupOrCommand) {
+  TempDir dir;
+  fs::create_directories(dir / "wt" / "sub");
+  fs::create_directories(dir / "wt-other");
+  // Detached (setsid: no terminal, its own session and group), as a server's tool child is once
+  // its server is gone; a command line naming no agent.
+  SpawnOptions so = opts({"sleep", "30"});
+  so.cwd = (dir / "wt" / "sub").string();
+  pid_t inside = spawn_detached(so);
+  so.cwd = (dir / "wt-other").string();
+  pid_t beside = spawn_detached(so);
+  const int64_t inside_start = start_time(inside);
+  const int64_t beside_start = start_time(beside);
+
+  for (bool detached_only : {true, false}) {
+    std::vector<pid_t> found = processes_working_in((dir / "wt").string(), detached_only);
+    EXPECT_EQ(std::count(found.begin(), found.end(), inside), 1) << detached_only;
+    EXPECT_EQ(std::count(found.begin(), found.end(), beside), 0) << detached_only;  // a prefix only
+    EXPECT_EQ(std::count(found.begin(), found.end(), getpid()), 0);
+  }
+  EXPECT_TRUE(processes_working_in((dir / "nothing-here").string(), false).empty());
+  EXPECT_TRUE(processes_working_in("", false).empty());
+  EXPECT_TRUE(processes_working_in("/", false).empty());  // never everything
+
+  kill(inside, SIGKILL);
+  kill(beside, SIGKILL);
+  EXPECT_TRUE(wait_gone(inside, inside_start));
+  EXPECT_TRUE(wait_gone(beside, beside_start));
+}
+
+TEST(ProcessesWorkingIn, LeavesOutTheCallerAndItsAncestors) {
+  TempDir dir;
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());  // this test process works there now
+  std::vector<pid_t> found = processes_working_in(dir.path().string(), false);
+  fs::current_path(before);
+  EXPECT_EQ(std::count(found.begin(), found.end(), getpid()), 0);
 }
 
 TEST(RandomHex, LengthAlphabetAndDistinctness) {

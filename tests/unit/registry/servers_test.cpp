@@ -208,6 +208,31 @@ TEST_F(RegistryServers, ReapingMarksDeadProcesses) {
   EXPECT_EQ(get_server(*reg_, "srv1")->state, "dead");
 }
 
+TEST_F(RegistryServers, StoppedServersWhoseProcessStillRunsAreFoundOnceTheirGraceIsOver) {
+  add("a", State::kRunning);
+  add("b", State::kRunning);
+  claim_server(*reg_, req("a", "srv1"), kAlive);
+  server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
+  claim_server(*reg_, req("b", "srv2", 2, "k2"), kAlive);  // another key: b starts srv2
+  server_ready(*reg_, "srv2", 1, 5678, 98, 4200);
+  // A releaser marked srv1 stopped and died before its process was gone (or it survived its
+  // SIGTERM); srv2 is still in use.
+  ASSERT_TRUE(release_server(*reg_, "a"));
+  const int64_t now = now_ms();
+  EXPECT_TRUE(lingering_servers(*reg_, now, 10000, kAlive).empty());  // its releaser's grace
+  auto left = lingering_servers(*reg_, now + 10000, 10000, kAlive);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, "srv1");
+  EXPECT_EQ(left[0].pid, 1234);
+  EXPECT_EQ(left[0].start_time, 99);
+  // Gone (or its pid reused by another process: alive() checks the start time): nothing to do.
+  AliveFn gone = [](int64_t pid, int64_t) { return pid != 1234; };
+  EXPECT_TRUE(lingering_servers(*reg_, now + 10000, 10000, gone).empty());
+  // A dead row (its starter went away) whose process runs is found too.
+  server_ended(*reg_, "srv2", 1, "dead", "test");
+  EXPECT_EQ(lingering_servers(*reg_, now + 10000, 10000, kAlive).size(), 2u);
+}
+
 TEST_F(RegistryServers, ManyClaimersAtOnceStartOneServer) {
   constexpr int kClaimers = 8;
   for (int i = 0; i < kClaimers; ++i) add("s" + std::to_string(i));
