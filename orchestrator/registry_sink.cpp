@@ -1,6 +1,7 @@
 #include "orchestrator/registry_sink.h"
 
 #include "lib/clock.h"
+#include "lib/home.h"
 
 namespace orch {
 
@@ -8,7 +9,7 @@ RegistrySink::RegistrySink(registry::Registry& reg, std::string session_id, std:
                            std::shared_ptr<spdlog::logger> log)
     : reg_(reg),
       id_(std::move(session_id)),
-      events_(events_path, std::ios::app),
+      events_((create_private_file(events_path), events_path), std::ios::app),
       log_(std::move(log)) {}
 
 void RegistrySink::state(State s, const std::string& source, const std::string& detail) {

@@ -16,6 +16,7 @@
 #include "backends/opencode/server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/home.h"
 #include "lib/json.h"
 #include "lib/process/process.h"
 
@@ -45,7 +46,7 @@ uint64_t fnv1a64(const std::string& s, uint64_t h = 1469598103934665603ull) {
 
 // Reads `path`, or creates it (mode 0600, O_EXCL, so racing processes agree) with `fresh`.
 std::string read_or_create_secret(const fs::path& path, const std::string& fresh) {
-  fs::create_directories(path.parent_path());
+  create_private_dirs(path.parent_path());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
     ssize_t n = ::write(fd, fresh.data(), fresh.size());
@@ -176,7 +177,7 @@ void SharedServer::start_process(int64_t deadline) {
   fs::path dir = fs::path(opts_.servers_dir) / row_.id;
   std::string why;
   try {
-    fs::create_directories(dir);
+    create_private_dirs(dir);
     auth_ = {"opencode", read_or_create_secret(dir / "password", process::random_hex(24))};
   } catch (const std::exception& e) {
     registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
