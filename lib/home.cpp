@@ -78,7 +78,11 @@ void prepare_home(const fs::path& root) {
   if ((st.st_mode & kOthersBits) == 0) return;
   const unsigned mode = st.st_mode & 07777;
   if (st.st_uid == ::geteuid() && looks_like_orch_home(root) && ::chmod(root.c_str(), 0700) == 0) {
-    spdlog::warn("{} was open to other users (mode {:o}); made it 0700", root.string(), mode);
+    // Only a home that already held state (the registry) may have shown it to others.
+    std::error_code ec;
+    if (fs::exists(root / "orch.db", ec)) {
+      spdlog::warn("{} was open to other users (mode {:o}); made it 0700", root.string(), mode);
+    }
     return;
   }
   spdlog::warn(

@@ -13,9 +13,9 @@ namespace orch {
 std::filesystem::path resolve_home(const std::string& flag);
 
 /// Creates the home `root` (and missing parents) mode 0700. An existing home that other users
-/// can read or enter is made 0700 (with a warning on the log) when it is yours and looks like an
-/// orch home (empty, or holding orch.db or config.toml); any other such folder only gets the
-/// warning. Errors: orch::Error("<root>", "cannot create it: <why>") (exit 1).
+/// can read or enter is made 0700 when it is yours and looks like an orch home (empty, or holding
+/// orch.db or config.toml), with a warning on the log when it held the registry; any other such
+/// folder only gets a warning. Errors: orch::Error("<root>", "cannot create it: <why>") (exit 1).
 void prepare_home(const std::filesystem::path& root);
 
 /// Creates folder `dir` and its missing parents, each mode 0700 (existing folders are left as
