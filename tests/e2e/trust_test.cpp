@@ -185,7 +185,7 @@ TEST_F(Trust, AFileChangedWhileASessionWasQueuedIsRefusedByItsSupervisor) {
   OrchRun second = orch({"sling", "u2", repo_.string(), "--agent", "claude", "-m",
                          "write-hello please", "--max-sessions", "1", "--json"});
   ASSERT_EQ(second.code, 0) << second.err;
-  EXPECT_NE(second.out.find("\"state\":\"queued\""), std::string::npos) << second.out;
+  EXPECT_EQ(json::Json::parse(second.out)["state"], "queued") << second.out;
   // The file changes before u2's supervisor reads it.
   write_file(config_, "[agents.claude]\nbinary = \"/bin/true\"\n");
   OrchRun waited = orch({"wait", "u1", "u2", "--timeout", "90s"});
