@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   orch::IO io = orch::IO::system();
   std::string home_flag;
   bool verbose = false;
+  bool trust_repo_config = false;
   CLI::App app{
       "orch: fan out coding-agent work. Each work unit gets its own git worktree and\n"
       "branch and an agent session; everything is recorded in a registry.",
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
       "--home", home_flag,
       "State directory (default: $ORCH_HOME, else ${XDG_STATE_HOME:-~/.local/state}/orch)");
   app.add_flag("-v,--verbose", verbose, "Log debug details to stderr");
+  app.add_flag("--trust-repo-config", trust_repo_config,
+               "Let the repository's .orch.toml set what runs (binary, args, env) for this run "
+               "without 'orch trust' (e.g. CI)");
   app.require_subcommand(1);
   app.footer(std::string("\n") + orch::kExitCodeHelp +
              "\nRun 'orch COMMAND --help' for a command's options.");
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
   orch::cmd::add_nudge(app, ctx);
   orch::cmd::add_prune(app, ctx);
   orch::cmd::add_doctor(app, ctx);
+  orch::cmd::add_trust(app, ctx);
 
   try {
     orch::cmd::check_words(app, argc, argv);
@@ -70,6 +75,7 @@ int main(int argc, char** argv) {
     logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
     spdlog::set_default_logger(logger);
     orch::Factory factory(home_flag);
+    factory.set_trust_repo_config(trust_repo_config);
     ctx.factory = &factory;
     return ctx.action ? ctx.action(ctx) : orch::kExitUsage;
   } catch (const CLI::Success& e) {  // --help, --version

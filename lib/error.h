@@ -20,6 +20,7 @@ enum ExitCode : int {
   kExitTimeout = 6,     ///< a wait ran past its --timeout
   kExitNotFound = 7,    ///< a named session, unit or convoy does not exist
   kExitConflict = 8,    ///< the unit already has a live session
+  kExitUntrusted = 9,   ///< a repository's .orch.toml runs something and is not trusted
 };
 
 /// The exit-code table shown by `orch --help`.
@@ -33,7 +34,8 @@ inline constexpr const char* kExitCodeHelp =
     "  5  a waited-on session was lost (its supervisor died)\n"
     "  6  timed out waiting\n"
     "  7  no such session, unit or convoy\n"
-    "  8  the unit already has a live session\n";
+    "  8  the unit already has a live session\n"
+    "  9  the repository's .orch.toml runs something and is not trusted (orch trust)\n";
 
 /// A user-facing failure: `what()` is the one-line message without the `orch: error: ` prefix,
 /// shaped `<context>: <cause>`; `code()` is the process exit code.

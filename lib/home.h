@@ -1,4 +1,6 @@
-// Where orch keeps its state: $ORCH_HOME (registry, worktrees, session logs).
+// Where orch keeps its state: $ORCH_HOME (registry, worktrees, session logs), and keeping it
+// private: prompts, agent output and errors are nobody else's business, whatever the umask, so
+// the home and every folder orch makes in it are 0700 and every file 0600.
 #pragma once
 
 #include <filesystem>
@@ -9,6 +11,21 @@ namespace orch {
 /// Resolves the orch home directory: `flag` (from --home) if not empty, else $ORCH_HOME, else
 /// ${XDG_STATE_HOME:-$HOME/.local/state}/orch. Returns an absolute path; does not create it.
 std::filesystem::path resolve_home(const std::string& flag);
+
+/// Creates the home `root` (and missing parents) mode 0700. An existing home that other users
+/// can read or enter is made 0700 when it is yours and looks like an orch home (empty, or holding
+/// orch.db or config.toml), with a warning on the log when it held the registry; any other such
+/// folder only gets a warning. Errors: orch::Error("<root>", "cannot create it: <why>") (exit 1).
+void prepare_home(const std::filesystem::path& root);
+
+/// Creates folder `dir` and its missing parents, each mode 0700 (existing folders are left as
+/// they are). Errors: orch::Error("<dir>", "cannot create it: <why>") (exit 1).
+void create_private_dirs(const std::filesystem::path& dir);
+
+/// Makes sure file `path` exists and is mode 0600: creates it empty (0600) when missing, removes
+/// group and other permissions from an existing one. Open it afterwards with any API (ofstream,
+/// spdlog, SQLite): the mode stays. Errors: orch::Error("<path>", "cannot create it: <why>").
+void create_private_file(const std::filesystem::path& path);
 
 /// Layout under the home directory. Documented in docs/ARCHITECTURE.md.
 struct HomeLayout {

@@ -111,7 +111,8 @@ registry::Convoy create_convoy(Factory& f, const ConvoySettings& settings,
   if (registry::find_convoy(reg, settings.name)) {
     throw Error("convoy '" + settings.name + "'", "already exists (pick another name)");
   }
-  AgentConfig config = load_agent_config(f.home().root, repo.workdir);
+  AgentConfig config =
+      load_agent_config(f.home().root, repo.workdir, RepoTrust{f.trust_repo_config(), ""});
   config.find(settings.agent);  // an unknown agent is refused before anything is written
   registry::Convoy c;
   c.name = settings.name;
@@ -129,7 +130,8 @@ void add_to_convoy(Factory& f, const registry::Convoy& convoy, const std::vector
   if (convoy.stopped_at > 0) {
     throw Error("convoy '" + convoy.name + "'", "was stopped; create a new convoy for more work");
   }
-  AgentConfig config = load_agent_config(f.home().root, convoy.repo);
+  AgentConfig config =
+      load_agent_config(f.home().root, convoy.repo, RepoTrust{f.trust_repo_config(), ""});
   validate_units(f.registry(), convoy, config, units);
   dispatch(f, convoy, units, false);
 }

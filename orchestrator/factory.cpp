@@ -5,12 +5,19 @@
 namespace orch {
 
 const HomeLayout& Factory::home() {
-  if (!home_) home_ = std::make_unique<HomeLayout>(HomeLayout{resolve_home(home_flag_)});
+  if (!home_) {
+    auto layout = std::make_unique<HomeLayout>(HomeLayout{resolve_home(home_flag_)});
+    prepare_home(layout->root);
+    home_ = std::move(layout);
+  }
   return *home_;
 }
 
 registry::Registry& Factory::registry() {
-  if (!registry_) registry_ = registry::Registry::open(home().registry());
+  if (!registry_) {
+    create_private_file(home().registry());
+    registry_ = registry::Registry::open(home().registry());
+  }
   return *registry_;
 }
 

@@ -15,15 +15,22 @@ class Factory {
   /// `home_flag`: the global --home value (may be empty).
   explicit Factory(std::string home_flag) : home_flag_(std::move(home_flag)) {}
 
-  /// $ORCH_HOME layout (resolve_home on first use). Errors: see resolve_home.
+  /// $ORCH_HOME layout (resolve_home on first use, which also creates the home private, 0700:
+  /// prepare_home). Errors: see resolve_home, prepare_home.
   const HomeLayout& home();
-  /// The registry, opened (and migrated) on first use. Errors: see Registry::open.
+  /// The registry, opened (and migrated) on first use; a new orch.db is created 0600 (its WAL
+  /// and shared-memory files take its mode). Errors: see Registry::open.
   registry::Registry& registry();
   /// Absolute path of the running orch binary (/proc/self/exe), for spawning supervisors.
   std::string self_exe();
+  /// --trust-repo-config: a repository's .orch.toml may run what it sets without `orch trust`
+  /// (orchestrator/presets.h, RepoTrust).
+  bool trust_repo_config() const { return trust_repo_config_; }
+  void set_trust_repo_config(bool on) { trust_repo_config_ = on; }
 
  private:
   std::string home_flag_;
+  bool trust_repo_config_ = false;
   std::unique_ptr<HomeLayout> home_;
   std::unique_ptr<registry::Registry> registry_;
 };

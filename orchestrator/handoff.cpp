@@ -100,12 +100,14 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
                                           " is gone; start afresh with: orch sling " + unit->name +
                                           " " + unit->repo);
   }
-  const AgentConfig config = load_agent_config(f.home().root, unit->repo);
+  const AgentConfig config =
+      load_agent_config(f.home().root, unit->repo, RepoTrust{f.trust_repo_config(), ""});
   const Preset preset = config.find(req.agent.empty() ? prev.agent : req.agent);
   const BackendSettings backend_settings = config.backend(preset.backend);
   SessionOptions opts = next_options(prev, preset);
   opts.shared_server = backend_settings.server == ServerMode::kShared;
   opts.sessions_per_server = backend_settings.sessions_per_server;
+  opts.repo_config_sha256 = config.repo_file_sha256;
   const bool can_resume = make_backend(preset.backend, opts.binary)->describe().can_resume;
 
   // End the previous session; its supervisor commits and records handed_off.

@@ -10,6 +10,7 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/text.h"
 #include "orchestrator/input_limits.h"
@@ -99,7 +100,8 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   }
   git::RepoInfo repo = git::open_repo(req.repo);
   require_utf8_path(repo.workdir);  // e.g. "." inside such a folder
-  AgentConfig config = load_agent_config(f.home().root, repo.workdir);
+  AgentConfig config =
+      load_agent_config(f.home().root, repo.workdir, RepoTrust{f.trust_repo_config(), ""});
   registry::Registry& reg = f.registry();
   std::optional<registry::Convoy> convoy;
   if (!req.convoy.empty()) convoy = convoy_for_launch(reg, req.convoy, repo.workdir);
@@ -118,6 +120,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   BackendSettings backend_settings = config.backend(preset.backend);
   opts.shared_server = backend_settings.server == ServerMode::kShared;
   opts.sessions_per_server = backend_settings.sessions_per_server;
+  opts.repo_config_sha256 = config.repo_file_sha256;
   std::string base_commit = git::resolve_commit(repo.workdir, req.base.empty() ? "HEAD" : req.base);
   std::string branch = "orch/" + req.unit;
   registry::PoolFields pool;
@@ -140,7 +143,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   std::string id = process::random_hex(4);
   std::string path = worktree_path(f.home(), repo.workdir, req.unit, id);
   std::string wt_name = "orch-" + req.unit + "-" + id;
-  fs::create_directories(fs::path(path).parent_path());
+  create_private_dirs(fs::path(path).parent_path());
   git::WorktreeResult wt = git::add_worktree({repo.workdir, branch, base_commit, path, wt_name});
   spdlog::debug("unit {}: branch {} at {}, worktree {}", req.unit, branch, base_commit, wt.path);
 

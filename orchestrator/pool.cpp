@@ -10,6 +10,7 @@
 #include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
 #include "orchestrator/liveness.h"
@@ -65,7 +66,7 @@ registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& n
 
 pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
   fs::path dir = f.home().session_dir(session_id);
-  fs::create_directories(dir);
+  create_private_dirs(dir);
   process::SpawnOptions so;
   so.argv = {f.self_exe(), "--home", f.home().root.string(), "__supervise", session_id};
   so.cwd = f.home().root.string();

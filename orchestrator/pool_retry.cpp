@@ -8,6 +8,7 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "orchestrator/follow.h"
@@ -49,7 +50,7 @@ std::optional<Retry> prepare_retry(Factory& f, const registry::Session& s, spdlo
   std::string path = worktree_path(f.home(), unit->repo, unit->name, r.session.id);
   try {
     git::detach_head(s.worktree);
-    fs::create_directories(fs::path(path).parent_path());
+    create_private_dirs(fs::path(path).parent_path());
     r.session.worktree =
         git::add_worktree({unit->repo, unit->branch, unit->base_commit, path, r.worktree_name})
             .path;

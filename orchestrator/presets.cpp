@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "lib/config/config.h"
+#include "lib/config/trust.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
 
@@ -186,21 +187,37 @@ Preset find_preset(const std::string& name) {
 
 std::vector<fs::path> config_files(const fs::path& home, const fs::path& repo_workdir) {
   std::vector<fs::path> files = {home / "config.toml"};
-  if (!repo_workdir.empty()) files.push_back(repo_workdir / ".orch.toml");
+  if (!repo_workdir.empty()) files.push_back(repo_config_path(repo_workdir));
   return files;
 }
 
-AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir) {
+AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir,
+                              const RepoTrust& trust) {
   AgentConfig c;
   c.presets = builtin_presets();
   std::optional<config::Value> default_agent;
-  for (const fs::path& file : config_files(home, repo_workdir)) {
-    std::optional<config::Value> root = config::load_file(file);
-    if (!root) continue;
+  std::optional<config::Value> repo_root;
+  const std::vector<fs::path> files = config_files(home, repo_workdir);
+  for (size_t i = 0; i < files.size(); ++i) {
+    const fs::path& file = files[i];
+    // The bytes hashed for trust are the bytes applied: the file is read once.
+    std::optional<std::string> text = config::read_file_text(file);
+    if (!text) continue;
+    config::Value root = config::parse(*text, file.string());
     c.files.push_back(file.string());
-    apply_file(c, *root, file.parent_path(), &default_agent);
+    apply_file(c, root, file.parent_path(), &default_agent);
+    if (i > 0) {  // the repository's file
+      c.repo_file = file.string();
+      c.repo_file_sha256 = config::sha256_hex(*text);
+      repo_root = std::move(root);
+    }
   }
   if (default_agent) default_agent->as_enum(preset_names(c.presets));
+  if (repo_root) {
+    std::vector<config::RunKeyUse> uses = config::find_run_keys(*repo_root);
+    for (const config::RunKeyUse& u : uses) c.repo_run_keys.push_back(u.value->key());
+    check_repo_trust(c, uses, trust_store(home), trust, repo_workdir);
+  }
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/config/trust.h"
 #include "orchestrator/orchestrator.h"
 
 namespace orch {
@@ -52,7 +53,10 @@ struct AgentConfig {
   std::string default_agent = "opencode";  ///< [defaults] agent: used when --agent is not given
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
-  std::vector<std::string> files;  ///< the config files that existed and were applied
+  std::vector<std::string> files;          ///< the config files that existed and were applied
+  std::string repo_file;                   ///< the repository's .orch.toml when it exists, else ""
+  std::string repo_file_sha256;            ///< sha256 of the repo_file content applied, else ""
+  std::vector<std::string> repo_run_keys;  ///< its keys that run something (dotted), in order
 
   /// The preset called `name`; an empty `name` means default_agent. Errors: orch::Error
   /// (exit 2) "unknown agent '<name>': known agents: opencode, claude, ...".
@@ -72,15 +76,69 @@ Preset find_preset(const std::string& name);
 std::vector<std::filesystem::path> config_files(const std::filesystem::path& home,
                                                 const std::filesystem::path& repo_workdir);
 
+/// Whether the keys of a repository's .orch.toml that run something (config::run_keys()) may
+/// apply. They do when the file's content is trusted in the trust store (`orch trust`), when it
+/// is `accepted_sha256`, or with `trust_all`.
+struct RepoTrust {
+  bool trust_all = false;       ///< --trust-repo-config: the file as it is now
+  std::string accepted_sha256;  ///< content accepted earlier (a session's, at its launch)
+};
+
+/// The trust store: $ORCH_HOME/trusted-configs.json (0600), see lib/config/trust.h.
+std::filesystem::path trust_store(const std::filesystem::path& home);
+
 /// Built-ins overlaid by `home`/config.toml and then `repo_workdir`/.orch.toml, each applied key
 /// by key when it exists (`repo_workdir` may be empty: no repository file). `home` is the orch
 /// home ($ORCH_HOME, --home). Errors (exit 1), one line naming the file, the line and the key:
 /// a syntax error ("<file>:<line>:<column>: <why>"), an unknown key, a wrong type, a bad enum
 /// value or duration, a new preset without backend, an unknown backend (also as a [backends]
 /// table name), an opencode-only key in another backend's table, a [defaults] agent that
-/// names no preset ("<file>:<line>: <dotted.key>: <why>").
+/// names no preset ("<file>:<line>: <dotted.key>: <why>"). Then, once the files are valid, a
+/// repository file that sets a key that runs something without `trust` allowing it: exit 9
+/// (kExitUntrusted), "<file>:<line>: key '<dotted.key>' runs a program; review the file and run
+/// 'orch trust <repo>' (or pass --trust-repo-config)".
 AgentConfig load_agent_config(const std::filesystem::path& home,
-                              const std::filesystem::path& repo_workdir);
+                              const std::filesystem::path& repo_workdir,
+                              const RepoTrust& trust = {});
+
+/// The path under which the trust store knows the .orch.toml of repository `repo_workdir`:
+/// absolute, with symbolic links of its folders resolved (the file itself may be a link).
+std::string repo_config_path(const std::filesystem::path& repo_workdir);
+
+/// Refuses (orch::Error, exit 9) the first of `uses` (the run keys of the repository's file
+/// `c.repo_file`, in source order) unless `trust` or the trust store `store` allows the file's
+/// content `c.repo_file_sha256`. Used by load_agent_config.
+void check_repo_trust(const AgentConfig& c, const std::vector<config::RunKeyUse>& uses,
+                      const std::filesystem::path& store, const RepoTrust& trust,
+                      const std::filesystem::path& repo_workdir);
+
+/// What `orch trust` recorded.
+struct TrustedRepoConfig {
+  std::string file;                   ///< repo_config_path of the repository
+  std::string sha256;                 ///< the content trusted
+  std::vector<std::string> run_keys;  ///< its keys that run something (dotted), in source order
+};
+
+/// `orch trust REPO`: loads the .orch.toml of the repository at or above `repo` as a sling would
+/// (every check but trust) and records its exact content as trusted in the trust store of
+/// `home`, replacing what was trusted for that file before. Errors (exit 1): not a repository,
+/// no .orch.toml there, a broken file (as load_agent_config), an unwritable store.
+TrustedRepoConfig trust_repo_config(const std::filesystem::path& home, const std::string& repo);
+
+/// A file of the trust store and how it compares with what is on disk now.
+struct TrustedFileStatus {
+  config::TrustEntry entry;
+  std::string status;  ///< "trusted" (same content), "changed" (not trusted now), "missing"
+};
+
+/// `orch trust --list`: the trust store's files with their status. Errors: as read_trust_store.
+std::vector<TrustedFileStatus> list_trusted_configs(const std::filesystem::path& home);
+
+/// `orch trust --revoke REPO`: forgets the trust of the .orch.toml of repository `repo`; `repo`
+/// may also name a folder or a file path as `orch trust --list` shows it (for a repository that
+/// is gone). Returns the file's path and whether it was trusted. Errors: as add_trust.
+std::pair<std::string, bool> revoke_repo_config(const std::filesystem::path& home,
+                                                const std::string& repo);
 
 /// Resolves the preset's binary: a bare name through PATH, a path as is. Errors: orch::Error
 /// naming the preset, the binary and, when known, how to install it.

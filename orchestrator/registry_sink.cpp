@@ -5,6 +5,7 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/home.h"
 #include "lib/text.h"
 
 namespace orch {
@@ -13,7 +14,7 @@ RegistrySink::RegistrySink(registry::Registry& reg, std::string session_id, std:
                            std::shared_ptr<spdlog::logger> log)
     : reg_(reg),
       id_(std::move(session_id)),
-      events_(events_path, std::ios::app),
+      events_((create_private_file(events_path), events_path), std::ios::app),
       log_(std::move(log)) {}
 
 bool RegistrySink::write_pending() {

@@ -12,7 +12,8 @@ std::string to_json(const SessionOptions& o) {
                   {"max_turns", o.max_turns},
                   {"resume_agent_session", o.resume_agent_session},
                   {"shared_server", o.shared_server},
-                  {"sessions_per_server", o.sessions_per_server}};
+                  {"sessions_per_server", o.sessions_per_server},
+                  {"repo_config_sha256", o.repo_config_sha256}};
   return json::dump(j);
 }
 
@@ -30,6 +31,7 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.shared_server = json::boolean(json::at(doc, "shared_server"), o.shared_server);
   o.sessions_per_server =
       static_cast<int>(json::i64(json::at(doc, "sessions_per_server"), o.sessions_per_server));
+  o.repo_config_sha256 = json::str(json::at(doc, "repo_config_sha256"));
   return o;
 }
 

@@ -18,6 +18,10 @@ struct SessionOptions {
   std::string resume_agent_session;  ///< the agent session to continue (re-sling, handoff)
   bool shared_server = true;         ///< opencode: use a shared server ([backends.opencode])
   int sessions_per_server = 20;      ///< opencode: users of one shared server at most
+  /// SHA-256 of the repository's .orch.toml as accepted at launch ("" = none): the supervisor
+  /// re-reads the file and applies its keys that run something only when they are still this
+  /// content or trusted (orchestrator/presets.h, RepoTrust).
+  std::string repo_config_sha256;
 };
 
 /// To the JSON stored in sessions.options.

@@ -15,6 +15,7 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/text.h"
@@ -77,6 +78,7 @@ class SignalWatcher {
 };
 
 std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
+  create_private_file(dir / "supervisor.log");
   auto sink =
       std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "supervisor.log").string());
   auto log = std::make_shared<spdlog::logger>("supervisor", sink);
@@ -206,7 +208,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
 
   std::filesystem::path dir = factory.home().session_dir(session_id);
-  std::filesystem::create_directories(dir);
+  create_private_dirs(dir);
   auto log = open_log(dir);
   // Room to record the end on a full disk (disk_reserve.h).
   if (!make_reserve(dir)) log->warn("cannot reserve disk space to record a failure with");
@@ -244,7 +246,10 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   try {
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
-    Preset preset = load_agent_config(factory.home().root, unit->repo).find(session->agent);
+    // The repository's file is trusted as it was when the session was launched (or trusted).
+    Preset preset = load_agent_config(factory.home().root, unit->repo,
+                                      RepoTrust{false, opts.repo_config_sha256})
+                        .find(session->agent);
     spec.env = std::move(preset.env);
     spec.extra_args = std::move(preset.extra_args);
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);

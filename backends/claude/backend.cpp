@@ -16,6 +16,7 @@
 #include "backends/claude/transcript.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/home.h"
 
 namespace orch::claude {
 namespace {
@@ -35,6 +36,7 @@ int64_t file_size(const std::string& path) {
 // One line in claude.log saying what orch started. Extra arguments are counted, not shown
 // (a preset could pass secrets there); the environment is never written.
 void log_start(const std::string& path, const std::vector<std::string>& argv, size_t extra) {
+  create_private_file(path);
   std::ofstream log(path, std::ios::app);
   log << "orch: starting";
   size_t shown = argv.size() - 1 - extra;  // the trailing "--" is printed after the count

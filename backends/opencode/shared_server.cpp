@@ -20,6 +20,7 @@
 #include "backends/opencode/server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/home.h"
 #include "lib/json.h"
 #include "lib/process/process.h"
 
@@ -50,7 +51,7 @@ uint64_t fnv1a64(const std::string& s, uint64_t h = 1469598103934665603ull) {
 
 // Reads `path`, or creates it (mode 0600, O_EXCL, so racing processes agree) with `fresh`.
 std::string read_or_create_secret(const fs::path& path, const std::string& fresh) {
-  fs::create_directories(path.parent_path());
+  create_private_dirs(path.parent_path());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
     ssize_t n = ::write(fd, fresh.data(), fresh.size());
@@ -228,6 +229,12 @@ void SharedServer::settle(registry::ServerClaim claim, int64_t deadline) {
 void SharedServer::start_process(int64_t deadline) {
   fs::path dir = fs::path(opts_.servers_dir) / row_.id;
   std::string why;
+  try {
+    create_private_dirs(dir);
+  } catch (const std::exception& e) {
+    registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
+    throw Error("opencode serve", e.what());
+  }
   for (int attempt = 0; attempt < kServePortAttempts; ++attempt) {
     try {  // a fresh password for every start: one sent to the wrong process is worth nothing
       auth_ = {"opencode", process::random_hex(24)};

@@ -105,6 +105,11 @@ class Value {
 /// (exit 1).
 Value parse(std::string_view text, const std::string& file);
 
+/// The bytes of the file at `path`, or std::nullopt when no file exists there (a dangling symlink
+/// is an error, not a missing file). Errors (exit 1): unreadable (e.g. a directory, no
+/// permission) → orch::Error("<path>", "cannot read it: <reason>").
+std::optional<std::string> read_file_text(const std::filesystem::path& path);
+
 /// Loads and parses the file at `path` (named as given in positions and errors). Returns
 /// std::nullopt when no file exists there. Errors (exit 1): unreadable (e.g. a directory, no
 /// permission) → orch::Error("<path>", "cannot read it: <reason>"); syntax as parse().

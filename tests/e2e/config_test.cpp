@@ -70,6 +70,7 @@ TEST_F(Config, RepoPresetRunsItsOwnBinaryWithItsArgsAndEnvironment) {
                                        kSecret + "\" }\n");
   git(repo_, {"add", ".orch.toml"});
   git(repo_, {"commit", "-q", "-m", "orch presets"});
+  ASSERT_EQ(orch({"trust", repo_.string()}).code, 0);  // it sets binary, args and env
 
   OrchRun r = orch({"sling", "u1", repo_.string(), "--agent", "my-preset", "-m",
                     "write-hello please", "--wait"});
@@ -164,6 +165,7 @@ TEST_F(Config, RepoClaudePresetRunsItsBinaryWithItsArgsBeforeTheSeparator) {
                                        "\"\nargs = [\"--append-system-prompt\", \"Be brief.\"]\n");
   git(repo_, {"add", ".orch.toml"});
   git(repo_, {"commit", "-q", "-m", "orch presets"});
+  ASSERT_EQ(orch({"trust", repo_.string()}).code, 0);  // it sets backend, binary and args
 
   OrchRun r = orch({"sling", "u1", repo_.string(), "--agent", "brief-claude", "-m",
                     "write-hello please", "--wait"});

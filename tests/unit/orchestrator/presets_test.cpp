@@ -25,7 +25,9 @@ class Presets : public ::testing::Test {
   void write_repo(const std::string& text) { test::write_file(repo_ / ".orch.toml", text); }
   std::string home_file() const { return (home_ / "config.toml").string(); }
   std::string repo_file() const { return (repo_ / ".orch.toml").string(); }
-  AgentConfig load() { return load_agent_config(home_, repo_); }
+  // The repository's file is trusted here: these tests are about overlaying (trust:
+  // presets_trust_test.cpp).
+  AgentConfig load() { return load_agent_config(home_, repo_, RepoTrust{true, ""}); }
   // The message of the orch::Error loading throws; checks the exit code is 1.
   std::string load_error() {
     try {
