@@ -27,7 +27,7 @@ bool supervisor_gone(const registry::Session& s) {
 
 int reap_lost(registry::Registry& reg) {
   registry::SessionFilter live;
-  live.live_only = true;
+  live.active_only = true;  // a queued session has no supervisor yet (supervisor_gone)
   int marked = 0;
   for (const registry::Session& s : reg.list_sessions(live)) {
     if (!supervisor_gone(s)) continue;

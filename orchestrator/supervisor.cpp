@@ -15,6 +15,8 @@
 #include "lib/git/git.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
+#include "lib/registry/worktrees.h"
+#include "orchestrator/launch.h"
 #include "orchestrator/inbox.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
@@ -107,6 +109,20 @@ void record_work(const registry::Session& s, const registry::Unit& unit, RunResu
   }
 }
 
+// Creates the session's worktree when it is only planned (sessions get theirs when they hold a
+// slot: orchestrator/launch.h). Returns "" when it exists, else why it could not be made.
+std::string make_worktree(Factory& f, const registry::Session& s, spdlog::logger& log) {
+  try {
+    if (!registry::worktree_pending(f.registry(), s.id)) return "";
+    create_session_worktree(f, s);
+    log.info("created worktree {}", s.worktree);
+    return "";
+  } catch (const std::exception& e) {
+    log.error("cannot create the worktree {}: {}", s.worktree, e.what());
+    return std::string("cannot create the worktree: ") + e.what();
+  }
+}
+
 }  // namespace
 
 int run_supervisor(Factory& factory, const std::string& session_id) {
@@ -153,6 +169,10 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
+  std::string no_worktree = make_worktree(factory, *session, *log);
+  if (!no_worktree.empty()) {
+    result = run_result(State::kFailed, "supervisor:worktree", no_worktree);
+  } else {
   try {
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
@@ -169,6 +189,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     result = run_result(State::kFailed, "supervisor:start", e.what());
   } catch (const std::exception& e) {
     result = run_result(State::kFailed, "supervisor:internal", e.what());
+  }
   }
   // The agent has ended; nothing it started may outlive the session (orphans).
   if (int n = kill_marked_processes(session_id); n > 0) {
