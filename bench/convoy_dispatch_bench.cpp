@@ -7,9 +7,10 @@
 // every other unit stays queued. Printed: the time of each `convoy create`, the time per unit at
 // both sizes and their ratio (1.0 = linear), and the most worktree folders seen on disk while the
 // convoy was created and for 2 s after it (sampled every 20 ms) against the cap.
-// Prune: 500 (baseline) and 2,000 ended sessions, each with its own worktree (made through
+// Prune: 250 (baseline) and 1,000 ended sessions, each with its own worktree (made through
 // libgit2 and recorded in the registry, as a supervisor would), pruned by `orch prune`; the time
 // per worktree at both sizes and their ratio.
+// Usage: convoy_dispatch_bench [UNITS (10000)] [WORKTREES TO PRUNE (1000)].
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -55,12 +56,14 @@ struct DispatchFigures {
 // `orch convoy create` of `units` units under a cap of 1; then the convoy is stopped.
 DispatchFigures dispatch(const Scratch& s, const fs::path& repo, const fs::path& agent, int units) {
   fs::path home = s.path / ("home-" + std::to_string(units));
-  write(home / "config.toml", "[backends.opencode]\nserver = \"per-session\"\n\n"
-                              "[agents.stand-in]\nbackend = \"opencode\"\nbinary = \"" +
-                                  agent.string() + "\"\n");
+  write(home / "config.toml",
+        "[backends.opencode]\nserver = \"per-session\"\n\n"
+        "[agents.stand-in]\nbackend = \"opencode\"\nbinary = \"" +
+            agent.string() + "\"\n");
   std::string lines;
   for (int i = 0; i < units; ++i) {
-    lines += "{\"unit\":\"u-" + std::to_string(i) + "\",\"prompt\":\"bench\"}\n";
+    lines += "{\"unit\":\"u" + std::to_string(units) + "-" + std::to_string(i) +
+             "\",\"prompt\":\"bench\"}\n";
   }
   fs::path file = s.path / ("units-" + std::to_string(units) + ".jsonl");
   write(file, lines);
@@ -79,8 +82,8 @@ DispatchFigures dispatch(const Scratch& s, const fs::path& repo, const fs::path&
   });
   DispatchFigures f;
   f.ms = time_ms([&] {
-    run({orch, "--home", h, "convoy", "create", "c", "--repo", repo.string(), "--agent",
-         "stand-in", "--max-sessions", "1", "--from", file.string()});
+    run({orch, "--home", h, "convoy", "create", "c", "--repo", repo.string(), "--agent", "stand-in",
+         "--max-sessions", "1", "--from", file.string()});
   });
   done = true;
   sampler.join();
@@ -99,7 +102,7 @@ double prune(const Scratch& s, const fs::path& repo, int n) {
     char id[9];
     std::snprintf(id, sizeof id, "%08x", i + (n << 16));
     orch::registry::Unit u;
-    u.name = "p-" + std::to_string(i);
+    u.name = "p" + std::to_string(n) + "-" + std::to_string(i);
     u.repo = workdir;
     u.branch = "orch/" + u.name;
     u.base_ref = "HEAD";
@@ -137,20 +140,23 @@ int main(int argc, char** argv) {
   DispatchFigures base = dispatch(s, repo, agent, small);
   DispatchFigures full = dispatch(s, repo, agent, big);
   double per_base = base.ms / small, per_full = full.ms / big;
-  std::printf("orch convoy create, cap 1: %d units %.0f ms (%.2f ms/unit); %d units %.0f ms "
-              "(%.2f ms/unit)\n",
-              small, base.ms, per_base, big, full.ms, per_full);
-  std::printf("linearity (time per unit at %d / at %d): %.2fx; target: %d units < 30 s (%s)\n",
-              big, small, per_full / per_base, big, full.ms < 30000 ? "met" : "NOT met");
+  std::printf(
+      "orch convoy create, cap 1: %d units %.0f ms (%.2f ms/unit); %d units %.0f ms "
+      "(%.2f ms/unit)\n",
+      small, base.ms, per_base, big, full.ms, per_full);
+  std::printf("linearity (time per unit at %d / at %d): %.2fx; target: %d units < 30 s (%s)\n", big,
+              small, per_full / per_base, big, full.ms < 30000 ? "met" : "NOT met");
   std::printf("most worktree folders on disk during and after create: %d and %d (cap 1: %s)\n",
               base.peak_worktrees, full.peak_worktrees,
               std::max(base.peak_worktrees, full.peak_worktrees) <= 1 ? "met" : "NOT met");
+  std::fflush(stdout);
 
   fs::path small_repo = make_repo(s.path / "prune-repo", 20);
-  const int p_small = 500, p_big = 2000;
+  const int p_big = argc > 2 ? std::atoi(argv[2]) : 1000, p_small = p_big / 4;
   double p1 = prune(s, small_repo, p_small), p2 = prune(s, small_repo, p_big);
-  std::printf("orch prune: %d worktrees %.0f ms (%.2f ms each); %d worktrees %.0f ms (%.2f ms "
-              "each); linearity %.2fx\n",
-              p_small, p1, p1 / p_small, p_big, p2, p2 / p_big, (p2 / p_big) / (p1 / p_small));
+  std::printf(
+      "orch prune: %d worktrees %.0f ms (%.2f ms each); %d worktrees %.0f ms (%.2f ms "
+      "each); linearity %.2fx\n",
+      p_small, p1, p1 / p_small, p_big, p2, p2 / p_big, (p2 / p_big) / (p1 / p_small));
   return 0;
 }

@@ -1,7 +1,7 @@
 // A test hook for crash safety: ORCH_TEST_CRASH_AT=<point> makes the process SIGKILL itself when it
 // reaches that point, so tests can kill `orch sling` or a supervisor at exact moments of a launch
-// (tests/e2e/launch_crash_test.cpp). Documented in docs/ARCHITECTURE.md ("Launching a session").
-// Not a user setting: nothing else reads the variable.
+// (tests/e2e/launch_test.cpp). Documented in docs/ARCHITECTURE.md ("Launching a session: intent
+// first"). Not a user setting: nothing else reads the variable.
 #pragma once
 
 namespace orch {

@@ -3,7 +3,7 @@
 // has accepted the work. The supervisor creates the branch and worktree when its session holds a
 // pool slot (create_session_worktree), so queued sessions have nothing on disk and a crash at any
 // point leaves a registry row that names what to reclaim. Used by `orch sling` and convoys.
-// docs/ARCHITECTURE.md ("Launching a session") describes the order.
+// docs/ARCHITECTURE.md ("Launching a session: intent first") describes the order.
 #pragma once
 
 #include <cstddef>
@@ -60,9 +60,9 @@ std::string worktree_name(const std::string& unit, const std::string& session_id
 struct LaunchContext {
   std::optional<git::RepoInfo> repo;
   std::optional<AgentConfig> config;
-  std::map<std::string, registry::Convoy> convoys;     ///< by name
-  std::map<std::string, std::string> binaries;         ///< preset name -> resolved binary
-  std::map<std::string, std::string> bases;            ///< base ref -> commit
+  std::map<std::string, registry::Convoy> convoys;              ///< by name
+  std::map<std::string, std::string> binaries;                  ///< preset name -> resolved binary
+  std::map<std::string, std::string> bases;                     ///< base ref -> commit
   std::optional<std::map<std::string, std::string>> checkouts;  ///< branch -> worktree path
   std::string head_branch;  ///< the main working tree's branch (valid with `checkouts`)
 };

@@ -116,8 +116,8 @@ void create_session_worktree(Factory& f, const registry::Session& s) {
         break;
       case Holder::kLive:
         if (session == s.id) break;
-        throw Error("branch '" + unit->branch + "'", "is checked out in worktree " + w.path +
-                                                         " of live session " + session,
+        throw Error("branch '" + unit->branch + "'",
+                    "is checked out in worktree " + w.path + " of live session " + session,
                     kExitConflict);
       case Holder::kForeign:
         break;  // add_worktree names it
@@ -137,8 +137,8 @@ void create_session_worktree(Factory& f, const registry::Session& s) {
   git::WorktreeResult wt = git::add_worktree(
       {unit->repo, unit->branch, unit->base_commit, s.worktree, worktree_name(unit->name, s.id)});
   registry::set_worktree_pending(reg, s.id, false);
-  spdlog::debug("unit {}: branch {} at {}, worktree {}", unit->name, unit->branch,
-                wt.head_commit, wt.path);
+  spdlog::debug("unit {}: branch {} at {}, worktree {}", unit->name, unit->branch, wt.head_commit,
+                wt.path);
 }
 
 }  // namespace orch

@@ -119,8 +119,7 @@ int fill_slots(Factory& f, const std::string& source) {
 }
 
 std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
-                                              const std::string& source,
-                                              bool rethrow_spawn_failure,
+                                              const std::string& source, bool rethrow_spawn_failure,
                                               const std::function<void()>& first) {
   registry::Registry& reg = f.registry();
   const pid_t self = getpid();

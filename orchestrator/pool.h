@@ -102,8 +102,7 @@ struct Admission {
 /// `rethrow_spawn_failure` the orch::Error is rethrown. `first`, when given, runs inside the
 /// transaction before the claim.
 std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
-                                              const std::string& source,
-                                              bool rethrow_spawn_failure,
+                                              const std::string& source, bool rethrow_spawn_failure,
                                               const std::function<void()>& first = {});
 
 /// admit_sessions for one session `s` with pool columns `pool` whose worktree exists (a

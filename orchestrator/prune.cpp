@@ -132,10 +132,10 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
     std::error_code ec;
     if (!fs::exists(s.worktree, ec)) continue;
     // A worktree left half made by a crash while it was created: no agent ever ran in it.
-    const bool half_made =
-        !registry::is_live(s.state) && registry::worktree_pending(reg, s.id);
-    PruneDecision d = half_made ? PruneDecision{true, "half made (its creation was interrupted; "
-                                                      "no agent ran in it)"}
+    const bool half_made = !registry::is_live(s.state) && registry::worktree_pending(reg, s.id);
+    PruneDecision d = half_made ? PruneDecision{true,
+                                                "half made (its creation was interrupted; "
+                                                "no agent ran in it)"}
                                 : decide_prune(facts_of(s), force);
     PruneItem item{s.id, s.unit_name, s.worktree, d.remove, false, d.reason};
     if (d.remove && !dry_run) {
@@ -160,8 +160,9 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
     if (!list) continue;
     for (const git::WorktreeInfo& w : *list) {
       if (is_orphan(reg, w, root, by_path)) {
-        PruneItem item{"", "", w.path, true, false,
-                       "no session uses it (left by an interrupted orch; no agent ran in it)"};
+        PruneItem item{
+            "",   "",    w.path,
+            true, false, "no session uses it (left by an interrupted orch; no agent ran in it)"};
         if (!dry_run) {
           try {
             git::remove_worktree(repo, w.name, true);
@@ -312,15 +313,15 @@ void prune_orphan_branches(registry::Registry& reg, const std::string& repo, con
                       " commit(s) not in " + base + " (`git branch -D` deletes it)";
       } else {
         item.deleted = true;
-        item.reason = "no unit in the registry (left by an interrupted orch); merged into " +
-                      base + " (was " + short_id(head) + ")";
+        item.reason = "no unit in the registry (left by an interrupted orch); merged into " + base +
+                      " (was " + short_id(head) + ")";
         if (!dry_run) git::delete_branch(repo, branch, head);
       }
     } catch (const Error& e) {
       item.failed = item.deleted;
       item.deleted = false;
-      item.reason = std::string(item.failed ? "deleting it failed: " : "cannot check it: ") +
-                    e.what();
+      item.reason =
+          std::string(item.failed ? "deleting it failed: " : "cannot check it: ") + e.what();
     }
     items.push_back(std::move(item));
   }

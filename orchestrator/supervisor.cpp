@@ -16,8 +16,8 @@
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/worktrees.h"
-#include "orchestrator/launch.h"
 #include "orchestrator/inbox.h"
+#include "orchestrator/launch.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
@@ -170,10 +170,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
   std::string no_worktree = make_worktree(factory, *session, *log);
-  if (!no_worktree.empty()) {
-    result = run_result(State::kFailed, "supervisor:worktree", no_worktree);
-  } else {
   try {
+    if (!no_worktree.empty()) throw Error(no_worktree);
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
     Preset preset = load_agent_config(factory.home().root, unit->repo).find(session->agent);
@@ -190,7 +188,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   } catch (const std::exception& e) {
     result = run_result(State::kFailed, "supervisor:internal", e.what());
   }
-  }
+  if (!no_worktree.empty()) result.source = "supervisor:worktree";
   // The agent has ended; nothing it started may outlive the session (orphans).
   if (int n = kill_marked_processes(session_id); n > 0) {
     log->info("killed {} process(es) the agent left running", n);

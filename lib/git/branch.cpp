@@ -55,7 +55,8 @@ std::vector<std::string> list_branches(const std::string& repo, const std::strin
   Repo r = open_main(repo);
   git_reference_iterator* raw = nullptr;
   const std::string glob = kHeads + prefix + "*";
-  check(git_reference_iterator_glob_new(&raw, r.get(), glob.c_str()), repo + ": cannot list branches");
+  check(git_reference_iterator_glob_new(&raw, r.get(), glob.c_str()),
+        repo + ": cannot list branches");
   std::vector<std::string> out;
   git_reference* ref = nullptr;
   int rc = 0;

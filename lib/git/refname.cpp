@@ -40,10 +40,14 @@ bool is_utf8(const std::string& s) {
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = 4;  // continuation bytes; 4 = not a lead byte
-    if (c < 0x80) n = 0;
-    else if ((c >> 5) == 0x6) n = 1;
-    else if ((c >> 4) == 0xe) n = 2;
-    else if ((c >> 3) == 0x1e) n = 3;
+    if (c < 0x80)
+      n = 0;
+    else if ((c >> 5) == 0x6)
+      n = 1;
+    else if ((c >> 4) == 0xe)
+      n = 2;
+    else if ((c >> 3) == 0x1e)
+      n = 3;
     if (n == 4 || s.size() - i <= n) return false;
     uint32_t cp = n == 0 ? c : c & (0x3fu >> n);
     for (std::size_t k = 1; k <= n; ++k) {
@@ -91,7 +95,8 @@ std::string why_invalid(const std::string& unit) {
 
 void validate_unit_name(const std::string& unit) {
   std::string why = why_invalid(unit);
-  if (!why.empty()) throw Error("invalid unit id '" + printable(unit, !is_utf8(unit)) + "'", why, kExitUsage);
+  if (!why.empty())
+    throw Error("invalid unit id '" + printable(unit, !is_utf8(unit)) + "'", why, kExitUsage);
 }
 
 }  // namespace orch::git

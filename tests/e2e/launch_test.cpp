@@ -88,7 +88,8 @@ TEST_F(Launch, AConvoyWithOneUnitWhoseBranchIsNotOrchsCreatesNothing) {
   r = orch({"convoy", "create", "k", "--repo", repo_.string(), "--agent", "holder",
             "--max-sessions", "1", "--from", file.string()});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, "convoy k: 3 units, 1 started, 2 queued, 0 ended (at most 1 sessions at once)\n");
+  EXPECT_EQ(r.out,
+            "convoy k: 3 units, 1 started, 2 queued, 0 ended (at most 1 sessions at once)\n");
   for (int i = 0; i < 20; ++i) {
     EXPECT_LE(worktree_folders(), 1);
     EXPECT_LE(linked_worktrees(), 1);
@@ -100,34 +101,50 @@ TEST_F(Launch, AConvoyWithOneUnitWhoseBranchIsNotOrchsCreatesNothing) {
       << left_running();
 }
 
-TEST_F(Launch, SlingKilledAtEachPointOfALaunchBlocksNothingAndPruneReclaimsWhatItLeft) {
+// Killed before and right after the registry rows were written: the unit can be slung again.
+TEST_F(Launch, SlingKilledBeforeOrAfterRecordingBlocksNothing) {
   start_model(kScript);
-  // point -> how the first sling ends: killed itself (137), or its supervisor was killed while
-  // it created the worktree (the sling then reports the session lost: 5).
-  const std::vector<std::pair<std::string, int>> points = {
-      {"sling:validated", 137}, {"launch:recorded", 137}, {"worktree:entry", 5}};
-  for (const auto& [point, code] : points) {
+  for (const std::string point : {"sling:validated", "launch:recorded"}) {
     const std::string unit = "k-" + point.substr(0, point.find(':'));
     const int folders = worktree_folders();
     env_["ORCH_TEST_CRASH_AT"] = point;
     OrchRun killed = orch({"sling", unit, repo_.string(), "-m", "write-work please"});
     env_.erase("ORCH_TEST_CRASH_AT");
-    EXPECT_EQ(killed.code, code) << point << ": " << killed.err;
-    if (point == "worktree:entry") {
-      // The supervisor died with the branch and the worktree's record made, no file checked out.
-      EXPECT_EQ(branches().find("orch/" + unit) != std::string::npos, true) << branches();
-      EXPECT_EQ(worktree_folders(), folders + 1);
-      OrchRun prune = orch({"prune"});
-      EXPECT_EQ(prune.code, 0) << prune.err;
-      EXPECT_NE(prune.out.find("removed  "), std::string::npos) << prune.out;
-      EXPECT_NE(prune.out.find("half made"), std::string::npos) << prune.out;
-      EXPECT_EQ(worktree_folders(), 0);
-      EXPECT_EQ(linked_worktrees(), 0);
-    }
+    EXPECT_EQ(killed.code, 137) << point << ": " << killed.err;
+    EXPECT_EQ(worktree_folders(), folders) << point;
+    EXPECT_EQ(branches().find("orch/" + unit), std::string::npos) << point;
     OrchRun again = orch({"sling", unit, repo_.string(), "-m", "write-work please", "--wait"});
     EXPECT_EQ(again.code, 0) << point << ": " << again.err;
     EXPECT_EQ(git(repo_, {"show", "orch/" + unit + ":WORK.md"}), "work\n") << point;
   }
+  // The session recorded by the killed sling is lost, not live: it blocked nothing.
+  EXPECT_EQ(query("SELECT state FROM sessions s JOIN units u ON u.id = s.unit_id "
+                  "WHERE u.name = 'k-launch' ORDER BY s.started_at")[0][0],
+            "lost");
+}
+
+// Killed while the worktree was made (the supervisor does that, so the sling reports the session
+// lost: exit 5): prune reclaims the half-made worktree, and so does the next sling of the unit.
+TEST_F(Launch, KilledWhileTheWorktreeIsMadePruneAndTheNextSlingReclaimIt) {
+  start_model(kScript);
+  env_["ORCH_TEST_CRASH_AT"] = "worktree:entry";
+  OrchRun killed = orch({"sling", "k-worktree", repo_.string(), "-m", "write-work please"});
+  env_.erase("ORCH_TEST_CRASH_AT");
+  EXPECT_EQ(killed.code, 5) << killed.err;
+  // The supervisor died with the branch and the worktree's record made, no file checked out.
+  EXPECT_EQ(branches(), "+ orch/k-worktree\n");
+  EXPECT_EQ(worktree_folders(), 1);
+  OrchRun pruned = orch({"prune"});
+  EXPECT_EQ(pruned.code, 0) << pruned.err;
+  EXPECT_NE(pruned.out.find("removed  "), std::string::npos) << pruned.out;
+  EXPECT_NE(pruned.out.find("half made"), std::string::npos) << pruned.out;
+  EXPECT_EQ(worktree_folders(), 0);
+  EXPECT_EQ(linked_worktrees(), 0);
+  OrchRun resling =
+      orch({"sling", "k-worktree", repo_.string(), "-m", "write-work please", "--wait"});
+  EXPECT_EQ(resling.code, 0) << resling.err;
+  EXPECT_EQ(git(repo_, {"show", "orch/k-worktree:WORK.md"}), "work\n");
+
   // A crash while the worktree was created, then a re-sling straight away: the sling reclaims it.
   env_["ORCH_TEST_CRASH_AT"] = "worktree:entry";
   EXPECT_EQ(orch({"sling", "k-again", repo_.string(), "-m", "write-work please"}).code, 5);
@@ -135,7 +152,7 @@ TEST_F(Launch, SlingKilledAtEachPointOfALaunchBlocksNothingAndPruneReclaimsWhatI
   OrchRun again = orch({"sling", "k-again", repo_.string(), "-m", "write-work please", "--wait"});
   EXPECT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(git(repo_, {"show", "orch/k-again:WORK.md"}), "work\n");
-  // k-worktree's and k-again's (the others were pruned above); the half-made one is gone.
+  // k-worktree's and k-again's; the half-made one is gone.
   EXPECT_EQ(worktree_folders(), 2);
   OrchRun prune = orch({"prune"});
   EXPECT_EQ(prune.code, 0) << prune.err;
@@ -149,8 +166,9 @@ TEST_F(Launch, OfRacingSlingsOfOneUnitOneWinsAndEveryLoserExitsEight) {
   std::vector<OrchRun> runs(kRacers);
   std::vector<std::thread> threads;
   for (int i = 0; i < kRacers; ++i) {
-    threads.emplace_back(
-        [&, i] { runs[i] = orch({"sling", "race", repo_.string(), "-m", "very-slow please"}); });
+    threads.emplace_back([&, i] {
+      runs[i] = orch({"sling", "race", repo_.string(), "-m", "very-slow please"});
+    });
   }
   for (std::thread& t : threads) t.join();
   int winners = 0;
@@ -160,8 +178,7 @@ TEST_F(Launch, OfRacingSlingsOfOneUnitOneWinsAndEveryLoserExitsEight) {
       continue;
     }
     EXPECT_EQ(r.code, 8) << r.err;
-    EXPECT_NE(r.err.find("orch: error: unit 'race' already has a live session "),
-              std::string::npos)
+    EXPECT_NE(r.err.find("orch: error: unit 'race' already has a live session "), std::string::npos)
         << r.err;
     EXPECT_EQ(r.err.find("detach"), std::string::npos) << r.err;
   }

@@ -69,7 +69,8 @@ class Launch : public ::testing::Test {
 };
 
 TEST(UnitIdRule, EveryAcceptedIdMakesAValidWorktreeNameAndInvalidUtf8IsRefused) {
-  for (const std::string unit : {"fix#12", "\xc3\xa9", "\xe4\xbf\xae\xe5\xa4\x8d-1", "a@b", "a+b"}) {
+  for (const std::string unit :
+       {"fix#12", "\xc3\xa9", "\xe4\xbf\xae\xe5\xa4\x8d-1", "a@b", "a+b"}) {
     EXPECT_NO_THROW(git::validate_unit_name(unit)) << unit;
     std::string name = worktree_name(unit, "0123abcd");
     EXPECT_EQ(name.rfind("orch-", 0), 0u);
@@ -149,16 +150,14 @@ TEST_F(Launch, ABranchCheckedOutOutsideOrchIsRefusedBeforeAnythingIsWritten) {
 TEST_F(Launch, OfTwoLaunchesOfOneUnitThatBothPassedValidationTheSecondGetsExitEight) {
   LaunchContext a, b;
   std::vector<PreparedLaunch> first{prepare_launch(*f_, a, request("race"), "aaaaaaaa", now_ms())};
-  std::vector<PreparedLaunch> second{
-      prepare_launch(*f_, b, request("race"), "bbbbbbbb", now_ms())};
+  std::vector<PreparedLaunch> second{prepare_launch(*f_, b, request("race"), "bbbbbbbb", now_ms())};
   commit_launches(*f_, first, "test", true);
   try {
     commit_launches(*f_, second, "test", true);
     FAIL() << "both launched";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), kExitConflict);
-    EXPECT_NE(std::string(e.what()).find("already has a live session aaaaaaaa"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("already has a live session aaaaaaaa"), std::string::npos)
         << e.what();
   }
   EXPECT_FALSE(reg().get_session("bbbbbbbb"));
