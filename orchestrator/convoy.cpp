@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "orchestrator/input_limits.h"
@@ -14,69 +15,70 @@
 namespace orch {
 namespace {
 
-// Checks every unit against the registry, the repository and the presets before anything is
-// written; throws one error listing every problem, one line per unit.
-void validate_units(registry::Registry& reg, const registry::Convoy& convoy,
-                    const AgentConfig& config, const std::vector<UnitSpec>& units) {
+// Validates every unit (prepare_launch: unit id, preset and binary, base, live session, branch)
+// and that none belongs to another convoy, before anything is written; throws one error listing
+// every problem, one line per unit. Returns the launches in dispatch order: higher priority
+// first, then as given (session ids ascend in that order, so the queue keeps it).
+std::vector<PreparedLaunch> prepare_units(Factory& f, const registry::Convoy& convoy,
+                                          std::vector<UnitSpec> units, bool exists) {
+  std::stable_sort(units.begin(), units.end(),
+                   [](const UnitSpec& a, const UnitSpec& b) { return a.priority > b.priority; });
+  registry::Registry& reg = f.registry();
+  std::vector<std::string> ids = new_session_ids(reg, units.size());
+  const int64_t now = now_ms();
+  LaunchContext ctx;
   ParsedUnits problems;
-  for (const UnitSpec& u : units) {
+  std::vector<PreparedLaunch> out;
+  out.reserve(units.size());
+  for (size_t i = 0; i < units.size(); ++i) {
+    const UnitSpec& u = units[i];
+    LaunchRequest req;
+    req.unit = u.unit;
+    req.repo = convoy.repo;
+    req.agent = u.agent.empty() ? convoy.agent : u.agent;
+    req.prompt = u.prompt;
+    req.base = u.base;
+    req.model = u.model;
+    req.priority = u.priority;
+    if (exists) {
+      req.convoy = convoy.name;
+    } else {
+      req.max_sessions = convoy.max_sessions;
+      req.retries = convoy.retries;
+    }
     try {
-      const Preset& preset = config.find(u.agent.empty() ? convoy.agent : u.agent);
-      resolve_binary(preset);
-      check_exec_size(preset);
-      if (!u.base.empty()) git::resolve_commit(convoy.repo, u.base);
-      auto known = reg.find_unit(convoy.repo, u.unit);
-      if (!known) continue;
-      auto live = reg.live_session_of_unit(known->id);
-      if (live && !supervisor_gone(*live)) {
-        throw Error("unit '" + u.unit + "' already has a live session " + live->id + " (" +
-                    registry::to_string(live->state) + ")");
+      PreparedLaunch p = prepare_launch(f, ctx, req, ids[i], now);
+      if (auto known = reg.find_unit(convoy.repo, u.unit)) {
+        auto other = registry::convoy_of_unit(reg, known->id);
+        if (other && other->id != convoy.id) {
+          throw Error("unit '" + u.unit + "' belongs to convoy '" + other->name +
+                      "' already (to run it again there: orch convoy add " + other->name +
+                      " ...; or give the unit a new id)");
+        }
       }
-      auto other = registry::convoy_of_unit(reg, known->id);
-      if (other && other->id != convoy.id) {
-        throw Error("unit '" + u.unit + "' belongs to convoy '" + other->name +
-                    "' already (to run it again there: orch convoy add " + other->name +
-                    " ...; or give the unit a new id)");
-      }
+      out.push_back(std::move(p));
     } catch (const Error& e) {
       problems.errors.push_back(u.where + ": " + e.what());
     }
   }
   throw_if_errors(problems);
+  return out;
 }
 
-// Launches every unit into the convoy, higher priority first (the order slots are taken in).
-// When a launch fails (something validation cannot foresee, e.g. the branch is checked out in a
-// worktree orch does not know), the units before it stay dispatched; a convoy that got none is
-// deleted again when `created` (it was made for these units).
-void dispatch(Factory& f, const registry::Convoy& convoy, std::vector<UnitSpec> units,
-              bool created) {
-  std::stable_sort(units.begin(), units.end(),
-                   [](const UnitSpec& a, const UnitSpec& b) { return a.priority > b.priority; });
-  size_t dispatched = 0;
-  for (const UnitSpec& u : units) {
-    LaunchRequest req;
-    req.unit = u.unit;
-    req.repo = convoy.repo;
-    req.agent = u.agent;
-    req.prompt = u.prompt;
-    req.base = u.base;
-    req.model = u.model;
-    req.convoy = convoy.name;
-    req.priority = u.priority;
-    try {
-      launch(f, req);
-    } catch (const Error& e) {
-      bool undone =
-          created && dispatched == 0 && registry::delete_convoy_if_empty(f.registry(), convoy.id);
-      throw Error("convoy '" + convoy.name + "': unit '" + u.unit + "'",
-                  std::string(e.what()) +
-                      (undone ? " (nothing was created)"
-                              : " (" + std::to_string(dispatched) + " of " +
-                                    std::to_string(units.size()) + " units were dispatched)"),
-                  e.code());
-    }
-    ++dispatched;
+// Records every unit of the convoy in one transaction (with the convoy itself when `create`),
+// so the convoy is dispatched completely or not at all, then starts the supervisors of the
+// sessions that got a slot.
+void dispatch(Factory& f, registry::Convoy& convoy, std::vector<PreparedLaunch>& launches,
+              bool create) {
+  try {
+    commit_launches(f, launches, "cli:sling", false, [&] {
+      if (create) convoy = registry::insert_convoy(f.registry(), convoy);
+      for (PreparedLaunch& p : launches) p.convoy_id = convoy.id;
+    });
+  } catch (const Error& e) {
+    throw Error("convoy '" + convoy.name + "'",
+                std::string(e.what()) + " (nothing was " + (create ? "created)" : "added)"),
+                e.code());
   }
 }
 
@@ -120,9 +122,8 @@ registry::Convoy create_convoy(Factory& f, const ConvoySettings& settings,
   c.agent = settings.agent;
   c.max_sessions = resolve_max_sessions(settings.max_sessions, std::nullopt, config.max_sessions);
   c.retries = resolve_retries(std::max(0, settings.retries), std::nullopt);
-  validate_units(reg, c, config, units);
-  c = registry::insert_convoy(reg, c);
-  dispatch(f, c, units, true);
+  std::vector<PreparedLaunch> launches = prepare_units(f, c, units, false);
+  dispatch(f, c, launches, true);
   return c;
 }
 
@@ -130,10 +131,9 @@ void add_to_convoy(Factory& f, const registry::Convoy& convoy, const std::vector
   if (convoy.stopped_at > 0) {
     throw Error("convoy '" + convoy.name + "'", "was stopped; create a new convoy for more work");
   }
-  AgentConfig config =
-      load_agent_config(f.home().root, convoy.repo, RepoTrust{f.trust_repo_config(), ""});
-  validate_units(f.registry(), convoy, config, units);
-  dispatch(f, convoy, units, false);
+  std::vector<PreparedLaunch> launches = prepare_units(f, convoy, units, true);
+  registry::Convoy c = convoy;
+  dispatch(f, c, launches, false);
 }
 
 }  // namespace orch

@@ -88,6 +88,8 @@ std::vector<Finding> check_worktrees(const HomeLayout& home,
   for (const registry::Session& s : sessions) {
     std::error_code ec2;
     if (s.worktree.empty() || fs::exists(s.worktree, ec2)) continue;
+    // A queued session gets its worktree when it gets a slot; a starting one is getting it.
+    if (s.state == registry::State::kQueued || s.state == registry::State::kStarting) continue;
     if (registry::is_live(s.state)) {
       out.push_back({"worktrees", Severity::kProblem,
                      "session " + s.id + " is " + registry::to_string(s.state) +

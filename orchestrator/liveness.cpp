@@ -58,7 +58,7 @@ registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session&
 
 int reap_lost(registry::Registry& reg, bool wait_for_lock) {
   registry::SessionFilter live;
-  live.live_only = true;
+  live.active_only = true;  // a queued session has no supervisor yet (supervisor_gone)
   int marked = 0;
   for (const registry::Session& s : reg.list_sessions(live)) {
     if (!supervisor_gone(s)) continue;

@@ -2,6 +2,7 @@
 #include "orchestrator/pool.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -9,10 +10,12 @@
 
 #include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
+#include "lib/crash_point.h"
 #include "lib/error.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
+#include "lib/registry/worktrees.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/orchestrator.h"
 
@@ -149,36 +152,65 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
   return started;
 }
 
+std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
+                                              const std::string& source, bool rethrow_spawn_failure,
+                                              const std::function<void()>& first) {
+  registry::Registry& reg = f.registry();
+  const pid_t self = getpid();
+  const int64_t self_start = process::start_time(self);
+  std::vector<std::string> claimed;
+  reg.transaction([&] {
+    if (first) first();
+    // Slots that are free go to sessions already waiting first; then each new session starts if
+    // the pool still has room under its caps, else it waits in the queue.
+    claimed = registry::claim_queued(reg, now_ms(), "pool:cli");
+    for (Admission& a : batch) {
+      registry::Session& s = a.session;
+      s.state = has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions)
+                    ? State::kStarting
+                    : State::kQueued;
+      if (s.state == State::kStarting) {
+        s.supervisor_pid = self;
+        s.supervisor_start_time = self_start;
+      }
+      if (a.before_insert) a.before_insert(s);
+      reg.insert_session(s, source);
+      registry::PoolFields p = a.pool;
+      if (p.queued_at == 0) p.queued_at = s.started_at;
+      registry::set_pool_fields(reg, s.id, p);
+      if (a.worktree_pending) registry::set_worktree_pending(reg, s.id, true);
+    }
+  });
+  crash_point("launch:recorded");  // test hook: rows written, no supervisor started
+  start_claimed(f, claimed, "pool:cli");
+  std::vector<registry::Session> out;
+  out.reserve(batch.size());
+  for (Admission& a : batch) {
+    registry::Session& s = a.session;
+    if (s.state == State::kStarting) {
+      try {
+        spawn_supervisor(f, s.id);
+      } catch (const Error& e) {
+        registry::Outcome o;
+        o.error = std::string("cannot start the supervisor: ") + e.what();
+        reg.finish(s.id, State::kFailed, source, o);
+        if (rethrow_spawn_failure) throw;
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
                                 const std::string& source,
                                 const std::function<void(registry::Session&)>& before_insert) {
-  registry::Registry& reg = f.registry();
-  std::vector<std::string> claimed;
-  reg.transaction([&] {
-    // Slots that are free go to sessions already waiting first; then the new session starts if
-    // the pool still has room under its cap, else it waits in the queue.
-    claimed = registry::claim_queued(reg, s.started_at, "pool:cli");
-    s.state = has_free_slot(reg, pool.max_sessions, s.backend, pool.backend_max_sessions)
-                  ? State::kStarting
-                  : State::kQueued;
-    if (before_insert) before_insert(s);
-    reg.insert_session(s, source);
-    registry::PoolFields p = pool;
-    p.queued_at = s.started_at;
-    registry::set_pool_fields(reg, s.id, p);
-  });
-  start_claimed(f, claimed, "pool:cli");
-  if (s.state == State::kStarting) {
-    try {
-      spawn_supervisor(f, s.id);
-    } catch (const Error& e) {
-      registry::Outcome o;
-      o.error = std::string("cannot start the supervisor: ") + e.what();
-      reg.finish(s.id, State::kFailed, source, o);
-      throw;
-    }
-  }
-  return *reg.get_session(s.id);
+  std::vector<Admission> one(1);
+  one[0].session = std::move(s);
+  one[0].pool = pool;
+  one[0].before_insert = before_insert;
+  std::string id = admit_sessions(f, one, source, true).front().id;
+  return *f.registry().get_session(id);
 }
 
 }  // namespace orch

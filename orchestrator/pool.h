@@ -83,14 +83,34 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
                                                                const std::vector<std::string>& ids,
                                                                const std::string& source);
 
-/// Records the new session `s` (id, unit_id and columns set; its state is decided here) with pool
-/// columns `pool` (queued_at = s.started_at) and starts it. In one BEGIN IMMEDIATE transaction:
-/// free slots go to sessions already queued (claim_queued), then `before_insert(s)` runs (e.g. to
-/// record the unit and set s.unit_id), then `s` is inserted `starting` when the pool has room
-/// under pool.max_sessions, else `queued` (state change source `source`). After the
-/// commit it starts the supervisors of the claimed sessions and of `s` when starting.
-/// Returns the session as recorded. Errors: what the transaction throws (nothing written); a
-/// supervisor that cannot start marks `s` failed and the orch::Error is rethrown.
+/// One session to admit to the pool (admit_sessions).
+struct Admission {
+  registry::Session session;  ///< id, unit_id (or set by before_insert) and columns set
+  registry::PoolFields pool;  ///< queued_at defaults to session.started_at
+  /// Runs inside the transaction right before the insert (e.g. to record the unit and set
+  /// unit_id); may be empty.
+  std::function<void(registry::Session&)> before_insert;
+  /// The worktree is only planned: its supervisor creates it (create_session_worktree).
+  bool worktree_pending = false;
+};
+
+/// Records new sessions and starts those that get a slot. In one BEGIN IMMEDIATE transaction:
+/// free slots go to sessions already queued (claim_queued), then each admission in order runs
+/// its before_insert and is inserted `starting` when the pool has room under its caps, else
+/// `queued` (state change source `source`). A `starting` session is recorded with this process
+/// as its supervisor until the real one records itself, so a launcher killed before it started
+/// the supervisor leaves a session that the next reader marks lost at once. After the commit it
+/// starts the supervisors of the claimed sessions and of the admitted ones that are starting.
+/// Returns the sessions as recorded (state as inserted), in order. Errors: what the transaction
+/// throws (nothing written); a supervisor that cannot start marks its session failed, and with
+/// `rethrow_spawn_failure` the orch::Error is rethrown. `first`, when given, runs inside the
+/// transaction before the claim.
+std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
+                                              const std::string& source, bool rethrow_spawn_failure,
+                                              const std::function<void()>& first = {});
+
+/// admit_sessions for one session `s` with pool columns `pool` whose worktree exists (a
+/// handoff's): returns the session as recorded; a supervisor start failure is rethrown.
 registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
                                 const std::string& source,
                                 const std::function<void(registry::Session&)>& before_insert = {});

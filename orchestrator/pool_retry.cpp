@@ -2,22 +2,19 @@
 // (retries and handoffs).
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "lib/git/git.h"
-#include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
+#include "lib/registry/worktrees.h"
 #include "orchestrator/follow.h"
 #include "orchestrator/launch.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 
 namespace orch {
-namespace fs = std::filesystem;
 using registry::State;
 
 namespace {
@@ -25,39 +22,25 @@ namespace {
 /// How long a follower waits for the successor of a handed-off session to be recorded (ms).
 constexpr int64_t kSuccessorWaitMs = 30000;
 
-// The next attempt of a failed session, with its worktree already created.
+// The next attempt of a failed session; its worktree is only planned (its supervisor creates it
+// when the attempt gets a slot, detaching the failed attempt's worktree from the branch then).
 struct Retry {
   registry::Session session;
   registry::PoolFields pool;
-  std::string repo;
-  std::string worktree_name;
 };
 
-// Prepares the retry of failed session `s` when it has attempts left: a fresh worktree on the
-// unit's branch (the failed attempt's worktree is detached so the branch can move) and the row to
-// insert. Returns nothing when no retry is due or its worktree cannot be made (logged).
-std::optional<Retry> prepare_retry(Factory& f, const registry::Session& s, spdlog::logger& log) {
+// Prepares the retry of failed session `s` when it has attempts left: the row to insert, with a
+// fresh worktree path on the unit's branch. Returns nothing when no retry is due.
+std::optional<Retry> prepare_retry(Factory& f, const registry::Session& s) {
   registry::Registry& reg = f.registry();
   registry::PoolFields pool = registry::pool_fields(reg, s.id);
   if (pool.attempt >= pool.max_attempts) return std::nullopt;
   auto unit = reg.get_unit(s.unit_id);
   if (!unit) return std::nullopt;
   Retry r;
-  r.repo = unit->repo;
   r.session = s;
   r.session.id = process::random_hex(4);
-  r.worktree_name = "orch-" + unit->name + "-" + r.session.id;
-  std::string path = worktree_path(f.home(), unit->repo, unit->name, r.session.id);
-  try {
-    git::detach_head(s.worktree);
-    create_private_dirs(fs::path(path).parent_path());
-    r.session.worktree =
-        git::add_worktree({unit->repo, unit->branch, unit->base_commit, path, r.worktree_name})
-            .path;
-  } catch (const Error& e) {
-    log.error("cannot prepare attempt {}: {}", pool.attempt + 1, e.what());
-    return std::nullopt;
-  }
+  r.session.worktree = worktree_path(f.home(), unit->repo, unit->name, r.session.id);
   const int64_t now = now_ms();
   r.session.state = State::kQueued;
   r.session.parent_session = s.id;
@@ -121,7 +104,7 @@ bool end_session(Factory& f, const registry::Session& s, State state, const std:
                  const registry::Outcome& outcome, spdlog::logger& log) {
   registry::Registry& reg = f.registry();
   std::optional<Retry> retry;
-  if (state == State::kFailed) retry = prepare_retry(f, s, log);
+  if (state == State::kFailed) retry = prepare_retry(f, s);
   bool recorded = false;
   bool queued = false;
   reg.transaction([&] {
@@ -135,19 +118,13 @@ bool end_session(Factory& f, const registry::Session& s, State state, const std:
       reg.transaction([&] {  // a savepoint: a failure here leaves the end recorded
         reg.insert_session(fresh_row(retry->session), "pool:retry");
         registry::set_pool_fields(reg, retry->session.id, retry->pool);
+        registry::set_worktree_pending(reg, retry->session.id, true);
       });
       queued = true;
     } catch (const Error& e) {
       log.error("cannot queue attempt {}: {}", retry->pool.attempt, e.what());
     }
   });
-  if (retry && !queued) {
-    try {
-      git::remove_worktree(retry->repo, retry->worktree_name, true);
-    } catch (const Error& e) {
-      log.warn("cannot remove the unused worktree {}: {}", retry->session.worktree, e.what());
-    }
-  }
   if (queued) {
     log.info("attempt {} of {} queued as session {}, not before {}", retry->pool.attempt,
              retry->pool.max_attempts, retry->session.id, format_iso8601(retry->pool.not_before));

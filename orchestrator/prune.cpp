@@ -7,6 +7,7 @@
 
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/registry/worktrees.h"
 #include "orchestrator/liveness.h"
 
 namespace orch {
@@ -37,14 +38,18 @@ class GitWorktrees {
     }
     return cache_[repo] = std::move(list);
   }
-  /// The name of the worktree at `path` in `repo`, or "".
+  /// The name of the worktree at `path` in `repo`, or "" (one map lookup: prune stays linear in
+  /// the number of worktrees).
   std::string name_of(const std::string& repo, const std::string& path) {
-    const auto& list = of(repo);
-    if (!list) return "";
-    for (const git::WorktreeInfo& w : *list) {
-      if (norm(w.path) == norm(path)) return w.name;
+    auto it = names_.find(repo);
+    if (it == names_.end()) {
+      it = names_.emplace(repo, std::map<std::string, std::string>{}).first;
+      if (const auto& list = of(repo)) {
+        for (const git::WorktreeInfo& w : *list) it->second.emplace(norm(w.path), w.name);
+      }
     }
-    return "";
+    auto n = it->second.find(norm(path));
+    return n == it->second.end() ? "" : n->second;
   }
   const std::map<std::string, std::optional<std::vector<git::WorktreeInfo>>>& all() const {
     return cache_;
@@ -52,7 +57,35 @@ class GitWorktrees {
 
  private:
   std::map<std::string, std::optional<std::vector<git::WorktreeInfo>>> cache_;
+  std::map<std::string, std::map<std::string, std::string>> names_;  // repo -> path -> name
 };
+
+// Removes the worktree of `s` at `name` (its folder alone when git has no record of it: a crash
+// before the record was written; the folder is under $ORCH_HOME/worktrees).
+void remove_session_worktree(const registry::Session& s, const std::string& name, bool force) {
+  if (!name.empty()) {
+    git::remove_worktree(s.repo, name, force);
+    return;
+  }
+  std::error_code ec;
+  fs::remove_all(s.worktree, ec);
+  if (ec) throw Error(s.worktree, "cannot remove it: " + ec.message());
+}
+
+// True for a linked worktree of orch's (named orch-*, under $ORCH_HOME/worktrees/ = `root`) whose
+// folder exists and that no session names, checked again in the registry now (a session's row is
+// written before its worktree is made, so one being created has its row already).
+bool is_orphan(registry::Registry& reg, const git::WorktreeInfo& w, const std::string& root,
+               const std::map<std::string, const registry::Session*>& by_path) {
+  if (w.prunable || w.name.rfind("orch-", 0) != 0 || norm(w.path).rfind(root, 0) != 0) {
+    return false;
+  }
+  if (by_path.count(norm(w.path))) return false;
+  // The name ends in the session id (orchestrator/launch.h worktree_name).
+  std::string id = w.name.substr(w.name.rfind('-') + 1);
+  if (reg.get_session(id)) return false;
+  return !registry::session_with_worktree(reg, w.path);
+}
 
 PruneFacts facts_of(const registry::Session& s) {
   PruneFacts f;
@@ -111,15 +144,19 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
     git_wts.of(s.repo);
     std::error_code ec;
     if (!fs::exists(s.worktree, ec)) continue;
-    PruneFacts facts = facts_of(s);
-    PruneDecision d = decide_prune(facts, force);
+    // A worktree left half made by a crash while it was created: no agent ever ran in it.
+    const bool half_made = !registry::is_live(s.state) && registry::worktree_pending(reg, s.id);
+    PruneDecision d = half_made ? PruneDecision{true,
+                                                "half made (its creation was interrupted; "
+                                                "no agent ran in it)"}
+                                : decide_prune(facts_of(s), force);
     PruneItem item{s.id, s.unit_name, s.worktree, d.remove, false, d.reason};
     if (d.remove && !dry_run) {
       try {
         std::string name = git_wts.name_of(s.repo, s.worktree);
-        if (name.empty())
+        if (name.empty() && !half_made)
           throw Error(s.worktree, "git does not list it as a worktree of " + s.repo);
-        git::remove_worktree(s.repo, name, force);
+        remove_session_worktree(s, name, force || half_made);
       } catch (const Error& e) {
         item.removed = false;
         item.failed = true;
@@ -129,11 +166,28 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
     items.push_back(std::move(item));
   }
 
-  // git's records of orch worktrees whose folder is gone (removed by hand, or just now).
+  // git's records of orch worktrees whose folder is gone (removed by hand, or just now), and
+  // orphans: orch worktrees that no session names (an older orch killed while creating one).
   std::string root = norm(f.home().worktrees().string()) + "/";
   for (const auto& [repo, list] : git_wts.all()) {
     if (!list) continue;
     for (const git::WorktreeInfo& w : *list) {
+      if (is_orphan(reg, w, root, by_path)) {
+        PruneItem item{
+            "",   "",    w.path,
+            true, false, "no session uses it (left by an interrupted orch; no agent ran in it)"};
+        if (!dry_run) {
+          try {
+            git::remove_worktree(repo, w.name, true);
+          } catch (const Error& e) {
+            item.removed = false;
+            item.failed = true;
+            item.reason = std::string("removing it failed: ") + e.what();
+          }
+        }
+        items.push_back(std::move(item));
+        continue;
+      }
       if (!w.prunable || w.name.rfind("orch-", 0) != 0 || norm(w.path).rfind(root, 0) != 0) {
         continue;
       }
@@ -245,6 +299,49 @@ BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
   return b;
 }
 
+// Branches orch/<unit> of `repo` with no unit in the registry (an older orch killed while it
+// created one): deleted when every commit of theirs is in the main working tree's HEAD and they
+// are checked out nowhere (with or without --force: work that is on no other branch is never
+// orch's to throw away), else listed as kept.
+void prune_orphan_branches(registry::Registry& reg, const std::string& repo, const Checkouts& c,
+                           bool dry_run, std::vector<PruneBranchItem>& items) {
+  if (!c.error.empty()) return;
+  std::vector<std::string> branches;
+  try {
+    branches = git::list_branches(repo, "orch/");
+  } catch (const Error&) {
+    return;
+  }
+  for (const std::string& branch : branches) {
+    const std::string unit = branch.substr(5);
+    if (reg.find_unit(repo, unit)) continue;
+    PruneBranchItem item{unit, repo, branch, false, false, ""};
+    const std::string base = c.head_branch.empty() ? "HEAD" : c.head_branch;
+    auto where = c.at.find(branch);
+    try {
+      std::string head = git::resolve_commit(repo, "refs/heads/" + branch);
+      int64_t unmerged = git::count_commits(repo, git::resolve_commit(repo, "HEAD"), head);
+      if (where != c.at.end()) {
+        item.reason = "no unit in the registry; checked out in " + where->second;
+      } else if (unmerged > 0) {
+        item.reason = "no unit in the registry; " + std::to_string(unmerged) +
+                      " commit(s) not in " + base + " (`git branch -D` deletes it)";
+      } else {
+        item.deleted = true;
+        item.reason = "no unit in the registry (left by an interrupted orch); merged into " + base +
+                      " (was " + short_id(head) + ")";
+        if (!dry_run) git::delete_branch(repo, branch, head);
+      }
+    } catch (const Error& e) {
+      item.failed = item.deleted;
+      item.deleted = false;
+      item.reason =
+          std::string(item.failed ? "deleting it failed: " : "cannot check it: ") + e.what();
+    }
+    items.push_back(std::move(item));
+  }
+}
+
 }  // namespace
 
 PruneDecision decide_branch(const BranchFacts& f, bool force) {
@@ -285,6 +382,8 @@ std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneI
     std::error_code ec;
     if (!fs::exists(s.repo, ec)) continue;  // the repository is gone, and its branches with it
     PruneBranchItem item{s.unit_name, s.repo, s.branch, false, false, ""};
+    auto c = checkouts.find(s.repo);
+    if (c == checkouts.end()) c = checkouts.emplace(s.repo, read_checkouts(s.repo, gone)).first;
     try {
       if (!git::branch_exists(s.repo, s.branch)) continue;
     } catch (const Error& e) {
@@ -292,8 +391,6 @@ std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneI
       items.push_back(std::move(item));
       continue;
     }
-    auto c = checkouts.find(s.repo);
-    if (c == checkouts.end()) c = checkouts.emplace(s.repo, read_checkouts(s.repo, gone)).first;
     auto live = live_state.find(s.unit_id);
     BranchFacts facts =
         branch_facts(reg, s, c->second, live != live_state.end() ? live->second : "");
@@ -311,6 +408,7 @@ std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneI
     }
     items.push_back(std::move(item));
   }
+  for (auto& [repo, c] : checkouts) prune_orphan_branches(reg, repo, c, dry_run, items);
   return items;
 }
 

@@ -123,7 +123,10 @@ std::string format_record(const json::Json& r) {
   line("commit", text(r["commit"]));
   line("diffstat", text(r["diffstat"]));
   std::string wt = text(r["worktree"]);
-  if (!r["worktree_exists"].get<bool>()) wt += " (removed)";
+  if (!r["worktree_exists"].get<bool>()) {
+    // A queued session gets its worktree when it gets a pool slot (orchestrator/launch.h).
+    wt += text(r["state"]) == "queued" ? " (created when the session starts)" : " (removed)";
+  }
   line("worktree", wt);
   line("logs", text(r["log_dir"]));
   line("tokens", "in " + text(r["tokens_in"]) + ", out " + text(r["tokens_out"]) + ", cache read " +

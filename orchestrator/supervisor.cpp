@@ -21,7 +21,9 @@
 #include "lib/text.h"
 #include "orchestrator/agent_files.h"
 #include "orchestrator/disk_reserve.h"
+#include "lib/registry/worktrees.h"
 #include "orchestrator/inbox.h"
+#include "orchestrator/launch.h"
 #include "orchestrator/liveness.h"
 #include "orchestrator/pool.h"
 #include "orchestrator/presets.h"
@@ -194,6 +196,20 @@ void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s
   }
 }
 
+// Creates the session's worktree when it is only planned (sessions get theirs when they hold a
+// slot: orchestrator/launch.h). Returns "" when it exists, else why it could not be made.
+std::string make_worktree(Factory& f, const registry::Session& s, spdlog::logger& log) {
+  try {
+    if (!registry::worktree_pending(f.registry(), s.id)) return "";
+    create_session_worktree(f, s);
+    log.info("created worktree {}", s.worktree);
+    return "";
+  } catch (const std::exception& e) {
+    log.error("cannot create the worktree {}: {}", s.worktree, e.what());
+    return std::string("cannot create the worktree: ") + e.what();
+  }
+}
+
 }  // namespace
 
 int run_supervisor(Factory& factory, const std::string& session_id) {
@@ -243,7 +259,9 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
   std::vector<std::string> secrets;  // never logged or stored
+  std::string no_worktree = make_worktree(factory, *session, *log);
   try {
+    if (!no_worktree.empty()) throw Error(no_worktree);
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
     // The repository's file is trusted as it was when the session was launched (or trusted).
@@ -264,6 +282,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   } catch (const std::exception& e) {
     result = run_result(State::kFailed, "supervisor:internal", e.what());
   }
+  if (!no_worktree.empty()) result.source = "supervisor:worktree";
   // The agent has ended; nothing it started may outlive the session (orphans).
   if (int n = kill_marked_processes(session_id); n > 0) {
     log->info("killed {} process(es) the agent left running", n);

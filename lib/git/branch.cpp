@@ -2,6 +2,7 @@
 // `git branch -D` (refusing one that is checked out anywhere, or that moved since it was checked).
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
@@ -49,6 +50,24 @@ std::string checked_out_at(git_repository* repo, const std::string& branch) {
 }
 
 }  // namespace
+
+std::vector<std::string> list_branches(const std::string& repo, const std::string& prefix) {
+  Repo r = open_main(repo);
+  git_reference_iterator* raw = nullptr;
+  const std::string glob = kHeads + prefix + "*";
+  check(git_reference_iterator_glob_new(&raw, r.get(), glob.c_str()),
+        repo + ": cannot list branches");
+  std::vector<std::string> out;
+  git_reference* ref = nullptr;
+  int rc = 0;
+  while ((rc = git_reference_next(&ref, raw)) == 0) {
+    Ref owned(ref);
+    out.push_back(std::string(git_reference_name(ref)).substr(kHeads.size()));
+  }
+  git_reference_iterator_free(raw);
+  if (rc != GIT_ITEROVER) check(rc, repo + ": cannot list branches");
+  return out;
+}
 
 std::string head_branch(const std::string& repo) {
   Repo r = open_main(repo);

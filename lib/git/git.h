@@ -13,7 +13,10 @@ namespace orch::git {
 
 /// Checks that `unit` can be the last component of the branch `orch/<unit>`: git's ref-name
 /// rules (git_reference_name_is_valid on refs/heads/orch/<unit>) plus orch's: not empty, at most
-/// 100 bytes, no '/', no leading '-' or '.', no whitespace or control characters, no "..".
+/// 100 bytes, valid UTF-8, no '/', no leading '-' or '.', no whitespace or control characters,
+/// no "..". This is the one rule for unit ids: a unit that passes it works as the branch
+/// orch/<unit>, in the worktree folder <unit>-<session> and (with other bytes replaced by '_') in
+/// the worktree's name, so nothing can fail on the unit id once it was accepted.
 /// Errors: orch::Error (exit 2) "invalid unit id '<unit>': <why>".
 void validate_unit_name(const std::string& unit);
 
@@ -37,6 +40,11 @@ std::string resolve_commit(const std::string& repo, const std::string& ref);
 /// True if refs/heads/<branch> exists in the repository containing `repo` (false for names git
 /// would reject). Errors: orch::Error from open_repo's path checks or libgit2.
 bool branch_exists(const std::string& repo, const std::string& branch);
+
+/// The branches (short names) of the repository containing `repo` whose names start with
+/// `prefix` (e.g. "orch/"), in no particular order. Errors: orch::Error from open_repo's path
+/// checks or libgit2.
+std::vector<std::string> list_branches(const std::string& repo, const std::string& prefix);
 
 /// The branch (short name, e.g. "main") checked out in the main working tree of the repository
 /// containing `repo`; "" when its HEAD is detached. Errors: orch::Error from open_repo's path

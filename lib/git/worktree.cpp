@@ -3,6 +3,7 @@
 #include <system_error>
 #include <utility>
 
+#include "lib/crash_point.h"
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
 #include "lib/git/worktrees.h"
@@ -162,6 +163,7 @@ WorktreeResult add_worktree(const WorktreeRequest& req) {
   Worktree wt(wt_raw);
   if (rc < 0) throw Error(req.path, "cannot create worktree: " + last_error(rc));
   lock.release();
+  crash_point("worktree:entry");  // test hook: branch and entry made, no file checked out
 
   // ...then check the files out without holding it. The folder is new and empty: FORCE writes
   // every file (SAFE would take the missing files for deletions by the user). Filters are skipped

@@ -27,6 +27,20 @@ void record_state(sqlite3* db, const std::string& id, const char* state, int64_t
       .run();
 }
 
+// The largest cap among queued sessions, or 0 when one of them has none (then any number of
+// active sessions leaves room). Both ends come from the index sessions_queued_cap (NULLs sort
+// first), so this costs two index probes however long the queue is.
+int64_t largest_queued_cap(sqlite3* db) {
+  db::Stmt low(db,
+               "SELECT max_sessions FROM sessions WHERE state = 'queued' "
+               "ORDER BY max_sessions LIMIT 1");
+  if (!low.step() || low.col_int(0) <= 0) return 0;
+  db::Stmt high(db,
+                "SELECT max_sessions FROM sessions WHERE state = 'queued' "
+                "ORDER BY max_sessions DESC LIMIT 1");
+  return high.step() ? high.col_int(0) : 0;
+}
+
 }  // namespace
 
 int count_active(Registry& reg) {
@@ -88,11 +102,19 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id) {
 
 std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source) {
   std::vector<std::string> claimed;
-  // Most calls find nothing queued: answer those without taking the write lock.
+  // Most calls find nothing queued, or no room for any queued session: answer those without
+  // taking the write lock (whoever frees a slot later claims again).
   if (!has_queued(reg)) return claimed;
+  {
+    const int64_t cap = largest_queued_cap(reg.handle());
+    if (cap > 0 && count_active(reg) >= cap) return claimed;
+  }
   reg.transaction([&] {
     sqlite3* db = reg.handle();
     int active = count_active(reg);
+    // Past the largest cap of the queue no queued session fits: stop walking it there, so a
+    // claim costs the same with 10 or 10,000 sessions queued.
+    const int64_t largest_cap = largest_queued_cap(db);
     std::map<std::string, int> by_backend;  // active sessions per backend
     {
       db::Stmt counts(db,
@@ -109,7 +131,7 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
                            kQueueOrder);
     queue.bind_int(1, now);
     std::vector<std::string> ids;
-    while (queue.step()) {
+    while ((largest_cap <= 0 || active < largest_cap) && queue.step()) {
       const int64_t cap = queue.col_int(1);    // NULL reads as 0: no cap
       if (cap > 0 && active >= cap) continue;  // a session with a larger cap may still fit
       const int64_t backend_cap = queue.col_int(3);

@@ -18,6 +18,7 @@ namespace orch::registry {
 /// Filters for list_sessions.
 struct SessionFilter {
   bool live_only = false;        ///< only queued/starting/running/waiting
+  bool active_only = false;      ///< only starting/running/waiting (those holding a pool slot)
   std::string unit;              ///< units.name, empty = any
   std::vector<std::string> ids;  ///< session ids, empty = any
   std::string convoy;            ///< convoys.name its unit belongs to, empty = any

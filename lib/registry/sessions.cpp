@@ -105,6 +105,7 @@ template <class Row, class Read>
 std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter& f, Read read) {
   sql += "WHERE 1";
   if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
+  if (f.active_only) sql += " AND s.state IN ('starting','running','waiting')";
   if (!f.unit.empty()) sql += " AND u.name = ?1";
   if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
   if (!f.convoy.empty()) sql += " AND u.convoy_id = (SELECT id FROM convoys WHERE name = ?3)";
@@ -117,7 +118,7 @@ std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter
   if (!f.ids.empty()) st.bind_text(2, json::dump(json::Json(f.ids)));
   if (!f.convoy.empty()) st.bind_text(3, f.convoy);
   std::vector<Row> out;
-  if (!f.live_only && f.unit.empty() && f.ids.empty() && f.convoy.empty()) {
+  if (!f.live_only && !f.active_only && f.unit.empty() && f.ids.empty() && f.convoy.empty()) {
     // Every session: reserve them all, so 10,000 rows are not moved on each growth.
     db::Stmt count(db, "SELECT COUNT(*) FROM sessions");
     if (count.step()) out.reserve(static_cast<size_t>(count.col_int(0)));
