@@ -29,7 +29,7 @@ int run_list(Context& c, const TrustOptions& o) {
                      {"trusted_at", f.entry.trusted_at},
                      {"status", f.status}});
     }
-    c.io.out << out.dump() << "\n";
+    c.io.out << json::dump(out) << "\n";
     return kExitOk;
   }
   if (files.empty()) {

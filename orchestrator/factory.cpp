@@ -15,8 +15,7 @@ const HomeLayout& Factory::home() {
 
 registry::Registry& Factory::registry() {
   if (!registry_) {
-    create_private_file(home().registry());
-    registry_ = registry::Registry::open(home().registry());
+    registry_ = registry::Registry::open(home().registry());  // created 0600 (migrate.cpp)
   }
   return *registry_;
 }

@@ -61,7 +61,7 @@ void add_tool_env_plugin(process::SpawnOptions& so, const std::string& log_path)
   ::close(fd);
   if (!ok) return;
   json::Json config = {{"plugin", json::Json::array({"file://" + file.string()})}};
-  so.env_set["OPENCODE_CONFIG_CONTENT"] = config.dump();
+  so.env_set["OPENCODE_CONFIG_CONTENT"] = json::dump(config);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "lib/config/trust.h"
 #include "lib/error.h"
+#include "lib/json.h"
 
 namespace orch::config {
 namespace {
@@ -74,7 +75,7 @@ void write_store(const fs::path& store, const std::vector<TrustEntry>& entries) 
   for (const TrustEntry& e : entries) {
     files.push_back({{"path", e.path}, {"sha256", e.sha256}, {"trusted_at", e.trusted_at}});
   }
-  const std::string text = json{{"version", 1}, {"files", files}}.dump(2) + "\n";
+  const std::string text = ::orch::json::dump(json{{"version", 1}, {"files", files}}, 2) + "\n";
   const fs::path tmp = store.string() + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw Error(tmp.string(), "cannot create it: " + errno_text(errno));

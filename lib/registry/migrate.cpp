@@ -120,6 +120,13 @@ void create_registry(const std::filesystem::path& path) {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
       ::unlink((tmp.string() + suffix).c_str());
   };
+  // Created 0600 first whatever the umask: SQLite gives the -wal and -shm files the same mode.
+  int made = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (made < 0) {
+    throw Error("registry " + path.string(),
+                "cannot create " + tmp.string() + ": " + std::strerror(errno));
+  }
+  ::close(made);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(tmp.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::string why = rc == SQLITE_OK ? "" : (raw ? sqlite3_errmsg(raw) : "out of memory");
