@@ -9,7 +9,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kAgentFilesScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello\n"},
@@ -22,7 +22,7 @@ class AgentFiles : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kAgentFilesScript);
   }
 };
 

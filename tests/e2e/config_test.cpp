@@ -12,7 +12,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kConfigScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
@@ -50,7 +50,7 @@ class Config : public E2E {
 };
 
 TEST_F(Config, RepoPresetRunsItsOwnBinaryWithItsArgsAndEnvironment) {
-  start_model(kScript);
+  start_model(kConfigScript);
   // The preset's binary: a wrapper named my-opencode that records how it was run, then becomes
   // the real opencode.
   fs::path wrapper = tmp_->path() / "agent-bin" / "my-opencode";
@@ -157,7 +157,7 @@ TEST_F(Config, BrokenConfigIsOneLineNamingFileLineAndKeyAndWritesNothing) {
 }
 
 TEST_F(Config, RepoClaudePresetRunsItsBinaryWithItsArgsBeforeTheSeparator) {
-  start_model(kScript);
+  start_model(kConfigScript);
   fs::path argv_log = tmp_->path() / "my-claude.argv";
   fs::path wrapper = claude_wrapper("my-claude", argv_log);
   write_file(repo_ / ".orch.toml", "[agents.brief-claude]\nbackend = \"claude\"\nbinary = \"" +
@@ -207,7 +207,7 @@ TEST_F(Config, RepoClaudePresetRunsItsBinaryWithItsArgsBeforeTheSeparator) {
 }
 
 TEST_F(Config, BackendFlagOverridesThePresetsBackend) {
-  start_model(kScript);
+  start_model(kConfigScript);
   fs::path argv_log = tmp_->path() / "agent.argv";
   fs::path wrapper = claude_wrapper("some-agent", argv_log);
   write_file(home_ / "config.toml",

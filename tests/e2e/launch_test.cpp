@@ -11,7 +11,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kLaunchScript = R"({
   "scenarios": [
     {"match": "write-work", "turns": [
       {"tool": "write", "path": "WORK.md", "content": "work\n"},
@@ -42,7 +42,7 @@ class Launch : public Convoy {
 };
 
 TEST_F(Launch, UnicodeAndOddUnitIdsWorkEndToEndAndInvalidUtf8IsRefusedWithNothingWritten) {
-  start_model(kScript);
+  start_model(kLaunchScript);
   const std::vector<std::string> units = {"fix#12", "\xc3\xa9", "\xe4\xbf\xae\xe5\xa4\x8d-1",
                                           "a@b"};
   for (const std::string& u : units) {
@@ -103,7 +103,7 @@ TEST_F(Launch, AConvoyWithOneUnitWhoseBranchIsNotOrchsCreatesNothing) {
 
 // Killed before and right after the registry rows were written: the unit can be slung again.
 TEST_F(Launch, SlingKilledBeforeOrAfterRecordingBlocksNothing) {
-  start_model(kScript);
+  start_model(kLaunchScript);
   for (const std::string point : {"sling:validated", "launch:recorded"}) {
     const std::string unit = "k-" + point.substr(0, point.find(':'));
     const int folders = worktree_folders();
@@ -126,7 +126,7 @@ TEST_F(Launch, SlingKilledBeforeOrAfterRecordingBlocksNothing) {
 // Killed while the worktree was made (the supervisor does that, so the sling reports the session
 // lost: exit 5): prune reclaims the half-made worktree, and so does the next sling of the unit.
 TEST_F(Launch, KilledWhileTheWorktreeIsMadePruneAndTheNextSlingReclaimIt) {
-  start_model(kScript);
+  start_model(kLaunchScript);
   env_["ORCH_TEST_CRASH_AT"] = "worktree:entry";
   OrchRun killed = orch({"sling", "k-worktree", repo_.string(), "-m", "write-work please"});
   env_.erase("ORCH_TEST_CRASH_AT");
@@ -161,7 +161,7 @@ TEST_F(Launch, KilledWhileTheWorktreeIsMadePruneAndTheNextSlingReclaimIt) {
 }
 
 TEST_F(Launch, OfRacingSlingsOfOneUnitOneWinsAndEveryLoserExitsEight) {
-  start_model(kScript);
+  start_model(kLaunchScript);
   constexpr int kRacers = 6;
   std::vector<OrchRun> runs(kRacers);
   std::vector<std::thread> threads;

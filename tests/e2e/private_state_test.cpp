@@ -9,7 +9,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kPrivateStateScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
@@ -38,7 +38,7 @@ unsigned mode_of(const fs::path& p) {
 }
 
 TEST_F(PrivateState, EveryFolderIs0700AndEveryFile0600) {
-  start_model(kScript);
+  start_model(kPrivateStateScript);
   for (const char* agent : {"opencode", "claude"}) {
     OrchRun r = orch({"sling", std::string("u-") + agent, repo_.string(), "--agent", agent, "-m",
                       "write-hello please", "--wait"});

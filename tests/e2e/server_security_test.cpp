@@ -13,7 +13,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kServerSecurityScript = R"({
   "scenarios": [
     {"match": "dump-env", "turns": [
       {"tool": "bash", "command": "env > env.txt; echo work > WORK.md"},
@@ -39,7 +39,7 @@ class ServerSecurity : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
-    start_model(kScript);
+    start_model(kServerSecurityScript);
   }
   std::string state(const std::string& unit) {
     OrchRun r = orch({"agents", "--all", "--json", "--unit", unit});

@@ -11,7 +11,7 @@ namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kScript = R"({
+constexpr const char* kTrustScript = R"({
   "scenarios": [
     {"match": "write-hello", "turns": [
       {"tool": "write", "path": "HELLO.md", "content": "hello from the fake model\n"},
@@ -119,7 +119,7 @@ TEST_F(Trust, UntrustedKeysThatRunSomethingAreRefusedAndNothingIsWritten) {
 }
 
 TEST_F(Trust, TrustedContentRunsAnEditIsRefusedAgainAndTheFlagTrustsOneRun) {
-  start_model(kScript);
+  start_model(kTrustScript);
   commit_config(kRunsEverything);
   ASSERT_EQ(sling("u1").code, 9);
 
@@ -175,7 +175,7 @@ TEST_F(Trust, TrustedContentRunsAnEditIsRefusedAgainAndTheFlagTrustsOneRun) {
 }
 
 TEST_F(Trust, AFileChangedWhileASessionWasQueuedIsRefusedByItsSupervisor) {
-  start_model(kScript);
+  start_model(kTrustScript);
   commit_config(kRunsEverything);
   ASSERT_EQ(orch({"trust", repo_.string()}).code, 0);
   // u1 holds the only slot for a few seconds; u2 waits in the queue.
@@ -200,7 +200,7 @@ TEST_F(Trust, AFileChangedWhileASessionWasQueuedIsRefusedByItsSupervisor) {
 }
 
 TEST_F(Trust, PlainDefaultsWorkWithoutTrust) {
-  start_model(kScript);
+  start_model(kTrustScript);
   commit_config(
       "[defaults]\nagent = \"claude\"\nmax_sessions = 3\n\n[agents.claude]\nmax_turns = 20\n"
       "inactivity_timeout = \"5m\"\npermission = \"deny\"\n");
