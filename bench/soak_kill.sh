@@ -70,13 +70,20 @@ cli_loop() {
 cli_loop & clis1=$!
 cli_loop & clis2=$!
 
+# Only this soak's processes: those whose environment names its ORCH_HOME (orch passes it on to
+# supervisors and agent servers), never another user's or another test's orch on the machine.
+ours() {
+  while read -r p; do
+    tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "ORCH_HOME=$ORCH_HOME" && echo "$p"
+  done
+}
 # pids of a class: cli (orch, not a supervisor), supervisor, server (opencode serve).
 pids_of() {
   case $1 in
-    cli) pgrep -f "^orch " | while read -r p; do
+    cli) pgrep -f "^orch " | ours | while read -r p; do
            grep -q __supervise "/proc/$p/cmdline" 2>/dev/null || echo "$p"; done ;;
-    supervisor) pgrep -f "__supervise" ;;
-    server) pgrep -f "opencode serve" ;;
+    supervisor) pgrep -f "__supervise" | ours ;;
+    server) pgrep -f "opencode serve" | ours ;;
   esac
 }
 declare -A killed=([cli]=0 [supervisor]=0 [server]=0)

@@ -139,7 +139,8 @@ void check_words(const CLI::App& root, int argc, char** argv) {
         continue;  // a short option CLI11 does not know: its own message names it
       }
       bool inline_value = is_long ? a.find('=') != std::string::npos : a.size() > 2;
-      if (o->get_type_size_min() > 0 && !inline_value) ++i;  // skip the option's value
+      // Skip the option's value (a flag has none, whatever its type size says).
+      if (o->get_expected_min() > 0 && o->get_type_size_min() > 0 && !inline_value) ++i;
       continue;
     }
     if (const CLI::App* sub = find_command(*app, a)) {
