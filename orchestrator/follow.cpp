@@ -58,14 +58,7 @@ registry::Session follow(Factory& f, const std::string& id, IO& io, int64_t time
     if (!quiet) {
       // States and events merged by time, as `orch logs` does: a session's last tool calls come
       // before its end.
-      std::vector<registry::StateChange> states;
-      for (registry::StateChange& c : reg.state_history(id)) {
-        if (c.id > last_state) states.push_back(std::move(c));
-      }
-      std::vector<registry::Event> events = reg.events(id, last_event);
-      if (!states.empty()) last_state = states.back().id;
-      if (!events.empty()) last_event = events.back().id;
-      for (LogEntry& e : merge_log(states, events)) {
+      for (LogEntry& e : new_log_entries(reg, id, last_state, last_event)) {
         // The end's detail repeats the error just printed: say it once.
         if (e.kind == "state" && !last_error.empty() && str(e.data, "detail") == last_error) {
           e.data["detail"] = "";

@@ -48,10 +48,26 @@ std::vector<LogEntry> merge_log(const std::vector<registry::StateChange>& states
   json::Parser parser;
   size_t i = 0, j = 0;
   while (i < states.size() || j < events.size()) {
-    bool take_event = j < events.size() && (i == states.size() || events[j].at <= states[i].at);
+    // At equal times (the same millisecond) a live state (starting, running, ...) comes before
+    // the events it led to, an end state after the events that led to it.
+    bool take_event = j < events.size() &&
+                      (i == states.size() || events[j].at < states[i].at ||
+                       (events[j].at == states[i].at && !registry::is_live(states[i].state)));
     out.push_back(take_event ? from_event(events[j++], parser) : from_state(states[i++]));
   }
   return out;
+}
+
+std::vector<LogEntry> new_log_entries(registry::Registry& reg, const std::string& id,
+                                      int64_t& last_state, int64_t& last_event) {
+  std::vector<registry::StateChange> states;
+  for (registry::StateChange& c : reg.state_history(id)) {
+    if (c.id > last_state) states.push_back(std::move(c));
+  }
+  std::vector<registry::Event> events = reg.events(id, last_event);
+  if (!states.empty()) last_state = states.back().id;
+  if (!events.empty()) last_event = events.back().id;
+  return merge_log(states, events);
 }
 
 std::string describe_entry(const LogEntry& e) {
@@ -100,14 +116,7 @@ void print_log(Factory& f, const std::string& id, IO& io, bool follow, bool as_j
   while (true) {
     auto s = reg.get_session(id);
     if (!s) throw Error("session " + id, "not found", kExitNotFound);
-    std::vector<registry::StateChange> states;
-    for (registry::StateChange& c : reg.state_history(id)) {
-      if (c.id > last_state) states.push_back(std::move(c));
-    }
-    std::vector<registry::Event> events = reg.events(id, last_event);
-    if (!states.empty()) last_state = states.back().id;
-    if (!events.empty()) last_event = events.back().id;
-    for (const LogEntry& e : merge_log(states, events)) {
+    for (const LogEntry& e : new_log_entries(reg, id, last_state, last_event)) {
       io.out << (as_json ? json::dump(log_json(e)) : format_log_line(e)) << "\n";
     }
     io.out.flush();

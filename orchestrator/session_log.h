@@ -21,11 +21,18 @@ struct LogEntry {
   json::Json data;   ///< the event's data; for a state change {"state", "source", "detail"}
 };
 
-/// The entries of `states` and `events` in time order (a stable merge: at equal times events
-/// come first, each list keeping its own order). Event data that is not valid JSON becomes
+/// The entries of `states` and `events` in time order (a stable merge, each list keeping its own
+/// order; at equal times a live state comes before the events, an end state after them). Event data
+/// that is not valid JSON becomes
 /// {"raw": <text>}.
 std::vector<LogEntry> merge_log(const std::vector<registry::StateChange>& states,
                                 const std::vector<registry::Event>& events);
+
+/// The state changes and events of session `id` recorded after the ids `last_state` and
+/// `last_event`, merged by time (merge_log); advances both ids past what it returns. For
+/// followers that poll the registry (`orch logs -f`, `sling --wait`, `orch wait --progress`).
+std::vector<LogEntry> new_log_entries(registry::Registry& reg, const std::string& id,
+                                      int64_t& last_state, int64_t& last_event);
 
 /// The human text of an entry without its time, e.g. "running (opencode:prompt_async)" for a state
 /// or "write HELLO.md" for a tool call; for an error with a `detail` (a stack trace below its
