@@ -9,9 +9,9 @@
 #include "cmd/cmd.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/liveness.h"
-#include "orchestrator/pool.h"
-#include "orchestrator/session_view.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/liveness.h"
+#include "orchestrator/session/view.h"
 
 namespace orch::cmd {
 namespace {

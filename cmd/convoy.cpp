@@ -1,13 +1,13 @@
 // orch convoy: the command group (create, add, list, show, stop, wait, run). This file registers
 // the group and holds list, show and stop; convoy_create.cpp holds create and add, convoy_wait.cpp
-// wait and run. The logic lives in orchestrator/convoy*.
+// wait and run. The logic lives in orchestrator/convoy/.
 #include <cstdio>
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "lib/clock.h"
-#include "orchestrator/convoy.h"
-#include "orchestrator/pool.h"
+#include "orchestrator/convoy/convoy.h"
+#include "orchestrator/pool/pool.h"
 
 namespace orch::cmd {
 namespace {

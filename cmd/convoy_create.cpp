@@ -7,7 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "lib/error.h"
-#include "orchestrator/convoy.h"
+#include "orchestrator/convoy/convoy.h"
 
 namespace orch::cmd {
 namespace {

@@ -12,8 +12,8 @@
 #include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/convoy_junit.h"
-#include "orchestrator/convoy_wait.h"
+#include "orchestrator/convoy/junit.h"
+#include "orchestrator/convoy/wait.h"
 
 namespace orch::cmd {
 namespace {

@@ -1,6 +1,6 @@
 // orch doctor [--json]: checks agents, registry, sessions, worktrees and agent processes; each
 // finding with the command that fixes it. Exit 0 when healthy, 1 when any problem was found.
-#include "orchestrator/doctor.h"
+#include "orchestrator/maintenance/doctor.h"
 
 #include "cmd/cmd.h"
 #include "lib/error.h"

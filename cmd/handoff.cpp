@@ -1,14 +1,14 @@
 // orch handoff SESSION|UNIT [--to AGENT] [-m TEXT | --context-file FILE]: end a session (if it
 // runs), commit its work, and start a new session on the same worktree and branch with a brief.
-#include "orchestrator/handoff.h"
+#include "orchestrator/session/handoff.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/input_limits.h"
-#include "orchestrator/launch.h"
-#include "orchestrator/pool.h"
-#include "orchestrator/session_report.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/input_limits.h"
+#include "orchestrator/session/launch.h"
+#include "orchestrator/session/report.h"
 
 namespace orch::cmd {
 namespace {

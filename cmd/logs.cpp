@@ -2,8 +2,8 @@
 // its time; --json as NDJSON ({"at","kind","data"}); -f follows until the session ends.
 #include "cmd/cmd.h"
 #include "lib/error.h"
-#include "orchestrator/session_log.h"
-#include "orchestrator/session_record.h"
+#include "orchestrator/session/log.h"
+#include "orchestrator/session/record.h"
 
 namespace orch::cmd {
 namespace {

@@ -1,11 +1,11 @@
 // orch nudge SESSION|UNIT MESSAGE: a message into a running session, delivered by its supervisor
 // through the backend (OpenCode: a new prompt on the same session; Claude: a stream-json user
 // message). Waits up to 15 s for the delivery and reports it.
-#include "orchestrator/nudge.h"
+#include "orchestrator/session/nudge.h"
 
 #include "cmd/cmd.h"
 #include "lib/error.h"
-#include "orchestrator/stop.h"
+#include "orchestrator/session/stop.h"
 
 namespace orch::cmd {
 namespace {

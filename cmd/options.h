@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "orchestrator/pool.h"  // kPoolCapLimit, kMaxRetries: the ranges of --max-sessions, --retries
+#include "orchestrator/pool/pool.h"  // kPoolCapLimit, kMaxRetries: the ranges of --max-sessions, --retries
 
 namespace orch::cmd {
 

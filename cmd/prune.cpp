@@ -1,7 +1,7 @@
 // orch prune [--dry-run] [--force]: removes the worktrees of ended sessions and git's records of
 // orch worktrees whose folder is gone, then deletes the branches merged into their base; lists
 // what it removed and what it kept, and why.
-#include "orchestrator/prune.h"
+#include "orchestrator/maintenance/prune.h"
 
 #include "cmd/cmd.h"
 #include "lib/error.h"

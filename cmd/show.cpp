@@ -3,8 +3,8 @@
 // worktree and log folder.
 #include "cmd/cmd.h"
 #include "lib/error.h"
-#include "orchestrator/liveness.h"
-#include "orchestrator/session_record.h"
+#include "orchestrator/session/liveness.h"
+#include "orchestrator/session/record.h"
 
 namespace orch::cmd {
 namespace {

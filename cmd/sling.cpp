@@ -6,12 +6,12 @@
 #include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
-#include "orchestrator/agent_files.h"
-#include "orchestrator/input_limits.h"
-#include "orchestrator/launch.h"
-#include "orchestrator/pool.h"
-#include "orchestrator/resling_notes.h"
-#include "orchestrator/session_report.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/agent_files.h"
+#include "orchestrator/session/input_limits.h"
+#include "orchestrator/session/launch.h"
+#include "orchestrator/session/report.h"
+#include "orchestrator/session/resling_notes.h"
 
 namespace orch::cmd {
 namespace {

@@ -1,6 +1,6 @@
 // orch stop SESSION|UNIT...|--convoy NAME [--force] [--grace D]: graceful stop, forced after a
 // grace period.
-#include "orchestrator/stop.h"
+#include "orchestrator/session/stop.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "lib/clock.h"

@@ -1,6 +1,6 @@
 // orch __supervise SESSION (hidden): the detached supervisor `orch sling` starts for a session.
 #include "cmd/cmd.h"
-#include "orchestrator/supervisor.h"
+#include "orchestrator/session/supervisor.h"
 
 namespace orch::cmd {
 

@@ -1,9 +1,10 @@
 // orch trust [REPO] | --list [--json] | --revoke [REPO]: lets a repository's .orch.toml set keys
-// that run something (orchestrator/presets.h, lib/config/trust.h), forgets that, or lists it.
+// that run something (orchestrator/config/presets.h, lib/config/trust.h), forgets that, or lists
+// it.
 #include "cmd/cmd.h"
 #include "lib/error.h"
 #include "lib/json.h"
-#include "orchestrator/presets.h"
+#include "orchestrator/config/presets.h"
 
 namespace orch::cmd {
 namespace {

@@ -1,7 +1,7 @@
 // orch wait SESSION|UNIT... [--timeout D] [--progress]: blocks until every named session ended;
 // the exit code tells the worst outcome (as sling --wait: lost 5 > stopped 4 > failed 3 > 0),
 // 6 when the timeout passed first.
-#include "orchestrator/wait.h"
+#include "orchestrator/session/wait.h"
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"

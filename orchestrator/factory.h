@@ -24,7 +24,7 @@ class Factory {
   /// Absolute path of the running orch binary (/proc/self/exe), for spawning supervisors.
   std::string self_exe();
   /// --trust-repo-config: a repository's .orch.toml may run what it sets without `orch trust`
-  /// (orchestrator/presets.h, RepoTrust).
+  /// (orchestrator/config/presets.h, RepoTrust).
   bool trust_repo_config() const { return trust_repo_config_; }
   void set_trust_repo_config(bool on) { trust_repo_config_ = on; }
 

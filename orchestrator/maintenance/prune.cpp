@@ -1,0 +1,415 @@
+#include "orchestrator/maintenance/prune.h"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "lib/error.h"
+#include "lib/git/git.h"
+#include "lib/registry/worktrees.h"
+#include "orchestrator/session/liveness.h"
+
+namespace orch {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A comparable form of a folder path (canonical where it exists, no trailing slash).
+std::string norm(const std::string& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  std::string s = (ec ? fs::path(p) : c).lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// git's linked worktrees of each repository, read once (nullopt when the repository is
+// unreadable).
+class GitWorktrees {
+ public:
+  const std::optional<std::vector<git::WorktreeInfo>>& of(const std::string& repo) {
+    auto it = cache_.find(repo);
+    if (it != cache_.end()) return it->second;
+    std::optional<std::vector<git::WorktreeInfo>> list;
+    try {
+      list = git::list_worktrees(repo);
+    } catch (const Error&) {
+    }
+    return cache_[repo] = std::move(list);
+  }
+  /// The name of the worktree at `path` in `repo`, or "" (one map lookup: prune stays linear in
+  /// the number of worktrees).
+  std::string name_of(const std::string& repo, const std::string& path) {
+    auto it = names_.find(repo);
+    if (it == names_.end()) {
+      it = names_.emplace(repo, std::map<std::string, std::string>{}).first;
+      if (const auto& list = of(repo)) {
+        for (const git::WorktreeInfo& w : *list) it->second.emplace(norm(w.path), w.name);
+      }
+    }
+    auto n = it->second.find(norm(path));
+    return n == it->second.end() ? "" : n->second;
+  }
+  const std::map<std::string, std::optional<std::vector<git::WorktreeInfo>>>& all() const {
+    return cache_;
+  }
+
+ private:
+  std::map<std::string, std::optional<std::vector<git::WorktreeInfo>>> cache_;
+  std::map<std::string, std::map<std::string, std::string>> names_;  // repo -> path -> name
+};
+
+// Removes the worktree of `s` at `name` (its folder alone when git has no record of it: a crash
+// before the record was written; the folder is under $ORCH_HOME/worktrees).
+void remove_session_worktree(const registry::Session& s, const std::string& name, bool force) {
+  if (!name.empty()) {
+    git::remove_worktree(s.repo, name, force);
+    return;
+  }
+  std::error_code ec;
+  fs::remove_all(s.worktree, ec);
+  if (ec) throw Error(s.worktree, "cannot remove it: " + ec.message());
+}
+
+// True for a linked worktree of orch's (named orch-*, under $ORCH_HOME/worktrees/ = `root`) whose
+// folder exists and that no session names, checked again in the registry now (a session's row is
+// written before its worktree is made, so one being created has its row already).
+bool is_orphan(registry::Registry& reg, const git::WorktreeInfo& w, const std::string& root,
+               const std::map<std::string, const registry::Session*>& by_path) {
+  if (w.prunable || w.name.rfind("orch-", 0) != 0 || norm(w.path).rfind(root, 0) != 0) {
+    return false;
+  }
+  if (by_path.count(norm(w.path))) return false;
+  // The name ends in the session id (orchestrator/session/launch.h worktree_name).
+  std::string id = w.name.substr(w.name.rfind('-') + 1);
+  if (reg.get_session(id)) return false;
+  return !registry::session_with_worktree(reg, w.path);
+}
+
+PruneFacts facts_of(const registry::Session& s) {
+  PruneFacts f;
+  f.live = registry::is_live(s.state);
+  f.state = registry::to_string(s.state);
+  f.branch = s.branch;
+  if (f.live) return f;
+  try {
+    f.dirty = git::is_dirty(s.worktree);
+    f.ignored = git::ignored_paths(s.worktree);
+    std::string head = git::resolve_commit(s.worktree, "HEAD");
+    f.stray_commits = git::count_commits(s.repo, s.branch, head);
+  } catch (const Error& e) {
+    f.check_error = e.what();
+  }
+  return f;
+}
+
+}  // namespace
+
+PruneDecision decide_prune(const PruneFacts& f, bool force) {
+  if (f.live) return {false, "in use by a live session (" + f.state + ")"};
+  if (!f.check_error.empty()) return {false, "cannot check it: " + f.check_error};
+  if (f.stray_commits > 0) {
+    return {false, "its HEAD has " + std::to_string(f.stray_commits) + " commit(s) not on " +
+                       f.branch + "; put them on a branch first"};
+  }
+  std::string ignored;
+  for (size_t i = 0; i < f.ignored.size() && i < 3; ++i) ignored += (i ? ", " : "") + f.ignored[i];
+  if (f.ignored.size() > 3) ignored += ", ...";
+  if (!ignored.empty()) ignored = "ignored files (" + ignored + ")";
+  if (!force && (f.dirty || !ignored.empty())) {
+    std::string what = f.dirty ? "uncommitted changes" : "";
+    if (!ignored.empty()) what += (what.empty() ? "" : " and ") + ignored;
+    return {false, what + " (--force " + (f.dirty ? "discards" : "deletes") + " them)"};
+  }
+  if (f.dirty || !ignored.empty()) {
+    std::string what = f.dirty ? "uncommitted changes discarded" : "";
+    if (!ignored.empty()) what += (what.empty() ? "" : " and ") + ignored + " deleted";
+    return {true, "session " + f.state + "; " + what + " (--force)"};
+  }
+  return {true, "session " + f.state + ", nothing uncommitted"};
+}
+
+std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
+  registry::Registry& reg = f.registry();
+  reap_lost(reg);
+  std::vector<registry::Session> sessions = reg.list_sessions();
+  GitWorktrees git_wts;
+  std::map<std::string, const registry::Session*> by_path;
+  std::vector<PruneItem> items;
+  for (const registry::Session& s : sessions) {  // newest first
+    if (s.worktree.empty()) continue;
+    // A handoff passes a worktree on to a new session: the newest session using it decides.
+    if (!by_path.emplace(norm(s.worktree), &s).second) continue;
+    git_wts.of(s.repo);
+    std::error_code ec;
+    if (!fs::exists(s.worktree, ec)) continue;
+    // A worktree left half made by a crash while it was created: no agent ever ran in it.
+    const bool half_made = !registry::is_live(s.state) && registry::worktree_pending(reg, s.id);
+    PruneDecision d = half_made ? PruneDecision{true,
+                                                "half made (its creation was interrupted; "
+                                                "no agent ran in it)"}
+                                : decide_prune(facts_of(s), force);
+    PruneItem item{s.id, s.unit_name, s.worktree, d.remove, false, d.reason};
+    if (d.remove && !dry_run) {
+      try {
+        std::string name = git_wts.name_of(s.repo, s.worktree);
+        if (name.empty() && !half_made)
+          throw Error(s.worktree, "git does not list it as a worktree of " + s.repo);
+        remove_session_worktree(s, name, force || half_made);
+      } catch (const Error& e) {
+        item.removed = false;
+        item.failed = true;
+        item.reason = std::string("removing it failed: ") + e.what();
+      }
+    }
+    items.push_back(std::move(item));
+  }
+
+  // git's records of orch worktrees whose folder is gone (removed by hand, or just now), and
+  // orphans: orch worktrees that no session names (an older orch killed while creating one).
+  std::string root = norm(f.home().worktrees().string()) + "/";
+  for (const auto& [repo, list] : git_wts.all()) {
+    if (!list) continue;
+    for (const git::WorktreeInfo& w : *list) {
+      if (is_orphan(reg, w, root, by_path)) {
+        PruneItem item{
+            "",   "",    w.path,
+            true, false, "no session uses it (left by an interrupted orch; no agent ran in it)"};
+        if (!dry_run) {
+          try {
+            git::remove_worktree(repo, w.name, true);
+          } catch (const Error& e) {
+            item.removed = false;
+            item.failed = true;
+            item.reason = std::string("removing it failed: ") + e.what();
+          }
+        }
+        items.push_back(std::move(item));
+        continue;
+      }
+      if (!w.prunable || w.name.rfind("orch-", 0) != 0 || norm(w.path).rfind(root, 0) != 0) {
+        continue;
+      }
+      // Each list was read before this run removed anything in its repository, so the
+      // worktrees removed above are not among these.
+      auto owner = by_path.find(norm(w.path));
+      PruneItem item{owner != by_path.end() ? owner->second->id : "",
+                     owner != by_path.end() ? owner->second->unit_name : "",
+                     w.path,
+                     true,
+                     false,
+                     "folder already gone; git's record of it pruned"};
+      if (!dry_run) {
+        try {
+          git::remove_worktree(repo, w.name, false);
+        } catch (const Error& e) {
+          item.removed = false;
+          item.failed = true;
+          item.reason = std::string("pruning git's record failed: ") + e.what();
+        }
+      }
+      items.push_back(std::move(item));
+    }
+  }
+
+  if (!dry_run) {
+    std::error_code ec;
+    for (const auto& dir : fs::directory_iterator(f.home().worktrees(), ec)) {
+      std::error_code ec2;
+      if (dir.is_directory(ec2) && fs::is_empty(dir.path(), ec2)) fs::remove(dir.path(), ec2);
+    }
+  }
+  return items;
+}
+
+namespace {
+
+// The first 7 hex digits of a commit id, as git abbreviates it.
+std::string short_id(const std::string& id) {
+  return id.substr(0, 7);
+}
+
+// Where branches of one repository are checked out once this prune is done: its main working
+// tree's HEAD and the linked worktrees git lists, less those this run removed (or would remove).
+struct Checkouts {
+  std::string head_branch;                ///< the main working tree's branch; "" when detached
+  std::map<std::string, std::string> at;  ///< branch -> "worktree <path>"
+  std::string error;                      ///< why the repository could not be read ("" = read)
+};
+
+Checkouts read_checkouts(const std::string& repo, const std::set<std::string>& gone) {
+  Checkouts c;
+  try {
+    c.head_branch = git::head_branch(repo);
+    if (!c.head_branch.empty()) c.at[c.head_branch] = "the main working tree " + repo;
+    for (const git::WorktreeInfo& w : git::list_worktrees(repo)) {
+      if (w.branch.empty() || gone.count(norm(w.path))) continue;
+      std::string where = "worktree " + w.path;
+      if (w.prunable) where += " (its folder is gone; `git worktree prune` drops the record)";
+      c.at.emplace(w.branch, where);
+    }
+  } catch (const Error& e) {
+    c.error = e.what();
+  }
+  return c;
+}
+
+// The facts about the branch of `s`'s unit (whose live session, if any, is in `live_state`).
+BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
+                         const Checkouts& checkouts, const std::string& live_state) {
+  BranchFacts b;
+  b.branch = s.branch;
+  b.live_state = live_state;
+  if (!live_state.empty()) return b;
+  if (!checkouts.error.empty()) {
+    b.check_error = checkouts.error;
+    return b;
+  }
+  auto where = checkouts.at.find(s.branch);
+  if (where != checkouts.at.end()) b.checked_out_in = where->second;
+  std::optional<registry::Unit> unit = reg.get_unit(s.unit_id);
+  std::string base_ref = unit && !unit->base_ref.empty() ? unit->base_ref : "HEAD";
+  // HEAD is named by the branch it is on now: that is what the branch is checked against.
+  b.base = base_ref == "HEAD" && !checkouts.head_branch.empty() ? checkouts.head_branch : base_ref;
+  try {
+    b.head = git::resolve_commit(s.repo, "refs/heads/" + s.branch);
+  } catch (const Error& e) {
+    b.check_error = e.what();
+    return b;
+  }
+  if (base_ref == s.branch || base_ref == "refs/heads/" + s.branch) {
+    b.base_error = "its base '" + base_ref + "' is the branch itself";
+    return b;
+  }
+  std::string base;
+  try {
+    base = git::resolve_commit(s.repo, base_ref);
+  } catch (const Error& e) {
+    b.base_error = e.what();
+    return b;
+  }
+  try {
+    b.unmerged = git::count_commits(s.repo, base, b.head);
+    b.no_commits = unit && !unit->base_commit.empty() &&
+                   git::count_commits(s.repo, unit->base_commit, b.head) == 0;
+  } catch (const Error& e) {
+    b.check_error = e.what();
+  }
+  return b;
+}
+
+// Branches orch/<unit> of `repo` with no unit in the registry (an older orch killed while it
+// created one): deleted when every commit of theirs is in the main working tree's HEAD and they
+// are checked out nowhere (with or without --force: work that is on no other branch is never
+// orch's to throw away), else listed as kept.
+void prune_orphan_branches(registry::Registry& reg, const std::string& repo, const Checkouts& c,
+                           bool dry_run, std::vector<PruneBranchItem>& items) {
+  if (!c.error.empty()) return;
+  std::vector<std::string> branches;
+  try {
+    branches = git::list_branches(repo, "orch/");
+  } catch (const Error&) {
+    return;
+  }
+  for (const std::string& branch : branches) {
+    const std::string unit = branch.substr(5);
+    if (reg.find_unit(repo, unit)) continue;
+    PruneBranchItem item{unit, repo, branch, false, false, ""};
+    const std::string base = c.head_branch.empty() ? "HEAD" : c.head_branch;
+    auto where = c.at.find(branch);
+    try {
+      std::string head = git::resolve_commit(repo, "refs/heads/" + branch);
+      int64_t unmerged = git::count_commits(repo, git::resolve_commit(repo, "HEAD"), head);
+      if (where != c.at.end()) {
+        item.reason = "no unit in the registry; checked out in " + where->second;
+      } else if (unmerged > 0) {
+        item.reason = "no unit in the registry; " + std::to_string(unmerged) +
+                      " commit(s) not in " + base + " (`git branch -D` deletes it)";
+      } else {
+        item.deleted = true;
+        item.reason = "no unit in the registry (left by an interrupted orch); merged into " + base +
+                      " (was " + short_id(head) + ")";
+        if (!dry_run) git::delete_branch(repo, branch, head);
+      }
+    } catch (const Error& e) {
+      item.failed = item.deleted;
+      item.deleted = false;
+      item.reason =
+          std::string(item.failed ? "deleting it failed: " : "cannot check it: ") + e.what();
+    }
+    items.push_back(std::move(item));
+  }
+}
+
+}  // namespace
+
+PruneDecision decide_branch(const BranchFacts& f, bool force) {
+  if (!f.live_state.empty()) return {false, "in use by a live session (" + f.live_state + ")"};
+  if (!f.checked_out_in.empty()) return {false, "checked out in " + f.checked_out_in};
+  if (!f.check_error.empty()) return {false, "cannot check it: " + f.check_error};
+  const std::string was = "was " + short_id(f.head);
+  if (!f.base_error.empty()) {
+    if (!force) return {false, f.base_error + " (--force deletes it)"};
+    return {true, f.base_error + "; deleted (--force; " + was + ")"};
+  }
+  if (f.unmerged == 0 && f.no_commits) {
+    return {true, "no commits of its own (" + was + ", where it started)"};
+  }
+  if (f.unmerged == 0) return {true, "merged into " + f.base + " (" + was + ")"};
+  const std::string unmerged = std::to_string(f.unmerged) + " commit(s) not in " + f.base;
+  if (!force) return {false, unmerged + " (--force deletes it)"};
+  return {true, unmerged + "; deleted (--force; " + was + ")"};
+}
+
+std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneItem>& worktrees,
+                                            bool dry_run, bool force) {
+  registry::Registry& reg = f.registry();
+  std::set<std::string> gone;
+  for (const PruneItem& w : worktrees) {
+    if (w.removed) gone.insert(norm(w.worktree));
+  }
+  std::vector<registry::Session> sessions = reg.list_sessions();  // newest first
+  std::map<int64_t, std::string> live_state;
+  for (const registry::Session& s : sessions) {
+    if (registry::is_live(s.state)) live_state.emplace(s.unit_id, registry::to_string(s.state));
+  }
+  std::map<std::string, Checkouts> checkouts;
+  std::set<int64_t> seen;
+  std::vector<PruneBranchItem> items;
+  for (const registry::Session& s : sessions) {
+    if (!seen.insert(s.unit_id).second) continue;
+    std::error_code ec;
+    if (!fs::exists(s.repo, ec)) continue;  // the repository is gone, and its branches with it
+    PruneBranchItem item{s.unit_name, s.repo, s.branch, false, false, ""};
+    auto c = checkouts.find(s.repo);
+    if (c == checkouts.end()) c = checkouts.emplace(s.repo, read_checkouts(s.repo, gone)).first;
+    try {
+      if (!git::branch_exists(s.repo, s.branch)) continue;
+    } catch (const Error& e) {
+      item.reason = std::string("cannot check it: ") + e.what();
+      items.push_back(std::move(item));
+      continue;
+    }
+    auto live = live_state.find(s.unit_id);
+    BranchFacts facts =
+        branch_facts(reg, s, c->second, live != live_state.end() ? live->second : "");
+    PruneDecision d = decide_branch(facts, force);
+    item.deleted = d.remove;
+    item.reason = d.reason;
+    if (d.remove && !dry_run) {
+      try {
+        git::delete_branch(s.repo, s.branch, facts.head);
+      } catch (const Error& e) {
+        item.deleted = false;
+        item.failed = true;
+        item.reason = std::string("deleting it failed: ") + e.what();
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  for (auto& [repo, c] : checkouts) prune_orphan_branches(reg, repo, c, dry_run, items);
+  return items;
+}
+
+}  // namespace orch

@@ -1,0 +1,216 @@
+// The session pool: caps, backoff, starting supervisors and filling free slots.
+#include "orchestrator/pool/pool.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "backends/opencode/shared_server.h"
+#include "lib/clock.h"
+#include "lib/crash_point.h"
+#include "lib/error.h"
+#include "lib/home.h"
+#include "lib/process/process.h"
+#include "lib/registry/servers.h"
+#include "lib/registry/worktrees.h"
+#include "orchestrator/orchestrator.h"
+#include "orchestrator/session/liveness.h"
+
+namespace orch {
+namespace fs = std::filesystem;
+using registry::State;
+
+int resolve_max_sessions(int flag, const std::optional<registry::Convoy>& convoy, int configured) {
+  if (flag < 0 || flag > kPoolCapLimit) {
+    throw Error("--max-sessions " + std::to_string(flag),
+                "expected a number from 1 to " + std::to_string(kPoolCapLimit), kExitUsage);
+  }
+  if (flag > 0) return flag;
+  if (convoy && convoy->max_sessions > 0) return convoy->max_sessions;
+  return configured > 0 ? configured : kDefaultMaxSessions;
+}
+
+int resolve_retries(int flag, const std::optional<registry::Convoy>& convoy) {
+  if (flag > kMaxRetries) {
+    throw Error("--retries " + std::to_string(flag),
+                "expected a number from 0 to " + std::to_string(kMaxRetries), kExitUsage);
+  }
+  if (flag >= 0) return flag;
+  return convoy ? convoy->retries : 0;
+}
+
+int64_t retry_backoff_ms(int retry) {
+  int64_t ms = kRetryBackoffBaseMs;
+  for (int i = 1; i < retry && ms < kRetryBackoffCapMs; ++i) ms *= 2;
+  return std::min(ms, kRetryBackoffCapMs);
+}
+
+bool has_free_slot(registry::Registry& reg, int cap, const std::string& backend, int backend_cap) {
+  if (cap > 0 && registry::count_active(reg) >= cap) return false;
+  return backend_cap <= 0 || registry::count_active(reg, backend) < backend_cap;
+}
+
+registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& name,
+                                   const std::string& repo_workdir) {
+  auto c = registry::find_convoy(reg, name);
+  if (!c) throw Error("convoy '" + name + "'", "no such convoy", kExitNotFound);
+  if (c->stopped_at > 0) {
+    throw Error("convoy '" + name + "'", "was stopped; create a new convoy for more work");
+  }
+  if (c->repo != repo_workdir) {
+    throw Error("convoy '" + name + "'", "works on " + c->repo + ", not on " + repo_workdir +
+                                             " (one repository per convoy)");
+  }
+  return *c;
+}
+
+pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
+  fs::path dir = f.home().session_dir(session_id);
+  create_private_dirs(dir);
+  process::SpawnOptions so;
+  so.argv = {f.self_exe(), "--home", f.home().root.string(), "__supervise", session_id};
+  so.cwd = f.home().root.string();
+  so.stdout_path = (dir / "supervisor.out").string();
+  so.stderr_path = so.stdout_path;
+  // Slung from inside an agent's tool call, orch carries that session's marker: the supervisor
+  // of a new session must not, or the clean-up after that session would kill it.
+  so.env_unset = {kSessionEnvVar};
+  so.env_set = {{kSupervisorGnutlsVar, "1"}};  // see run_supervisor
+  pid_t pid = process::spawn_detached(so);
+  f.registry().set_supervisor(session_id, pid, process::start_time(pid));
+  return pid;
+}
+
+std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+                                                               const std::vector<std::string>& ids,
+                                                               const std::string& source) {
+  std::vector<std::pair<std::string, std::string>> failures;
+  for (const std::string& id : ids) {
+    try {
+      spawn_supervisor(f, id);
+    } catch (const Error& e) {
+      registry::Outcome o;
+      o.error = std::string("cannot start the supervisor: ") + e.what();
+      f.registry().finish(id, State::kFailed, source, o);
+      failures.emplace_back(id, o.error);
+    }
+  }
+  return failures;
+}
+
+int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
+  registry::Registry& reg = f.registry();
+  // Upkeep a listing may skip: under the write lock of another process it would wait (up to a
+  // minute), and on a full disk or a read-only registry it would fail the listing.
+  auto step = [&](const char* what, const std::function<void()>& fn) {
+    if (wait_for_lock) {
+      fn();
+      return true;
+    }
+    try {
+      if (reg.try_transaction(fn, kBriefLockWaitMs)) return true;
+      spdlog::debug("registry busy: {} skipped", what);
+    } catch (const Error& e) {
+      spdlog::debug("{} skipped: {}", what, e.what());
+    }
+    return false;
+  };
+  reap_lost(reg, wait_for_lock);  // a lost session's slot is free again
+  auto alive = [](int64_t pid, int64_t start) {
+    return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
+  };
+  if (registry::has_open_servers(reg)) {
+    std::vector<registry::ServerRow> stopped;
+    step("reaping servers",
+         [&] { stopped = registry::reap_servers(reg, now_ms(), kServerIdleMs, alive); });
+    for (const registry::ServerRow& s : stopped) {
+      opencode::stop_server_process(s.pid, s.start_time);  // SIGTERM, grace, SIGKILL: gone
+    }
+  }
+  // What a releaser started and did not finish (it died, or the server survived its SIGTERM).
+  for (const registry::ServerRow& s :
+       registry::lingering_servers(reg, now_ms(), kServerStopGraceMs, alive)) {
+    spdlog::debug("pool: server {} is {} but its process {} still runs; killing its group", s.id,
+                  s.state, s.pid);
+    opencode::stop_server_process(s.pid, s.start_time, 0);
+  }
+  int started = 0;
+  while (registry::has_queued(reg)) {
+    std::vector<std::string> ids;
+    if (!step("claiming queued sessions",
+              [&] { ids = registry::claim_queued(reg, now_ms(), source); })) {
+      return started;
+    }
+    if (ids.empty()) return started;
+    for (const std::string& id : ids)
+      spdlog::debug("pool: {} claimed queued session {}", source, id);
+    started += static_cast<int>(ids.size() - start_claimed(f, ids, source).size());
+  }
+  return started;
+}
+
+std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
+                                              const std::string& source, bool rethrow_spawn_failure,
+                                              const std::function<void()>& first) {
+  registry::Registry& reg = f.registry();
+  const pid_t self = getpid();
+  const int64_t self_start = process::start_time(self);
+  std::vector<std::string> claimed;
+  reg.transaction([&] {
+    if (first) first();
+    // Slots that are free go to sessions already waiting first; then each new session starts if
+    // the pool still has room under its caps, else it waits in the queue.
+    claimed = registry::claim_queued(reg, now_ms(), "pool:cli");
+    for (Admission& a : batch) {
+      registry::Session& s = a.session;
+      s.state = has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions)
+                    ? State::kStarting
+                    : State::kQueued;
+      if (s.state == State::kStarting) {
+        s.supervisor_pid = self;
+        s.supervisor_start_time = self_start;
+      }
+      if (a.before_insert) a.before_insert(s);
+      reg.insert_session(s, source);
+      registry::PoolFields p = a.pool;
+      if (p.queued_at == 0) p.queued_at = s.started_at;
+      registry::set_pool_fields(reg, s.id, p);
+      if (a.worktree_pending) registry::set_worktree_pending(reg, s.id, true);
+    }
+  });
+  crash_point("launch:recorded");  // test hook: rows written, no supervisor started
+  start_claimed(f, claimed, "pool:cli");
+  std::vector<registry::Session> out;
+  out.reserve(batch.size());
+  for (Admission& a : batch) {
+    registry::Session& s = a.session;
+    if (s.state == State::kStarting) {
+      try {
+        spawn_supervisor(f, s.id);
+      } catch (const Error& e) {
+        registry::Outcome o;
+        o.error = std::string("cannot start the supervisor: ") + e.what();
+        reg.finish(s.id, State::kFailed, source, o);
+        if (rethrow_spawn_failure) throw;
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
+                                const std::string& source,
+                                const std::function<void(registry::Session&)>& before_insert) {
+  std::vector<Admission> one(1);
+  one[0].session = std::move(s);
+  one[0].pool = pool;
+  one[0].before_insert = before_insert;
+  std::string id = admit_sessions(f, one, source, true).front().id;
+  return *f.registry().get_session(id);
+}
+
+}  // namespace orch

@@ -1,0 +1,150 @@
+// The session pool: a cap on sessions running at once, shared by every orch process that uses the
+// same registry. A session launched while the cap is reached is recorded `queued`; whenever a
+// slot frees (a supervisor's session ends, or a command notices a lost one) the next queued
+// session is claimed atomically in the registry (registry::claim_queued) and its detached
+// supervisor is started, so queued units start even when no orch command is running.
+// Failed sessions are retried (--retries) as new sessions after a backoff.
+// docs/ARCHITECTURE.md ("The session pool") describes the design.
+#pragma once
+
+#include <spdlog/logger.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/io.h"
+#include "lib/registry/convoys.h"
+#include "lib/registry/pool.h"
+#include "orchestrator/config/presets.h"
+#include "orchestrator/factory.h"
+
+namespace orch {
+
+/// The cap when neither --max-sessions, a convoy nor [defaults] max_sessions sets one.
+inline constexpr int kDefaultMaxSessions = 4;
+/// The largest --max-sessions accepted (the config file's limit too).
+inline constexpr int kPoolCapLimit = 1000;
+/// The first retry waits this long after the failure; each further retry twice as long as the one
+/// before, up to kRetryBackoffCapMs.
+inline constexpr int64_t kRetryBackoffBaseMs = 2000;
+/// The longest wait before a retry.
+inline constexpr int64_t kRetryBackoffCapMs = 60000;
+/// A shared agent server with no session for this long is stopped by the next fill_slots (the
+/// supervisor of its last session stops it at once unless a session may still attach).
+inline constexpr int64_t kServerIdleMs = 30000;
+
+/// Ms after a server row was marked stopped (or dead) from which a process of it that still runs
+/// is killed by fill_slots: its releaser had 3 s of grace and 2 s for the SIGKILLed group to go.
+inline constexpr int64_t kServerStopGraceMs = 10000;
+/// The largest --retries accepted.
+inline constexpr int kMaxRetries = 100;
+
+/// The cap for a launch: `flag` (--max-sessions) when > 0, else the convoy's when given, else
+/// `configured` ([defaults] max_sessions) when > 0, else kDefaultMaxSessions.
+/// Errors: orch::Error (exit 2) for a flag outside 0..kPoolCapLimit.
+int resolve_max_sessions(int flag, const std::optional<registry::Convoy>& convoy, int configured);
+
+/// The retries for a launch: `flag` (--retries) when >= 0, else the convoy's when given, else 0.
+/// Errors: orch::Error (exit 2) for a flag above kMaxRetries.
+int resolve_retries(int flag, const std::optional<registry::Convoy>& convoy);
+
+/// How long to wait before retry number `retry` (1 = the first): base * 2^(retry-1), capped.
+int64_t retry_backoff_ms(int retry);
+
+/// True when a session of `backend` launched under `cap` and `backend_cap` may take a slot now:
+/// fewer than `cap` sessions hold one (cap <= 0: no cap) and fewer than `backend_cap` of them are
+/// of `backend` (backend_cap <= 0: no cap).
+bool has_free_slot(registry::Registry& reg, int cap, const std::string& backend = "",
+                   int backend_cap = 0);
+
+/// The convoy a launch adds its unit to. Errors: orch::Error: no such convoy (exit 7), the convoy
+/// was stopped, or it belongs to another repository than `repo_workdir`.
+registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& name,
+                                   const std::string& repo_workdir);
+
+/// Set to 1 in a supervisor's environment at its start (and unset by run_supervisor): GnuTLS,
+/// which orch never uses, then skips its implicit initialisation when it is loaded.
+inline constexpr const char* kSupervisorGnutlsVar = "GNUTLS_NO_IMPLICIT_INIT";
+
+/// Starts the detached supervisor of session `session_id` (`orch __supervise <id>`: double fork
+/// + setsid, output in $ORCH_HOME/sessions/<id>/supervisor.out; without ORCH_SESSION, with
+/// kSupervisorGnutlsVar) and records its pid and start time. Returns the pid. Errors: orch::Error
+/// when it cannot be started.
+pid_t spawn_supervisor(Factory& f, const std::string& session_id);
+
+/// Starts the supervisors of just-claimed sessions. A session whose supervisor cannot start is
+/// recorded `failed` (source `source`). Returns (session id, error) for each of those.
+std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+                                                               const std::vector<std::string>& ids,
+                                                               const std::string& source);
+
+/// One session to admit to the pool (admit_sessions).
+struct Admission {
+  registry::Session session;  ///< id, unit_id (or set by before_insert) and columns set
+  registry::PoolFields pool;  ///< queued_at defaults to session.started_at
+  /// Runs inside the transaction right before the insert (e.g. to record the unit and set
+  /// unit_id); may be empty.
+  std::function<void(registry::Session&)> before_insert;
+  /// The worktree is only planned: its supervisor creates it (create_session_worktree).
+  bool worktree_pending = false;
+};
+
+/// Records new sessions and starts those that get a slot. In one BEGIN IMMEDIATE transaction:
+/// free slots go to sessions already queued (claim_queued), then each admission in order runs
+/// its before_insert and is inserted `starting` when the pool has room under its caps, else
+/// `queued` (state change source `source`). A `starting` session is recorded with this process
+/// as its supervisor until the real one records itself, so a launcher killed before it started
+/// the supervisor leaves a session that the next reader marks lost at once. After the commit it
+/// starts the supervisors of the claimed sessions and of the admitted ones that are starting.
+/// Returns the sessions as recorded (state as inserted), in order. Errors: what the transaction
+/// throws (nothing written); a supervisor that cannot start marks its session failed, and with
+/// `rethrow_spawn_failure` the orch::Error is rethrown. `first`, when given, runs inside the
+/// transaction before the claim.
+std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
+                                              const std::string& source, bool rethrow_spawn_failure,
+                                              const std::function<void()>& first = {});
+
+/// admit_sessions for one session `s` with pool columns `pool` whose worktree exists (a
+/// handoff's): returns the session as recorded; a supervisor start failure is rethrown.
+registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
+                                const std::string& source,
+                                const std::function<void(registry::Session&)>& before_insert = {});
+
+/// Fills free slots: marks sessions whose supervisor died `lost`, stops shared servers idle for
+/// kServerIdleMs (registry::reap_servers; SIGTERM to their process group, SIGKILL to what is left
+/// after 3 s), kills the process groups of servers stopped or dead for kServerStopGraceMs whose
+/// process still runs (registry::lingering_servers), claims queued sessions
+/// (registry::claim_queued, state changes recorded with `source`) and starts their supervisors,
+/// until no slot or no eligible queued session is left. Returns how many supervisors it started.
+/// `wait_for_lock` false (commands that only list, e.g. `orch agents`): each of those steps is
+/// skipped when another process holds the registry's write lock for more than
+/// kBriefLockWaitMs (liveness.h), or when its write fails (a full disk, a read-only registry), so
+/// the listing that follows still answers; such failures are logged at debug level.
+int fill_slots(Factory& f, const std::string& source, bool wait_for_lock = true);
+
+/// The end of a session, recorded by its supervisor (instead of Registry::finish): records `state`
+/// and `outcome`; when the session failed, has attempts left and its convoy (if any) was not
+/// stopped, queues the next attempt in the same transaction: a new session (attempt + 1,
+/// parent_session = this one) in a fresh worktree on the unit's branch, not to start before
+/// now + retry_backoff_ms. Then fills free slots (fill_slots), and when it queued a retry, waits
+/// out the backoff and fills again. Returns false when the registry already had an end state.
+bool end_session(Factory& f, const registry::Session& s, registry::State state,
+                 const std::string& source, const registry::Outcome& outcome, spdlog::logger& log);
+
+/// The session that retries failed session `s` (its parent_session is s), if one was queued.
+std::optional<registry::Session> retry_of(registry::Registry& reg, const registry::Session& s);
+
+/// Follows session `id` to its end like follow() (printing to io.err unless `quiet`): while it is
+/// queued, prints its place once and fills free slots itself (so a crashed supervisor cannot stall
+/// it); when it fails and a retry was queued, goes on with the retry; when it was handed off, goes
+/// on with the session that took over (registry::handoff_to). `timeout_ms` <= 0 waits
+/// forever; past it throws orch::Error (exit 6). Returns the last attempt, ended.
+registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
+                                  bool quiet);
+
+}  // namespace orch

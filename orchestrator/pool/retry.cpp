@@ -1,0 +1,196 @@
+// The end of a session in the pool (retries, handing its slot on) and following a unit's attempts
+// (retries and handoffs).
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/process/process.h"
+#include "lib/registry/handoff.h"
+#include "lib/registry/worktrees.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/follow.h"
+#include "orchestrator/session/launch.h"
+#include "orchestrator/session/liveness.h"
+
+namespace orch {
+using registry::State;
+
+namespace {
+
+/// How long a follower waits for the successor of a handed-off session to be recorded (ms).
+constexpr int64_t kSuccessorWaitMs = 30000;
+
+// The next attempt of a failed session; its worktree is only planned (its supervisor creates it
+// when the attempt gets a slot, detaching the failed attempt's worktree from the branch then).
+struct Retry {
+  registry::Session session;
+  registry::PoolFields pool;
+};
+
+// Prepares the retry of failed session `s` when it has attempts left: the row to insert, with a
+// fresh worktree path on the unit's branch. Returns nothing when no retry is due.
+std::optional<Retry> prepare_retry(Factory& f, const registry::Session& s) {
+  registry::Registry& reg = f.registry();
+  registry::PoolFields pool = registry::pool_fields(reg, s.id);
+  if (pool.attempt >= pool.max_attempts) return std::nullopt;
+  auto unit = reg.get_unit(s.unit_id);
+  if (!unit) return std::nullopt;
+  Retry r;
+  r.session = s;
+  r.session.id = process::random_hex(4);
+  r.session.worktree = worktree_path(f.home(), unit->repo, unit->name, r.session.id);
+  const int64_t now = now_ms();
+  r.session.state = State::kQueued;
+  r.session.parent_session = s.id;
+  r.session.agent_session_id.clear();
+  r.session.supervisor_pid = r.session.supervisor_start_time = r.session.agent_pid = 0;
+  r.session.started_at = now;
+  r.session.ended_at = r.session.last_event_at = 0;
+  r.pool = pool;
+  r.pool.attempt = pool.attempt + 1;
+  r.pool.queued_at = now;
+  r.pool.not_before = now + retry_backoff_ms(pool.attempt);
+  return r;
+}
+
+// A fresh copy of `s` as a row to insert: the columns insert_session reads, nothing recorded.
+registry::Session fresh_row(const registry::Session& s) {
+  registry::Session row;
+  row.id = s.id;
+  row.unit_id = s.unit_id;
+  row.agent = s.agent;
+  row.backend = s.backend;
+  row.model = s.model;
+  row.prompt = s.prompt;
+  row.state = s.state;
+  row.worktree = s.worktree;
+  row.parent_session = s.parent_session;
+  row.started_at = s.started_at;
+  row.no_commit = s.no_commit;
+  row.options = s.options;
+  return row;
+}
+
+void fill_logged(Factory& f, const std::string& source, spdlog::logger& log) {
+  try {
+    int started = fill_slots(f, source);
+    if (started > 0) log.info("started {} queued session(s)", started);
+  } catch (const std::exception& e) {
+    log.error("filling free pool slots failed: {}", e.what());
+  }
+}
+
+// The session that took over from handed-off session `s`. `orch handoff` names it before it
+// stops `s` and records it right after, so wait for it to appear for a while (up to
+// kSuccessorWaitMs, or `deadline` on the steady clock when that comes first).
+std::optional<registry::Session> successor_of(registry::Registry& reg, const registry::Session& s,
+                                              int64_t deadline) {
+  const std::string id = registry::handoff_to(reg, s.id);
+  if (id.empty()) return std::nullopt;
+  int64_t until = steady_ms() + kSuccessorWaitMs;
+  if (deadline > 0) until = std::min(until, deadline);
+  while (true) {
+    if (auto next = reg.get_session(id)) return next;
+    if (steady_ms() >= until) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+bool end_session(Factory& f, const registry::Session& s, State state, const std::string& source,
+                 const registry::Outcome& outcome, spdlog::logger& log) {
+  registry::Registry& reg = f.registry();
+  std::optional<Retry> retry;
+  if (state == State::kFailed) retry = prepare_retry(f, s);
+  bool recorded = false;
+  bool queued = false;
+  reg.transaction([&] {
+    recorded = reg.finish(s.id, state, source, outcome);
+    if (!recorded || !retry) return;
+    // Checked under the write lock: `orch convoy stop` marks the convoy before it cancels the
+    // queued sessions, so a retry is either refused here or cancelled there.
+    auto convoy = registry::convoy_of_unit(reg, s.unit_id);
+    if (convoy && convoy->stopped_at > 0) return;
+    try {
+      reg.transaction([&] {  // a savepoint: a failure here leaves the end recorded
+        reg.insert_session(fresh_row(retry->session), "pool:retry");
+        registry::set_pool_fields(reg, retry->session.id, retry->pool);
+        registry::set_worktree_pending(reg, retry->session.id, true);
+      });
+      queued = true;
+    } catch (const Error& e) {
+      log.error("cannot queue attempt {}: {}", retry->pool.attempt, e.what());
+    }
+  });
+  if (queued) {
+    log.info("attempt {} of {} queued as session {}, not before {}", retry->pool.attempt,
+             retry->pool.max_attempts, retry->session.id, format_iso8601(retry->pool.not_before));
+  }
+  const std::string fill_source = "pool:supervisor " + s.id;
+  fill_logged(f, fill_source, log);
+  if (queued) {
+    // Nothing else may be running to hand the retry a slot once its backoff is over.
+    int64_t wait = retry->pool.not_before - now_ms();
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    fill_logged(f, fill_source, log);
+  }
+  return recorded;
+}
+
+std::optional<registry::Session> retry_of(registry::Registry& reg, const registry::Session& s) {
+  registry::SessionFilter filter;
+  filter.unit = s.unit_name;
+  for (registry::Session& other : reg.list_sessions(filter)) {
+    if (other.parent_session == s.id && other.unit_id == s.unit_id) return other;
+  }
+  return std::nullopt;
+}
+
+registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
+                                  bool quiet) {
+  registry::Registry& reg = f.registry();
+  const int64_t deadline = timeout_ms > 0 ? steady_ms() + timeout_ms : 0;
+  std::string current = id;
+  while (true) {
+    bool announced = false;
+    while (true) {
+      auto s = reg.get_session(current);
+      if (!s) throw Error("session " + current, "not found", kExitNotFound);
+      if (s->state != State::kQueued) break;
+      if (!quiet && !announced) {
+        io.err << current << ": queued (place " << registry::queue_position(reg, current)
+               << " in the queue)\n";
+        io.err.flush();
+        announced = true;
+      }
+      fill_slots(f, "pool:cli");
+      if (deadline > 0 && steady_ms() >= deadline) {
+        throw Error("session " + current, "still queued after the timeout", kExitTimeout);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    int64_t left = 0;
+    if (deadline > 0) left = std::max<int64_t>(1, deadline - steady_ms());
+    registry::Session ended = follow(f, current, io, left, quiet);
+    if (ended.state == State::kHandedOff) {
+      auto next = successor_of(reg, ended, deadline);
+      if (!next) return ended;
+      if (!quiet) io.err << current << ": handed off to session " << next->id << "\n";
+      current = next->id;
+      continue;
+    }
+    if (ended.state != State::kFailed) return ended;
+    auto next = retry_of(reg, ended);
+    if (!next) return ended;
+    if (!quiet) {
+      io.err << current << ": failed; retried as session " << next->id << " (attempt "
+             << registry::pool_fields(reg, next->id).attempt << ")\n";
+    }
+    current = next->id;
+  }
+}
+
+}  // namespace orch

@@ -1,0 +1,225 @@
+#include "orchestrator/session/launch.h"
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/crash_point.h"
+#include "lib/error.h"
+#include "lib/git/git.h"
+#include "lib/home.h"
+#include "lib/process/process.h"
+#include "lib/text.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/input_limits.h"
+#include "orchestrator/session/liveness.h"
+#include "orchestrator/session/options.h"
+
+namespace orch {
+using registry::State;
+
+namespace {
+
+// Refuses a unit with a live session; a live-looking session whose supervisor is gone is marked
+// lost first, so a crashed run never blocks the unit.
+void check_no_live_session(registry::Registry& reg, int64_t unit_id, const std::string& unit) {
+  auto live = reg.live_session_of_unit(unit_id);
+  if (!live) return;
+  if (supervisor_gone(*live)) {
+    reap_lost(reg);
+    return;
+  }
+  throw Error("unit '" + unit + "' already has a live session " + live->id + " (" +
+                  registry::to_string(live->state) + ")",
+              kExitConflict);
+}
+
+// The agent session a re-sling continues: the newest ended session of the unit on the same
+// backend, when that backend can resume conversations (Claude Code: --resume + --fork-session).
+std::string session_to_resume(registry::Registry& reg, int64_t unit_id, const std::string& unit,
+                              const std::string& backend) {
+  if (backend != "claude") return "";
+  registry::SessionFilter f;
+  f.unit = unit;
+  for (const registry::Session& s : reg.list_sessions(f)) {  // newest first
+    if (s.unit_id != unit_id || registry::is_live(s.state)) continue;
+    if (s.backend == backend && !s.agent_session_id.empty()) return s.agent_session_id;
+  }
+  return "";
+}
+
+// The linked worktrees of the repository by the branch they hold (folders that still exist).
+void read_checkouts(LaunchContext& ctx) {
+  std::map<std::string, std::string> at;
+  for (const git::WorktreeInfo& w : git::list_worktrees(ctx.repo->workdir)) {
+    if (!w.branch.empty() && !w.prunable) at.emplace(w.branch, w.path);
+  }
+  ctx.head_branch = git::head_branch(ctx.repo->workdir);
+  ctx.checkouts = std::move(at);
+}
+
+template <class Fn>
+const std::string& cached(std::map<std::string, std::string>& cache, const std::string& key,
+                          Fn make) {
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, make()).first;
+  return it->second;
+}
+
+}  // namespace
+
+void require_utf8_path(const std::string& path) {
+  if (is_valid_utf8(path)) return;
+  throw Error("repository path '" + to_valid_utf8(path) + "'",
+              "is not valid UTF-8; orch records paths as text (JSON): rename or move the "
+              "repository",
+              kExitUsage);
+}
+
+PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchRequest& req,
+                              const std::string& session_id, int64_t now) {
+  git::validate_unit_name(req.unit);
+  require_utf8_path(req.repo);
+  if (!is_valid_utf8(req.prompt)) {
+    throw Error("the work", "is not valid UTF-8 text (nothing was written)", kExitUsage);
+  }
+  if (!ctx.repo) {
+    ctx.repo = git::open_repo(req.repo);
+    require_utf8_path(ctx.repo->workdir);  // e.g. "." inside such a folder
+  }
+  const git::RepoInfo& repo = *ctx.repo;
+  if (!ctx.config) {
+    ctx.config =
+        load_agent_config(f.home().root, repo.workdir, RepoTrust{f.trust_repo_config(), ""});
+  }
+  const AgentConfig& config = *ctx.config;
+  registry::Registry& reg = f.registry();
+  std::optional<registry::Convoy> convoy;
+  if (!req.convoy.empty()) {
+    auto it = ctx.convoys.find(req.convoy);
+    if (it == ctx.convoys.end()) {
+      it = ctx.convoys.emplace(req.convoy, convoy_for_launch(reg, req.convoy, repo.workdir)).first;
+    }
+    convoy = it->second;
+  }
+  Preset preset = config.find(req.agent.empty() && convoy ? convoy->agent : req.agent);
+  if (!req.backend.empty()) preset.backend = req.backend;
+  make_backend(preset.backend, "");  // throws for an unknown backend
+  check_exec_size(preset);           // an env too large to exec fails here, not at the spawn
+  SessionOptions opts;
+  opts.binary = cached(ctx.binaries, preset.name, [&] { return resolve_binary(preset); });
+  opts.max_turns = preset.max_turns;
+  opts.policy = req.policy.empty() ? preset.policy : policy_from_string(req.policy);
+  opts.inactivity_timeout_ms =
+      req.inactivity_timeout_ms > 0 ? req.inactivity_timeout_ms : preset.inactivity_timeout_ms;
+  opts.startup_timeout_ms =
+      req.startup_timeout_ms > 0 ? req.startup_timeout_ms : preset.startup_timeout_ms;
+  BackendSettings backend_settings = config.backend(preset.backend);
+  opts.shared_server = backend_settings.server == ServerMode::kShared;
+  opts.sessions_per_server = backend_settings.sessions_per_server;
+  opts.repo_config_sha256 = config.repo_file_sha256;
+  const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
+  std::string base_commit =
+      cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });
+
+  PreparedLaunch p;
+  p.pool.max_sessions = resolve_max_sessions(req.max_sessions, convoy, config.max_sessions);
+  p.pool.max_attempts = 1 + resolve_retries(req.retries, convoy);
+  p.pool.priority = req.priority;
+  p.pool.backend_max_sessions = backend_settings.max_sessions;
+  p.pool.queued_at = now;
+  if (convoy) p.convoy_id = convoy->id;
+
+  auto known = reg.find_unit(repo.workdir, req.unit);
+  std::string prompt = !req.prompt.empty() ? req.prompt : known ? known->prompt : "";
+  if (prompt.empty()) {
+    throw Error("no work given", "pass -m TEXT, --prompt-file FILE or - (stdin)", kExitUsage);
+  }
+  if (known) {
+    check_no_live_session(reg, known->id, req.unit);
+    opts.resume_agent_session = session_to_resume(reg, known->id, req.unit, preset.backend);
+  }
+  const std::string branch = "orch/" + req.unit;
+  if (!ctx.checkouts) read_checkouts(ctx);
+  std::string why = branch_blocker(f, repo.workdir, *ctx.checkouts, ctx.head_branch, branch);
+  if (!why.empty()) throw Error("branch '" + branch + "'", why);
+
+  p.unit.name = req.unit;
+  p.unit.repo = repo.workdir;
+  p.unit.branch = branch;
+  p.unit.base_ref = base_ref;
+  p.unit.base_commit = known ? known->base_commit : base_commit;
+  p.unit.prompt = prompt;
+  p.unit.priority = req.priority;
+  p.unit.created_at = now;
+  registry::Session& s = p.session;
+  s.id = session_id;
+  s.agent = preset.name;
+  s.backend = preset.backend;
+  s.model = !req.model.empty() ? req.model : preset.model;
+  s.prompt = prompt;
+  s.worktree = worktree_path(f.home(), repo.workdir, req.unit, session_id);
+  s.started_at = now;
+  s.no_commit = req.no_commit;
+  s.options = to_json(opts);
+  return p;
+}
+
+std::vector<registry::Session> commit_launches(Factory& f, std::vector<PreparedLaunch>& launches,
+                                               const std::string& source,
+                                               bool rethrow_spawn_failure,
+                                               const std::function<void()>& first) {
+  registry::Registry& reg = f.registry();
+  std::vector<Admission> batch;
+  batch.reserve(launches.size());
+  for (PreparedLaunch& p : launches) {
+    Admission a;
+    a.session = p.session;
+    a.pool = p.pool;
+    a.worktree_pending = true;
+    a.before_insert = [&reg, &p](registry::Session& row) {
+      row.unit_id = reg.upsert_unit(p.unit).id;
+      if (p.convoy_id > 0) registry::set_unit_convoy(reg, row.unit_id, p.convoy_id);
+    };
+    batch.push_back(std::move(a));
+  }
+  return admit_sessions(f, batch, source, rethrow_spawn_failure, first);
+}
+
+std::vector<std::string> new_session_ids(registry::Registry& reg, size_t n) {
+  std::set<std::string> ids;
+  while (ids.size() < n) {
+    std::string id = process::random_hex(4);
+    if (!reg.get_session(id)) ids.insert(id);
+  }
+  return {ids.begin(), ids.end()};
+}
+
+registry::Session launch(Factory& f, const LaunchRequest& req) {
+  LaunchContext ctx;
+  std::vector<PreparedLaunch> one;
+  one.push_back(prepare_launch(f, ctx, req, process::random_hex(4), now_ms()));
+  crash_point("sling:validated");  // test hook: everything checked, nothing written
+  std::string id = commit_launches(f, one, "cli:sling", true).front().id;
+  return *f.registry().get_session(id);
+}
+
+registry::Session wait_accepted(Factory& f, const std::string& session_id, int64_t timeout_ms) {
+  registry::Registry& reg = f.registry();
+  int64_t deadline = steady_ms() + timeout_ms;
+  while (true) {
+    auto s = reg.get_session(session_id);
+    if (!s) throw Error("session " + session_id, "not found", kExitNotFound);
+    if (s->state == State::kQueued) return *s;
+    if (!s->agent_session_id.empty() || !registry::is_live(s->state)) return *s;
+    if (supervisor_gone(*s)) {
+      reap_lost(reg);
+      return *reg.get_session(session_id);
+    }
+    if (steady_ms() >= deadline) return *s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace orch

@@ -1,0 +1,38 @@
+#include "orchestrator/session/options.h"
+
+#include "orchestrator/config/presets.h"
+
+namespace orch {
+
+std::string to_json(const SessionOptions& o) {
+  json::Json j = {{"binary", o.binary},
+                  {"startup_timeout_ms", o.startup_timeout_ms},
+                  {"inactivity_timeout_ms", o.inactivity_timeout_ms},
+                  {"policy", to_string(o.policy)},
+                  {"max_turns", o.max_turns},
+                  {"resume_agent_session", o.resume_agent_session},
+                  {"shared_server", o.shared_server},
+                  {"sessions_per_server", o.sessions_per_server},
+                  {"repo_config_sha256", o.repo_config_sha256}};
+  return json::dump(j);
+}
+
+SessionOptions session_options_from_json(const std::string& text) {
+  SessionOptions o;
+  json::Parser parser;
+  json::Element doc = parser.parse(text);
+  o.binary = json::str(json::at(doc, "binary"));
+  o.startup_timeout_ms = json::i64(json::at(doc, "startup_timeout_ms"), o.startup_timeout_ms);
+  o.inactivity_timeout_ms =
+      json::i64(json::at(doc, "inactivity_timeout_ms"), o.inactivity_timeout_ms);
+  o.policy = policy_from_string(json::str(json::at(doc, "policy"), "deny"));
+  o.max_turns = static_cast<int>(json::i64(json::at(doc, "max_turns")));
+  o.resume_agent_session = json::str(json::at(doc, "resume_agent_session"));
+  o.shared_server = json::boolean(json::at(doc, "shared_server"), o.shared_server);
+  o.sessions_per_server =
+      static_cast<int>(json::i64(json::at(doc, "sessions_per_server"), o.sessions_per_server));
+  o.repo_config_sha256 = json::str(json::at(doc, "repo_config_sha256"));
+  return o;
+}
+
+}  // namespace orch

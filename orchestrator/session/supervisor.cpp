@@ -1,0 +1,315 @@
+#include "orchestrator/session/supervisor.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "lib/git/git.h"
+#include "lib/home.h"
+#include "lib/process/process.h"
+#include "lib/registry/handoff.h"
+#include "lib/registry/worktrees.h"
+#include "lib/text.h"
+#include "orchestrator/config/presets.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/agent_files.h"
+#include "orchestrator/session/disk_reserve.h"
+#include "orchestrator/session/inbox.h"
+#include "orchestrator/session/launch.h"
+#include "orchestrator/session/liveness.h"
+#include "orchestrator/session/options.h"
+#include "orchestrator/session/registry_sink.h"
+
+namespace orch {
+namespace {
+
+// The signals the supervisor handles on its signal thread. Blocked in every thread (threads
+// started after block_signals() inherit the mask), so only sigwait() ever sees them.
+sigset_t supervisor_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
+  return set;
+}
+
+void block_signals() {
+  sigset_t set = supervisor_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+// Stops the backend when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
+// SIGUSR2 (sent by `orch nudge` after posting to the inbox) calls `on_inbox`; SIGUSR1 only wakes
+// the thread at the end of the run.
+class SignalWatcher {
+ public:
+  SignalWatcher(Orchestrator& backend, std::function<void()> on_inbox)
+      : set_(supervisor_signals()), on_inbox_(std::move(on_inbox)) {
+    block_signals();
+    thread_ = std::thread([this, &backend] {
+      while (true) {
+        int sig = 0;
+        if (sigwait(&set_, &sig) != 0 || sig == SIGUSR1) return;
+        if (sig == SIGHUP) continue;  // a closed terminal is no reason to stop
+        if (sig == SIGUSR2) {
+          on_inbox_();
+          continue;
+        }
+        backend.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+      }
+    });
+  }
+  ~SignalWatcher() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+
+ private:
+  sigset_t set_;
+  std::function<void()> on_inbox_;
+  std::thread thread_;
+};
+
+std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
+  create_private_file(dir / "supervisor.log");
+  auto sink =
+      std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "supervisor.log").string());
+  auto log = std::make_shared<spdlog::logger>("supervisor", sink);
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+// On done or handed_off: commit what the agent left uncommitted, record head and diffstat against
+// the base. Returns why that failed ("" when it did not).
+std::string record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
+                        registry::Outcome& outcome, const std::vector<std::string>& secrets,
+                        SessionSink& sink, spdlog::logger& log) {
+  try {
+    bool handed_off = result.state == State::kHandedOff;
+    if ((result.state == State::kDone || handed_off) && !s.no_commit) {
+      std::string first_line = result.summary.substr(0, result.summary.find('\n'));
+      std::string message =
+          "orch: " + unit.name + " (session " + s.id + (handed_off ? ", handed off)" : ")");
+      if (!first_line.empty()) message += "\n\n" + first_line.substr(0, 200);
+      for (const std::string& p : undo_agent_config_rewrites(s.worktree)) {
+        log.info("{}: OpenCode's start-up rewrite (\"$schema\" added) undone, not committed", p);
+      }
+      git::CommitResult c = git::commit_all(s.worktree, message + "\n", secrets);
+      if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
+      for (const std::string& path : c.withheld) {
+        std::string why =
+            "warning: " + path + " was not committed: it holds a password of orch's agent server";
+        log.warn("{}", why);
+        sink.event("info", {{"message", why}});
+      }
+    }
+    std::string head = git::resolve_commit(s.worktree, "HEAD");
+    outcome.commit_id = head;
+    outcome.diffstat = git::diffstat(unit.repo, unit.base_commit, head);
+    return "";
+  } catch (const Error& e) {
+    log.error("recording the work failed: {}", e.what());
+    if (result.state == State::kDone) {
+      result.state = State::kFailed;
+      result.error = std::string("committing the work failed: ") + e.what();
+      result.source = "supervisor:commit";
+    }
+    return e.what();
+  }
+}
+
+// How long a supervisor that cannot record its session's end for lack of space keeps trying
+// (space may be freed meanwhile); then it exits and the session is found lost, with the note it
+// left in its reserve.
+constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
+
+// A session that ran out of space fails with that cause (its summary and commit stay recorded).
+void fail_for_no_space(RunResult& result, const std::string& detail) {
+  if (result.error.find(kNoSpaceCause) == 0) return;
+  std::string was = result.error.empty() ? detail : result.error;
+  result.state = State::kFailed;
+  result.source = "supervisor:disk-full";
+  result.error = std::string(kNoSpaceCause) + (was.empty() ? "" : " (" + was + ")");
+}
+
+// Records the end of the session: the work (committed on done/handed_off), the usage, the
+// reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
+// space fails the session with kNoSpaceCause, frees the session's disk reserve and is tried
+// again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before.
+void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s,
+                const registry::Unit& unit, const RunResult& run, const registry::Outcome& given,
+                const std::vector<std::string>& secrets, const std::filesystem::path& dir,
+                spdlog::logger& log) {
+  registry::Registry& reg = factory.registry();
+  const int64_t deadline = steady_ms() + kDiskFullWaitMs;
+  bool error_reported = false;
+  std::string no_space;  // what ran out of space, once something did
+  while (true) {
+    RunResult result = run;
+    registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
+    std::string work_error = record_work(s, unit, result, outcome, secrets, sink, log);
+    for (const std::string& why : {work_error, sink.last_failure(), run.error}) {
+      if (no_space.empty() && is_disk_full(why)) no_space = why;
+    }
+    if (!no_space.empty()) fail_for_no_space(result, no_space);
+    outcome.summary = result.summary;
+    // The error event keeps the whole text (a stack trace, say); the session's error is its first
+    // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
+    outcome.error = first_meaningful_line(to_valid_utf8(result.error));
+    try {
+      reg.set_usage(s.id,
+                    registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
+                                    result.tokens_cache_write, result.cost_usd});
+      if (!error_reported) {
+        sink.final_error(result.error);
+        error_reported = true;
+      }
+      if (!sink.flush(0)) throw Error(sink.last_failure());
+      // Records the end, queues a retry if one is due and hands the slot on
+      // (orchestrator/pool/pool.h).
+      bool recorded = end_session(factory, s, result.state, result.source, outcome, log);
+      std::string why = outcome.error.empty() ? outcome.note : outcome.error;
+      log.info("session ended {}{}", registry::to_string(result.state),
+               why.empty() ? "" : ": " + why);
+      if (!recorded) log.warn("the registry already had an end state for this session");
+      drop_reserve(dir);
+      return;
+    } catch (const Error& e) {
+      if (!is_disk_full(e.what())) throw;
+      if (no_space.empty()) no_space = e.what();
+      if (use_reserve(dir, std::string(kNoSpaceCause) + ": " + e.what())) {
+        log.warn("out of space ({}): freed the session's reserve to record its end", e.what());
+        continue;
+      }
+      if (steady_ms() >= deadline) throw;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+// Creates the session's worktree when it is only planned (sessions get theirs when they hold a
+// slot: orchestrator/session/launch.h). Returns "" when it exists, else why it could not be made.
+std::string make_worktree(Factory& f, const registry::Session& s, spdlog::logger& log) {
+  try {
+    if (!registry::worktree_pending(f.registry(), s.id)) return "";
+    create_session_worktree(f, s);
+    log.info("created worktree {}", s.worktree);
+    return "";
+  } catch (const std::exception& e) {
+    log.error("cannot create the worktree {}: {}", s.worktree, e.what());
+    return std::string("cannot create the worktree: ") + e.what();
+  }
+}
+
+}  // namespace
+
+int run_supervisor(Factory& factory, const std::string& session_id) {
+  // Set by spawn_supervisor for this process's start-up only (gnutls, loaded with libcurl's
+  // dependencies but never used by orch, skips its implicit initialisation: about 0.7 MB RSS):
+  // the agent's tools (wget, ...) may rely on that initialisation, so they must not inherit it.
+  unsetenv(kSupervisorGnutlsVar);
+  registry::Registry& reg = factory.registry();
+  auto session = reg.get_session(session_id);
+  if (!session) throw Error("session " + session_id, "not found", kExitNotFound);
+  auto unit = reg.get_unit(session->unit_id);
+  if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
+
+  std::filesystem::path dir = factory.home().session_dir(session_id);
+  create_private_dirs(dir);
+  auto log = open_log(dir);
+  // Room to record the end on a full disk (disk_reserve.h).
+  if (!make_reserve(dir)) log->warn("cannot reserve disk space to record a failure with");
+  pid_t self = getpid();
+  reg.set_supervisor(session_id, self, process::start_time(self));
+  if (!registry::is_live(reg.get_session(session_id)->state)) {  // stopped before a pool start
+    log->info("session {} ended before its supervisor started", session_id);
+    return kExitOk;
+  }
+  log->info("supervising session {} (unit {}, backend {}, worktree {})", session_id, unit->name,
+            session->backend, session->worktree);
+
+  SessionOptions opts = session_options_from_json(session->options);
+  log->info("agent {} runs {}", session->agent, opts.binary);
+  SessionSpec spec;
+  spec.session_id = session_id;
+  spec.unit = unit->name;
+  spec.worktree = session->worktree;
+  spec.prompt = session->prompt;
+  spec.model = session->model;
+  spec.binary = opts.binary;
+  spec.log_dir = dir.string();
+  spec.startup_timeout_ms = opts.startup_timeout_ms;
+  spec.inactivity_timeout_ms = opts.inactivity_timeout_ms;
+  spec.policy = opts.policy;
+  spec.max_turns = opts.max_turns;
+  spec.resume_agent_session = opts.resume_agent_session;
+  spec.registry_path = factory.home().registry().string();
+  if (opts.shared_server) spec.servers_dir = factory.home().servers().string();
+  spec.sessions_per_server = opts.sessions_per_server;
+
+  RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
+  RunResult result;
+  std::vector<std::string> secrets;  // never logged or stored
+  std::string no_worktree = make_worktree(factory, *session, *log);
+  try {
+    if (!no_worktree.empty()) throw Error(no_worktree);
+    // The preset's environment and arguments may hold secrets, so they are never stored in the
+    // registry: re-read them by name.
+    // The repository's file is trusted as it was when the session was launched (or trusted).
+    Preset preset = load_agent_config(factory.home().root, unit->repo,
+                                      RepoTrust{false, opts.repo_config_sha256})
+                        .find(session->agent);
+    spec.env = std::move(preset.env);
+    spec.extra_args = std::move(preset.extra_args);
+    std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
+    block_signals();  // before the inbox thread starts, so it inherits the mask
+    InboxReader inbox(factory.home().registry(), session_id, *backend,
+                      (dir / "events.jsonl").string(), log);
+    SignalWatcher signals(*backend, [&inbox] { inbox.wake(); });
+    result = backend->run(spec, sink);
+    secrets = backend->secrets();
+  } catch (const Error& e) {
+    result = run_result(State::kFailed, "supervisor:start", e.what());
+  } catch (const std::exception& e) {
+    result = run_result(State::kFailed, "supervisor:internal", e.what());
+  }
+  if (!no_worktree.empty()) result.source = "supervisor:worktree";
+  // The agent has ended; nothing it started may outlive the session (orphans).
+  if (int n = kill_marked_processes(session_id); n > 0) {
+    log->info("killed {} process(es) the agent left running", n);
+  }
+  // What a tool left in the worktree without the session's mark (a shared server's child),
+  // before the work is committed: nothing may write there after the session ended.
+  if (int n = kill_worktree_leftovers(reg, *session); n > 0) {
+    log->info("killed {} process(es) still working in the worktree", n);
+    sink.event("info", {{"message", "killed " + std::to_string(n) +
+                                        " process(es) still working in the worktree"}});
+  }
+
+  registry::Outcome outcome;
+  if (result.state == State::kStopped) {  // a stop is no error: its reason is the note
+    outcome.note = std::move(result.error);
+    result.error.clear();
+    std::string next = registry::handoff_to(reg, session_id);  // named before orch handoff stops us
+    if (!next.empty()) {
+      result.state = State::kHandedOff;
+      result.source = "cli:handoff";
+      outcome.note = "handed off to session " + next;
+    }
+  }
+  for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
+  record_end(factory, sink, *session, *unit, result, outcome, secrets, dir, *log);
+  return kExitOk;
+}
+
+}  // namespace orch

@@ -1,0 +1,43 @@
+#include "orchestrator/session/view.h"
+
+#include "lib/clock.h"
+
+namespace orch {
+json::Json time_or_null(int64_t ms) {
+  return ms > 0 ? json::Json(format_iso8601(ms)) : json::Json();
+}
+
+json::Json str_or_null(const std::string& s) {
+  return s.empty() ? json::Json() : json::Json(s);
+}
+
+json::Json session_json(const registry::Session& s) {
+  return {{"session", s.id},
+          {"unit", s.unit_name},
+          {"agent", s.agent},
+          {"backend", s.backend},
+          {"state", registry::to_string(s.state)},
+          {"branch", s.branch},
+          {"worktree", s.worktree},
+          {"repo", s.repo},
+          {"pid", s.supervisor_pid > 0 ? json::Json(s.supervisor_pid) : json::Json()},
+          {"agent_session_id", str_or_null(s.agent_session_id)},
+          {"parent_session", str_or_null(s.parent_session)},
+          {"started_at", time_or_null(s.started_at)},
+          {"ended_at", time_or_null(s.ended_at)},
+          {"last_event_at", time_or_null(s.last_event_at)},
+          {"tokens_in", s.tokens_in},
+          {"tokens_out", s.tokens_out},
+          {"tokens_cache_read", s.tokens_cache_read},
+          {"tokens_cache_write", s.tokens_cache_write},
+          {"cost_usd", s.cost_usd},
+          {"tool_calls", s.tool_calls},
+          {"denials", s.denials},
+          {"summary", str_or_null(s.summary)},
+          {"error", str_or_null(s.error)},
+          {"note", str_or_null(s.note)},
+          {"commit", str_or_null(s.commit_id)},
+          {"diffstat", str_or_null(s.diffstat)}};
+}
+
+}  // namespace orch

@@ -1,0 +1,78 @@
+#include "orchestrator/session/wait.h"
+
+#include <algorithm>
+#include <set>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/follow.h"
+#include "orchestrator/session/liveness.h"
+#include "orchestrator/session/stop.h"
+
+namespace orch {
+
+namespace {
+
+// How bad an exit code of exit_code_for is: lost > stopped/handed off > failed > done.
+int severity(int code) {
+  switch (code) {
+    case kExitLost:
+      return 3;
+    case kExitStopped:
+      return 2;
+    case kExitUnitFailed:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+int worst_exit_code(const std::vector<registry::State>& states) {
+  int worst = kExitOk;
+  for (registry::State s : states) {
+    int code = exit_code_for(s);
+    if (severity(code) > severity(worst)) worst = code;
+  }
+  return worst;
+}
+
+std::vector<registry::Session> resolve_wait_targets(registry::Registry& reg,
+                                                    const std::vector<std::string>& targets) {
+  std::vector<registry::Session> out;
+  std::set<std::string> seen;
+  for (const std::string& t : targets) {
+    for (registry::Session& s : resolve_targets(reg, t)) {
+      if (seen.insert(s.id).second) out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+std::vector<registry::Session> wait_sessions(Factory& f, const std::vector<registry::Session>& ss,
+                                             IO& io, int64_t timeout_ms, bool progress) {
+  int64_t deadline = timeout_ms > 0 ? steady_ms() + timeout_ms : 0;
+  std::vector<registry::Session> ended;
+  for (const registry::Session& s : ss) {
+    int64_t left = deadline > 0 ? std::max<int64_t>(1, deadline - steady_ms()) : 0;
+    try {
+      ended.push_back(follow_attempts(f, s.id, io, left, !progress));
+    } catch (const Error& e) {
+      if (e.code() != kExitTimeout) throw;
+      std::string live;
+      registry::Registry& reg = f.registry();
+      for (const registry::Session& o : ss) {
+        auto now = reg.get_session(o.id);
+        if (now && registry::is_live(now->state)) {
+          live += (live.empty() ? "" : ", ") + o.id + " (" + registry::to_string(now->state) + ")";
+        }
+      }
+      throw Error("timed out", "still live: " + live, kExitTimeout);
+    }
+  }
+  return ended;
+}
+
+}  // namespace orch
