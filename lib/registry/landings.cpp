@@ -1,0 +1,46 @@
+// The `landings` table (lib/registry/landings.h).
+#include "lib/registry/landings.h"
+
+#include "lib/clock.h"
+#include "lib/registry/db.h"
+
+namespace orch::registry {
+
+void record_landing(Registry& reg, const LandingRow& row) {
+  reg.transaction([&] {
+    db::Stmt st(reg.handle(),
+                "INSERT OR REPLACE INTO landings (unit_id, session_id, outcome, into_branch, "
+                "strategy, commit_id, pr_url, reason, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    st.bind_int(1, row.unit_id)
+        .bind_text(2, row.session_id)
+        .bind_text(3, row.outcome)
+        .bind_text(4, row.into_branch)
+        .bind_text(5, row.strategy)
+        .bind_text_or_null(6, row.commit_id)
+        .bind_text_or_null(7, row.pr_url)
+        .bind_text_or_null(8, row.reason)
+        .bind_int(9, row.at ? row.at : now_ms());
+    st.run();
+  });
+}
+
+std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id) {
+  db::Stmt st(reg.handle(),
+              "SELECT unit_id, session_id, outcome, into_branch, strategy, COALESCE(commit_id,''), "
+              "COALESCE(pr_url,''), COALESCE(reason,''), at FROM landings WHERE unit_id = ?1");
+  st.bind_int(1, unit_id);
+  if (!st.step()) return std::nullopt;
+  LandingRow r;
+  r.unit_id = st.col_int(0);
+  r.session_id = st.col_text(1);
+  r.outcome = st.col_text(2);
+  r.into_branch = st.col_text(3);
+  r.strategy = st.col_text(4);
+  r.commit_id = st.col_text(5);
+  r.pr_url = st.col_text(6);
+  r.reason = st.col_text(7);
+  r.at = st.col_int(8);
+  return r;
+}
+
+}  // namespace orch::registry
