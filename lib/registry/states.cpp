@@ -15,9 +15,14 @@ bool change_state(sqlite3* db, const std::string& id, State state, const std::st
   db::Stmt cur(db, "SELECT state FROM sessions WHERE id = ?1");
   cur.bind_text(1, id);
   if (!cur.step()) db::no_such_session(id);
-  const State from = state_from_string(cur.col_text(0));
-  if (!is_live(from)) return false;  // ended sessions are never resurrected or overwritten
-  if (from == state && !outcome) return true;  // not a change: nothing to record
+  switch (transition(state_from_string(cur.col_text(0)), state, outcome != nullptr)) {
+    case Transition::kRefused:
+      return false;
+    case Transition::kSame:
+      return true;
+    case Transition::kApply:
+      break;
+  }
 
   const int64_t now = now_ms();
   db::Stmt up(db,

@@ -44,4 +44,10 @@ bool is_live(State s) {
          s == State::kWaiting;
 }
 
+Transition transition(State from, State to, bool with_outcome) {
+  if (!is_live(from)) return Transition::kRefused;
+  if (from == to && !with_outcome) return Transition::kSame;
+  return Transition::kApply;
+}
+
 }  // namespace orch::registry

@@ -27,6 +27,17 @@ State state_from_string(const std::string& s);
 /// True for queued, starting, running, waiting.
 bool is_live(State s);
 
+/// What recording state `to` over a session in state `from` does (Registry::set_state, finish).
+enum class Transition {
+  kApply,    ///< a change: the state is written and a session_states row added
+  kSame,     ///< not a change (a live state repeated without an outcome): nothing is written
+  kRefused,  ///< `from` is terminal: an ended session is never resurrected or overwritten
+};
+/// The registry's one rule for state changes: from a live state any state may follow (a live
+/// state repeated without an outcome is no change); from a terminal state none may, not even
+/// the same one. `with_outcome`: an end is being recorded (Registry::finish).
+Transition transition(State from, State to, bool with_outcome);
+
 struct Unit {
   int64_t id = 0;
   std::string name;

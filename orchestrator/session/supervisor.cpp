@@ -24,6 +24,7 @@
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/agent_files.h"
 #include "orchestrator/session/disk_reserve.h"
+#include "orchestrator/session/end_state.h"
 #include "orchestrator/session/inbox.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
@@ -119,11 +120,7 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit, 
     return "";
   } catch (const Error& e) {
     log.error("recording the work failed: {}", e.what());
-    if (result.state == State::kDone) {
-      result.state = State::kFailed;
-      result.error = std::string("committing the work failed: ") + e.what();
-      result.source = "supervisor:commit";
-    }
+    fail_for_commit(result, e.what());
     return e.what();
   }
 }
@@ -132,15 +129,6 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit, 
 // (space may be freed meanwhile); then it exits and the session is found lost, with the note it
 // left in its reserve.
 constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
-
-// A session that ran out of space fails with that cause (its summary and commit stay recorded).
-void fail_for_no_space(RunResult& result, const std::string& detail) {
-  if (result.error.find(kNoSpaceCause) == 0) return;
-  std::string was = result.error.empty() ? detail : result.error;
-  result.state = State::kFailed;
-  result.source = "supervisor:disk-full";
-  result.error = std::string(kNoSpaceCause) + (was.empty() ? "" : " (" + was + ")");
-}
 
 // Records the end of the session: the work (committed on done/handed_off), the usage, the
 // reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
@@ -296,19 +284,11 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
                                         " process(es) still working in the worktree"}});
   }
 
-  registry::Outcome outcome;
-  if (result.state == State::kStopped) {  // a stop is no error: its reason is the note
-    outcome.note = std::move(result.error);
-    result.error.clear();
-    std::string next = registry::handoff_to(reg, session_id);  // named before orch handoff stops us
-    if (!next.empty()) {
-      result.state = State::kHandedOff;
-      result.source = "cli:handoff";
-      outcome.note = "handed off to session " + next;
-    }
-  }
+  // A stop is no error; `orch handoff` names the successor before it stops the session.
+  std::string next = result.state == State::kStopped ? registry::handoff_to(reg, session_id) : "";
+  SessionEnd end = settle_end(std::move(result), next);
   for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
-  record_end(factory, sink, *session, *unit, result, outcome, secrets, dir, *log);
+  record_end(factory, sink, *session, *unit, end.result, end.outcome, secrets, dir, *log);
   return kExitOk;
 }
 

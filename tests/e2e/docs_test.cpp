@@ -78,5 +78,77 @@ TEST(RepositoryDocs, CitedAgentDocSectionsExist) {
   EXPECT_GT(citations, 20) << "the backends cite docs/agents/ by section";
 }
 
+// `docs/ARCHITECTURE.md ("A full disk")` and `docs/ARCHITECTURE.md, "Benchmarks"` (also across a
+// wrapped comment line) name a heading of that file.
+TEST(RepositoryDocs, CitedArchitectureSectionsExist) {
+  const fs::path root(ORCH_SOURCE_DIR);
+  std::set<std::string> headings;
+  std::istringstream doc(read_all(root / "docs" / "ARCHITECTURE.md"));
+  for (std::string line; std::getline(doc, line);) {
+    size_t text = line.find_first_not_of('#');
+    if (text > 0 && text != std::string::npos && line[text] == ' ') {
+      headings.insert(line.substr(text + 1));
+    }
+  }
+  const std::regex wrap(R"(\s*\n\s*(//+|#)?\s*)");
+  const std::regex cite(R"(ARCHITECTURE\.md,? \(?"([^"]+)\")");
+  int citations = 0;
+  for (const fs::path& file : text_files()) {
+    std::string raw = read_all(file);
+    if (raw.find("ARCHITECTURE.md") == std::string::npos) continue;
+    std::string text = std::regex_replace(raw, wrap, " ");
+    for (std::sregex_iterator m(text.begin(), text.end(), cite), end; m != end; ++m) {
+      ++citations;
+      EXPECT_EQ(headings.count((*m)[1].str()), 1u)
+          << file << " cites docs/ARCHITECTURE.md \"" << (*m)[1] << "\", which has no such heading";
+    }
+  }
+  EXPECT_GE(citations, 5);
+}
+
+// docs/ARCHITECTURE.md keeps the current benchmark figures in one table (the history of runs is in
+// git), with a row for every benchmark in bench/.
+TEST(RepositoryDocs, ArchitectureHasOneBenchmarkTableNamingEveryBench) {
+  const fs::path root(ORCH_SOURCE_DIR);
+  std::string doc = read_all(root / "docs" / "ARCHITECTURE.md");
+  ASSERT_FALSE(doc.empty());
+  const std::string header = "\n| bench |";
+  size_t at = doc.find(header);
+  ASSERT_NE(at, std::string::npos) << "ARCHITECTURE.md has no table of benchmark figures";
+  EXPECT_EQ(doc.find(header, at + 1), std::string::npos) << "a second table of benchmark figures";
+  size_t end = doc.find("\n\n", at + 1);
+  std::string table = doc.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  int benches = 0;
+  for (const auto& entry : fs::directory_iterator(root / "bench")) {
+    std::string name = entry.path().filename().string();
+    const std::string suffix = "_bench.cpp";
+    if (name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    ++benches;
+    std::string bench = "| `" + name.substr(0, name.size() - 4) + "`";
+    EXPECT_NE(table.find(bench), std::string::npos)
+        << "the benchmark table has no row for bench/" << name;
+  }
+  EXPECT_GT(benches, 5) << "bench/ was not found";
+}
+
+// Every folder of orchestrator/ has its row in ARCHITECTURE.md's "Inside orchestrator/" table, so
+// a path alone tells where a change belongs.
+TEST(RepositoryDocs, ArchitectureDescribesEveryOrchestratorFolder) {
+  const fs::path root(ORCH_SOURCE_DIR);
+  std::string doc = read_all(root / "docs" / "ARCHITECTURE.md");
+  int folders = 0;
+  for (const auto& entry : fs::directory_iterator(root / "orchestrator")) {
+    if (!entry.is_directory()) continue;
+    ++folders;
+    std::string row = "\n| `" + entry.path().filename().string() + "/` |";
+    EXPECT_NE(doc.find(row), std::string::npos)
+        << "ARCHITECTURE.md does not describe orchestrator/" << entry.path().filename().string();
+  }
+  EXPECT_GE(folders, 5);
+}
+
 }  // namespace
 }  // namespace orch::test
