@@ -1,5 +1,7 @@
 #include "tests/support/tmp.h"
 
+#include "tests/support/git_run.h"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>

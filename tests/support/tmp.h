@@ -24,11 +24,6 @@ class TempDir {
 /// Runs `git` with `args` in `dir` (argv, no shell); returns its stdout; throws on non-zero exit.
 std::string git(const std::filesystem::path& dir, const std::vector<std::string>& args);
 
-/// Runs `git` with `args` in `dir` (argv, no shell); puts its stdout in `out`; returns its exit
-/// code (128 + the signal when killed). Throws only when git cannot be started.
-int git_code(const std::filesystem::path& dir, const std::vector<std::string>& args,
-             std::string& out);
-
 /// Creates a git repository at `dir` with one commit holding README.md (unless `commit` is
 /// false), committer "Test <test@example.com>". Returns `dir`.
 std::filesystem::path make_repo(const std::filesystem::path& dir, bool commit = true);

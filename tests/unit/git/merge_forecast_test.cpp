@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/git_run.h"
 #include "tests/unit/git/git_fixture.h"
 
 namespace orch::git::test {
