@@ -33,12 +33,26 @@ class Conflicts : public Convoy {
     start_model(kConflictScript);
   }
 
-  void sling(const std::string& unit, const std::string& prompt, bool wait = true) {
+  void sling(const std::string& unit, const std::string& prompt, bool wait = true,
+             const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"sling",  unit, repo_.string(), "--agent",
                                      "claude", "-m", prompt};
     if (wait) args.push_back("--wait");
+    args.insert(args.end(), extra.begin(), extra.end());
     OrchRun r = orch(args);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
+  }
+
+  // Branch dev at main, then a new commit on main.
+  void commit_and_branch_dev() {
+    git(repo_, {"branch", "dev"});
+    write_file(repo_ / "later.txt", "later\n");
+    git(repo_, {"add", "later.txt"});
+    git(repo_, {"commit", "-q", "-m", "later"});
+  }
+
+  std::string short_rev(const std::string& rev) {
+    return git(repo_, {"rev-parse", rev}).substr(0, 7);
   }
 
   // An error run: exactly one line, `orch: error: ...`, and the exit code.
@@ -123,7 +137,21 @@ TEST_F(Conflicts, ALiveSessionsUncommittedWorkIsForecast) {
   EXPECT_EQ(j["conflicts"], json::Json::parse(R"([{"a": "c", "b": "d", "paths": ["C.md"]}])"));
   EXPECT_EQ(j["uncommitted"], json::Json::array({"d"}));
   EXPECT_EQ(git(wt, {"status", "--porcelain"}), status);  // its index was not written
-  EXPECT_EQ(orch({"stop", "d", "--force"}).code, 0);
+
+  // A queued unit has no branch yet: it is skipped, with the reason.
+  OrchRun q = orch({"sling", "e", repo_.string(), "--agent", "claude", "-m", "write-own-c please",
+                    "--max-sessions", "1"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  OrchRun skip = orch({"conflicts", "c", "d", "e", "--json"});
+  EXPECT_EQ(skip.code, 1) << skip.err;
+  json::Json k = parse(skip.out);
+  EXPECT_EQ(k["units"], json::Json::array({"c", "d"}));
+  ASSERT_EQ(k["skipped"].size(), 1u) << skip.out;
+  EXPECT_EQ(k["skipped"][0]["unit"], "e");
+  EXPECT_NE(k["skipped"][0]["reason"].get<std::string>().find("branch orch/e does not exist"),
+            std::string::npos)
+      << skip.out;
+  EXPECT_EQ(orch({"stop", "e", "d", "--force"}).code, 0);
 }
 
 TEST_F(Conflicts, BadInputIsOneLineWithItsExitCode) {
@@ -146,6 +174,12 @@ TEST_F(Conflicts, BadInputIsOneLineWithItsExitCode) {
     registry::insert_convoy(*reg, empty);
   }
   expect_error({"conflicts", "--convoy", "empty"}, 1, "convoy 'empty': has no units");
+  // Units whose recorded bases differ now: c's is HEAD (main), y's is dev, one commit behind.
+  commit_and_branch_dev();
+  sling("y", "write-own-c please", true, {"--base", "dev"});
+  expect_error({"conflicts", "c", "y"}, 2,
+               "conflicts: the units have different bases ('c': HEAD = " + short_rev("main") +
+                   ", 'y': dev = " + short_rev("dev") + "); pick one with --base REF");
   // Units of two repositories.
   fs::path other = make_repo(tmp_->path() / "other");
   OrchRun o = orch(
