@@ -70,8 +70,20 @@ TEST_F(Conflicts, ThreeUnitsReportExactlyTheConflictingPairAndLandTheCleanOneFir
              "{\"unit\":\"b\",\"prompt\":\"write-shared-b please\"}\n"
              "{\"unit\":\"c\",\"prompt\":\"write-own-c please\"}\n");
   OrchRun run = orch({"convoy", "run", "fan", "--repo", repo_.string(), "--agent", "claude",
-                      "--from", (tmp_->path() / "units.jsonl").string()});
+                      "--from", (tmp_->path() / "units.jsonl").string(), "--json"});
   ASSERT_EQ(run.code, 0) << run.out << run.err;
+  // convoy run --json said so as soon as both were done: one conflict event, before the end.
+  std::vector<json::Json> conflict_events;
+  std::string last_event;
+  for (size_t p = 0, q; (q = run.out.find('\n', p)) != std::string::npos; p = q + 1) {
+    json::Json e = parse(run.out.substr(p, q - p));
+    last_event = e["event"];
+    if (e["event"] == "conflict") conflict_events.push_back(e);
+  }
+  ASSERT_EQ(conflict_events.size(), 1u) << run.out;
+  EXPECT_EQ(conflict_events[0], json::Json::parse(R"({"event": "conflict", "convoy": "fan",
+            "a": "a", "b": "b", "paths": ["SHARED.md"]})"));
+  EXPECT_EQ(last_event, "end");
   std::string refs = git(repo_, {"for-each-ref"});
   std::string head = git(repo_, {"rev-parse", "HEAD"});
   head.pop_back();
