@@ -36,6 +36,7 @@ void add_prune(CLI::App& root, Context& ctx);
 void add_doctor(CLI::App& root, Context& ctx);
 void add_trust(CLI::App& root, Context& ctx);
 void add_land(CLI::App& root, Context& ctx);
+void add_conflicts(CLI::App& root, Context& ctx);
 
 /// Stops convoy `name` (orchestrator stop_convoy) and prints what it did; `orch convoy stop` and
 /// `orch stop --convoy` share it. Errors: orch::Error (exit 7) for an unknown convoy.

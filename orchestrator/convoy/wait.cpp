@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "orchestrator/fanin/conflicts.h"
 #include "orchestrator/pool/pool.h"
 
 namespace orch {
@@ -65,6 +67,55 @@ void report_units(IO& io, ProgressStyle style, const ConvoyStatus& st,
   }
 }
 
+/// The most done units whose pairs a convoy wait forecasts as units end (64: 2,016 pairs).
+constexpr size_t kConflictLinesMaxUnits = 64;
+
+/// What report_conflicts has seen: the units found done, the pairs reported.
+struct ConflictsSeen {
+  std::set<std::string> done;
+  std::set<std::pair<std::string, std::string>> pairs;
+};
+
+// Once a unit ends done, reports each pair it forms with another done unit of the convoy whose
+// branches conflict (orch conflicts' forecast, over the done units). Advisory: a forecast that
+// cannot be made (e.g. units with different bases) reports nothing; `orch conflicts` says why.
+void report_conflicts(registry::Registry& reg, IO& io, ProgressStyle style, const ConvoyStatus& st,
+                      ConflictsSeen& seen) {
+  if (style == ProgressStyle::kQuiet) return;
+  fanin::ConflictsRequest req;
+  bool fresh = false;
+  for (const UnitStatus& u : st.units) {
+    if (!u.latest || u.latest->session.state != registry::State::kDone) continue;
+    req.units.push_back(u.unit);
+    fresh = seen.done.insert(u.unit).second || fresh;
+  }
+  // Each new done unit forecasts every pair of done units: bounded, so a convoy of thousands of
+  // units does not spend its wait merging (`orch conflicts --convoy NAME` has no such bound).
+  if (!fresh || req.units.size() < 2 || req.units.size() > kConflictLinesMaxUnits) return;
+  fanin::ConflictReport r;
+  try {
+    r = fanin::forecast_conflicts(reg, req);
+  } catch (const Error&) {
+    return;
+  }
+  for (const fanin::UnitConflict& c : r.conflicts) {
+    if (!seen.pairs.insert({c.a, c.b}).second) continue;
+    if (style == ProgressStyle::kJson) {
+      emit(io, {{"event", "conflict"},
+                {"convoy", st.convoy.name},
+                {"a", c.a},
+                {"b", c.b},
+                {"paths", c.paths}});
+      continue;
+    }
+    std::string paths;
+    for (const std::string& p : c.paths) paths += (paths.empty() ? "" : ", ") + p;
+    if (style == ProgressStyle::kBar) io.terminal() << "\r\x1b[K";
+    io.err << "conflict: " << c.a << " and " << c.b << ": " << paths << "\n";
+    io.err.flush();
+  }
+}
+
 }  // namespace
 
 void emit_end(IO& io, const ConvoyWaitResult& r) {
@@ -107,12 +158,14 @@ ConvoyWaitResult wait_convoy(Factory& f, const std::string& name, IO& io, int64_
   const int64_t start = steady_ms();
   std::map<std::string, std::string> seen;
   std::optional<ConvoyCounts> last;
+  ConflictsSeen conflicts;
   ConvoyWaitResult r;
   while (true) {
     fill_slots(f, "pool:cli");  // also marks units whose supervisor died lost
     r.status = convoy_status(reg, convoy);
     const ConvoyCounts& c = r.status.counts;
     report_units(io, style, r.status, seen);
+    report_conflicts(reg, io, style, r.status, conflicts);
     const bool changed = !last || !(*last == c);
     if (style == ProgressStyle::kBar) {
       io.terminal() << "\r\x1b[K" << progress_bar(c, 30, steady_ms() - start);

@@ -12,6 +12,8 @@
 #include "lib/registry/convoys.h"
 #include "lib/registry/landings.h"
 #include "lib/text.h"
+#include "lib/git/merge_forecast.h"
+#include "orchestrator/fanin/conflicts.h"
 #include "orchestrator/fanin/land_steps.h"
 
 namespace orch {
@@ -138,6 +140,34 @@ void preflight(const std::vector<Candidate>& cs, const LandRequest& req, LandRep
   }
 }
 
+// `cs` (by priority, then age) in the forecast's landing order (orch conflicts): the largest group
+// of mutually clean units first, so a conflict costs the fewest units; ties keep priority order.
+// Units whose branch is gone go last (they are skipped with that reason).
+std::vector<Candidate> forecast_order(std::vector<Candidate> cs, const LandReport& r) {
+  if (cs.size() < 2) return cs;
+  std::vector<std::string> branches;
+  for (const Candidate& c : cs) branches.push_back(c.session.branch);
+  std::vector<std::string> commits = git::branch_commits(r.repo, branches);
+  std::vector<git::ForecastTip> tips;
+  std::vector<size_t> index;  // tips[i] is cs[index[i]]
+  for (size_t i = 0; i < cs.size(); ++i) {
+    if (commits[i].empty()) continue;
+    tips.push_back({commits[i], ""});
+    index.push_back(i);
+  }
+  git::Forecast f = git::forecast_conflicts(r.repo, r.from, tips);
+  std::vector<std::pair<size_t, size_t>> edges;
+  for (const git::PairConflict& p : f.conflicts) edges.emplace_back(p.a, p.b);
+  std::vector<Candidate> out;
+  for (const std::vector<size_t>& group : landing_groups(tips.size(), edges)) {
+    for (size_t t : group) out.push_back(cs[index[t]]);
+  }
+  for (size_t i = 0; i < cs.size(); ++i) {
+    if (commits[i].empty()) out.push_back(cs[i]);
+  }
+  return out;
+}
+
 git::LandMessage message_for(const Candidate& c, git::LandStrategy strategy) {
   std::string what = first_meaningful_line(c.unit.prompt);
   if (what.size() > 60) what = what.substr(0, 57) + "...";
@@ -256,6 +286,7 @@ LandReport land(registry::Registry& reg, const HomeLayout& home, const LandReque
     throw Error(what, "no unit's latest session is done and not landed yet: nothing to land");
   }
   preflight(cs, req, &r);
+  cs = forecast_order(std::move(cs), r);
   std::string tip = r.from, moved_by_others = r.from;
   std::optional<fanin::ScratchWorktree> scratch;
   for (const Candidate& c : cs) {

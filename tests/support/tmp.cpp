@@ -1,5 +1,7 @@
 #include "tests/support/tmp.h"
 
+#include "tests/support/git_run.h"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -28,6 +30,16 @@ TempDir::~TempDir() {
 }
 
 std::string git(const fs::path& dir, const std::vector<std::string>& args) {
+  std::string out;
+  if (git_code(dir, args, out) != 0) {
+    std::string joined;
+    for (auto& a : args) joined += " " + a;
+    throw std::runtime_error("git" + joined + " failed");
+  }
+  return out;
+}
+
+int git_code(const fs::path& dir, const std::vector<std::string>& args, std::string& out) {
   std::vector<std::string> argv_s = {"git", "-C", dir.string()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -43,7 +55,7 @@ std::string git(const fs::path& dir, const std::vector<std::string>& args) {
   int rc = posix_spawnp(&pid, "git", &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   close(pipefd[1]);
-  std::string out;
+  out.clear();
   char buf[4096];
   ssize_t n;
   while ((n = read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
@@ -51,12 +63,7 @@ std::string git(const fs::path& dir, const std::vector<std::string>& args) {
   if (rc != 0) throw std::runtime_error("cannot spawn git");
   int status = 0;
   waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string joined;
-    for (auto& a : args) joined += " " + a;
-    throw std::runtime_error("git" + joined + " failed");
-  }
-  return out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 fs::path make_repo(const fs::path& dir, bool commit) {
