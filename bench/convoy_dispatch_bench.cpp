@@ -14,7 +14,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "bench/support.h"
@@ -121,7 +123,18 @@ double prune(const Scratch& s, const fs::path& repo, int n) {
     row.worktree = wt.path;
     reg->insert_session(row, "bench");
   }
-  double ms = time_ms([&] { run({ORCH_BIN, "--home", home.string(), "prune"}); });
+  std::vector<std::string> argv;
+  // A profiler to run orch prune under, e.g. "strace -c -f -o /tmp/prune-%N" (%N: the number of
+  // worktrees); words split at spaces, no shell.
+  if (const char* wrap = std::getenv("ORCH_BENCH_WRAP")) {
+    std::istringstream words(wrap);
+    for (std::string w; words >> w;) {
+      if (auto at = w.find("%N"); at != std::string::npos) w.replace(at, 2, std::to_string(n));
+      argv.push_back(w);
+    }
+  }
+  argv.insert(argv.end(), {ORCH_BIN, "--home", home.string(), "prune"});
+  double ms = time_ms([&] { run(argv); });
   if (worktree_folders(home) != 0) throw std::runtime_error("prune left worktrees behind");
   return ms;
 }
@@ -132,31 +145,36 @@ int main(int argc, char** argv) {
   const int big = argc > 1 ? std::atoi(argv[1]) : 10000;
   const int small = big / 10;
   Scratch s;
-  fs::path repo = make_repo(s.path / "repo", 2000);
-  fs::path agent = s.path / "bin" / "stand-in";
-  write(agent, "#!/bin/sh\nexec sleep 120\n");
-  fs::permissions(agent, fs::perms::owner_all);
+  if (big > 0) {
+    fs::path repo = make_repo(s.path / "repo", 2000);
+    fs::path agent = s.path / "bin" / "stand-in";
+    write(agent, "#!/bin/sh\nexec sleep 120\n");
+    fs::permissions(agent, fs::perms::owner_all);
 
-  DispatchFigures base = dispatch(s, repo, agent, small);
-  DispatchFigures full = dispatch(s, repo, agent, big);
-  double per_base = base.ms / small, per_full = full.ms / big;
-  std::printf(
-      "orch convoy create, cap 1: %d units %.0f ms (%.2f ms/unit); %d units %.0f ms "
-      "(%.2f ms/unit)\n",
-      small, base.ms, per_base, big, full.ms, per_full);
-  std::printf("linearity (time per unit at %d / at %d): %.2fx; target: %d units < 30 s (%s)\n", big,
-              small, per_full / per_base, big, full.ms < 30000 ? "met" : "NOT met");
-  std::printf("most worktree folders on disk during and after create: %d and %d (cap 1: %s)\n",
-              base.peak_worktrees, full.peak_worktrees,
-              std::max(base.peak_worktrees, full.peak_worktrees) <= 1 ? "met" : "NOT met");
-  std::fflush(stdout);
+    DispatchFigures base = dispatch(s, repo, agent, small);
+    DispatchFigures full = dispatch(s, repo, agent, big);
+    double per_base = base.ms / small, per_full = full.ms / big;
+    std::printf(
+        "orch convoy create, cap 1: %d units %.0f ms (%.2f ms/unit); %d units %.0f ms "
+        "(%.2f ms/unit)\n",
+        small, base.ms, per_base, big, full.ms, per_full);
+    std::printf("linearity (time per unit at %d / at %d): %.2fx; target: %d units < 30 s (%s)\n",
+                big, small, per_full / per_base, big, full.ms < 30000 ? "met" : "NOT met");
+    std::printf("most worktree folders on disk during and after create: %d and %d (cap 1: %s)\n",
+                base.peak_worktrees, full.peak_worktrees,
+                std::max(base.peak_worktrees, full.peak_worktrees) <= 1 ? "met" : "NOT met");
+    std::fflush(stdout);
+  }
 
   fs::path small_repo = make_repo(s.path / "prune-repo", 20);
   const int p_big = argc > 2 ? std::atoi(argv[2]) : 1000, p_small = p_big / 4;
-  double p1 = prune(s, small_repo, p_small), p2 = prune(s, small_repo, p_big);
-  std::printf(
-      "orch prune: %d worktrees %.0f ms (%.2f ms each); %d worktrees %.0f ms (%.2f ms "
-      "each); linearity %.2fx\n",
-      p_small, p1, p1 / p_small, p_big, p2, p2 / p_big, (p2 / p_big) / (p1 / p_small));
+  const double p1 = prune(s, small_repo, p_small);
+  std::printf("orch prune: %d worktrees %.0f ms (%.2f ms each)\n", p_small, p1, p1 / p_small);
+  for (int n = p_big; n <= (argc > 3 ? std::atoi(argv[3]) : p_big); n *= 2) {
+    const double p2 = prune(s, small_repo, n);
+    std::printf("orch prune: %d worktrees %.0f ms (%.2f ms each); linearity vs %d: %.2fx\n", n, p2,
+                p2 / n, p_small, (p2 / n) / (p1 / p_small));
+    std::fflush(stdout);
+  }
   return 0;
 }
