@@ -9,8 +9,15 @@
 // convoy was created and for 2 s after it (sampled every 20 ms) against the cap.
 // Prune: 250 (baseline) and 1,000 ended sessions, each with its own worktree (made through
 // libgit2 and recorded in the registry, as a supervisor would), pruned by `orch prune`; the time
-// per worktree at both sizes and their ratio.
-// Usage: convoy_dispatch_bench [UNITS (10000)] [WORKTREES TO PRUNE (1000)].
+// per worktree at both sizes and their ratio. Each prune is timed after a sync(2), so that it does
+// not pay for writing back the files its set-up just checked out (a file under writeback is
+// unlinked only once written: without the sync the prune of 1,000 looked 1.47x slower per
+// worktree than that of 250; ORCH_BENCH_NO_SYNC=1 measures it that way).
+// Usage: convoy_dispatch_bench [UNITS (10000; 0: prune only)] [WORKTREES TO PRUNE (1000)]
+//        [MAX WORKTREES (default: the former; prunes doubling sizes up to it, e.g. 1000 2000)].
+// ORCH_BENCH_WRAP="perf stat -o /tmp/stat-%N" runs each orch prune under that command.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -134,6 +141,10 @@ double prune(const Scratch& s, const fs::path& repo, int n) {
     }
   }
   argv.insert(argv.end(), {ORCH_BIN, "--home", home.string(), "prune"});
+  // The files just checked out are still being written back: unlinking a file under writeback
+  // waits for it, so without this the prune would pay for the set-up's I/O, more the more
+  // worktrees were made (ORCH_BENCH_NO_SYNC=1 measures it that way).
+  if (!std::getenv("ORCH_BENCH_NO_SYNC")) ::sync();
   double ms = time_ms([&] { run(argv); });
   if (worktree_folders(home) != 0) throw std::runtime_error("prune left worktrees behind");
   return ms;
