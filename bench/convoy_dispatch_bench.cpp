@@ -9,12 +9,21 @@
 // convoy was created and for 2 s after it (sampled every 20 ms) against the cap.
 // Prune: 250 (baseline) and 1,000 ended sessions, each with its own worktree (made through
 // libgit2 and recorded in the registry, as a supervisor would), pruned by `orch prune`; the time
-// per worktree at both sizes and their ratio.
-// Usage: convoy_dispatch_bench [UNITS (10000)] [WORKTREES TO PRUNE (1000)].
+// per worktree at both sizes and their ratio. Each prune is timed after a sync(2), so that it does
+// not pay for writing back the files its set-up just checked out (a file under writeback is
+// unlinked only once written: without the sync the prune of 1,000 looked 1.47x slower per
+// worktree than that of 250; ORCH_BENCH_NO_SYNC=1 measures it that way).
+// Usage: convoy_dispatch_bench [UNITS (10000; 0: prune only)] [WORKTREES TO PRUNE (1000)]
+//        [MAX WORKTREES (default: the former; prunes doubling sizes up to it, e.g. 1000 2000)].
+// ORCH_BENCH_WRAP="perf stat -o /tmp/stat-%N" runs each orch prune under that command.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "bench/support.h"
@@ -121,7 +130,22 @@ double prune(const Scratch& s, const fs::path& repo, int n) {
     row.worktree = wt.path;
     reg->insert_session(row, "bench");
   }
-  double ms = time_ms([&] { run({ORCH_BIN, "--home", home.string(), "prune"}); });
+  std::vector<std::string> argv;
+  // A profiler to run orch prune under, e.g. "strace -c -f -o /tmp/prune-%N" (%N: the number of
+  // worktrees); words split at spaces, no shell.
+  if (const char* wrap = std::getenv("ORCH_BENCH_WRAP")) {
+    std::istringstream words(wrap);
+    for (std::string w; words >> w;) {
+      if (auto at = w.find("%N"); at != std::string::npos) w.replace(at, 2, std::to_string(n));
+      argv.push_back(w);
+    }
+  }
+  argv.insert(argv.end(), {ORCH_BIN, "--home", home.string(), "prune"});
+  // The files just checked out are still being written back: unlinking a file under writeback
+  // waits for it, so without this the prune would pay for the set-up's I/O, more the more
+  // worktrees were made (ORCH_BENCH_NO_SYNC=1 measures it that way).
+  if (!std::getenv("ORCH_BENCH_NO_SYNC")) ::sync();
+  double ms = time_ms([&] { run(argv); });
   if (worktree_folders(home) != 0) throw std::runtime_error("prune left worktrees behind");
   return ms;
 }
@@ -132,31 +156,36 @@ int main(int argc, char** argv) {
   const int big = argc > 1 ? std::atoi(argv[1]) : 10000;
   const int small = big / 10;
   Scratch s;
-  fs::path repo = make_repo(s.path / "repo", 2000);
-  fs::path agent = s.path / "bin" / "stand-in";
-  write(agent, "#!/bin/sh\nexec sleep 120\n");
-  fs::permissions(agent, fs::perms::owner_all);
+  if (big > 0) {
+    fs::path repo = make_repo(s.path / "repo", 2000);
+    fs::path agent = s.path / "bin" / "stand-in";
+    write(agent, "#!/bin/sh\nexec sleep 120\n");
+    fs::permissions(agent, fs::perms::owner_all);
 
-  DispatchFigures base = dispatch(s, repo, agent, small);
-  DispatchFigures full = dispatch(s, repo, agent, big);
-  double per_base = base.ms / small, per_full = full.ms / big;
-  std::printf(
-      "orch convoy create, cap 1: %d units %.0f ms (%.2f ms/unit); %d units %.0f ms "
-      "(%.2f ms/unit)\n",
-      small, base.ms, per_base, big, full.ms, per_full);
-  std::printf("linearity (time per unit at %d / at %d): %.2fx; target: %d units < 30 s (%s)\n", big,
-              small, per_full / per_base, big, full.ms < 30000 ? "met" : "NOT met");
-  std::printf("most worktree folders on disk during and after create: %d and %d (cap 1: %s)\n",
-              base.peak_worktrees, full.peak_worktrees,
-              std::max(base.peak_worktrees, full.peak_worktrees) <= 1 ? "met" : "NOT met");
-  std::fflush(stdout);
+    DispatchFigures base = dispatch(s, repo, agent, small);
+    DispatchFigures full = dispatch(s, repo, agent, big);
+    double per_base = base.ms / small, per_full = full.ms / big;
+    std::printf(
+        "orch convoy create, cap 1: %d units %.0f ms (%.2f ms/unit); %d units %.0f ms "
+        "(%.2f ms/unit)\n",
+        small, base.ms, per_base, big, full.ms, per_full);
+    std::printf("linearity (time per unit at %d / at %d): %.2fx; target: %d units < 30 s (%s)\n",
+                big, small, per_full / per_base, big, full.ms < 30000 ? "met" : "NOT met");
+    std::printf("most worktree folders on disk during and after create: %d and %d (cap 1: %s)\n",
+                base.peak_worktrees, full.peak_worktrees,
+                std::max(base.peak_worktrees, full.peak_worktrees) <= 1 ? "met" : "NOT met");
+    std::fflush(stdout);
+  }
 
   fs::path small_repo = make_repo(s.path / "prune-repo", 20);
   const int p_big = argc > 2 ? std::atoi(argv[2]) : 1000, p_small = p_big / 4;
-  double p1 = prune(s, small_repo, p_small), p2 = prune(s, small_repo, p_big);
-  std::printf(
-      "orch prune: %d worktrees %.0f ms (%.2f ms each); %d worktrees %.0f ms (%.2f ms "
-      "each); linearity %.2fx\n",
-      p_small, p1, p1 / p_small, p_big, p2, p2 / p_big, (p2 / p_big) / (p1 / p_small));
+  const double p1 = prune(s, small_repo, p_small);
+  std::printf("orch prune: %d worktrees %.0f ms (%.2f ms each)\n", p_small, p1, p1 / p_small);
+  for (int n = p_big; n <= (argc > 3 ? std::atoi(argv[3]) : p_big); n *= 2) {
+    const double p2 = prune(s, small_repo, n);
+    std::printf("orch prune: %d worktrees %.0f ms (%.2f ms each); linearity vs %d: %.2fx\n", n, p2,
+                p2 / n, p_small, (p2 / n) / (p1 / p_small));
+    std::fflush(stdout);
+  }
   return 0;
 }

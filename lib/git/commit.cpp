@@ -5,11 +5,26 @@
 
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/repository.h"
 
 namespace orch::git {
 using namespace detail;
 
 namespace {
+
+bool dirty_in(git_repository* repo, const std::string& worktree_path) {
+  if (git_repository_is_bare(repo)) {
+    throw Error(worktree_path, "bare repositories are not supported");
+  }
+  git_status_options opts;
+  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+  git_status_list* raw = nullptr;
+  check(git_status_list_new(&raw, repo, &opts), worktree_path + ": cannot read status");
+  StatusList list(raw);
+  return git_status_list_entrycount(list.get()) > 0;
+}
 
 /// The repository's user.name/user.email, else "orch <orch@localhost>".
 Signature signature_for(git_repository* repo, const std::string& context) {
@@ -76,17 +91,11 @@ std::vector<std::string> withhold_secrets(git_repository* repo, git_index* index
 
 bool is_dirty(const std::string& worktree_path) {
   Repo repo = open_exact(worktree_path);
-  if (git_repository_is_bare(repo.get())) {
-    throw Error(worktree_path, "bare repositories are not supported");
-  }
-  git_status_options opts;
-  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-  opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
-  git_status_list* raw = nullptr;
-  check(git_status_list_new(&raw, repo.get(), &opts), worktree_path + ": cannot read status");
-  StatusList list(raw);
-  return git_status_list_entrycount(list.get()) > 0;
+  return dirty_in(repo.get(), worktree_path);
+}
+
+bool is_dirty(const Repository& worktree) {
+  return dirty_in(worktree.raw(), worktree.path());
 }
 
 CommitResult commit_all(const std::string& worktree_path, const std::string& message,

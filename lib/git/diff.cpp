@@ -5,6 +5,7 @@
 
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/repository.h"
 
 namespace orch::git {
 using namespace detail;
@@ -59,29 +60,31 @@ namespace {
 // Walks the commits reachable from `to` and not from `from`, newest first (git rev-list order),
 // calling `visit` with each commit until it returns false.
 template <typename Visit>
-void walk_range(const std::string& repo, const std::string& from, const std::string& to,
-                const std::string& ctx, Visit visit) {
-  Repo r = open_at(repo);
-  Commit from_c = resolve(r.get(), from, repo);
-  Commit to_c = resolve(r.get(), to, repo);
+void walk_range(git_repository* r, const std::string& repo, const std::string& from,
+                const std::string& to, const std::string& ctx, Visit visit) {
+  Commit from_c = resolve(r, from, repo);
+  Commit to_c = resolve(r, to, repo);
   git_revwalk* raw = nullptr;
-  check(git_revwalk_new(&raw, r.get()), ctx);
+  check(git_revwalk_new(&raw, r), ctx);
   Revwalk walk(raw);
   check(git_revwalk_push(walk.get(), git_commit_id(to_c.get())), ctx);
   check(git_revwalk_hide(walk.get(), git_commit_id(from_c.get())), ctx);
   git_oid oid;
   int rc = 0;
   while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
-    if (!visit(r.get(), oid)) return;
+    if (!visit(r, oid)) return;
   }
   if (rc != GIT_ITEROVER) check(rc, ctx);
 }
 
 }  // namespace
 
-int64_t count_commits(const std::string& repo, const std::string& from, const std::string& to) {
+namespace {
+
+int64_t count_in(git_repository* r, const std::string& repo, const std::string& from,
+                 const std::string& to) {
   int64_t count = 0;
-  walk_range(repo, from, to, repo + ": cannot count commits " + from + ".." + to,
+  walk_range(r, repo, from, to, repo + ": cannot count commits " + from + ".." + to,
              [&](git_repository*, const git_oid&) {
                ++count;
                return true;
@@ -89,11 +92,23 @@ int64_t count_commits(const std::string& repo, const std::string& from, const st
   return count;
 }
 
+}  // namespace
+
+int64_t count_commits(const std::string& repo, const std::string& from, const std::string& to) {
+  Repo r = open_at(repo);
+  return count_in(r.get(), repo, from, to);
+}
+
+int64_t count_commits(const Repository& repo, const std::string& from, const std::string& to) {
+  return count_in(repo.raw(), repo.path(), from, to);
+}
+
 std::vector<std::string> commit_lines(const std::string& repo, const std::string& from,
                                       const std::string& to, std::size_t max) {
   const std::string ctx = repo + ": cannot list commits " + from + ".." + to;
   std::vector<std::string> lines;
-  walk_range(repo, from, to, ctx, [&](git_repository* r, const git_oid& oid) {
+  Repo opened = open_at(repo);
+  walk_range(opened.get(), repo, from, to, ctx, [&](git_repository* r, const git_oid& oid) {
     if (lines.size() >= max) return false;
     git_commit* raw = nullptr;
     check(git_commit_lookup(&raw, r, &oid), ctx);

@@ -1,6 +1,7 @@
 // Opening repositories, resolving revisions, looking up branches.
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/repository.h"
 
 namespace orch::git {
 using namespace detail;
@@ -26,22 +27,41 @@ RepoInfo open_repo(const std::string& path) {
   return info;
 }
 
-std::string resolve_commit(const std::string& repo, const std::string& ref) {
-  Repo r = open_at(repo);
-  Commit c =
-      lookup_commit(r.get(), ref, "base '" + ref + "' does not resolve to a commit in " + repo);
+namespace {
+
+std::string resolve_in(git_repository* r, const std::string& repo, const std::string& ref) {
+  Commit c = lookup_commit(r, ref, "base '" + ref + "' does not resolve to a commit in " + repo);
   return oid_hex(*git_commit_id(c.get()));
 }
 
-bool branch_exists(const std::string& repo, const std::string& branch) {
-  Repo r = open_at(repo);
+bool branch_in(git_repository* r, const std::string& repo, const std::string& branch) {
   std::string name = "refs/heads/" + branch;
   git_reference* raw = nullptr;
-  int rc = git_reference_lookup(&raw, r.get(), name.c_str());
+  int rc = git_reference_lookup(&raw, r, name.c_str());
   Ref holder(raw);
   if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) return false;
   check(rc, repo + ": branch '" + branch + "'");
   return true;
+}
+
+}  // namespace
+
+std::string resolve_commit(const std::string& repo, const std::string& ref) {
+  Repo r = open_at(repo);
+  return resolve_in(r.get(), repo, ref);
+}
+
+std::string resolve_commit(const Repository& repo, const std::string& ref) {
+  return resolve_in(repo.raw(), repo.path(), ref);
+}
+
+bool branch_exists(const std::string& repo, const std::string& branch) {
+  Repo r = open_at(repo);
+  return branch_in(r.get(), repo, branch);
+}
+
+bool branch_exists(const Repository& repo, const std::string& branch) {
+  return branch_in(repo.raw(), repo.path(), branch);
 }
 
 }  // namespace orch::git

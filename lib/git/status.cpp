@@ -4,17 +4,16 @@
 
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/repository.h"
 
 namespace orch::git {
 using namespace detail;
 
 namespace {
 
-std::vector<std::string> status_paths(const std::string& workdir, unsigned int flags,
-                                      bool ignored_only) {
-  ensure_init();
-  Repo repo = open_exact(workdir);
-  if (git_repository_is_bare(repo.get())) {
+std::vector<std::string> status_paths(git_repository* repo, const std::string& workdir,
+                                      unsigned int flags, bool ignored_only) {
+  if (git_repository_is_bare(repo)) {
     throw Error(workdir, "bare repositories are not supported");
   }
   git_status_options opts;
@@ -22,7 +21,7 @@ std::vector<std::string> status_paths(const std::string& workdir, unsigned int f
   opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
   opts.flags = flags;
   git_status_list* raw = nullptr;
-  check(git_status_list_new(&raw, repo.get(), &opts), workdir + ": cannot read status");
+  check(git_status_list_new(&raw, repo, &opts), workdir + ": cannot read status");
   StatusList list(raw);
   std::vector<std::string> paths;
   for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i) {
@@ -39,11 +38,17 @@ std::vector<std::string> status_paths(const std::string& workdir, unsigned int f
 }  // namespace
 
 std::vector<std::string> changed_paths(const std::string& workdir) {
-  return status_paths(workdir, GIT_STATUS_OPT_INCLUDE_UNTRACKED, false);
+  Repo repo = open_exact(workdir);
+  return status_paths(repo.get(), workdir, GIT_STATUS_OPT_INCLUDE_UNTRACKED, false);
 }
 
 std::vector<std::string> ignored_paths(const std::string& workdir) {
-  return status_paths(workdir, GIT_STATUS_OPT_INCLUDE_IGNORED, true);
+  Repo repo = open_exact(workdir);
+  return status_paths(repo.get(), workdir, GIT_STATUS_OPT_INCLUDE_IGNORED, true);
+}
+
+std::vector<std::string> ignored_paths(const Repository& worktree) {
+  return status_paths(worktree.raw(), worktree.path(), GIT_STATUS_OPT_INCLUDE_IGNORED, true);
 }
 
 std::optional<std::string> head_file(const std::string& workdir, const std::string& path) {

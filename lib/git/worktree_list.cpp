@@ -6,6 +6,7 @@
 
 #include "lib/git/git.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/repository.h"
 #include "lib/git/worktrees.h"
 
 namespace orch::git {
@@ -66,20 +67,25 @@ void validate_worktree_name(const std::string& name) {
 }  // namespace detail
 
 std::vector<WorktreeInfo> list_worktrees(const std::string& repo) {
-  Repo r = open_main(repo);
+  return list_worktrees(Repository::main(repo));
+}
+
+std::vector<WorktreeInfo> list_worktrees(const Repository& main) {
+  git_repository* r = main.raw();
   StrArray names;
-  check(git_worktree_list(&names.arr, r.get()), repo + ": cannot list worktrees");
+  check(git_worktree_list(&names.arr, r), main.path() + ": cannot list worktrees");
+  const std::string common = canonical(git_repository_commondir(r));
   std::vector<WorktreeInfo> out;
   for (std::size_t i = 0; i < names.arr.count; ++i) {
     git_worktree* raw = nullptr;
     // An entry that cannot be opened any more was removed (or is still being written) by a
     // concurrent add/remove: it is not a worktree at this moment.
-    if (git_worktree_lookup(&raw, r.get(), names.arr.strings[i]) < 0) continue;
+    if (git_worktree_lookup(&raw, r, names.arr.strings[i]) < 0) continue;
     Worktree wt(raw);
     WorktreeInfo info;
     info.name = names.arr.strings[i];
     info.path = canonical(git_worktree_path(wt.get()));
-    info.branch = entry_branch(entry_dir(r.get(), info.name));
+    info.branch = entry_branch(common + "/worktrees/" + info.name);
     info.locked = git_worktree_is_locked(nullptr, wt.get()) > 0;
     std::error_code ec;
     info.prunable = !fs::exists(info.path, ec);
@@ -90,12 +96,19 @@ std::vector<WorktreeInfo> list_worktrees(const std::string& repo) {
 
 void remove_worktree(const std::string& repo, const std::string& name, bool force) {
   validate_worktree_name(name);
-  Repo r = open_main(repo);
-  const std::string entry = entry_dir(r.get(), name);
+  remove_worktree(Repository::main(repo), name, force);
+}
+
+void remove_worktree(const Repository& main, const std::string& name, bool force,
+                     const Repository* worktree) {
+  validate_worktree_name(name);
+  git_repository* r = main.raw();
+  const std::string& repo = main.path();
+  const std::string entry = entry_dir(r, name);
   std::error_code ec;
   if (!fs::is_directory(entry, ec)) throw Error(repo, "no worktree named '" + name + "'");
   git_worktree* raw = nullptr;
-  check(git_worktree_lookup(&raw, r.get(), name.c_str()), repo + ": worktree '" + name + "'");
+  check(git_worktree_lookup(&raw, r, name.c_str()), repo + ": worktree '" + name + "'");
   Worktree wt(raw);
   const std::string path = canonical(git_worktree_path(wt.get()));
 
@@ -103,7 +116,8 @@ void remove_worktree(const std::string& repo, const std::string& name, bool forc
     if (!force && git_worktree_is_locked(nullptr, wt.get()) > 0) {
       throw Error(path, "worktree is locked; not removing it");
     }
-    if (!force && is_dirty(path)) {
+    const bool reuse = worktree && canonical(worktree->path()) == path;
+    if (!force && (reuse ? is_dirty(*worktree) : is_dirty(path))) {
       throw Error(path, "worktree has uncommitted changes; not removing it");
     }
     // Never delete a folder that is not this entry's working tree (e.g. a moved worktree).
@@ -114,7 +128,7 @@ void remove_worktree(const std::string& repo, const std::string& name, bool forc
     if (ec) throw Error(path, "cannot remove worktree folder: " + ec.message());
   }
 
-  WorktreeLock lock(canonical(git_repository_commondir(r.get())));
+  WorktreeLock lock(canonical(git_repository_commondir(r)));
   git_worktree_prune_options opts;
   git_worktree_prune_options_init(&opts, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
   opts.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED;

@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/registry/worktrees.h"
+#include "orchestrator/maintenance/prune_repos.h"
 #include "orchestrator/session/liveness.h"
 
 namespace orch {
@@ -28,12 +29,13 @@ std::string norm(const std::string& p) {
 // unreadable).
 class GitWorktrees {
  public:
+  explicit GitWorktrees(OpenRepos& repos) : repos_(repos) {}
   const std::optional<std::vector<git::WorktreeInfo>>& of(const std::string& repo) {
     auto it = cache_.find(repo);
     if (it != cache_.end()) return it->second;
     std::optional<std::vector<git::WorktreeInfo>> list;
     try {
-      list = git::list_worktrees(repo);
+      list = repos_.at(repo).list_worktrees();
     } catch (const Error&) {
     }
     return cache_[repo] = std::move(list);
@@ -56,15 +58,17 @@ class GitWorktrees {
   }
 
  private:
+  OpenRepos& repos_;
   std::map<std::string, std::optional<std::vector<git::WorktreeInfo>>> cache_;
   std::map<std::string, std::map<std::string, std::string>> names_;  // repo -> path -> name
 };
 
 // Removes the worktree of `s` at `name` (its folder alone when git has no record of it: a crash
 // before the record was written; the folder is under $ORCH_HOME/worktrees).
-void remove_session_worktree(const registry::Session& s, const std::string& name, bool force) {
+void remove_session_worktree(const registry::Session& s, const RepoAt& repo,
+                             const std::string& name, bool force, const git::Repository* worktree) {
   if (!name.empty()) {
-    git::remove_worktree(s.repo, name, force);
+    repo.remove_worktree(name, force, worktree);
     return;
   }
   std::error_code ec;
@@ -87,17 +91,21 @@ bool is_orphan(registry::Registry& reg, const git::WorktreeInfo& w, const std::s
   return !registry::session_with_worktree(reg, w.path);
 }
 
-PruneFacts facts_of(const registry::Session& s) {
+// The facts about `s`'s worktree; its repository is opened once into `worktree` (kept for the
+// removal).
+PruneFacts facts_of(const registry::Session& s, const RepoAt& repo,
+                    std::optional<git::Repository>& worktree) {
   PruneFacts f;
   f.live = registry::is_live(s.state);
   f.state = registry::to_string(s.state);
   f.branch = s.branch;
   if (f.live) return f;
   try {
-    f.dirty = git::is_dirty(s.worktree);
-    f.ignored = git::ignored_paths(s.worktree);
-    std::string head = git::resolve_commit(s.worktree, "HEAD");
-    f.stray_commits = git::count_commits(s.repo, s.branch, head);
+    worktree.emplace(git::Repository::worktree(s.worktree));
+    f.dirty = git::is_dirty(*worktree);
+    f.ignored = git::ignored_paths(*worktree);
+    std::string head = git::resolve_commit(*worktree, "HEAD");
+    f.stray_commits = repo.count_commits(s.branch, head);
   } catch (const Error& e) {
     f.check_error = e.what();
   }
@@ -134,7 +142,8 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
   registry::Registry& reg = f.registry();
   reap_lost(reg);
   std::vector<registry::Session> sessions = reg.list_sessions();
-  GitWorktrees git_wts;
+  OpenRepos repos;
+  GitWorktrees git_wts(repos);
   std::map<std::string, const registry::Session*> by_path;
   std::vector<PruneItem> items;
   for (const registry::Session& s : sessions) {  // newest first
@@ -146,17 +155,19 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
     if (!fs::exists(s.worktree, ec)) continue;
     // A worktree left half made by a crash while it was created: no agent ever ran in it.
     const bool half_made = !registry::is_live(s.state) && registry::worktree_pending(reg, s.id);
+    const RepoAt repo = repos.at(s.repo);
+    std::optional<git::Repository> worktree;
     PruneDecision d = half_made ? PruneDecision{true,
                                                 "half made (its creation was interrupted; "
                                                 "no agent ran in it)"}
-                                : decide_prune(facts_of(s), force);
+                                : decide_prune(facts_of(s, repo, worktree), force);
     PruneItem item{s.id, s.unit_name, s.worktree, d.remove, false, d.reason};
     if (d.remove && !dry_run) {
       try {
         std::string name = git_wts.name_of(s.repo, s.worktree);
         if (name.empty() && !half_made)
           throw Error(s.worktree, "git does not list it as a worktree of " + s.repo);
-        remove_session_worktree(s, name, force || half_made);
+        remove_session_worktree(s, repo, name, force || half_made, worktree ? &*worktree : nullptr);
       } catch (const Error& e) {
         item.removed = false;
         item.failed = true;
@@ -178,7 +189,7 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
             true, false, "no session uses it (left by an interrupted orch; no agent ran in it)"};
         if (!dry_run) {
           try {
-            git::remove_worktree(repo, w.name, true);
+            repos.at(repo).remove_worktree(w.name, true);
           } catch (const Error& e) {
             item.removed = false;
             item.failed = true;
@@ -202,7 +213,7 @@ std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
                      "folder already gone; git's record of it pruned"};
       if (!dry_run) {
         try {
-          git::remove_worktree(repo, w.name, false);
+          repos.at(repo).remove_worktree(w.name, false);
         } catch (const Error& e) {
           item.removed = false;
           item.failed = true;
@@ -238,12 +249,13 @@ struct Checkouts {
   std::string error;                      ///< why the repository could not be read ("" = read)
 };
 
-Checkouts read_checkouts(const std::string& repo, const std::set<std::string>& gone) {
+Checkouts read_checkouts(const RepoAt& repo, const std::string& path,
+                         const std::set<std::string>& gone) {
   Checkouts c;
   try {
-    c.head_branch = git::head_branch(repo);
-    if (!c.head_branch.empty()) c.at[c.head_branch] = "the main working tree " + repo;
-    for (const git::WorktreeInfo& w : git::list_worktrees(repo)) {
+    c.head_branch = repo.head_branch();
+    if (!c.head_branch.empty()) c.at[c.head_branch] = "the main working tree " + path;
+    for (const git::WorktreeInfo& w : repo.list_worktrees()) {
       if (w.branch.empty() || gone.count(norm(w.path))) continue;
       std::string where = "worktree " + w.path;
       if (w.prunable) where += " (its folder is gone; `git worktree prune` drops the record)";
@@ -256,7 +268,7 @@ Checkouts read_checkouts(const std::string& repo, const std::set<std::string>& g
 }
 
 // The facts about the branch of `s`'s unit (whose live session, if any, is in `live_state`).
-BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
+BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s, const RepoAt& repo,
                          const Checkouts& checkouts, const std::string& live_state) {
   BranchFacts b;
   b.branch = s.branch;
@@ -273,7 +285,7 @@ BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
   // HEAD is named by the branch it is on now: that is what the branch is checked against.
   b.base = base_ref == "HEAD" && !checkouts.head_branch.empty() ? checkouts.head_branch : base_ref;
   try {
-    b.head = git::resolve_commit(s.repo, "refs/heads/" + s.branch);
+    b.head = repo.resolve_commit("refs/heads/" + s.branch);
   } catch (const Error& e) {
     b.check_error = e.what();
     return b;
@@ -284,34 +296,79 @@ BranchFacts branch_facts(registry::Registry& reg, const registry::Session& s,
   }
   std::string base;
   try {
-    base = git::resolve_commit(s.repo, base_ref);
+    base = repo.resolve_commit(base_ref);
   } catch (const Error& e) {
     b.base_error = e.what();
     return b;
   }
   try {
-    b.unmerged = git::count_commits(s.repo, base, b.head);
-    b.no_commits = unit && !unit->base_commit.empty() &&
-                   git::count_commits(s.repo, unit->base_commit, b.head) == 0;
+    b.unmerged = repo.count_commits(base, b.head);
+    b.no_commits =
+        unit && !unit->base_commit.empty() && repo.count_commits(unit->base_commit, b.head) == 0;
   } catch (const Error& e) {
     b.check_error = e.what();
   }
   return b;
 }
 
+// The branches of one repository prune deletes, deleted together at the end of a pass (one hold
+// of the worktree lock, checkouts read once: linear in the branches).
+class BranchDeletions {
+ public:
+  /// Deletes `branch` (which must still be at `head`) for items[index].
+  void add(size_t index, const std::string& branch, const std::string& head) {
+    index_.push_back(index);
+    branches_.push_back({branch, head});
+  }
+  /// Deletes them; an item whose branch could not be deleted says why.
+  void run(const std::string& path, const RepoAt& repo, std::vector<PruneBranchItem>& items) {
+    std::vector<git::BranchDeleted> done;
+    try {
+      if (repo.open()) done = git::delete_branches(*repo.open(), branches_);
+    } catch (const Error& e) {
+      done.clear();
+      for (const auto& b : branches_) done.push_back({b.branch, "", e.what()});
+    }
+    for (size_t i = 0; i < branches_.size(); ++i) {
+      std::string error;
+      if (repo.open()) {
+        error = done[i].error;
+      } else {
+        try {
+          git::delete_branch(path, branches_[i].branch, branches_[i].expected_commit);
+        } catch (const Error& e) {
+          error = e.what();
+        }
+      }
+      if (error.empty()) continue;
+      PruneBranchItem& item = items[index_[i]];
+      item.deleted = false;
+      item.failed = true;
+      item.reason = "deleting it failed: " + error;
+    }
+    index_.clear();
+    branches_.clear();
+  }
+
+ private:
+  std::vector<size_t> index_;
+  std::vector<git::BranchToDelete> branches_;
+};
+
 // Branches orch/<unit> of `repo` with no unit in the registry (an older orch killed while it
 // created one): deleted when every commit of theirs is in the main working tree's HEAD and they
 // are checked out nowhere (with or without --force: work that is on no other branch is never
 // orch's to throw away), else listed as kept.
-void prune_orphan_branches(registry::Registry& reg, const std::string& repo, const Checkouts& c,
-                           bool dry_run, std::vector<PruneBranchItem>& items) {
+void prune_orphan_branches(registry::Registry& reg, const std::string& repo, const RepoAt& git,
+                           const Checkouts& c, bool dry_run, std::vector<PruneBranchItem>& items) {
   if (!c.error.empty()) return;
   std::vector<std::string> branches;
   try {
-    branches = git::list_branches(repo, "orch/");
+    branches = git.list_branches("orch/");
   } catch (const Error&) {
     return;
   }
+  BranchDeletions deletions;
   for (const std::string& branch : branches) {
     const std::string unit = branch.substr(5);
     if (reg.find_unit(repo, unit)) continue;
@@ -319,8 +376,8 @@ void prune_orphan_branches(registry::Registry& reg, const std::string& repo, con
     const std::string base = c.head_branch.empty() ? "HEAD" : c.head_branch;
     auto where = c.at.find(branch);
     try {
-      std::string head = git::resolve_commit(repo, "refs/heads/" + branch);
-      int64_t unmerged = git::count_commits(repo, git::resolve_commit(repo, "HEAD"), head);
+      std::string head = git.resolve_commit("refs/heads/" + branch);
+      int64_t unmerged = git.count_commits(git.resolve_commit("HEAD"), head);
       if (where != c.at.end()) {
         item.reason = "no unit in the registry; checked out in " + where->second;
       } else if (unmerged > 0) {
@@ -330,7 +387,7 @@ void prune_orphan_branches(registry::Registry& reg, const std::string& repo, con
         item.deleted = true;
         item.reason = "no unit in the registry (left by an interrupted orch); merged into " + base +
                       " (was " + short_id(head) + ")";
-        if (!dry_run) git::delete_branch(repo, branch, head);
+        if (!dry_run) deletions.add(items.size(), branch, head);
       }
     } catch (const Error& e) {
       item.failed = item.deleted;
@@ -340,6 +397,7 @@ void prune_orphan_branches(registry::Registry& reg, const std::string& repo, con
     }
     items.push_back(std::move(item));
   }
+  deletions.run(repo, git, items);
 }
 
 }  // namespace
@@ -374,7 +432,9 @@ std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneI
   for (const registry::Session& s : sessions) {
     if (registry::is_live(s.state)) live_state.emplace(s.unit_id, registry::to_string(s.state));
   }
+  OpenRepos repos;
   std::map<std::string, Checkouts> checkouts;
+  std::map<std::string, BranchDeletions> deletions;
   std::set<int64_t> seen;
   std::vector<PruneBranchItem> items;
   for (const registry::Session& s : sessions) {
@@ -382,10 +442,13 @@ std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneI
     std::error_code ec;
     if (!fs::exists(s.repo, ec)) continue;  // the repository is gone, and its branches with it
     PruneBranchItem item{s.unit_name, s.repo, s.branch, false, false, ""};
+    const RepoAt repo = repos.at(s.repo);
     auto c = checkouts.find(s.repo);
-    if (c == checkouts.end()) c = checkouts.emplace(s.repo, read_checkouts(s.repo, gone)).first;
+    if (c == checkouts.end()) {
+      c = checkouts.emplace(s.repo, read_checkouts(repo, s.repo, gone)).first;
+    }
     try {
-      if (!git::branch_exists(s.repo, s.branch)) continue;
+      if (!repo.branch_exists(s.branch)) continue;
     } catch (const Error& e) {
       item.reason = std::string("cannot check it: ") + e.what();
       items.push_back(std::move(item));
@@ -393,22 +456,17 @@ std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneI
     }
     auto live = live_state.find(s.unit_id);
     BranchFacts facts =
-        branch_facts(reg, s, c->second, live != live_state.end() ? live->second : "");
+        branch_facts(reg, s, repo, c->second, live != live_state.end() ? live->second : "");
     PruneDecision d = decide_branch(facts, force);
     item.deleted = d.remove;
     item.reason = d.reason;
-    if (d.remove && !dry_run) {
-      try {
-        git::delete_branch(s.repo, s.branch, facts.head);
-      } catch (const Error& e) {
-        item.deleted = false;
-        item.failed = true;
-        item.reason = std::string("deleting it failed: ") + e.what();
-      }
-    }
+    if (d.remove && !dry_run) deletions[s.repo].add(items.size(), s.branch, facts.head);
     items.push_back(std::move(item));
   }
-  for (auto& [repo, c] : checkouts) prune_orphan_branches(reg, repo, c, dry_run, items);
+  for (auto& [repo, d] : deletions) d.run(repo, repos.at(repo), items);
+  for (auto& [repo, c] : checkouts) {
+    prune_orphan_branches(reg, repo, repos.at(repo), c, dry_run, items);
+  }
   return items;
 }
 

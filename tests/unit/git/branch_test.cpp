@@ -1,5 +1,6 @@
 // head_branch and delete_branch on real repositories, checked with the git CLI.
 #include "lib/git/git.h"
+#include "lib/git/repository.h"
 #include "tests/unit/git/git_fixture.h"
 
 namespace orch::git::test {
@@ -97,6 +98,48 @@ TEST_F(DeleteBranch, MissingAndInvalidBranches) {
                "branch 'a..b': is not a valid branch name");
   EXPECT_STREQ(expect_error([&] { delete_branch(repo_, ""); }).what(),
                "branch '': is not a valid branch name");
+}
+
+TEST_F(DeleteBranch, ABatchDeletesExactlyTheDeletableBranchesPackedAndLoose) {
+  for (const char* b : {"orch/p1", "orch/p2", "orch/keep-packed"}) git(repo_, {"branch", b});
+  git(repo_, {"pack-refs", "--all"});  // these three are in packed-refs only
+  for (const char* b : {"orch/l1", "orch/l2", "orch/keep-loose"}) git(repo_, {"branch", b});
+  git(repo_, {"config", "branch.orch/p1.description", "work"});
+  git(repo_, {"config", "branch.orch/l1.description", "work"});
+  git(repo_, {"worktree", "add", "-q", "-b", "orch/out", (tmp_ / "wt").string()});
+  std::string tip = rev("main");
+  git(repo_, {"branch", "orch/moved"});
+  std::vector<BranchToDelete> batch = {{"orch/p1", tip},
+                                       {"orch/l1", tip},
+                                       {"orch/p2", ""},
+                                       {"orch/out", ""},
+                                       {"orch/moved", "0000000000000000000000000000000000000000"},
+                                       {"nope", ""},
+                                       {"orch/l2", tip},
+                                       {"a..b", ""}};
+  std::vector<BranchDeleted> done = delete_branches(Repository::main(repo_), batch);
+  ASSERT_EQ(done.size(), batch.size());
+  for (size_t i : {0, 1, 2, 6}) {
+    EXPECT_EQ(done[i].branch, batch[i].branch);
+    EXPECT_EQ(done[i].error, "") << batch[i].branch;
+    EXPECT_EQ(done[i].was, tip) << batch[i].branch;
+    EXPECT_FALSE(has_branch(batch[i].branch)) << batch[i].branch;
+  }
+  EXPECT_EQ(done[3].error, "branch 'orch/out': is checked out in worktree " +
+                               fs::canonical(tmp_ / "wt").string() + "; not deleting it");
+  EXPECT_EQ(done[4].error, "branch 'orch/moved': moved to " + tip.substr(0, 7) +
+                               " since it was checked; not deleting it");
+  EXPECT_EQ(done[5].error, "branch 'nope': no such branch in " + repo_);
+  EXPECT_EQ(done[7].error, "branch 'a..b': is not a valid branch name");
+  for (const char* b : {"orch/out", "orch/moved", "orch/keep-packed", "orch/keep-loose", "main"}) {
+    EXPECT_TRUE(has_branch(b)) << b;
+  }
+  EXPECT_FALSE(git_ok(repo_, {"config", "branch.orch/p1.description"}));
+  EXPECT_FALSE(git_ok(repo_, {"config", "branch.orch/l1.description"}));
+  // git itself still reads the refs: the deleted ones are gone from packed-refs too.
+  EXPECT_EQ(trim(git(repo_, {"for-each-ref", "--format=%(refname:short)", "refs/heads/orch/"})),
+            "orch/keep-loose\norch/keep-packed\norch/moved\norch/out");
+  EXPECT_TRUE(delete_branches(Repository::main(repo_), {}).empty());
 }
 
 class HeadBranch : public RepoTest {};
