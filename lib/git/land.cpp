@@ -13,17 +13,17 @@ using namespace detail;
 namespace {
 
 using Merged = Handle<git_index, git_index_free>;
-using ConflictIter = Handle<git_index_conflict_iterator, git_index_conflict_iterator_free>;
+using LandConflictIter = Handle<git_index_conflict_iterator, git_index_conflict_iterator_free>;
 using WorktreeHandle = Handle<git_worktree, git_worktree_free>;
 
-git_oid parse_oid(const std::string& hex, const std::string& ctx) {
+git_oid land_oid(const std::string& hex, const std::string& ctx) {
   git_oid oid;
   if (git_oid_fromstr(&oid, hex.c_str()) != 0) throw Error(ctx, "'" + hex + "' is not a commit id");
   return oid;
 }
 
 Commit commit_of(git_repository* repo, const std::string& hex, const std::string& ctx) {
-  git_oid oid = parse_oid(hex, ctx);
+  git_oid oid = land_oid(hex, ctx);
   git_commit* raw = nullptr;
   check(git_commit_lookup(&raw, repo, &oid), ctx);
   return Commit(raw);
@@ -41,7 +41,7 @@ std::vector<std::string> conflict_paths(git_index* index, const std::string& ctx
   std::set<std::string> paths;
   git_index_conflict_iterator* raw = nullptr;
   check(git_index_conflict_iterator_new(&raw, index), ctx);
-  ConflictIter it(raw);
+  LandConflictIter it(raw);
   const git_index_entry *ancestor = nullptr, *ours = nullptr, *theirs = nullptr;
   while (git_index_conflict_next(&ancestor, &ours, &theirs, it.get()) == 0) {
     const git_index_entry* e = ours ? ours : theirs ? theirs : ancestor;
@@ -183,8 +183,8 @@ bool advance_branch(const std::string& repo_path, const std::string& branch,
                     const std::string& reflog) {
   const std::string ctx = "branch '" + branch + "'";
   Repo repo = open_main(repo_path);
-  git_oid want = parse_oid(commit, ctx);
-  git_oid old = parse_oid(expected, ctx);
+  git_oid want = land_oid(commit, ctx);
+  git_oid old = land_oid(expected, ctx);
   git_reference* raw = nullptr;
   const std::string name = "refs/heads/" + branch;
   int rc =

@@ -159,7 +159,7 @@ std::vector<Candidate> forecast_order(std::vector<Candidate> cs, const LandRepor
   std::vector<std::pair<size_t, size_t>> edges;
   for (const git::PairConflict& p : f.conflicts) edges.emplace_back(p.a, p.b);
   std::vector<Candidate> out;
-  for (const std::vector<size_t>& group : landing_groups(tips.size(), edges)) {
+  for (const std::vector<size_t>& group : fanin::landing_groups(tips.size(), edges)) {
     for (size_t t : group) out.push_back(cs[index[t]]);
   }
   for (size_t i = 0; i < cs.size(); ++i) {
