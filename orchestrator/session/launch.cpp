@@ -166,25 +166,32 @@ PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchReques
   return p;
 }
 
-std::vector<registry::Session> commit_launches(Factory& f, std::vector<PreparedLaunch>& launches,
+Admitted record_launches(registry::Registry& reg, const std::vector<PreparedLaunch>& launches,
+                         const std::string& source) {
+  Admitted admitted;
+  reg.transaction([&] {
+    std::vector<Admission> batch;
+    batch.reserve(launches.size());
+    for (const PreparedLaunch& p : launches) {
+      Admission a;
+      a.session = p.session;
+      a.session.unit_id = reg.upsert_unit(p.unit).id;
+      if (p.convoy_id > 0) registry::set_unit_convoy(reg, a.session.unit_id, p.convoy_id);
+      a.pool = p.pool;
+      a.worktree_pending = true;
+      batch.push_back(std::move(a));
+    }
+    admitted = record_admissions(reg, std::move(batch), source);
+  });
+  return admitted;
+}
+
+std::vector<registry::Session> commit_launches(Factory& f,
+                                               const std::vector<PreparedLaunch>& launches,
                                                const std::string& source,
-                                               bool rethrow_spawn_failure,
-                                               const std::function<void()>& first) {
-  registry::Registry& reg = f.registry();
-  std::vector<Admission> batch;
-  batch.reserve(launches.size());
-  for (PreparedLaunch& p : launches) {
-    Admission a;
-    a.session = p.session;
-    a.pool = p.pool;
-    a.worktree_pending = true;
-    a.before_insert = [&reg, &p](registry::Session& row) {
-      row.unit_id = reg.upsert_unit(p.unit).id;
-      if (p.convoy_id > 0) registry::set_unit_convoy(reg, row.unit_id, p.convoy_id);
-    };
-    batch.push_back(std::move(a));
-  }
-  return admit_sessions(f, batch, source, rethrow_spawn_failure, first);
+                                               bool rethrow_spawn_failure) {
+  Admitted admitted = record_launches(f.registry(), launches, source);
+  return start_admitted(f, admitted, source, rethrow_spawn_failure);
 }
 
 std::vector<std::string> new_session_ids(registry::Registry& reg, size_t n) {
