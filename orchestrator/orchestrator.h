@@ -98,8 +98,7 @@ struct RunResult {
   std::string source;            ///< what decided it, e.g. "opencode:session.idle"
   std::string error;             ///< why, when not done
   std::string summary;           ///< the agent's final text
-  int64_t tokens_in = 0, tokens_out = 0, tokens_cache_read = 0, tokens_cache_write = 0;
-  double cost_usd = 0;
+  registry::Usage usage;         ///< tokens and cost of the run
 };
 
 /// A RunResult that ended in `s`, decided by `source`, with `error` (summary and usage empty).

@@ -167,9 +167,7 @@ void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s
     // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
     outcome.error = first_meaningful_line(to_valid_utf8(result.error));
     try {
-      reg.set_usage(s.id,
-                    registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
-                                    result.tokens_cache_write, result.cost_usd});
+      reg.set_usage(s.id, result.usage);
       if (!error_reported) {
         sink.final_error(result.error);
         error_reported = true;
