@@ -41,28 +41,41 @@ enum class PermissionPolicy {
 /// A shared opencode server serves many sessions and carries none.
 inline constexpr const char* kSessionEnvVar = "ORCH_SESSION";
 
-/// Everything a backend needs to run one session. Built by the supervisor from the registry.
-struct SessionSpec {
-  std::string session_id;               ///< orch's session id
-  std::string unit;                     ///< work unit name
-  std::string worktree;                 ///< absolute path; the agent's working directory
-  std::string prompt;                   ///< the work
-  std::string model;                    ///< "provider/model", or empty for the agent's own default
-  std::string binary;                   ///< resolved agent binary
-  std::vector<std::string> extra_args;  ///< preset's extra arguments
-  std::map<std::string, std::string> env;  ///< preset's extra environment
-  std::string log_dir;                     ///< $ORCH_HOME/sessions/<id>/ for agent output
+/// The settings of one session that orch records with it (sessions.options, as JSON:
+/// orchestrator/session/options.h) and hands to its backend as part of its SessionSpec. Never
+/// holds secrets: a preset's environment and extra arguments (either may carry a token) are not
+/// stored; the supervisor re-reads them from the preset by name.
+struct SessionOptions {
+  std::string binary;                      ///< resolved agent binary
   int64_t startup_timeout_ms = 60000;      ///< agent start (opencode serve health, claude init)
   int64_t inactivity_timeout_ms = 600000;  ///< no agent activity for this long = failed
   PermissionPolicy policy = PermissionPolicy::kDeny;
   int max_turns = 0;                 ///< 0 = the agent's default
   std::string resume_agent_session;  ///< continue this agent session (re-sling, handoff)
+  bool shared_server = true;         ///< opencode: use a shared server ([backends.opencode])
+  int sessions_per_server = 20;      ///< opencode: sessions one shared server serves at once
+  /// SHA-256 of the repository's .orch.toml as accepted at launch ("" = none): the supervisor
+  /// re-reads the file and applies its keys that run something only when they are still this
+  /// content or trusted (orchestrator/config/presets.h, RepoTrust).
+  std::string repo_config_sha256;
+};
+
+/// Everything a backend needs to run one session: its recorded options and what the supervisor
+/// adds to them (session_spec, orchestrator/session/options.h).
+struct SessionSpec : SessionOptions {
+  std::string session_id;               ///< orch's session id
+  std::string unit;                     ///< work unit name
+  std::string worktree;                 ///< absolute path; the agent's working directory
+  std::string prompt;                   ///< the work
+  std::string model;                    ///< "provider/model", or empty for the agent's own default
+  std::vector<std::string> extra_args;  ///< preset's extra arguments
+  std::map<std::string, std::string> env;  ///< preset's extra environment
+  std::string log_dir;                     ///< $ORCH_HOME/sessions/<id>/ for agent output
   /// Shared agent servers (opencode): the registry holding the `servers` table, and
   /// $ORCH_HOME/servers for their passwords and logs. An empty servers_dir means one server per
   /// session, owned by the supervisor.
   std::string registry_path;
   std::string servers_dir;
-  int sessions_per_server = 20;  ///< sessions one shared server serves at once
 };
 
 /// Receives what a backend observes; implemented by the supervisor (writes the registry and the
@@ -85,8 +98,7 @@ struct RunResult {
   std::string source;            ///< what decided it, e.g. "opencode:session.idle"
   std::string error;             ///< why, when not done
   std::string summary;           ///< the agent's final text
-  int64_t tokens_in = 0, tokens_out = 0, tokens_cache_read = 0, tokens_cache_write = 0;
-  double cost_usd = 0;
+  registry::Usage usage;         ///< tokens and cost of the run
 };
 
 /// A RunResult that ended in `s`, decided by `source`, with `error` (summary and usage empty).

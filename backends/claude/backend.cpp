@@ -181,11 +181,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
                             (tail.empty() ? "" : ": " + tail) + " (see " + log_path_ + ")");
     result.summary = handler.last_text();
   }
-  result.tokens_in = handler.usage().input;
-  result.tokens_out = handler.usage().output;
-  result.tokens_cache_read = handler.usage().cache_read;
-  result.tokens_cache_write = handler.usage().cache_creation;
-  result.cost_usd = handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0;
+  const Usage& u = handler.usage();  // Claude Code's names for the same counters
+  result.usage = {u.input, u.output, u.cache_read, u.cache_creation,
+                  handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0};
   return result;
 }
 

@@ -293,11 +293,7 @@ RunResult OpencodeBackend::decide(const std::string& user_message_id, bool nudge
     if (nudged) {
       // The state and summary answer the last prompt; the usage is the whole session's.
       RunResult all = decide_outcome(messages, "", stream_error_);
-      r.tokens_in = all.tokens_in;
-      r.tokens_out = all.tokens_out;
-      r.tokens_cache_read = all.tokens_cache_read;
-      r.tokens_cache_write = all.tokens_cache_write;
-      r.cost_usd = all.cost_usd;
+      r.usage = all.usage;
     }
     return r;
   } catch (const Error& e) {

@@ -33,12 +33,12 @@ RunResult decide_outcome(const std::string& messages_json, const std::string& us
     }
     ++answers;
     auto tokens = json::at(info, "tokens");
-    r.tokens_in += json::i64(json::at(tokens, "input"));
-    r.tokens_out +=
+    r.usage.tokens_in += json::i64(json::at(tokens, "input"));
+    r.usage.tokens_out +=
         json::i64(json::at(tokens, "output")) + json::i64(json::at(tokens, "reasoning"));
-    r.tokens_cache_read += json::i64(json::at(json::at(tokens, "cache"), "read"));
-    r.tokens_cache_write += json::i64(json::at(json::at(tokens, "cache"), "write"));
-    r.cost_usd += json::num(json::at(info, "cost"));
+    r.usage.tokens_cache_read += json::i64(json::at(json::at(tokens, "cache"), "read"));
+    r.usage.tokens_cache_write += json::i64(json::at(json::at(tokens, "cache"), "write"));
+    r.usage.cost_usd += json::num(json::at(info, "cost"));
     last_error = error_text(json::at(info, "error"));
     last_finish = json::str(json::at(info, "finish"));
     std::string text;

@@ -33,15 +33,6 @@ struct Outcome {
   std::string note = {};  ///< why it ended when that is no error (a stop, a handoff)
 };
 
-/// Usage counters added to a session.
-struct Usage {
-  int64_t tokens_in = 0;
-  int64_t tokens_out = 0;
-  int64_t tokens_cache_read = 0;
-  int64_t tokens_cache_write = 0;
-  double cost_usd = 0;
-};
-
 /// One SQLite connection to the registry. Use it from one thread at a time (its transaction
 /// depth is per object); other threads and processes open their own.
 class Registry {

@@ -31,11 +31,11 @@ void read_session(const db::Stmt& st, Session& s) {
   s.started_at = st.col_int(c++);
   s.ended_at = st.col_int(c++);
   s.last_event_at = st.col_int(c++);
-  s.tokens_in = st.col_int(c++);
-  s.tokens_out = st.col_int(c++);
-  s.tokens_cache_read = st.col_int(c++);
-  s.tokens_cache_write = st.col_int(c++);
-  s.cost_usd = st.col_real(c++);
+  s.usage.tokens_in = st.col_int(c++);
+  s.usage.tokens_out = st.col_int(c++);
+  s.usage.tokens_cache_read = st.col_int(c++);
+  s.usage.tokens_cache_write = st.col_int(c++);
+  s.usage.cost_usd = st.col_real(c++);
   s.tool_calls = st.col_int(c++);
   s.denials = st.col_int(c++);
   s.summary = st.col_text(c++);

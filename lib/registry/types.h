@@ -50,6 +50,16 @@ struct Unit {
   int64_t created_at = 0;
 };
 
+/// A session's token and cost counters (the sessions columns of the same names), as a backend
+/// reports them at the end of a run.
+struct Usage {
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  int64_t tokens_cache_read = 0;
+  int64_t tokens_cache_write = 0;
+  double cost_usd = 0;  ///< US dollars
+};
+
 struct Session {
   std::string id;
   int64_t unit_id = 0;
@@ -70,11 +80,7 @@ struct Session {
   int64_t started_at = 0;
   int64_t ended_at = 0;
   int64_t last_event_at = 0;
-  int64_t tokens_in = 0;
-  int64_t tokens_out = 0;
-  int64_t tokens_cache_read = 0;
-  int64_t tokens_cache_write = 0;
-  double cost_usd = 0;
+  Usage usage;
   int64_t tool_calls = 0;
   int64_t denials = 0;
   std::string summary;

@@ -71,10 +71,14 @@ std::vector<PreparedLaunch> prepare_units(Factory& f, const registry::Convoy& co
 void dispatch(Factory& f, registry::Convoy& convoy, std::vector<PreparedLaunch>& launches,
               bool create) {
   try {
-    commit_launches(f, launches, "cli:sling", false, [&] {
-      if (create) convoy = registry::insert_convoy(f.registry(), convoy);
+    registry::Registry& reg = f.registry();
+    Admitted admitted;
+    reg.transaction([&] {
+      if (create) convoy = registry::insert_convoy(reg, convoy);
       for (PreparedLaunch& p : launches) p.convoy_id = convoy.id;
+      admitted = record_launches(reg, launches, "cli:sling");
     });
+    start_admitted(f, admitted, "cli:sling", false);
   } catch (const Error& e) {
     throw Error("convoy '" + convoy.name + "'",
                 std::string(e.what()) + " (nothing was " + (create ? "created)" : "added)"),

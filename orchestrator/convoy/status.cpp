@@ -66,7 +66,7 @@ ConvoyStatus convoy_status(registry::Registry& reg, const registry::Convoy& conv
     if (it == index.end()) continue;  // joined the convoy between the two reads
     UnitStatus& u = st.units[it->second];
     ++u.attempts;
-    u.cost_usd += cs.session.cost_usd;
+    u.cost_usd += cs.session.usage.cost_usd;
     if (u.first_started_at == 0) u.first_started_at = cs.session.started_at;
     // Only attempts that got a supervisor ran: not the queued ones, nor those cancelled queued.
     if (cs.session.state != State::kQueued && cs.session.supervisor_pid > 0) {

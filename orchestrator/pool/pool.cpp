@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
@@ -152,18 +153,16 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
   return started;
 }
 
-std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
-                                              const std::string& source, bool rethrow_spawn_failure,
-                                              const std::function<void()>& first) {
-  registry::Registry& reg = f.registry();
+Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch,
+                           const std::string& source) {
   const pid_t self = getpid();
   const int64_t self_start = process::start_time(self);
-  std::vector<std::string> claimed;
+  Admitted out;
   reg.transaction([&] {
-    if (first) first();
     // Slots that are free go to sessions already waiting first; then each new session starts if
     // the pool still has room under its caps, else it waits in the queue.
-    claimed = registry::claim_queued(reg, now_ms(), "pool:cli");
+    out.claimed = registry::claim_queued(reg, now_ms(), "pool:cli");
+    out.sessions.clear();
     for (Admission& a : batch) {
       registry::Session& s = a.session;
       s.state = has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions)
@@ -173,43 +172,43 @@ std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>
         s.supervisor_pid = self;
         s.supervisor_start_time = self_start;
       }
-      if (a.before_insert) a.before_insert(s);
       reg.insert_session(s, source);
       registry::PoolFields p = a.pool;
       if (p.queued_at == 0) p.queued_at = s.started_at;
       registry::set_pool_fields(reg, s.id, p);
       if (a.worktree_pending) registry::set_worktree_pending(reg, s.id, true);
+      out.sessions.push_back(s);
     }
   });
-  crash_point("launch:recorded");  // test hook: rows written, no supervisor started
-  start_claimed(f, claimed, "pool:cli");
-  std::vector<registry::Session> out;
-  out.reserve(batch.size());
-  for (Admission& a : batch) {
-    registry::Session& s = a.session;
-    if (s.state == State::kStarting) {
-      try {
-        spawn_supervisor(f, s.id);
-      } catch (const Error& e) {
-        registry::Outcome o;
-        o.error = std::string("cannot start the supervisor: ") + e.what();
-        reg.finish(s.id, State::kFailed, source, o);
-        if (rethrow_spawn_failure) throw;
-      }
-    }
-    out.push_back(s);
-  }
   return out;
 }
 
+std::vector<registry::Session> start_admitted(Factory& f, const Admitted& admitted,
+                                              const std::string& source,
+                                              bool rethrow_spawn_failure) {
+  crash_point("launch:recorded");  // test hook: rows written, no supervisor started
+  start_claimed(f, admitted.claimed, "pool:cli");
+  for (const registry::Session& s : admitted.sessions) {
+    if (s.state != State::kStarting) continue;
+    try {
+      spawn_supervisor(f, s.id);
+    } catch (const Error& e) {
+      registry::Outcome o;
+      o.error = std::string("cannot start the supervisor: ") + e.what();
+      f.registry().finish(s.id, State::kFailed, source, o);
+      if (rethrow_spawn_failure) throw;
+    }
+  }
+  return admitted.sessions;
+}
+
 registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
-                                const std::string& source,
-                                const std::function<void(registry::Session&)>& before_insert) {
+                                const std::string& source) {
   std::vector<Admission> one(1);
   one[0].session = std::move(s);
   one[0].pool = pool;
-  one[0].before_insert = before_insert;
-  std::string id = admit_sessions(f, one, source, true).front().id;
+  Admitted admitted = record_admissions(f.registry(), std::move(one), source);
+  std::string id = start_admitted(f, admitted, source, true).front().id;
   return *f.registry().get_session(id);
 }
 

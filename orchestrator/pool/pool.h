@@ -11,7 +11,6 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -83,37 +82,45 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
                                                                const std::vector<std::string>& ids,
                                                                const std::string& source);
 
-/// One session to admit to the pool (admit_sessions).
+/// One session to admit to the pool (record_admissions).
 struct Admission {
-  registry::Session session;  ///< id, unit_id (or set by before_insert) and columns set
+  registry::Session session;  ///< id, unit_id (its unit is recorded already) and columns set
   registry::PoolFields pool;  ///< queued_at defaults to session.started_at
-  /// Runs inside the transaction right before the insert (e.g. to record the unit and set
-  /// unit_id); may be empty.
-  std::function<void(registry::Session&)> before_insert;
   /// The worktree is only planned: its supervisor creates it (create_session_worktree).
   bool worktree_pending = false;
 };
 
-/// Records new sessions and starts those that get a slot. In one BEGIN IMMEDIATE transaction:
-/// free slots go to sessions already queued (claim_queued), then each admission in order runs
-/// its before_insert and is inserted `starting` when the pool has room under its caps, else
-/// `queued` (state change source `source`). A `starting` session is recorded with this process
-/// as its supervisor until the real one records itself, so a launcher killed before it started
-/// the supervisor leaves a session that the next reader marks lost at once. After the commit it
-/// starts the supervisors of the claimed sessions and of the admitted ones that are starting.
-/// Returns the sessions as recorded (state as inserted), in order. Errors: what the transaction
-/// throws (nothing written); a supervisor that cannot start marks its session failed, and with
-/// `rethrow_spawn_failure` the orch::Error is rethrown. `first`, when given, runs inside the
-/// transaction before the claim.
-std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
-                                              const std::string& source, bool rethrow_spawn_failure,
-                                              const std::function<void()>& first = {});
+/// What record_admissions wrote, for start_admitted to act on once it is committed.
+struct Admitted {
+  std::vector<std::string> claimed;         ///< queued sessions that took free slots first
+  std::vector<registry::Session> sessions;  ///< the admissions as inserted, in order
+};
 
-/// admit_sessions for one session `s` with pool columns `pool` whose worktree exists (a
-/// handoff's): returns the session as recorded; a supervisor start failure is rethrown.
+/// Records new sessions, the first half of admitting them: in one BEGIN IMMEDIATE transaction
+/// (joining the caller's, so a caller can record more in the same one), free slots go to
+/// sessions already queued (claim_queued, source "pool:cli"), then each admission in order is
+/// inserted `starting` when the pool has room under its caps, else `queued` (state change source
+/// `source`). A `starting` session is recorded with this process as its supervisor until the
+/// real one records itself, so a launcher killed before it started the supervisor leaves a
+/// session that the next reader marks lost at once. Writes only the registry; starts nothing.
+/// Errors: what the transaction throws (nothing written).
+Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch,
+                           const std::string& source);
+
+/// The second half, after the transaction of record_admissions committed: starts the
+/// supervisors of the claimed sessions and of the admitted ones that are starting. Returns the
+/// admitted sessions as recorded (state as inserted), in order. A supervisor that cannot start
+/// marks its session failed (source `source`), and with `rethrow_spawn_failure` the orch::Error
+/// is rethrown.
+std::vector<registry::Session> start_admitted(Factory& f, const Admitted& admitted,
+                                              const std::string& source,
+                                              bool rethrow_spawn_failure);
+
+/// record_admissions then start_admitted for one session `s` with pool columns `pool` whose
+/// worktree exists (a handoff's): returns the session as recorded; a supervisor start failure is
+/// rethrown.
 registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
-                                const std::string& source,
-                                const std::function<void(registry::Session&)>& before_insert = {});
+                                const std::string& source);
 
 /// Fills free slots: marks sessions whose supervisor died `lost`, stops shared servers idle for
 /// kServerIdleMs (registry::reap_servers; SIGTERM to their process group, SIGKILL to what is left

@@ -67,20 +67,18 @@ std::string last_text(registry::Registry& reg, const registry::Session& s) {
   return "";
 }
 
-// The new session's settings: the previous session's when the agent stays the same, else the
-// new preset's.
-SessionOptions next_options(const registry::Session& prev, const Preset& preset) {
-  SessionOptions o;
+// The new session's settings: the new preset's, with the previous session's policy and timeouts
+// (its sling's flags) when the agent stays the same.
+SessionOptions next_options(const registry::Session& prev, const Preset& preset,
+                            const AgentConfig& config) {
+  SessionOptions o = session_options(preset, config.backend(preset.backend), resolve_binary(preset),
+                                     config.repo_file_sha256);
   if (preset.name == prev.agent) {
-    o = session_options_from_json(prev.options);
-  } else {
-    o.policy = preset.policy;
-    o.inactivity_timeout_ms = preset.inactivity_timeout_ms;
-    o.startup_timeout_ms = preset.startup_timeout_ms;
+    const SessionOptions was = session_options_from_json(prev.options);
+    o.policy = was.policy;
+    o.inactivity_timeout_ms = was.inactivity_timeout_ms;
+    o.startup_timeout_ms = was.startup_timeout_ms;
   }
-  o.binary = resolve_binary(preset);
-  o.max_turns = preset.max_turns;
-  o.resume_agent_session.clear();
   return o;
 }
 
@@ -104,10 +102,7 @@ HandoffResult handoff(Factory& f, const HandoffRequest& req) {
       load_agent_config(f.home().root, unit->repo, RepoTrust{f.trust_repo_config(), ""});
   const Preset preset = config.find(req.agent.empty() ? prev.agent : req.agent);
   const BackendSettings backend_settings = config.backend(preset.backend);
-  SessionOptions opts = next_options(prev, preset);
-  opts.shared_server = backend_settings.server == ServerMode::kShared;
-  opts.sessions_per_server = backend_settings.sessions_per_server;
-  opts.repo_config_sha256 = config.repo_file_sha256;
+  SessionOptions opts = next_options(prev, preset, config);
   const bool can_resume = make_backend(preset.backend, opts.binary)->describe().can_resume;
 
   // End the previous session; its supervisor commits and records handed_off.

@@ -107,18 +107,14 @@ PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchReques
   if (!req.backend.empty()) preset.backend = req.backend;
   make_backend(preset.backend, "");  // throws for an unknown backend
   check_exec_size(preset);           // an env too large to exec fails here, not at the spawn
-  SessionOptions opts;
-  opts.binary = cached(ctx.binaries, preset.name, [&] { return resolve_binary(preset); });
-  opts.max_turns = preset.max_turns;
-  opts.policy = req.policy.empty() ? preset.policy : policy_from_string(req.policy);
-  opts.inactivity_timeout_ms =
-      req.inactivity_timeout_ms > 0 ? req.inactivity_timeout_ms : preset.inactivity_timeout_ms;
-  opts.startup_timeout_ms =
-      req.startup_timeout_ms > 0 ? req.startup_timeout_ms : preset.startup_timeout_ms;
   BackendSettings backend_settings = config.backend(preset.backend);
-  opts.shared_server = backend_settings.server == ServerMode::kShared;
-  opts.sessions_per_server = backend_settings.sessions_per_server;
-  opts.repo_config_sha256 = config.repo_file_sha256;
+  SessionOptions opts =
+      session_options(preset, backend_settings,
+                      cached(ctx.binaries, preset.name, [&] { return resolve_binary(preset); }),
+                      config.repo_file_sha256);
+  if (!req.policy.empty()) opts.policy = policy_from_string(req.policy);
+  if (req.inactivity_timeout_ms > 0) opts.inactivity_timeout_ms = req.inactivity_timeout_ms;
+  if (req.startup_timeout_ms > 0) opts.startup_timeout_ms = req.startup_timeout_ms;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });
@@ -166,25 +162,32 @@ PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchReques
   return p;
 }
 
-std::vector<registry::Session> commit_launches(Factory& f, std::vector<PreparedLaunch>& launches,
+Admitted record_launches(registry::Registry& reg, const std::vector<PreparedLaunch>& launches,
+                         const std::string& source) {
+  Admitted admitted;
+  reg.transaction([&] {
+    std::vector<Admission> batch;
+    batch.reserve(launches.size());
+    for (const PreparedLaunch& p : launches) {
+      Admission a;
+      a.session = p.session;
+      a.session.unit_id = reg.upsert_unit(p.unit).id;
+      if (p.convoy_id > 0) registry::set_unit_convoy(reg, a.session.unit_id, p.convoy_id);
+      a.pool = p.pool;
+      a.worktree_pending = true;
+      batch.push_back(std::move(a));
+    }
+    admitted = record_admissions(reg, std::move(batch), source);
+  });
+  return admitted;
+}
+
+std::vector<registry::Session> commit_launches(Factory& f,
+                                               const std::vector<PreparedLaunch>& launches,
                                                const std::string& source,
-                                               bool rethrow_spawn_failure,
-                                               const std::function<void()>& first) {
-  registry::Registry& reg = f.registry();
-  std::vector<Admission> batch;
-  batch.reserve(launches.size());
-  for (PreparedLaunch& p : launches) {
-    Admission a;
-    a.session = p.session;
-    a.pool = p.pool;
-    a.worktree_pending = true;
-    a.before_insert = [&reg, &p](registry::Session& row) {
-      row.unit_id = reg.upsert_unit(p.unit).id;
-      if (p.convoy_id > 0) registry::set_unit_convoy(reg, row.unit_id, p.convoy_id);
-    };
-    batch.push_back(std::move(a));
-  }
-  return admit_sessions(f, batch, source, rethrow_spawn_failure, first);
+                                               bool rethrow_spawn_failure) {
+  Admitted admitted = record_launches(f.registry(), launches, source);
+  return start_admitted(f, admitted, source, rethrow_spawn_failure);
 }
 
 std::vector<std::string> new_session_ids(registry::Registry& reg, size_t n) {

@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +19,7 @@
 #include "lib/registry/types.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/factory.h"
+#include "orchestrator/pool/pool.h"
 
 namespace orch {
 
@@ -88,17 +88,22 @@ struct PreparedLaunch {
 PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchRequest& req,
                               const std::string& session_id, int64_t now);
 
-/// Records every prepared launch in one BEGIN IMMEDIATE transaction (admit_sessions: queued ones
-/// and those that got a slot, the units, the convoy membership, each worktree marked pending),
-/// then starts the supervisors of those that got a slot. Returns the sessions as recorded, in
-/// the order given. Errors: what the transaction throws (nothing written), e.g. exit 8 when a
-/// unit got a live session meanwhile; a supervisor that cannot start fails its session (with
-/// `rethrow_spawn_failure`, the error is rethrown). `first`, when given, runs inside the
-/// transaction before any launch is recorded (a convoy records itself there).
-std::vector<registry::Session> commit_launches(Factory& f, std::vector<PreparedLaunch>& launches,
+/// Records every prepared launch in one BEGIN IMMEDIATE transaction, joining the caller's (a
+/// convoy records itself in the same one): the units, their convoy membership, then the sessions
+/// (record_admissions: queued ones and those that got a slot, each worktree marked pending).
+/// Starts nothing: start_admitted (orchestrator/pool/pool.h) does once it is committed. Errors:
+/// what the transaction throws (nothing written), e.g. exit 8 when a unit got a live session
+/// meanwhile.
+Admitted record_launches(registry::Registry& reg, const std::vector<PreparedLaunch>& launches,
+                         const std::string& source);
+
+/// record_launches in its own transaction, then start_admitted. Returns the sessions as
+/// recorded, in the order given; a supervisor that cannot start fails its session (with
+/// `rethrow_spawn_failure`, the error is rethrown).
+std::vector<registry::Session> commit_launches(Factory& f,
+                                               const std::vector<PreparedLaunch>& launches,
                                                const std::string& source,
-                                               bool rethrow_spawn_failure,
-                                               const std::function<void()>& first = {});
+                                               bool rethrow_spawn_failure);
 
 /// `n` new session ids (8 hex digits each), distinct and unused in the registry, in ascending
 /// order (sessions queued together with the same queued_at are then handed slots in the order

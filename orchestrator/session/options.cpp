@@ -4,6 +4,20 @@
 
 namespace orch {
 
+SessionOptions session_options(const Preset& preset, const BackendSettings& backend,
+                               const std::string& binary, const std::string& repo_config_sha256) {
+  SessionOptions o;
+  o.binary = binary;
+  o.startup_timeout_ms = preset.startup_timeout_ms;
+  o.inactivity_timeout_ms = preset.inactivity_timeout_ms;
+  o.policy = preset.policy;
+  o.max_turns = preset.max_turns;
+  o.shared_server = backend.server == ServerMode::kShared;
+  o.sessions_per_server = backend.sessions_per_server;
+  o.repo_config_sha256 = repo_config_sha256;
+  return o;
+}
+
 std::string to_json(const SessionOptions& o) {
   json::Json j = {{"binary", o.binary},
                   {"startup_timeout_ms", o.startup_timeout_ms},
@@ -33,6 +47,23 @@ SessionOptions session_options_from_json(const std::string& text) {
       static_cast<int>(json::i64(json::at(doc, "sessions_per_server"), o.sessions_per_server));
   o.repo_config_sha256 = json::str(json::at(doc, "repo_config_sha256"));
   return o;
+}
+
+SessionSpec session_spec(const registry::Session& s, const std::string& unit,
+                         const SessionOptions& o, const Preset& preset, const HomeLayout& home) {
+  SessionSpec spec;
+  static_cast<SessionOptions&>(spec) = o;
+  spec.session_id = s.id;
+  spec.unit = unit;
+  spec.worktree = s.worktree;
+  spec.prompt = s.prompt;
+  spec.model = s.model;
+  spec.extra_args = preset.extra_args;
+  spec.env = preset.env;
+  spec.log_dir = home.session_dir(s.id).string();
+  spec.registry_path = home.registry().string();
+  if (o.shared_server) spec.servers_dir = home.servers().string();
+  return spec;
 }
 
 }  // namespace orch

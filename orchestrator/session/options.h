@@ -1,32 +1,39 @@
-// The per-session settings the CLI stores in sessions.options (JSON) for the supervisor.
-// Never holds secrets: a preset's environment and extra arguments (either may carry a token) are
-// not stored; the supervisor re-reads them from the preset by name.
+// The per-session settings (SessionOptions, orchestrator/orchestrator.h): decided once from the
+// preset when a session is launched or handed off, stored in sessions.options (JSON) and turned
+// into the backend's SessionSpec by the supervisor. Each of those steps is one function here.
 #pragma once
 
 #include <string>
 
+#include "lib/home.h"
+#include "lib/registry/types.h"
+#include "orchestrator/config/presets.h"
 #include "orchestrator/orchestrator.h"
 
 namespace orch {
 
-struct SessionOptions {
-  std::string binary;  ///< resolved agent binary
-  int64_t startup_timeout_ms = 60000;
-  int64_t inactivity_timeout_ms = 600000;
-  PermissionPolicy policy = PermissionPolicy::kDeny;
-  int max_turns = 0;
-  std::string resume_agent_session;  ///< the agent session to continue (re-sling, handoff)
-  bool shared_server = true;         ///< opencode: use a shared server ([backends.opencode])
-  int sessions_per_server = 20;      ///< opencode: users of one shared server at most
-  /// SHA-256 of the repository's .orch.toml as accepted at launch ("" = none): the supervisor
-  /// re-reads the file and applies its keys that run something only when they are still this
-  /// content or trusted (orchestrator/config/presets.h, RepoTrust).
-  std::string repo_config_sha256;
-};
+/// The settings a session of `preset` starts with: the preset's policy, timeouts and max_turns,
+/// `binary` (the preset's, resolved: resolve_binary), the server settings of its backend
+/// (`backend`: shared_server, sessions_per_server) and `repo_config_sha256` (the repository
+/// file accepted at launch, AgentConfig::repo_file_sha256). No session to resume.
+SessionOptions session_options(const Preset& preset, const BackendSettings& backend,
+                               const std::string& binary, const std::string& repo_config_sha256);
 
-/// To the JSON stored in sessions.options.
+/// To the JSON stored in sessions.options: an object with the keys binary, startup_timeout_ms,
+/// inactivity_timeout_ms, policy ("deny" | "allow"), max_turns, resume_agent_session,
+/// shared_server, sessions_per_server, repo_config_sha256. Written with json::dump.
 std::string to_json(const SessionOptions& o);
-/// From sessions.options; missing keys keep their defaults. Errors: orch::Error on invalid JSON.
+/// From sessions.options as to_json writes it (and as every earlier version wrote it: missing
+/// keys keep their defaults, unknown keys are ignored). Errors: orch::Error on invalid JSON or an
+/// unknown policy (exit 2).
 SessionOptions session_options_from_json(const std::string& text);
+
+/// What the backend of session `s` (of unit `unit`) runs: `s`'s identity, worktree, prompt and
+/// model, its options `o` (session_options_from_json(s.options)), the environment and extra
+/// arguments of its preset `preset` (never stored: they may hold secrets), its log folder
+/// home.session_dir(s.id), and the registry and servers folder of `home` (servers_dir only when
+/// o.shared_server).
+SessionSpec session_spec(const registry::Session& s, const std::string& unit,
+                         const SessionOptions& o, const Preset& preset, const HomeLayout& home);
 
 }  // namespace orch

@@ -155,9 +155,7 @@ void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s
     // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
     outcome.error = first_meaningful_line(to_valid_utf8(result.error));
     try {
-      reg.set_usage(s.id,
-                    registry::Usage{result.tokens_in, result.tokens_out, result.tokens_cache_read,
-                                    result.tokens_cache_write, result.cost_usd});
+      reg.set_usage(s.id, result.usage);
       if (!error_reported) {
         sink.final_error(result.error);
         error_reported = true;
@@ -228,22 +226,6 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
 
   SessionOptions opts = session_options_from_json(session->options);
   log->info("agent {} runs {}", session->agent, opts.binary);
-  SessionSpec spec;
-  spec.session_id = session_id;
-  spec.unit = unit->name;
-  spec.worktree = session->worktree;
-  spec.prompt = session->prompt;
-  spec.model = session->model;
-  spec.binary = opts.binary;
-  spec.log_dir = dir.string();
-  spec.startup_timeout_ms = opts.startup_timeout_ms;
-  spec.inactivity_timeout_ms = opts.inactivity_timeout_ms;
-  spec.policy = opts.policy;
-  spec.max_turns = opts.max_turns;
-  spec.resume_agent_session = opts.resume_agent_session;
-  spec.registry_path = factory.home().registry().string();
-  if (opts.shared_server) spec.servers_dir = factory.home().servers().string();
-  spec.sessions_per_server = opts.sessions_per_server;
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
@@ -257,8 +239,7 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     Preset preset = load_agent_config(factory.home().root, unit->repo,
                                       RepoTrust{false, opts.repo_config_sha256})
                         .find(session->agent);
-    spec.env = std::move(preset.env);
-    spec.extra_args = std::move(preset.extra_args);
+    const SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     block_signals();  // before the inbox thread starts, so it inherits the mask
     InboxReader inbox(factory.home().registry(), session_id, *backend,

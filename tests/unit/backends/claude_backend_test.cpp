@@ -141,11 +141,11 @@ TEST_F(ClaudeBackendRun, DoneFromTheResultLineWithUsage) {
   EXPECT_EQ(r.state, State::kDone) << r.error;
   EXPECT_EQ(r.source, "claude:result");
   EXPECT_EQ(r.summary, "All done");
-  EXPECT_EQ(r.tokens_in, 300);
-  EXPECT_EQ(r.tokens_out, 20);
-  EXPECT_EQ(r.tokens_cache_read, 5);
-  EXPECT_EQ(r.tokens_cache_write, 7);
-  EXPECT_DOUBLE_EQ(r.cost_usd, 0.25);
+  EXPECT_EQ(r.usage.tokens_in, 300);
+  EXPECT_EQ(r.usage.tokens_out, 20);
+  EXPECT_EQ(r.usage.tokens_cache_read, 5);
+  EXPECT_EQ(r.usage.tokens_cache_write, 7);
+  EXPECT_DOUBLE_EQ(r.usage.cost_usd, 0.25);
   // The work was the first stream-json user message, escaped by the JSON builder.
   std::vector<std::string> in = stdin_lines();
   ASSERT_EQ(in.size(), 1u);

@@ -105,7 +105,7 @@ TEST_F(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
       EXPECT_EQ(briefs[i].started_at, full[i].started_at);
       EXPECT_EQ(briefs[i].ended_at, full[i].ended_at);
       EXPECT_EQ(briefs[i].last_event_at, full[i].last_event_at);
-      EXPECT_EQ(briefs[i].cost_usd, full[i].cost_usd);
+      EXPECT_EQ(briefs[i].cost_usd, full[i].usage.cost_usd);
     }
   }
   EXPECT_EQ(reg->list_session_briefs().at(0).cost_usd, 0.25);

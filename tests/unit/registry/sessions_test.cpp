@@ -80,19 +80,19 @@ TEST_F(RegistrySessions, SessionRoundTripsEveryColumn) {
   EXPECT_EQ(got.supervisor_start_time, 777);
   EXPECT_EQ(got.agent_pid, 4343);
   EXPECT_EQ(got.agent_session_id, "ses_abc");
-  EXPECT_EQ(got.tokens_in, 11);
-  EXPECT_EQ(got.tokens_out, 22);
-  EXPECT_EQ(got.tokens_cache_read, 33);
-  EXPECT_EQ(got.tokens_cache_write, 44);
-  EXPECT_DOUBLE_EQ(got.cost_usd, 0.75);
+  EXPECT_EQ(got.usage.tokens_in, 11);
+  EXPECT_EQ(got.usage.tokens_out, 22);
+  EXPECT_EQ(got.usage.tokens_cache_read, 33);
+  EXPECT_EQ(got.usage.tokens_cache_write, 44);
+  EXPECT_DOUBLE_EQ(got.usage.cost_usd, 0.75);
   EXPECT_EQ(got.summary, "halfway");
   EXPECT_EQ(reg->state_history("child001").at(0).source, "cli:sling");  // default source
 
   reg->set_usage("child001", Usage{5, 6, 7, 8, 0.125});
   got = *reg->get_session("child001");
-  EXPECT_EQ(got.tokens_in, 5);
-  EXPECT_EQ(got.tokens_cache_write, 8);
-  EXPECT_DOUBLE_EQ(got.cost_usd, 0.125);
+  EXPECT_EQ(got.usage.tokens_in, 5);
+  EXPECT_EQ(got.usage.tokens_cache_write, 8);
+  EXPECT_DOUBLE_EQ(got.usage.cost_usd, 0.125);
 
   EXPECT_FALSE(reg->get_session("missing"));
   try {

@@ -164,5 +164,38 @@ TEST_F(Launch, OfTwoLaunchesOfOneUnitThatBothPassedValidationTheSecondGetsExitEi
   EXPECT_FALSE(branch_exists("race"));
 }
 
+TEST_F(Launch, RecordingLaunchesWritesTheRowsAndStartsNothing) {
+  LaunchContext ctx;
+  std::vector<PreparedLaunch> two{prepare_launch(*f_, ctx, request("r1"), "0000000a", now_ms()),
+                                  prepare_launch(*f_, ctx, request("r2"), "0000000b", now_ms())};
+  Admitted admitted = record_launches(reg(), two, "test");
+  EXPECT_TRUE(admitted.claimed.empty());
+  ASSERT_EQ(admitted.sessions.size(), 2u);
+  const std::string workdir = fs::canonical(repo_).string();
+  for (size_t i = 0; i < 2; ++i) {
+    const registry::Session& s = admitted.sessions[i];
+    EXPECT_EQ(s.id, two[i].session.id);
+    EXPECT_EQ(s.state, State::kQueued);  // the busy session holds the only slot
+    auto unit = reg().find_unit(workdir, two[i].unit.name);
+    ASSERT_TRUE(unit);
+    EXPECT_EQ(s.unit_id, unit->id);
+    EXPECT_EQ(reg().get_session(s.id)->state, State::kQueued);
+    EXPECT_TRUE(registry::worktree_pending(reg(), s.id));
+  }
+}
+
+TEST_F(Launch, RecordedLaunchesRollBackWithTheCallersTransaction) {
+  LaunchContext ctx;
+  std::vector<PreparedLaunch> one{
+      prepare_launch(*f_, ctx, request("undone"), "0000000c", now_ms())};
+  EXPECT_THROW(reg().transaction([&] {
+    record_launches(reg(), one, "test");
+    throw Error("a later step of the caller failed");
+  }),
+               Error);
+  EXPECT_FALSE(reg().get_session("0000000c"));
+  EXPECT_FALSE(reg().find_unit(fs::canonical(repo_).string(), "undone"));
+}
+
 }  // namespace
 }  // namespace orch
