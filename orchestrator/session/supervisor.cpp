@@ -29,6 +29,8 @@
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/options.h"
 #include "orchestrator/session/registry_sink.h"
+#include "orchestrator/session/run_watch.h"
+#include "orchestrator/session/shared_servers.h"
 
 namespace orch {
 namespace {
@@ -47,15 +49,15 @@ void block_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-// Stops the backend when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
+// Stops the run when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
 // SIGUSR2 (sent by `orch nudge` after posting to the inbox) calls `on_inbox`; SIGUSR1 only wakes
 // the thread at the end of the run.
 class SignalWatcher {
  public:
-  SignalWatcher(Orchestrator& backend, std::function<void()> on_inbox)
+  SignalWatcher(RunWatch& run, std::function<void()> on_inbox)
       : set_(supervisor_signals()), on_inbox_(std::move(on_inbox)) {
     block_signals();
-    thread_ = std::thread([this, &backend] {
+    thread_ = std::thread([this, &run] {
       while (true) {
         int sig = 0;
         if (sigwait(&set_, &sig) != 0 || sig == SIGUSR1) return;
@@ -64,7 +66,7 @@ class SignalWatcher {
           on_inbox_();
           continue;
         }
-        backend.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+        run.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
       }
     });
   }
@@ -253,8 +255,12 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
   spec.policy = opts.policy;
   spec.max_turns = opts.max_turns;
   spec.resume_agent_session = opts.resume_agent_session;
-  spec.registry_path = factory.home().registry().string();
-  if (opts.shared_server) spec.servers_dir = factory.home().servers().string();
+  // The servers table for a backend on shared servers, on its own connection (opened when used).
+  RegistryServerStore servers(factory.home().registry());
+  if (opts.shared_server) {
+    spec.shared_servers = &servers;
+    spec.servers_dir = factory.home().servers().string();
+  }
   spec.sessions_per_server = opts.sessions_per_server;
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
@@ -272,11 +278,12 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     spec.env = std::move(preset.env);
     spec.extra_args = std::move(preset.extra_args);
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
-    block_signals();  // before the inbox thread starts, so it inherits the mask
+    block_signals();  // before the inbox and watch threads start, so they inherit the mask
+    RunWatch watch(*backend, spec, sink);  // the stop and time-out policy (run_watch.h)
     InboxReader inbox(factory.home().registry(), session_id, *backend,
                       (dir / "events.jsonl").string(), log);
-    SignalWatcher signals(*backend, [&inbox] { inbox.wake(); });
-    result = backend->run(spec, sink);
+    SignalWatcher signals(watch, [&inbox] { inbox.wake(); });
+    result = watch.run();
     secrets = backend->secrets();
   } catch (const Error& e) {
     result = run_result(State::kFailed, "supervisor:start", e.what());
