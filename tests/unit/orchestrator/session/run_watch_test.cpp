@@ -251,8 +251,8 @@ TEST_F(RunWatchClaude, StopKillsAnAgentThatIgnoresEverything) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.state, State::kStopped);
   // interrupt grace, then SIGTERM (ignored) and its grace, then SIGKILL
-  EXPECT_GE(seconds, 2.0 * ClaudeBackend::kStopGraceMs / 1000 - 0.5);
-  EXPECT_LT(seconds, 2.0 * ClaudeBackend::kStopGraceMs / 1000 + 3.0);
+  EXPECT_GE(seconds, 2.0 * claude::ClaudeBackend::kStopGraceMs / 1000 - 0.5);
+  EXPECT_LT(seconds, 2.0 * claude::ClaudeBackend::kStopGraceMs / 1000 + 3.0);
   EXPECT_FALSE(child_alive());
   EXPECT_FALSE(process::is_alive(sink_.pid_, 0));
 }
