@@ -18,4 +18,8 @@ std::unique_ptr<Orchestrator> make_backend(const std::string& name, const std::s
   throw Error("unknown backend '" + name + "'", "known backends: " + known, kExitUsage);
 }
 
+BackendInfo backend_info(const std::string& name) {
+  return make_backend(name, "")->describe();
+}
+
 }  // namespace orch

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lib/json.h"
+#include "lib/registry/servers.h"
 #include "lib/registry/types.h"
 
 namespace orch {
@@ -27,6 +29,13 @@ struct BackendInfo {
   std::string tested_version;  ///< the version orch's tests run against
   bool can_send_followup = false;
   bool can_resume = false;
+  /// A re-sling of a unit continues the conversation of its last ended session on this backend
+  /// (Claude Code: --resume + --fork-session); otherwise it starts a fresh one.
+  bool resumes_on_resling = false;
+  /// Sessions may run on an agent server shared with other sessions (SessionSpec::shared_servers):
+  /// the agent pid such a session records is the server's, whose process group is not the
+  /// session's to kill. The [backends.<name>] server settings apply to it.
+  bool shares_servers = false;
 };
 
 /// How an unattended session answers an agent that asks for permission or a question.
@@ -40,6 +49,38 @@ enum class PermissionPolicy {
 /// running is found after it ended (process::processes_with_env), even outside its process group.
 /// A shared opencode server serves many sessions and carries none.
 inline constexpr const char* kSessionEnvVar = "ORCH_SESSION";
+
+/// The shared agent servers' table (lib/registry/servers.h), handed by the orchestrator to a
+/// backend that runs sessions on servers shared by many sessions and orch processes: the backend
+/// never opens the registry. Each call is the registry function of the same meaning, one
+/// BEGIN IMMEDIATE transaction, so that however many supervisors race, one server is started per
+/// need, one supervisor restarts a dead one and a server marked for stopping gets no new user.
+/// Errors: orch::Error from the registry.
+class SharedServerStore {
+ public:
+  virtual ~SharedServerStore() = default;
+  /// registry::claim_server: attaches the session to a server, or makes the caller its starter.
+  virtual registry::ServerClaim claim(const registry::ServerRequest& req,
+                                      const registry::AliveFn& alive) = 0;
+  /// registry::server_spawned: the starter spawned the process (not healthy yet).
+  virtual bool spawned(const std::string& id, int64_t generation, int64_t pid,
+                       int64_t start_time) = 0;
+  /// registry::server_ready: the start went well.
+  virtual bool ready(const std::string& id, int64_t generation, int64_t pid, int64_t start_time,
+                     int port) = 0;
+  /// registry::server_ended: the row ends `dead` or `stopped` with `detail`.
+  virtual bool ended(const std::string& id, int64_t generation, const std::string& state,
+                     const std::string& detail) = 0;
+  /// registry::restart_server: after the process died, who restarts it.
+  virtual std::optional<registry::ServerClaim> restart(const std::string& id, int64_t generation,
+                                                       int64_t owner_pid, int64_t owner_start) = 0;
+  /// registry::release_server: detaches the session; a row returned is the caller's to stop.
+  virtual std::optional<registry::ServerRow> release(const std::string& session_id) = 0;
+  /// registry::get_server: the server with this id.
+  virtual std::optional<registry::ServerRow> get(const std::string& id) = 0;
+  /// registry::server_of: the server the session is attached to.
+  virtual std::optional<registry::ServerRow> of_session(const std::string& session_id) = 0;
+};
 
 /// The settings of one session that orch records with it (sessions.options, as JSON:
 /// orchestrator/session/options.h) and hands to its backend as part of its SessionSpec. Never
@@ -71,15 +112,16 @@ struct SessionSpec : SessionOptions {
   std::vector<std::string> extra_args;  ///< preset's extra arguments
   std::map<std::string, std::string> env;  ///< preset's extra environment
   std::string log_dir;                     ///< $ORCH_HOME/sessions/<id>/ for agent output
-  /// Shared agent servers (opencode): the registry holding the `servers` table, and
-  /// $ORCH_HOME/servers for their passwords and logs. An empty servers_dir means one server per
-  /// session, owned by the supervisor.
-  std::string registry_path;
+  /// Shared agent servers (opencode): the `servers` table (set by the supervisor, which owns it),
+  /// and $ORCH_HOME/servers for their passwords and logs. Null means one server per session,
+  /// owned by the supervisor.
+  SharedServerStore* shared_servers = nullptr;
   std::string servers_dir;
 };
 
 /// Receives what a backend observes; implemented by the supervisor (writes the registry and the
-/// session log). Calls may come from any backend thread but never concurrently.
+/// session log, and keeps its timers: orchestrator/session/run_watch.h). Calls may come from any
+/// backend thread but never concurrently.
 class SessionSink {
  public:
   virtual ~SessionSink() = default;
@@ -90,6 +132,14 @@ class SessionSink {
   /// The agent accepted the work: its own session id is known.
   virtual void accepted(const std::string& agent_session_id) = 0;
   virtual void agent_pid(pid_t pid) = 0;
+  /// The agent showed a sign of life (an output line, an event of its session): the supervisor's
+  /// inactivity timer starts again. Default: nothing (a sink that keeps no timer).
+  virtual void activity() {}
+  /// The agent's process runs but has not shown yet that it started; `sign` names what shows it
+  /// (Claude Code: "init line"). Until the backend calls accepted(), the supervisor allows
+  /// SessionSpec::startup_timeout_ms from this call, not the (longer) inactivity timeout. A backend
+  /// that bounds its start itself (OpenCode: health checks) does not call it. Default: nothing.
+  virtual void awaiting_start(const std::string& sign) { (void)sign; }
 };
 
 /// How a run ended.
@@ -99,6 +149,9 @@ struct RunResult {
   std::string error;             ///< why, when not done
   std::string summary;           ///< the agent's final text
   registry::Usage usage;         ///< tokens and cost of the run
+  /// The run ended because Orchestrator::cancel() asked it to: the supervisor's decision sets
+  /// state, source and error; summary and usage are what the backend knew.
+  bool cancelled = false;
 };
 
 /// A RunResult that ended in `s`, decided by `source`, with `error` (summary and usage empty).
@@ -110,9 +163,16 @@ inline RunResult run_result(State s, std::string source, std::string error) {
   return r;
 }
 
+/// How a run the supervisor decided to end is ended (Orchestrator::cancel).
+enum class EndMode {
+  kWindDown,  ///< a stop: the agent may end its turn (an interrupt, end of input) within a grace
+  kAtOnce,    ///< a failure (no activity, no start): the agent is stuck and is ended now
+};
+
 /// A coding-agent backend. One instance drives one session: run() starts the agent in the
 /// worktree, delivers the work, reports events to the sink and returns when the session ends.
-/// send() and stop() may be called from another thread while run() is in progress.
+/// send() and cancel() may be called from another thread while run() is in progress. The policy
+/// (when to stop, time-outs) is the supervisor's, the same for every backend.
 class Orchestrator {
  public:
   virtual ~Orchestrator() = default;
@@ -124,8 +184,24 @@ class Orchestrator {
   virtual RunResult run(const SessionSpec& spec, SessionSink& sink) = 0;
   /// Sends a follow-up message into the running session. Returns false if not possible now.
   virtual bool send(const std::string& text) = 0;
-  /// Asks run() to stop the agent gracefully and return kStopped with `reason`.
-  virtual void stop(const std::string& reason) = 0;
+  /// Asks run() to end the agent and return a RunResult with `cancelled` set, at the supervisor's
+  /// decision (a stop, an inactivity or start-up timeout: orchestrator/session/run_watch.h).
+  /// Ignored once the agent's outcome is known (run() returns that outcome). Thread-safe, returns
+  /// at once; may come before run() started.
+  virtual void cancel(EndMode how) = 0;
+  /// What the agent said about a failure and where to read more, appended to the start-up
+  /// failure the supervisor reports (e.g. ": <last stderr line> (see <log>)"). Call after run().
+  virtual std::string failure_detail() const { return ""; }
+  /// After the supervisor of session `s` was killed or died (orch stop --force, lost): ends what
+  /// the agent may still do for a session nobody follows beyond the processes orch kills itself
+  /// (OpenCode: its turn on a shared server, which serves others too). `servers`: the shared
+  /// servers' table; `servers_dir`: $ORCH_HOME/servers. Called before the session is released from
+  /// its server. Returns what it did, for the debug log ("" for nothing). Never throws.
+  virtual std::string clean_up_abandoned(const registry::Session& s, SharedServerStore& servers,
+                                         const std::string& servers_dir) const {
+    (void)s, (void)servers, (void)servers_dir;
+    return "";
+  }
   /// orch's own credentials the agent's tools could have seen (e.g. the password of the
   /// `opencode serve` it ran on, which tools inherit): the supervisor never commits a file that
   /// holds one. Call after run(). Never logged or stored.
@@ -138,5 +214,9 @@ std::unique_ptr<Orchestrator> make_backend(const std::string& name, const std::s
 
 /// Names of the built-in backends.
 std::vector<std::string> backend_names();
+
+/// What the built-in backend `name` can do (its describe() before any run: no version). Throws as
+/// make_backend for an unknown name.
+BackendInfo backend_info(const std::string& name);
 
 }  // namespace orch

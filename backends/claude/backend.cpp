@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -45,14 +44,6 @@ void log_start(const std::string& path, const std::vector<std::string>& argv, si
   log << " --\n";
 }
 
-// "15s", or "1.5s" below 10 s when not a whole number of seconds.
-std::string format_seconds(int64_t ms) {
-  if (ms % 1000 == 0 || ms >= 10000) return std::to_string(ms / 1000) + "s";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
-  return buf;
-}
-
 }  // namespace
 
 ClaudeBackend::ClaudeBackend(std::string binary) : binary_(std::move(binary)) {}
@@ -73,6 +64,7 @@ BackendInfo ClaudeBackend::describe() const {
   info.tested_version = kTestedVersion;
   info.can_send_followup = true;
   info.can_resume = true;
+  info.resumes_on_resling = true;
   return info;
 }
 
@@ -111,12 +103,17 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
 
   LineHandler handler(sink, spec.policy);
   json::Parser parser;
-  const int64_t started = steady_ms();
-  int64_t last_activity = started;
-  bool stopping = false, timed_out = false, no_start = false, eof = false, version_known = false;
+  // Until its init line, the supervisor allows the start-up time, not the inactivity time.
+  sink.awaiting_start("init line");
+  int64_t last_activity = steady_ms();
+  bool stopping = false, cut = false, eof = false, version_known = false;
   int64_t stop_deadline = 0;
   while (true) {
-    if (stop_requested_ && !stopping && handler.results() == 0) {
+    if (cancel_requested_ && !stopping && handler.results() == 0) {
+      if (cancel_mode_ == EndMode::kAtOnce) {
+        cut = true;
+        break;
+      }
       stopping = true;
       interrupt();
       close_input();
@@ -126,6 +123,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
     int64_t now = steady_ms();
     if (line) {
       last_activity = now;
+      sink.activity();
       if (line->empty()) continue;
       handler.handle(parse_stream_line(*line, parser), *line);
       if (!version_known && handler.initialized()) {
@@ -143,13 +141,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
     if (stopping) {
       if (now >= stop_deadline) break;
     } else if (handler.results() > 0) {
-      if (stop_requested_ || now - last_activity >= kExitGraceMs) break;
-    } else if (!handler.initialized() && now - started >= spec.startup_timeout_ms) {
-      no_start = true;  // its init line never came: the slot is not held for the inactivity time
-      break;
-    } else if (now - last_activity >= spec.inactivity_timeout_ms) {
-      timed_out = true;
-      break;
+      // After the result a stop only shortens the wait for claude's own exit.
+      bool stop = cancel_requested_ && cancel_mode_ == EndMode::kWindDown;
+      if (stop || now - last_activity >= kExitGraceMs) break;
     }
   }
   handler.finish();
@@ -157,28 +151,15 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   int code = end_process(eof ? kStopGraceMs : 0);
 
   RunResult result;
-  if (stopping) {
-    std::lock_guard lock(mu_);
-    result = run_result(State::kStopped, "supervisor:stop", stop_reason_);
-    result.summary = handler.last_text();
+  if (stopping || cut) {
+    result.cancelled = true;  // the supervisor's decision: stopped, or a time-out
+    if (stopping) result.summary = handler.last_text();
   } else if (handler.results() > 0) {
     result = outcome_from_result(handler.last_result(), handler.last_text());
-  } else if (no_start) {
-    std::string tail = stderr_tail();
-    result = run_result(State::kFailed, "supervisor:startup",
-                        "claude did not start within " + format_seconds(spec.startup_timeout_ms) +
-                            " (startup timeout: no init line)" + (tail.empty() ? "" : ": " + tail) +
-                            " (see " + log_path_ + ")");
-  } else if (timed_out) {
-    result = run_result(State::kFailed, "supervisor:inactivity",
-                        "no activity from claude for " +
-                            std::to_string(spec.inactivity_timeout_ms / 1000) +
-                            "s (inactivity timeout)");
   } else {
-    std::string tail = stderr_tail();
-    result = run_result(State::kFailed, "claude:exit",
-                        "claude exited with code " + std::to_string(code) + " before a result" +
-                            (tail.empty() ? "" : ": " + tail) + " (see " + log_path_ + ")");
+    result = run_result(
+        State::kFailed, "claude:exit",
+        "claude exited with code " + std::to_string(code) + " before a result" + failure_detail());
     result.summary = handler.last_text();
   }
   const Usage& u = handler.usage();  // Claude Code's names for the same counters
@@ -241,12 +222,14 @@ bool ClaudeBackend::send(const std::string& text) {
   return write_line(user_message(text));
 }
 
-void ClaudeBackend::stop(const std::string& reason) {
-  {
-    std::lock_guard lock(mu_);
-    stop_reason_ = reason;
-  }
-  stop_requested_ = true;
+void ClaudeBackend::cancel(EndMode how) {
+  cancel_mode_ = how;
+  cancel_requested_ = true;
+}
+
+std::string ClaudeBackend::failure_detail() const {
+  std::string tail = stderr_tail();
+  return (tail.empty() ? "" : ": " + tail) + " (see " + log_path_ + ")";
 }
 
 }  // namespace orch::claude

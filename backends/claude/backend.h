@@ -2,8 +2,10 @@
 // on stdin and stdout (docs/agents/claude-code.md §1, §5, §9; Claude Code 2.1.328).
 // The work is the first stdin message; the outcome is the `result` line; follow-ups are more
 // stdin messages; a stop is an interrupt control request, then end of input, then signals to the
-// process group. orch runs its own inactivity timer on stdout, because Claude Code's stream idle
-// watchdog waits at least 300 s (docs/agents/claude-code.md §7).
+// process group. Every stdout line is a sign of life for the supervisor's inactivity timer
+// (orchestrator/session/run_watch.h), since Claude Code's stream idle watchdog waits at least
+// 300 s (docs/agents/claude-code.md §7); until the init line the supervisor allows the start-up
+// time instead (SessionSink::awaiting_start).
 #pragma once
 
 #include <atomic>
@@ -35,8 +37,8 @@ class ClaudeBackend : public Orchestrator {
   /// - a `result` line decides done/failed (outcome.h); stdin is then closed and claude gets
   ///   kExitGraceMs of silence to exit before its process group is terminated;
   /// - end of output without a result: failed "claude exited with code N before a result";
-  /// - no stdout line for spec.inactivity_timeout_ms: failed (inactivity timeout), group killed;
-  /// - stop(): stopped with its reason.
+  /// - cancel(): a RunResult with `cancelled` set (and, after kWindDown, the last text).
+  /// Every stdout line is reported as activity; the init line accepts the work.
   /// Tokens and cost come from the result lines. Throws orch::Error only if claude cannot be
   /// started. The process group is always gone when it returns.
   RunResult run(const SessionSpec& spec, SessionSink& sink) override;
@@ -46,10 +48,14 @@ class ClaudeBackend : public Orchestrator {
   /// before claude started or once its input is closed (after the result or a stop).
   bool send(const std::string& text) override;
 
-  /// Asks run() to stop: it sends an interrupt control request, closes stdin, allows
-  /// kStopGraceMs, then SIGTERM and, kStopGraceMs later, SIGKILL to the process group; run()
-  /// returns kStopped with `reason`. Thread-safe, returns at once.
-  void stop(const std::string& reason) override;
+  /// Asks run() to end claude. kWindDown (a stop): an interrupt control request, end of input,
+  /// kStopGraceMs, then SIGTERM and, kStopGraceMs later, SIGKILL to the process group; after the
+  /// result it only cuts the wait for claude's exit. kAtOnce (a time-out): the process group is
+  /// terminated at once; ignored after the result. Thread-safe, returns at once.
+  void cancel(EndMode how) override;
+
+  /// ": <the last line claude wrote to stderr in this run>" (if any) and " (see <claude.log>)".
+  std::string failure_detail() const override;
 
   static constexpr int kReadSliceMs = 200;   ///< read_line timeout between checks
   static constexpr int kExitGraceMs = 5000;  ///< after the result: silence before terminating
@@ -77,10 +83,10 @@ class ClaudeBackend : public Orchestrator {
   process::Child child_;
   bool input_open_ = false;
   int next_request_ = 0;
-  mutable std::mutex mu_;  ///< guards version_ and stop_reason_ (never held while writing)
+  mutable std::mutex mu_;  ///< guards version_ (never held while writing)
   std::string version_;
-  std::string stop_reason_;
-  std::atomic<bool> stop_requested_{false};
+  std::atomic<EndMode> cancel_mode_{EndMode::kWindDown};  ///< set before cancel_requested_
+  std::atomic<bool> cancel_requested_{false};
 };
 
 }  // namespace orch::claude

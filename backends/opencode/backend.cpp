@@ -45,7 +45,22 @@ BackendInfo OpencodeBackend::describe() const {
   info.tested_version = kTestedVersion;
   info.can_send_followup = true;
   info.can_resume = true;
+  info.shares_servers = true;
   return info;
+}
+
+std::string OpencodeBackend::clean_up_abandoned(const registry::Session& s,
+                                                SharedServerStore& servers,
+                                                const std::string& servers_dir) const {
+  try {
+    auto server = servers.of_session(s.id);
+    if (!server) return "";
+    bool sent = abort_abandoned_session(*server, servers_dir, s.agent_session_id, s.worktree);
+    return (sent ? "aborted" : "could not abort") + std::string(" its turn on shared server ") +
+           server->id;
+  } catch (const std::exception&) {
+    return "";  // best effort: the turn ends by itself
+  }
 }
 
 void OpencodeBackend::open_events() {
@@ -73,7 +88,7 @@ void OpencodeBackend::open_events() {
 bool OpencodeBackend::next_frame(std::string* out, int timeout_ms) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-               [this] { return !frames_.empty() || events_ended_ || stop_requested_; });
+               [this] { return !frames_.empty() || events_ended_ || cancel_requested_; });
   if (frames_.empty()) return false;
   *out = std::move(frames_.front());
   frames_.pop_front();
@@ -110,7 +125,6 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
     user_message_id_ = message_id;
   }
   api_->prompt_async(session, message_id, spec.prompt, spec.model);
-  last_activity_ = steady_ms();
   sink.accepted(session);
   sink.state(State::kRunning, "opencode:prompt_async");
 
@@ -127,9 +141,9 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
 }
 
 void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
-  if (!spec.servers_dir.empty()) {
+  if (spec.shared_servers) {
     SharedServerOptions so;
-    so.registry_path = spec.registry_path;
+    so.store = spec.shared_servers;
     so.servers_dir = spec.servers_dir;
     so.session_id = spec.session_id;
     so.binary = binary_;
@@ -190,13 +204,10 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
       }
     }
     int64_t now = steady_ms();
-    if (stop_requested_) {
-      std::string reason;
-      {
-        std::lock_guard lock(mu_);
-        reason = stop_reason_;
-      }
-      return abort_and_wait(sink, run_result(State::kStopped, "supervisor:stop", reason));
+    if (cancel_requested_) {  // the supervisor's decision (a stop, a time-out): same abort
+      RunResult cancelled;
+      cancelled.cancelled = true;
+      return abort_and_wait(sink, cancelled);
     }
     if (idle_seen_ && now - idle_at_ >= kIdleGraceMs) {
       std::string msg_id;
@@ -253,13 +264,6 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
       } catch (const Error& e) {
         sink.event("error", {{"message", std::string("status check failed: ") + e.what()}});
       }
-    }
-    if (now - last_activity_ > spec_->inactivity_timeout_ms) {
-      return abort_and_wait(sink,
-                            run_result(State::kFailed, "supervisor:inactivity",
-                                       "no activity from opencode for " +
-                                           std::to_string(spec_->inactivity_timeout_ms / 1000) +
-                                           "s (inactivity timeout)"));
     }
   }
 }
@@ -332,8 +336,8 @@ bool OpencodeBackend::send(const std::string& text) {
   {
     std::unique_lock lock(mu_);
     seen_cv_.wait_for(lock, std::chrono::milliseconds(kPromptSeenWaitMs),
-                      [this] { return prompt_seen_ || closed_ || stop_requested_; });
-    if (agent_session_.empty() || !api_ || !prompt_seen_ || closed_ || stop_requested_) {
+                      [this] { return prompt_seen_ || closed_ || cancel_requested_; });
+    if (agent_session_.empty() || !api_ || !prompt_seen_ || closed_ || cancel_requested_) {
       return false;
     }
     session = agent_session_;
@@ -361,12 +365,11 @@ bool OpencodeBackend::send(const std::string& text) {
   return true;
 }
 
-void OpencodeBackend::stop(const std::string& reason) {
+void OpencodeBackend::cancel(EndMode) {
   {
-    std::lock_guard lock(mu_);
-    stop_reason_ = reason;
+    std::lock_guard lock(mu_);  // so that a waiter cannot miss the wake-up
+    cancel_requested_ = true;
   }
-  stop_requested_ = true;
   cv_.notify_all();
   seen_cv_.notify_all();
 }

@@ -1,7 +1,7 @@
 // The OpenCode backend: a shared `opencode serve` (shared_server.h) or one per session (server.h,
-// SessionSpec::servers_dir empty; see docs/ARCHITECTURE.md), the work delivered with prompt_async,
-// progress followed on GET /global/event, the outcome decided from session.idle/session.error and
-// the session's messages (docs/agents/opencode.md §6 to §8).
+// SessionSpec::shared_servers null; see docs/ARCHITECTURE.md), the work delivered with
+// prompt_async, progress followed on GET /global/event, the outcome decided from
+// session.idle/session.error and the session's messages (docs/agents/opencode.md §6 to §8).
 #pragma once
 
 #include <atomic>
@@ -37,7 +37,13 @@ class OpencodeBackend : public Orchestrator {
   /// ending or stopping, or the previous prompt was not seen in time; throws orch::Error when
   /// the post fails.
   bool send(const std::string& text) override;
-  void stop(const std::string& reason) override;
+  /// Aborts the agent's turn (POST /session/{id}/abort), waits up to 5 s for it to wind down and
+  /// returns a RunResult with `cancelled` set; both modes end the same way. Thread-safe.
+  void cancel(EndMode how) override;
+  /// On a shared server: aborts the abandoned session's turn (abort_abandoned_session), so the
+  /// agent stops working for a session nobody follows.
+  std::string clean_up_abandoned(const registry::Session& s, SharedServerStore& servers,
+                                 const std::string& servers_dir) const override;
   /// The passwords of the server(s) the session ran on (one per start of a shared server).
   std::vector<std::string> secrets() const override;
 
@@ -73,21 +79,20 @@ class OpencodeBackend : public Orchestrator {
   std::shared_ptr<Api> api_;  ///< replaced under mu_ (after a restart); send() copies it
   std::unique_ptr<http::SseStream> events_;
 
-  std::mutex mu_;  // guards the queue, ids and stop reason
+  std::mutex mu_;  // guards the queue and ids
   std::condition_variable cv_;
   std::deque<std::string> frames_;
   bool events_ended_ = false;
   std::string events_error_;
   std::string agent_session_;
   std::string user_message_id_;
-  std::string stop_reason_;
-  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> cancel_requested_{false};
   // Nudges (send() during the run), guarded by mu_. A nudge is posted only once an event showed
   // that opencode took the previous prompt (prompt_seen_): on a cold instance prompts posted in
   // quick succession can otherwise be taken in the wrong order. While a nudge is posted but not
   // yet shown (nudge_pending_), an idle seen earlier must not end the run: the nudge's turn is
   // still to come (its own busy .. idle follows).
-  std::condition_variable seen_cv_;  ///< prompt_seen_, closed_ or a stop changed
+  std::condition_variable seen_cv_;  ///< prompt_seen_, closed_ or a cancel changed
   bool prompt_seen_ = false;
   bool nudge_pending_ = false;
   bool nudged_ = false;  ///< a nudge was delivered: usage is summed over every prompt
@@ -99,7 +104,6 @@ class OpencodeBackend : public Orchestrator {
   bool idle_seen_ = false;
   bool aborted_ = false;
   int64_t idle_at_ = 0;
-  int64_t last_activity_ = 0;
   std::string stream_error_;
   std::set<std::string> reported_parts_;
 };

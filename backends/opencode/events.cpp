@@ -28,7 +28,7 @@ void OpencodeBackend::handle_frame(const std::string& data, SessionSink& sink) {
   Field props = json::at(payload, "properties");
   std::string sid = json::str(json::at(props, "sessionID"));
   if (sid.empty() || sid != agent_session_) return;
-  last_activity_ = steady_ms();
+  sink.activity();
 
   if (type == "session.status") {
     Field status = json::at(props, "status");

@@ -34,6 +34,7 @@ std::optional<RunResult> OpencodeBackend::reattach(SessionSink& sink) {
   }
   sink.event("info",
              {{"message", dead + "; restarting it (or waiting for the session that does)"}});
+  sink.activity();  // the restart takes up to the start-up time: the agent is not idle meanwhile
   events_.reset();
   std::string why;
   if (!shared_->recover(&why)) return fail(" and " + why);
@@ -67,7 +68,7 @@ std::optional<RunResult> OpencodeBackend::reattach(SessionSink& sink) {
   } catch (const Error& e) {
     return fail(std::string("; re-attaching after its restart failed: ") + e.what());
   }
-  last_activity_ = steady_ms();
+  sink.activity();
   sink.event("info", {{"message", "re-attached opencode session " + agent_session_ +
                                       " to the restarted server " + shared_->base_url() +
                                       "; asked the agent to carry on"}});

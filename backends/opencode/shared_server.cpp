@@ -169,7 +169,7 @@ std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& o
   auto s = std::unique_ptr<SharedServer>(new SharedServer());
   s->opts_ = opts;
   s->key_ = server_key(opts.servers_dir, opts.binary, opts.extra_args, opts.env);
-  s->reg_ = registry::Registry::open(opts.registry_path);
+  s->store_ = opts.store;
   int64_t deadline = steady_ms() + opts.startup_timeout_ms;
   pid_t self = getpid();
   while (true) {
@@ -182,7 +182,7 @@ std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& o
     req.new_id = process::random_hex(4);
     req.owner_pid = self;
     req.owner_start = process::start_time(self);
-    registry::ServerClaim claim = registry::claim_server(*s->reg_, req, alive_fn);
+    registry::ServerClaim claim = s->store_->claim(req, alive_fn);
     for (const registry::ServerRow& orphan : claim.to_stop) {
       stop_server_process(orphan.pid, orphan.start_time, 1000);
     }
@@ -214,12 +214,11 @@ void SharedServer::settle(registry::ServerClaim claim, int64_t deadline) {
   }
   while (row_.state == "starting" && steady_ms() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
-    auto row = registry::get_server(*reg_, row_.id);
+    auto row = store_->get(row_.id);
     if (!row) throw Error("opencode serve", "shared server " + row_.id + " vanished");
     row_ = *row;
     if (row_.state == "starting" && !alive_fn(row_.owner_pid, row_.owner_start)) {
-      registry::server_ended(*reg_, row_.id, row_.generation, "dead",
-                             "the process starting it is gone");
+      store_->ended(row_.id, row_.generation, "dead", "the process starting it is gone");
       row_.state = "dead";
       if (row_.pid > 0) stop_server_process(row_.pid, row_.start_time, 1000);
     }
@@ -232,7 +231,7 @@ void SharedServer::start_process(int64_t deadline) {
   try {
     create_private_dirs(dir);
   } catch (const std::exception& e) {
-    registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
+    store_->ended(row_.id, row_.generation, "dead", e.what());
     throw Error("opencode serve", e.what());
   }
   for (int attempt = 0; attempt < kServePortAttempts; ++attempt) {
@@ -241,7 +240,7 @@ void SharedServer::start_process(int64_t deadline) {
       write_secret(dir / "password", auth_.password);
       secrets_.push_back(auth_.password);
     } catch (const std::exception& e) {
-      registry::server_ended(*reg_, row_.id, row_.generation, "dead", e.what());
+      store_->ended(row_.id, row_.generation, "dead", e.what());
       throw Error("opencode serve", e.what());
     }
     int port = process::free_loopback_port();
@@ -260,14 +259,14 @@ void SharedServer::start_process(int64_t deadline) {
     }
     ::prctl(PR_SET_CHILD_SUBREAPER, 0);
     int64_t start = process::start_time(pid);
-    registry::server_spawned(*reg_, row_.id, row_.generation, pid, start);
+    store_->spawned(row_.id, row_.generation, pid, start);
     bool retry = false;
     if (wait_ready(pid, start, port, deadline, &why, &retry)) return;
     stop_server_process(pid, start, 1000);
     // A taken port makes serve exit at once: try another port while time is left.
     if (!retry || steady_ms() >= deadline) break;
   }
-  registry::server_ended(*reg_, row_.id, row_.generation, "dead", "start failed: " + why);
+  store_->ended(row_.id, row_.generation, "dead", "start failed: " + why);
   throw Error("opencode serve", why + " (see " + log_path_ + ")");
 }
 
@@ -291,8 +290,8 @@ bool SharedServer::wait_ready(pid_t pid, int64_t start, int port, int64_t deadli
     bool rejected = false;
     if (h.empty()) h = check_health(url, auth_, &version_, &rejected);
     if (h.empty()) {
-      if (registry::server_ready(*reg_, row_.id, row_.generation, pid, start, port)) {
-        row_ = *registry::get_server(*reg_, row_.id);
+      if (store_->ready(row_.id, row_.generation, pid, start, port)) {
+        row_ = *store_->get(row_.id);
         return true;
       }
       *why = "its registry row was ended while it started";
@@ -338,8 +337,7 @@ bool SharedServer::recover(std::string* why) {
   int64_t deadline = steady_ms() + opts_.startup_timeout_ms;
   try {
     pid_t self = getpid();
-    auto claim =
-        registry::restart_server(*reg_, row_.id, row_.generation, self, process::start_time(self));
+    auto claim = store_->restart(row_.id, row_.generation, self, process::start_time(self));
     if (!claim) {
       *why = "shared opencode server " + row_.id + " was stopped";
       return false;
@@ -360,10 +358,10 @@ bool SharedServer::recover(std::string* why) {
 }
 
 void SharedServer::release() {
-  if (released_ || !reg_) return;
+  if (released_ || !store_) return;
   released_ = true;
   try {
-    if (auto row = registry::release_server(*reg_, opts_.session_id)) {
+    if (auto row = store_->release(opts_.session_id)) {
       stop_server_process(row->pid, row->start_time);
     }
   } catch (const std::exception&) {

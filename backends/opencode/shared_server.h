@@ -5,7 +5,9 @@
 // `servers` table (lib/registry/servers.h), its password in a 0600 file (a fresh one for every
 // start; it is sent only after the port's listener was found to be the server's own). The
 // supervisor of the session that leaves it without users stops it; a server that dies is restarted
-// by one of its users (the registry decides which) while the others wait for it.
+// by one of its users (the registry decides which) while the others wait for it. The table is the
+// orchestrator's SharedServerStore (orchestrator/orchestrator.h): this backend never opens the
+// registry.
 #pragma once
 
 #include <sys/types.h>
@@ -18,8 +20,8 @@
 #include <vector>
 
 #include "lib/http/http.h"
-#include "lib/registry/registry.h"
 #include "lib/registry/servers.h"
+#include "orchestrator/orchestrator.h"
 
 namespace orch::opencode {
 
@@ -32,7 +34,7 @@ bool abort_abandoned_session(const registry::ServerRow& server, const std::strin
 
 /// What a session needs from a shared server.
 struct SharedServerOptions {
-  std::string registry_path;               ///< $ORCH_HOME/orch.db
+  SharedServerStore* store = nullptr;      ///< the servers table (outlives the SharedServer)
   std::string servers_dir;                 ///< $ORCH_HOME/servers: <id>/password, <id>/opencode.log
   std::string session_id;                  ///< orch's session (its sessions.server_id is set)
   std::string binary;                      ///< resolved opencode binary
@@ -48,7 +50,7 @@ class SharedServer {
   /// Attaches the session to a ready server with room and the same binary, arguments and
   /// environment, waits for one another process is starting, or starts a new one. `info` gets
   /// one line for the session log. Errors: orch::Error "opencode serve: <why>" (it exited early or
-  /// was not healthy in time, naming its log) or from the registry.
+  /// was not healthy in time, naming its log) or from the store.
   static std::unique_ptr<SharedServer> acquire(const SharedServerOptions& opts,
                                                const std::function<void(std::string)>& info);
   ~SharedServer();
@@ -87,7 +89,7 @@ class SharedServer {
 
   SharedServerOptions opts_;
   std::string key_;
-  std::unique_ptr<registry::Registry> reg_;
+  SharedServerStore* store_ = nullptr;
   registry::ServerRow row_;
   std::string base_url_;
   std::string log_path_;

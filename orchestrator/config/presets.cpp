@@ -95,7 +95,13 @@ void apply_backends(AgentConfig& c, const config::Value& backends) {
         b.max_sessions = static_cast<int>(v.as_integer(1, kMaxSessionsLimit));
         continue;
       }
-      if (name != "opencode") v.fail("only the opencode backend has this setting");
+      if (!backend_info(name).shares_servers) {
+        std::string sharing;  // the backends with shared servers, whose setting this is
+        for (const std::string& n : backend_names()) {
+          if (backend_info(n).shares_servers) sharing += (sharing.empty() ? "" : ", ") + n;
+        }
+        v.fail("only the " + sharing + " backend has this setting");
+      }
       if (k == "server") {
         b.server = v.as_enum({"shared", "per-session"}) == "shared" ? ServerMode::kShared
                                                                     : ServerMode::kPerSession;

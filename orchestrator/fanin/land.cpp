@@ -8,11 +8,11 @@
 
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/git/merge_forecast.h"
 #include "lib/process/process.h"
 #include "lib/registry/convoys.h"
 #include "lib/registry/landings.h"
 #include "lib/text.h"
-#include "lib/git/merge_forecast.h"
 #include "orchestrator/fanin/conflicts.h"
 #include "orchestrator/fanin/land_steps.h"
 

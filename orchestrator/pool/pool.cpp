@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <functional>
 
-#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/crash_point.h"
 #include "lib/error.h"
@@ -19,6 +18,7 @@
 #include "lib/registry/worktrees.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/session/liveness.h"
+#include "orchestrator/session/shared_servers.h"
 
 namespace orch {
 namespace fs = std::filesystem;
@@ -128,7 +128,7 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
     step("reaping servers",
          [&] { stopped = registry::reap_servers(reg, now_ms(), kServerIdleMs, alive); });
     for (const registry::ServerRow& s : stopped) {
-      opencode::stop_server_process(s.pid, s.start_time);  // SIGTERM, grace, SIGKILL: gone
+      stop_server_process(s);  // SIGTERM, grace, SIGKILL: gone
     }
   }
   // What a releaser started and did not finish (it died, or the server survived its SIGTERM).
@@ -136,7 +136,7 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
        registry::lingering_servers(reg, now_ms(), kServerStopGraceMs, alive)) {
     spdlog::debug("pool: server {} is {} but its process {} still runs; killing its group", s.id,
                   s.state, s.pid);
-    opencode::stop_server_process(s.pid, s.start_time, 0);
+    stop_server_process(s, 0);
   }
   int started = 0;
   while (registry::has_queued(reg)) {

@@ -36,10 +36,10 @@ void check_no_live_session(registry::Registry& reg, int64_t unit_id, const std::
 }
 
 // The agent session a re-sling continues: the newest ended session of the unit on the same
-// backend, when that backend can resume conversations (Claude Code: --resume + --fork-session).
+// backend, when that backend resumes on a re-sling (BackendInfo::resumes_on_resling).
 std::string session_to_resume(registry::Registry& reg, int64_t unit_id, const std::string& unit,
                               const std::string& backend) {
-  if (backend != "claude") return "";
+  if (!backend_info(backend).resumes_on_resling) return "";
   registry::SessionFilter f;
   f.unit = unit;
   for (const registry::Session& s : reg.list_sessions(f)) {  // newest first

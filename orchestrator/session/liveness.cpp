@@ -7,53 +7,67 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backends/opencode/shared_server.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
-#include "lib/registry/servers.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/session/disk_reserve.h"
 #include "orchestrator/session/options.h"
+#include "orchestrator/session/shared_servers.h"
 
 namespace orch {
 
 using registry::State;
 
-bool supervisor_gone(const registry::Session& s) {
+bool supervisor_gone(const registry::Session& s, int64_t now, const registry::AliveFn& alive) {
   if (!registry::is_live(s.state) || s.state == State::kQueued) return false;
-  if (s.supervisor_pid <= 0) return now_ms() - s.started_at > kSupervisorStartGraceMs;
-  return !process::is_alive(static_cast<pid_t>(s.supervisor_pid), s.supervisor_start_time);
+  if (s.supervisor_pid <= 0) return now - s.started_at > kSupervisorStartGraceMs;
+  return !alive(s.supervisor_pid, s.supervisor_start_time);
 }
 
-registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session& s) {
+bool supervisor_gone(const registry::Session& s) {
+  return supervisor_gone(s, now_ms(), [](int64_t pid, int64_t start) {
+    return process::is_alive(static_cast<pid_t>(pid), start);
+  });
+}
+
+registry::Outcome lost_outcome(const registry::Session& s, const LostFacts& facts) {
   registry::Outcome o;
   o.error = s.supervisor_pid > 0
                 ? "supervisor (pid " + std::to_string(s.supervisor_pid) + ") is gone"
                 : "supervisor never started";
+  if (!facts.reserve_note.empty()) o.error += " after: " + facts.reserve_note;
+  o.commit_id = facts.branch_commit;
+  o.diffstat = facts.diffstat;
+  if (facts.worktree_dirty) {
+    o.error += "; its worktree " + s.worktree + " holds uncommitted changes (orch handoff " +
+               s.unit_name + " commits them and goes on)";
+  }
+  return o;
+}
+
+registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session& s) {
+  LostFacts facts;
   HomeLayout home{reg.file().parent_path()};
-  std::string note = reserve_note(home.session_dir(s.id));
-  if (!note.empty()) o.error += " after: " + note;
+  facts.reserve_note = reserve_note(home.session_dir(s.id));
   try {
     auto unit = reg.get_unit(s.unit_id);
     if (unit && !s.branch.empty() && git::branch_exists(unit->repo, s.branch)) {
-      o.commit_id = git::resolve_commit(unit->repo, s.branch);
-      o.diffstat = git::diffstat(unit->repo, unit->base_commit, o.commit_id);
+      facts.branch_commit = git::resolve_commit(unit->repo, s.branch);
+      facts.diffstat = git::diffstat(unit->repo, unit->base_commit, facts.branch_commit);
     }
   } catch (const std::exception& e) {
     spdlog::debug("session {}: cannot read its branch: {}", s.id, e.what());
   }
   try {
-    if (!s.worktree.empty() && std::filesystem::exists(s.worktree) && git::is_dirty(s.worktree)) {
-      o.error += "; its worktree " + s.worktree + " holds uncommitted changes (orch handoff " +
-                 s.unit_name + " commits them and goes on)";
-    }
+    facts.worktree_dirty =
+        !s.worktree.empty() && std::filesystem::exists(s.worktree) && git::is_dirty(s.worktree);
   } catch (const std::exception& e) {
     spdlog::debug("session {}: cannot read its worktree: {}", s.id, e.what());
   }
-  return o;
+  return lost_outcome(s, facts);
 }
 
 int reap_lost(registry::Registry& reg, bool wait_for_lock) {
@@ -91,34 +105,36 @@ void clean_up_after_supervisor(registry::Registry& reg, const registry::Session&
 
 void release_agent_server(registry::Registry& reg, const std::string& session_id) {
   try {
-    auto server = registry::release_server(reg, session_id);
+    auto server = RegistryServerStore(reg).release(session_id);
     // SIGTERM, up to 3 s, then SIGKILL: opencode may ignore a SIGTERM right after an abort.
-    if (server) opencode::stop_server_process(server->pid, server->start_time);
+    if (server) stop_server_process(*server);
   } catch (const Error&) {
     // The idle reaping in fill_slots stops it later.
   }
 }
 
 void abort_abandoned_turn(registry::Registry& reg, const registry::Session& s) {
-  if (s.backend != "opencode") return;
   try {
-    auto server = registry::server_of(reg, s.id);
-    if (!server) return;
+    RegistryServerStore servers(reg);
     HomeLayout home{reg.file().parent_path()};
-    bool sent = opencode::abort_abandoned_session(*server, home.servers().string(),
-                                                  s.agent_session_id, s.worktree);
-    spdlog::debug("session {}: {} its turn on shared server {}", s.id,
-                  sent ? "aborted" : "could not abort", server->id);
+    std::string done =
+        make_backend(s.backend, "")->clean_up_abandoned(s, servers, home.servers().string());
+    if (!done.empty()) spdlog::debug("session {}: {}", s.id, done);
   } catch (const std::exception&) {
     // Best effort: the turn ends by itself; the session is recorded as ended either way.
   }
 }
 
+bool agent_group_is_sessions(const registry::Session& s, const BackendInfo& backend) {
+  if (s.agent_pid <= 0 || s.worktree.empty()) return false;
+  // On a shared server the agent pid is the server's.
+  return !(backend.shares_servers && session_options_from_json(s.options).shared_server);
+}
+
 void kill_agent_leftovers(const registry::Session& s) {
   kill_marked_processes(s.id);
-  if (s.agent_pid <= 0 || s.worktree.empty()) return;
   try {
-    if (s.backend == "opencode" && session_options_from_json(s.options).shared_server) return;
+    if (!agent_group_is_sessions(s, backend_info(s.backend))) return;
     for (pid_t pid : process::group_members_in(static_cast<pid_t>(s.agent_pid), s.worktree)) {
       spdlog::debug("session {}: killing pid {}, left by its agent", s.id, pid);
       kill(pid, SIGKILL);
@@ -147,15 +163,8 @@ int kill_worktree_leftovers(registry::Registry& reg, const registry::Session& s)
   try {
     registry::SessionFilter live;
     live.live_only = true;
-    std::error_code ec;
-    const auto mine = std::filesystem::weakly_canonical(s.worktree, ec);
-    for (const registry::Session& other : reg.list_sessions(live)) {
-      std::error_code ec2;
-      if (other.id != s.id && other.state != State::kQueued &&
-          std::filesystem::weakly_canonical(other.worktree, ec2) == mine) {
-        return 0;  // a successor (handoff) works there now: its processes are not leftovers
-      }
-    }
+    // A successor (handoff) works there now: its processes are not leftovers.
+    if (worktree_taken_over(s, reg.list_sessions(live))) return 0;
     for (pid_t pid : process::processes_working_in(s.worktree, true)) {
       spdlog::debug("session {}: killing pid {}, still working in its worktree", s.id, pid);
       if (kill(pid, SIGKILL) == 0) ++killed;
@@ -164,6 +173,19 @@ int kill_worktree_leftovers(registry::Registry& reg, const registry::Session& s)
     // Best effort: orch doctor lists processes working in worktrees no live session owns.
   }
   return killed;
+}
+
+bool worktree_taken_over(const registry::Session& s, const std::vector<registry::Session>& live) {
+  std::error_code ec;
+  const auto mine = std::filesystem::weakly_canonical(s.worktree, ec);
+  for (const registry::Session& other : live) {
+    std::error_code ec2;
+    if (other.id != s.id && registry::is_live(other.state) && other.state != State::kQueued &&
+        std::filesystem::weakly_canonical(other.worktree, ec2) == mine) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> server_passwords(const HomeLayout& home) {

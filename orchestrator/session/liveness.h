@@ -7,6 +7,8 @@
 
 #include "lib/home.h"
 #include "lib/registry/registry.h"
+#include "lib/registry/servers.h"
+#include "orchestrator/orchestrator.h"
 
 namespace orch {
 
@@ -18,7 +20,12 @@ inline constexpr int64_t kSupervisorStartGraceMs = 60000;
 /// registry's write lock before it skips the step.
 inline constexpr int64_t kBriefLockWaitMs = 200;
 
-/// True if `s` is live in the registry but its supervisor is gone.
+/// Pure: true if `s` is live in the registry (not queued) but its supervisor is gone at `now`
+/// (wall-clock ms): its recorded pid does not run with its recorded start time (`alive`), or none
+/// was recorded kSupervisorStartGraceMs after the session started.
+bool supervisor_gone(const registry::Session& s, int64_t now, const registry::AliveFn& alive);
+
+/// supervisor_gone at the current time, checking the process in /proc.
 bool supervisor_gone(const registry::Session& s);
 
 /// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check") with
@@ -34,10 +41,21 @@ int reap_lost(registry::Registry& reg, bool wait_for_lock = true);
 /// handoff` takes them). Never throws: what cannot be read is left empty.
 registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session& s);
 
+/// What lost_outcome reads about a lost session.
+struct LostFacts {
+  std::string reserve_note;   ///< the note its supervisor left in its disk reserve, or ""
+  std::string branch_commit;  ///< the commit its branch points at ("" if none or unreadable)
+  std::string diffstat;       ///< of that commit against the unit's base
+  bool worktree_dirty = false;
+};
+
+/// Pure: lost_outcome's record for session `s` given what was read.
+registry::Outcome lost_outcome(const registry::Session& s, const LostFacts& facts);
+
 /// Detaches an ended session from its shared agent server on behalf of a supervisor that cannot
 /// (killed, lost): when it was the server's last user, the server is stopped
-/// (opencode::stop_server_process: SIGTERM to its process group, SIGKILL to what is left after
-/// 3 s; returns once the group is gone). Never throws.
+/// (stop_server_process: SIGTERM to its process group, SIGKILL to what is left after 3 s; returns
+/// once the group is gone). Never throws.
 void release_agent_server(registry::Registry& reg, const std::string& session_id);
 
 /// Everything the supervisor of session `s` would have done after its agent, for a supervisor
@@ -46,18 +64,24 @@ void release_agent_server(registry::Registry& reg, const std::string& session_id
 void clean_up_after_supervisor(registry::Registry& reg, const registry::Session& s);
 
 /// After a session's supervisor was killed (orch stop --force, after the grace period) or died
-/// (lost): a turn of its agent on a shared OpenCode server, which serves other sessions too, goes
-/// on with nobody following it; this aborts it (opencode::abort_abandoned_session; the server's
-/// password is in $ORCH_HOME/servers/, beside the registry file). Call it before
-/// release_agent_server. Nothing for other sessions. Never throws.
+/// (lost): a turn of its agent on a shared server, which serves other sessions too, goes on with
+/// nobody following it; the session's backend ends it (Orchestrator::clean_up_abandoned, given
+/// the servers table and $ORCH_HOME/servers/, beside the registry file). Call it before
+/// release_agent_server. Never throws.
 void abort_abandoned_turn(registry::Registry& reg, const registry::Session& s);
 
 /// After a session's supervisor was killed (orch stop --force or after the grace period) or died
 /// (lost): SIGKILLs what its agent left running, the members of the agent's own process group
 /// (sessions.agent_pid) still working in the session's worktree, such as a tool's child process,
 /// and every process marked as the session's (kill_marked_processes). The group is left alone
-/// for a session on a shared agent server (it belongs to the server). Never throws.
+/// for a session on a shared agent server (BackendInfo::shares_servers: it is the server's).
+/// Never throws.
 void kill_agent_leftovers(const registry::Session& s);
+
+/// Pure (but for parsing the session's options): whether the process group of the session's
+/// recorded agent pid is the session's, to be killed after it was abandoned: it has an agent pid
+/// and a worktree, and is not on a shared server of a backend that shares them.
+bool agent_group_is_sessions(const registry::Session& s, const BackendInfo& backend);
 
 /// SIGKILLs every process still marked as this session's (ORCH_SESSION=<session_id> in its
 /// environment, kSessionEnvVar): what the agent started and left running, also outside its
@@ -72,6 +96,10 @@ int kill_marked_processes(const std::string& session_id);
 /// session). Nothing when another live session works in that worktree (a handoff's successor).
 /// Returns how many were signalled. Never throws.
 int kill_worktree_leftovers(registry::Registry& reg, const registry::Session& s);
+
+/// True when another of the `live` sessions (live, not queued) works in `s`'s worktree (paths
+/// compared once made canonical): a handoff's successor, whose processes are not leftovers.
+bool worktree_taken_over(const registry::Session& s, const std::vector<registry::Session>& live);
 
 /// The current passwords of the shared agent servers ($ORCH_HOME/servers/<id>/password): secrets
 /// no auto-commit may put on a branch (git::commit_all's `secrets`). Never throws.

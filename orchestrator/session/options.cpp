@@ -61,7 +61,6 @@ SessionSpec session_spec(const registry::Session& s, const std::string& unit,
   spec.extra_args = preset.extra_args;
   spec.env = preset.env;
   spec.log_dir = home.session_dir(s.id).string();
-  spec.registry_path = home.registry().string();
   if (o.shared_server) spec.servers_dir = home.servers().string();
   return spec;
 }

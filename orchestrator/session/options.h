@@ -31,8 +31,8 @@ SessionOptions session_options_from_json(const std::string& text);
 /// What the backend of session `s` (of unit `unit`) runs: `s`'s identity, worktree, prompt and
 /// model, its options `o` (session_options_from_json(s.options)), the environment and extra
 /// arguments of its preset `preset` (never stored: they may hold secrets), its log folder
-/// home.session_dir(s.id), and the registry and servers folder of `home` (servers_dir only when
-/// o.shared_server).
+/// home.session_dir(s.id), and the servers folder of `home` (servers_dir only when
+/// o.shared_server). The shared-server table (shared_servers) is the supervisor's to set.
 SessionSpec session_spec(const registry::Session& s, const std::string& unit,
                          const SessionOptions& o, const Preset& preset, const HomeLayout& home);
 

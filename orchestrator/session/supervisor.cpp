@@ -30,6 +30,8 @@
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/options.h"
 #include "orchestrator/session/registry_sink.h"
+#include "orchestrator/session/run_watch.h"
+#include "orchestrator/session/shared_servers.h"
 
 namespace orch {
 namespace {
@@ -48,15 +50,15 @@ void block_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-// Stops the backend when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
+// Stops the run when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
 // SIGUSR2 (sent by `orch nudge` after posting to the inbox) calls `on_inbox`; SIGUSR1 only wakes
 // the thread at the end of the run.
 class SignalWatcher {
  public:
-  SignalWatcher(Orchestrator& backend, std::function<void()> on_inbox)
+  SignalWatcher(RunWatch& run, std::function<void()> on_inbox)
       : set_(supervisor_signals()), on_inbox_(std::move(on_inbox)) {
     block_signals();
-    thread_ = std::thread([this, &backend] {
+    thread_ = std::thread([this, &run] {
       while (true) {
         int sig = 0;
         if (sigwait(&set_, &sig) != 0 || sig == SIGUSR1) return;
@@ -65,7 +67,7 @@ class SignalWatcher {
           on_inbox_();
           continue;
         }
-        backend.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+        run.stop(std::string("stopped by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
       }
     });
   }
@@ -226,6 +228,8 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
 
   SessionOptions opts = session_options_from_json(session->options);
   log->info("agent {} runs {}", session->agent, opts.binary);
+  // The servers table for a backend on shared servers, on its own connection (opened when used).
+  RegistryServerStore servers(factory.home().registry());
 
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
@@ -239,13 +243,15 @@ int run_supervisor(Factory& factory, const std::string& session_id) {
     Preset preset = load_agent_config(factory.home().root, unit->repo,
                                       RepoTrust{false, opts.repo_config_sha256})
                         .find(session->agent);
-    const SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
+    SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
+    if (opts.shared_server) spec.shared_servers = &servers;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
-    block_signals();  // before the inbox thread starts, so it inherits the mask
+    block_signals();  // before the inbox and watch threads start, so they inherit the mask
+    RunWatch watch(*backend, spec, sink);  // the stop and time-out policy (run_watch.h)
     InboxReader inbox(factory.home().registry(), session_id, *backend,
                       (dir / "events.jsonl").string(), log);
-    SignalWatcher signals(*backend, [&inbox] { inbox.wake(); });
-    result = backend->run(spec, sink);
+    SignalWatcher signals(watch, [&inbox] { inbox.wake(); });
+    result = watch.run();
     secrets = backend->secrets();
   } catch (const Error& e) {
     result = run_result(State::kFailed, "supervisor:start", e.what());

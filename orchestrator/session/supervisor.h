@@ -2,7 +2,8 @@
 // `orch sling`. It outlives the CLI and its terminal, drives the backend, and writes every state
 // change and event to the registry and to $ORCH_HOME/sessions/<id>/ (supervisor.log,
 // events.jsonl). On `done` it commits what the agent left uncommitted to the unit's branch.
-// SIGTERM/SIGINT stop the session gracefully (state `stopped`).
+// SIGTERM/SIGINT stop the session gracefully (state `stopped`); that policy and the time-outs are
+// the same for every backend (orchestrator/session/run_watch.h).
 #pragma once
 
 #include <string>

@@ -45,7 +45,8 @@ struct Usage {
   double cost;
 };
 Usage usage_of(const RunResult& r) {
-  return {r.tokens_in, r.tokens_out, r.tokens_cache_read, r.tokens_cache_write, r.cost_usd};
+  return {r.usage.tokens_in, r.usage.tokens_out, r.usage.tokens_cache_read,
+          r.usage.tokens_cache_write, r.usage.cost_usd};
 }
 
 TEST(OpencodeOutcome, AnAnswerThatFinishedWithStopIsDone) {

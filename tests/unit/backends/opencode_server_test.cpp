@@ -24,6 +24,7 @@
 #include "backends/opencode/shared_server.h"
 #include "lib/error.h"
 #include "lib/registry/registry.h"
+#include "orchestrator/session/shared_servers.h"
 #include "tests/support/tmp.h"
 #include "tests/unit/registry/fixtures.h"
 
@@ -185,8 +186,9 @@ TEST_F(ServeImpostor, ASharedServerNeverSendsItsPasswordToAPortItDoesNotHold) {
   registry::Unit u = reg->upsert_unit(registry::testing::sample_unit("u1"));
   reg->insert_session(registry::testing::sample_session(u, "s1"), "test");
   Impostor impostor(tmp_ / "ports");
+  RegistryServerStore store(tmp_ / "orch.db");  // what the supervisor hands the backend
   SharedServerOptions so;
-  so.registry_path = (tmp_ / "orch.db").string();
+  so.store = &store;
   so.servers_dir = (tmp_ / "servers").string();
   so.session_id = "s1";
   so.binary = standin_.string();

@@ -11,8 +11,8 @@ namespace {
 RunResult done_with_summary() {
   RunResult r = run_result(State::kDone, "opencode:session.idle", "");
   r.summary = "wrote HELLO.md";
-  r.tokens_in = 120;
-  r.cost_usd = 0.5;
+  r.usage.tokens_in = 120;
+  r.usage.cost_usd = 0.5;
   return r;
 }
 
@@ -21,7 +21,7 @@ TEST(SessionEnd, DoneAndFailedPassUnchanged) {
   EXPECT_EQ(done.result.state, State::kDone);
   EXPECT_EQ(done.result.source, "opencode:session.idle");
   EXPECT_EQ(done.result.summary, "wrote HELLO.md");
-  EXPECT_EQ(done.result.tokens_in, 120);
+  EXPECT_EQ(done.result.usage.tokens_in, 120);
   EXPECT_EQ(done.outcome.note, "");
 
   SessionEnd failed = settle_end(run_result(State::kFailed, "claude:result", "API Error: 500"), "");

@@ -123,7 +123,7 @@ TEST_F(SpecOfSession, IsTheRowItsOptionsThePresetsEnvironmentAndTheHomesPaths) {
   EXPECT_EQ(spec.env, preset_.env);
   EXPECT_EQ(spec.extra_args, preset_.extra_args);
   EXPECT_EQ(spec.log_dir, home_.session_dir("0a1b2c3d").string());
-  EXPECT_EQ(spec.registry_path, home_.registry().string());
+  EXPECT_EQ(spec.shared_servers, nullptr);  // the supervisor sets it
   EXPECT_EQ(spec.servers_dir, home_.servers().string());
 }
 
@@ -132,7 +132,7 @@ TEST_F(SpecOfSession, APerSessionServerHasNoServersDir) {
       session_spec(row_, "fix-login", session_options_from_json(row_.options), preset_, home_);
   EXPECT_FALSE(spec.shared_server);
   EXPECT_EQ(spec.servers_dir, "");
-  EXPECT_EQ(spec.registry_path, home_.registry().string());
+  EXPECT_EQ(spec.shared_servers, nullptr);  // the supervisor sets it
 }
 
 }  // namespace

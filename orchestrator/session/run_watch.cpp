@@ -1,0 +1,154 @@
+#include "orchestrator/session/run_watch.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "lib/clock.h"
+
+namespace orch {
+
+Verdict watch_verdict(const WatchState& w, int64_t now_ms, int64_t startup_timeout_ms,
+                      int64_t inactivity_timeout_ms) {
+  if (!w.armed) return Verdict::kGoOn;
+  if (w.awaiting_start && now_ms - w.awaiting_since_ms >= startup_timeout_ms) {
+    return Verdict::kNoStart;
+  }
+  if (now_ms - w.last_activity_ms >= inactivity_timeout_ms) return Verdict::kInactive;
+  return Verdict::kGoOn;
+}
+
+std::string format_seconds(int64_t ms) {
+  if (ms % 1000 == 0 || ms >= 10000) return std::to_string(ms / 1000) + "s";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
+RunResult verdict_result(Verdict v, const std::string& agent, const WatchState& w,
+                         int64_t startup_timeout_ms, int64_t inactivity_timeout_ms) {
+  if (v == Verdict::kNoStart) {
+    return run_result(State::kFailed, "supervisor:startup",
+                      agent + " did not start within " + format_seconds(startup_timeout_ms) +
+                          " (startup timeout: no " + w.start_sign + ")");
+  }
+  return run_result(State::kFailed, "supervisor:inactivity",
+                    "no activity from " + agent + " for " +
+                        std::to_string(inactivity_timeout_ms / 1000) + "s (inactivity timeout)");
+}
+
+RunWatch::RunWatch(Orchestrator& backend, const SessionSpec& spec, SessionSink& out)
+    : backend_(backend), spec_(spec), out_(out), agent_(backend.describe().name) {}
+
+RunWatch::~RunWatch() {
+  {
+    std::lock_guard lock(mu_);
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+RunResult RunWatch::run() {
+  {
+    std::lock_guard lock(mu_);
+    running_ = true;
+  }
+  thread_ = std::thread([this] { watch_loop(); });
+  RunResult r;
+  try {
+    r = backend_.run(spec_, *this);
+  } catch (...) {
+    {
+      std::lock_guard lock(mu_);
+      running_ = false;
+    }
+    cv_.notify_all();
+    thread_.join();
+    throw;
+  }
+  {
+    std::lock_guard lock(mu_);
+    running_ = false;
+  }
+  cv_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mu_);
+  if (!r.cancelled || !decision_) return r;  // the agent finished first: its outcome stands
+  RunResult decided = r;                     // summary and usage as the backend knew them
+  decided.state = decision_->state;
+  decided.source = decision_->source;
+  decided.error = decision_->error;
+  if (with_detail_) decided.error += backend_.failure_detail();  // read once the agent is gone
+  return decided;
+}
+
+void RunWatch::watch_loop() {
+  std::unique_lock lock(mu_);
+  while (running_ && !decision_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(kTickMs));
+    if (!running_ || decision_) return;
+    Verdict v =
+        watch_verdict(w_, steady_ms(), spec_.startup_timeout_ms, spec_.inactivity_timeout_ms);
+    if (v == Verdict::kGoOn) continue;
+    RunResult why =
+        verdict_result(v, agent_, w_, spec_.startup_timeout_ms, spec_.inactivity_timeout_ms);
+    lock.unlock();
+    decide(std::move(why), EndMode::kAtOnce, v == Verdict::kNoStart);
+    return;
+  }
+}
+
+void RunWatch::stop(const std::string& reason) {
+  decide(run_result(State::kStopped, "supervisor:stop", reason), EndMode::kWindDown);
+}
+
+void RunWatch::decide(RunResult why, EndMode how, bool with_detail) {
+  {
+    std::lock_guard lock(mu_);
+    if (decision_) return;
+    decision_ = std::move(why);
+    with_detail_ = with_detail;
+  }
+  cv_.notify_all();
+  backend_.cancel(how);
+}
+
+void RunWatch::state(State s, const std::string& source, const std::string& detail) {
+  out_.state(s, source, detail);
+}
+
+void RunWatch::event(const std::string& kind, const json::Json& data) {
+  out_.event(kind, data);
+}
+
+void RunWatch::accepted(const std::string& agent_session_id) {
+  {
+    std::lock_guard lock(mu_);
+    w_.armed = true;
+    w_.last_activity_ms = steady_ms();
+    w_.awaiting_start = false;
+  }
+  out_.accepted(agent_session_id);
+}
+
+void RunWatch::agent_pid(pid_t pid) {
+  out_.agent_pid(pid);
+}
+
+void RunWatch::activity() {
+  std::lock_guard lock(mu_);
+  w_.armed = true;
+  w_.last_activity_ms = steady_ms();
+}
+
+void RunWatch::awaiting_start(const std::string& sign) {
+  std::lock_guard lock(mu_);
+  int64_t now = steady_ms();
+  w_.armed = true;
+  w_.last_activity_ms = now;
+  w_.awaiting_start = true;
+  w_.awaiting_since_ms = now;
+  w_.start_sign = sign;
+}
+
+}  // namespace orch
