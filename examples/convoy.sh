@@ -14,12 +14,16 @@
 # that already ran in an earlier convoy is refused (orch names that convoy; run it again there with
 # `orch convoy add CONVOY --from UNITS.jsonl`, or give the unit a new id).
 #
+# ORCH_LAND brings the done units' work back once the convoy ended (`orch land`, README): `local`
+# lands them on their base branch, `push:REMOTE` also pushes it there, `pr` opens a pull request per
+# unit (gh, to origin). ORCH_CHECK, when set, is run with sh -c on each merged result first.
+#
 # Exit code: orch's (0 every unit done, 3 a unit failed, 4 one was stopped, 5 one was lost,
-# 6 timed out, 1/2 errors).
+# 6 timed out, 1/2 errors); 1 when every unit was done but land skipped one.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$1 units=$2 report=${3:-report.xml}
@@ -51,12 +55,28 @@ if [ -f "$report" ]; then
 else
   echo "no JUnit report written" >&2
 fi
+# Fan-in: land what is done, even when another unit failed (its failure stays the exit code).
+if [ -n "${ORCH_LAND:-}" ] && orch convoy show "$name" >/dev/null 2>&1; then
+  land=(land --convoy "$name")
+  [ -z "${ORCH_CHECK:-}" ] || land+=(--check "$ORCH_CHECK")
+  case $ORCH_LAND in
+    local) ;;
+    push:*) land+=(--push "${ORCH_LAND#push:}") ;;
+    pr) land+=(--pr) ;;
+    *) echo "ORCH_LAND: expected local, push:REMOTE or pr, got '$ORCH_LAND'" >&2; exit 2 ;;
+  esac
+  echo "orch ${land[*]}" >&2
+  land_status=0
+  orch "${land[@]}" || land_status=$?
+  if [ "$status" -eq 0 ] && [ "$land_status" -ne 0 ]; then status=$land_status; fi
+fi
+
 case $status in
   0) echo "convoy $name: every unit done" >&2 ;;
   3) echo "convoy $name: a unit failed" >&2 ;;
   4) echo "convoy $name: a unit was stopped" >&2 ;;
   5) echo "convoy $name: a unit was lost (its supervisor died)" >&2 ;;
   6) echo "convoy $name: timed out; what still ran was stopped" >&2 ;;
-  *) echo "convoy $name: orch failed (exit $status)" >&2 ;;
+  *) echo "convoy $name: orch failed, or a unit was not landed (exit $status)" >&2 ;;
 esac
 exit "$status"

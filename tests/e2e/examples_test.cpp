@@ -39,7 +39,8 @@ TEST_F(Examples, DemoSlingsARealSessionAndShowsTheBranchDiff) {
 
 // The CI script exits with orch's code when a unit fails, and leaves a JUnit report naming it.
 TEST_F(Examples, ConvoyScriptFailsTheJobWhenAUnitFails) {
-  start_model(R"({"scenarios": [{"match": "greeting", "turns": [{"text": "Done."}]}],
+  start_model(R"({"scenarios": [{"match": "greeting", "turns": [
+                    {"tool": "write", "path": "GREETING.md", "content": "hi\n"}, {"text": "Done."}]}],
                   "default": [{"text": "no scenario"}]})");
   fs::path fails = tmp_->path() / "bin" / "fails";
   write_file(fails, "#!/bin/sh\nexit 1\n");
@@ -59,9 +60,13 @@ TEST_F(Examples, ConvoyScriptFailsTheJobWhenAUnitFails) {
   so.env_set["PATH"] = dir_of(ORCH_BIN) + ":" + env_["PATH"];
   so.env_set["ORCH_HOME"] = home_.string();
   so.env_set["ORCH_MAX_SESSIONS"] = "2";
+  so.env_set["ORCH_LAND"] = "local";
   process::RunResult r = process::run(so, 180000);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.err.find(": a unit failed\n"), std::string::npos) << r.err;
+  // The done unit's work is landed on main even though the other unit failed.
+  EXPECT_NE(r.out.find("landed  good  "), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(git(repo_, {"show", "main:GREETING.md"}), "hi\n");
   std::string xml = read_file(report);
   EXPECT_NE(xml.find("tests=\"2\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("failures=\"1\""), std::string::npos) << xml;
