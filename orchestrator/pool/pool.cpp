@@ -67,7 +67,7 @@ registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& n
   return *c;
 }
 
-pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
+pid_t spawn_supervisor(const Deps& f, const std::string& session_id) {
   fs::path dir = f.home().session_dir(session_id);
   create_private_dirs(dir);
   process::SpawnOptions so;
@@ -84,7 +84,7 @@ pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
   return pid;
 }
 
-std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+std::vector<std::pair<std::string, std::string>> start_claimed(const Deps& f,
                                                                const std::vector<std::string>& ids,
                                                                const std::string& source) {
   std::vector<std::pair<std::string, std::string>> failures;
@@ -101,7 +101,7 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
   return failures;
 }
 
-int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
+int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock) {
   registry::Registry& reg = f.registry();
   // Upkeep a listing may skip: under the write lock of another process it would wait (up to a
   // minute), and on a full disk or a read-only registry it would fail the listing.
@@ -152,7 +152,7 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
   return started;
 }
 
-std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>& batch,
+std::vector<registry::Session> admit_sessions(const Deps& f, std::vector<Admission>& batch,
                                               const std::string& source, bool rethrow_spawn_failure,
                                               const std::function<void()>& first) {
   registry::Registry& reg = f.registry();
@@ -202,8 +202,8 @@ std::vector<registry::Session> admit_sessions(Factory& f, std::vector<Admission>
   return out;
 }
 
-registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
-                                const std::string& source,
+registry::Session admit_session(const Deps& f, registry::Session s,
+                                const registry::PoolFields& pool, const std::string& source,
                                 const std::function<void(registry::Session&)>& before_insert) {
   std::vector<Admission> one(1);
   one[0].session = std::move(s);
