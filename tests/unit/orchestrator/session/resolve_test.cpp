@@ -20,17 +20,18 @@ class Resolve : public ::testing::Test {
     add(unit_a, "p1", State::kFailed, 2000);
     add(unit_a, "s1", State::kStarting, 3000);
     add(unit_a, "c1", State::kStopped, 4000);
-    two_live = add_unit("two-live");
+    // One live session per unit; units of one name in two repositories can have two.
+    registry::Unit two_live = add_unit("two-live");
     add(two_live, "l1", State::kRunning, 1000);
-    add(two_live, "l2", State::kQueued, 2000);
+    add(add_unit("two-live", "/src/other"), "l2", State::kQueued, 2000);
     add(two_live, "l0", State::kDone, 3000);
     // A unit named like a session of another unit.
     add(add_unit("p1"), "q1", State::kRunning, 5000);
   }
-  registry::Unit add_unit(const std::string& name) {
+  registry::Unit add_unit(const std::string& name, const std::string& repo = "/src/repo") {
     registry::Unit u;
     u.name = name;
-    u.repo = "/src/repo";
+    u.repo = repo;
     u.branch = "orch/" + name;
     u.base_ref = "HEAD";
     u.base_commit = "0123456789abcdef0123456789abcdef01234567";
@@ -55,7 +56,7 @@ class Resolve : public ::testing::Test {
   }
   test::TempDir tmp;
   std::unique_ptr<registry::Registry> reg = registry::Registry::open(tmp / "orch.db");
-  registry::Unit unit_a, two_live;
+  registry::Unit unit_a;
 };
 
 using Ids = std::vector<std::string>;
