@@ -69,7 +69,7 @@ int run_agents(Context& c, const AgentsOptions& o) {
   registry::Registry& reg = c.f().registry();
   // Marks lost sessions, then hands their slots on; skipped under a busy or unwritable registry,
   // since the listing itself needs only reads.
-  fill_slots(c.f(), "pool:cli", /*wait_for_lock=*/false);
+  fill_slots(c.deps(), "pool:cli", /*wait_for_lock=*/false);
   if (!o.convoy.empty() && !registry::find_convoy(reg, o.convoy)) {
     throw Error("convoy '" + o.convoy + "'", "no such convoy", kExitNotFound);
   }

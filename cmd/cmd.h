@@ -1,13 +1,15 @@
 // The subcommands of orch: each cmd/<name>.cpp defines an options struct, a run function and
-// add_<name>(), which registers it on the root command. Nothing else lives in cmd/.
+// add_<name>(), which registers it on the root command. Besides them, cmd/ holds the Factory
+// (factory.h: the lazy dependencies of a command) and the views (<topic>_view.h: every text and
+// JSON line orch prints for the user); orchestrator/ returns data and reports events to them.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
 
+#include "cmd/factory.h"
 #include "lib/io.h"
-#include "orchestrator/factory.h"
 
 namespace orch::cmd {
 
@@ -18,6 +20,8 @@ struct Context {
   Factory* factory = nullptr;
   std::function<int(Context&)> action;
   Factory& f() { return *factory; }
+  /// The dependencies orchestrator functions take (Factory::deps).
+  Deps deps() { return factory->deps(); }
 };
 
 void add_sling(CLI::App& root, Context& ctx);

@@ -36,7 +36,7 @@ void print_rows(IO& io, const std::vector<std::vector<std::string>>& rows) {
 
 int run_list(Context& c, bool json_out) {
   registry::Registry& reg = c.f().registry();
-  fill_slots(c.f(), "pool:cli");
+  fill_slots(c.deps(), "pool:cli");
   json::Json arr = json::Json::array();
   std::vector<std::vector<std::string>> rows = {
       {"CONVOY", "UNITS", "DONE", "FAILED", "LIVE", "MAX", "COST", "AGE", "REPO"}};
@@ -64,7 +64,7 @@ int run_list(Context& c, bool json_out) {
 
 int run_show(Context& c, const std::string& name, bool json_out) {
   registry::Registry& reg = c.f().registry();
-  fill_slots(c.f(), "pool:cli");
+  fill_slots(c.deps(), "pool:cli");
   ConvoyStatus st = convoy_status(reg, require_convoy(reg, name));
   if (json_out) {
     c.io.out << json::dump(convoy_json(st), 2) << "\n";
@@ -99,7 +99,7 @@ int run_show(Context& c, const std::string& name, bool json_out) {
 int run_convoy_stop(Context& c, const std::string& name, const std::string& grace, bool force) {
   int64_t grace_ms = parse_duration_ms(grace);
   registry::Convoy cv = require_convoy(c.f().registry(), name);
-  ConvoyStopReport r = stop_convoy(c.f(), cv, grace_ms, force);
+  ConvoyStopReport r = stop_convoy(c.deps(), cv, grace_ms, force);
   c.io.out << "convoy " << name << " stopped: " << r.stopped << " running session(s) stopped, "
            << r.cancelled << " queued session(s) cancelled\n";
   return 0;

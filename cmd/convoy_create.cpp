@@ -53,7 +53,7 @@ void report(Context& c, const registry::Convoy& convoy) {
 
 int run_create(Context& c, const CreateOptions& o) {
   std::vector<UnitSpec> units = read_units(o.sources);
-  registry::Convoy convoy = create_convoy(c.f(), o.settings, units);
+  registry::Convoy convoy = create_convoy(c.deps(), o.settings, units);
   report(c, convoy);
   return kExitOk;
 }
@@ -65,7 +65,7 @@ int run_add(Context& c, const std::string& name, const UnitSources& s) {
                 kExitUsage);
   }
   registry::Convoy convoy = require_convoy(c.f().registry(), name);
-  add_to_convoy(c.f(), convoy, units);
+  add_to_convoy(c.deps(), convoy, units);
   report(c, convoy);
   return kExitOk;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cmd/cmd.h"
+#include "cmd/convoy_view.h"
 #include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -60,7 +61,10 @@ void summarize(Context& c, const ConvoyWaitResult& r) {
 
 int run_convoy_wait(Context& c, const ConvoyWaitOptions& o) {
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
-  ConvoyWaitResult r = wait_convoy(c.f(), o.name, c.io, timeout_ms, style_for(c, o.json));
+  ProgressStyle style = style_for(c, o.json);
+  ConvoyWaitResult r =
+      wait_convoy(c.deps(), o.name, timeout_ms, convoy_progress(c.io, style, o.name));
+  end_progress(c.io, style);
   if (o.json) emit_end(c.io, r);
   if (!o.json) summarize(c, r);
   return r.exit_code;
@@ -91,13 +95,15 @@ int run_run(Context& c, const RunOptions& o) {
   sa.sa_handler = [](int) { g_cancelled = true; };
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  create_convoy(c.f(), o.settings, units);
-  ConvoyWaitResult r =
-      wait_convoy(c.f(), o.settings.name, c.io, timeout_ms, style_for(c, o.json), &g_cancelled);
+  create_convoy(c.deps(), o.settings, units);
+  ProgressStyle style = style_for(c, o.json);
+  ConvoyWaitResult r = wait_convoy(c.deps(), o.settings.name, timeout_ms,
+                                   convoy_progress(c.io, style, o.settings.name), &g_cancelled);
+  end_progress(c.io, style);
   if (r.timed_out || r.cancelled) {
     // The run owns its convoy: nothing of it outlives the command that gave up on it.
     registry::Convoy convoy = require_convoy(c.f().registry(), o.settings.name);
-    stop_convoy(c.f(), convoy, 5000);
+    stop_convoy(c.deps(), convoy, 5000);
     r.status = convoy_status(c.f().registry(), convoy);
     if (r.cancelled) r.exit_code = convoy_exit_code(r.status.counts);
   }

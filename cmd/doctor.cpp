@@ -3,6 +3,7 @@
 #include "orchestrator/maintenance/doctor.h"
 
 #include "cmd/cmd.h"
+#include "cmd/doctor_view.h"
 #include "lib/error.h"
 
 namespace orch::cmd {
@@ -13,7 +14,7 @@ struct DoctorOptions {
 };
 
 int run_doctor_cmd(Context& c, const DoctorOptions& o) {
-  std::vector<Finding> findings = run_doctor(c.f());
+  std::vector<Finding> findings = run_doctor(c.deps());
   if (o.json) {
     c.io.out << json::dump(doctor_json(findings), 2) << "\n";
   } else {

@@ -2,13 +2,14 @@
 // runs), commit its work, and start a new session on the same worktree and branch with a brief.
 #include "orchestrator/session/handoff.h"
 #include "cmd/cmd.h"
+#include "cmd/log_view.h"
 #include "cmd/options.h"
+#include "cmd/session_view.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/launch.h"
-#include "orchestrator/session/report.h"
 
 namespace orch::cmd {
 namespace {
@@ -39,14 +40,15 @@ int run_handoff(Context& c, HandoffOptions& o) {
   o.req.grace_ms = parse_duration_ms(o.grace);
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
 
-  HandoffResult r = handoff(c.f(), o.req);
+  HandoffResult r = handoff(c.deps(), o.req);
   if (!o.json) {
     c.io.err << "session " << r.previous.id << " " << registry::to_string(r.previous.state)
              << "; handed off to session " << r.next.id << "\n";
   }
-  registry::Session s = wait_accepted(c.f(), r.next.id, 120000);
+  registry::Session s = wait_accepted(c.deps(), r.next.id, 120000);
   if (!o.wait) return report_started(c.io, c.f().registry(), s, o.json);
-  return report_ended(c.io, follow_attempts(c.f(), s.id, c.io, timeout_ms, o.json), o.json);
+  FollowFn progress = o.json ? FollowFn() : progress_printer(c.io);
+  return report_ended(c.io, follow_attempts(c.deps(), s.id, timeout_ms, progress), o.json);
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // orch logs SESSION|UNIT [-f] [--json]: a session's events and state changes, one line each with
 // its time; --json as NDJSON ({"at","kind","data"}); -f follows until the session ends.
 #include "cmd/cmd.h"
+#include "cmd/log_view.h"
 #include "lib/error.h"
 #include "orchestrator/session/log.h"
-#include "orchestrator/session/record.h"
+#include "orchestrator/session/resolve.h"
 
 namespace orch::cmd {
 namespace {
@@ -15,8 +16,13 @@ struct LogsOptions {
 };
 
 int run_logs(Context& c, const LogsOptions& o) {
-  registry::Session s = find_session_or_unit(c.f().registry(), o.target);
-  print_log(c.f(), s.id, c.io, o.follow, o.json);
+  registry::Session s = resolve_target(c.f().registry(), o.target, UnitPick::kNewest).front();
+  read_log(c.deps(), s.id, o.follow, [&](const std::vector<LogEntry>& entries) {
+    for (const LogEntry& e : entries) {
+      c.io.out << (o.json ? json::dump(log_json(e)) : format_log_line(e)) << "\n";
+    }
+    c.io.out.flush();
+  });
   return kExitOk;
 }
 

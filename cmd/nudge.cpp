@@ -5,7 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/error.h"
-#include "orchestrator/session/stop.h"
+#include "orchestrator/session/resolve.h"
 
 namespace orch::cmd {
 namespace {
@@ -16,14 +16,8 @@ struct NudgeOptions {
 };
 
 int run_nudge(Context& c, const NudgeOptions& o) {
-  std::vector<registry::Session> found = resolve_targets(c.f().registry(), o.target);
-  if (found.size() > 1) {
-    throw Error("unit '" + o.target + "'",
-                "has " + std::to_string(found.size()) + " live sessions; name one by its id",
-                kExitUsage);
-  }
-  const std::string& id = found.front().id;
-  nudge_session(c.f(), id, o.message, kNudgeWaitMs);
+  const std::string id = resolve_one(c.f().registry(), o.target).id;
+  nudge_session(c.deps(), id, o.message, kNudgeWaitMs);
   c.io.out << "session " << id << ": message delivered\n";
   return kExitOk;
 }

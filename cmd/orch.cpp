@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     logger->set_pattern("orch: %l: %v");
     logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
     spdlog::set_default_logger(logger);
-    orch::Factory factory(home_flag);
+    orch::cmd::Factory factory(home_flag);
     factory.set_trust_repo_config(trust_repo_config);
     ctx.factory = &factory;
     return ctx.action ? ctx.action(ctx) : orch::kExitUsage;

@@ -15,8 +15,8 @@ struct PruneOptions {
 };
 
 int run_prune(Context& c, const PruneOptions& o) {
-  std::vector<PruneItem> items = prune_worktrees(c.f(), o.dry_run, o.force);
-  std::vector<PruneBranchItem> branches = prune_branches(c.f(), items, o.dry_run, o.force);
+  std::vector<PruneItem> items = prune_worktrees(c.deps(), o.dry_run, o.force);
+  std::vector<PruneBranchItem> branches = prune_branches(c.deps(), items, o.dry_run, o.force);
   int removed = 0, kept = 0, deleted = 0, branches_kept = 0, failed = 0;
   for (const PruneItem& i : items) {
     const char* what = i.removed ? (o.dry_run ? "would remove" : "removed") : "kept";

@@ -2,9 +2,11 @@
 // states with times and sources, events summary, branch, commit, diffstat, usage, lineage,
 // worktree and log folder.
 #include "cmd/cmd.h"
+#include "cmd/session_view.h"
 #include "lib/error.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/record.h"
+#include "orchestrator/session/resolve.h"
 
 namespace orch::cmd {
 namespace {
@@ -17,7 +19,7 @@ struct ShowOptions {
 int run_show(Context& c, const ShowOptions& o) {
   registry::Registry& reg = c.f().registry();
   reap_lost(reg);
-  registry::Session s = find_session_or_unit(reg, o.target);
+  registry::Session s = resolve_target(reg, o.target, UnitPick::kNewest).front();
   json::Json record = session_record(reg, c.f().home(), s);
   if (o.json) {
     c.io.out << json::dump(record, 2) << "\n";

@@ -3,14 +3,15 @@
 #include <iostream>
 
 #include "cmd/cmd.h"
+#include "cmd/log_view.h"
 #include "cmd/options.h"
+#include "cmd/session_view.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/agent_files.h"
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/launch.h"
-#include "orchestrator/session/report.h"
 #include "orchestrator/session/resling_notes.h"
 
 namespace orch::cmd {
@@ -52,17 +53,18 @@ int run_sling(Context& c, SlingOptions& o) {
   }
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
 
-  registry::Session s = launch(c.f(), o.req);
+  registry::Session s = launch(c.deps(), o.req);
   for (const std::string& w : sling_warnings(o.req.repo))
     c.io.err << "orch: warning: " << w << "\n";
   for (const std::string& note : resling_notes(c.f().registry(), s.unit_id, s.id)) {
     c.io.err << "note: " << note << "\n";
   }
-  s = wait_accepted(c.f(), s.id, 120000);
+  s = wait_accepted(c.deps(), s.id, 120000);
   if (!o.wait) return report_started(c.io, c.f().registry(), s, o.json);
   c.io.err << "session " << s.id << ": unit " << s.unit_name << " on branch " << s.branch
            << " (agent " << s.agent << ")\n";
-  return report_ended(c.io, follow_attempts(c.f(), s.id, c.io, timeout_ms, o.json), o.json);
+  FollowFn progress = o.json ? FollowFn() : progress_printer(c.io);
+  return report_ended(c.io, follow_attempts(c.deps(), s.id, timeout_ms, progress), o.json);
 }
 
 }  // namespace

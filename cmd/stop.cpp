@@ -5,6 +5,7 @@
 #include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "orchestrator/session/resolve.h"
 
 namespace orch::cmd {
 namespace {
@@ -28,9 +29,9 @@ int run_stop(Context& c, const StopOptions& o) {
   int64_t grace_ms = parse_duration_ms(o.grace);
   registry::Registry& reg = c.f().registry();
   for (const std::string& target : o.targets) {
-    for (const registry::Session& s : resolve_targets(reg, target)) {
+    for (const registry::Session& s : resolve_target(reg, target, UnitPick::kLiveElseNewest)) {
       bool was_live = registry::is_live(s.state);
-      registry::State end = stop_session(c.f(), s.id, grace_ms, o.force);
+      registry::State end = stop_session(c.deps(), s.id, grace_ms, o.force);
       c.io.out << "session " << s.id << (was_live ? " " : " already ") << registry::to_string(end)
                << "\n";
     }

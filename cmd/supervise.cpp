@@ -10,7 +10,7 @@ void add_supervise(CLI::App& root, Context& ctx) {
   sub->group("");  // hidden from --help
   sub->add_option("SESSION", *id, "Session id")->required();
   sub->callback(
-      [&ctx, id] { ctx.action = [id](Context& c) { return run_supervisor(c.f(), *id); }; });
+      [&ctx, id] { ctx.action = [id](Context& c) { return run_supervisor(c.deps(), *id); }; });
 }
 
 }  // namespace orch::cmd

@@ -2,8 +2,10 @@
 // the exit code tells the worst outcome (as sling --wait: lost 5 > stopped 4 > failed 3 > 0),
 // 6 when the timeout passed first.
 #include "orchestrator/session/wait.h"
+#include "orchestrator/session/resolve.h"
 
 #include "cmd/cmd.h"
+#include "cmd/log_view.h"
 #include "cmd/options.h"
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -19,9 +21,11 @@ struct WaitOptions {
 
 int run_wait(Context& c, const WaitOptions& o) {
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
-  std::vector<registry::Session> sessions = resolve_wait_targets(c.f().registry(), o.targets);
+  std::vector<registry::Session> sessions =
+      resolve_targets(c.f().registry(), o.targets, UnitPick::kLiveElseNewest);
   std::vector<registry::State> states;
-  for (const registry::Session& s : wait_sessions(c.f(), sessions, c.io, timeout_ms, o.progress)) {
+  for (const registry::Session& s : wait_sessions(
+           c.deps(), sessions, timeout_ms, o.progress ? progress_printer(c.io) : FollowFn())) {
     states.push_back(s.state);
     c.io.out << "session " << s.id << " " << registry::to_string(s.state) << " (unit "
              << s.unit_name << ")";

@@ -19,7 +19,7 @@ namespace {
 // and that none belongs to another convoy, before anything is written; throws one error listing
 // every problem, one line per unit. Returns the launches in dispatch order: higher priority
 // first, then as given (session ids ascend in that order, so the queue keeps it).
-std::vector<PreparedLaunch> prepare_units(Factory& f, const registry::Convoy& convoy,
+std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy& convoy,
                                           std::vector<UnitSpec> units, bool exists) {
   std::stable_sort(units.begin(), units.end(),
                    [](const UnitSpec& a, const UnitSpec& b) { return a.priority > b.priority; });
@@ -68,7 +68,7 @@ std::vector<PreparedLaunch> prepare_units(Factory& f, const registry::Convoy& co
 // Records every unit of the convoy in one transaction (with the convoy itself when `create`),
 // so the convoy is dispatched completely or not at all, then starts the supervisors of the
 // sessions that got a slot.
-void dispatch(Factory& f, registry::Convoy& convoy, std::vector<PreparedLaunch>& launches,
+void dispatch(const Deps& f, registry::Convoy& convoy, std::vector<PreparedLaunch>& launches,
               bool create) {
   try {
     registry::Registry& reg = f.registry();
@@ -107,7 +107,7 @@ registry::Convoy require_convoy(registry::Registry& reg, const std::string& name
   return *c;
 }
 
-registry::Convoy create_convoy(Factory& f, const ConvoySettings& settings,
+registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
                                const std::vector<UnitSpec>& units) {
   validate_convoy_name(settings.name);
   require_utf8_path(settings.repo);
@@ -131,7 +131,8 @@ registry::Convoy create_convoy(Factory& f, const ConvoySettings& settings,
   return c;
 }
 
-void add_to_convoy(Factory& f, const registry::Convoy& convoy, const std::vector<UnitSpec>& units) {
+void add_to_convoy(const Deps& f, const registry::Convoy& convoy,
+                   const std::vector<UnitSpec>& units) {
   if (convoy.stopped_at > 0) {
     throw Error("convoy '" + convoy.name + "'", "was stopped; create a new convoy for more work");
   }

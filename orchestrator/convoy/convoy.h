@@ -11,7 +11,7 @@
 #include "lib/json.h"
 #include "lib/registry/convoys.h"
 #include "orchestrator/convoy/units.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
@@ -67,12 +67,13 @@ registry::Convoy require_convoy(registry::Registry& reg, const std::string& name
 /// written: the name (unused), the repository, and per unit its agent preset and binary, its base,
 /// that it has no live session and belongs to no other convoy; every problem is listed, one line
 /// each, in one orch::Error. Returns the convoy.
-registry::Convoy create_convoy(Factory& f, const ConvoySettings& settings,
+registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
                                const std::vector<UnitSpec>& units);
 
 /// Adds `units` to the existing `convoy` and dispatches them, validated as create_convoy does.
 /// Errors also: the convoy was stopped.
-void add_to_convoy(Factory& f, const registry::Convoy& convoy, const std::vector<UnitSpec>& units);
+void add_to_convoy(const Deps& f, const registry::Convoy& convoy,
+                   const std::vector<UnitSpec>& units);
 
 /// Counts the units of `units` per state (pure).
 ConvoyCounts count_units(const std::vector<UnitStatus>& units);
@@ -104,7 +105,7 @@ struct ConvoyStopReport {
 /// cancels its queued sessions, stops its live ones (orchestrator/session/stop.h, all at once, each
 /// with `grace_ms`, or killed at once with `force`), then hands the freed slots to other queued
 /// work.
-ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t grace_ms,
+ConvoyStopReport stop_convoy(const Deps& f, const registry::Convoy& convoy, int64_t grace_ms,
                              bool force = false);
 
 }  // namespace orch

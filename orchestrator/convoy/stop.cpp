@@ -11,7 +11,7 @@ namespace orch {
 
 using registry::State;
 
-ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t grace_ms,
+ConvoyStopReport stop_convoy(const Deps& f, const registry::Convoy& convoy, int64_t grace_ms,
                              bool force) {
   registry::Registry& reg = f.registry();
   // First the mark: from its commit on, claim_queued skips the convoy's units and no retry of
@@ -41,12 +41,12 @@ ConvoyStopReport stop_convoy(Factory& f, const registry::Convoy& convoy, int64_t
   // Every live session at once, each on its own registry connection.
   std::vector<std::thread> threads;
   std::vector<int> was_stopped(live.size(), 0);
-  const std::string home = f.home().root.string();
   for (size_t i = 0; i < live.size(); ++i) {
     threads.emplace_back([&, i] {
       try {
-        Factory own(home);
-        was_stopped[i] = stop_session(own, live[i], grace_ms, force) == State::kStopped;
+        auto own = registry::Registry::open(f.home().registry());
+        was_stopped[i] =
+            stop_session(f.with_registry(*own), live[i], grace_ms, force) == State::kStopped;
       } catch (const std::exception&) {
         // already ended or gone: nothing to stop
       }

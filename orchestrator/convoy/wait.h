@@ -1,24 +1,33 @@
 // Waiting for a convoy (`orch convoy wait`, `orch convoy run`): polls the registry, fills free pool
-// slots on the way (so a crashed supervisor cannot stall the queue), and shows progress: a bar
-// redrawn in place on a terminal, plain lines otherwise, or NDJSON events.
+// slots on the way (so a crashed supervisor cannot stall the queue), and reports each poll; cmd/
+// shows it as a progress bar, plain lines or NDJSON events (cmd/convoy_view.h).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
-#include "lib/io.h"
 #include "orchestrator/convoy/convoy.h"
+#include "orchestrator/fanin/conflicts.h"
 
 namespace orch {
 
-/// How wait_convoy shows progress.
-enum class ProgressStyle {
-  kBar,    ///< a progress bar and per-state counts on io.err, redrawn in place with \r
-  kLines,  ///< a line on io.err per unit state change and per change of the counts
-  kJson,   ///< NDJSON events on io.out: {"event":"unit",...}, {"event":"progress",...}, end
-  kQuiet,  ///< nothing
+/// What wait_convoy saw at one poll of the registry.
+struct ConvoyPoll {
+  const ConvoyStatus& status;            ///< as just read
+  std::vector<const UnitStatus*> moved;  ///< units whose latest attempt (session or state)
+                                         ///< changed since the previous poll, in status order
+  bool counts_changed = false;           ///< the counts differ from the previous poll's (or first)
+  int64_t elapsed_ms = 0;                ///< since the wait began (steady clock)
+  /// Pairs of done units whose branches conflict, found since the previous poll (orch conflicts'
+  /// forecast, made when a unit ended done and at most 64 units are done), each pair once.
+  std::vector<fanin::UnitConflict> conflicts;
 };
+
+/// Receives each poll of wait_convoy; may be empty.
+using ConvoyPollFn = std::function<void(const ConvoyPoll&)>;
 
 /// How a wait ended.
 struct ConvoyWaitResult {
@@ -28,24 +37,12 @@ struct ConvoyWaitResult {
   int exit_code = 0;       ///< convoy_exit_code, or kExitTimeout
 };
 
-/// The progress bar line (no \r): "[#####.....] 3/6 50%  done 2, failed 1, running 2,
-/// queued 1  12s" with a bar `width` characters wide; states with no unit are left out.
-std::string progress_bar(const ConvoyCounts& c, int width, int64_t elapsed_ms);
-
-/// The plain progress line: "<name>: 3/6 ended (done 2, failed 1); running 2, queued 1".
-std::string progress_line(const std::string& name, const ConvoyCounts& c);
-
 /// Waits until every unit of convoy `name` ended or `timeout_ms` passed (<= 0: no timeout),
-/// polling every `poll_ms` and showing progress in `style`; also returns (cancelled) soon after
+/// polling every `poll_ms` and handing each poll to `on_poll`; also returns (cancelled) soon after
 /// `cancel` (if given) becomes true. exit_code: kExitTimeout when timed out, else
-/// convoy_exit_code of the counts. Callers end kJson output with emit_end().
-/// Errors: orch::Error (exit 7) for an unknown convoy.
-ConvoyWaitResult wait_convoy(Factory& f, const std::string& name, IO& io, int64_t timeout_ms,
-                             ProgressStyle style, const std::atomic<bool>* cancel = nullptr,
+/// convoy_exit_code of the counts. Errors: orch::Error (exit 7) for an unknown convoy.
+ConvoyWaitResult wait_convoy(const Deps& f, const std::string& name, int64_t timeout_ms,
+                             const ConvoyPollFn& on_poll, const std::atomic<bool>* cancel = nullptr,
                              int64_t poll_ms = 250);
-
-/// The last NDJSON event of a wait: {"event":"end","convoy","exit_code","timed_out","cancelled",
-/// "totals"} on io.out.
-void emit_end(IO& io, const ConvoyWaitResult& r);
 
 }  // namespace orch

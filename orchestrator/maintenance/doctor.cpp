@@ -1,11 +1,8 @@
-// orch doctor: the agent checks, the registry checks, and the report's formats. The checks of
-// sessions, worktrees and processes are in doctor_state.cpp.
+// orch doctor: the agent checks and the registry checks (the report's formats: cmd/doctor_view.h).
+// The checks of sessions, worktrees and processes are in doctor_state.cpp.
 #include "orchestrator/maintenance/doctor.h"
 
 #include <sqlite3.h>
-
-#include <cstdio>
-#include <sstream>
 
 #include "lib/error.h"
 #include "lib/process/process.h"
@@ -59,7 +56,7 @@ Finding check_agent(const Preset& p, bool is_default) {
 
 }  // namespace
 
-std::vector<Finding> check_registry(Factory& f) {
+std::vector<Finding> check_registry(const Deps& f) {
   registry::Registry* reg = nullptr;
   std::string db = f.home().registry().string();
   try {
@@ -153,7 +150,7 @@ std::vector<Finding> check_agents(const HomeLayout& home) {
   return out;
 }
 
-std::vector<Finding> run_doctor(Factory& f) {
+std::vector<Finding> run_doctor(const Deps& f) {
   std::vector<Finding> out = check_agents(f.home());
   out.push_back(check_free_space(f.home()));
   std::vector<Finding> reg = check_registry(f);
@@ -167,28 +164,6 @@ std::vector<Finding> run_doctor(Factory& f) {
     out.push_back({"sessions", Severity::kProblem, std::string("cannot check: ") + e.what(), ""});
   }
   return out;
-}
-
-json::Json doctor_json(const std::vector<Finding>& findings) {
-  json::Json arr = json::Json::array();
-  for (const Finding& f : findings) {
-    arr.push_back({{"check", f.check},
-                   {"status", to_string(f.severity)},
-                   {"message", f.message},
-                   {"fix", f.fix.empty() ? json::Json() : json::Json(f.fix)}});
-  }
-  return {{"healthy", healthy(findings)}, {"findings", arr}};
-}
-
-std::string format_findings(const std::vector<Finding>& findings) {
-  std::ostringstream o;
-  for (const Finding& f : findings) {
-    char head[40];
-    std::snprintf(head, sizeof head, "%-8s %-10s ", to_string(f.severity), f.check.c_str());
-    o << head << f.message << "\n";
-    if (!f.fix.empty()) o << "                    fix: " << f.fix << "\n";
-  }
-  return o.str();
 }
 
 }  // namespace orch

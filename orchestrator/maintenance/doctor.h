@@ -8,8 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/json.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
@@ -25,7 +24,7 @@ struct Finding {
 };
 
 /// Runs every check; marks sessions whose supervisor is gone as lost (reap_lost).
-std::vector<Finding> run_doctor(Factory& f);
+std::vector<Finding> run_doctor(const Deps& f);
 
 /// The agent checks alone: every preset (built-ins and $ORCH_HOME/config.toml) found, runnable
 /// (`<binary> --version`) and at the version its backend is tested with. A missing binary is a
@@ -34,7 +33,7 @@ std::vector<Finding> check_agents(const HomeLayout& home);
 
 /// The registry itself: it opens (else a problem: a newer schema asks for a newer orch, anything
 /// else for `sqlite3 .recover`), `PRAGMA integrity_check` is ok, its schema version is this orch's.
-std::vector<Finding> check_registry(Factory& f);
+std::vector<Finding> check_registry(const Deps& f);
 
 /// The registry can be written, not only read: a read-only or immutable file (or folder, or file
 /// system) opens and reads fine while every sling fails. A problem when it cannot.
@@ -48,12 +47,12 @@ Finding check_free_space(const HomeLayout& home);
 /// whose supervisor is gone (marked lost), worktree folders no session owns, sessions whose
 /// worktree is gone, processes working in orch's worktrees that no live session owns, whatever
 /// their command line (a problem; a warning for one with a controlling terminal).
-std::vector<Finding> check_sessions_and_files(Factory& f);
+std::vector<Finding> check_sessions_and_files(const Deps& f);
 
 /// The shared agent servers: each open one in the registry (a warning when its process is gone,
 /// its starter is gone, or it is idle past kServerIdleMs) and every process working in
 /// $ORCH_HOME/servers/ that no open server names (a problem: `kill PID`).
-std::vector<Finding> check_servers(Factory& f);
+std::vector<Finding> check_servers(const Deps& f);
 
 /// The version in `--version` output: its first word that starts with a digit ("1.18.33" from
 /// "1.18.33\n", "2.1.328" from "2.1.328 (Claude Code)"), or "".
@@ -67,12 +66,5 @@ const char* to_string(Severity s);
 
 /// True when no finding is a problem.
 bool healthy(const std::vector<Finding>& findings);
-
-/// {"healthy": bool, "findings": [{"check", "status", "message", "fix" (null when none)}]}.
-json::Json doctor_json(const std::vector<Finding>& findings);
-
-/// The human listing: one "<status>  <check>  <message>" line per finding, its fix indented on
-/// the next line.
-std::string format_findings(const std::vector<Finding>& findings);
 
 }  // namespace orch

@@ -13,7 +13,7 @@
 namespace orch {
 namespace fs = std::filesystem;
 
-std::vector<Finding> check_servers(Factory& f) {
+std::vector<Finding> check_servers(const Deps& f) {
   std::vector<Finding> out;
   registry::Registry& reg = f.registry();
   std::set<int64_t> known;

@@ -164,7 +164,7 @@ std::vector<Finding> check_processes(const HomeLayout& home,
 
 }  // namespace
 
-std::vector<Finding> check_sessions_and_files(Factory& f) {
+std::vector<Finding> check_sessions_and_files(const Deps& f) {
   registry::Registry& reg = f.registry();
   std::vector<Finding> out = check_supervisors(reg);
   std::vector<registry::Session> sessions = reg.list_sessions();

@@ -138,7 +138,7 @@ PruneDecision decide_prune(const PruneFacts& f, bool force) {
   return {true, "session " + f.state + ", nothing uncommitted"};
 }
 
-std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force) {
+std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force) {
   registry::Registry& reg = f.registry();
   reap_lost(reg);
   std::vector<registry::Session> sessions = reg.list_sessions();
@@ -420,7 +420,7 @@ PruneDecision decide_branch(const BranchFacts& f, bool force) {
   return {true, unmerged + "; deleted (--force; " + was + ")"};
 }
 
-std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneItem>& worktrees,
+std::vector<PruneBranchItem> prune_branches(const Deps& f, const std::vector<PruneItem>& worktrees,
                                             bool dry_run, bool force) {
   registry::Registry& reg = f.registry();
   std::set<std::string> gone;

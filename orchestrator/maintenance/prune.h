@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
@@ -54,7 +54,7 @@ struct PruneItem {
 /// .git/worktrees entry), then git's records of orch worktrees (named orch-*, under
 /// $ORCH_HOME/worktrees) whose folder is gone, then empty per-repository folders. `force`
 /// discards uncommitted changes. Returns every worktree looked at, removed or kept.
-std::vector<PruneItem> prune_worktrees(Factory& f, bool dry_run, bool force);
+std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force);
 
 /// What is known about a unit's branch when prune decides, after the worktree pass.
 struct BranchFacts {
@@ -93,7 +93,7 @@ struct PruneBranchItem {
 /// is the unit's base_ref (--base, or HEAD) resolved now. Unless `dry_run`, deletes what
 /// decide_branch allows (git::delete_branch, refused if the branch moved or was checked out
 /// since). Returns every branch looked at, deleted or kept.
-std::vector<PruneBranchItem> prune_branches(Factory& f, const std::vector<PruneItem>& worktrees,
+std::vector<PruneBranchItem> prune_branches(const Deps& f, const std::vector<PruneItem>& worktrees,
                                             bool dry_run, bool force);
 
 }  // namespace orch

@@ -68,7 +68,7 @@ registry::Convoy convoy_for_launch(registry::Registry& reg, const std::string& n
   return *c;
 }
 
-pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
+pid_t spawn_supervisor(const Deps& f, const std::string& session_id) {
   fs::path dir = f.home().session_dir(session_id);
   create_private_dirs(dir);
   process::SpawnOptions so;
@@ -85,7 +85,7 @@ pid_t spawn_supervisor(Factory& f, const std::string& session_id) {
   return pid;
 }
 
-std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+std::vector<std::pair<std::string, std::string>> start_claimed(const Deps& f,
                                                                const std::vector<std::string>& ids,
                                                                const std::string& source) {
   std::vector<std::pair<std::string, std::string>> failures;
@@ -102,7 +102,7 @@ std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
   return failures;
 }
 
-int fill_slots(Factory& f, const std::string& source, bool wait_for_lock) {
+int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock) {
   registry::Registry& reg = f.registry();
   // Upkeep a listing may skip: under the write lock of another process it would wait (up to a
   // minute), and on a full disk or a read-only registry it would fail the listing.
@@ -183,7 +183,7 @@ Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch
   return out;
 }
 
-std::vector<registry::Session> start_admitted(Factory& f, const Admitted& admitted,
+std::vector<registry::Session> start_admitted(const Deps& f, const Admitted& admitted,
                                               const std::string& source,
                                               bool rethrow_spawn_failure) {
   crash_point("launch:recorded");  // test hook: rows written, no supervisor started
@@ -202,8 +202,8 @@ std::vector<registry::Session> start_admitted(Factory& f, const Admitted& admitt
   return admitted.sessions;
 }
 
-registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
-                                const std::string& source) {
+registry::Session admit_session(const Deps& f, registry::Session s,
+                                const registry::PoolFields& pool, const std::string& source) {
   std::vector<Admission> one(1);
   one[0].session = std::move(s);
   one[0].pool = pool;

@@ -16,11 +16,11 @@
 #include <utility>
 #include <vector>
 
-#include "lib/io.h"
 #include "lib/registry/convoys.h"
 #include "lib/registry/pool.h"
 #include "orchestrator/config/presets.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
+#include "orchestrator/session/follow.h"
 
 namespace orch {
 
@@ -74,11 +74,11 @@ inline constexpr const char* kSupervisorGnutlsVar = "GNUTLS_NO_IMPLICIT_INIT";
 /// + setsid, output in $ORCH_HOME/sessions/<id>/supervisor.out; without ORCH_SESSION, with
 /// kSupervisorGnutlsVar) and records its pid and start time. Returns the pid. Errors: orch::Error
 /// when it cannot be started.
-pid_t spawn_supervisor(Factory& f, const std::string& session_id);
+pid_t spawn_supervisor(const Deps& f, const std::string& session_id);
 
 /// Starts the supervisors of just-claimed sessions. A session whose supervisor cannot start is
 /// recorded `failed` (source `source`). Returns (session id, error) for each of those.
-std::vector<std::pair<std::string, std::string>> start_claimed(Factory& f,
+std::vector<std::pair<std::string, std::string>> start_claimed(const Deps& f,
                                                                const std::vector<std::string>& ids,
                                                                const std::string& source);
 
@@ -112,15 +112,15 @@ Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch
 /// admitted sessions as recorded (state as inserted), in order. A supervisor that cannot start
 /// marks its session failed (source `source`), and with `rethrow_spawn_failure` the orch::Error
 /// is rethrown.
-std::vector<registry::Session> start_admitted(Factory& f, const Admitted& admitted,
+std::vector<registry::Session> start_admitted(const Deps& f, const Admitted& admitted,
                                               const std::string& source,
                                               bool rethrow_spawn_failure);
 
 /// record_admissions then start_admitted for one session `s` with pool columns `pool` whose
 /// worktree exists (a handoff's): returns the session as recorded; a supervisor start failure is
 /// rethrown.
-registry::Session admit_session(Factory& f, registry::Session s, const registry::PoolFields& pool,
-                                const std::string& source);
+registry::Session admit_session(const Deps& f, registry::Session s,
+                                const registry::PoolFields& pool, const std::string& source);
 
 /// Fills free slots: marks sessions whose supervisor died `lost`, stops shared servers idle for
 /// kServerIdleMs (registry::reap_servers; SIGTERM to their process group, SIGKILL to what is left
@@ -132,7 +132,7 @@ registry::Session admit_session(Factory& f, registry::Session s, const registry:
 /// skipped when another process holds the registry's write lock for more than
 /// kBriefLockWaitMs (liveness.h), or when its write fails (a full disk, a read-only registry), so
 /// the listing that follows still answers; such failures are logged at debug level.
-int fill_slots(Factory& f, const std::string& source, bool wait_for_lock = true);
+int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock = true);
 
 /// The end of a session, recorded by its supervisor (instead of Registry::finish): records `state`
 /// and `outcome`; when the session failed, has attempts left and its convoy (if any) was not
@@ -140,18 +140,19 @@ int fill_slots(Factory& f, const std::string& source, bool wait_for_lock = true)
 /// parent_session = this one) in a fresh worktree on the unit's branch, not to start before
 /// now + retry_backoff_ms. Then fills free slots (fill_slots), and when it queued a retry, waits
 /// out the backoff and fills again. Returns false when the registry already had an end state.
-bool end_session(Factory& f, const registry::Session& s, registry::State state,
+bool end_session(const Deps& f, const registry::Session& s, registry::State state,
                  const std::string& source, const registry::Outcome& outcome, spdlog::logger& log);
 
 /// The session that retries failed session `s` (its parent_session is s), if one was queued.
 std::optional<registry::Session> retry_of(registry::Registry& reg, const registry::Session& s);
 
-/// Follows session `id` to its end like follow() (printing to io.err unless `quiet`): while it is
-/// queued, prints its place once and fills free slots itself (so a crashed supervisor cannot stall
-/// it); when it fails and a retry was queued, goes on with the retry; when it was handed off, goes
-/// on with the session that took over (registry::handoff_to). `timeout_ms` <= 0 waits
-/// forever; past it throws orch::Error (exit 6). Returns the last attempt, ended.
-registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
-                                  bool quiet);
+/// Follows session `id` to its end like follow() (reporting to `on_event`, if set): while it is
+/// queued, reports its place once (kQueued) and fills free slots itself (so a crashed supervisor
+/// cannot stall it); when it fails and a retry was queued, goes on with the retry (kRetried); when
+/// it was handed off, goes on with the session that took over (registry::handoff_to, kHandedOff).
+/// `timeout_ms` <= 0 waits forever; past it throws orch::Error (exit 6). Returns the last
+/// attempt, ended.
+registry::Session follow_attempts(const Deps& f, const std::string& id, int64_t timeout_ms,
+                                  const FollowFn& on_event);
 
 }  // namespace orch

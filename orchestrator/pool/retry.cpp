@@ -31,7 +31,7 @@ struct Retry {
 
 // Prepares the retry of failed session `s` when it has attempts left: the row to insert, with a
 // fresh worktree path on the unit's branch. Returns nothing when no retry is due.
-std::optional<Retry> prepare_retry(Factory& f, const registry::Session& s) {
+std::optional<Retry> prepare_retry(const Deps& f, const registry::Session& s) {
   registry::Registry& reg = f.registry();
   registry::PoolFields pool = registry::pool_fields(reg, s.id);
   if (pool.attempt >= pool.max_attempts) return std::nullopt;
@@ -73,7 +73,7 @@ registry::Session fresh_row(const registry::Session& s) {
   return row;
 }
 
-void fill_logged(Factory& f, const std::string& source, spdlog::logger& log) {
+void fill_logged(const Deps& f, const std::string& source, spdlog::logger& log) {
   try {
     int started = fill_slots(f, source);
     if (started > 0) log.info("started {} queued session(s)", started);
@@ -100,7 +100,7 @@ std::optional<registry::Session> successor_of(registry::Registry& reg, const reg
 
 }  // namespace
 
-bool end_session(Factory& f, const registry::Session& s, State state, const std::string& source,
+bool end_session(const Deps& f, const registry::Session& s, State state, const std::string& source,
                  const registry::Outcome& outcome, spdlog::logger& log) {
   registry::Registry& reg = f.registry();
   std::optional<Retry> retry;
@@ -149,8 +149,8 @@ std::optional<registry::Session> retry_of(registry::Registry& reg, const registr
   return std::nullopt;
 }
 
-registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int64_t timeout_ms,
-                                  bool quiet) {
+registry::Session follow_attempts(const Deps& f, const std::string& id, int64_t timeout_ms,
+                                  const FollowFn& on_event) {
   registry::Registry& reg = f.registry();
   const int64_t deadline = timeout_ms > 0 ? steady_ms() + timeout_ms : 0;
   std::string current = id;
@@ -160,10 +160,12 @@ registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int
       auto s = reg.get_session(current);
       if (!s) throw Error("session " + current, "not found", kExitNotFound);
       if (s->state != State::kQueued) break;
-      if (!quiet && !announced) {
-        io.err << current << ": queued (place " << registry::queue_position(reg, current)
-               << " in the queue)\n";
-        io.err.flush();
+      if (on_event && !announced) {
+        FollowEvent ev;
+        ev.kind = FollowEvent::Kind::kQueued;
+        ev.session = current;
+        ev.place = registry::queue_position(reg, current);
+        on_event(ev);
         announced = true;
       }
       fill_slots(f, "pool:cli");
@@ -174,20 +176,30 @@ registry::Session follow_attempts(Factory& f, const std::string& id, IO& io, int
     }
     int64_t left = 0;
     if (deadline > 0) left = std::max<int64_t>(1, deadline - steady_ms());
-    registry::Session ended = follow(f, current, io, left, quiet);
+    registry::Session ended = follow(f, current, left, on_event);
     if (ended.state == State::kHandedOff) {
       auto next = successor_of(reg, ended, deadline);
       if (!next) return ended;
-      if (!quiet) io.err << current << ": handed off to session " << next->id << "\n";
+      if (on_event) {
+        FollowEvent ev;
+        ev.kind = FollowEvent::Kind::kHandedOff;
+        ev.session = current;
+        ev.next = next->id;
+        on_event(ev);
+      }
       current = next->id;
       continue;
     }
     if (ended.state != State::kFailed) return ended;
     auto next = retry_of(reg, ended);
     if (!next) return ended;
-    if (!quiet) {
-      io.err << current << ": failed; retried as session " << next->id << " (attempt "
-             << registry::pool_fields(reg, next->id).attempt << ")\n";
+    if (on_event) {
+      FollowEvent ev;
+      ev.kind = FollowEvent::Kind::kRetried;
+      ev.session = current;
+      ev.next = next->id;
+      ev.attempt = registry::pool_fields(reg, next->id).attempt;
+      on_event(ev);
     }
     current = next->id;
   }

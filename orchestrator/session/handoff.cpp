@@ -17,6 +17,7 @@
 #include "orchestrator/session/handoff_brief.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/options.h"
+#include "orchestrator/session/resolve.h"
 #include "orchestrator/session/stop.h"
 
 namespace orch {
@@ -30,13 +31,7 @@ constexpr std::size_t kBriefCommits = 20;
 
 // The one session `target` names, which must be the latest session of its unit.
 registry::Session previous_session(registry::Registry& reg, const std::string& target) {
-  std::vector<registry::Session> found = resolve_targets(reg, target);
-  if (found.size() > 1) {
-    throw Error("unit '" + target + "'",
-                "it has " + std::to_string(found.size()) + " live sessions; name one by its id",
-                kExitUsage);
-  }
-  const registry::Session& s = found.front();
+  const registry::Session s = resolve_one(reg, target);
   registry::SessionFilter f;
   f.unit = s.unit_name;
   for (const registry::Session& other : reg.list_sessions(f)) {  // newest first
@@ -84,7 +79,7 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset,
 
 }  // namespace
 
-HandoffResult handoff(Factory& f, const HandoffRequest& req) {
+HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   if (!is_valid_utf8(req.note)) {
     throw Error("the context note", "is not valid UTF-8 text (nothing was changed)", kExitUsage);
   }

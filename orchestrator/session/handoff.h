@@ -7,7 +7,7 @@
 #include <string>
 
 #include "lib/registry/types.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
@@ -39,6 +39,6 @@ struct HandoffResult {
 /// Errors (nothing changed): no such session or unit (exit 7), a unit name with several live
 /// sessions or a session that is not the unit's latest (exit 2), a gone worktree (exit 1), an
 /// unknown agent or missing binary, another live session on the unit (exit 8).
-HandoffResult handoff(Factory& f, const HandoffRequest& req);
+HandoffResult handoff(const Deps& f, const HandoffRequest& req);
 
 }  // namespace orch

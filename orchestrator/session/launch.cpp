@@ -77,7 +77,7 @@ void require_utf8_path(const std::string& path) {
               kExitUsage);
 }
 
-PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchRequest& req,
+PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchRequest& req,
                               const std::string& session_id, int64_t now) {
   git::validate_unit_name(req.unit);
   require_utf8_path(req.repo);
@@ -182,7 +182,7 @@ Admitted record_launches(registry::Registry& reg, const std::vector<PreparedLaun
   return admitted;
 }
 
-std::vector<registry::Session> commit_launches(Factory& f,
+std::vector<registry::Session> commit_launches(const Deps& f,
                                                const std::vector<PreparedLaunch>& launches,
                                                const std::string& source,
                                                bool rethrow_spawn_failure) {
@@ -199,7 +199,7 @@ std::vector<std::string> new_session_ids(registry::Registry& reg, size_t n) {
   return {ids.begin(), ids.end()};
 }
 
-registry::Session launch(Factory& f, const LaunchRequest& req) {
+registry::Session launch(const Deps& f, const LaunchRequest& req) {
   LaunchContext ctx;
   std::vector<PreparedLaunch> one;
   one.push_back(prepare_launch(f, ctx, req, process::random_hex(4), now_ms()));
@@ -208,7 +208,7 @@ registry::Session launch(Factory& f, const LaunchRequest& req) {
   return *f.registry().get_session(id);
 }
 
-registry::Session wait_accepted(Factory& f, const std::string& session_id, int64_t timeout_ms) {
+registry::Session wait_accepted(const Deps& f, const std::string& session_id, int64_t timeout_ms) {
   registry::Registry& reg = f.registry();
   int64_t deadline = steady_ms() + timeout_ms;
   while (true) {

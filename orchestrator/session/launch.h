@@ -18,7 +18,7 @@
 #include "lib/registry/pool.h"
 #include "lib/registry/types.h"
 #include "orchestrator/config/presets.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 #include "orchestrator/pool/pool.h"
 
 namespace orch {
@@ -85,7 +85,7 @@ struct PreparedLaunch {
 /// (exit 8; one whose supervisor is gone is marked lost first), and that the branch is not
 /// checked out where orch cannot reclaim it (the main working tree, a worktree that is not
 /// orch's). Errors: orch::Error naming the problem.
-PreparedLaunch prepare_launch(Factory& f, LaunchContext& ctx, const LaunchRequest& req,
+PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchRequest& req,
                               const std::string& session_id, int64_t now);
 
 /// Records every prepared launch in one BEGIN IMMEDIATE transaction, joining the caller's (a
@@ -100,7 +100,7 @@ Admitted record_launches(registry::Registry& reg, const std::vector<PreparedLaun
 /// record_launches in its own transaction, then start_admitted. Returns the sessions as
 /// recorded, in the order given; a supervisor that cannot start fails its session (with
 /// `rethrow_spawn_failure`, the error is rethrown).
-std::vector<registry::Session> commit_launches(Factory& f,
+std::vector<registry::Session> commit_launches(const Deps& f,
                                                const std::vector<PreparedLaunch>& launches,
                                                const std::string& source,
                                                bool rethrow_spawn_failure);
@@ -118,12 +118,12 @@ std::vector<std::string> new_session_ids(registry::Registry& reg, size_t n);
 /// valid UTF-8 (exit 2), repository, config, base, unknown agent, missing binary, a branch
 /// checked out elsewhere (exit 1), a live session on the unit (exit 8, also when a concurrent
 /// sling of the unit won the race).
-registry::Session launch(Factory& f, const LaunchRequest& req);
+registry::Session launch(const Deps& f, const LaunchRequest& req);
 
 /// Waits until the agent accepted the work (agent session id recorded) or the session ended.
 /// Returns the session as then recorded. `timeout_ms` bounds the wait (then the session as is).
 /// A queued session is returned at once.
-registry::Session wait_accepted(Factory& f, const std::string& session_id, int64_t timeout_ms);
+registry::Session wait_accepted(const Deps& f, const std::string& session_id, int64_t timeout_ms);
 
 /// Creates the branch (when missing, at the unit's base commit) and the worktree planned for
 /// session `s` (its supervisor calls it before the agent starts), after reclaiming what holds the
@@ -132,7 +132,7 @@ registry::Session wait_accepted(Factory& f, const std::string& session_id, int64
 /// names) are removed. Then marks the worktree created. Errors: orch::Error from git (the branch
 /// is checked out in a worktree that is not orch's, no space, ...); add_worktree leaves nothing
 /// behind then.
-void create_session_worktree(Factory& f, const registry::Session& s);
+void create_session_worktree(const Deps& f, const registry::Session& s);
 
 /// The reclaimable holders of `branch` in `repo`, as create_session_worktree treats them: returns
 /// "" when the branch may be checked out by a new session (nowhere, or only in worktrees orch can
@@ -141,7 +141,7 @@ void create_session_worktree(Factory& f, const registry::Session& s);
 /// holding them; `head_branch` is the main working tree's branch. Errors: orch::Error (exit 8)
 /// "unit '<unit>' already has a live session <id> (<state>)" when a live session's worktree
 /// holds it.
-std::string branch_blocker(Factory& f, const std::string& repo,
+std::string branch_blocker(const Deps& f, const std::string& repo,
                            const std::map<std::string, std::string>& checkouts,
                            const std::string& head_branch, const std::string& branch);
 

@@ -34,7 +34,7 @@ enum class Holder {
   kForeign,   // not orch's
 };
 
-Holder holder_of(Factory& f, const std::string& path, std::string& session) {
+Holder holder_of(const Deps& f, const std::string& path, std::string& session) {
   registry::Registry& reg = f.registry();
   if (auto s = registry::session_with_worktree(reg, path)) {
     session = s->id;
@@ -77,7 +77,7 @@ std::string worktree_name(const std::string& unit, const std::string& session_id
   return name + "-" + session_id;
 }
 
-std::string branch_blocker(Factory& f, const std::string& repo,
+std::string branch_blocker(const Deps& f, const std::string& repo,
                            const std::map<std::string, std::string>& checkouts,
                            const std::string& head_branch, const std::string& branch) {
   if (head_branch == branch) return "is checked out in the main working tree " + repo;
@@ -99,7 +99,7 @@ std::string branch_blocker(Factory& f, const std::string& repo,
   }
 }
 
-void create_session_worktree(Factory& f, const registry::Session& s) {
+void create_session_worktree(const Deps& f, const registry::Session& s) {
   registry::Registry& reg = f.registry();
   auto unit = reg.get_unit(s.unit_id);
   if (!unit) throw Error("session " + s.id, "its unit is missing", kExitNotFound);

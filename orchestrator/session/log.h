@@ -1,16 +1,16 @@
-// A session's log as `orch logs` prints it: its normalized events (session_events: text, tool
+// A session's log as `orch logs` shows it: its normalized events (session_events: text, tool
 // calls, permission answers, errors, retries, nudges, ...) and its state changes (session_states)
 // merged by time. Read from the registry only, so it is the same for every backend.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "lib/io.h"
 #include "lib/json.h"
 #include "lib/registry/types.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
@@ -34,21 +34,11 @@ std::vector<LogEntry> merge_log(const std::vector<registry::StateChange>& states
 std::vector<LogEntry> new_log_entries(registry::Registry& reg, const std::string& id,
                                       int64_t& last_state, int64_t& last_event);
 
-/// The human text of an entry without its time, e.g. "running (opencode:prompt_async)" for a state
-/// or "write HELLO.md" for a tool call; for an error with a `detail` (a stack trace below its
-/// one-line message), the whole detail.
-std::string describe_entry(const LogEntry& e);
-
-/// One human line: "<ISO-8601 UTC time>  <kind, padded to 10>  <describe_entry>", with newlines
-/// and other control characters escaped (\n, \t, \xNN), so every entry is exactly one line.
-std::string format_log_line(const LogEntry& e);
-
-/// The JSON form (one NDJSON line): {"at": ISO-8601 UTC, "kind": ..., "data": {...}}.
-json::Json log_json(const LogEntry& e);
-
-/// Prints the log of session `id` to io.out, one line per entry (`as_json`: NDJSON). With
-/// `follow`, polls the registry every 200 ms and prints new entries until the session ended
-/// (marking it lost if its supervisor died). Errors: orch::Error (exit 7) for an unknown session.
-void print_log(Factory& f, const std::string& id, IO& io, bool follow, bool as_json);
+/// Reads the log of session `id`, handing its entries to `on_entries` (possibly none), oldest
+/// first. With `follow`, polls the registry every 200 ms and hands on new entries (one call per
+/// poll) until the session ended (marking it lost if its supervisor died). The text of an entry
+/// is cmd's (cmd/log_view.h). Errors: orch::Error (exit 7) for an unknown session.
+void read_log(const Deps& f, const std::string& id, bool follow,
+              const std::function<void(const std::vector<LogEntry>&)>& on_entries);
 
 }  // namespace orch

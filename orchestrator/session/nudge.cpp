@@ -31,7 +31,7 @@ void require_live(registry::Registry& reg, const registry::Session& s) {
 
 }  // namespace
 
-void nudge_session(Factory& f, const std::string& id, const std::string& text, int64_t wait_ms) {
+void nudge_session(const Deps& f, const std::string& id, const std::string& text, int64_t wait_ms) {
   if (text.empty()) throw Error("empty message", "give the text to send", kExitUsage);
   if (!is_valid_utf8(text)) {
     throw Error("the message", "is not valid UTF-8 text (nothing was sent)", kExitUsage);

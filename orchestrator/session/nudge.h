@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
@@ -20,6 +20,6 @@ inline constexpr int64_t kNudgeWaitMs = 15000;
 /// supervisor is gone (exit 1; such a session is marked lost); empty text (exit 2); the
 /// supervisor could not deliver it (exit 1, its reason); not settled in time (exit 6; a message
 /// nobody took yet is withdrawn).
-void nudge_session(Factory& f, const std::string& id, const std::string& text, int64_t wait_ms);
+void nudge_session(const Deps& f, const std::string& id, const std::string& text, int64_t wait_ms);
 
 }  // namespace orch

@@ -1,5 +1,6 @@
-// The full record of one session, as `orch show` prints it: the session (session_view.h) plus its
-// state history, a summary of its events, its lineage, worktree and log folder.
+// The full record of one session, as `orch show` shows it (its text: cmd/session_view.h): the
+// session (orchestrator/session/view.h) plus its state history, a summary of its events, its
+// lineage, worktree and log folder.
 #pragma once
 
 #include <string>
@@ -9,10 +10,6 @@
 #include "lib/registry/registry.h"
 
 namespace orch {
-
-/// The session named by `target`: a session id, else the newest session of the unit with that
-/// name. Errors: orch::Error (exit 7) when neither exists.
-registry::Session find_session_or_unit(registry::Registry& reg, const std::string& target);
 
 /// The record `orch show --json` prints: every key of session_json(s), plus
 /// - "states": [{"at", "state", "source", "detail"}], oldest first (detail null when empty);
@@ -27,10 +24,5 @@ registry::Session find_session_or_unit(registry::Registry& reg, const std::strin
 /// Times are ISO-8601 UTC strings.
 json::Json session_record(registry::Registry& reg, const HomeLayout& home,
                           const registry::Session& s);
-
-/// The human form of a session_record(): one "label  value" line per field, then the states
-/// (time, state, source, detail), the event counts, and last the prompt (or brief), each of its
-/// lines indented by two spaces.
-std::string format_record(const json::Json& record);
 
 }  // namespace orch

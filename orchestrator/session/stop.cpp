@@ -14,20 +14,7 @@
 namespace orch {
 using registry::State;
 
-std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target) {
-  if (auto s = reg.get_session(target)) return {*s};
-  registry::SessionFilter f;
-  f.unit = target;
-  f.live_only = true;
-  auto live = reg.list_sessions(f);
-  if (!live.empty()) return live;
-  f.live_only = false;
-  auto any = reg.list_sessions(f);
-  if (!any.empty()) return {any.front()};
-  throw Error("'" + target + "'", "no such session or unit", kExitNotFound);
-}
-
-State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force,
+State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool force,
                    const StopAs& as) {
   registry::Registry& reg = f.registry();
   auto s = reg.get_session(id);

@@ -5,13 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
-
-/// Sessions named by `target`: a session id, or the live sessions of a unit name.
-/// Errors: orch::Error (exit 7) when nothing matches.
-std::vector<registry::Session> resolve_targets(registry::Registry& reg, const std::string& target);
 
 /// How a stop is recorded: `stopped` by orch stop, `handed_off` by orch handoff.
 struct StopAs {
@@ -27,7 +23,7 @@ struct StopAs {
 /// stopped when this session was its last user). A supervisor that stops the agent itself records
 /// the end (as `handed_off` when registry::handoff_to names a successor) and hands its pool slot
 /// on; when this function records the end itself, it fills free slots (fill_slots).
-registry::State stop_session(Factory& f, const std::string& id, int64_t grace_ms, bool force,
+registry::State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool force,
                              const StopAs& as = {});
 
 }  // namespace orch

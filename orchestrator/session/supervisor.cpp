@@ -136,7 +136,7 @@ constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
 // reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
 // space fails the session with kNoSpaceCause, frees the session's disk reserve and is tried
 // again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before.
-void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s,
+void record_end(const Deps& factory, RegistrySink& sink, const registry::Session& s,
                 const registry::Unit& unit, const RunResult& run, const registry::Outcome& given,
                 const std::vector<std::string>& secrets, const std::filesystem::path& dir,
                 spdlog::logger& log) {
@@ -187,7 +187,7 @@ void record_end(Factory& factory, RegistrySink& sink, const registry::Session& s
 
 // Creates the session's worktree when it is only planned (sessions get theirs when they hold a
 // slot: orchestrator/session/launch.h). Returns "" when it exists, else why it could not be made.
-std::string make_worktree(Factory& f, const registry::Session& s, spdlog::logger& log) {
+std::string make_worktree(const Deps& f, const registry::Session& s, spdlog::logger& log) {
   try {
     if (!registry::worktree_pending(f.registry(), s.id)) return "";
     create_session_worktree(f, s);
@@ -201,7 +201,7 @@ std::string make_worktree(Factory& f, const registry::Session& s, spdlog::logger
 
 }  // namespace
 
-int run_supervisor(Factory& factory, const std::string& session_id) {
+int run_supervisor(const Deps& factory, const std::string& session_id) {
   // Set by spawn_supervisor for this process's start-up only (gnutls, loaded with libcurl's
   // dependencies but never used by orch, skips its implicit initialisation: about 0.7 MB RSS):
   // the agent's tools (wget, ...) may rely on that initialisation, so they must not inherit it.

@@ -8,12 +8,12 @@
 
 #include <string>
 
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
 
 namespace orch {
 
 /// Runs session `session_id` to its end. Returns the process exit code (0 when the session
 /// reached a terminal state and it was recorded, whatever that state is).
-int run_supervisor(Factory& factory, const std::string& session_id);
+int run_supervisor(const Deps& deps, const std::string& session_id);
 
 }  // namespace orch

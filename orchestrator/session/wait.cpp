@@ -1,14 +1,12 @@
 #include "orchestrator/session/wait.h"
 
 #include <algorithm>
-#include <set>
 
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/follow.h"
 #include "orchestrator/session/liveness.h"
-#include "orchestrator/session/stop.h"
 
 namespace orch {
 
@@ -39,26 +37,15 @@ int worst_exit_code(const std::vector<registry::State>& states) {
   return worst;
 }
 
-std::vector<registry::Session> resolve_wait_targets(registry::Registry& reg,
-                                                    const std::vector<std::string>& targets) {
-  std::vector<registry::Session> out;
-  std::set<std::string> seen;
-  for (const std::string& t : targets) {
-    for (registry::Session& s : resolve_targets(reg, t)) {
-      if (seen.insert(s.id).second) out.push_back(std::move(s));
-    }
-  }
-  return out;
-}
-
-std::vector<registry::Session> wait_sessions(Factory& f, const std::vector<registry::Session>& ss,
-                                             IO& io, int64_t timeout_ms, bool progress) {
+std::vector<registry::Session> wait_sessions(const Deps& f,
+                                             const std::vector<registry::Session>& ss,
+                                             int64_t timeout_ms, const FollowFn& on_event) {
   int64_t deadline = timeout_ms > 0 ? steady_ms() + timeout_ms : 0;
   std::vector<registry::Session> ended;
   for (const registry::Session& s : ss) {
     int64_t left = deadline > 0 ? std::max<int64_t>(1, deadline - steady_ms()) : 0;
     try {
-      ended.push_back(follow_attempts(f, s.id, io, left, !progress));
+      ended.push_back(follow_attempts(f, s.id, left, on_event));
     } catch (const Error& e) {
       if (e.code() != kExitTimeout) throw;
       std::string live;

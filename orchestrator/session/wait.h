@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/io.h"
 #include "lib/registry/types.h"
-#include "orchestrator/factory.h"
+#include "orchestrator/deps.h"
+#include "orchestrator/session/follow.h"
 
 namespace orch {
 
@@ -15,18 +15,14 @@ namespace orch {
 /// off 4 > failed 3 > done 0 (each as exit_code_for). 0 for none.
 int worst_exit_code(const std::vector<registry::State>& states);
 
-/// The sessions `targets` name, each once, in order: a session id, or a unit name (its live
-/// sessions, else its newest). Errors: orch::Error (exit 7) naming the first unknown target.
-std::vector<registry::Session> resolve_wait_targets(registry::Registry& reg,
-                                                    const std::vector<std::string>& targets);
-
 /// Follows each session until it ended (follow_attempts(): polls the registry, marks sessions
 /// whose supervisor died lost, goes on with a queued retry of a failed session and with the
 /// session that took over a handed-off one; the returned session is the last of that chain),
-/// all within one deadline of `timeout_ms` (<= 0: none). `progress`
-/// prints state changes and tool calls to io.err. Returns the ended sessions, in order.
+/// all within one deadline of `timeout_ms` (<= 0: none), reporting what it sees to `on_event`
+/// (empty: quietly). Returns the ended sessions, in order.
 /// Errors: orch::Error (exit 6) naming the sessions still live at the deadline.
-std::vector<registry::Session> wait_sessions(Factory& f, const std::vector<registry::Session>& ss,
-                                             IO& io, int64_t timeout_ms, bool progress);
+std::vector<registry::Session> wait_sessions(const Deps& f,
+                                             const std::vector<registry::Session>& ss,
+                                             int64_t timeout_ms, const FollowFn& on_event);
 
 }  // namespace orch

@@ -7,6 +7,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/servers.h"
 #include "orchestrator/maintenance/doctor.h"
+#include "tests/support/test_home.h"
 #include "tests/support/tmp.h"
 #include "tests/unit/registry/fixtures.h"
 
@@ -49,8 +50,8 @@ const Finding* find(const std::vector<Finding>& all, const std::string& needle) 
 class DoctorServers : public ::testing::Test {
  protected:
   void SetUp() override {
-    factory_ = std::make_unique<Factory>((tmp_ / "home").string());
-    reg_ = &factory_->registry();
+    home_ = std::make_unique<test::TestHome>((tmp_ / "home").string());
+    reg_ = &home_->registry();
   }
   void add_session(const std::string& id) {
     registry::Unit u = reg_->upsert_unit(sample_unit("unit-" + id));
@@ -70,12 +71,12 @@ class DoctorServers : public ::testing::Test {
   }
 
   test::TempDir tmp_;
-  std::unique_ptr<Factory> factory_;
+  std::unique_ptr<test::TestHome> home_;
   registry::Registry* reg_ = nullptr;
 };
 
 TEST_F(DoctorServers, NoServersIsOneOkLine) {
-  std::vector<Finding> found = check_servers(*factory_);
+  std::vector<Finding> found = check_servers(*home_);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].severity, Severity::kOk);
   EXPECT_EQ(found[0].message, "no shared agent servers");
@@ -84,7 +85,7 @@ TEST_F(DoctorServers, NoServersIsOneOkLine) {
 // A running server with a user is fine; one whose process died, one whose starter died and a
 // process in $ORCH_HOME/servers/ that no row names are reported, each with its fix.
 TEST_F(DoctorServers, ChecksEachOpenServerAgainstItsProcessAndFindsStaleOnes) {
-  fs::path servers = factory_->home().servers();
+  fs::path servers = home_->home().servers();
   process::Child live = sleeper(servers / "srv-live");
   process::Child stray = sleeper(servers / "srv-stray");
   auto [dead_pid, dead_start] = dead_process();
@@ -98,7 +99,7 @@ TEST_F(DoctorServers, ChecksEachOpenServerAgainstItsProcessAndFindsStaleOnes) {
   ASSERT_TRUE(registry::server_ready(*reg_, "srv-dead", 1, dead_pid, dead_start, 4200));
   registry::claim_server(*reg_, req("c", "srv-orphan", "k3", dead_pid, dead_start), kAlive);
 
-  std::vector<Finding> found = check_servers(*factory_);
+  std::vector<Finding> found = check_servers(*home_);
   const Finding* ok = find(found, "server srv-live (pid " + std::to_string(live.pid()) +
                                       ", 127.0.0.1:4100): 1 session(s)");
   ASSERT_NE(ok, nullptr);
@@ -129,7 +130,7 @@ TEST_F(DoctorServers, ChecksEachOpenServerAgainstItsProcessAndFindsStaleOnes) {
 
 TEST(DoctorRegistry, AFreshRegistryIsIntactAtThisSchemaVersion) {
   test::TempDir tmp;
-  Factory f((tmp / "home").string());
+  test::TestHome f((tmp / "home").string());
   std::vector<Finding> found = check_registry(f);
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0].severity, Severity::kOk);
@@ -144,7 +145,7 @@ TEST(DoctorRegistry, AFreshRegistryIsIntactAtThisSchemaVersion) {
 TEST(DoctorRegistry, ANewerSchemaAsksForANewerOrch) {
   test::TempDir tmp;
   fs::path db = tmp / "home" / "orch.db";
-  { Factory((tmp / "home").string()).registry(); }
+  { test::TestHome((tmp / "home").string()).registry(); }
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw,
@@ -153,7 +154,7 @@ TEST(DoctorRegistry, ANewerSchemaAsksForANewerOrch) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
-  Factory f((tmp / "home").string());
+  test::TestHome f((tmp / "home").string());
   std::vector<Finding> found = check_registry(f);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].severity, Severity::kProblem);

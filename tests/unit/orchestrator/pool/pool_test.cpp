@@ -3,7 +3,6 @@
 
 #include "lib/error.h"
 #include "orchestrator/convoy/convoy.h"
-#include "orchestrator/convoy/wait.h"
 #include "orchestrator/pool/pool.h"
 
 namespace orch {
@@ -90,21 +89,6 @@ TEST(Pool, ConvoyExitCodeIsTheWorstEnding) {
   EXPECT_EQ(convoy_exit_code(c), kExitStopped);
   c.lost = 1;
   EXPECT_EQ(convoy_exit_code(c), kExitLost);
-}
-
-TEST(Pool, ProgressBarAndLineShowTheCountsThatAreNotZero) {
-  ConvoyCounts c;
-  c.total = 6;
-  c.done = 2;
-  c.failed = 1;
-  c.running = 2;
-  c.queued = 1;
-  EXPECT_EQ(progress_bar(c, 10, 12000),
-            "[#####.....] 3/6 50%  done 2, failed 1, running 2, queued 1  12s");
-  EXPECT_EQ(progress_line("c6", c), "c6: 3/6 ended (done 2, failed 1); running 2, queued 1");
-  ConvoyCounts empty;
-  EXPECT_EQ(progress_bar(empty, 4, 0), "[####] 0/0 100%  0s");
-  EXPECT_EQ(progress_line("e", empty), "e: 0/0 ended");
 }
 
 TEST(Pool, ConvoyNamesAreChecked) {

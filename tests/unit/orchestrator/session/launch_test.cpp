@@ -12,6 +12,7 @@
 #include "lib/error.h"
 #include "lib/process/process.h"
 #include "lib/registry/worktrees.h"
+#include "tests/support/test_home.h"
 #include "tests/support/tmp.h"
 
 namespace orch {
@@ -25,7 +26,7 @@ class Launch : public ::testing::Test {
     repo_ = test::make_repo(tmp_ / "repo");
     test::write_file(tmp_ / "home" / "config.toml",
                      "[agents.stand-in]\nbackend = \"opencode\"\nbinary = \"/bin/true\"\n");
-    f_ = std::make_unique<Factory>((tmp_ / "home").string());
+    f_ = std::make_unique<test::TestHome>((tmp_ / "home").string());
     // One running session holds the only slot, so launches under a cap of 1 are queued and no
     // supervisor process is started by these tests.
     registry::Unit u;
@@ -65,7 +66,7 @@ class Launch : public ::testing::Test {
 
   test::TempDir tmp_;
   fs::path repo_;
-  std::unique_ptr<Factory> f_;
+  std::unique_ptr<test::TestHome> f_;
 };
 
 TEST(UnitIdRule, EveryAcceptedIdMakesAValidWorktreeNameAndInvalidUtf8IsRefused) {

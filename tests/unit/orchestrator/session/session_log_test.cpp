@@ -1,9 +1,7 @@
-// orch logs: states and events merged by time, one line per entry, NDJSON keys.
+// orch logs: states and events merged by time (their text: tests/unit/cmd/log_view_test.cpp).
 #include "orchestrator/session/log.h"
 
 #include <gtest/gtest.h>
-
-#include "lib/clock.h"
 
 namespace orch {
 namespace {
@@ -42,51 +40,6 @@ TEST(SessionLog, MergesByTimeEventsFirstOnTies) {
   EXPECT_EQ(kinds, (std::vector<std::string>{"state", "info", "state", "text", "state"}));
   EXPECT_EQ(log[4].data["state"], "done");
   EXPECT_EQ(log[3].data["text"], "Done");
-}
-
-TEST(SessionLog, DescribesEachKindOnOneLine) {
-  auto line = [](const std::string& kind, const std::string& data) {
-    return describe_entry(merge_log({}, {event(1, 0, kind, data)}).front());
-  };
-  EXPECT_EQ(line("tool", R"({"tool":"write","status":"completed","title":"HELLO.md"})"),
-            "write HELLO.md");
-  EXPECT_EQ(line("tool", R"({"tool":"bash","status":"error","title":"ls","error":"denied"})"),
-            "bash ls (error: denied)");
-  EXPECT_EQ(line("permission", R"({"permission":"bash","denied":true,"patterns":["rm -rf x"]})"),
-            "denied bash (rm -rf x)");
-  EXPECT_EQ(line("permission", R"({"permission":"edit","denied":false})"), "allowed edit");
-  EXPECT_EQ(line("retry", R"({"attempt":2,"message":"overloaded"})"), "attempt 2: overloaded");
-  EXPECT_EQ(line("error", R"({"message":"APIError: boom"})"), "APIError: boom");
-  EXPECT_EQ(line("nudge", R"({"text":"also add tests"})"), "also add tests");
-  EXPECT_EQ(line("custom", R"({"a":1})"), R"({"a":1})");
-  EXPECT_EQ(line("broken", "not json"), R"({"raw":"not json"})");
-
-  LogEntry st =
-      merge_log({state(1, 0, registry::State::kFailed, "opencode:session.error", "boom")}, {})
-          .front();
-  EXPECT_EQ(describe_entry(st), "failed (opencode:session.error): boom");
-}
-
-TEST(SessionLog, FormatsTimeKindAndEscapedText) {
-  int64_t at = 1795442775625;
-  LogEntry e = merge_log({}, {event(1, at, "text", R"({"text":"line one\nline two\ttab"})")})[0];
-  std::string line = format_log_line(e);
-  EXPECT_EQ(line, format_iso8601(at) + "  text        line one\\nline two\\ttab");
-  EXPECT_EQ(line.find('\n'), std::string::npos);
-  LogEntry ctl = merge_log({}, {event(1, at, "info", R"({"message":"bell\u0007"})")})[0];
-  EXPECT_NE(format_log_line(ctl).find("bell\\x07"), std::string::npos);
-}
-
-TEST(SessionLog, JsonHasStableKeys) {
-  int64_t at = 1795442775625;
-  json::Json j = log_json(
-      merge_log({state(1, at, registry::State::kRunning, "opencode:prompt_async")}, {})[0]);
-  EXPECT_EQ(
-      j,
-      json::Json(
-          {{"at", format_iso8601(at)},
-           {"kind", "state"},
-           {"data", {{"state", "running"}, {"source", "opencode:prompt_async"}, {"detail", ""}}}}));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Lazily built dependencies of a command (as gh's cmdutil.Factory): nothing is resolved or opened
-// until a command asks for it, so `orch --help` and `orch --version` touch no file.
+// until a command asks for it, so `orch --help` and `orch --version` touch no file. Orchestrator
+// functions never see it: they take a Deps (orchestrator/deps.h), which deps() builds.
 #pragma once
 
 #include <memory>
@@ -7,8 +8,9 @@
 
 #include "lib/home.h"
 #include "lib/registry/registry.h"
+#include "orchestrator/deps.h"
 
-namespace orch {
+namespace orch::cmd {
 
 class Factory {
  public:
@@ -27,6 +29,9 @@ class Factory {
   /// (orchestrator/config/presets.h, RepoTrust).
   bool trust_repo_config() const { return trust_repo_config_; }
   void set_trust_repo_config(bool on) { trust_repo_config_ = on; }
+  /// What orchestrator functions take: home() (resolved now), the registry (opened on its first
+  /// use through the Deps), self_exe() and the trust flag. Valid while this Factory lives.
+  Deps deps();
 
  private:
   std::string home_flag_;
@@ -35,4 +40,4 @@ class Factory {
   std::unique_ptr<registry::Registry> registry_;
 };
 
-}  // namespace orch
+}  // namespace orch::cmd

@@ -1,12 +1,13 @@
 // orch show: the record of a session (states, events summary, lineage, worktree) and its text.
-#include "orchestrator/session/record.h"
+#include "cmd/session_view.h"
 
 #include <gtest/gtest.h>
 
 #include "lib/error.h"
+#include "orchestrator/session/record.h"
 #include "tests/support/tmp.h"
 
-namespace orch {
+namespace orch::cmd {
 namespace {
 
 class SessionRecord : public ::testing::Test {
@@ -41,17 +42,6 @@ class SessionRecord : public ::testing::Test {
   std::unique_ptr<registry::Registry> reg = registry::Registry::open(tmp / "orch.db");
   registry::Unit unit;
 };
-
-TEST_F(SessionRecord, FindsASessionOrTheNewestOfAUnit) {
-  EXPECT_EQ(find_session_or_unit(*reg, "p1").id, "p1");
-  EXPECT_EQ(find_session_or_unit(*reg, "unit-a").id, "c1");
-  try {
-    find_session_or_unit(*reg, "nope");
-    ADD_FAILURE() << "found something";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), kExitNotFound);
-  }
-}
 
 TEST_F(SessionRecord, StatesEventsLineageAndWorktree) {
   reg->set_state("s1", registry::State::kRunning, "opencode:prompt_async");
@@ -103,4 +93,4 @@ TEST_F(SessionRecord, RemovedWorktree) {
 }
 
 }  // namespace
-}  // namespace orch
+}  // namespace orch::cmd

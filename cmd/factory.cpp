@@ -1,8 +1,8 @@
-#include "orchestrator/factory.h"
+#include "cmd/factory.h"
 
 #include <filesystem>
 
-namespace orch {
+namespace orch::cmd {
 
 const HomeLayout& Factory::home() {
   if (!home_) {
@@ -20,8 +20,14 @@ registry::Registry& Factory::registry() {
   return *registry_;
 }
 
+Deps Factory::deps() {
+  return Deps(
+      home(), [this]() -> registry::Registry& { return registry(); }, self_exe(),
+      trust_repo_config_);
+}
+
 std::string Factory::self_exe() {
   return std::filesystem::read_symlink("/proc/self/exe").string();
 }
 
-}  // namespace orch
+}  // namespace orch::cmd
