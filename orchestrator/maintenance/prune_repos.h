@@ -2,6 +2,7 @@
 // on it (libgit2 re-reads the config files and refdb layout on every open: ~150 stat() calls).
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,15 @@
 #include "lib/git/repository.h"
 
 namespace orch {
+
+/// A comparable form of a folder path (canonical where it exists, no trailing slash).
+inline std::string comparable_path(const std::string& p) {
+  std::error_code ec;
+  std::filesystem::path c = std::filesystem::weakly_canonical(p, ec);
+  std::string s = (ec ? std::filesystem::path(p) : c).lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
 
 /// A repository's git calls, on its handle opened once; when it cannot be opened, each call goes
 /// through the path forms of lib/git, which report why as they always did.
