@@ -6,29 +6,13 @@
 #include <sstream>
 
 #include "lib/clock.h"
+#include "tests/unit/log_entries.h"
 
 namespace orch::cmd {
 namespace {
 
-registry::StateChange state(int64_t id, int64_t at, registry::State s, const std::string& source,
-                            const std::string& detail = "") {
-  registry::StateChange c;
-  c.id = id;
-  c.at = at;
-  c.state = s;
-  c.source = source;
-  c.detail = detail;
-  return c;
-}
-
-registry::Event event(int64_t id, int64_t at, const std::string& kind, const std::string& data) {
-  registry::Event e;
-  e.id = id;
-  e.at = at;
-  e.kind = kind;
-  e.data = data;
-  return e;
-}
+using test::event;
+using test::state;
 
 TEST(SessionLog, DescribesEachKindOnOneLine) {
   auto line = [](const std::string& kind, const std::string& data) {
