@@ -26,14 +26,6 @@ bool dirty_in(git_repository* repo, const std::string& worktree_path) {
   return git_status_list_entrycount(list.get()) > 0;
 }
 
-/// The repository's user.name/user.email, else "orch <orch@localhost>".
-Signature signature_for(git_repository* repo, const std::string& context) {
-  git_signature* raw = nullptr;
-  if (git_signature_default(&raw, repo) == 0) return Signature(raw);
-  check(git_signature_now(&raw, "orch", "orch@localhost"), context);
-  return Signature(raw);
-}
-
 /// `message` cleaned up as git commit does (trailing whitespace stripped, final newline).
 std::string prettify(const std::string& message) {
   Buf buf;

@@ -29,13 +29,6 @@ Commit commit_of(git_repository* repo, const std::string& hex, const std::string
   return Commit(raw);
 }
 
-Signature committer_of(git_repository* repo, const std::string& ctx) {
-  git_signature* raw = nullptr;
-  if (git_signature_default(&raw, repo) == 0) return Signature(raw);
-  check(git_signature_now(&raw, "orch", "orch@localhost"), ctx);
-  return Signature(raw);
-}
-
 // The conflicting paths of a merged index (each path once, sorted).
 std::vector<std::string> conflict_paths(git_index* index, const std::string& ctx) {
   std::set<std::string> paths;
@@ -156,7 +149,7 @@ Landing build_landing(const std::string& repo_path, const std::string& onto_hex,
     out.already_contained = true;
     return out;
   }
-  Signature committer = committer_of(repo.get(), ctx);
+  Signature committer = signature_for(repo.get(), ctx);
   if (strategy == LandStrategy::kRebase) {
     out.commit = rebase_in_memory(repo.get(), onto.get(), *git_commit_id(tip.get()),
                                   committer.get(), &out, ctx);

@@ -30,6 +30,13 @@ void fail(const std::string& context, int rc, int code) {
   throw Error(context, last_error(rc), code);
 }
 
+Signature signature_for(git_repository* repo, const std::string& context) {
+  git_signature* raw = nullptr;
+  if (git_signature_default(&raw, repo) == 0) return Signature(raw);
+  check(git_signature_now(&raw, "orch", "orch@localhost"), context);
+  return Signature(raw);
+}
+
 std::string oid_hex(const git_oid& oid) {
   char hex[GIT_OID_HEXSZ + 1];
   git_oid_tostr(hex, sizeof hex, &oid);

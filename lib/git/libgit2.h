@@ -66,6 +66,10 @@ inline int check(int rc, const std::string& context) {
   return rc;
 }
 
+/// The repository's user.name/user.email as a signature, else "orch <orch@localhost>" (for the
+/// commits orch makes: an agent's work, a landed unit). Errors: orch::Error(context, libgit2).
+Signature signature_for(git_repository* repo, const std::string& context);
+
 /// The 40-hex form of `oid`.
 std::string oid_hex(const git_oid& oid);
 
