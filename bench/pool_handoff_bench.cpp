@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   auto reg = orch::registry::Registry::open(home / "orch.db");
   const char* live =
       "SELECT COUNT(*) FROM sessions WHERE state IN "
-      "('queued','starting','running','waiting')";
+      "('queued','starting','running','waiting','checking')";
   while (rows(reg->handle(), live)[0][0] != "0") {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -45,7 +45,7 @@ int64_t largest_queued_cap(sqlite3* db) {
 
 int count_active(Registry& reg) {
   db::Stmt st(reg.handle(),
-              "SELECT COUNT(*) FROM sessions WHERE state IN ('starting','running','waiting')");
+              "SELECT COUNT(*) FROM sessions WHERE state IN ('starting','running','waiting','checking')");
   st.step();
   return static_cast<int>(st.col_int(0));
 }
@@ -58,7 +58,7 @@ bool has_queued(Registry& reg) {
 int count_active(Registry& reg, const std::string& backend) {
   db::Stmt st(reg.handle(),
               "SELECT COUNT(*) FROM sessions WHERE backend = ?1 AND "
-              "state IN ('starting','running','waiting')");
+              "state IN ('starting','running','waiting','checking')");
   st.bind_text(1, backend);
   st.step();
   return static_cast<int>(st.col_int(0));
@@ -119,7 +119,7 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
     {
       db::Stmt counts(db,
                       "SELECT backend, COUNT(*) FROM sessions "
-                      "WHERE state IN ('starting','running','waiting') GROUP BY backend");
+                      "WHERE state IN ('starting','running','waiting','checking') GROUP BY backend");
       while (counts.step()) by_backend[counts.col_text(0)] = static_cast<int>(counts.col_int(1));
     }
     db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions, s.backend, "

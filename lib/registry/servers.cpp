@@ -16,7 +16,7 @@ constexpr const char* kColumns =
     "COALESCE(v.owner_pid, 0), COALESCE(v.owner_start, 0), v.created_at, v.updated_at, "
     "COALESCE(v.detail, ''), "
     "(SELECT COUNT(*) FROM sessions s WHERE s.server_id = v.id "
-    "AND s.state IN ('queued','starting','running','waiting')) "
+    "AND s.state IN ('queued','starting','running','waiting','checking')) "
     "FROM servers v ";
 
 // Live sessions of `backend` that may still attach to a server: not attached yet and queued or

@@ -15,7 +15,7 @@
 namespace orch::registry {
 namespace {
 
-constexpr const char* kLiveStates = "('queued','starting','running','waiting')";
+constexpr const char* kLiveStates = "('queued','starting','running','waiting','checking')";
 
 // After a UNIQUE failure inserting a live session of `unit_id`: throws the kExitConflict error
 // if the unit has a live session (SQLite names the index's column, sessions.unit_id, not the
@@ -105,7 +105,7 @@ template <class Row, class Read>
 std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter& f, Read read) {
   sql += "WHERE 1";
   if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
-  if (f.active_only) sql += " AND s.state IN ('starting','running','waiting')";
+  if (f.active_only) sql += " AND s.state IN ('starting','running','waiting','checking')";
   if (!f.unit.empty()) sql += " AND u.name = ?1";
   if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
   if (!f.convoy.empty()) sql += " AND u.convoy_id = (SELECT id FROM convoys WHERE name = ?3)";

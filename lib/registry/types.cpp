@@ -9,11 +9,12 @@
 namespace orch::registry {
 namespace {
 
-constexpr std::array<std::pair<State, const char*>, 9> kNames = {{
+constexpr std::array<std::pair<State, const char*>, 10> kNames = {{
     {State::kQueued, "queued"},
     {State::kStarting, "starting"},
     {State::kRunning, "running"},
     {State::kWaiting, "waiting"},
+    {State::kChecking, "checking"},
     {State::kDone, "done"},
     {State::kFailed, "failed"},
     {State::kStopped, "stopped"},
@@ -35,13 +36,13 @@ State state_from_string(const std::string& s) {
     if (s == name) return state;
   }
   throw Error("session state '" + s + "'",
-              "unknown (expected queued, starting, running, waiting, done, failed, stopped, lost "
-              "or handed_off)");
+              "unknown (expected queued, starting, running, waiting, checking, done, failed, stopped, "
+              "lost or handed_off)");
 }
 
 bool is_live(State s) {
   return s == State::kQueued || s == State::kStarting || s == State::kRunning ||
-         s == State::kWaiting;
+         s == State::kWaiting || s == State::kChecking;
 }
 
 Transition transition(State from, State to, bool with_outcome) {

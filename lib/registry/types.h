@@ -13,6 +13,9 @@ enum class State {
   kStarting,
   kRunning,
   kWaiting,
+  /// The agent ended its turn and the session's checks run (migrations/0012_checks.sql); holds
+  /// its pool slot like running.
+  kChecking,
   kDone,
   kFailed,
   kStopped,
@@ -24,7 +27,7 @@ enum class State {
 const char* to_string(State s);
 /// Inverse of to_string; throws orch::Error on an unknown name.
 State state_from_string(const std::string& s);
-/// True for queued, starting, running, waiting.
+/// True for queued, starting, running, waiting, checking.
 bool is_live(State s);
 
 /// What recording state `to` over a session in state `from` does (Registry::set_state, finish).

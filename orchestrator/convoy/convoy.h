@@ -22,6 +22,10 @@ struct ConvoySettings {
   std::string agent;     ///< default preset for its units; "" = the configured default
   int max_sessions = 0;  ///< 0 = [defaults] max_sessions, else kDefaultMaxSessions
   int retries = 0;       ///< re-runs of a failed unit
+  /// --check: the checks of the units dispatched now that give no "checks" of their own
+  /// (replacing the config's [[checks]]); empty = the config's.
+  std::vector<std::string> checks;
+  int fix_attempts = -1;  ///< --fix-attempts; -1 = [defaults] fix_attempts
 };
 
 /// A unit of a convoy and where it stands: its latest attempt decides its state.
@@ -33,6 +37,10 @@ struct UnitStatus {
   double cost_usd = 0;           ///< over every attempt
   int64_t first_started_at = 0;  ///< when its first attempt was queued or started
   int64_t run_ms = 0;            ///< time its attempts ran, supervised (live: until now)
+  /// When a check failed the latest attempt: its name and the last lines of its output (filled by
+  /// add_failed_checks, orchestrator/convoy/junit.h; empty otherwise).
+  std::string failed_check;
+  std::string failed_check_output;
 };
 
 /// Units per state (a unit's state is its latest attempt's; handed_off counts as stopped).

@@ -29,6 +29,7 @@ ConvoyCounts count_units(const std::vector<UnitStatus>& units) {
         ++c.starting;
         break;
       case State::kRunning:
+      case State::kChecking:  // still working on the unit
         ++c.running;
         break;
       case State::kWaiting:
@@ -58,7 +59,7 @@ ConvoyStatus convoy_status(registry::Registry& reg, const registry::Convoy& conv
   std::map<int64_t, size_t> index;  // unit id -> place in st.units
   for (const registry::Unit& u : registry::convoy_units(reg, convoy.id)) {
     index[u.id] = st.units.size();
-    st.units.push_back(UnitStatus{u.name, u.branch, std::nullopt, 0, 0, 0, 0});
+    st.units.push_back(UnitStatus{u.name, u.branch, std::nullopt, 0, 0, 0, 0, "", ""});
   }
   const int64_t now = now_ms();
   for (registry::ConvoySession& cs : registry::convoy_sessions(reg, convoy.id)) {  // oldest first

@@ -51,7 +51,8 @@ class Convoy : public E2E {
     std::map<std::string, bool> active;
     int now = 0, peak = 0;
     for (const auto& r : query("SELECT session_id, state FROM session_states ORDER BY id")) {
-      bool holds = r[1] == "starting" || r[1] == "running" || r[1] == "waiting";
+      bool holds = r[1] == "starting" || r[1] == "running" || r[1] == "waiting" ||
+                   r[1] == "checking";
       if (holds && !active[r[0]]) ++now;
       if (!holds && active[r[0]]) --now;
       active[r[0]] = holds;
@@ -63,7 +64,7 @@ class Convoy : public E2E {
   int live_sessions() {
     return std::stoi(
         query("SELECT COUNT(*) FROM sessions WHERE state IN "
-              "('queued','starting','running','waiting')")[0][0]);
+              "('queued','starting','running','waiting','checking')")[0][0]);
   }
 
   json::Json parse(const std::string& text) {
