@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/config/checks.h"
 #include "lib/json.h"
 #include "lib/registry/servers.h"
 #include "lib/registry/types.h"
@@ -99,6 +100,10 @@ struct SessionOptions {
   /// re-reads the file and applies its keys that run something only when they are still this
   /// content or trusted (orchestrator/config/presets.h, RepoTrust).
   std::string repo_config_sha256;
+  /// Run after each turn the agent ended well; a failure goes back to the agent while fix
+  /// attempts remain (orchestrator/session/checks.h). Empty: the agent's word decides `done`.
+  std::vector<config::CheckSpec> checks;
+  int fix_attempts = 2;  ///< times the agent gets a failing check's output (kDefaultFixAttempts)
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor
@@ -118,6 +123,8 @@ struct SessionSpec : SessionOptions {
   SharedServerStore* shared_servers = nullptr;
   std::string servers_dir;
 };
+
+struct RunResult;
 
 /// Receives what a backend observes; implemented by the supervisor (writes the registry and the
 /// session log, and keeps its timers: orchestrator/session/run_watch.h). Calls may come from any
@@ -140,6 +147,16 @@ class SessionSink {
   /// SessionSpec::startup_timeout_ms from this call, not the (longer) inactivity timeout. A backend
   /// that bounds its start itself (OpenCode: health checks) does not call it. Default: nothing.
   virtual void awaiting_start(const std::string& sign) { (void)sign; }
+  /// The agent ended a turn well (`r`: state done, its summary and usage so far). The
+  /// supervisor may run the session's checks now (orchestrator/session/checks.h); it returns a
+  /// follow-up prompt, which the backend delivers in the same conversation and then waits for the
+  /// end of the next turn (calling this again), or nullopt: the run ends with `r`. Blocks while
+  /// checks run. A backend that cannot deliver the follow-up ends the run failed, saying so.
+  /// Default: nullopt (no checks).
+  virtual std::optional<std::string> turn_ended(const RunResult& r) {
+    (void)r;
+    return std::nullopt;
+  }
 };
 
 /// How a run ended.
@@ -152,6 +169,9 @@ struct RunResult {
   /// The run ended because Orchestrator::cancel() asked it to: the supervisor's decision sets
   /// state, source and error; summary and usage are what the backend knew.
   bool cancelled = false;
+  /// A failed run whose work is committed all the same (its checks failed after the agent's last
+  /// attempt: nothing is lost).
+  bool keep_work = false;
 };
 
 /// A RunResult that ended in `s`, decided by `source`, with `error` (summary and usage empty).

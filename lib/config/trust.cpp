@@ -59,6 +59,7 @@ const std::vector<RunKey>& run_keys() {
       {"agents.*.args", "passes arguments to the agent"},
       {"agents.*.env", "sets the agent's environment"},
       {"agents.*.permission", "lets the agent run commands unattended", {"deny"}},
+      {"checks[].run", "runs a command (a check)"},
   };
   return table;
 }

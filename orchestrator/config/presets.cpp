@@ -12,9 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends"};
+const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
-const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions"};
+const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts"};
 const std::vector<std::string> kAgentKeys = {
     "backend",        "binary",     "args",      "env",
     "model",          "permission", "max_turns", "inactivity_timeout",
@@ -126,7 +126,11 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
     if (const config::Value* m = d->find("max_sessions")) {
       c.max_sessions = static_cast<int>(m->as_integer(1, kMaxSessionsLimit));
     }
+    if (const config::Value* f = d->find("fix_attempts")) {
+      c.fix_attempts = static_cast<int>(f->as_integer(0, kMaxFixAttempts));
+    }
   }
+  if (const config::Value* checks = root.find("checks")) c.checks = config::parse_checks(*checks);
   if (const config::Value* b = root.find("backends")) apply_backends(c, *b);
   const config::Value* agents = root.find("agents");
   if (!agents) return;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/config/checks.h"
 #include "lib/config/trust.h"
 #include "orchestrator/orchestrator.h"
 
@@ -43,6 +44,12 @@ struct BackendSettings {
   int sessions_per_server = 0;              ///< opencode only; 0 = kDefaultSessionsPerServer
 };
 
+/// How many times a session whose checks failed gets their output to fix it ([defaults]
+/// fix_attempts, --fix-attempts): the checks run at most 1 + this many times.
+inline constexpr int kDefaultFixAttempts = 2;
+/// The largest fix_attempts accepted.
+inline constexpr int kMaxFixAttempts = 100;
+
 /// Sessions one shared `opencode serve` serves at once when the config sets no
 /// sessions_per_server.
 inline constexpr int kDefaultSessionsPerServer = 20;
@@ -52,6 +59,9 @@ struct AgentConfig {
   std::vector<Preset> presets;             ///< built-ins first, then new presets in file order
   std::string default_agent = "opencode";  ///< [defaults] agent: used when --agent is not given
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
+  /// [[checks]]: run after the agent's turn; a later file's list replaces an earlier one's.
+  std::vector<config::CheckSpec> checks;
+  int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   std::vector<std::string> files;          ///< the config files that existed and were applied
   std::string repo_file;                   ///< the repository's .orch.toml when it exists, else ""

@@ -63,13 +63,15 @@ std::string last_text(registry::Registry& reg, const registry::Session& s) {
 }
 
 // The new session's settings: the new preset's, with the previous session's policy and timeouts
-// (its sling's flags) when the agent stays the same.
+// (its sling's flags) when the agent stays the same, and always its checks.
 SessionOptions next_options(const registry::Session& prev, const Preset& preset,
                             const AgentConfig& config) {
   SessionOptions o = session_options(preset, config.backend(preset.backend), resolve_binary(preset),
                                      config.repo_file_sha256);
+  const SessionOptions was = session_options_from_json(prev.options);
+  o.checks = was.checks;
+  o.fix_attempts = was.fix_attempts;
   if (preset.name == prev.agent) {
-    const SessionOptions was = session_options_from_json(prev.options);
     o.policy = was.policy;
     o.inactivity_timeout_ms = was.inactivity_timeout_ms;
     o.startup_timeout_ms = was.startup_timeout_ms;

@@ -115,6 +115,8 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   if (!req.policy.empty()) opts.policy = policy_from_string(req.policy);
   if (req.inactivity_timeout_ms > 0) opts.inactivity_timeout_ms = req.inactivity_timeout_ms;
   if (req.startup_timeout_ms > 0) opts.startup_timeout_ms = req.startup_timeout_ms;
+  opts.checks = req.checks_given ? req.checks : config.checks;
+  opts.fix_attempts = req.fix_attempts >= 0 ? req.fix_attempts : config.fix_attempts;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });

@@ -35,6 +35,10 @@ struct LaunchRequest {
   int64_t inactivity_timeout_ms = 0;  ///< 0 = the preset's
   int64_t startup_timeout_ms = 0;     ///< 0 = the preset's
   std::string policy;                 ///< "" = the preset's; deny | allow
+  /// --check (or a convoy line's "checks"): replace the config files' [[checks]] when given.
+  std::vector<config::CheckSpec> checks;
+  bool checks_given = false;
+  int fix_attempts = -1;  ///< --fix-attempts; -1 = [defaults] fix_attempts, else 2
   // Session pool (orchestrator/pool/pool.h):
   std::string convoy;    ///< add the unit to this convoy (its agent, cap and retries are defaults)
   int max_sessions = 0;  ///< pool cap; 0 = the convoy's, else [defaults] max_sessions, else 4

@@ -28,6 +28,13 @@ std::string to_json(const SessionOptions& o) {
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server},
                   {"repo_config_sha256", o.repo_config_sha256}};
+  if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
+  json::Json checks = json::Json::array();
+  for (const config::CheckSpec& c : o.checks) {
+    checks.push_back({{"name", c.name}, {"run", c.run}, {"timeout_ms", c.timeout_ms}});
+  }
+  j["checks"] = std::move(checks);
+  j["fix_attempts"] = o.fix_attempts;
   return json::dump(j);
 }
 
@@ -46,6 +53,17 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.sessions_per_server =
       static_cast<int>(json::i64(json::at(doc, "sessions_per_server"), o.sessions_per_server));
   o.repo_config_sha256 = json::str(json::at(doc, "repo_config_sha256"));
+  o.fix_attempts = static_cast<int>(json::i64(json::at(doc, "fix_attempts"), o.fix_attempts));
+  simdjson::dom::array checks;
+  if (!json::at(doc, "checks").get_array().get(checks)) {
+    for (json::Element c : checks) {
+      config::CheckSpec spec;
+      spec.name = json::str(json::at(c, "name"));
+      spec.run = json::str(json::at(c, "run"));
+      spec.timeout_ms = json::i64(json::at(c, "timeout_ms"), spec.timeout_ms);
+      o.checks.push_back(std::move(spec));
+    }
+  }
   return o;
 }
 

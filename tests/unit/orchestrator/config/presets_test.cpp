@@ -205,7 +205,7 @@ TEST_F(Presets, UnknownKeysAreErrors) {
                               "inactivity_timeout, startup_timeout)");
   write_repo("[default]\nagent = \"claude\"\n");
   EXPECT_EQ(load_error(),
-            repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends)");
+            repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends, checks)");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "
@@ -359,6 +359,37 @@ TEST(PresetBinary, ResolvesNamesAndPathsOrSaysWhatIsMissing) {
                  "agent 'fast': executable 'orch-no-such-agent' not found in PATH; install it "
                  "with: npm install -g x");
   }
+}
+
+TEST_F(Presets, ChecksAndFixAttempts_TheRepositorysListReplacesTheUsers) {
+  AgentConfig none = load();
+  EXPECT_TRUE(none.checks.empty());
+  EXPECT_EQ(none.fix_attempts, kDefaultFixAttempts);
+  write_home(
+      "[defaults]\nfix_attempts = 0\n[[checks]]\nname = \"unit\"\nrun = \"make unit\"\n"
+      "[[checks]]\nname = \"lint\"\nrun = \"make lint\"\ntimeout = \"2m\"\n");
+  AgentConfig home = load();
+  ASSERT_EQ(home.checks.size(), 2u);
+  EXPECT_EQ(home.checks[1].name, "lint");
+  EXPECT_EQ(home.checks[1].timeout_ms, 120000);
+  EXPECT_EQ(home.fix_attempts, 0);
+  write_repo("[[checks]]\nname = \"tests\"\nrun = \"make test\"\n");
+  AgentConfig both = load();
+  ASSERT_EQ(both.checks.size(), 1u);
+  EXPECT_EQ(both.checks[0].name, "tests");
+  EXPECT_EQ(both.fix_attempts, 0);
+}
+
+TEST_F(Presets, BadFixAttemptsAndChecks) {
+  write_home("[defaults]\nfix_attempts = -1\n");
+  EXPECT_EQ(load_error(),
+            home_file() + ":2: defaults.fix_attempts: expected an integer from 0 to 100, got -1");
+  write_home("[defaults]\nfix_attempts = \"two\"\n");
+  EXPECT_EQ(load_error(), home_file() + ":2: defaults.fix_attempts: expected an integer, got a string");
+  write_home("[[checks]]\nrun = \"make\"\ntimeout = \"forever\"\n");
+  EXPECT_EQ(load_error(), home_file() +
+                              ":3: checks[0].timeout: expected a duration such as \"90s\", \"15m\", "
+                              "\"2h\" or \"500ms\", got \"forever\"");
 }
 
 }  // namespace

@@ -49,6 +49,21 @@ TEST(SessionOptionsJson, AnOlderRowWithoutTheLaterKeysGetsTheirDefaults) {
   EXPECT_EQ(o.resume_agent_session, "");
 }
 
+TEST(SessionOptionsJson, ChecksAndFixAttemptsRoundTrip) {
+  SessionOptions o;
+  o.checks = {{"tests", "make -j2 test", 90000}, {"sh -c 'exit 1'", "sh -c 'exit 1'", 600000}};
+  o.fix_attempts = 0;
+  SessionOptions back = session_options_from_json(to_json(o));
+  ASSERT_EQ(back.checks.size(), 2u);
+  EXPECT_EQ(back.checks[0].name, "tests");
+  EXPECT_EQ(back.checks[0].run, "make -j2 test");
+  EXPECT_EQ(back.checks[0].timeout_ms, 90000);
+  EXPECT_EQ(back.checks[1].run, "sh -c 'exit 1'");
+  EXPECT_EQ(back.fix_attempts, 0);
+  EXPECT_EQ(to_json(back), to_json(o));
+  EXPECT_EQ(session_options_from_json(kWrittenByEdf0a36).fix_attempts, kDefaultFixAttempts);
+}
+
 TEST(SessionOptionsJson, AnEmptyObjectIsTheDefaults) {
   SessionOptions o = session_options_from_json("{}");
   EXPECT_EQ(to_json(o), to_json(SessionOptions{}));
