@@ -108,8 +108,11 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   int64_t last_activity = steady_ms();
   bool stopping = false, cut = false, eof = false, version_known = false;
   int64_t stop_deadline = 0;
+  int turns = 1;             // user messages that started a turn: the work, then follow-ups
+  bool finished = false;     // the last turn's result stands; end of input was sent
+  bool follow_up_lost = false;
   while (true) {
-    if (cancel_requested_ && !stopping && handler.results() == 0) {
+    if (cancel_requested_ && !stopping && handler.results() < turns) {
       if (cancel_mode_ == EndMode::kAtOnce) {
         cut = true;
         break;
@@ -131,16 +134,27 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
         std::lock_guard lock(mu_);
         version_ = handler.version();
       }
-      // The result ends the work: end of input lets claude exit (docs/agents/claude-code.md §9
-      // "End of input").
-      if (handler.results() > 0) close_input();
+      if (!finished && handler.results() >= turns) {
+        // The turn ended: the supervisor may answer it (its checks failed), in the same
+        // conversation; otherwise the result ends the work: end of input lets claude exit
+        // (docs/agents/claude-code.md §9 "End of input").
+        std::optional<std::string> next = next_turn(handler, sink);
+        if (next && !cancel_requested_ && write_line(user_message(*next))) {
+          ++turns;
+          last_activity = steady_ms();
+        } else {
+          follow_up_lost = next && !cancel_requested_;
+          finished = true;
+          close_input();
+        }
+      }
       if (stopping && now >= stop_deadline) break;  // still talking after the grace
       continue;
     }
     if (eof) break;
     if (stopping) {
       if (now >= stop_deadline) break;
-    } else if (handler.results() > 0) {
+    } else if (finished) {
       // After the result a stop only shortens the wait for claude's own exit.
       bool stop = cancel_requested_ && cancel_mode_ == EndMode::kWindDown;
       if (stop || now - last_activity >= kExitGraceMs) break;
@@ -154,6 +168,11 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   if (stopping || cut) {
     result.cancelled = true;  // the supervisor's decision: stopped, or a time-out
     if (stopping) result.summary = handler.last_text();
+  } else if (follow_up_lost) {
+    result = run_result(State::kFailed, "claude:stdin",
+                        "claude's input closed before the check's output could be sent" +
+                            failure_detail());
+    result.summary = handler.last_text();
   } else if (handler.results() > 0) {
     result = outcome_from_result(handler.last_result(), handler.last_text());
   } else {
@@ -166,6 +185,16 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   result.usage = {u.input, u.output, u.cache_read, u.cache_creation,
                   handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0};
   return result;
+}
+
+std::optional<std::string> ClaudeBackend::next_turn(const LineHandler& handler,
+                                                    SessionSink& sink) {
+  if (cancel_requested_) return std::nullopt;
+  RunResult turn = outcome_from_result(handler.last_result(), handler.last_text());
+  if (turn.state != State::kDone) return std::nullopt;
+  const Usage& u = handler.usage();
+  turn.usage = {u.input, u.output, u.cache_read, u.cache_creation, 0};
+  return sink.turn_ended(turn);  // blocks while the checks run
 }
 
 bool ClaudeBackend::write_line(const std::string& line) {

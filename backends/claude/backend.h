@@ -11,12 +11,15 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "lib/process/process.h"
 #include "orchestrator/orchestrator.h"
 
 namespace orch::claude {
+
+class LineHandler;
 
 /// Version of @anthropic-ai/claude-code the tests run against.
 inline constexpr const char* kTestedVersion = "2.1.328";
@@ -35,7 +38,9 @@ class ClaudeBackend : public Orchestrator {
   /// appended to <log_dir>/claude.log; PR_SET_PDEATHSIG), writes the work as the first user
   /// message and follows stdout until the session ends:
   /// - a `result` line decides done/failed (outcome.h); stdin is then closed and claude gets
-  ///   kExitGraceMs of silence to exit before its process group is terminated;
+  ///   kExitGraceMs of silence to exit before its process group is terminated; a result that went
+///   well is first offered to sink.turn_ended(): a follow-up it returns is written as the next
+///   user message (same conversation) and the next result decides in the same way;
   /// - end of output without a result: failed "claude exited with code N before a result";
   /// - cancel(): a RunResult with `cancelled` set (and, after kWindDown, the last text).
   /// Every stdout line is reported as activity; the init line accepts the work.
@@ -62,6 +67,9 @@ class ClaudeBackend : public Orchestrator {
   static constexpr int kStopGraceMs = 3000;  ///< after the interrupt, and after SIGTERM
 
  private:
+  /// After the result of a turn that went well: what the supervisor answers it
+  /// (SessionSink::turn_ended: a failing check's output), or nullopt to end the work.
+  std::optional<std::string> next_turn(const LineHandler& handler, SessionSink& sink);
   /// Writes one JSON line to stdin if it is open; false otherwise.
   bool write_line(const std::string& line);
   /// Writes the interrupt control request (docs/agents/claude-code.md §9 "Interrupt").

@@ -225,7 +225,14 @@ RunResult OpencodeBackend::follow(SessionSink& sink) {
       }
       if (decide_now) {
         seen_cv_.notify_all();  // a send() waiting for its turn gives up
-        return decide(msg_id, nudged);
+        RunResult r = decide(msg_id, nudged);
+        // The supervisor may answer a turn that went well (its checks failed): a new prompt on
+        // the same session, whose turn then decides in the same way.
+        std::optional<std::string> next;
+        if (r.state == State::kDone && !cancel_requested_) next = sink.turn_ended(r);
+        if (!next || cancel_requested_) return r;
+        if (std::optional<RunResult> failed = post_follow_up(*next)) return *failed;
+        continue;
       }
     }
     if (!server_alive()) {
@@ -363,6 +370,33 @@ bool OpencodeBackend::send(const std::string& text) {
   std::lock_guard lock(mu_);
   nudged_ = true;
   return true;
+}
+
+std::optional<RunResult> OpencodeBackend::post_follow_up(const std::string& text) {
+  std::string session, id;
+  std::shared_ptr<Api> api;
+  {
+    std::lock_guard lock(mu_);
+    session = agent_session_;
+    api = api_;
+    id = new_message_id();
+    user_message_id_ = id;
+    prompt_seen_ = false;
+    // Until an event shows opencode took the prompt, an idle (of the turn before) ends nothing.
+    nudge_pending_ = true;
+    nudged_ = true;  // the usage is summed over every prompt
+    closed_ = false;
+  }
+  idle_seen_ = false;
+  try {
+    api->prompt_async(session, id, text, spec_->model);
+    return std::nullopt;
+  } catch (const Error& e) {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    return run_result(State::kFailed, "opencode:prompt_async",
+                      std::string("cannot send the check's output to opencode: ") + e.what());
+  }
 }
 
 void OpencodeBackend::cancel(EndMode) {

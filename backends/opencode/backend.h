@@ -60,6 +60,10 @@ class OpencodeBackend : public Orchestrator {
   void check_prompt_seen(const std::string& frame);
   /// The outcome once the run went idle; the usage covers every prompt when nudges were sent.
   RunResult decide(const std::string& user_message_id, bool nudged);
+  /// Posts `text` (SessionSink::turn_ended's answer) as a new prompt on the session once its
+  /// turn ended; the run goes on until that prompt's turn ends. A RunResult (failed) when the
+  /// post fails.
+  std::optional<RunResult> post_follow_up(const std::string& text);
   void open_events();
   RunResult follow(SessionSink& sink);
   RunResult abort_and_wait(SessionSink& sink, RunResult result);

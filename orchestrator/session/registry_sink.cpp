@@ -110,4 +110,8 @@ void RegistrySink::agent_pid(pid_t pid) {
   write([this, pid] { reg_.set_agent_pid(id_, pid); });
 }
 
+void RegistrySink::check_run(const registry::CheckRun& run) {
+  write([this, run] { registry::insert_check_run(reg_, run); });
+}
+
 }  // namespace orch

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "lib/registry/checks.h"
 #include "lib/registry/registry.h"
 #include "orchestrator/orchestrator.h"
 
@@ -32,6 +33,8 @@ class RegistrySink : public SessionSink {
   void final_error(const std::string& error);
   void accepted(const std::string& agent_session_id) override;
   void agent_pid(pid_t pid) override;
+  /// Records an ended check run (lib/registry/checks.h), kept to write later as every report.
+  void check_run(const registry::CheckRun& run);
 
   /// Writes the reports still waiting, retrying every 200 ms for up to `wait_ms`. Returns true
   /// when none is left; throws nothing.

@@ -9,7 +9,7 @@ namespace orch {
 
 Verdict watch_verdict(const WatchState& w, int64_t now_ms, int64_t startup_timeout_ms,
                       int64_t inactivity_timeout_ms) {
-  if (!w.armed) return Verdict::kGoOn;
+  if (!w.armed || w.paused) return Verdict::kGoOn;
   if (w.awaiting_start && now_ms - w.awaiting_since_ms >= startup_timeout_ms) {
     return Verdict::kNoStart;
   }
@@ -36,8 +36,13 @@ RunResult verdict_result(Verdict v, const std::string& agent, const WatchState& 
                         std::to_string(inactivity_timeout_ms / 1000) + "s (inactivity timeout)");
 }
 
-RunWatch::RunWatch(Orchestrator& backend, const SessionSpec& spec, SessionSink& out)
-    : backend_(backend), spec_(spec), out_(out), agent_(backend.describe().name) {}
+RunWatch::RunWatch(Orchestrator& backend, const SessionSpec& spec, SessionSink& out,
+                   SessionChecks* checks)
+    : backend_(backend),
+      spec_(spec),
+      out_(out),
+      checks_(checks),
+      agent_(backend.describe().name) {}
 
 RunWatch::~RunWatch() {
   {
@@ -73,8 +78,16 @@ RunResult RunWatch::run() {
   cv_.notify_all();
   thread_.join();
   std::lock_guard lock(mu_);
-  if (!r.cancelled || !decision_) return r;  // the agent finished first: its outcome stands
-  RunResult decided = r;                     // summary and usage as the backend knew them
+  if (checks_failed_ && r.state == State::kDone && !decision_) {
+    r.state = State::kFailed;
+    r.source = "supervisor:checks";
+    r.error = *checks_failed_;
+    r.keep_work = true;  // the agent's last attempt is committed: nothing is lost
+    return r;
+  }
+  // The agent finished first: its outcome stands (unless a stop came while checks ran).
+  if (!decision_ || (!r.cancelled && !decided_in_checks_)) return r;
+  RunResult decided = r;  // summary and usage as the backend knew them
   decided.state = decision_->state;
   decided.source = decision_->source;
   decided.error = decision_->error;
@@ -108,9 +121,40 @@ void RunWatch::decide(RunResult why, EndMode how, bool with_detail) {
     if (decision_) return;
     decision_ = std::move(why);
     with_detail_ = with_detail;
+    if (in_checks_) {
+      decided_in_checks_ = true;
+      checks_->abort();  // kills the check's process group
+    }
   }
   cv_.notify_all();
   backend_.cancel(how);
+}
+
+std::optional<std::string> RunWatch::turn_ended(const RunResult& r) {
+  if (!checks_ || !checks_->any() || r.state != State::kDone) return std::nullopt;
+  {
+    std::lock_guard lock(mu_);
+    if (decision_) return std::nullopt;  // the run is ending already
+    in_checks_ = true;
+    w_.paused = true;
+  }
+  out_.state(State::kChecking, "supervisor:checks",
+             "attempt " + std::to_string(checks_->rounds() + 1));
+  CheckVerdict v = checks_->run_round();
+  {
+    std::lock_guard lock(mu_);
+    in_checks_ = false;
+    w_.paused = false;
+    w_.last_activity_ms = steady_ms();  // the agent's time starts again now
+    if (decision_ || v.aborted || v.passed) return std::nullopt;
+    if (!v.follow_up) {
+      checks_failed_ = v.failure;
+      return std::nullopt;
+    }
+  }
+  out_.state(State::kRunning, "supervisor:checks",
+             "fix attempt " + std::to_string(checks_->rounds()));
+  return v.follow_up;
 }
 
 void RunWatch::state(State s, const std::string& source, const std::string& detail) {

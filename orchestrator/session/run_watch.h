@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "orchestrator/orchestrator.h"
+#include "orchestrator/session/checks.h"
 
 namespace orch {
 
@@ -24,6 +25,7 @@ struct WatchState {
   bool awaiting_start = false;   ///< it said it is starting and has not accepted the work yet
   int64_t awaiting_since_ms = 0;
   std::string start_sign;  ///< what shows its start (SessionSink::awaiting_start), e.g. "init line"
+  bool paused = false;     ///< the session's checks run (they have their own timeouts)
 };
 
 /// Why the supervisor ends a run before its agent finished.
@@ -35,7 +37,7 @@ enum class Verdict {
 
 /// Pure: the verdict at `now_ms` for an agent in state `w`. A start-up overdue is judged before
 /// inactivity; nothing is decided before the first sign of life (the backend bounds its own
-/// start until then).
+/// start until then) nor while the watch is paused (checks run).
 Verdict watch_verdict(const WatchState& w, int64_t now_ms, int64_t startup_timeout_ms,
                       int64_t inactivity_timeout_ms);
 
@@ -54,10 +56,18 @@ std::string format_seconds(int64_t ms);
 /// the watch every kTickMs while run() is in progress. The first decision (a stop, a time-out)
 /// wins and cancels the backend (a stop kWindDown, a time-out kAtOnce); if the agent finished
 /// first, its outcome stands.
+///
+/// When the agent ends a turn well (turn_ended) and the session has `checks`, the session is
+/// `checking` while they run (the timers paused); a failure with fix attempts left sets it
+/// `running` again and returns the feedback for the agent; a failure without any makes the run
+/// failed (supervisor:checks, keep_work set) whatever the agent's outcome; a stop meanwhile kills
+/// the check and ends the run as the stop says.
 class RunWatch : public SessionSink {
  public:
-  /// `backend` runs `spec` (its timeouts are used), reporting to `out`. All must outlive the watch.
-  RunWatch(Orchestrator& backend, const SessionSpec& spec, SessionSink& out);
+  /// `backend` runs `spec` (its timeouts are used), reporting to `out`; `checks` (may be null: no
+  /// checks) run after the agent's turns. All must outlive the watch.
+  RunWatch(Orchestrator& backend, const SessionSpec& spec, SessionSink& out,
+           SessionChecks* checks = nullptr);
   ~RunWatch() override;
   RunWatch(const RunWatch&) = delete;
   RunWatch& operator=(const RunWatch&) = delete;
@@ -77,6 +87,7 @@ class RunWatch : public SessionSink {
   void agent_pid(pid_t pid) override;
   void activity() override;
   void awaiting_start(const std::string& sign) override;
+  std::optional<std::string> turn_ended(const RunResult& r) override;
 
   static constexpr int kTickMs = 100;  ///< how often the timers are checked
 
@@ -89,6 +100,7 @@ class RunWatch : public SessionSink {
   Orchestrator& backend_;
   const SessionSpec& spec_;
   SessionSink& out_;
+  SessionChecks* checks_;
   std::string agent_;  ///< the backend's name, for the messages
 
   std::mutex mu_;  ///< guards what follows
@@ -97,6 +109,9 @@ class RunWatch : public SessionSink {
   std::optional<RunResult> decision_;
   bool with_detail_ = false;  ///< the decision takes the backend's failure detail
   bool running_ = false;
+  bool in_checks_ = false;             ///< checks run now: a decision aborts them
+  bool decided_in_checks_ = false;     ///< a stop came while checks ran: it decides the end
+  std::optional<std::string> checks_failed_;  ///< the checks failed for good: the session's error
   std::thread thread_;
 };
 

@@ -92,14 +92,15 @@ std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
   return log;
 }
 
-// On done or handed_off: commit what the agent left uncommitted, record head and diffstat against
-// the base. Returns why that failed ("" when it did not).
+// On done or handed_off, or a failure that keeps its work (checks that kept failing): commit what
+// the agent left uncommitted, record head and diffstat against the base. Returns why that failed
+// ("" when it did not).
 std::string record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
                         registry::Outcome& outcome, const std::vector<std::string>& secrets,
                         SessionSink& sink, spdlog::logger& log) {
   try {
     bool handed_off = result.state == State::kHandedOff;
-    if ((result.state == State::kDone || handed_off) && !s.no_commit) {
+    if ((result.state == State::kDone || handed_off || result.keep_work) && !s.no_commit) {
       std::string first_line = result.summary.substr(0, result.summary.find('\n'));
       std::string message =
           "orch: " + unit.name + " (session " + s.id + (handed_off ? ", handed off)" : ")");
@@ -247,7 +248,10 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
     if (opts.shared_server) spec.shared_servers = &servers;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     block_signals();  // before the inbox and watch threads start, so they inherit the mask
-    RunWatch watch(*backend, spec, sink);  // the stop and time-out policy (run_watch.h)
+    // The checks that decide `done` (checks.h): each ended run recorded, each step a `check` event.
+    SessionChecks checks(spec, {[&sink](const registry::CheckRun& run) { sink.check_run(run); },
+                                [&sink](const json::Json& e) { sink.event("check", e); }});
+    RunWatch watch(*backend, spec, sink, &checks);  // the stop and time-out policy (run_watch.h)
     InboxReader inbox(factory.home().registry(), session_id, *backend,
                       (dir / "events.jsonl").string(), log);
     SignalWatcher signals(watch, [&inbox] { inbox.wake(); });
