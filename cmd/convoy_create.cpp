@@ -38,7 +38,7 @@ void add_sources(CLI::App* sub, UnitSources& s) {
   sub->add_option("--prompt", s.prompt, "The work for every UNIT argument");
   sub->add_option("--from", s.from,
                   "JSON Lines file, one unit per line: {\"unit\", \"prompt\", optional \"agent\", "
-                  "\"base\", \"model\", \"priority\"}; - reads stdin");
+                  "\"base\", \"model\", \"priority\", \"checks\"}; - reads stdin");
 }
 
 // What was dispatched, in one line, and how to follow it.
@@ -89,6 +89,7 @@ void add_convoy_create(CLI::App& convoy, Context& ctx) {
       ->add_option("--retries", o->settings.retries,
                    "Run a failed unit again, up to N times, with backoff (default 0)")
       ->check(int_range(0, kMaxRetries));
+  add_check_options(create, o->settings.checks, o->settings.fix_attempts);
   add_sources(create, o->sources);
   create->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_create(c, *o); }; });
 

@@ -70,7 +70,8 @@ int run_convoy_wait(Context& c, const ConvoyWaitOptions& o) {
   return r.exit_code;
 }
 
-void write_junit(const std::string& path, const ConvoyStatus& st) {
+void write_junit(registry::Registry& reg, const std::string& path, ConvoyStatus st) {
+  add_failed_checks(reg, st);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << render_junit(st);
   f.close();
@@ -108,7 +109,7 @@ int run_run(Context& c, const RunOptions& o) {
     if (r.cancelled) r.exit_code = convoy_exit_code(r.status.counts);
   }
   if (o.json) emit_end(c.io, r);
-  if (!o.junit.empty()) write_junit(o.junit, r.status);
+  if (!o.junit.empty()) write_junit(c.f().registry(), o.junit, r.status);
   if (!o.json) summarize(c, r);
   return r.exit_code;
 }
@@ -139,6 +140,7 @@ void add_convoy_wait(CLI::App& convoy, Context& ctx) {
       ->check(int_range(1, kPoolCapLimit));
   run->add_option("--retries", o->settings.retries, "Run a failed unit again, up to N times")
       ->check(int_range(0, kMaxRetries));
+  add_check_options(run, o->settings.checks, o->settings.fix_attempts);
   run->add_option("--junit", o->junit, "Write a JUnit XML report to FILE");
   run->add_option("--timeout", o->timeout, "Give up after this long: stop what still runs, exit 6")
       ->check(duration(false));

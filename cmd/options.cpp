@@ -124,6 +124,18 @@ CLI::Validator duration(bool allow_zero) {
       "DURATION");
 }
 
+void add_check_options(CLI::App* sub, std::vector<std::string>& checks, int& fix_attempts) {
+  sub->add_option("--check", checks,
+                  "Run CMD (sh -c, in the worktree) after the agent's turn; the session is done "
+                  "only when every check exits 0 (repeatable; replaces the config's [[checks]])")
+      ->allow_extra_args(false)
+      ->type_name("CMD");
+  sub->add_option("--fix-attempts", fix_attempts,
+                  "Times a failing check's output goes back to the agent to fix (default: "
+                  "[defaults] fix_attempts, else 2)")
+      ->check(int_range(0, kMaxFixAttempts));
+}
+
 void check_words(const CLI::App& root, int argc, char** argv) {
   const CLI::App* app = &root;
   std::string path;

@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "orchestrator/config/presets.h"  // kMaxFixAttempts: the range of --fix-attempts
 #include "orchestrator/pool/pool.h"  // kPoolCapLimit, kMaxRetries: the ranges of --max-sessions, --retries
 
 namespace orch::cmd {
@@ -24,6 +26,10 @@ CLI::Validator int_range(int64_t lo, int64_t hi);
 /// `allow_zero`; otherwise parse_duration_ms's message or "expected a duration above 0 (e.g. 30s),
 /// got '0'".
 CLI::Validator duration(bool allow_zero);
+
+/// Adds --check CMD (repeatable, one command per occurrence) and --fix-attempts N (0 to
+/// kMaxFixAttempts) to `sub`, for sling and convoy create|run.
+void add_check_options(CLI::App* sub, std::vector<std::string>& checks, int& fix_attempts);
 
 /// Walks argv against the command tree before CLI11 parses it, so a mistyped word gets a
 /// suggestion: an unknown command (also a nested one: `orch convoy lsit`) or an unknown long option

@@ -24,6 +24,7 @@ struct SlingOptions {
   std::string stdin_marker;  // "-" reads the work from stdin
   std::string inactivity_timeout;
   std::string timeout;
+  std::vector<std::string> checks;  // --check
   bool wait = false;
   bool json = false;
 };
@@ -52,6 +53,9 @@ int run_sling(Context& c, SlingOptions& o) {
     o.req.inactivity_timeout_ms = parse_duration_ms(o.inactivity_timeout);
   }
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
+  o.req.checks_given = !o.checks.empty();
+  o.req.checks.clear();
+  for (const std::string& cmd : o.checks) o.req.checks.push_back(config::check_from_command(cmd));
 
   registry::Session s = launch(c.deps(), o.req);
   for (const std::string& w : sling_warnings(o.req.repo))
@@ -94,6 +98,7 @@ void add_sling(CLI::App& root, Context& ctx) {
   sub->add_option("--timeout", o->timeout, "With --wait: give up waiting after this long (exit 6)")
       ->check(duration(false));
   sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
+  add_check_options(sub, o->checks, o->req.fix_attempts);
   sub->add_option("--convoy", o->req.convoy, "Add the unit to this convoy (orch convoy create)");
   sub->add_option("--max-sessions", o->req.max_sessions,
                   "Sessions running at once, over all of orch (default: the convoy's, else "

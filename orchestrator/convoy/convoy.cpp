@@ -19,8 +19,10 @@ namespace {
 // and that none belongs to another convoy, before anything is written; throws one error listing
 // every problem, one line per unit. Returns the launches in dispatch order: higher priority
 // first, then as given (session ids ascend in that order, so the queue keeps it).
+// `settings`: the --check and --fix-attempts of a new convoy (null when adding units).
 std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy& convoy,
-                                          std::vector<UnitSpec> units, bool exists) {
+                                          std::vector<UnitSpec> units, bool exists,
+                                          const ConvoySettings* settings = nullptr) {
   std::stable_sort(units.begin(), units.end(),
                    [](const UnitSpec& a, const UnitSpec& b) { return a.priority > b.priority; });
   registry::Registry& reg = f.registry();
@@ -47,6 +49,15 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
       req.retries = convoy.retries;
     }
     try {
+      const std::vector<std::string>* checks =
+          u.checks_given ? &u.checks
+          : settings && !settings->checks.empty() ? &settings->checks
+                                                  : nullptr;
+      if (checks) {
+        req.checks_given = true;
+        for (const std::string& cmd : *checks) req.checks.push_back(config::check_from_command(cmd));
+      }
+      if (settings) req.fix_attempts = settings->fix_attempts;
       PreparedLaunch p = prepare_launch(f, ctx, req, ids[i], now);
       if (auto known = reg.find_unit(convoy.repo, u.unit)) {
         auto other = registry::convoy_of_unit(reg, known->id);
@@ -126,7 +137,7 @@ registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
   c.agent = settings.agent;
   c.max_sessions = resolve_max_sessions(settings.max_sessions, std::nullopt, config.max_sessions);
   c.retries = resolve_retries(std::max(0, settings.retries), std::nullopt);
-  std::vector<PreparedLaunch> launches = prepare_units(f, c, units, false);
+  std::vector<PreparedLaunch> launches = prepare_units(f, c, units, false, &settings);
   dispatch(f, c, launches, true);
   return c;
 }

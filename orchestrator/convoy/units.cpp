@@ -16,6 +16,23 @@
 namespace orch {
 namespace {
 
+// Reads a unit's "checks": an array of commands; returns "" when it is good, else why not.
+std::string read_checks(json::Element value, UnitSpec& u) {
+  simdjson::dom::array items;
+  const char* expected = "\"checks\": expected an array of commands (non-empty strings)";
+  if (value.get_array().get(items)) return expected;
+  for (json::Element item : items) {
+    std::string_view command;
+    if (item.get_string().get(command) ||
+        command.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      return expected;
+    }
+    u.checks.emplace_back(command);
+  }
+  u.checks_given = true;
+  return "";
+}
+
 // Reads one JSON Lines unit from `doc`; returns "" when it is good, else why not.
 std::string read_unit(json::Element doc, UnitSpec& u) {
   simdjson::dom::object obj;
@@ -37,6 +54,10 @@ std::string read_unit(json::Element doc, UnitSpec& u) {
         return "\"priority\": expected an integer from -1000000 to 1000000";
       }
       u.priority = static_cast<int>(p);
+      continue;
+    }
+    if (key == "checks") {
+      if (std::string why = read_checks(field.value, u); !why.empty()) return why;
       continue;
     }
     std::string_view v;
@@ -79,8 +100,8 @@ std::map<std::string, std::string> seen_units(const ParsedUnits& parsed) {
 }  // namespace
 
 const std::vector<std::string>& unit_line_keys() {
-  static const std::vector<std::string> keys = {"unit", "prompt", "agent",
-                                                "base", "model",  "priority"};
+  static const std::vector<std::string> keys = {"unit",  "prompt",   "agent", "base",
+                                                "model", "priority", "checks"};
   return keys;
 }
 

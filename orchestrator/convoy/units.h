@@ -1,6 +1,6 @@
 // The work units of a convoy, as the command line gives them: plain UNIT arguments sharing one
 // --prompt, and/or a JSON Lines file (one unit per line: unit, prompt, optional agent, base, model,
-// priority). Everything is checked before anything is written; every bad line is reported, one
+// priority, checks). Everything is checked before anything is written; every bad line is reported, one
 // line each, with where it came from.
 #pragma once
 
@@ -18,6 +18,9 @@ struct UnitSpec {
   std::string base;   ///< "" = the repository's HEAD
   std::string model;  ///< "" = the preset's
   int priority = 0;   ///< higher takes a free slot first
+  /// "checks": commands that replace the convoy's --check and the config's [[checks]] when given
+  std::vector<std::string> checks;
+  bool checks_given = false;
   std::string where;  ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
 };
 
@@ -34,8 +37,7 @@ const std::vector<std::string>& unit_line_keys();
 /// line; blank lines and a UTF-8 byte order mark at the start are skipped. A line is bad when it
 /// is not valid JSON, not an object, lacks "unit" or a non-empty "prompt", has a prompt over
 /// kMaxPromptBytes (input_limits.h), repeats a key, has an unknown key or a value of the wrong
-/// type (strings;
-/// "priority" an integer), names an invalid unit id (git::validate_unit_name) or repeats the unit
+/// type (strings; "priority" an integer; "checks" an array of non-empty strings), names an invalid unit id (git::validate_unit_name) or repeats the unit
 /// of an earlier line. Each bad line gives one error "<source>:<line>: <why>" and no unit.
 ParsedUnits parse_units_jsonl(std::string_view text, const std::string& source);
 
