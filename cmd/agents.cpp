@@ -78,9 +78,7 @@ int run_agents(Context& c, const AgentsOptions& o) {
   filter.unit = o.unit;
   filter.convoy = o.convoy;
   if (o.json) {
-    json::Json arr = json::Json::array();
-    for (const auto& s : reg.list_sessions(filter)) arr.push_back(session_json(s));
-    c.io.out << json::dump(arr, 2) << "\n";
+    c.io.out << json::dump(sessions_json(reg, reg.list_sessions(filter)), 2) << "\n";
     return 0;
   }
   std::vector<registry::SessionBrief> sessions = reg.list_session_briefs(filter);

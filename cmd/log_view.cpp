@@ -1,5 +1,6 @@
 #include "cmd/log_view.h"
 
+#include <cstdio>
 #include <map>
 #include <memory>
 
@@ -25,6 +26,27 @@ std::string field(const json::Json& d, const char* key) {
 std::string str(const json::Json& d, const char* key) {
   auto it = d.find(key);
   return it != d.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// A `check` event (orchestrator/session/checks.h): "attempt 1: tests (make test) running",
+// "... failed: exit 2 in 0.1s (output: PATH)".
+std::string check_line(const json::Json& d) {
+  std::string s = "attempt " + field(d, "attempt") + ": " + field(d, "name");
+  if (field(d, "command") != field(d, "name")) s += " (" + field(d, "command") + ")";
+  const std::string status = field(d, "status");
+  s += " " + status;
+  if (status == "running") return s;
+  if (status == "failed") {
+    bool timed_out = d.contains("timed_out") && d["timed_out"].is_boolean() && d["timed_out"].get<bool>();
+    s += timed_out ? ": timed out" : ": exit " + field(d, "exit_code");
+  }
+  auto ms = d.find("duration_ms");
+  if (ms != d.end() && ms->is_number_integer()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " in %.1fs", static_cast<double>(ms->get<int64_t>()) / 1000.0);
+    s += buf;
+  }
+  return s + " (output: " + field(d, "output") + ")";
 }
 
 }  // namespace
@@ -55,6 +77,7 @@ std::string describe_entry(const LogEntry& e) {
   if (e.kind == "retry") return "attempt " + field(d, "attempt") + ": " + field(d, "message");
   if (e.kind == "error" && !field(d, "detail").empty()) return field(d, "detail");  // whole text
   if (e.kind == "error" || e.kind == "info") return field(d, "message");
+  if (e.kind == "check") return check_line(d);
   return json::dump(d);
 }
 
@@ -92,6 +115,7 @@ std::string follow_line(const LogEntry& e) {
   }
   if (e.kind == "error") return "error: " + str(d, "message");
   if (e.kind == "nudge") return "nudge: " + str(d, "text");
+  if (e.kind == "check") return "check " + check_line(d);
   return "";
 }
 

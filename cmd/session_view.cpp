@@ -104,6 +104,22 @@ std::string format_record(const json::Json& r) {
   if (!r["summary"].is_null()) line("summary", text(r["summary"]));
   if (!r["error"].is_null()) line("error", text(r["error"]));
   if (!r["note"].is_null()) line("note", text(r["note"]));
+  if (r.contains("check_runs") && !r["check_runs"].empty()) {
+    o << "checks\n";
+    for (const auto& c : r["check_runs"]) {
+      std::string result = text(c["result"]);
+      if (c["timed_out"].get<bool>()) {
+        result += " (timed out)";
+      } else if (!c["exit_code"].is_null() && result == "failed") {
+        result += " (exit " + text(c["exit_code"]) + ")";
+      }
+      char head[160];
+      std::snprintf(head, sizeof head, "  attempt %s  %-20s %-18s %6.1fs  ", text(c["attempt"]).c_str(),
+                    text(c["name"]).c_str(), result.c_str(),
+                    c["duration_ms"].get<double>() / 1000.0);
+      o << head << text(c["output"]) << "\n";
+    }
+  }
   o << "states\n";
   for (const auto& c : r["states"]) {
     char state[16];

@@ -4,7 +4,9 @@
 #include <cstdio>
 
 #include "lib/clock.h"
+#include "lib/registry/checks.h"
 #include "lib/text.h"
+#include "orchestrator/session/checks.h"
 
 namespace orch {
 namespace {
@@ -122,11 +124,25 @@ std::string testcase(const std::string& convoy, const UnitStatus& u) {
   std::string out = where + ", cost " + money(u.cost_usd);
   if (u.latest && !u.latest->session.diffstat.empty()) out += "\n" + u.latest->session.diffstat;
   if (u.latest && !u.latest->session.summary.empty()) out += "\n\n" + u.latest->session.summary;
+  if (!u.failed_check.empty()) {
+    out += "\n\ncheck '" + u.failed_check + "' failed; the end of its output:\n" +
+           u.failed_check_output;
+  }
   x += "      <system-out>" + xml_text(out) + "</system-out>\n";
   return x + "    </testcase>\n";
 }
 
 }  // namespace
+
+void add_failed_checks(registry::Registry& reg, ConvoyStatus& s) {
+  for (UnitStatus& u : s.units) {
+    if (!u.latest || u.latest->session.state != registry::State::kFailed) continue;
+    std::vector<registry::CheckRun> runs = registry::check_runs(reg, u.latest->session.id);
+    if (runs.empty() || runs.back().passed() || runs.back().ended_at == 0) continue;
+    u.failed_check = runs.back().name;
+    u.failed_check_output = check_output_tail(runs.back().output_path, kFeedbackLines);
+  }
+}
 
 std::string xml_text(std::string_view s) {
   return escape(s, false);

@@ -6,6 +6,7 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/registry/checks.h"
 #include "lib/registry/handoff.h"
 #include "orchestrator/session/view.h"
 
@@ -61,6 +62,29 @@ std::string prompt_kind(registry::Registry& reg, const registry::Session& s) {
   return "prompt";
 }
 
+// The "check_runs" list and the "checks" counts.
+void add_checks(json::Json& r, registry::Registry& reg, const std::string& id) {
+  json::Json runs = json::Json::array();
+  registry::CheckCounts n;
+  for (const registry::CheckRun& c : registry::check_runs(reg, id)) {
+    ++n.runs;
+    std::string result = c.ended_at == 0 ? "running" : c.passed() ? "passed" : "failed";
+    if (c.ended_at > 0) ++(c.passed() ? n.passed : n.failed);
+    runs.push_back({{"attempt", c.attempt},
+                    {"name", c.name},
+                    {"command", c.command},
+                    {"result", result},
+                    {"exit_code", c.ended_at == 0 ? json::Json() : json::Json(c.exit_code)},
+                    {"timed_out", c.timed_out},
+                    {"duration_ms", c.duration_ms},
+                    {"output", c.output_path},
+                    {"started_at", time_or_null(c.started_at)},
+                    {"ended_at", time_or_null(c.ended_at)}});
+  }
+  r["checks"] = check_counts_json(n);
+  r["check_runs"] = runs;
+}
+
 }  // namespace
 
 json::Json session_record(registry::Registry& reg, const HomeLayout& home,
@@ -76,6 +100,7 @@ json::Json session_record(registry::Registry& reg, const HomeLayout& home,
   r["states"] = states;
   r["events"] = event_summary(reg, s.id);
   r["lineage"] = lineage(reg, s);
+  add_checks(r, reg, s.id);
   r["prompt"] = s.prompt;
   r["prompt_kind"] = prompt_kind(reg, s);
   r["log_dir"] = home.session_dir(s.id).string() + "/";

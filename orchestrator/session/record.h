@@ -19,6 +19,9 @@ namespace orch {
 /// - "prompt": the text the session was given (a sling's or convoy unit's work; for a session
 ///   started by `orch handoff`, the brief), and "prompt_kind": "brief" for such a session, else
 ///   "prompt";
+/// - "checks": {"runs", "passed", "failed"} and "check_runs": [{"attempt", "name", "command",
+///   "result" (passed | failed | running), "exit_code" (null while running), "timed_out",
+///   "duration_ms", "output" (the file with its output), "started_at", "ended_at"}], oldest first;
 /// - "log_dir" ($ORCH_HOME/sessions/<id>/), "worktree_exists" (false once `orch prune` or
 ///   anyone else removed the folder).
 /// Times are ISO-8601 UTC strings.

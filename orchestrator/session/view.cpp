@@ -40,4 +40,22 @@ json::Json session_json(const registry::Session& s) {
           {"diffstat", str_or_null(s.diffstat)}};
 }
 
+json::Json check_counts_json(const registry::CheckCounts& n) {
+  return {{"runs", n.runs}, {"passed", n.passed}, {"failed", n.failed}};
+}
+
+json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Session>& sessions) {
+  std::vector<std::string> ids;
+  for (const registry::Session& s : sessions) ids.push_back(s.id);
+  std::map<std::string, registry::CheckCounts> counts = registry::check_counts(reg, ids);
+  json::Json arr = json::Json::array();
+  for (const registry::Session& s : sessions) {
+    json::Json j = session_json(s);
+    auto it = counts.find(s.id);
+    j["checks"] = check_counts_json(it == counts.end() ? registry::CheckCounts{} : it->second);
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
 }  // namespace orch

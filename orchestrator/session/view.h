@@ -1,7 +1,12 @@
 // The stable, documented JSON shape of a session, for `--json` output (README "JSON output").
 #pragma once
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "lib/json.h"
+#include "lib/registry/checks.h"
 #include "lib/registry/types.h"
 
 namespace orch {
@@ -18,5 +23,12 @@ json::Json str_or_null(const std::string& s);
 /// error (why it failed or was lost, one line), note (why it ended when that is no error: a stop,
 /// a handoff), commit, diffstat.
 json::Json session_json(const registry::Session& s);
+
+/// session_json of each of `sessions` with the key "checks": {"runs", "passed", "failed"} (its
+/// check runs, all 0 for a session without checks), as `orch agents --json` prints them.
+json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Session>& sessions);
+
+/// {"runs", "passed", "failed"} of `n`.
+json::Json check_counts_json(const registry::CheckCounts& n);
 
 }  // namespace orch
