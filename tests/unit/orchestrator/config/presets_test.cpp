@@ -209,7 +209,7 @@ TEST_F(Presets, UnknownKeysAreErrors) {
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "
-                              "max_sessions)");
+                              "max_sessions, fix_attempts)");
 }
 
 TEST_F(Presets, WrongTypesAreErrorsThatNeverShowEnvValues) {

@@ -152,5 +152,27 @@ TEST(ConvoyJunit, AnEmptyConvoyIsAValidEmptySuite) {
   EXPECT_NE(xml.find("</testsuite>\n</testsuites>\n"), std::string::npos) << xml;
 }
 
+// A unit whose checks failed: the <failure> message is the session's error, which names the
+// check; <system-out> holds the end of the check's output.
+TEST(ConvoyJunit, AFailedCheckIsNamedWithTheEndOfItsOutput) {
+  ConvoyStatus st;
+  st.convoy.name = "ci-checks";
+  st.convoy.created_at = 1700000000000;
+  UnitStatus u = unit("checked", State::kFailed,
+                      "check 'tests' (make -j2 test) failed with exit 2 after 3 attempts", 1000);
+  u.failed_check = "tests";
+  u.failed_check_output = "FAIL: test_parse <expected 1>\n";
+  st.units = {u};
+  std::string tc = testcase_of(render_junit(st, 1700000009000), "checked");
+  EXPECT_NE(tc.find("<failure message=\"check &apos;tests&apos; (make -j2 test) failed with exit 2 "
+                    "after 3 attempts\" type=\"failed\">"),
+            std::string::npos)
+      << tc;
+  EXPECT_NE(tc.find("check 'tests' failed; the end of its output:\nFAIL: test_parse &lt;expected "
+                    "1&gt;\n</system-out>"),
+            std::string::npos)
+      << tc;
+}
+
 }  // namespace
 }  // namespace orch

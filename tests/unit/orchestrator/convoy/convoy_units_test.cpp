@@ -67,12 +67,34 @@ TEST(ConvoyUnits, EveryBadLineIsReportedOnceWithItsNumber) {
   EXPECT_EQ(p.errors[3], "f.jsonl:5: missing \"prompt\" (the work, a non-empty string)");
   EXPECT_EQ(p.errors[4],
             "f.jsonl:6: unknown key \"prio\" (known keys: unit, prompt, agent, base, model, "
-            "priority)");
+            "priority, checks)");
   EXPECT_EQ(p.errors[5], "f.jsonl:7: \"priority\": expected an integer from -1000000 to 1000000");
   EXPECT_EQ(p.errors[6].rfind("f.jsonl:8: invalid unit id 'bad/name': ", 0), 0u) << p.errors[6];
   EXPECT_EQ(p.errors[7], "f.jsonl:9: unit 'ok-1' is given twice (also at f.jsonl:1)");
   EXPECT_EQ(p.errors[8], "f.jsonl:10: \"unit\": expected a string");
   EXPECT_EQ(p.errors[9], "f.jsonl:11: \"priority\": expected an integer from -1000000 to 1000000");
+}
+
+TEST(ConvoyUnits, ChecksAreAnArrayOfCommands) {
+  ParsedUnits p = parse_units_jsonl(
+      "{\"unit\":\"a\",\"prompt\":\"x\",\"checks\":[\"make test\",\"./lint.sh\"]}\n"
+      "{\"unit\":\"b\",\"prompt\":\"x\"}\n"
+      "{\"unit\":\"c\",\"prompt\":\"x\",\"checks\":[]}\n"
+      "{\"unit\":\"d\",\"prompt\":\"x\",\"checks\":\"make test\"}\n"
+      "{\"unit\":\"e\",\"prompt\":\"x\",\"checks\":[\" \"]}\n"
+      "{\"unit\":\"f\",\"prompt\":\"x\",\"checks\":[1]}\n",
+      "f.jsonl");
+  ASSERT_EQ(p.units.size(), 3u);
+  EXPECT_EQ(p.units[0].checks, (std::vector<std::string>{"make test", "./lint.sh"}));
+  EXPECT_TRUE(p.units[0].checks_given);
+  EXPECT_FALSE(p.units[1].checks_given);
+  EXPECT_TRUE(p.units[2].checks_given);  // [] given: no checks, whatever the convoy's
+  EXPECT_TRUE(p.units[2].checks.empty());
+  ASSERT_EQ(p.errors.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(p.errors[i], "f.jsonl:" + std::to_string(4 + i) +
+                               ": \"checks\": expected an array of commands (non-empty strings)");
+  }
 }
 
 TEST(ConvoyUnits, ArgumentUnitsShareThePromptAndAreCheckedAgainstTheFile) {
