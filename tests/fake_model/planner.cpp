@@ -80,26 +80,32 @@ Reply Planner::plan(const ModelRequest& req) {
   if (req.tools.empty()) return text_reply(kTitleReply);
   for (size_t i = 0; i < script_.scenarios.size(); ++i) {
     const Scenario& sc = script_.scenarios[i];
-    if (req.first_user_text.find(sc.match) != std::string::npos) {
-      return resolve(req, static_cast<int>(i), sc.turns);
+    if (req.first_user_text.find(sc.match) == std::string::npos) continue;
+    for (size_t r = 0; r < sc.react.size(); ++r) {
+      if (req.later_user_text.find(sc.react[r].when) == std::string::npos) continue;
+      // Error budgets of a reaction are its own: keyed apart from every scenario's.
+      int key = static_cast<int>(script_.scenarios.size() + i * 100 + r);
+      return resolve(req, key, sc.react[r].turns, req.assistant_messages_since);
     }
+    return resolve(req, static_cast<int>(i), sc.turns, req.assistant_messages);
   }
-  return resolve(req, -1, script_.default_turns);
+  return resolve(req, -1, script_.default_turns, req.assistant_messages);
 }
 
-Reply Planner::resolve(const ModelRequest& req, int scenario, const std::vector<Turn>& turns) {
+Reply Planner::resolve(const ModelRequest& req, int scenario, const std::vector<Turn>& turns,
+                       int answered_so_far) {
   // Every non-error turn produced one assistant message earlier in this conversation; error
   // turns produce none, so they are passed over on the way to the current position.
   int answered = 0;
   for (size_t i = 0; i < turns.size(); ++i) {
     const Turn& turn = turns[i];
     if (turn.kind == Turn::Kind::kError) {
-      if (answered == req.assistant_messages && take_error(scenario, i, turn)) {
+      if (answered == answered_so_far && take_error(scenario, i, turn)) {
         return make_reply(turn, req);
       }
       continue;
     }
-    if (answered == req.assistant_messages) return make_reply(turn, req);
+    if (answered == answered_so_far) return make_reply(turn, req);
     ++answered;
   }
   const Turn& last = turns.back();

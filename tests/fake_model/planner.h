@@ -40,7 +40,9 @@ class Planner {
   Reply plan(const ModelRequest& req);
 
  private:
-  Reply resolve(const ModelRequest& req, int scenario, const std::vector<Turn>& turns);
+  /// The reply at turn `answered` (assistant messages so far) of `turns`.
+  Reply resolve(const ModelRequest& req, int scenario, const std::vector<Turn>& turns,
+                int answered_so_far);
   /// True if this hit of error turn (scenario, index) must fail (counts the hit).
   bool take_error(int scenario, size_t index, const Turn& turn);
 

@@ -81,11 +81,19 @@ ModelRequest parse_request(Api api, const std::string& body) {
       bool has_content = !m["content"].get(content);
       if (role == "assistant") {
         ++req.assistant_messages;
+        ++req.assistant_messages_since;
       } else if (role == "system" || role == "developer") {
         if (has_content) add_system(content_text(content, false));
       } else if (role == "user" && !seen_user) {
         seen_user = true;
         if (has_content) req.first_user_text = content_text(content, api == Api::kAnthropic);
+      } else if (role == "user" && has_content) {
+        // Tool results (Anthropic) are user messages without text: no follow-up.
+        std::string text = content_text(content, api == Api::kAnthropic);
+        if (!text.empty()) {
+          req.later_user_text = std::move(text);
+          req.assistant_messages_since = 0;
+        }
       }
     }
   }

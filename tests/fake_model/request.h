@@ -26,6 +26,10 @@ struct ModelRequest {
   /// `<system-reminder>` blocks are skipped).
   std::string first_user_text;
   int assistant_messages = 0;  ///< number of assistant messages already in `messages`
+  /// Text of the last user message with text, when it is not the first one (a follow-up: a nudge,
+  /// a failing check's output), and the assistant messages after it.
+  std::string later_user_text;
+  int assistant_messages_since = 0;
   std::vector<OfferedTool> tools;
   /// All system text: OpenAI system/developer messages, Anthropic `system` (string or blocks).
   std::string system_text;

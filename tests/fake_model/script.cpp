@@ -90,6 +90,24 @@ std::vector<Turn> parse_turns(const Element& j, const std::string& where) {
   return turns;
 }
 
+// "react": [{"when": TEXT, "turns": [...]}, ...].
+std::vector<Reaction> parse_reactions(const Element& j, const std::string& where) {
+  simdjson::dom::array arr;
+  if (j.get(arr) != simdjson::SUCCESS) throw Error(where, "\"react\" must be an array");
+  std::vector<Reaction> out;
+  for (Element r : arr) {
+    std::string at = where + " react " + std::to_string(out.size());
+    if (!r.is_object()) throw Error(at, "must be an object");
+    Reaction reaction;
+    reaction.when = get_string(r, "when", at);
+    if (reaction.when.empty()) throw Error(at, "\"when\" must not be empty");
+    if (!has(r, "turns")) throw Error(at, "\"turns\" is missing");
+    reaction.turns = parse_turns(r["turns"].value_unsafe(), at);
+    out.push_back(std::move(reaction));
+  }
+  return out;
+}
+
 }  // namespace
 
 Script parse_script(const std::string& text, const std::string& origin) {
@@ -115,6 +133,7 @@ Script parse_script(const std::string& text, const std::string& origin) {
       if (sc.match.empty()) throw Error(where, "\"match\" must not be empty");
       if (!has(s, "turns")) throw Error(where, "\"turns\" is missing");
       sc.turns = parse_turns(s["turns"].value_unsafe(), where);
+      if (has(s, "react")) sc.react = parse_reactions(s["react"].value_unsafe(), where);
       script.scenarios.push_back(std::move(sc));
     }
   }

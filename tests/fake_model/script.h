@@ -37,10 +37,18 @@ struct Turn {
   Timing timing;
 };
 
+/// How a scenario answers a later user message (a follow-up such as a failing check's output)
+/// that contains `when`: with `turns`, counted from that message.
+struct Reaction {
+  std::string when;
+  std::vector<Turn> turns;
+};
+
 /// A named conversation: chosen when `match` is a substring of the first user message.
 struct Scenario {
   std::string match;
   std::vector<Turn> turns;
+  std::vector<Reaction> react;  ///< checked first, in order, against the last later user message
 };
 
 struct Script {

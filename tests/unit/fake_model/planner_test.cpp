@@ -187,5 +187,34 @@ TEST(FakePlanner, TimingIsCarriedIntoTheReply) {
   EXPECT_EQ(r.timing.drop_after_chunks, 2);
 }
 
+// A scenario's "react" answers a later user message (a failing check's output sent back to the
+// agent) that contains its text, with its own turns counted from that message.
+TEST(FakePlanner, ReactsToALaterUserMessage) {
+  Planner p(parse_script(R"({"scenarios": [{"match": "check-fix", "turns": [
+      {"tool": "write", "path": "work.txt", "content": "w"}, {"text": "done"}],
+      "react": [{"when": "NEED-FIXED", "turns": [
+        {"tool": "write", "path": "FIXED.txt", "content": "f"}, {"text": "fixed"}]}]}]})"));
+  json body = openai_body("check-fix please", true, {"write"});
+  body["messages"].push_back({{"role", "assistant"}, {"content", ""}});
+  body["messages"].push_back({{"role", "tool"}, {"content", "ok"}});
+  body["messages"].push_back({{"role", "assistant"}, {"content", "done"}});
+  // Before the follow-up: the scenario's turns, past their end the last text.
+  EXPECT_EQ(p.plan(parse_request(Api::kOpenAI, body.dump())).text, "done");
+  body["messages"].push_back(
+      {{"role", "user"}, {"content", "the check failed; its output:\nNEED-FIXED\n"}});
+  Reply fix = p.plan(parse_request(Api::kOpenAI, body.dump()));
+  EXPECT_EQ(fix.kind, Reply::Kind::kToolCall);
+  EXPECT_EQ(fix.arguments["filePath"], "/work/repo/FIXED.txt");
+  body["messages"].push_back({{"role", "assistant"}, {"content", ""}});
+  body["messages"].push_back({{"role", "tool"}, {"content", "ok"}});
+  EXPECT_EQ(p.plan(parse_request(Api::kOpenAI, body.dump())).text, "fixed");
+  // Another later message without the text: the scenario's own turns again.
+  body["messages"].push_back({{"role", "user"}, {"content", "something else"}});
+  EXPECT_EQ(p.plan(parse_request(Api::kOpenAI, body.dump())).text, "done");
+  EXPECT_THROW(parse_script(R"({"scenarios": [{"match": "m", "turns": [{"text": "t"}],
+      "react": [{"when": "", "turns": [{"text": "t"}]}]}]})"),
+               Error);
+}
+
 }  // namespace
 }  // namespace orch::fake_model
