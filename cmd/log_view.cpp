@@ -37,7 +37,8 @@ std::string check_line(const json::Json& d) {
   s += " " + status;
   if (status == "running") return s;
   if (status == "failed") {
-    bool timed_out = d.contains("timed_out") && d["timed_out"].is_boolean() && d["timed_out"].get<bool>();
+    bool timed_out =
+        d.contains("timed_out") && d["timed_out"].is_boolean() && d["timed_out"].get<bool>();
     s += timed_out ? ": timed out" : ": exit " + field(d, "exit_code");
   }
   auto ms = d.find("duration_ms");

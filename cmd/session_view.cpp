@@ -114,8 +114,8 @@ std::string format_record(const json::Json& r) {
         result += " (exit " + text(c["exit_code"]) + ")";
       }
       char head[160];
-      std::snprintf(head, sizeof head, "  attempt %s  %-20s %-18s %6.1fs  ", text(c["attempt"]).c_str(),
-                    text(c["name"]).c_str(), result.c_str(),
+      std::snprintf(head, sizeof head, "  attempt %s  %-20s %-18s %6.1fs  ",
+                    text(c["attempt"]).c_str(), text(c["name"]).c_str(), result.c_str(),
                     c["duration_ms"].get<double>() / 1000.0);
       o << head << text(c["output"]) << "\n";
     }

@@ -108,8 +108,8 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   int64_t last_activity = steady_ms();
   bool stopping = false, cut = false, eof = false, version_known = false;
   int64_t stop_deadline = 0;
-  int turns = 1;             // user messages that started a turn: the work, then follow-ups
-  bool finished = false;     // the last turn's result stands; end of input was sent
+  int turns = 1;          // user messages that started a turn: the work, then follow-ups
+  bool finished = false;  // the last turn's result stands; end of input was sent
   bool follow_up_lost = false;
   while (true) {
     if (cancel_requested_ && !stopping && handler.results() < turns) {
@@ -169,9 +169,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
     result.cancelled = true;  // the supervisor's decision: stopped, or a time-out
     if (stopping) result.summary = handler.last_text();
   } else if (follow_up_lost) {
-    result = run_result(State::kFailed, "claude:stdin",
-                        "claude's input closed before the check's output could be sent" +
-                            failure_detail());
+    result = run_result(
+        State::kFailed, "claude:stdin",
+        "claude's input closed before the check's output could be sent" + failure_detail());
     result.summary = handler.last_text();
   } else if (handler.results() > 0) {
     result = outcome_from_result(handler.last_result(), handler.last_text());
@@ -187,8 +187,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   return result;
 }
 
-std::optional<std::string> ClaudeBackend::next_turn(const LineHandler& handler,
-                                                    SessionSink& sink) {
+std::optional<std::string> ClaudeBackend::next_turn(const LineHandler& handler, SessionSink& sink) {
   if (cancel_requested_) return std::nullopt;
   RunResult turn = outcome_from_result(handler.last_result(), handler.last_text());
   if (turn.state != State::kDone) return std::nullopt;

@@ -39,8 +39,8 @@ class ClaudeBackend : public Orchestrator {
   /// message and follows stdout until the session ends:
   /// - a `result` line decides done/failed (outcome.h); stdin is then closed and claude gets
   ///   kExitGraceMs of silence to exit before its process group is terminated; a result that went
-///   well is first offered to sink.turn_ended(): a follow-up it returns is written as the next
-///   user message (same conversation) and the next result decides in the same way;
+  ///   well is first offered to sink.turn_ended(): a follow-up it returns is written as the next
+  ///   user message (same conversation) and the next result decides in the same way;
   /// - end of output without a result: failed "claude exited with code N before a result";
   /// - cancel(): a RunResult with `cancelled` set (and, after kWindDown, the last text).
   /// Every stdout line is reported as activity; the init line accepts the work.

@@ -44,8 +44,9 @@ int64_t largest_queued_cap(sqlite3* db) {
 }  // namespace
 
 int count_active(Registry& reg) {
-  db::Stmt st(reg.handle(),
-              "SELECT COUNT(*) FROM sessions WHERE state IN ('starting','running','waiting','checking')");
+  db::Stmt st(
+      reg.handle(),
+      "SELECT COUNT(*) FROM sessions WHERE state IN ('starting','running','waiting','checking')");
   st.step();
   return static_cast<int>(st.col_int(0));
 }
@@ -117,9 +118,10 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
     const int64_t largest_cap = largest_queued_cap(db);
     std::map<std::string, int> by_backend;  // active sessions per backend
     {
-      db::Stmt counts(db,
-                      "SELECT backend, COUNT(*) FROM sessions "
-                      "WHERE state IN ('starting','running','waiting','checking') GROUP BY backend");
+      db::Stmt counts(
+          db,
+          "SELECT backend, COUNT(*) FROM sessions "
+          "WHERE state IN ('starting','running','waiting','checking') GROUP BY backend");
       while (counts.step()) by_backend[counts.col_text(0)] = static_cast<int>(counts.col_int(1));
     }
     db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions, s.backend, "

@@ -35,9 +35,10 @@ State state_from_string(const std::string& s) {
   for (const auto& [state, name] : kNames) {
     if (s == name) return state;
   }
-  throw Error("session state '" + s + "'",
-              "unknown (expected queued, starting, running, waiting, checking, done, failed, stopped, "
-              "lost or handed_off)");
+  throw Error(
+      "session state '" + s + "'",
+      "unknown (expected queued, starting, running, waiting, checking, done, failed, stopped, "
+      "lost or handed_off)");
 }
 
 bool is_live(State s) {

@@ -61,7 +61,7 @@ struct AgentConfig {
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
   /// [[checks]]: run after the agent's turn; a later file's list replaces an earlier one's.
   std::vector<config::CheckSpec> checks;
-  int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
+  int fix_attempts = kDefaultFixAttempts;           ///< [defaults] fix_attempts
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   std::vector<std::string> files;          ///< the config files that existed and were applied
   std::string repo_file;                   ///< the repository's .orch.toml when it exists, else ""

@@ -49,13 +49,14 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
       req.retries = convoy.retries;
     }
     try {
-      const std::vector<std::string>* checks =
-          u.checks_given ? &u.checks
-          : settings && !settings->checks.empty() ? &settings->checks
-                                                  : nullptr;
+      const std::vector<std::string>* checks = u.checks_given ? &u.checks
+                                               : settings && !settings->checks.empty()
+                                                   ? &settings->checks
+                                                   : nullptr;
       if (checks) {
         req.checks_given = true;
-        for (const std::string& cmd : *checks) req.checks.push_back(config::check_from_command(cmd));
+        for (const std::string& cmd : *checks)
+          req.checks.push_back(config::check_from_command(cmd));
       }
       if (settings) req.fix_attempts = settings->fix_attempts;
       PreparedLaunch p = prepare_launch(f, ctx, req, ids[i], now);

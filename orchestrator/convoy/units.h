@@ -1,7 +1,7 @@
 // The work units of a convoy, as the command line gives them: plain UNIT arguments sharing one
 // --prompt, and/or a JSON Lines file (one unit per line: unit, prompt, optional agent, base, model,
-// priority, checks). Everything is checked before anything is written; every bad line is reported, one
-// line each, with where it came from.
+// priority, checks). Everything is checked before anything is written; every bad line is reported,
+// one line each, with where it came from.
 #pragma once
 
 #include <string>
@@ -37,8 +37,9 @@ const std::vector<std::string>& unit_line_keys();
 /// line; blank lines and a UTF-8 byte order mark at the start are skipped. A line is bad when it
 /// is not valid JSON, not an object, lacks "unit" or a non-empty "prompt", has a prompt over
 /// kMaxPromptBytes (input_limits.h), repeats a key, has an unknown key or a value of the wrong
-/// type (strings; "priority" an integer; "checks" an array of non-empty strings), names an invalid unit id (git::validate_unit_name) or repeats the unit
-/// of an earlier line. Each bad line gives one error "<source>:<line>: <why>" and no unit.
+/// type (strings; "priority" an integer; "checks" an array of non-empty strings), names an invalid
+/// unit id (git::validate_unit_name) or repeats the unit of an earlier line. Each bad line gives
+/// one error "<source>:<line>: <why>" and no unit.
 ParsedUnits parse_units_jsonl(std::string_view text, const std::string& source);
 
 /// Adds plain UNIT arguments, each with `prompt`, to `parsed` (where = "argument '<unit>'"),

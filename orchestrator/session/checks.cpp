@@ -79,16 +79,15 @@ std::string describe_check_end(const registry::CheckRun& run, int64_t timeout_ms
 }
 
 std::string check_feedback(const config::CheckSpec& check, const registry::CheckRun& run,
-                           int64_t timeout_ms, const std::string& tail, int attempt,
-                           int attempts) {
-  std::string text = "orch ran the check '" + check_one_line(check.name) + "' after your turn and it failed (" +
-                     describe_check_end(run, timeout_ms) + "); attempt " + std::to_string(attempt) +
-                     " of " + std::to_string(attempts) + ".\n";
+                           int64_t timeout_ms, const std::string& tail, int attempt, int attempts) {
+  std::string text = "orch ran the check '" + check_one_line(check.name) +
+                     "' after your turn and it failed (" + describe_check_end(run, timeout_ms) +
+                     "); attempt " + std::to_string(attempt) + " of " + std::to_string(attempts) +
+                     ".\n";
   text += "Command (run with sh -c in your working directory): " + check.run + "\n";
   text += tail.empty() ? "It printed nothing.\n"
-                       : "The last lines of its output (at most " +
-                             std::to_string(kFeedbackLines) + "):\n" + tail +
-                             (tail.back() == '\n' ? "" : "\n");
+                       : "The last lines of its output (at most " + std::to_string(kFeedbackLines) +
+                             "):\n" + tail + (tail.back() == '\n' ? "" : "\n");
   text +=
       "Fix the cause so that this command succeeds, then end your turn: the checks run again "
       "then.";
@@ -99,8 +98,9 @@ std::string check_failure_message(const config::CheckSpec& check, const registry
                                   int attempts) {
   std::string end = run.timed_out ? "a timeout of " + format_seconds(check.timeout_ms)
                                   : describe_check_end(run, check.timeout_ms);
-  return "check '" + check_one_line(check.name) + "' (" + check_one_line(check.run) + ") failed with " + end +
-         " after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+  return "check '" + check_one_line(check.name) + "' (" + check_one_line(check.run) +
+         ") failed with " + end + " after " + std::to_string(attempts) +
+         (attempts == 1 ? " attempt" : " attempts");
 }
 
 SessionChecks::SessionChecks(const SessionSpec& spec, Reports reports)
@@ -132,9 +132,9 @@ CheckVerdict SessionChecks::run_round() {
     }
     if (run.passed()) continue;
     if (round_ < attempts) {
-      v.follow_up = check_feedback(check, run, check.timeout_ms,
-                                   check_output_tail(run.output_path, kFeedbackLines), round_,
-                                   attempts);
+      v.follow_up =
+          check_feedback(check, run, check.timeout_ms,
+                         check_output_tail(run.output_path, kFeedbackLines), round_, attempts);
     } else {
       v.failure = check_failure_message(check, run, round_);
     }
@@ -158,7 +158,8 @@ registry::CheckRun SessionChecks::run_one(const config::CheckSpec& check, size_t
                   {"attempt", round_},
                   {"status", "running"},
                   {"output", run.output_path}});
-  const std::string marker = session_id_ + "-" + std::to_string(round_) + "-" + std::to_string(index + 1);
+  const std::string marker =
+      session_id_ + "-" + std::to_string(round_) + "-" + std::to_string(index + 1);
   try {
     create_private_dirs(dir_);
     create_private_file(run.output_path);
@@ -173,7 +174,8 @@ registry::CheckRun SessionChecks::run_one(const config::CheckSpec& check, size_t
     process::Child child = process::spawn(so);
     wait_for(child, check.timeout_ms, run);
   } catch (const Error& e) {
-    std::ofstream(run.output_path, std::ios::app) << "orch: cannot run the check: " << e.what() << "\n";
+    std::ofstream(run.output_path, std::ios::app)
+        << "orch: cannot run the check: " << e.what() << "\n";
     run.exit_code = 127;
   }
   // What the check started outside its process group (setsid, a daemon) goes with it.
@@ -184,7 +186,9 @@ registry::CheckRun SessionChecks::run_one(const config::CheckSpec& check, size_t
   reports_.event({{"name", check.name},
                   {"command", check.run},
                   {"attempt", round_},
-                  {"status", abort_ ? "stopped" : run.passed() ? "passed" : "failed"},
+                  {"status", abort_         ? "stopped"
+                             : run.passed() ? "passed"
+                                            : "failed"},
                   {"exit_code", run.exit_code},
                   {"timed_out", run.timed_out},
                   {"duration_ms", run.duration_ms},

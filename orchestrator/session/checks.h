@@ -16,8 +16,8 @@
 #include <string_view>
 
 #include "lib/config/checks.h"
-#include "lib/registry/checks.h"
 #include "lib/process/process.h"
+#include "lib/registry/checks.h"
 #include "orchestrator/orchestrator.h"
 
 namespace orch {
@@ -44,8 +44,7 @@ std::string describe_check_end(const registry::CheckRun& run, int64_t timeout_ms
 /// Pure: the follow-up prompt for a failed check: its name, command, how it ended, `tail` (the
 /// last lines of its output) and the request to fix it; `attempt` of `attempts` rounds so far.
 std::string check_feedback(const config::CheckSpec& check, const registry::CheckRun& run,
-                           int64_t timeout_ms, const std::string& tail, int attempt,
-                           int attempts);
+                           int64_t timeout_ms, const std::string& tail, int attempt, int attempts);
 
 /// Pure: the session's error once the attempts are used up, e.g. "check 'tests' (make -j2 test)
 /// failed with exit 2 after 3 attempts".
@@ -54,10 +53,10 @@ std::string check_failure_message(const config::CheckSpec& check, const registry
 
 /// What one round of checks decided.
 struct CheckVerdict {
-  bool passed = false;                  ///< every check exited 0 in time
-  bool aborted = false;                 ///< a stop killed a check: the stop decides the end
+  bool passed = false;                   ///< every check exited 0 in time
+  bool aborted = false;                  ///< a stop killed a check: the stop decides the end
   std::optional<std::string> follow_up;  ///< a check failed and a fix attempt remains
-  std::string failure;                  ///< a check failed and none remains: the session's error
+  std::string failure;                   ///< a check failed and none remains: the session's error
 };
 
 /// Runs the checks of one session, round after round. Thread-safe abort(); run_round() is called

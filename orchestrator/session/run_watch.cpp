@@ -38,11 +38,7 @@ RunResult verdict_result(Verdict v, const std::string& agent, const WatchState& 
 
 RunWatch::RunWatch(Orchestrator& backend, const SessionSpec& spec, SessionSink& out,
                    SessionChecks* checks)
-    : backend_(backend),
-      spec_(spec),
-      out_(out),
-      checks_(checks),
-      agent_(backend.describe().name) {}
+    : backend_(backend), spec_(spec), out_(out), checks_(checks), agent_(backend.describe().name) {}
 
 RunWatch::~RunWatch() {
   {

@@ -51,8 +51,8 @@ class Convoy : public E2E {
     std::map<std::string, bool> active;
     int now = 0, peak = 0;
     for (const auto& r : query("SELECT session_id, state FROM session_states ORDER BY id")) {
-      bool holds = r[1] == "starting" || r[1] == "running" || r[1] == "waiting" ||
-                   r[1] == "checking";
+      bool holds =
+          r[1] == "starting" || r[1] == "running" || r[1] == "waiting" || r[1] == "checking";
       if (holds && !active[r[0]]) ++now;
       if (!holds && active[r[0]]) --now;
       active[r[0]] = holds;

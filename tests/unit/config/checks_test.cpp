@@ -65,7 +65,8 @@ TEST(ConfigChecks, BadValuesNameFileLineAndKey) {
             "c.toml:3: checks[0].cmd: unknown key (known keys: name, run, timeout)");
   EXPECT_EQ(checks_error("[[checks]]\nrun = [\"make\"]\n"),
             "c.toml:2: checks[0].run: expected a string, got an array");
-  EXPECT_EQ(checks_error("checks = \"make test\"\n"), "c.toml:1: checks: expected an array, got a string");
+  EXPECT_EQ(checks_error("checks = \"make test\"\n"),
+            "c.toml:1: checks: expected an array, got a string");
   EXPECT_EQ(checks_error("checks = [\"make test\"]\n"),
             "c.toml:1: checks[0]: expected a table ([[checks]]), got a string");
   EXPECT_EQ(checks_error("[[checks]]\nrun = \"true\"\nname = \"\"\n"),

@@ -204,8 +204,9 @@ TEST_F(Presets, UnknownKeysAreErrors) {
                               "binary, args, env, model, permission, max_turns, "
                               "inactivity_timeout, startup_timeout)");
   write_repo("[default]\nagent = \"claude\"\n");
-  EXPECT_EQ(load_error(),
-            repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends, checks)");
+  EXPECT_EQ(
+      load_error(),
+      repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends, checks)");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "
@@ -385,11 +386,13 @@ TEST_F(Presets, BadFixAttemptsAndChecks) {
   EXPECT_EQ(load_error(),
             home_file() + ":2: defaults.fix_attempts: expected an integer from 0 to 100, got -1");
   write_home("[defaults]\nfix_attempts = \"two\"\n");
-  EXPECT_EQ(load_error(), home_file() + ":2: defaults.fix_attempts: expected an integer, got a string");
+  EXPECT_EQ(load_error(),
+            home_file() + ":2: defaults.fix_attempts: expected an integer, got a string");
   write_home("[[checks]]\nrun = \"make\"\ntimeout = \"forever\"\n");
-  EXPECT_EQ(load_error(), home_file() +
-                              ":3: checks[0].timeout: expected a duration such as \"90s\", \"15m\", "
-                              "\"2h\" or \"500ms\", got \"forever\"");
+  EXPECT_EQ(load_error(),
+            home_file() +
+                ":3: checks[0].timeout: expected a duration such as \"90s\", \"15m\", "
+                "\"2h\" or \"500ms\", got \"forever\"");
 }
 
 }  // namespace

@@ -52,9 +52,9 @@ TEST(CheckTexts, FeedbackNamesTheCheckAndHoldsTheLast200Lines) {
   EXPECT_NE(text.find("Fix the cause"), std::string::npos);
   EXPECT_NE(check_feedback(check, ended_with(1), 1000, "", 1, 2).find("It printed nothing."),
             std::string::npos);
-  EXPECT_NE(check_feedback(check, ended_with(143, true), 2000, "x\n", 1, 2)
-                .find("timed out after 2s"),
-            std::string::npos);
+  EXPECT_NE(
+      check_feedback(check, ended_with(143, true), 2000, "x\n", 1, 2).find("timed out after 2s"),
+      std::string::npos);
 }
 
 TEST(CheckTexts, TheSessionsErrorOnceTheAttemptsAreUsedUp) {
@@ -99,7 +99,8 @@ TEST_F(SessionChecksRun, RunsInTheWorktreeStopsAtTheFirstFailureAndKeepsTheOutpu
   EXPECT_NE(v.follow_up->find("broken\n"), std::string::npos) << *v.follow_up;
   ASSERT_EQ(runs_.size(), 2u);
   EXPECT_TRUE(runs_[0].passed());
-  EXPECT_EQ(test::read_file(runs_[0].output_path), fs::canonical(spec_.worktree).string() + "\nto-stderr\n");
+  EXPECT_EQ(test::read_file(runs_[0].output_path),
+            fs::canonical(spec_.worktree).string() + "\nto-stderr\n");
   EXPECT_EQ(runs_[1].exit_code, 4);
   EXPECT_EQ(runs_[1].attempt, 1);
   EXPECT_FALSE(fs::exists(fs::path(spec_.worktree) / "third-ran"));
@@ -107,7 +108,8 @@ TEST_F(SessionChecksRun, RunsInTheWorktreeStopsAtTheFirstFailureAndKeepsTheOutpu
   // The second round is the last (1 fix attempt): the failure is the session's error.
   CheckVerdict last = checks.run_round();
   EXPECT_FALSE(last.follow_up.has_value());
-  EXPECT_EQ(last.failure, "check 'second' (echo broken; exit 4) failed with exit 4 after 2 attempts");
+  EXPECT_EQ(last.failure,
+            "check 'second' (echo broken; exit 4) failed with exit 4 after 2 attempts");
   EXPECT_EQ(runs_.back().attempt, 2);
 }
 
