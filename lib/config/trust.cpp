@@ -59,6 +59,8 @@ const std::vector<RunKey>& run_keys() {
       {"agents.*.args", "passes arguments to the agent"},
       {"agents.*.env", "sets the agent's environment"},
       {"agents.*.permission", "lets the agent run commands unattended", {"deny"}},
+      {"workspace.setup", "runs commands in each new worktree"},
+      {"workspace.teardown", "runs commands in worktrees before prune removes them"},
   };
   return table;
 }
