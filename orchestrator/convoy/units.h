@@ -1,12 +1,14 @@
 // The work units of a convoy, as the command line gives them: plain UNIT arguments sharing one
 // --prompt, and/or a JSON Lines file (one unit per line: unit, prompt, optional agent, base, model,
-// priority). Everything is checked before anything is written; every bad line is reported, one
+// priority, and the [workspace] keys copy, setup, teardown and ports). Everything is checked before anything is written; every bad line is reported, one
 // line each, with where it came from.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 
@@ -18,6 +20,7 @@ struct UnitSpec {
   std::string base;   ///< "" = the repository's HEAD
   std::string model;  ///< "" = the preset's
   int priority = 0;   ///< higher takes a free slot first
+  WorkspaceOverride workspace;  ///< keys copy, setup, teardown, ports: the unit's own [workspace]
   std::string where;  ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
 };
 

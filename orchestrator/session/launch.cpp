@@ -115,6 +115,10 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   if (!req.policy.empty()) opts.policy = policy_from_string(req.policy);
   if (req.inactivity_timeout_ms > 0) opts.inactivity_timeout_ms = req.inactivity_timeout_ms;
   if (req.startup_timeout_ms > 0) opts.startup_timeout_ms = req.startup_timeout_ms;
+  const WorkspaceSettings workspace = overlay(config.workspace, req.workspace);
+  check_workspace(workspace, repo.workdir);
+  // A shared opencode server has one environment for every session it serves.
+  if (workspace.ports > 0) opts.shared_server = false;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });
@@ -158,7 +162,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   s.worktree = worktree_path(f.home(), repo.workdir, req.unit, session_id);
   s.started_at = now;
   s.no_commit = req.no_commit;
-  s.options = to_json(opts);
+  s.options = workspace_to_options(to_json(opts), workspace);
   return p;
 }
 
