@@ -13,6 +13,7 @@
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/resling_notes.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch::cmd {
 namespace {
@@ -54,7 +55,7 @@ int run_sling(Context& c, SlingOptions& o) {
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
 
   registry::Session s = launch(c.deps(), o.req);
-  for (const std::string& w : sling_warnings(o.req.repo))
+  for (const std::string& w : sling_warnings(o.req.repo, workspace_from_options(s.options).copy))
     c.io.err << "orch: warning: " << w << "\n";
   for (const std::string& note : resling_notes(c.f().registry(), s.unit_id, s.id)) {
     c.io.err << "note: " << note << "\n";

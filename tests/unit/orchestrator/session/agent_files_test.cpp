@@ -76,7 +76,8 @@ TEST(AgentFiles, WarnsAboutUncommittedWorkNamingAgentConfig) {
   EXPECT_EQ(w[0], top +
                       ": 2 uncommitted or untracked path(s) the worktree will not have (.claude/, "
                       "opencode.json), among them agent configuration (.claude/, opencode.json): "
-                      "the agent runs without it; commit them first for the agent to see them");
+                      "the agent runs without it; commit them or list them in [workspace] copy for the "
+                      "agent to see them");
   EXPECT_TRUE(sling_warnings((tmp.path() / "nothing-here").string()).empty());
 }
 
