@@ -49,7 +49,7 @@ struct PruneItem {
   std::string reason;
   /// Its [workspace] teardown failed (command, exit code, last output); it was removed anyway
   /// and `reason` ends with this.
-  std::string teardown_error;
+  std::string teardown_error = {};
 };
 
 /// Decides for every session's existing worktree (after marking dead supervisors' sessions

@@ -166,7 +166,12 @@ std::vector<std::string> copy_into_worktree(const fs::path& repo, const fs::path
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(repo / rel, ec))) continue;
     ws_make_parents(repo, worktree, rel, rel);
-    ws_copy_any(repo / rel, worktree / rel, rel);
+    // A path that is itself a link (checked: it leads inside the repository) is copied as what it
+    // leads to, which the worktree may not have; links inside a copied folder stay links.
+    fs::path src = repo / rel;
+    if (fs::is_symlink(fs::symlink_status(src, ec))) src = fs::canonical(src, ec);
+    if (ec) ws_fail(rel, "cannot follow the link: " + ec.message());
+    ws_copy_any(src, worktree / rel, rel);
     copied.push_back(rel);
   }
   return copied;
