@@ -1,5 +1,5 @@
-// orch doctor [REPO] [--json]: checks agents, registry, sessions, worktrees and agent processes; each
-// finding with the command that fixes it. Exit 0 when healthy, 1 when any problem was found.
+// orch doctor [REPO] [--json]: checks agents, registry, sessions, worktrees and agent processes;
+// each finding with the command that fixes it. Exit 0 when healthy, 1 when any problem was found.
 #include "orchestrator/maintenance/doctor.h"
 
 #include "cmd/cmd.h"

@@ -9,8 +9,7 @@ namespace orch::registry {
 namespace {
 
 std::vector<int> ports_of(Registry& reg, const std::string& session_id) {
-  db::Stmt st(reg.handle(),
-              "SELECT port FROM session_ports WHERE session_id = ?1 ORDER BY port");
+  db::Stmt st(reg.handle(), "SELECT port FROM session_ports WHERE session_id = ?1 ORDER BY port");
   st.bind_text(1, session_id);
   std::vector<int> out;
   while (st.step()) out.push_back(static_cast<int>(st.col_int(0)));

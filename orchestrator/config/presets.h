@@ -96,10 +96,10 @@ std::filesystem::path trust_store(const std::filesystem::path& home);
 /// value or duration, a new preset without backend, an unknown backend (also as a [backends]
 /// table name), an opencode-only key in another backend's table, a [defaults] agent that
 /// names no preset, a bad [workspace] key (a copy path outside the repository, ports that do not
-/// fit their range: orchestrator/workspace/settings.h) ("<file>:<line>: <dotted.key>: <why>"). Then, once the files are valid, a
-/// repository file that sets a key that runs something without `trust` allowing it: exit 9
-/// (kExitUntrusted), "<file>:<line>: key '<dotted.key>' runs a program; review the file and run
-/// 'orch trust <repo>' (or pass --trust-repo-config)".
+/// fit their range: orchestrator/workspace/settings.h) ("<file>:<line>: <dotted.key>: <why>").
+/// Then, once the files are valid, a repository file that sets a key that runs something without
+/// `trust` allowing it: exit 9 (kExitUntrusted), "<file>:<line>: key '<dotted.key>' runs a program;
+/// review the file and run 'orch trust <repo>' (or pass --trust-repo-config)".
 AgentConfig load_agent_config(const std::filesystem::path& home,
                               const std::filesystem::path& repo_workdir,
                               const RepoTrust& trust = {});

@@ -1,7 +1,7 @@
 // The work units of a convoy, as the command line gives them: plain UNIT arguments sharing one
 // --prompt, and/or a JSON Lines file (one unit per line: unit, prompt, optional agent, base, model,
-// priority, and the [workspace] keys copy, setup, teardown and ports). Everything is checked before anything is written; every bad line is reported, one
-// line each, with where it came from.
+// priority, and the [workspace] keys copy, setup, teardown and ports). Everything is checked before
+// anything is written; every bad line is reported, one line each, with where it came from.
 #pragma once
 
 #include <string>
@@ -16,12 +16,12 @@ namespace orch {
 struct UnitSpec {
   std::string unit;
   std::string prompt;
-  std::string agent;  ///< "" = the convoy's
-  std::string base;   ///< "" = the repository's HEAD
-  std::string model;  ///< "" = the preset's
-  int priority = 0;   ///< higher takes a free slot first
+  std::string agent;            ///< "" = the convoy's
+  std::string base;             ///< "" = the repository's HEAD
+  std::string model;            ///< "" = the preset's
+  int priority = 0;             ///< higher takes a free slot first
   WorkspaceOverride workspace;  ///< keys copy, setup, teardown, ports: the unit's own [workspace]
-  std::string where;  ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
+  std::string where;            ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
 };
 
 /// What parsing found: the good units and one message per bad line ("<where>: <why>").

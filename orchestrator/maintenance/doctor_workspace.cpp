@@ -21,8 +21,9 @@ Finding check_workspace_files(const HomeLayout& home, const std::string& repo) {
   std::vector<std::string> warnings = sling_warnings(workdir, copied);
   if (warnings.empty()) {
     return {"workspace", Severity::kOk,
-            workdir + ": a new worktree gets everything (nothing uncommitted outside [workspace] "
-                      "copy)",
+            workdir +
+                ": a new worktree gets everything (nothing uncommitted outside [workspace] "
+                "copy)",
             ""};
   }
   return {"workspace", Severity::kWarn, warnings.front(),

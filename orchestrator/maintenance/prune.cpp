@@ -8,8 +8,8 @@
 #include <set>
 
 #include "lib/error.h"
-#include "lib/home.h"
 #include "lib/git/git.h"
+#include "lib/home.h"
 #include "lib/registry/worktrees.h"
 #include "orchestrator/maintenance/prune_repos.h"
 #include "orchestrator/session/agent_files.h"
@@ -99,9 +99,8 @@ std::string prune_teardown(const Deps& f, const registry::Session& s) {
     env["ORCH_UNIT"] = s.unit_name;
     fs::path dir = f.home().session_dir(s.id);
     create_private_dirs(dir);
-    CommandsResult r =
-        run_commands("teardown", ws.teardown, s.worktree, env, ws.setup_timeout_ms,
-                     dir / "teardown.log");
+    CommandsResult r = run_commands("teardown", ws.teardown, s.worktree, env, ws.setup_timeout_ms,
+                                    dir / "teardown.log");
     return r.ok ? "" : r.error;
   } catch (const Error& e) {
     return std::string("teardown: ") + e.what();
@@ -125,7 +124,8 @@ PruneFacts facts_of(const registry::Session& s, const RepoAt& repo,
     const std::vector<std::string> copied = workspace_from_options(s.options).copy;
     if (!copied.empty()) {
       f.dirty = false;
-      for (const std::string& p : git::changed_paths(s.worktree)) f.dirty |= !is_copied_path(p, copied);
+      for (const std::string& p : git::changed_paths(s.worktree))
+        f.dirty |= !is_copied_path(p, copied);
       std::erase_if(f.ignored, [&](const std::string& p) { return is_copied_path(p, copied); });
     }
     std::string head = git::resolve_commit(*worktree, "HEAD");

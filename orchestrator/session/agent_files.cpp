@@ -89,7 +89,7 @@ std::vector<std::string> undo_agent_config_rewrites(const std::string& worktree)
 }
 
 std::vector<std::string> sling_warnings(const std::string& repo,
-                                       const std::vector<std::string>& copied) {
+                                        const std::vector<std::string>& copied) {
   std::vector<std::string> paths;
   std::string repo_workdir;
   try {

@@ -17,9 +17,9 @@
 #include "orchestrator/session/handoff_brief.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/options.h"
-#include "orchestrator/workspace/settings.h"
 #include "orchestrator/session/resolve.h"
 #include "orchestrator/session/stop.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 namespace fs = std::filesystem;

@@ -29,17 +29,17 @@ std::map<std::string, std::string> prepare_workspace(const Deps& f, const regist
     std::string list;
     for (const std::string& p : copied) list += (list.empty() ? "" : ", ") + p;
     log.info("workspace copy: {}", list.empty() ? "none of the paths exist" : list);
-    sink.event("info", {{"message", "copied into the worktree: " +
-                                        (list.empty() ? std::string("nothing (none exists)")
-                                                      : list)}});
+    sink.event("info",
+               {{"message", "copied into the worktree: " +
+                                (list.empty() ? std::string("nothing (none exists)") : list)}});
   }
   if (ws.setup.empty()) return env;
   std::map<std::string, std::string> setup_env = env;
   setup_env[kSessionEnvVar] = s.id;  // marks what setup leaves running (killed at the end)
   setup_env["ORCH_UNIT"] = unit.name;
   const int64_t start = steady_ms();
-  sink.event("info", {{"message", "setup: running " + std::to_string(ws.setup.size()) +
-                                      " command(s)"}});
+  sink.event("info",
+             {{"message", "setup: running " + std::to_string(ws.setup.size()) + " command(s)"}});
   CommandsResult r = run_commands("setup", ws.setup, s.worktree, setup_env, ws.setup_timeout_ms,
                                   f.home().session_dir(s.id) / "setup.log");
   if (!r.ok) {

@@ -197,7 +197,8 @@ CommandsResult run_commands(const std::string& what, const std::vector<std::stri
     so.stdout_path = log.string();
     so.stderr_path = log.string();
     process::Child child = process::spawn(so);
-    std::optional<int> code = child.wait(static_cast<int>(std::min<int64_t>(timeout_ms, INT32_MAX)));
+    std::optional<int> code =
+        child.wait(static_cast<int>(std::min<int64_t>(timeout_ms, INT32_MAX)));
     std::string how;
     if (!code) {
       child.terminate(2000);

@@ -120,8 +120,9 @@ void apply_workspace(WorkspaceSettings& w, const config::Value& t,
       if (r.size() != 2) v.fail("expected [FIRST, LAST], e.g. [20000, 29999]");
       int lo = static_cast<int>(ws_port(r[0]));
       int hi = static_cast<int>(ws_port(r[1]));
-      if (lo > hi) v.fail("expected FIRST <= LAST, got [" + std::to_string(lo) + ", " +
-                          std::to_string(hi) + "]");
+      if (lo > hi)
+        v.fail("expected FIRST <= LAST, got [" + std::to_string(lo) + ", " + std::to_string(hi) +
+               "]");
       w.port_low = lo;
       w.port_high = hi;
     }

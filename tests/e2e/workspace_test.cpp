@@ -44,8 +44,8 @@ class Workspace : public E2E {
     start_model(kWorkspaceScript);
   }
   void write_config(const std::string& workspace_table) {
-    write_file(home_ / "config.toml", "[workspace]\n" + workspace_table +
-                                          "port_range = [" + std::to_string(kWsPortLow) + ", " +
+    write_file(home_ / "config.toml", "[workspace]\n" + workspace_table + "port_range = [" +
+                                          std::to_string(kWsPortLow) + ", " +
                                           std::to_string(kWsPortHigh) + "]\n");
   }
   // The untracked files of the user's working tree that [workspace] copy brings along.
@@ -122,16 +122,19 @@ TEST_F(Workspace, CopyAndSetupReachTheClaudeAgent) {
 }
 
 TEST_F(Workspace, FailingSetupFailsTheSessionWithItsOutputAndStartsNoAgent) {
-  write_config("setup = ['echo preparing', 'echo half way; echo broken >&2; exit 7', "
-               "'touch never']\n");
+  write_config(
+      "setup = ['echo preparing', 'echo half way; echo broken >&2; exit 7', "
+      "'touch never']\n");
   OrchRun r = orch({"sling", "ws-fail", repo_.string(), "-m", "ws-quick please", "--wait"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   json::Json s = session_json();
   EXPECT_EQ(s["state"], "failed");
   const std::string log =
       (home_ / "sessions" / s["session"].get<std::string>() / "setup.log").string();
-  EXPECT_EQ(s["error"], "setup command 'echo half way; echo broken >&2; exit 7' exited with code "
-                        "7: half way | broken (see " + log + ")");
+  EXPECT_EQ(s["error"],
+            "setup command 'echo half way; echo broken >&2; exit 7' exited with code "
+            "7: half way | broken (see " +
+                log + ")");
   EXPECT_FALSE(fs::exists(s["worktree"].get<std::string>() + "/never"));
   // No agent ever started: nothing asked the model, no server, no agent session.
   EXPECT_TRUE(model_requests().empty());
@@ -199,8 +202,10 @@ TEST_F(Workspace, SixConcurrentSessionsGetEighteenDistinctFreePorts) {
 TEST_F(Workspace, TeardownRunsOnPruneAndAFailureDoesNotBlockRemoval) {
   write_local_files();
   const fs::path mark = tmp_->path() / "teardown-ran";
-  write_config("copy = [\".env\"]\nports = 1\nteardown = ['echo \"down $ORCH_UNIT $ORCH_PORT $(cat "
-               ".env)\" > \"" + mark.string() + "\"', 'echo oops; exit 4']\n");
+  write_config(
+      "copy = [\".env\"]\nports = 1\nteardown = ['echo \"down $ORCH_UNIT $ORCH_PORT $(cat "
+      ".env)\" > \"" +
+      mark.string() + "\"', 'echo oops; exit 4']\n");
   OrchRun r = orch({"sling", "ws-down", repo_.string(), "-m", "ws-quick please", "--wait"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   json::Json s = session_json();
@@ -248,11 +253,13 @@ TEST_F(Workspace, BadInputIsOneLineErrorAndNothingWritten) {
   const std::string file = (home_ / "config.toml").string();
   const std::vector<Case> cases = {
       {"copy = [\"../secret\"]\n",
-       "orch: error: " + file + ":2: workspace.copy[0]: copy path \"../secret\" leads outside the "
-                                "repository\n"},
+       "orch: error: " + file +
+           ":2: workspace.copy[0]: copy path \"../secret\" leads outside the "
+           "repository\n"},
       {"copy = [\"/etc/passwd\"]\n",
-       "orch: error: " + file + ":2: workspace.copy[0]: copy path \"/etc/passwd\" is absolute; "
-                                "give a path relative to the top of the repository\n"},
+       "orch: error: " + file +
+           ":2: workspace.copy[0]: copy path \"/etc/passwd\" is absolute; "
+           "give a path relative to the top of the repository\n"},
       {"ports = -3\n", "orch: error: " + file +
                            ":2: workspace.ports: expected an integer from 1 to 65535, got -3\n"},
       {"ports = 0\n", "orch: error: " + file +

@@ -69,7 +69,8 @@ TEST_F(RegistryPorts, SkipsPortsInUseAndFailsWhenNoBlockFits) {
     allocate_ports(*reg_, "b", 2, 30000, 30004, [](int p) { return p != 30001; });
     FAIL() << "expected no block to fit";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "ports: no block of 2 free ports in 30000-30004 (2 held by live sessions)");
+    EXPECT_STREQ(e.what(),
+                 "ports: no block of 2 free ports in 30000-30004 (2 held by live sessions)");
   }
   EXPECT_TRUE(session_ports(*reg_, "b").empty());  // nothing written
   EXPECT_THROW(allocate_ports(*reg_, "b", 6, 30000, 30004, any_port_free), Error);

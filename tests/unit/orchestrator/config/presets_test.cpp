@@ -204,8 +204,9 @@ TEST_F(Presets, UnknownKeysAreErrors) {
                               "binary, args, env, model, permission, max_turns, "
                               "inactivity_timeout, startup_timeout)");
   write_repo("[default]\nagent = \"claude\"\n");
-  EXPECT_EQ(load_error(),
-            repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends, workspace)");
+  EXPECT_EQ(
+      load_error(),
+      repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends, workspace)");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "

@@ -84,7 +84,8 @@ TEST(WorkspacePrepare, CommandsRunInOrderWithTheirEnvironmentIntoAPrivateLog) {
   EXPECT_FALSE(bad.ok);
   EXPECT_EQ(bad.error,
             "setup command 'for i in 1 2 3 4 5 6 7; do echo line$i; done; exit 3' exited with code "
-            "3: line3 | line4 | line5 | line6 | line7 (see " + log.string() + ")");
+            "3: line3 | line4 | line5 | line6 | line7 (see " +
+                log.string() + ")");
   EXPECT_FALSE(fs::exists(tmp / "no"));  // stops at the first failure
 }
 
@@ -92,14 +93,14 @@ TEST(WorkspacePrepare, ATimedOutCommandIsKilledWithItsProcessGroup) {
   test::TempDir tmp;
   const fs::path log = tmp / "setup.log";
   const int64_t t0 = steady_ms();
-  CommandsResult r =
-      run_commands("setup", {"echo starting; (sleep 30; touch late) & sleep 30"},
-                   tmp.path().string(), {}, 500, log);
+  CommandsResult r = run_commands("setup", {"echo starting; (sleep 30; touch late) & sleep 30"},
+                                  tmp.path().string(), {}, 500, log);
   EXPECT_LT(steady_ms() - t0, 10000);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error, "setup command 'echo starting; (sleep 30; touch late) & sleep 30' timed out "
-                     "after 500ms (its process group was killed): starting (see " +
-                         log.string() + ")");
+  EXPECT_EQ(r.error,
+            "setup command 'echo starting; (sleep 30; touch late) & sleep 30' timed out "
+            "after 500ms (its process group was killed): starting (see " +
+                log.string() + ")");
 }
 
 }  // namespace

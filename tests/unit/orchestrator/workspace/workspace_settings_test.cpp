@@ -40,11 +40,12 @@ TEST(WorkspaceSettings, SymbolicLinksLeadingOutsideTheRepositoryAreRefused) {
   fs::create_symlink("../secret", repo / "out");
   fs::create_symlink("local.json", repo / "config" / "in");
   fs::create_symlink("../../../secret", repo / "config" / "deep" / "away");
-  fs::create_symlink(tmp, repo / "up");
+  fs::create_symlink(tmp.path(), repo / "up");
   EXPECT_EQ(check_copy_source(repo, "config/local.json"), "");
   EXPECT_EQ(check_copy_source(repo, "config/in"), "");
   EXPECT_EQ(check_copy_source(repo, "missing/file"), "");  // nothing to copy
-  EXPECT_EQ(check_copy_source(repo, "out"), "out is a symbolic link that leads outside the repository");
+  EXPECT_EQ(check_copy_source(repo, "out"),
+            "out is a symbolic link that leads outside the repository");
   EXPECT_EQ(check_copy_source(repo, "up/secret"),
             "up/secret is a symbolic link that leads outside the repository");
   // A folder is copied whole: a link anywhere below it counts.
@@ -86,8 +87,9 @@ TEST(WorkspaceSettings, ConfigFilesSetItKeyByKeyAndBadValuesAreOneLineErrors) {
   EXPECT_EQ(error_of("[workspace]\nports = \"many\"\n"),
             file + ":2: workspace.ports: expected an integer, got a string");
   EXPECT_EQ(error_of("[workspace]\nports = 11\nport_range = [40000, 40009]\n"),
-            file + ":2: workspace.ports: a block of 11 ports does not fit in the port range "
-                   "40000-40009 (10 ports)");
+            file +
+                ":2: workspace.ports: a block of 11 ports does not fit in the port range "
+                "40000-40009 (10 ports)");
   EXPECT_EQ(error_of("[workspace]\nport_range = [40009, 40000]\n"),
             file + ":2: workspace.port_range: expected FIRST <= LAST, got [40009, 40000]");
   EXPECT_EQ(error_of("[workspace]\nsetup = \"npm ci\"\n"),
@@ -158,8 +160,9 @@ TEST(WorkspaceSettings, CheckWorkspaceRefusesBeforeAnythingIsWritten) {
     ADD_FAILURE() << "accepted ../secret";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), kExitUsage);
-    EXPECT_STREQ(e.what(),
-                 "workspace copy \"../secret\": leads outside the repository (nothing was written)");
+    EXPECT_STREQ(
+        e.what(),
+        "workspace copy \"../secret\": leads outside the repository (nothing was written)");
   }
   w.copy = {};
   w.ports = 10001;
