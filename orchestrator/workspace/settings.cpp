@@ -87,7 +87,7 @@ std::string check_copy_source(const fs::path& repo, const std::string& path) {
   for (auto it = fs::recursive_directory_iterator(at, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     if (!it->is_symlink(ec)) continue;
-    std::string shown = fs::path(path) / fs::relative(it->path(), at, ec);
+    std::string shown = fs::path(path) / it->path().lexically_relative(at);
     std::string why = ws_check_link(it->path(), real_repo, shown);
     if (!why.empty()) return why;
   }
