@@ -195,7 +195,11 @@ std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force) 
         std::string name = git_wts.name_of(s.repo, s.worktree);
         if (name.empty() && !half_made)
           throw Error(s.worktree, "git does not list it as a worktree of " + s.repo);
-        remove_session_worktree(s, repo, name, force || half_made, worktree ? &*worktree : nullptr);
+        // decide_prune found nothing uncommitted but the [workspace] copies, which git's own
+        // check would count.
+        const bool copies = !workspace_from_options(s.options).copy.empty();
+        remove_session_worktree(s, repo, name, force || half_made || copies,
+                                worktree ? &*worktree : nullptr);
       } catch (const Error& e) {
         item.removed = false;
         item.failed = true;

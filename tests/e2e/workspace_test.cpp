@@ -167,15 +167,15 @@ TEST_F(Workspace, SixConcurrentSessionsGetEighteenDistinctFreePorts) {
                "/$ORCH_UNIT\"; i=0; while [ $(ls \"" + seen.string() +
                "\" | wc -l) -lt 6 ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done']\n"
                "ports = 3\n");
-  for (int i = 0; i < 6; ++i) {
-    OrchRun r = orch({"sling", "port-" + std::to_string(i), repo_.string(), "--agent", "claude",
-                      "-m", "ws-quick please", "--max-sessions", "6"});
-    ASSERT_EQ(r.code, 0) << r.out << r.err;
-  }
-  for (int i = 0; i < 6; ++i) {
-    OrchRun w = orch({"wait", "port-" + std::to_string(i)}, 200000);
-    EXPECT_EQ(w.code, 0) << w.out << w.err;
-  }
+  // One convoy: created at once, all six under the cap (a sling would wait for its agent).
+  std::vector<std::string> args = {
+      "convoy", "create",         "ports", "--repo",   repo_.string(),   "--agent",
+      "claude", "--max-sessions", "6",     "--prompt", "ws-quick please"};
+  for (int i = 0; i < 6; ++i) args.push_back("port-" + std::to_string(i));
+  OrchRun r = orch(args);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  OrchRun w = orch({"convoy", "wait", "ports"}, 200000);
+  EXPECT_EQ(w.code, 0) << w.out << w.err;
   ::close(busy_fd);
   std::set<int> ports;
   for (int i = 0; i < 6; ++i) {
