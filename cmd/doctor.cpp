@@ -1,5 +1,5 @@
-// orch doctor [--json]: checks agents, registry, sessions, worktrees and agent processes; each
-// finding with the command that fixes it. Exit 0 when healthy, 1 when any problem was found.
+// orch doctor [REPO] [--json]: checks agents, registry, sessions, worktrees and agent processes;
+// each finding with the command that fixes it. Exit 0 when healthy, 1 when any problem was found.
 #include "orchestrator/maintenance/doctor.h"
 
 #include "cmd/cmd.h"
@@ -11,10 +11,11 @@ namespace {
 
 struct DoctorOptions {
   bool json = false;
+  std::string repo;  // also check what a new worktree of this repository lacks
 };
 
 int run_doctor_cmd(Context& c, const DoctorOptions& o) {
-  std::vector<Finding> findings = run_doctor(c.deps());
+  std::vector<Finding> findings = run_doctor(c.deps(), o.repo);
   if (o.json) {
     c.io.out << json::dump(doctor_json(findings), 2) << "\n";
   } else {
@@ -38,6 +39,9 @@ void add_doctor(CLI::App& root, Context& ctx) {
       "doctor", "Check agents, registry, sessions, worktrees and processes; exit 1 on a problem");
   sub->group("Commands");
   sub->add_flag("--json", o->json, "Print the findings as JSON");
+  sub->add_option("REPO", o->repo,
+                  "Also check what a new worktree of this repository will lack (uncommitted or "
+                  "untracked files outside [workspace] copy)");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_doctor_cmd(c, *o); }; });
 }
 

@@ -13,6 +13,7 @@
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/resling_notes.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch::cmd {
 namespace {
@@ -58,7 +59,7 @@ int run_sling(Context& c, SlingOptions& o) {
   for (const std::string& cmd : o.checks) o.req.checks.push_back(config::check_from_command(cmd));
 
   registry::Session s = launch(c.deps(), o.req);
-  for (const std::string& w : sling_warnings(o.req.repo))
+  for (const std::string& w : sling_warnings(o.req.repo, workspace_from_options(s.options).copy))
     c.io.err << "orch: warning: " << w << "\n";
   for (const std::string& note : resling_notes(c.f().registry(), s.unit_id, s.id)) {
     c.io.err << "note: " << note << "\n";

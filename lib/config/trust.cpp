@@ -60,6 +60,8 @@ const std::vector<RunKey>& run_keys() {
       {"agents.*.env", "sets the agent's environment"},
       {"agents.*.permission", "lets the agent run commands unattended", {"deny"}},
       {"checks[].run", "runs a command (a check)"},
+      {"workspace.setup", "runs commands in each new worktree"},
+      {"workspace.teardown", "runs commands in worktrees before prune removes them"},
   };
   return table;
 }

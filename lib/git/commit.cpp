@@ -91,7 +91,8 @@ bool is_dirty(const Repository& worktree) {
 }
 
 CommitResult commit_all(const std::string& worktree_path, const std::string& message,
-                        const std::vector<std::string>& secrets) {
+                        const std::vector<std::string>& secrets,
+                        const std::vector<std::string>& kept_out) {
   const std::string ctx = worktree_path + ": cannot commit";
   Repo repo = open_exact(worktree_path);
   if (git_repository_is_bare(repo.get())) {
@@ -107,6 +108,18 @@ CommitResult commit_all(const std::string& worktree_path, const std::string& mes
   // update_all stages modifications and deletions of tracked files; add_all adds new files
   // (honouring .gitignore).
   check(git_index_update_all(index.get(), &spec, nullptr, nullptr), ctx);
+  // Ignore rules of this repository object only (nothing is written to .gitignore or
+  // info/exclude): add_all leaves these untracked paths out.
+  std::string rules;
+  for (const std::string& p : kept_out) {
+    std::string rule = "/";
+    for (char c : p) {
+      if (c == '*' || c == '?' || c == '[' || c == '\\' || c == '!' || c == '#') rule += '\\';
+      rule += c;
+    }
+    rules += rule + "\n";
+  }
+  if (!rules.empty()) check(git_ignore_add_rule(repo.get(), rules.c_str()), ctx);
   check(git_index_add_all(index.get(), &spec, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr), ctx);
 
   Commit parent;

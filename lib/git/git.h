@@ -147,9 +147,12 @@ struct CommitResult {
 /// (local, global, system) if set, else "orch <orch@localhost>". Returns an empty commit_id when
 /// the tree equals HEAD's. `worktree_path` must be the top of a working tree (no upward search).
 /// A changed file whose content holds one of `secrets` (e.g. orch's server password an agent's
-/// `env > file` wrote) is not committed: listed in `withheld`.
+/// `env > file` wrote) is not committed: listed in `withheld`. Untracked files and folders at
+/// `kept_out` ('/'-separated paths relative to the top, e.g. the files [workspace] copy put
+/// there) are not staged either, as if ignored; tracked ones are committed as usual.
 CommitResult commit_all(const std::string& worktree_path, const std::string& message,
-                        const std::vector<std::string>& secrets = {});
+                        const std::vector<std::string>& secrets = {},
+                        const std::vector<std::string>& kept_out = {});
 
 /// "N files changed, X insertions(+), Y deletions(-)" between two commits, trimmed, as
 /// `git diff --shortstat from to` prints it (renames detected as diff.renames says; empty string

@@ -81,6 +81,17 @@ int free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
+bool loopback_port_free(int port) {
+  detail::Fd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return false;
+  struct sockaddr_in addr;
+  std::memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  return ::bind(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) == 0;
+}
+
 std::string random_hex(size_t nbytes) {
   std::string bytes(nbytes, '\0');
   size_t got = 0;

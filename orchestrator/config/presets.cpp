@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks"};
+const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks",
+                                           "workspace"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
 const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts"};
 const std::vector<std::string> kAgentKeys = {
@@ -115,8 +116,13 @@ void apply_backends(AgentConfig& c, const config::Value& backends) {
 // Applies one config file; remembers where [defaults] agent was set (checked once all files are
 // applied, since it may name a preset of a later file).
 void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_dir,
-                std::optional<config::Value>* default_agent) {
+                std::optional<config::Value>* default_agent,
+                std::optional<config::Value>* ports_at) {
   root.check_keys(kTopKeys);
+  if (const config::Value* w = root.find("workspace")) {
+    if (w->type() != config::Type::kTable) w->fail("expected a table");
+    apply_workspace(c.workspace, *w, ports_at);
+  }
   if (const config::Value* d = root.find("defaults")) {
     d->check_keys(kDefaultsKeys);
     if (const config::Value* a = d->find("agent")) {
@@ -206,6 +212,7 @@ AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir
   AgentConfig c;
   c.presets = builtin_presets();
   std::optional<config::Value> default_agent;
+  std::optional<config::Value> ports_at;  // where [workspace] ports was set last
   std::optional<config::Value> repo_root;
   const std::vector<fs::path> files = config_files(home, repo_workdir);
   for (size_t i = 0; i < files.size(); ++i) {
@@ -215,7 +222,7 @@ AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir
     if (!text) continue;
     config::Value root = config::parse(*text, file.string());
     c.files.push_back(file.string());
-    apply_file(c, root, file.parent_path(), &default_agent);
+    apply_file(c, root, file.parent_path(), &default_agent, &ports_at);
     if (i > 0) {  // the repository's file
       c.repo_file = file.string();
       c.repo_file_sha256 = config::sha256_hex(*text);
@@ -223,6 +230,10 @@ AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir
     }
   }
   if (default_agent) default_agent->as_enum(preset_names(c.presets));
+  if (ports_at) {
+    std::string why = check_ports(c.workspace);
+    if (!why.empty()) ports_at->fail(why);
+  }
   if (repo_root) {
     std::vector<config::RunKeyUse> uses = config::find_run_keys(*repo_root);
     for (const config::RunKeyUse& u : uses) c.repo_run_keys.push_back(u.value->key());

@@ -13,6 +13,7 @@
 #include "lib/config/checks.h"
 #include "lib/config/trust.h"
 #include "orchestrator/orchestrator.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 
@@ -63,6 +64,7 @@ struct AgentConfig {
   std::vector<config::CheckSpec> checks;
   int fix_attempts = kDefaultFixAttempts;           ///< [defaults] fix_attempts
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
+  WorkspaceSettings workspace;                      ///< [workspace] (orchestrator/workspace/)
   std::vector<std::string> files;          ///< the config files that existed and were applied
   std::string repo_file;                   ///< the repository's .orch.toml when it exists, else ""
   std::string repo_file_sha256;            ///< sha256 of the repo_file content applied, else ""
@@ -103,10 +105,11 @@ std::filesystem::path trust_store(const std::filesystem::path& home);
 /// a syntax error ("<file>:<line>:<column>: <why>"), an unknown key, a wrong type, a bad enum
 /// value or duration, a new preset without backend, an unknown backend (also as a [backends]
 /// table name), an opencode-only key in another backend's table, a [defaults] agent that
-/// names no preset ("<file>:<line>: <dotted.key>: <why>"). Then, once the files are valid, a
-/// repository file that sets a key that runs something without `trust` allowing it: exit 9
-/// (kExitUntrusted), "<file>:<line>: key '<dotted.key>' runs a program; review the file and run
-/// 'orch trust <repo>' (or pass --trust-repo-config)".
+/// names no preset, a bad [workspace] key (a copy path outside the repository, ports that do not
+/// fit their range: orchestrator/workspace/settings.h) ("<file>:<line>: <dotted.key>: <why>").
+/// Then, once the files are valid, a repository file that sets a key that runs something without
+/// `trust` allowing it: exit 9 (kExitUntrusted), "<file>:<line>: key '<dotted.key>' runs a program;
+/// review the file and run 'orch trust <repo>' (or pass --trust-repo-config)".
 AgentConfig load_agent_config(const std::filesystem::path& home,
                               const std::filesystem::path& repo_workdir,
                               const RepoTrust& trust = {});

@@ -42,6 +42,7 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
     req.base = u.base;
     req.model = u.model;
     req.priority = u.priority;
+    req.workspace = u.workspace;
     if (exists) {
       req.convoy = convoy.name;
     } else {

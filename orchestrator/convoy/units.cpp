@@ -33,6 +33,32 @@ std::string read_checks(json::Element value, UnitSpec& u) {
   return "";
 }
 
+// Reads a [workspace] key of a JSON Lines unit into `w`; returns "" when it is good, else why not.
+std::string read_unit_workspace(const std::string& key, json::Element value, WorkspaceOverride& w) {
+  if (key == "ports") {
+    int64_t n = 0;
+    if (value.get_int64().get(n) || n < 0 || n > 65535) {
+      return "\"ports\": expected an integer from 0 (none) to 65535";
+    }
+    w.ports = static_cast<int>(n);
+    return "";
+  }
+  simdjson::dom::array items;
+  if (value.get_array().get(items)) return "\"" + key + "\": expected an array of strings";
+  std::vector<std::string> list;
+  for (json::Element item : items) {
+    std::string_view v;
+    if (item.get_string().get(v)) return "\"" + key + "\": expected an array of strings";
+    list.emplace_back(v);
+    if (key == "copy") {
+      std::string why = check_copy_path(list.back());
+      if (!why.empty()) return "\"copy\": \"" + list.back() + "\" " + why;
+    }
+  }
+  (key == "copy" ? w.copy : key == "setup" ? w.setup : w.teardown) = std::move(list);
+  return "";
+}
+
 // Reads one JSON Lines unit from `doc`; returns "" when it is good, else why not.
 std::string read_unit(json::Element doc, UnitSpec& u) {
   simdjson::dom::object obj;
@@ -47,6 +73,11 @@ std::string read_unit(json::Element doc, UnitSpec& u) {
       std::string list;
       for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
       return "unknown key \"" + key + "\" (known keys: " + list + ")";
+    }
+    if (key == "copy" || key == "setup" || key == "teardown" || key == "ports") {
+      std::string why = read_unit_workspace(key, field.value, u.workspace);
+      if (!why.empty()) return why;
+      continue;
     }
     if (key == "priority") {
       int64_t p = 0;
@@ -100,8 +131,9 @@ std::map<std::string, std::string> seen_units(const ParsedUnits& parsed) {
 }  // namespace
 
 const std::vector<std::string>& unit_line_keys() {
-  static const std::vector<std::string> keys = {"unit",  "prompt",   "agent", "base",
-                                                "model", "priority", "checks"};
+  static const std::vector<std::string> keys = {"unit",     "prompt", "agent", "base",  "model",
+                                                "priority", "checks", "copy",  "setup", "teardown",
+                                                "ports"};
   return keys;
 }
 

@@ -1,12 +1,15 @@
 // The work units of a convoy, as the command line gives them: plain UNIT arguments sharing one
 // --prompt, and/or a JSON Lines file (one unit per line: unit, prompt, optional agent, base, model,
-// priority, checks). Everything is checked before anything is written; every bad line is reported,
-// one line each, with where it came from.
+// priority, checks, and the [workspace] keys copy, setup, teardown and ports). Everything is
+// checked before anything is written; every bad line is reported, one line each, with where it
+// came from.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 
@@ -14,14 +17,15 @@ namespace orch {
 struct UnitSpec {
   std::string unit;
   std::string prompt;
-  std::string agent;  ///< "" = the convoy's
-  std::string base;   ///< "" = the repository's HEAD
-  std::string model;  ///< "" = the preset's
-  int priority = 0;   ///< higher takes a free slot first
+  std::string agent;            ///< "" = the convoy's
+  std::string base;             ///< "" = the repository's HEAD
+  std::string model;            ///< "" = the preset's
+  int priority = 0;             ///< higher takes a free slot first
   /// "checks": commands that replace the convoy's --check and the config's [[checks]] when given
   std::vector<std::string> checks;
   bool checks_given = false;
-  std::string where;  ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
+  WorkspaceOverride workspace;  ///< keys copy, setup, teardown, ports: the unit's own [workspace]
+  std::string where;            ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
 };
 
 /// What parsing found: the good units and one message per bad line ("<where>: <why>").

@@ -150,9 +150,10 @@ std::vector<Finding> check_agents(const HomeLayout& home) {
   return out;
 }
 
-std::vector<Finding> run_doctor(const Deps& f) {
+std::vector<Finding> run_doctor(const Deps& f, const std::string& repo) {
   std::vector<Finding> out = check_agents(f.home());
   out.push_back(check_free_space(f.home()));
+  if (!repo.empty()) out.push_back(check_workspace_files(f.home(), repo));
   std::vector<Finding> reg = check_registry(f);
   out.insert(out.end(), reg.begin(), reg.end());
   if (!healthy(reg)) return out;  // the other checks read the registry

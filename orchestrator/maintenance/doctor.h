@@ -18,13 +18,21 @@ enum class Severity { kOk, kWarn, kProblem };
 /// One result of a check.
 struct Finding {
   std::string check;  ///< agents | registry | storage | sessions | worktrees | processes | servers
+                      ///< | workspace
   Severity severity = Severity::kOk;
   std::string message;
   std::string fix;  ///< a command that fixes it; "" when there is nothing to do
 };
 
-/// Runs every check; marks sessions whose supervisor is gone as lost (reap_lost).
-std::vector<Finding> run_doctor(const Deps& f);
+/// Runs every check; marks sessions whose supervisor is gone as lost (reap_lost). With `repo`
+/// (`orch doctor REPO`), also check_workspace_files for it.
+std::vector<Finding> run_doctor(const Deps& f, const std::string& repo = "");
+
+/// What a new worktree of the repository at `repo` will lack: a warning (check "workspace")
+/// naming its uncommitted and untracked paths not covered by [workspace] copy and the agent
+/// configuration among them, as `orch sling` warns (sling_warnings); ok when there are none; a
+/// problem when the repository or its config files cannot be read.
+Finding check_workspace_files(const HomeLayout& home, const std::string& repo);
 
 /// The agent checks alone: every preset (built-ins and $ORCH_HOME/config.toml) found, runnable
 /// (`<binary> --version`) and at the version its backend is tested with. A missing binary is a

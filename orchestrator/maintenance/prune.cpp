@@ -9,9 +9,13 @@
 
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/home.h"
 #include "lib/registry/worktrees.h"
 #include "orchestrator/maintenance/prune_repos.h"
+#include "orchestrator/session/agent_files.h"
 #include "orchestrator/session/liveness.h"
+#include "orchestrator/workspace/prepare.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 namespace fs = std::filesystem;
@@ -85,6 +89,24 @@ bool is_orphan(registry::Registry& reg, const git::WorktreeInfo& w, const std::s
   return !registry::session_with_worktree(reg, w.path);
 }
 
+// Runs the [workspace] teardown of `s` in its worktree (output in sessions/<id>/teardown.log).
+// Returns "" when it ran well or there is none, else why not (the worktree is removed anyway).
+std::string prune_teardown(const Deps& f, const registry::Session& s) {
+  const WorkspaceSettings ws = workspace_from_options(s.options);
+  if (ws.teardown.empty()) return "";
+  try {
+    std::map<std::string, std::string> env = session_workspace_env(f.registry(), s.id);
+    env["ORCH_UNIT"] = s.unit_name;
+    fs::path dir = f.home().session_dir(s.id);
+    create_private_dirs(dir);
+    CommandsResult r = run_commands("teardown", ws.teardown, s.worktree, env, ws.setup_timeout_ms,
+                                    dir / "teardown.log");
+    return r.ok ? "" : r.error;
+  } catch (const Error& e) {
+    return std::string("teardown: ") + e.what();
+  }
+}
+
 // The facts about `s`'s worktree; its repository is opened once into `worktree` (kept for the
 // removal).
 PruneFacts facts_of(const registry::Session& s, const RepoAt& repo,
@@ -98,6 +120,14 @@ PruneFacts facts_of(const registry::Session& s, const RepoAt& repo,
     worktree.emplace(git::Repository::worktree(s.worktree));
     f.dirty = git::is_dirty(*worktree);
     f.ignored = git::ignored_paths(*worktree);
+    // The files [workspace] copy put there are copies of the repository's: no reason to keep it.
+    const std::vector<std::string> copied = workspace_from_options(s.options).copy;
+    if (!copied.empty()) {
+      f.dirty = false;
+      for (const std::string& p : git::changed_paths(s.worktree))
+        f.dirty |= !is_copied_path(p, copied);
+      std::erase_if(f.ignored, [&](const std::string& p) { return is_copied_path(p, copied); });
+    }
     std::string head = git::resolve_commit(*worktree, "HEAD");
     f.stray_commits = repo.count_commits(s.branch, head);
   } catch (const Error& e) {
@@ -157,11 +187,19 @@ std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force) 
                                 : decide_prune(facts_of(s, repo, worktree), force);
     PruneItem item{s.id, s.unit_name, s.worktree, d.remove, false, d.reason};
     if (d.remove && !dry_run) {
+      if (!half_made) {
+        item.teardown_error = prune_teardown(f, s);
+        if (!item.teardown_error.empty()) item.reason += "; " + item.teardown_error;
+      }
       try {
         std::string name = git_wts.name_of(s.repo, s.worktree);
         if (name.empty() && !half_made)
           throw Error(s.worktree, "git does not list it as a worktree of " + s.repo);
-        remove_session_worktree(s, repo, name, force || half_made, worktree ? &*worktree : nullptr);
+        // decide_prune found nothing uncommitted but the [workspace] copies, which git's own
+        // check would count.
+        const bool copies = !workspace_from_options(s.options).copy.empty();
+        remove_session_worktree(s, repo, name, force || half_made || copies,
+                                worktree ? &*worktree : nullptr);
       } catch (const Error& e) {
         item.removed = false;
         item.failed = true;

@@ -47,13 +47,19 @@ struct PruneItem {
   bool removed = false;  ///< removed (with dry_run: would be)
   bool failed = false;   ///< it was to be removed but that failed; `reason` says why
   std::string reason;
+  /// Its [workspace] teardown failed (command, exit code, last output); it was removed anyway
+  /// and `reason` ends with this.
+  std::string teardown_error = {};
 };
 
 /// Decides for every session's existing worktree (after marking dead supervisors' sessions
 /// lost) and, unless `dry_run`, removes what decide_prune allows (git worktree remove: folder and
-/// .git/worktrees entry), then git's records of orch worktrees (named orch-*, under
-/// $ORCH_HOME/worktrees) whose folder is gone, then empty per-repository folders. `force`
-/// discards uncommitted changes. Returns every worktree looked at, removed or kept.
+/// .git/worktrees entry) after running the session's [workspace] teardown commands in it (a
+/// failing teardown is reported in the item and does not keep the worktree); the files
+/// [workspace] copy put there count neither as uncommitted changes nor as ignored files; then git's
+/// records of orch worktrees (named orch-*, under $ORCH_HOME/worktrees) whose folder is gone, then
+/// empty per-repository folders. `force` discards uncommitted changes. Returns every worktree
+/// looked at, removed or kept.
 std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force);
 
 /// What is known about a unit's branch when prune decides, after the worktree pass.

@@ -88,7 +88,8 @@ std::vector<std::string> undo_agent_config_rewrites(const std::string& worktree)
   return restored;
 }
 
-std::vector<std::string> sling_warnings(const std::string& repo) {
+std::vector<std::string> sling_warnings(const std::string& repo,
+                                        const std::vector<std::string>& copied) {
   std::vector<std::string> paths;
   std::string repo_workdir;
   try {
@@ -97,6 +98,7 @@ std::vector<std::string> sling_warnings(const std::string& repo) {
   } catch (const Error&) {
     return {};
   }
+  std::erase_if(paths, [&](const std::string& p) { return is_copied_path(p, copied); });
   if (paths.empty()) return {};
   std::vector<std::string> configs;
   for (const std::string& p : paths) {
@@ -109,7 +111,15 @@ std::vector<std::string> sling_warnings(const std::string& repo) {
     warning += ", among them agent configuration (" + join_first(configs, 4) +
                "): the agent runs without it";
   }
-  return {warning + "; commit them first for the agent to see them"};
+  return {warning + "; commit them or list them in [workspace] copy for the agent to see them"};
+}
+
+bool is_copied_path(const std::string& p, const std::vector<std::string>& copied) {
+  for (const std::string& c : copied) {
+    if (p == c || p == c + "/" || p.rfind(c + "/", 0) == 0) return true;
+    if (!p.empty() && p.back() == '/' && c.rfind(p, 0) == 0) return true;  // an untracked folder
+  }
+  return false;
 }
 
 }  // namespace orch

@@ -13,9 +13,17 @@ namespace orch {
 /// working tree is looked at), each one line without the "orch: warning: " prefix; empty when
 /// there is nothing to say.
 /// Today one: files with uncommitted changes or untracked (not ignored) files, which the new
-/// worktree will not have, naming the agent config files among them and suggesting a commit.
-/// Never throws: a repository it cannot read gives no warning (launch reports the error).
-std::vector<std::string> sling_warnings(const std::string& repo);
+/// worktree will not have (those `copied`, the session's [workspace] copy paths, are left out:
+/// is_copied_path), naming the agent config files among them and suggesting a commit or
+/// [workspace] copy. Never throws: a repository it cannot read gives no warning (launch reports
+/// the error). `orch doctor REPO` reports the same.
+std::vector<std::string> sling_warnings(const std::string& repo,
+                                        const std::vector<std::string>& copied = {});
+
+/// True when `p` (as git status shows it, a folder with a trailing '/') is one of `copied`
+/// ([workspace] copy paths) or below one, so the worktree gets it, or an untracked folder that
+/// holds one (git status shows such a folder alone).
+bool is_copied_path(const std::string& p, const std::vector<std::string>& copied);
 
 /// True for a path ('/'-separated, relative to the top of the repository, a folder with a
 /// trailing '/') that configures an agent: opencode.json, opencode.jsonc, CLAUDE.md, .mcp.json,

@@ -19,6 +19,7 @@
 #include "orchestrator/session/options.h"
 #include "orchestrator/session/resolve.h"
 #include "orchestrator/session/stop.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 namespace fs = std::filesystem;
@@ -153,7 +154,10 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   next.parent_session = prev.id;
   next.started_at = now_ms();
   next.no_commit = prev.no_commit;
-  next.options = to_json(opts);
+  // The worktree passes on with its [workspace] settings (teardown at prune, a block of ports).
+  const WorkspaceSettings workspace = workspace_from_options(prev.options);
+  if (workspace.ports > 0) opts.shared_server = false;
+  next.options = workspace_to_options(to_json(opts), workspace);
   registry::PoolFields pool = registry::pool_fields(reg, prev.id);
   pool.attempt = 1;
   pool.not_before = 0;

@@ -117,6 +117,10 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   if (req.startup_timeout_ms > 0) opts.startup_timeout_ms = req.startup_timeout_ms;
   opts.checks = req.checks_given ? req.checks : config.checks;
   opts.fix_attempts = req.fix_attempts >= 0 ? req.fix_attempts : config.fix_attempts;
+  const WorkspaceSettings workspace = overlay(config.workspace, req.workspace);
+  check_workspace(workspace, repo.workdir);
+  // A shared opencode server has one environment for every session it serves.
+  if (workspace.ports > 0) opts.shared_server = false;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });
@@ -160,7 +164,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   s.worktree = worktree_path(f.home(), repo.workdir, req.unit, session_id);
   s.started_at = now;
   s.no_commit = req.no_commit;
-  s.options = to_json(opts);
+  s.options = workspace_to_options(to_json(opts), workspace);
   return p;
 }
 

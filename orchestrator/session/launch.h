@@ -20,6 +20,7 @@
 #include "orchestrator/config/presets.h"
 #include "orchestrator/deps.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 
@@ -44,6 +45,7 @@ struct LaunchRequest {
   int max_sessions = 0;  ///< pool cap; 0 = the convoy's, else [defaults] max_sessions, else 4
   int retries = -1;      ///< re-runs of a failed attempt; -1 = the convoy's, else 0
   int priority = 0;      ///< queue order: higher takes a free slot first
+  WorkspaceOverride workspace;  ///< the unit's own [workspace] keys (a convoy's JSON Lines)
 };
 
 /// Refuses a repository path that is not valid UTF-8 (orch::Error, exit 2): the registry, the
@@ -88,7 +90,9 @@ struct PreparedLaunch {
 /// convoy, the preset, backend and binary, the base, the work, that the unit has no live session
 /// (exit 8; one whose supervisor is gone is marked lost first), and that the branch is not
 /// checked out where orch cannot reclaim it (the main working tree, a worktree that is not
-/// orch's). Errors: orch::Error naming the problem.
+/// orch's), and the [workspace] settings with the unit's overrides (check_workspace: copy paths
+/// inside the repository, the port block; a session with ports runs its own opencode server, so
+/// ORCH_PORT reaches the agent's tools). Errors: orch::Error naming the problem.
 PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchRequest& req,
                               const std::string& session_id, int64_t now);
 

@@ -32,6 +32,8 @@
 #include "orchestrator/session/registry_sink.h"
 #include "orchestrator/session/run_watch.h"
 #include "orchestrator/session/shared_servers.h"
+#include "orchestrator/session/workspace_start.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 namespace {
@@ -108,7 +110,9 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit, 
       for (const std::string& p : undo_agent_config_rewrites(s.worktree)) {
         log.info("{}: OpenCode's start-up rewrite (\"$schema\" added) undone, not committed", p);
       }
-      git::CommitResult c = git::commit_all(s.worktree, message + "\n", secrets);
+      // What [workspace] copy put there (a .env, say) is the user's, not the agent's work.
+      git::CommitResult c = git::commit_all(s.worktree, message + "\n", secrets,
+                                            workspace_from_options(s.options).copy);
       if (!c.commit_id.empty()) log.info("committed {} on {}", c.commit_id, unit.branch);
       for (const std::string& path : c.withheld) {
         std::string why =
@@ -188,10 +192,13 @@ void record_end(const Deps& factory, RegistrySink& sink, const registry::Session
 
 // Creates the session's worktree when it is only planned (sessions get theirs when they hold a
 // slot: orchestrator/session/launch.h). Returns "" when it exists, else why it could not be made.
-std::string make_worktree(const Deps& f, const registry::Session& s, spdlog::logger& log) {
+// Sets `created` when it made it now.
+std::string make_worktree(const Deps& f, const registry::Session& s, spdlog::logger& log,
+                          bool* created) {
   try {
     if (!registry::worktree_pending(f.registry(), s.id)) return "";
     create_session_worktree(f, s);
+    *created = true;
     log.info("created worktree {}", s.worktree);
     return "";
   } catch (const std::exception& e) {
@@ -235,9 +242,18 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   RegistrySink sink(reg, session_id, (dir / "events.jsonl").string(), log);
   RunResult result;
   std::vector<std::string> secrets;  // never logged or stored
-  std::string no_worktree = make_worktree(factory, *session, *log);
+  bool created = false;
+  std::string no_worktree = make_worktree(factory, *session, *log, &created);
+  std::string no_workspace;  // why the [workspace] set-up failed: no agent starts then
   try {
     if (!no_worktree.empty()) throw Error(no_worktree);
+    std::map<std::string, std::string> workspace_env;
+    try {
+      workspace_env = prepare_workspace(factory, *session, *unit, created, sink, *log);
+    } catch (const Error& e) {
+      no_workspace = e.what();
+      throw;
+    }
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
     // The repository's file is trusted as it was when the session was launched (or trusted).
@@ -246,6 +262,7 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
                         .find(session->agent);
     SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
     if (opts.shared_server) spec.shared_servers = &servers;
+    for (const auto& [name, value] : workspace_env) spec.env[name] = value;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     block_signals();  // before the inbox and watch threads start, so they inherit the mask
     // The checks that decide `done` (checks.h): each ended run recorded, each step a `check` event.
@@ -263,6 +280,7 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
     result = run_result(State::kFailed, "supervisor:internal", e.what());
   }
   if (!no_worktree.empty()) result.source = "supervisor:worktree";
+  if (!no_workspace.empty()) result.source = "supervisor:setup";
   // The agent has ended; nothing it started may outlive the session (orphans).
   if (int n = kill_marked_processes(session_id); n > 0) {
     log->info("killed {} process(es) the agent left running", n);

@@ -43,8 +43,8 @@ TEST_F(AgentFiles, OpencodeSchemaRewriteIsNotCommittedAndUncommittedConfigIsWarn
   const std::string warning =
       "orch: warning: " + repo_.string() +
       ": 2 uncommitted or untracked path(s) the worktree will not have (CLAUDE.md, scratch.txt), "
-      "among them agent configuration (CLAUDE.md): the agent runs without it; commit them first "
-      "for the agent to see them\n";
+      "among them agent configuration (CLAUDE.md): the agent runs without it; commit them or list "
+      "them in [workspace] copy for the agent to see them\n";
   EXPECT_EQ(r.err.rfind(warning, 0), 0u) << r.err;
 
   json::Json s = session_json();

@@ -206,7 +206,8 @@ TEST_F(Presets, UnknownKeysAreErrors) {
   write_repo("[default]\nagent = \"claude\"\n");
   EXPECT_EQ(
       load_error(),
-      repo_file() + ":1: default: unknown key (known keys: defaults, agents, backends, checks)");
+      repo_file() +
+          ":1: default: unknown key (known keys: defaults, agents, backends, checks, workspace)");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "

@@ -67,7 +67,7 @@ TEST(ConvoyUnits, EveryBadLineIsReportedOnceWithItsNumber) {
   EXPECT_EQ(p.errors[3], "f.jsonl:5: missing \"prompt\" (the work, a non-empty string)");
   EXPECT_EQ(p.errors[4],
             "f.jsonl:6: unknown key \"prio\" (known keys: unit, prompt, agent, base, model, "
-            "priority, checks)");
+            "priority, checks, copy, setup, teardown, ports)");
   EXPECT_EQ(p.errors[5], "f.jsonl:7: \"priority\": expected an integer from -1000000 to 1000000");
   EXPECT_EQ(p.errors[6].rfind("f.jsonl:8: invalid unit id 'bad/name': ", 0), 0u) << p.errors[6];
   EXPECT_EQ(p.errors[7], "f.jsonl:9: unit 'ok-1' is given twice (also at f.jsonl:1)");
@@ -143,6 +143,29 @@ TEST(ConvoyUnits, CommandLineNeedsAPromptForArgumentsAndReadsFilesAndStdin) {
   EXPECT_EQ(both[1].unit, "g");
   EXPECT_THROW(units_from_command_line({}, "", (tmp / "missing.jsonl").string(), ""), Error);
   EXPECT_TRUE(units_from_command_line({}, "", "", "").empty());
+}
+
+// A unit's own [workspace] keys; bad ones are that line's error.
+TEST(ConvoyUnits, WorkspaceKeysOverrideTheConfigPerUnit) {
+  ParsedUnits p = parse_units_jsonl(
+      "{\"unit\": \"a\", \"prompt\": \"x\", \"copy\": [\".env\"], \"setup\": [\"make\"], "
+      "\"teardown\": [], \"ports\": 2}\n"
+      "{\"unit\": \"b\", \"prompt\": \"x\"}\n"
+      "{\"unit\": \"c\", \"prompt\": \"x\", \"copy\": [\"../secret\"]}\n"
+      "{\"unit\": \"d\", \"prompt\": \"x\", \"ports\": -1}\n"
+      "{\"unit\": \"e\", \"prompt\": \"x\", \"setup\": \"make\"}\n",
+      "f.jsonl");
+  ASSERT_EQ(p.units.size(), 2u);
+  EXPECT_EQ(p.units[0].workspace.copy, std::vector<std::string>{".env"});
+  EXPECT_EQ(p.units[0].workspace.setup, std::vector<std::string>{"make"});
+  EXPECT_EQ(p.units[0].workspace.teardown, std::vector<std::string>{});
+  EXPECT_EQ(p.units[0].workspace.ports, 2);
+  EXPECT_FALSE(p.units[1].workspace.copy.has_value());
+  EXPECT_FALSE(p.units[1].workspace.ports.has_value());
+  ASSERT_EQ(p.errors.size(), 3u);
+  EXPECT_EQ(p.errors[0], "f.jsonl:3: \"copy\": \"../secret\" leads outside the repository");
+  EXPECT_EQ(p.errors[1], "f.jsonl:4: \"ports\": expected an integer from 0 (none) to 65535");
+  EXPECT_EQ(p.errors[2], "f.jsonl:5: \"setup\": expected an array of strings");
 }
 
 }  // namespace

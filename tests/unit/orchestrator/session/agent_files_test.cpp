@@ -73,10 +73,12 @@ TEST(AgentFiles, WarnsAboutUncommittedWorkNamingAgentConfig) {
   std::vector<std::string> w = sling_warnings(repo.string());
   ASSERT_EQ(w.size(), 1u);
   const std::string top = fs::canonical(repo).string();
-  EXPECT_EQ(w[0], top +
-                      ": 2 uncommitted or untracked path(s) the worktree will not have (.claude/, "
-                      "opencode.json), among them agent configuration (.claude/, opencode.json): "
-                      "the agent runs without it; commit them first for the agent to see them");
+  EXPECT_EQ(w[0],
+            top +
+                ": 2 uncommitted or untracked path(s) the worktree will not have (.claude/, "
+                "opencode.json), among them agent configuration (.claude/, opencode.json): "
+                "the agent runs without it; commit them or list them in [workspace] copy for the "
+                "agent to see them");
   EXPECT_TRUE(sling_warnings((tmp.path() / "nothing-here").string()).empty());
 }
 

@@ -1,0 +1,107 @@
+// Preparing a worktree (orchestrator/workspace/prepare.h): the copies keep their mode bits and are
+// never more readable than the originals; setup commands' failures and time-outs are one line
+// with the command, the exit code and the last output.
+#include "orchestrator/workspace/prepare.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "lib/clock.h"
+#include "lib/error.h"
+#include "tests/support/tmp.h"
+
+namespace orch {
+namespace {
+namespace fs = std::filesystem;
+
+mode_t mode_of(const fs::path& p) {
+  struct stat st;
+  EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 07777;
+}
+
+TEST(WorkspacePrepare, CopiesFilesAndFoldersWithTheirModes) {
+  test::TempDir tmp;
+  const fs::path repo = tmp / "repo", wt = tmp / "wt";
+  fs::create_directories(repo / "config" / "sub");
+  fs::create_directories(wt / "config");
+  test::write_file(repo / ".env", "KEY=1\n");
+  ::chmod((repo / ".env").c_str(), 0600);
+  test::write_file(repo / "run.sh", "#!/bin/sh\n");
+  ::chmod((repo / "run.sh").c_str(), 04755);  // set-uid is never copied
+  test::write_file(repo / "config" / "local.json", "{\"local\":true}\n");
+  ::chmod((repo / "config" / "local.json").c_str(), 0640);
+  test::write_file(wt / "config" / "local.json", "committed\n");  // replaced
+  fs::create_directories(repo / ".opencode" / "agent");
+  test::write_file(repo / ".opencode" / "agent" / "a.md", "agent\n");
+  ::chmod((repo / ".opencode" / "agent").c_str(), 0750);
+  fs::create_symlink("a.md", repo / ".opencode" / "agent" / "link.md");
+
+  std::vector<std::string> copied = copy_into_worktree(
+      repo, wt, {".env", "run.sh", "config/local.json", ".opencode", "missing.txt"});
+  EXPECT_EQ(copied, (std::vector<std::string>{".env", "run.sh", "config/local.json", ".opencode"}));
+  EXPECT_EQ(test::read_file(wt / ".env"), "KEY=1\n");
+  EXPECT_EQ(mode_of(wt / ".env"), 0600u);
+  EXPECT_EQ(mode_of(wt / "run.sh"), 0755u);
+  EXPECT_EQ(test::read_file(wt / "config" / "local.json"), "{\"local\":true}\n");
+  EXPECT_EQ(mode_of(wt / "config" / "local.json"), 0640u);
+  EXPECT_EQ(test::read_file(wt / ".opencode" / "agent" / "a.md"), "agent\n");
+  EXPECT_EQ(mode_of(wt / ".opencode" / "agent"), 0750u);
+  EXPECT_EQ(fs::read_symlink(wt / ".opencode" / "agent" / "link.md"), "a.md");
+  EXPECT_FALSE(fs::exists(wt / "missing.txt"));
+}
+
+TEST(WorkspacePrepare, ALinkLeadingOutsideCopiesNothing) {
+  test::TempDir tmp;
+  const fs::path repo = tmp / "repo", wt = tmp / "wt";
+  fs::create_directories(repo);
+  fs::create_directories(wt);
+  test::write_file(tmp / "secret", "s3cret\n");
+  fs::create_symlink("../secret", repo / ".env");
+  try {
+    copy_into_worktree(repo, wt, {".env"});
+    ADD_FAILURE() << "copied a link that leads outside";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "workspace copy: .env: .env is a symbolic link that leads outside the repository");
+  }
+  EXPECT_FALSE(fs::exists(fs::symlink_status(wt / ".env")));
+  EXPECT_THROW(copy_into_worktree(repo, wt, {"../secret"}), Error);
+}
+
+TEST(WorkspacePrepare, CommandsRunInOrderWithTheirEnvironmentIntoAPrivateLog) {
+  test::TempDir tmp;
+  const fs::path log = tmp / "setup.log";
+  CommandsResult ok = run_commands("setup", {"echo one > a.txt", "echo \"$ORCH_PORTS\" >> a.txt"},
+                                   tmp.path().string(), {{"ORCH_PORTS", "1,2"}}, 10000, log);
+  EXPECT_TRUE(ok.ok) << ok.error;
+  EXPECT_EQ(test::read_file(tmp / "a.txt"), "one\n1,2\n");
+  EXPECT_EQ(mode_of(log), 0600u);
+
+  CommandsResult bad = run_commands(
+      "setup", {"echo first", "for i in 1 2 3 4 5 6 7; do echo line$i; done; exit 3", "touch no"},
+      tmp.path().string(), {}, 10000, log);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.error,
+            "setup command 'for i in 1 2 3 4 5 6 7; do echo line$i; done; exit 3' exited with code "
+            "3: line3 | line4 | line5 | line6 | line7 (see " +
+                log.string() + ")");
+  EXPECT_FALSE(fs::exists(tmp / "no"));  // stops at the first failure
+}
+
+TEST(WorkspacePrepare, ATimedOutCommandIsKilledWithItsProcessGroup) {
+  test::TempDir tmp;
+  const fs::path log = tmp / "setup.log";
+  const int64_t t0 = steady_ms();
+  CommandsResult r = run_commands("setup", {"echo starting; (sleep 30; touch late) & sleep 30"},
+                                  tmp.path().string(), {}, 500, log);
+  EXPECT_LT(steady_ms() - t0, 10000);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error,
+            "setup command 'echo starting; (sleep 30; touch late) & sleep 30' timed out "
+            "after 500ms (its process group was killed): starting (see " +
+                log.string() + ")");
+}
+
+}  // namespace
+}  // namespace orch
