@@ -41,6 +41,8 @@ void add_doctor(CLI::App& root, Context& ctx);
 void add_trust(CLI::App& root, Context& ctx);
 void add_land(CLI::App& root, Context& ctx);
 void add_conflicts(CLI::App& root, Context& ctx);
+void add_mail(CLI::App& root, Context& ctx);       ///< mail send (and mail list)
+void add_mail_list(CLI::App& mail, Context& ctx);  ///< mail list
 
 /// Stops convoy `name` (orchestrator stop_convoy) and prints what it did; `orch convoy stop` and
 /// `orch stop --convoy` share it. Errors: orch::Error (exit 7) for an unknown convoy.

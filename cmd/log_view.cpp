@@ -50,6 +50,17 @@ std::string check_line(const json::Json& d) {
   return s + " (output: " + field(d, "output") + ")";
 }
 
+// A delivered mail: "#ID from unit A (session S): TEXT" or "#ID from the command line: TEXT",
+// with " (in the prompt)" for mail the session got with its prompt.
+std::string mail_entry_text(const json::Json& d) {
+  std::string from = str(d, "from");
+  std::string who = from == "cli" || from.empty()
+                        ? "from the command line"
+                        : "from unit " + str(d, "from_unit") + " (session " + from + ")";
+  std::string via = str(d, "via") == "prompt" ? " (in the prompt)" : "";
+  return "#" + field(d, "mail") + " " + who + via + ": " + str(d, "text");
+}
+
 }  // namespace
 
 std::string describe_entry(const LogEntry& e) {
@@ -60,6 +71,7 @@ std::string describe_entry(const LogEntry& e) {
     return detail.empty() ? s : s + ": " + detail;
   }
   if (e.kind == "text" || e.kind == "nudge") return field(d, "text");
+  if (e.kind == "mail") return mail_entry_text(d);
   if (e.kind == "tool") {
     std::string s = field(d, "tool") + " " + field(d, "title");
     if (field(d, "status") == "error") s += " (error: " + field(d, "error") + ")";
@@ -117,6 +129,7 @@ std::string follow_line(const LogEntry& e) {
   if (e.kind == "error") return "error: " + str(d, "message");
   if (e.kind == "nudge") return "nudge: " + str(d, "text");
   if (e.kind == "check") return "check " + check_line(d);
+  if (e.kind == "mail") return "mail " + mail_entry_text(d);
   return "";
 }
 

@@ -12,9 +12,10 @@
 
 namespace orch::cmd {
 
-/// The human text of an entry without its time, e.g. "running (opencode:prompt_async)" for a state
-/// or "write HELLO.md" for a tool call; for an error with a `detail` (a stack trace below its
-/// one-line message), the whole detail.
+/// The human text of an entry without its time, e.g. "running (opencode:prompt_async)" for a state,
+/// "write HELLO.md" for a tool call, "#3 from unit a (session 1a2b3c4d): TEXT" for a delivered
+/// mail (" (in the prompt)" after the sender when it came with the prompt); for an error with a
+/// `detail` (a stack trace below its one-line message), the whole detail.
 std::string describe_entry(const LogEntry& e);
 
 /// One human line: "<ISO-8601 UTC time>  <kind, padded to 10>  <describe_entry>", with newlines
@@ -26,7 +27,8 @@ json::Json log_json(const LogEntry& e);
 
 /// The progress line (without the session id) for one log entry: "<state> (<detail>)" for a
 /// state change, "tool <tool> <title>", "denied|allowed <permission>", "retry N: <message>",
-/// "error: <message>", "nudge: <text>"; "" for entries progress does not show (agent text, info).
+/// "error: <message>", "nudge: <text>", "mail #ID from ...: <text>"; "" for entries progress does
+/// not show (agent text, info).
 std::string follow_line(const LogEntry& e);
 
 /// A FollowFn that prints a follower's events on io.err, one line each, flushed: "<id>: " and

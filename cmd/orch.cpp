@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   orch::cmd::add_trust(app, ctx);
   orch::cmd::add_land(app, ctx);
   orch::cmd::add_conflicts(app, ctx);
+  orch::cmd::add_mail(app, ctx);
 
   try {
     orch::cmd::check_words(app, argc, argv);

@@ -2,8 +2,9 @@
 
 #include <chrono>
 
+#include "lib/crash_point.h"
 #include "lib/error.h"
-#include "orchestrator/session/registry_sink.h"
+#include "orchestrator/session/mail_delivery.h"
 
 namespace orch {
 namespace {
@@ -14,12 +15,14 @@ constexpr int kRetryMs = 200;  // while the agent has not accepted the work yet
 
 InboxReader::InboxReader(const std::filesystem::path& registry_path, std::string session_id,
                          Orchestrator& backend, std::string events_path,
-                         std::shared_ptr<spdlog::logger> log)
+                         std::shared_ptr<spdlog::logger> log,
+                         std::vector<registry::MailRow> prompt_mail)
     : reg_(registry::Registry::open(registry_path)),
       id_(std::move(session_id)),
       backend_(backend),
       events_path_(std::move(events_path)),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      prompt_mail_(std::move(prompt_mail)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -30,6 +33,16 @@ InboxReader::~InboxReader() {
   }
   cv_.notify_one();
   thread_.join();
+  try {
+    // A run that ended before the thread saw its agent accept the work (a short one).
+    auto s = reg_->get_session(id_);
+    if (s && !s->agent_session_id.empty() && !prompt_mail_.empty()) {
+      RegistrySink sink(*reg_, id_, events_path_, log_);
+      record_prompt_mail(sink);
+    }
+  } catch (const std::exception& e) {
+    log_->error("mail: recording the prompt's mail delivered failed: {}", e.what());
+  }
   try {
     for (const registry::InboxMessage& m : reg_->take_undelivered_messages(id_)) {
       reg_->mark_message(m.id, "not delivered: the session ended");
@@ -73,11 +86,15 @@ void InboxReader::loop() {
 
 bool InboxReader::deliver_waiting() {
   auto s = reg_->get_session(id_);
-  if (!s || !registry::is_live(s->state)) return true;  // the destructor settles what is left
-  if (s->agent_session_id.empty()) return false;        // not accepted yet: nothing can take it
-  std::vector<registry::InboxMessage> messages = reg_->take_undelivered_messages(id_);
-  if (messages.empty()) return true;
+  if (!s) return true;
+  // Not accepted yet: nothing can take a message (try again while the session is live).
+  if (s->agent_session_id.empty()) return !registry::is_live(s->state);
   RegistrySink sink(*reg_, id_, events_path_, log_);
+  record_prompt_mail(sink);
+  if (!registry::is_live(s->state)) return true;  // the destructor settles what is left
+  bool mail_done = deliver_mail(sink);
+  std::vector<registry::InboxMessage> messages = reg_->take_undelivered_messages(id_);
+  if (messages.empty()) return mail_done;
   for (const registry::InboxMessage& m : messages) {
     std::string result;
     try {
@@ -95,7 +112,28 @@ bool InboxReader::deliver_waiting() {
     reg_->mark_message(m.id, result);
     log_->info("inbox: message {} {}", m.id, result);
   }
-  return true;
+  return mail_done;
+}
+
+void InboxReader::record_prompt_mail(RegistrySink& sink) {
+  if (prompt_mail_.empty()) return;
+  crash_point(kMailSentPoint);  // test hook: the agent has it, not recorded delivered yet
+  for (const json::Json& e : record_mail_delivered(*reg_, id_, prompt_mail_, "prompt")) {
+    sink.recorded("mail", e);
+  }
+  prompt_mail_.clear();
+}
+
+bool InboxReader::deliver_mail(RegistrySink& sink) {
+  MailDelivery d = deliver_held_mail(*reg_, id_, backend_);
+  for (const json::Json& e : d.events) sink.recorded("mail", e);
+  if (d.error.empty()) {
+    last_mail_error_.clear();
+    return true;
+  }
+  if (d.error != last_mail_error_) log_->info("mail: not delivered now, held: {}", d.error);
+  last_mail_error_ = d.error;
+  return false;
 }
 
 }  // namespace orch

@@ -10,6 +10,23 @@
 extern char** environ;
 
 namespace orch {
+namespace {
+
+// Reads at most `limit` + 1 bytes of `in`; more is refused with "<what>: more than <limit> bytes,
+// over the <label>".
+std::string read_limited(std::istream& in, const std::string& what, std::size_t limit,
+                         const char* label) {
+  std::string text(limit + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > limit) {  // the rest is left unread
+    throw Error(what, "more than " + std::to_string(limit) + " bytes, over the " + label,
+                kExitUsage);
+  }
+  return text;
+}
+
+}  // namespace
 
 void check_prompt_size(const std::string& what, std::size_t size) {
   if (size <= kMaxPromptBytes) return;
@@ -17,13 +34,16 @@ void check_prompt_size(const std::string& what, std::size_t size) {
 }
 
 std::string read_prompt(std::istream& in, const std::string& what) {
-  std::string text(kMaxPromptBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxPromptBytes) {  // the rest is left unread
-    throw Error(what, "more than 1048576 bytes, over the 1 MiB limit of a prompt", kExitUsage);
-  }
-  return text;
+  return read_limited(in, what, kMaxPromptBytes, "1 MiB limit of a prompt");
+}
+
+void check_mail_size(const std::string& what, std::size_t size) {
+  if (size <= kMaxMailBytes) return;
+  throw Error(what, std::to_string(size) + " bytes, over the 64 KiB limit of a mail", kExitUsage);
+}
+
+std::string read_mail_text(std::istream& in, const std::string& what) {
+  return read_limited(in, what, kMaxMailBytes, "64 KiB limit of a mail");
 }
 
 std::string read_prompt_file(const std::string& option, const std::string& path) {

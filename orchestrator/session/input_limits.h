@@ -24,6 +24,19 @@ void check_prompt_size(const std::string& what, std::size_t size);
 /// bytes, over the 1 MiB limit of a prompt".
 std::string read_prompt(std::istream& in, const std::string& what);
 
+/// The largest mail text orch stores (`orch mail send`): 64 KiB. A mail goes into a conversation
+/// or is appended to a prompt; a larger text belongs in a file the mail names.
+inline constexpr std::size_t kMaxMailBytes = std::size_t{64} << 10;
+
+/// Throws orch::Error (exit 2) "<what>: <size> bytes, over the 64 KiB limit of a mail" when
+/// `size` > kMaxMailBytes.
+void check_mail_size(const std::string& what, std::size_t size);
+
+/// Reads all of `in` (a mail's text from stdin), at most kMaxMailBytes + 1 bytes: a larger input
+/// is refused without reading the rest: orch::Error (exit 2) "<what>: more than 65536 bytes, over
+/// the 64 KiB limit of a mail".
+std::string read_mail_text(std::istream& in, const std::string& what);
+
 /// Reads the prompt file `path` given with `option` (e.g. "--prompt-file") as read_prompt does.
 /// Errors: orch::Error (exit 2) "<option> <path>: is a directory, expected a file" / "cannot read
 /// it" / the size limit.

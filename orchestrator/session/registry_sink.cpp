@@ -70,6 +70,14 @@ void RegistrySink::state(State s, const std::string& source, const std::string& 
   event("state", {{"state", registry::to_string(s)}, {"source", source}, {"detail", detail}});
 }
 
+void RegistrySink::recorded(const std::string& kind, const json::Json& data) {
+  json::Json line = {{"at", now_ms()}, {"kind", kind}, {"data", data}};
+  events_.clear();
+  events_ << json::dump(line) << '\n';
+  events_.flush();
+  log_->info("{} {}", kind, json::dump(data));
+}
+
 void RegistrySink::event(const std::string& kind, const json::Json& given) {
   json::Json data = given;
   if (kind == "error") {

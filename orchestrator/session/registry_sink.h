@@ -28,6 +28,9 @@ class RegistrySink : public SessionSink {
   /// Records the event. An `error` event's message is cut to its first meaningful line (its UTF-8
   /// repaired); a longer text (a stack trace) is kept whole in its `detail` and supervisor.log.
   void event(const std::string& kind, const json::Json& data) override;
+  /// An event the caller already wrote to the registry (in a transaction of its own, e.g. a
+  /// delivered mail's `mail` event): appended to events.jsonl and supervisor.log only.
+  void recorded(const std::string& kind, const json::Json& data);
   /// Records the session's final error as an `error` event, unless the last error event already
   /// said the same (a backend that reported it as it happened).
   void final_error(const std::string& error);

@@ -28,6 +28,7 @@
 #include "orchestrator/session/inbox.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
+#include "orchestrator/session/mail_delivery.h"
 #include "orchestrator/session/options.h"
 #include "orchestrator/session/registry_sink.h"
 #include "orchestrator/session/run_watch.h"
@@ -260,6 +261,10 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
     Preset preset = load_agent_config(factory.home().root, unit->repo,
                                       RepoTrust{false, opts.repo_config_sha256})
                         .find(session->agent);
+    // The unit's held mail goes with the prompt (mail_delivery.h).
+    std::vector<registry::MailRow> prompt_mail = claim_mail_for_prompt(reg, *session);
+    if (!prompt_mail.empty())
+      log->info("mail: {} held mail(s) added to the prompt", prompt_mail.size());
     SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
     if (opts.shared_server) spec.shared_servers = &servers;
     for (const auto& [name, value] : workspace_env) spec.env[name] = value;
@@ -270,7 +275,7 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
                                 [&sink](const json::Json& e) { sink.event("check", e); }});
     RunWatch watch(*backend, spec, sink, &checks);  // the stop and time-out policy (run_watch.h)
     InboxReader inbox(factory.home().registry(), session_id, *backend,
-                      (dir / "events.jsonl").string(), log);
+                      (dir / "events.jsonl").string(), log, std::move(prompt_mail));
     SignalWatcher signals(watch, [&inbox] { inbox.wake(); });
     result = watch.run();
     secrets = backend->secrets();
