@@ -72,11 +72,13 @@ _orch_value_kind() {
 
 # Fills COMPREPLY with the words of kind $1 that start with $cur.
 _orch_complete_kind() {
+  local -a home=()
+  [[ -n "$_orch_home" ]] && home=(--home "$_orch_home")
   local IFS=$'\n'
   case "$1" in
     units|targets|convoys)
-      COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" ${_orch_home:+--home "$_orch_home"} \
-        __complete "$1" 2>/dev/null)" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" "${home[@]}" __complete "$1" 2>/dev/null)" \
+        -- "$cur")) ;;
     dir) COMPREPLY=($(compgen -d -- "$cur")) ;;
     file) COMPREPLY=($(compgen -f -- "$cur")) ;;
     *) COMPREPLY=() ;;

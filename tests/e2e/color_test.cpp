@@ -44,8 +44,10 @@ TEST_F(Color, AlwaysPaintsTablesAndNeverOrAPipeDoesNot) {
   OrchRun wait = orch({"--color", "always", "wait", "c1"});
   EXPECT_TRUE(color_has(wait.out, kColorRed)) << wait.out;
   ASSERT_EQ(orch({"convoy", "create", "cv", "--repo", repo_.string(), "--agent", "fails"}).code, 0);
-  ASSERT_EQ(orch({"convoy", "add", "cv", "u1", "-m", "x"}).code, 0);
+  ASSERT_EQ(orch({"convoy", "add", "cv", "u1", "--prompt", "x"}).code, 0);
+  // --wait progress on stderr (a pipe: lines) is coloured with --color always.
   OrchRun run = orch({"--color", "always", "convoy", "wait", "cv", "--timeout", "60s"});
+  EXPECT_TRUE(color_has(run.err, "\x1b[31mfailed")) << run.err;
   OrchRun show = orch({"--color", "always", "convoy", "show", "cv"});
   EXPECT_TRUE(color_has(show.out, kColorRed)) << show.out;
   EXPECT_TRUE(color_has(show.out, "\x1b[1mUNIT\x1b[0m")) << show.out;
@@ -58,8 +60,11 @@ TEST_F(Color, AlwaysPaintsTablesAndNeverOrAPipeDoesNot) {
 // On a terminal (a tmux pane) colour is on by default, and NO_COLOR or TERM=dumb turn it off.
 TEST_F(Color, AutoOnATerminalUnlessNoColorOrDumb) {
   failed_session("c2");
-  auto screen_of = [this](const std::map<std::string, std::string>& extra) {
-    Tmux t(tmp_->path());
+  int run = 0;
+  auto screen_of = [this, &run](const std::map<std::string, std::string>& extra) {
+    std::filesystem::path dir = tmp_->path() / ("tty-" + std::to_string(++run));
+    std::filesystem::create_directories(dir);
+    Tmux t(dir);
     std::map<std::string, std::string> env = env_;
     for (const auto& [k, v] : extra) env[k] = v;
     t.start({ORCH_BIN, "--home", home_.string(), "agents", "--all"}, env);
