@@ -107,6 +107,16 @@ TEST_F(Top, SessionsAppearChangeStateLiveAndStopFromTheView) {
   ASSERT_TRUE(eventually([&] { return top_has(t.screen(), "orch top: 2 sessions"); }, 10000))
       << t.screen();
 
+  // n: a prompt line; Enter sends the nudge through the same code as `orch nudge`.
+  t.keys({"n"});
+  ASSERT_TRUE(eventually([&] { return top_has(t.screen(), "nudge " + hang); }, 10000))
+      << t.screen();
+  t.keys({"-l", "TOP-NUDGE-7"});
+  t.keys({"Enter"});
+  EXPECT_TRUE(eventually([&] { return top_has(t.screen(), "nudged session " + hang); }, 30000))
+      << t.screen();
+  EXPECT_TRUE(top_has(orch({"logs", hang}).out, "TOP-NUDGE-7"));
+
   // s asks first; n keeps it running.
   t.keys({"s"});
   EXPECT_TRUE(
