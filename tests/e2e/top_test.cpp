@@ -132,6 +132,22 @@ TEST_F(Top, SessionsAppearChangeStateLiveAndStopFromTheView) {
   EXPECT_TRUE(top_has(t.screen(), "session " + hang + " stopped")) << t.screen();
   EXPECT_EQ(session_json(hang)["state"], "stopped");
 
+  // h: hand the done unit off to a new session (an empty agent: the same), as `orch handoff`.
+  for (int i = 0; i < 3 && !top_has(top_line_with(t.screen(), "> "), "slow-unit"); ++i) {
+    t.keys({"j"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  ASSERT_TRUE(top_has(top_line_with(t.screen(), "> "), "slow-unit")) << t.screen();
+  t.keys({"h"});
+  ASSERT_TRUE(eventually([&] { return top_has(t.screen(), "hand off " + slow); }, 10000))
+      << t.screen();
+  t.keys({"Enter"});
+  EXPECT_TRUE(eventually(
+      [&] { return top_has(t.screen(), "session " + slow + " handed off to session "); }, 60000))
+      << t.screen();
+  EXPECT_TRUE(eventually([&] { return top_has(t.screen(), "orch top: 3 sessions"); }, 10000))
+      << t.screen();
+
   // q: the program ends and the terminal is back on its normal screen.
   t.keys({"q"});
   ASSERT_TRUE(eventually([&] { return t.dead(); }, 10000)) << t.screen();
