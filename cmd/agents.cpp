@@ -1,12 +1,14 @@
-// orch agents [--all] [--json] [--unit U]: every session, its agent and backend, state, unit,
-// branch, run time, cost.
-// Reads the registry only (no calls to agents); marks sessions whose supervisor died as lost.
+// orch agents [--all] [--json] [--unit U] [--convoy C] [--watch]: every session, its agent and
+// backend, state, unit, branch, run time, cost. Reads the registry only (no calls to agents); marks
+// sessions whose supervisor died as lost.
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <vector>
 
+#include "cmd/agents_view.h"
 #include "cmd/cmd.h"
+#include "cmd/style.h"
+#include "cmd/top.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "orchestrator/pool/pool.h"
@@ -19,53 +21,16 @@ namespace {
 struct AgentsOptions {
   bool all = false;
   bool json = false;
+  bool watch = false;
   std::string unit;
   std::string convoy;
 };
 
-std::string cost(double usd) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "$%.4f", usd);
-  return buf;
-}
-
-// One buffer for the whole table, written at once: with 10,000 sessions, per-cell containers and
-// per-line stream writes were a large part of `orch agents --all`.
-void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
-  constexpr size_t kColumns = 9;
-  using Row = std::array<std::string, kColumns>;
-  std::vector<Row> rows;
-  rows.reserve(sessions.size() + 1);
-  rows.push_back({"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "RUNTIME",
-                  "LAST ACTIVITY", "COST"});
-  int64_t now = now_ms();
-  for (const registry::SessionBrief& s : sessions) {
-    // How long it ran: until it ended, or until now; a queued session has not run yet.
-    int64_t end = s.ended_at > 0 ? s.ended_at : now;
-    rows.push_back({s.id, s.unit_name, s.agent, s.backend, registry::to_string(s.state), s.branch,
-                    s.state == registry::State::kQueued ? "-" : format_age(end - s.started_at),
-                    s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
-                    cost(s.cost_usd)});
-  }
-  std::array<size_t, kColumns> width{};
-  size_t total = 0;
-  for (const Row& r : rows) {
-    for (size_t i = 0; i < kColumns; ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (size_t w : width) total += w + 3;
-  std::string text;
-  text.reserve(rows.size() * total);
-  for (const Row& r : rows) {
-    for (size_t i = 0; i < kColumns; ++i) {
-      text += r[i];
-      if (i + 1 < kColumns) text.append(width[i] - r[i].size() + 3, ' ');
-    }
-    text += '\n';
-  }
-  io.out.write(text.data(), static_cast<std::streamsize>(text.size()));
-}
-
 int run_agents(Context& c, const AgentsOptions& o) {
+  if (o.watch) {
+    if (o.json) throw Error("--watch", "cannot be combined with --json", kExitUsage);
+    return run_watch(c, WatchOptions{o.all, o.unit, o.convoy});
+  }
   registry::Registry& reg = c.f().registry();
   // Marks lost sessions, then hands their slots on; skipped under a busy or unwritable registry,
   // since the listing itself needs only reads.
@@ -86,7 +51,7 @@ int run_agents(Context& c, const AgentsOptions& o) {
     c.io.err << (o.all ? "no sessions\n" : "no live sessions (use --all to list ended ones)\n");
     return 0;
   }
-  print_table(c.io, sessions);
+  write_out(c.io, format_agents_table(agents_rows(sessions), c.io.out_color));
   return 0;
 }
 
@@ -98,6 +63,9 @@ void add_agents(CLI::App& root, Context& ctx) {
   sub->group("Commands");
   sub->add_flag("-a,--all", o->all, "Include ended sessions");
   sub->add_flag("--json", o->json, "Print a JSON array (keys documented in the README)");
+  sub->add_flag("-w,--watch", o->watch,
+                "Live view: full screen on a terminal (keys: j/k, Enter log, s stop, n nudge, "
+                "h hand off, q quit), a table per change otherwise (alias: orch top)");
   sub->add_option("--unit", o->unit, "Only sessions of this work unit");
   sub->add_option("--convoy", o->convoy, "Only sessions of this convoy's units");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_agents(c, *o); }; });

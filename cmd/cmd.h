@@ -43,6 +43,12 @@ void add_land(CLI::App& root, Context& ctx);
 void add_conflicts(CLI::App& root, Context& ctx);
 void add_mail(CLI::App& root, Context& ctx);       ///< mail send (and mail list)
 void add_mail_list(CLI::App& mail, Context& ctx);  ///< mail list
+void add_top(CLI::App& root, Context& ctx);
+/// completion SHELL, and the hidden __complete KIND; register last: the scripts cover every
+/// command registered before.
+void add_completion(CLI::App& root, Context& ctx);
+/// The hidden __manpage (orch(1) in roff, for the build); register last, as add_completion.
+void add_manpage(CLI::App& root, Context& ctx);
 
 /// Stops convoy `name` (orchestrator stop_convoy) and prints what it did; `orch convoy stop` and
 /// `orch stop --convoy` share it. Errors: orch::Error (exit 7) for an unknown convoy.

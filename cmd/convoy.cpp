@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "cmd/style.h"
 #include "lib/clock.h"
 #include "orchestrator/convoy/convoy.h"
 #include "orchestrator/pool/pool.h"
@@ -16,22 +17,6 @@ std::string money(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "$%.4f", usd);
   return buf;
-}
-
-// Columns padded to their widest cell, three spaces apart.
-void print_rows(IO& io, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
-    }
-    io.out << line << "\n";
-  }
 }
 
 int run_list(Context& c, bool json_out) {
@@ -57,7 +42,11 @@ int run_list(Context& c, bool json_out) {
   } else if (rows.size() == 1) {
     c.io.err << "no convoys (create one with: orch convoy create NAME --repo R ...)\n";
   } else {
-    print_rows(c.io, rows);
+    write_out(c.io, format_table(rows, c.io.out_color, [&rows](size_t r, size_t col) {
+                if (col == 2 && rows[r][col] != "0") return Hue::kGreen;  // DONE
+                if (col == 3 && rows[r][col] != "0") return Hue::kRed;    // FAILED
+                return Hue::kPlain;
+              }));
   }
   return 0;
 }
@@ -84,7 +73,9 @@ int run_show(Context& c, const std::string& name, bool json_out) {
                     u.branch, format_age(u.run_ms), money(u.cost_usd),
                     s ? s->error.substr(0, s->error.find('\n')).substr(0, 60) : ""});
   }
-  print_rows(c.io, rows);
+  write_out(c.io, format_table(rows, c.io.out_color, [&rows](size_t r, size_t col) {
+              return col == 1 ? state_hue(rows[r][col]) : (col == 7 ? Hue::kRed : Hue::kPlain);
+            }));
   const ConvoyCounts& n = st.counts;
   int percent = n.total > 0 ? n.finished() * 100 / n.total : 100;
   c.io.out << n.total << " units: " << n.done << " done, " << n.failed << " failed, " << n.stopped

@@ -3,18 +3,22 @@
 #include <utility>
 #include <vector>
 
+#include "cmd/style.h"
 #include "lib/clock.h"
+#include "lib/text.h"
 
 namespace orch::cmd {
 namespace {
 
 // The counts that are not zero, as "done 2, failed 1" (joined with `sep`), in a fixed order.
-std::string nonzero(const std::vector<std::pair<const char*, int>>& parts, const char* sep) {
+// With `color`, each "state N" painted with its state's colour.
+std::string nonzero(const std::vector<std::pair<const char*, int>>& parts, const char* sep,
+                    bool color = false) {
   std::string out;
   for (const auto& [name, n] : parts) {
     if (n == 0) continue;
     if (!out.empty()) out += sep;
-    out += std::string(name) + " " + std::to_string(n);
+    out += paint(color, state_hue(name), std::string(name) + " " + std::to_string(n));
   }
   return out;
 }
@@ -50,9 +54,14 @@ void report_units(IO& io, ProgressStyle style, const ConvoyPoll& poll) {
       if (!s.error.empty()) e["error"] = s.error;
       emit(io, e);
     } else if (style == ProgressStyle::kLines) {
-      io.err << u->unit << ": " << registry::to_string(s.state) << " (session " << s.id;
-      if (u->latest->pool.attempt > 1) io.err << ", attempt " << u->latest->pool.attempt;
-      io.err << ")" << (s.error.empty() ? "" : ": " + s.error) << "\n";
+      std::string line = escape_controls(u->unit) + ": " +
+                         paint(io.err_color, state_hue(registry::to_string(s.state)),
+                               registry::to_string(s.state)) +
+                         " (session " + s.id;
+      if (u->latest->pool.attempt > 1)
+        line += ", attempt " + std::to_string(u->latest->pool.attempt);
+      write_err(io, line + ")" +
+                        (s.error.empty() ? "" : ": " + escape_controls_keep_lines(s.error)) + "\n");
     }
   }
 }
@@ -77,15 +86,18 @@ void report_conflicts(IO& io, ProgressStyle style, const ConvoyPoll& poll,
 
 }  // namespace
 
-std::string progress_bar(const ConvoyCounts& c, int width, int64_t elapsed_ms) {
+std::string progress_bar(const ConvoyCounts& c, int width, int64_t elapsed_ms, bool color) {
   int filled = c.total > 0 ? c.finished() * width / c.total : width;
   int percent = c.total > 0 ? c.finished() * 100 / c.total : 100;
-  std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] ";
+  // The filled part green while no unit failed, else red.
+  Hue fill = c.failed + c.lost > 0 ? Hue::kRed : Hue::kGreen;
+  std::string bar = "[" + paint(color, fill, std::string(filled, '#')) +
+                    paint(color, Hue::kDim, std::string(width - filled, '.')) + "] ";
   bar += std::to_string(c.finished()) + "/" + std::to_string(c.total) + " " +
          std::to_string(percent) + "%";
   std::vector<std::pair<const char*, int>> parts = ended_parts(c);
   for (const auto& p : live_parts(c)) parts.push_back(p);
-  std::string counts = nonzero(parts, ", ");
+  std::string counts = nonzero(parts, ", ", color);
   if (!counts.empty()) bar += "  " + counts;
   return bar + "  " + format_age(elapsed_ms);
 }
@@ -106,7 +118,7 @@ ConvoyPollFn convoy_progress(IO& io, ProgressStyle style, const std::string& nam
     report_units(io, style, poll);
     report_conflicts(io, style, poll, name);
     if (style == ProgressStyle::kBar) {
-      io.terminal() << "\r\x1b[K" << progress_bar(c, 30, poll.elapsed_ms);
+      io.terminal() << "\r\x1b[K" << progress_bar(c, 30, poll.elapsed_ms, io.err_color);
       io.terminal().flush();
     } else if (poll.counts_changed && style == ProgressStyle::kLines) {
       io.err << progress_line(name, c) << "\n";

@@ -19,8 +19,9 @@ enum class ProgressStyle {
 };
 
 /// The progress bar line (no \r): "[#####.....] 3/6 50%  done 2, failed 1, running 2,
-/// queued 1  12s" with a bar `width` characters wide; states with no unit are left out.
-std::string progress_bar(const ConvoyCounts& c, int width, int64_t elapsed_ms);
+/// queued 1  12s" with a bar `width` characters wide; states with no unit are left out. With
+/// `color`, the bar and each count in its state's colour (cmd/style.h).
+std::string progress_bar(const ConvoyCounts& c, int width, int64_t elapsed_ms, bool color = false);
 
 /// The plain progress line: "<name>: 3/6 ended (done 2, failed 1); running 2, queued 1".
 std::string progress_line(const std::string& name, const ConvoyCounts& c);

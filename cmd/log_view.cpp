@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include "cmd/style.h"
 #include "lib/clock.h"
 #include "lib/text.h"
 
@@ -147,7 +148,15 @@ FollowFn progress_printer(IO& io) {
         }
         if (e.kind == "error") last = str(e.data, "message");
         std::string line = follow_line(e);
-        if (!line.empty()) io.err << escape_controls(ev.session + ": " + line) << "\n";
+        if (line.empty()) break;
+        std::string state = e.kind == "state" ? str(e.data, "state") : "";
+        if (io.err_color && !state.empty() && line.starts_with(state)) {
+          // The state word in its colour (cmd/style.h), the rest escaped.
+          write_err(io, escape_controls(ev.session) + ": " + paint_state(true, state) +
+                            escape_controls(line.substr(state.size())) + "\n");
+        } else {
+          io.err << escape_controls(ev.session + ": " + line) << "\n";
+        }
         break;
       }
       case FollowEvent::Kind::kQueued:

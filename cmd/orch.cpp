@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "cmd/style.h"
 #include "lib/error.h"
 
 namespace {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   std::string home_flag;
   bool verbose = false;
   bool trust_repo_config = false;
+  std::string color = "auto";
   CLI::App app{
       "orch: fan out coding-agent work. Each work unit gets its own git worktree and\n"
       "branch and an agent session; everything is recorded in a registry.",
@@ -43,6 +45,11 @@ int main(int argc, char** argv) {
   app.add_flag("--trust-repo-config", trust_repo_config,
                "Let the repository's .orch.toml set what runs (binary, args, env) for this run "
                "without 'orch trust' (e.g. CI)");
+  app.add_option("--color", color,
+                 "Colour tables and progress: auto (on a terminal, unless NO_COLOR is set or TERM "
+                 "is dumb), always, never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   app.require_subcommand(1);
   app.footer(std::string("\n") + orch::kExitCodeHelp +
              "\nRun 'orch COMMAND --help' for a command's options.");
@@ -64,6 +71,9 @@ int main(int argc, char** argv) {
   orch::cmd::add_land(app, ctx);
   orch::cmd::add_conflicts(app, ctx);
   orch::cmd::add_mail(app, ctx);
+  orch::cmd::add_top(app, ctx);
+  orch::cmd::add_completion(app, ctx);
+  orch::cmd::add_manpage(app, ctx);
 
   try {
     orch::cmd::check_words(app, argc, argv);
@@ -73,6 +83,7 @@ int main(int argc, char** argv) {
       throw orch::Error("--home", "expected a folder, got an empty string (see 'orch --help')",
                         orch::kExitUsage);
     }
+    orch::cmd::apply_color(io, orch::cmd::parse_color_mode(color));
     auto logger = spdlog::stderr_color_mt("orch");
     logger->set_pattern("orch: %l: %v");
     logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "cmd/style.h"
 #include "lib/error.h"
 #include "lib/registry/pool.h"
 #include "orchestrator/session/liveness.h"
@@ -41,8 +42,9 @@ int report_started(IO& io, registry::Registry& reg, const registry::Session& s, 
     io.out << json::dump(session_json(s), 2) << "\n";
     return registry::is_live(s.state) ? kExitOk : exit_code_for(s.state);
   }
-  io.out << "session " << s.id << " " << registry::to_string(s.state) << ": unit " << s.unit_name
-         << " on branch " << s.branch << " (agent " << s.agent << ")\n";
+  io.out << "session " << s.id << " ";
+  write_out(io, paint_state(io.out_color, registry::to_string(s.state)));
+  io.out << ": unit " << s.unit_name << " on branch " << s.branch << " (agent " << s.agent << ")\n";
   if (s.state == registry::State::kQueued) {
     io.err << "the pool is full: place " << registry::queue_position(reg, s.id)
            << " in the queue; it starts when a slot frees\n";
@@ -59,7 +61,8 @@ int report_ended(IO& io, const registry::Session& s, bool json) {
     io.out << json::dump(session_json(s), 2) << "\n";
     return exit_code_for(s.state);
   }
-  io.out << "session " << s.id << " " << registry::to_string(s.state);
+  io.out << "session " << s.id << " ";
+  write_out(io, paint_state(io.out_color, registry::to_string(s.state)));
   if (!s.diffstat.empty()) io.out << ": " << s.diffstat;
   io.out << "\n";
   if (!s.summary.empty()) io.out << s.summary << "\n";

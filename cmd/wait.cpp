@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/log_view.h"
 #include "cmd/options.h"
+#include "cmd/style.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 
@@ -27,8 +28,9 @@ int run_wait(Context& c, const WaitOptions& o) {
   for (const registry::Session& s : wait_sessions(
            c.deps(), sessions, timeout_ms, o.progress ? progress_printer(c.io) : FollowFn())) {
     states.push_back(s.state);
-    c.io.out << "session " << s.id << " " << registry::to_string(s.state) << " (unit "
-             << s.unit_name << ")";
+    c.io.out << "session " << s.id << " ";
+    write_out(c.io, paint_state(c.io.out_color, registry::to_string(s.state)));
+    c.io.out << " (unit " << s.unit_name << ")";
     const std::string& why = s.error.empty() ? s.note : s.error;
     if (!why.empty()) c.io.out << ": " << why;
     c.io.out << "\n";

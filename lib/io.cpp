@@ -12,7 +12,7 @@ IO IO::system() {
   static std::ostream out(&out_buf);
   static std::ostream err(&err_buf);
   err.setf(std::ios::unitbuf);
-  return IO{out, err, isatty(1) == 1, isatty(2) == 1, &std::cerr};
+  return IO{out, err, isatty(1) == 1, isatty(2) == 1, &std::cerr, false, false, &std::cout};
 }
 
 EscapingStreambuf::~EscapingStreambuf() {

@@ -17,9 +17,18 @@ struct IO {
   /// Where terminal control sequences go (a progress bar redrawn in place with "\r\x1b[K"); the
   /// same file as `err` but not escaped. Null means `err`.
   std::ostream* err_terminal = nullptr;
+  /// Whether `out` / `err` get colour (SGR sequences); cmd/ sets them from --color, NO_COLOR,
+  /// TERM and the is_tty flags (cmd/style.h).
+  bool out_color = false;
+  bool err_color = false;
+  /// As err_terminal, for the file of `out`: where coloured text (already escaped) goes. Null
+  /// means `out`.
+  std::ostream* out_terminal = nullptr;
 
   /// The stream for terminal control sequences: err_terminal, else err.
   std::ostream& terminal() { return err_terminal ? *err_terminal : err; }
+  /// The stream for control sequences on `out`'s file: out_terminal, else out.
+  std::ostream& out_raw() { return out_terminal ? *out_terminal : out; }
 
   /// The process's stdout/stderr, with TTY detection through isatty(3). Both are escaped
   /// (EscapingStreambuf): whatever text a command prints (paths, refs, names, agent text), no

@@ -1,5 +1,6 @@
 # ctest install_layout: `cmake --install` of the build into a fresh prefix puts orch, and only
-# orch, into bin/; the fake model server goes to libexec/orch/ only with ORCH_INSTALL_FAKE_MODEL.
+# orch, into bin/, and its man page into share/man/man1 (with every command in it); the fake
+# model server goes to libexec/orch/ only with ORCH_INSTALL_FAKE_MODEL.
 # Run with -DBUILD_DIR=<build> -DPREFIX=<scratch folder> -DFAKE_MODEL=<ON|OFF>.
 file(REMOVE_RECURSE "${PREFIX}")
 execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
@@ -13,12 +14,25 @@ set(expected bin/orch)
 if(FAKE_MODEL)
   list(APPEND expected libexec/orch/orch-fake-model)
 endif()
+list(APPEND expected share/man/man1/orch.1)
 if(NOT installed STREQUAL expected)
   message(FATAL_ERROR "installed: '${installed}', expected: '${expected}'")
 endif()
 execute_process(COMMAND "${PREFIX}/bin/orch" --version RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "^orch ")
   message(FATAL_ERROR "the installed orch --version: ${rc} ${out}")
+endif()
+file(READ "${PREFIX}/share/man/man1/orch.1" page)
+foreach(want ".TH ORCH 1" ".SS \"orch agents\"" ".SS \"orch convoy create\"" ".SS \"orch completion\""
+        "\\-\\-color" ".SH EXIT STATUS")
+  string(FIND "${page}" "${want}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the installed man page lacks '${want}'")
+  endif()
+endforeach()
+string(FIND "${page}" "__complete" at)
+if(NOT at EQUAL -1)
+  message(FATAL_ERROR "the man page shows the hidden __complete")
 endif()
 file(REMOVE_RECURSE "${PREFIX}")
 message(STATUS "installed: ${installed}")

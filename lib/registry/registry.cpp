@@ -28,6 +28,12 @@ int Registry::schema_version() {
   return static_cast<int>(st.col_int(0));
 }
 
+int64_t Registry::data_version() {
+  db::Stmt st(db_, "PRAGMA data_version");
+  st.step();
+  return st.col_int(0);
+}
+
 void Registry::transaction(const std::function<void()>& fn) {
   if (tx_depth_ > 0) {
     // Nested: join the outer transaction; a savepoint lets a caught inner failure undo only

@@ -147,6 +147,11 @@ class Registry {
   /// The message with this id, if any.
   std::optional<InboxMessage> get_message(int64_t id);
 
+  /// SQLite's PRAGMA data_version on this connection: a number that changes when another
+  /// connection (another orch process) committed a change since the last call. A cheap test
+  /// for "did the registry change", for live views (`orch agents --watch`).
+  int64_t data_version();
+
   /// The raw handle, for benchmarks and tests.
   sqlite3* handle() { return db_; }
   /// The registry file's path, as given to open() (in $ORCH_HOME, beside servers/ and
