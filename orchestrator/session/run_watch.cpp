@@ -82,7 +82,9 @@ RunResult RunWatch::run() {
     return r;
   }
   // The agent finished first: its outcome stands (unless a stop came while checks ran).
-  if (!decision_ || (!r.cancelled && !decided_in_checks_)) return r;
+  // A decision taken once a failed check's output went back, before the agent's fix turn: the
+  // backend ended without that turn, so the decision stands too.
+  if (!decision_ || (!r.cancelled && !decided_in_checks_ && !awaiting_fix_)) return r;
   RunResult decided = r;  // summary and usage as the backend knew them
   decided.state = decision_->state;
   decided.source = decision_->source;
@@ -130,6 +132,7 @@ std::optional<std::string> RunWatch::turn_ended(const RunResult& r) {
   if (!checks_ || !checks_->any() || r.state != State::kDone) return std::nullopt;
   {
     std::lock_guard lock(mu_);
+    awaiting_fix_ = false;
     if (decision_) return std::nullopt;  // the run is ending already
     in_checks_ = true;
     w_.paused = true;
@@ -147,6 +150,7 @@ std::optional<std::string> RunWatch::turn_ended(const RunResult& r) {
       checks_failed_ = v.failure;
       return std::nullopt;
     }
+    awaiting_fix_ = true;
   }
   out_.state(State::kRunning, "supervisor:checks",
              "fix attempt " + std::to_string(checks_->rounds()));

@@ -109,8 +109,9 @@ class RunWatch : public SessionSink {
   std::optional<RunResult> decision_;
   bool with_detail_ = false;  ///< the decision takes the backend's failure detail
   bool running_ = false;
-  bool in_checks_ = false;                    ///< checks run now: a decision aborts them
-  bool decided_in_checks_ = false;            ///< a stop came while checks ran: it decides the end
+  bool in_checks_ = false;          ///< checks run now: a decision aborts them
+  bool decided_in_checks_ = false;  ///< a stop came while checks ran: it decides the end
+  bool awaiting_fix_ = false;       ///< a failed check's output went back: the agent's turn is due
   std::optional<std::string> checks_failed_;  ///< the checks failed for good: the session's error
   std::thread thread_;
 };

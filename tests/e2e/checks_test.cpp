@@ -212,6 +212,28 @@ TEST_P(ChecksE2E, AStopWhileChecksRunKillsThemAndEndsStopped) {
   EXPECT_EQ(s["check_runs"][0]["result"], "failed");
 }
 
+// A convoy unit's "checks" (JSON Lines) fail it; the JUnit report names the check and holds the
+// end of its output.
+TEST_P(ChecksE2E, AConvoyUnitsChecksAreInItsJunitFailure) {
+  const fs::path units = tmp_->path() / "units.jsonl";
+  test::write_file(units, "{\"unit\": \"cv-" + agent() +
+                              "\", \"prompt\": \"check-work please\", \"checks\": [\"echo "
+                              "junit-tail | tr a-z A-Z; exit 5\"]}\n");
+  const fs::path report = tmp_->path() / "report.xml";
+  OrchRun r = orch({"convoy", "run", "cv", "--repo", repo_.string(), "--from", units.string(),
+                    "--agent", agent(), "--fix-attempts", "0", "--junit", report.string()},
+                   180000);
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  std::string xml = read_file(report);
+  EXPECT_NE(xml.find("<failure message=\"check &apos;echo junit-tail | tr a-z A-Z; exit "
+                     "5&apos; (echo junit-tail | tr a-z A-Z; exit 5) failed with exit 5 after 1 "
+                     "attempt\" type=\"failed\">"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("the end of its output:\nJUNIT-TAIL\n</system-out>"), std::string::npos)
+      << xml;
+}
+
 INSTANTIATE_TEST_SUITE_P(Agents, ChecksE2E, ::testing::Values("opencode", "claude"),
                          [](const auto& p) { return p.param; });
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "lib/clock.h"
@@ -205,6 +206,34 @@ TEST_F(SessionChecksRun, AStopWhileAChecksRunsKillsItAndEndsStopped) {
   EXPECT_EQ(r.error, "stopped by SIGTERM");
   EXPECT_FALSE(r.keep_work);
   EXPECT_TRUE(backend.follow_ups.empty());
+}
+
+// A stop that comes once the check's output went back but before the agent's fix turn: the
+// backend returns its last (done) turn without answering it, and the stop decides.
+class StoppedBeforeTheFixBackend : public Orchestrator {
+ public:
+  BackendInfo describe() const override { return {"stopped-fix", "", "", "", true, false}; }
+  RunResult run(const SessionSpec&, SessionSink& sink) override {
+    sink.accepted("t1");
+    RunResult r = run_result(State::kDone, "turns:end", "");
+    if (sink.turn_ended(r) && on_follow_up) on_follow_up();  // as a backend told to stop does
+    return r;
+  }
+  bool send(const std::string&) override { return false; }
+  void cancel(EndMode) override {}
+  std::function<void()> on_follow_up;
+};
+
+TEST_F(SessionChecksRun, AStopBeforeTheFixTurnEndsStoppedNotDone) {
+  spec_.checks = {{"never", "exit 2", 10000}};
+  StoppedBeforeTheFixBackend backend;
+  test::RecordingSink out;
+  SessionChecks checks(spec_, reports());
+  RunWatch watch(backend, spec_, out, &checks);
+  backend.on_follow_up = [&watch] { watch.stop("stopped by orch stop"); };
+  RunResult r = watch.run();
+  EXPECT_EQ(r.state, State::kStopped);
+  EXPECT_EQ(r.error, "stopped by orch stop");
 }
 
 TEST(WatchVerdict, NothingIsDecidedWhileChecksRun) {
