@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 #include <vector>
 
 #include "cmd/cmd.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/registry/landings.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/view.h"
@@ -31,7 +33,18 @@ std::string cost(double usd) {
 
 // One buffer for the whole table, written at once: with 10,000 sessions, per-cell containers and
 // per-line stream writes were a large part of `orch agents --all`.
-void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
+// The STATE cell: the state, and what `orch land` did with the session's work ("done (landed)",
+// "done (pr)", "done (land skipped)"; the details: orch show).
+std::string state_cell(const registry::SessionBrief& s,
+                       const std::map<std::string, registry::LandingRow>& landings) {
+  std::string state = registry::to_string(s.state);
+  auto l = landings.find(s.id);
+  if (l == landings.end()) return state;
+  return state + " (" + (l->second.outcome == "skipped" ? "land skipped" : l->second.outcome) + ")";
+}
+
+void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions,
+                 const std::map<std::string, registry::LandingRow>& landings) {
   constexpr size_t kColumns = 9;
   using Row = std::array<std::string, kColumns>;
   std::vector<Row> rows;
@@ -42,7 +55,7 @@ void print_table(IO& io, const std::vector<registry::SessionBrief>& sessions) {
   for (const registry::SessionBrief& s : sessions) {
     // How long it ran: until it ended, or until now; a queued session has not run yet.
     int64_t end = s.ended_at > 0 ? s.ended_at : now;
-    rows.push_back({s.id, s.unit_name, s.agent, s.backend, registry::to_string(s.state), s.branch,
+    rows.push_back({s.id, s.unit_name, s.agent, s.backend, state_cell(s, landings), s.branch,
                     s.state == registry::State::kQueued ? "-" : format_age(end - s.started_at),
                     s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
                     cost(s.cost_usd)});
@@ -77,9 +90,13 @@ int run_agents(Context& c, const AgentsOptions& o) {
   filter.live_only = !o.all;
   filter.unit = o.unit;
   filter.convoy = o.convoy;
+  const std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
   if (o.json) {
     json::Json arr = json::Json::array();
-    for (const auto& s : reg.list_sessions(filter)) arr.push_back(session_json(s));
+    for (const auto& s : reg.list_sessions(filter)) {
+      auto l = landings.find(s.id);
+      arr.push_back(session_json(s, l == landings.end() ? nullptr : &l->second));
+    }
     c.io.out << json::dump(arr, 2) << "\n";
     return 0;
   }
@@ -88,7 +105,7 @@ int run_agents(Context& c, const AgentsOptions& o) {
     c.io.err << (o.all ? "no sessions\n" : "no live sessions (use --all to list ended ones)\n");
     return 0;
   }
-  print_table(c.io, sessions);
+  print_table(c.io, sessions, landings);
   return 0;
 }
 

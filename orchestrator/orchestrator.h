@@ -99,6 +99,9 @@ struct SessionOptions {
   /// re-reads the file and applies its keys that run something only when they are still this
   /// content or trusted (orchestrator/config/presets.h, RepoTrust).
   std::string repo_config_sha256;
+  /// A `done` whose branch has no change against its base fails instead (--require-changes,
+  /// [defaults] require_changes): orchestrator/session/end_state.h, fail_for_no_changes.
+  bool require_changes = false;
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor

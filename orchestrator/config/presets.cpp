@@ -14,7 +14,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
-const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions"};
+const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "require_changes"};
 const std::vector<std::string> kAgentKeys = {
     "backend",        "binary",     "args",      "env",
     "model",          "permission", "max_turns", "inactivity_timeout",
@@ -126,6 +126,7 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
     if (const config::Value* m = d->find("max_sessions")) {
       c.max_sessions = static_cast<int>(m->as_integer(1, kMaxSessionsLimit));
     }
+    if (const config::Value* r = d->find("require_changes")) c.require_changes = r->as_bool();
   }
   if (const config::Value* b = root.find("backends")) apply_backends(c, *b);
   const config::Value* agents = root.find("agents");

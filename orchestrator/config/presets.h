@@ -52,6 +52,7 @@ struct AgentConfig {
   std::vector<Preset> presets;             ///< built-ins first, then new presets in file order
   std::string default_agent = "opencode";  ///< [defaults] agent: used when --agent is not given
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
+  bool require_changes = false;  ///< [defaults] require_changes: a done with no change fails
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   std::vector<std::string> files;          ///< the config files that existed and were applied
   std::string repo_file;                   ///< the repository's .orch.toml when it exists, else ""

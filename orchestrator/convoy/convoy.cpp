@@ -19,8 +19,10 @@ namespace {
 // and that none belongs to another convoy, before anything is written; throws one error listing
 // every problem, one line per unit. Returns the launches in dispatch order: higher priority
 // first, then as given (session ids ascend in that order, so the queue keeps it).
+// `require_changes`: their sessions fail when they end done with no change (--require-changes).
 std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy& convoy,
-                                          std::vector<UnitSpec> units, bool exists) {
+                                          std::vector<UnitSpec> units, bool exists,
+                                          bool require_changes) {
   std::stable_sort(units.begin(), units.end(),
                    [](const UnitSpec& a, const UnitSpec& b) { return a.priority > b.priority; });
   registry::Registry& reg = f.registry();
@@ -40,6 +42,7 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
     req.base = u.base;
     req.model = u.model;
     req.priority = u.priority;
+    req.require_changes = require_changes;
     if (exists) {
       req.convoy = convoy.name;
     } else {
@@ -126,7 +129,8 @@ registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
   c.agent = settings.agent;
   c.max_sessions = resolve_max_sessions(settings.max_sessions, std::nullopt, config.max_sessions);
   c.retries = resolve_retries(std::max(0, settings.retries), std::nullopt);
-  std::vector<PreparedLaunch> launches = prepare_units(f, c, units, false);
+  std::vector<PreparedLaunch> launches =
+      prepare_units(f, c, units, false, settings.require_changes);
   dispatch(f, c, launches, true);
   return c;
 }
@@ -136,7 +140,7 @@ void add_to_convoy(const Deps& f, const registry::Convoy& convoy,
   if (convoy.stopped_at > 0) {
     throw Error("convoy '" + convoy.name + "'", "was stopped; create a new convoy for more work");
   }
-  std::vector<PreparedLaunch> launches = prepare_units(f, convoy, units, true);
+  std::vector<PreparedLaunch> launches = prepare_units(f, convoy, units, true, false);
   registry::Convoy c = convoy;
   dispatch(f, c, launches, false);
 }

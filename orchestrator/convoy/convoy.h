@@ -10,6 +10,7 @@
 
 #include "lib/json.h"
 #include "lib/registry/convoys.h"
+#include "lib/registry/landings.h"
 #include "orchestrator/convoy/units.h"
 #include "orchestrator/deps.h"
 
@@ -18,10 +19,11 @@ namespace orch {
 /// What `orch convoy create` / `run` set on a new convoy.
 struct ConvoySettings {
   std::string name;
-  std::string repo;      ///< path to the repository (or inside it)
-  std::string agent;     ///< default preset for its units; "" = the configured default
-  int max_sessions = 0;  ///< 0 = [defaults] max_sessions, else kDefaultMaxSessions
-  int retries = 0;       ///< re-runs of a failed unit
+  std::string repo;              ///< path to the repository (or inside it)
+  std::string agent;             ///< default preset for its units; "" = the configured default
+  int max_sessions = 0;          ///< 0 = [defaults] max_sessions, else kDefaultMaxSessions
+  int retries = 0;               ///< re-runs of a failed unit
+  bool require_changes = false;  ///< its units' done with no change fail (--require-changes)
 };
 
 /// A unit of a convoy and where it stands: its latest attempt decides its state.
@@ -33,6 +35,8 @@ struct UnitStatus {
   double cost_usd = 0;           ///< over every attempt
   int64_t first_started_at = 0;  ///< when its first attempt was queued or started
   int64_t run_ms = 0;            ///< time its attempts ran, supervised (live: until now)
+  /// What `orch land` did with the latest attempt's work (lib/registry/landings.h), if anything.
+  std::optional<registry::LandingRow> landing;
 };
 
 /// Units per state (a unit's state is its latest attempt's; handed_off counts as stopped).
@@ -87,9 +91,9 @@ int convoy_exit_code(const ConvoyCounts& c);
 
 /// The JSON of `orch convoy show --json`: name, repo, agent, max_sessions, retries, created_at,
 /// stopped_at, units [{unit, state, session, attempt, attempts, branch, worktree, cost_usd,
-/// started_at, ended_at, error, note, summary, diffstat}], totals {units, queued, starting,
-/// running, waiting, done, failed, stopped, lost, finished, cost_usd}, progress (finished / units,
-/// 0..1).
+/// started_at, ended_at, error, note, summary, diffstat, changed, landing}], totals {units, queued,
+/// starting, running, waiting, done, failed, stopped, lost, finished, cost_usd}, progress (finished
+/// / units, 0..1).
 json::Json convoy_json(const ConvoyStatus& s);
 
 /// The counts as JSON (the `totals` of convoy_json).

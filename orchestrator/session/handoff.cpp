@@ -68,8 +68,9 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset,
                             const AgentConfig& config) {
   SessionOptions o = session_options(preset, config.backend(preset.backend), resolve_binary(preset),
                                      config.repo_file_sha256);
+  const SessionOptions was = session_options_from_json(prev.options);
+  o.require_changes = was.require_changes;
   if (preset.name == prev.agent) {
-    const SessionOptions was = session_options_from_json(prev.options);
     o.policy = was.policy;
     o.inactivity_timeout_ms = was.inactivity_timeout_ms;
     o.startup_timeout_ms = was.startup_timeout_ms;

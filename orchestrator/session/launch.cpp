@@ -115,6 +115,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   if (!req.policy.empty()) opts.policy = policy_from_string(req.policy);
   if (req.inactivity_timeout_ms > 0) opts.inactivity_timeout_ms = req.inactivity_timeout_ms;
   if (req.startup_timeout_ms > 0) opts.startup_timeout_ms = req.startup_timeout_ms;
+  opts.require_changes = req.require_changes || config.require_changes;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });

@@ -35,6 +35,7 @@ struct LaunchRequest {
   int64_t inactivity_timeout_ms = 0;  ///< 0 = the preset's
   int64_t startup_timeout_ms = 0;     ///< 0 = the preset's
   std::string policy;                 ///< "" = the preset's; deny | allow
+  bool require_changes = false;  ///< a done with no change fails; also [defaults] require_changes
   // Session pool (orchestrator/pool/pool.h):
   std::string convoy;    ///< add the unit to this convoy (its agent, cap and retries are defaults)
   int max_sessions = 0;  ///< pool cap; 0 = the convoy's, else [defaults] max_sessions, else 4

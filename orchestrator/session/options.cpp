@@ -28,6 +28,7 @@ std::string to_json(const SessionOptions& o) {
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server},
                   {"repo_config_sha256", o.repo_config_sha256}};
+  if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
   return json::dump(j);
 }
 
@@ -46,6 +47,7 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.sessions_per_server =
       static_cast<int>(json::i64(json::at(doc, "sessions_per_server"), o.sessions_per_server));
   o.repo_config_sha256 = json::str(json::at(doc, "repo_config_sha256"));
+  o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
   return o;
 }
 
