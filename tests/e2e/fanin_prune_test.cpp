@@ -44,7 +44,8 @@ TEST_F(FaninPrune, AKilledLandsScratchWorktreeIsKeptWhileOwnedThenRemovedWithGit
   so.env_set = env_;
   so.stdout_path = so.stderr_path = (tmp_->path() / "land-out").string();
   process::Child land = process::spawn(so);
-  ASSERT_TRUE(eventually([&] { return !processes_with("sleep 61").empty(); }, 60000))
+  // The check runs (`sh -c sleep 61`; the land's own command line names it too, so match sh's).
+  ASSERT_TRUE(eventually([&] { return !processes_with("sh -c sleep 61").empty(); }, 60000))
       << read_file(tmp_->path() / "land-out");
   std::vector<fs::path> dirs = scratch_dirs();
   ASSERT_EQ(dirs.size(), 1u);
@@ -60,7 +61,8 @@ TEST_F(FaninPrune, AKilledLandsScratchWorktreeIsKeptWhileOwnedThenRemovedWithGit
 
   ASSERT_EQ(kill(land.pid(), SIGKILL), 0);
   land.wait(10000);
-  for (pid_t pid : processes_with("sleep 61")) kill(pid, SIGKILL);
+  for (pid_t pid : processes_with("sleep 61")) kill(pid, SIGKILL);  // the check land left
+  ASSERT_TRUE(eventually([&] { return processes_with("sleep 61").empty(); }, 10000));
   ASSERT_TRUE(fs::exists(dirs[0]));  // what the killed land left
   ASSERT_NE(git(repo_, {"worktree", "list"}).find(name), std::string::npos);
 
