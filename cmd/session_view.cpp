@@ -94,8 +94,9 @@ std::string format_record(const json::Json& r) {
   line("ended", text(r["ended_at"]));
   line("branch", text(r["branch"]));
   line("commit", text(r["commit"]));
-  line("diffstat", r["changed"] == json::Json(false) ? "no changes" : text(r["diffstat"]));
-  if (!r["landing"].is_null()) line("landing", landing_line(r["landing"]));
+  const bool unchanged = r.contains("changed") && r["changed"] == json::Json(false);
+  line("diffstat", unchanged ? "no changes" : text(r["diffstat"]));
+  if (r.contains("landing") && !r["landing"].is_null()) line("landing", landing_line(r["landing"]));
   std::string wt = text(r["worktree"]);
   if (!r["worktree_exists"].get<bool>()) {
     // A queued session gets its worktree when it gets a pool slot (orchestrator/session/launch.h).
