@@ -3,6 +3,7 @@
 // sessions whose supervisor died as lost.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <vector>
 
 #include "cmd/agents_view.h"
@@ -11,6 +12,7 @@
 #include "cmd/top.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/registry/landings.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/view.h"
@@ -51,7 +53,8 @@ int run_agents(Context& c, const AgentsOptions& o) {
     c.io.err << (o.all ? "no sessions\n" : "no live sessions (use --all to list ended ones)\n");
     return 0;
   }
-  write_out(c.io, format_agents_table(agents_rows(sessions), c.io.out_color));
+  const std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
+  write_out(c.io, format_agents_table(agents_rows(sessions, &landings), c.io.out_color));
   return 0;
 }
 

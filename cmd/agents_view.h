@@ -1,9 +1,11 @@
 // The sessions table of `orch agents`, shared with its live view (`orch agents --watch`, top).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "lib/registry/landings.h"
 #include "lib/registry/registry.h"
 
 namespace orch::cmd {
@@ -13,9 +15,11 @@ inline constexpr size_t kAgentsStateColumn = 4;
 
 /// The sessions table's rows: a header (SESSION UNIT AGENT BACKEND STATE BRANCH RUNTIME
 /// "LAST ACTIVITY" COST), then one row per session; run time and last activity are relative to
-/// now.
+/// now. With `landings` (by session id), the STATE cell also says what `orch land` did with the
+/// session's work: "done (landed)", "done (pr)", "done (land skipped)" (the details: orch show).
 std::vector<std::vector<std::string>> agents_rows(
-    const std::vector<registry::SessionBrief>& sessions);
+    const std::vector<registry::SessionBrief>& sessions,
+    const std::map<std::string, registry::LandingRow>* landings = nullptr);
 
 /// The rows as text (format_table), the state column coloured by state with `color`.
 std::string format_agents_table(const std::vector<std::vector<std::string>>& rows, bool color);

@@ -9,6 +9,7 @@
 #include "lib/clock.h"
 #include "orchestrator/convoy/convoy.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/session/view.h"
 
 namespace orch::cmd {
 namespace {
@@ -64,13 +65,17 @@ int run_show(Context& c, const std::string& name, bool json_out) {
            << ", agent " << (cv.agent.empty() ? "(default)" : cv.agent) << ", max "
            << cv.max_sessions << " sessions, " << cv.retries << " retries\n";
   std::vector<std::vector<std::string>> rows = {
-      {"UNIT", "STATE", "SESSION", "ATTEMPT", "BRANCH", "TIME", "COST", "ERROR"}};
+      {"UNIT", "STATE", "SESSION", "ATTEMPT", "BRANCH", "TIME", "COST", "LANDING", "ERROR"}};
   for (const UnitStatus& u : st.units) {
     const registry::Session* s = u.latest ? &u.latest->session : nullptr;
-    rows.push_back({u.unit, s ? registry::to_string(s->state) : "-", s ? s->id : "-",
+    std::string state = s ? registry::to_string(s->state) : "-";
+    if (s && !no_changes_marker(*s).empty()) state += " (no changes)";
+    std::string landing = u.landing ? landing_text(*u.landing) : "-";
+    if (u.landing && u.landing->outcome == "skipped") landing = "skipped";  // the why: orch show
+    rows.push_back({u.unit, state, s ? s->id : "-",
                     std::to_string(u.latest ? u.latest->pool.attempt : 0) + "/" +
                         std::to_string(u.latest ? u.latest->pool.max_attempts : 0),
-                    u.branch, format_age(u.run_ms), money(u.cost_usd),
+                    u.branch, format_age(u.run_ms), money(u.cost_usd), landing,
                     s ? s->error.substr(0, s->error.find('\n')).substr(0, 60) : ""});
   }
   write_out(c.io, format_table(rows, c.io.out_color, [&rows](size_t r, size_t col) {

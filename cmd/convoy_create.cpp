@@ -90,6 +90,8 @@ void add_convoy_create(CLI::App& convoy, Context& ctx) {
                    "Run a failed unit again, up to N times, with backoff (default 0)")
       ->check(int_range(0, kMaxRetries));
   add_check_options(create, o->settings.checks, o->settings.fix_attempts);
+  create->add_flag("--require-changes", o->settings.require_changes,
+                   "A unit that ends done with no change fails instead");
   add_sources(create, o->sources);
   create->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_create(c, *o); }; });
 

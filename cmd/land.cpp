@@ -1,8 +1,9 @@
 // orch land [UNIT... | --convoy NAME] [--into BRANCH] [--strategy merge|squash|rebase]
-// [--check CMD]... [--push REMOTE] [--pr] [--dry-run] [--json]: a merge queue over the units'
-// branches (orchestrator/fanin/land.h). Exit 0 when every candidate landed, 1 when some were
-// skipped (each with its reason and the command that hands it to an agent).
+// [--check CMD]... [--no-check] [--push REMOTE] [--pr] [--resolve] [--dry-run] [--json]: a merge
+// queue over the units' branches (orchestrator/fanin/land.h). Exit 0 when every candidate landed, 1
+// when some were skipped (each with its reason and the command that hands it to an agent).
 #include "orchestrator/fanin/land.h"
+#include "orchestrator/fanin/land_resolve.h"
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
@@ -19,6 +20,9 @@ struct LandOptions {
   std::string strategy = "merge";
   std::string check_timeout = "10m";
   bool json = false;
+  bool no_check = false;        ///< run no checks (neither --check nor configured ones)
+  bool resolve = false;         ///< hand skipped units to agents, land them when they are done
+  std::string resolve_timeout;  ///< how long --resolve waits for those agents ("" = no limit)
 };
 
 std::string short_id(const std::string& commit) {
@@ -28,9 +32,17 @@ std::string short_id(const std::string& commit) {
 json::Json to_json(const LandReport& r) {
   json::Json units = json::Json::array();
   for (const LandItem& i : r.items) {
-    json::Json u = {{"unit", i.unit},       {"session", i.session}, {"branch", i.branch},
-                    {"outcome", i.outcome}, {"commit", i.commit},   {"reason", i.reason},
-                    {"paths", i.paths},     {"pr_url", i.pr_url},   {"check_log", i.check_log}};
+    json::Json u = {{"unit", i.unit},
+                    {"session", i.session},
+                    {"branch", i.branch},
+                    {"outcome", i.outcome},
+                    {"commit", i.commit},
+                    {"reason", i.reason},
+                    {"paths", i.paths},
+                    {"pr_url", i.pr_url},
+                    {"check_log", i.check_log},
+                    {"resolve_session",
+                     i.resolve_session.empty() ? json::Json() : json::Json(i.resolve_session)}};
     units.push_back(u);
   }
   return {{"repo", r.repo}, {"into", r.into},           {"from", r.from},
@@ -42,12 +54,14 @@ void print_item(IO& io, const LandItem& i) {
   if (!i.commit.empty()) io.out << "  " << short_id(i.commit);
   if (!i.pr_url.empty()) io.out << "  " << escape_controls(i.pr_url);
   if (!i.reason.empty()) io.out << ": " << escape_controls(i.reason);
+  if (!i.resolve_session.empty()) io.out << " (resolved by session " << i.resolve_session << ")";
   io.out << "\n";
   for (const std::string& p : i.paths) io.out << "    " << escape_controls(p) << "\n";
   if (i.outcome == "skipped" && !i.check_log.empty()) {
     io.out << "    output: " << escape_controls(i.check_log) << "\n";
   }
-  if (i.outcome == "skipped" && (!i.paths.empty() || !i.check_log.empty())) {
+  if (i.outcome == "skipped" && i.resolve_session.empty() &&
+      (!i.paths.empty() || !i.check_log.empty())) {
     io.out << "    hand it to an agent: orch handoff " << escape_controls(i.unit, true) << " -m \""
            << (i.paths.empty() ? "make the checks pass" : "resolve the conflicts")
            << " with the target branch\"\n";
@@ -62,7 +76,19 @@ int run_land(Context& c, LandOptions& o) {
                    : o.strategy == "rebase" ? git::LandStrategy::kRebase
                                             : git::LandStrategy::kMerge;
   o.req.check_timeout_ms = parse_duration_ms(o.check_timeout);
-  LandReport r = land(c.f().registry(), c.f().home(), o.req);
+  if (o.no_check) o.req.checks.clear();
+  if (o.resolve && o.req.dry_run) {
+    throw Error("land", "--resolve starts agents; it cannot be a dry run", kExitUsage);
+  }
+  LandReport r =
+      o.resolve
+          ? land_resolving(c.deps(), o.req,
+                           o.resolve_timeout.empty() ? 0 : parse_duration_ms(o.resolve_timeout),
+                           [&c](const std::string& line) {
+                             c.io.err << escape_controls(line) << "\n";
+                             c.io.err.flush();
+                           })
+          : land(c.f().registry(), c.f().home(), o.req);
   if (o.json) {
     c.io.out << json::dump(to_json(r), 2) << "\n";
   } else {
@@ -94,13 +120,21 @@ void add_land(CLI::App& root, Context& ctx) {
   sub->add_option("--into", o->req.into, "Branch to land on (default: the units' base branch)");
   sub->add_option("--strategy", o->strategy, "How: merge (a merge commit), squash or rebase")
       ->check(CLI::IsMember({"merge", "squash", "rebase"}));
-  sub->add_option("--check", o->req.checks,
-                  "Command run with sh -c on each merged result before it lands (repeatable)");
+  CLI::Option* check =
+      sub->add_option("--check", o->req.checks,
+                      "Command run with sh -c on each merged result before it lands (repeatable)");
+  sub->add_flag("--no-check", o->no_check, "Run no checks on the merged results")->excludes(check);
   sub->add_option("--check-timeout", o->check_timeout, "Kill a check after this long")
       ->check(duration(false));
   sub->add_option("--push", o->req.push_remote, "Push the branch to this remote afterwards");
   sub->add_flag("--pr", o->req.pr,
                 "Instead, push each unit's branch and open a pull request (gh pr create)");
+  sub->add_flag("--resolve", o->resolve,
+                "Hand each unit skipped for a conflict or failed check to an agent (orch handoff), "
+                "wait for it, and land it once more when it ends done");
+  sub->add_option("--resolve-timeout", o->resolve_timeout,
+                  "With --resolve: stop waiting for the agents after this long")
+      ->check(duration(false));
   sub->add_flag("-n,--dry-run", o->req.dry_run, "Only say what would land");
   sub->add_flag("--json", o->json, "Print the outcome of every unit as JSON");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_land(c, *o); }; });

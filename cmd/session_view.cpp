@@ -35,6 +35,17 @@ std::string ids(const json::Json& arr, const char* sep) {
   return out.empty() ? "-" : out;
 }
 
+// The `landing` line of `orch show`: what `orch land` did with the session's work, and when.
+std::string landing_line(const json::Json& l) {
+  std::string outcome = text(l["outcome"]);
+  if (outcome == "landed") {
+    return "landed " + text(l["landed_commit"]) + " on " + text(l["into"]) + " at " +
+           text(l["landed_at"]);
+  }
+  if (outcome == "pr") return "pull request " + text(l["pr_url"]) + " at " + text(l["at"]);
+  return "skipped at " + text(l["at"]) + ": " + text(l["skip_reason"]);
+}
+
 }  // namespace
 
 int report_started(IO& io, registry::Registry& reg, const registry::Session& s, bool json) {
@@ -64,6 +75,7 @@ int report_ended(IO& io, const registry::Session& s, bool json) {
   io.out << "session " << s.id << " ";
   write_out(io, paint_state(io.out_color, registry::to_string(s.state)));
   if (!s.diffstat.empty()) io.out << ": " << s.diffstat;
+  if (!no_changes_marker(s).empty()) io.out << ": " << no_changes_marker(s);
   io.out << "\n";
   if (!s.summary.empty()) io.out << s.summary << "\n";
   print_end_reason(io, s);
@@ -85,7 +97,9 @@ std::string format_record(const json::Json& r) {
   line("ended", text(r["ended_at"]));
   line("branch", text(r["branch"]));
   line("commit", text(r["commit"]));
-  line("diffstat", text(r["diffstat"]));
+  const bool unchanged = r.contains("changed") && r["changed"] == json::Json(false);
+  line("diffstat", unchanged ? "no changes" : text(r["diffstat"]));
+  if (r.contains("landing") && !r["landing"].is_null()) line("landing", landing_line(r["landing"]));
   std::string wt = text(r["worktree"]);
   if (!r["worktree_exists"].get<bool>()) {
     // A queued session gets its worktree when it gets a pool slot (orchestrator/session/launch.h).

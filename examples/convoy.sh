@@ -7,8 +7,10 @@
 # UNITS.jsonl has one unit per line: {"unit": "issue-12", "prompt": "Fix the crash in parser.cc"}
 # (optional "agent", "base", "model", "priority"; see README.md, `orch convoy`). Settings from the
 # environment: ORCH_MAX_SESSIONS (default 4), ORCH_RETRIES (0), ORCH_TIMEOUT (60m), ORCH_AGENT (the
-# configured default), ORCH_HOME (orch's state folder). Uses `orch` from PATH, else builds this
-# checkout of orch (.ci/setup) and uses build/cmd/orch.
+# configured default), ORCH_HOME (orch's state folder), ORCH_CHECK (a check run with sh -c in each
+# unit's worktree before it may end done, and again on each merged result when landing),
+# ORCH_REQUIRE_CHANGES=1 (a unit that ends done without changing anything fails). Uses `orch`
+# from PATH, else builds this checkout of orch (.ci/setup) and uses build/cmd/orch.
 #
 # REPORT.xml is replaced; it is announced only when orch wrote it. Each run is a new convoy: a unit
 # that already ran in an earlier convoy is refused (orch names that convoy; run it again there with
@@ -16,14 +18,14 @@
 #
 # ORCH_LAND brings the done units' work back once the convoy ended (`orch land`, README): `local`
 # lands them on their base branch, `push:REMOTE` also pushes it there, `pr` opens a pull request per
-# unit (gh, to origin). ORCH_CHECK, when set, is run with sh -c on each merged result first.
+# unit (gh, to origin): so the work outlives a CI runner.
 #
 # Exit code: orch's (0 every unit done, 3 a unit failed, 4 one was stopped, 5 one was lost,
 # 6 timed out, 1/2 errors); 1 when every unit was done but land skipped one.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$1 units=$2 report=${3:-report.xml}
@@ -39,6 +41,8 @@ args=(convoy run "$name" --repo "$repo" --from "$units" --junit "$report"
   --max-sessions "${ORCH_MAX_SESSIONS:-4}" --retries "${ORCH_RETRIES:-0}"
   --timeout "${ORCH_TIMEOUT:-60m}")
 [ -z "${ORCH_AGENT:-}" ] || args+=(--agent "$ORCH_AGENT")
+[ -z "${ORCH_CHECK:-}" ] || args+=(--check "$ORCH_CHECK")
+[ "${ORCH_REQUIRE_CHANGES:-0}" = 0 ] || args+=(--require-changes)
 
 echo "orch ${args[*]}" >&2
 rm -f "$report"

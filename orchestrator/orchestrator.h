@@ -104,6 +104,9 @@ struct SessionOptions {
   /// attempts remain (orchestrator/session/checks.h). Empty: the agent's word decides `done`.
   std::vector<config::CheckSpec> checks;
   int fix_attempts = 2;  ///< times the agent gets a failing check's output (kDefaultFixAttempts)
+  /// A `done` whose branch has no change against its base fails instead (--require-changes,
+  /// [defaults] require_changes): orchestrator/session/end_state.h, fail_for_no_changes.
+  bool require_changes = false;
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor

@@ -24,12 +24,13 @@ void record_landing(Registry& reg, const LandingRow& row) {
   });
 }
 
-std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id) {
-  db::Stmt st(reg.handle(),
-              "SELECT unit_id, session_id, outcome, into_branch, strategy, COALESCE(commit_id,''), "
-              "COALESCE(pr_url,''), COALESCE(reason,''), at FROM landings WHERE unit_id = ?1");
-  st.bind_int(1, unit_id);
-  if (!st.step()) return std::nullopt;
+namespace {
+
+constexpr const char* kLandingColumns =
+    "SELECT unit_id, session_id, outcome, into_branch, strategy, COALESCE(commit_id,''), "
+    "COALESCE(pr_url,''), COALESCE(reason,''), at FROM landings";
+
+LandingRow landing_row(db::Stmt& st) {
   LandingRow r;
   r.unit_id = st.col_int(0);
   r.session_id = st.col_text(1);
@@ -41,6 +42,25 @@ std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id) {
   r.reason = st.col_text(7);
   r.at = st.col_int(8);
   return r;
+}
+
+}  // namespace
+
+std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id) {
+  db::Stmt st(reg.handle(), std::string(kLandingColumns) + " WHERE unit_id = ?1");
+  st.bind_int(1, unit_id);
+  if (!st.step()) return std::nullopt;
+  return landing_row(st);
+}
+
+std::map<std::string, LandingRow> landings_by_session(Registry& reg) {
+  db::Stmt st(reg.handle(), kLandingColumns);
+  std::map<std::string, LandingRow> out;
+  while (st.step()) {
+    LandingRow r = landing_row(st);
+    out.emplace(r.session_id, std::move(r));
+  }
+  return out;
 }
 
 }  // namespace orch::registry

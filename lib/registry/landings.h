@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -29,5 +30,9 @@ void record_landing(Registry& reg, const LandingRow& row);
 
 /// The unit's latest landing, if any.
 std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id);
+
+/// Every unit's latest landing, by the id of the session whose work it was (one read for a
+/// listing: `orch agents`, `orch convoy show`).
+std::map<std::string, LandingRow> landings_by_session(Registry& reg);
 
 }  // namespace orch::registry

@@ -15,7 +15,8 @@ namespace {
 const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks",
                                            "workspace"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
-const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts"};
+const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts",
+                                                "require_changes"};
 const std::vector<std::string> kAgentKeys = {
     "backend",        "binary",     "args",      "env",
     "model",          "permission", "max_turns", "inactivity_timeout",
@@ -135,6 +136,7 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
     if (const config::Value* f = d->find("fix_attempts")) {
       c.fix_attempts = static_cast<int>(f->as_integer(0, kMaxFixAttempts));
     }
+    if (const config::Value* r = d->find("require_changes")) c.require_changes = r->as_bool();
   }
   if (const config::Value* checks = root.find("checks")) c.checks = config::parse_checks(*checks);
   if (const config::Value* b = root.find("backends")) apply_backends(c, *b);

@@ -19,7 +19,8 @@ namespace {
 // and that none belongs to another convoy, before anything is written; throws one error listing
 // every problem, one line per unit. Returns the launches in dispatch order: higher priority
 // first, then as given (session ids ascend in that order, so the queue keeps it).
-// `settings`: the --check and --fix-attempts of a new convoy (null when adding units).
+// `settings`: the --check, --fix-attempts and --require-changes of a new convoy (null when adding
+// units).
 std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy& convoy,
                                           std::vector<UnitSpec> units, bool exists,
                                           const ConvoySettings* settings = nullptr) {
@@ -43,6 +44,7 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
     req.model = u.model;
     req.priority = u.priority;
     req.workspace = u.workspace;
+    req.require_changes = settings && settings->require_changes;
     if (exists) {
       req.convoy = convoy.name;
     } else {

@@ -10,6 +10,7 @@
 
 #include "lib/json.h"
 #include "lib/registry/convoys.h"
+#include "lib/registry/landings.h"
 #include "orchestrator/convoy/units.h"
 #include "orchestrator/deps.h"
 
@@ -25,7 +26,8 @@ struct ConvoySettings {
   /// --check: the checks of the units dispatched now that give no "checks" of their own
   /// (replacing the config's [[checks]]); empty = the config's.
   std::vector<std::string> checks;
-  int fix_attempts = -1;  ///< --fix-attempts; -1 = [defaults] fix_attempts
+  int fix_attempts = -1;         ///< --fix-attempts; -1 = [defaults] fix_attempts
+  bool require_changes = false;  ///< its units' done with no change fail (--require-changes)
 };
 
 /// A unit of a convoy and where it stands: its latest attempt decides its state.
@@ -41,6 +43,8 @@ struct UnitStatus {
   /// add_failed_checks, orchestrator/convoy/junit.h; empty otherwise).
   std::string failed_check;
   std::string failed_check_output;
+  /// What `orch land` did with the latest attempt's work (lib/registry/landings.h), if anything.
+  std::optional<registry::LandingRow> landing;
 };
 
 /// Units per state (a unit's state is its latest attempt's; handed_off counts as stopped).
@@ -95,9 +99,9 @@ int convoy_exit_code(const ConvoyCounts& c);
 
 /// The JSON of `orch convoy show --json`: name, repo, agent, max_sessions, retries, created_at,
 /// stopped_at, units [{unit, state, session, attempt, attempts, branch, worktree, cost_usd,
-/// started_at, ended_at, error, note, summary, diffstat}], totals {units, queued, starting,
-/// running, waiting, done, failed, stopped, lost, finished, cost_usd}, progress (finished / units,
-/// 0..1).
+/// started_at, ended_at, error, note, summary, diffstat, changed, landing}], totals {units, queued,
+/// starting, running, waiting, done, failed, stopped, lost, finished, cost_usd}, progress (finished
+/// / units, 0..1).
 json::Json convoy_json(const ConvoyStatus& s);
 
 /// The counts as JSON (the `totals` of convoy_json).

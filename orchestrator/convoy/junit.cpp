@@ -7,6 +7,7 @@
 #include "lib/registry/checks.h"
 #include "lib/text.h"
 #include "orchestrator/session/checks.h"
+#include "orchestrator/session/view.h"
 
 namespace orch {
 namespace {
@@ -123,6 +124,10 @@ std::string testcase(const std::string& convoy, const UnitStatus& u) {
   }
   std::string out = where + ", cost " + money(u.cost_usd);
   if (u.latest && !u.latest->session.diffstat.empty()) out += "\n" + u.latest->session.diffstat;
+  if (u.latest && !no_changes_marker(u.latest->session).empty()) {
+    out += "\nno changes: the branch has no change against its base";
+  }
+  if (u.landing) out += "\n" + landing_text(*u.landing);
   if (u.latest && !u.latest->session.summary.empty()) out += "\n\n" + u.latest->session.summary;
   if (!u.failed_check.empty()) {
     out += "\n\ncheck '" + u.failed_check + "' failed; the end of its output:\n" +

@@ -59,7 +59,8 @@ ConvoyStatus convoy_status(registry::Registry& reg, const registry::Convoy& conv
   std::map<int64_t, size_t> index;  // unit id -> place in st.units
   for (const registry::Unit& u : registry::convoy_units(reg, convoy.id)) {
     index[u.id] = st.units.size();
-    st.units.push_back(UnitStatus{u.name, u.branch, std::nullopt, 0, 0, 0, 0, "", ""});
+    st.units.push_back(
+        UnitStatus{u.name, u.branch, std::nullopt, 0, 0, 0, 0, "", "", std::nullopt});
   }
   const int64_t now = now_ms();
   for (registry::ConvoySession& cs : registry::convoy_sessions(reg, convoy.id)) {  // oldest first
@@ -75,6 +76,11 @@ ConvoyStatus convoy_status(registry::Registry& reg, const registry::Convoy& conv
       u.run_ms += std::max<int64_t>(0, end - cs.session.started_at);
     }
     u.latest = std::move(cs);
+  }
+  std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
+  for (UnitStatus& u : st.units) {
+    auto l = u.latest ? landings.find(u.latest->session.id) : landings.end();
+    if (l != landings.end()) u.landing = l->second;
   }
   st.counts = count_units(st.units);
   return st;
@@ -111,6 +117,9 @@ json::Json convoy_json(const ConvoyStatus& s) {
       j["note"] = str_or_null(l.note);
       j["summary"] = str_or_null(l.summary);
       j["diffstat"] = str_or_null(l.diffstat);
+      std::optional<bool> changed = work_changed(l);
+      j["changed"] = changed ? json::Json(*changed) : json::Json();
+      j["landing"] = landing_json(u.landing ? &*u.landing : nullptr);
     } else {
       j["state"] = nullptr;
       j["session"] = nullptr;

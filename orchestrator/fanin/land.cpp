@@ -76,7 +76,7 @@ std::vector<Candidate> candidates(registry::Registry& reg, const LandRequest& re
                                   LandReport* report) {
   std::vector<Candidate> out;
   for (const registry::Session& s : requested(reg, req)) {
-    LandItem item{s.unit_name, s.id, s.branch, "skipped", "", "", {}, "", ""};
+    LandItem item{s.unit_name, s.id, s.branch, "skipped", "", "", {}, "", "", ""};
     std::optional<registry::LandingRow> prior = registry::landing_of(reg, s.unit_id);
     if (prior && prior->session_id == s.id && prior->outcome != "skipped") {
       item.outcome = "already landed";
@@ -187,7 +187,7 @@ git::LandMessage message_for(const Candidate& c, git::LandStrategy strategy) {
 LandItem land_one(const Candidate& c, const LandRequest& req, const HomeLayout& home,
                   std::optional<fanin::ScratchWorktree>& scratch, LandReport* r, std::string* tip,
                   std::string* moved_by_others) {
-  LandItem item{c.unit.name, c.session.id, c.session.branch, "skipped", "", "", {}, "", ""};
+  LandItem item{c.unit.name, c.session.id, c.session.branch, "skipped", "", "", {}, "", "", ""};
   if (!git::branch_exists(r->repo, c.session.branch)) {
     item.reason = "its branch " + c.session.branch + " no longer exists";
     return item;

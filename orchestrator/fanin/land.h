@@ -40,6 +40,7 @@ struct LandItem {
   std::vector<std::string> paths;  ///< skipped for conflicts: the conflicting paths
   std::string pr_url;              ///< pr: the pull request
   std::string check_log;           ///< the checks' output on the merged result, when they ran
+  std::string resolve_session;     ///< --resolve: the session it was handed to ("" = none)
 };
 
 /// The whole run.

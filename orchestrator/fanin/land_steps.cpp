@@ -63,11 +63,13 @@ ScratchWorktree::~ScratchWorktree() {
     std::error_code ec;
     fs::remove_all(path_, ec);
   }
+  if (lock_) lock_->remove_file();
 }
 
 std::string ScratchWorktree::checkout(const std::string& commit) {
   if (!made_) {
     create_private_dirs(fs::path(path_).parent_path());
+    lock_.emplace(ScratchLock::create(path_, repo_));
     // add_worktree checks out a branch: make a temporary one, detach, and delete it.
     git::WorktreeRequest req;
     req.repo = repo_;

@@ -3,15 +3,19 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lib/home.h"
+#include "orchestrator/fanin/scratch_lock.h"
 
 namespace orch::fanin {
 
 /// A detached linked worktree of `repo` under $ORCH_HOME/land/, made on first use and removed
-/// (with git's record of it) on destruction; checks run there, never in the user's tree.
+/// (with git's record of it) on destruction; checks run there, never in the user's tree. While it
+/// exists this process holds its ScratchLock (scratch_lock.h): what a killed land leaves behind,
+/// `orch prune` removes.
 class ScratchWorktree {
  public:
   ScratchWorktree(std::string repo, const HomeLayout& home);
@@ -27,6 +31,7 @@ class ScratchWorktree {
   std::string path_;
   std::string name_;
   bool made_ = false;
+  std::optional<ScratchLock> lock_;
 };
 
 /// The result of running the checks once.

@@ -264,6 +264,7 @@ std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force) 
       if (dir.is_directory(ec2) && fs::is_empty(dir.path(), ec2)) fs::remove(dir.path(), ec2);
     }
   }
+  for (PruneItem& i : prune_land_scratch(f, dry_run)) items.push_back(std::move(i));
   return items;
 }
 

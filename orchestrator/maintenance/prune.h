@@ -58,9 +58,21 @@ struct PruneItem {
 /// failing teardown is reported in the item and does not keep the worktree); the files
 /// [workspace] copy put there count neither as uncommitted changes nor as ignored files; then git's
 /// records of orch worktrees (named orch-*, under $ORCH_HOME/worktrees) whose folder is gone, then
-/// empty per-repository folders. `force` discards uncommitted changes. Returns every worktree
-/// looked at, removed or kept.
+/// empty per-repository folders, then the land scratch worktrees no running land owns
+/// (prune_land_scratch). `force` discards uncommitted changes. Returns every worktree looked at,
+/// removed or kept.
 std::vector<PruneItem> prune_worktrees(const Deps& f, bool dry_run, bool force);
+
+/// The scratch worktrees `orch land` left under $ORCH_HOME/land/ (orch-land-*) when it was killed:
+/// those whose lock no running land holds (orchestrator/fanin/scratch_lock.h) are removed, unless
+/// `dry_run`, with git's record of them in their repository (named in the lock file, else found
+/// from the folder's .git file) and the temporary branch of the same name if one is left; those
+/// a running land holds are kept. Called by prune_worktrees, whose result lists them last.
+std::vector<PruneItem> prune_land_scratch(const Deps& f, bool dry_run);
+
+/// The repository (its working tree, or its git dir when bare) that a linked worktree's `.git`
+/// file (`text`: "gitdir: <common dir>/worktrees/<name>") belongs to; "" when `text` is not that.
+std::string scratch_repo_of_gitfile(const std::string& text);
 
 /// What is known about a unit's branch when prune decides, after the worktree pass.
 struct BranchFacts {

@@ -27,6 +27,13 @@ void fail_for_commit(RunResult& result, const std::string& why) {
   result.source = "supervisor:commit";
 }
 
+void fail_for_no_changes(RunResult& result, bool changed, bool require_changes) {
+  if (result.state != State::kDone || changed || !require_changes) return;
+  result.state = State::kFailed;
+  result.error = kNoChangesError;
+  result.source = "supervisor:no-changes";
+}
+
 void fail_for_no_space(RunResult& result, const std::string& detail) {
   if (result.error.find(kNoSpaceCause) == 0) return;
   std::string was = result.error.empty() ? detail : result.error;

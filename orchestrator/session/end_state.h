@@ -28,6 +28,16 @@ SessionEnd settle_end(RunResult run, const std::string& handoff_to);
 /// handed-off session stays handed off: its successor goes on in the same worktree).
 void fail_for_commit(RunResult& result, const std::string& why);
 
+/// The error of a session that ended `done` with no change while changes were required.
+inline constexpr const char* kNoChangesError =
+    "no changes: the agent ended its turn without changing anything";
+
+/// A `done` session whose branch has no change against its base (`changed` false: an empty
+/// diffstat, and nothing left uncommitted for a --no-commit session) fails with kNoChangesError,
+/// source "supervisor:no-changes", when `require_changes` (--require-changes, [defaults]
+/// require_changes). Any other result is kept.
+void fail_for_no_changes(RunResult& result, bool changed, bool require_changes);
+
 /// Something ran out of space while the end was recorded (`detail`, e.g. the SQLite or git
 /// error): the session fails with kNoSpaceCause, keeping what it failed of before in
 /// parentheses ("no space left on device (<earlier error or detail>)"), source

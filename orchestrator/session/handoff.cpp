@@ -72,6 +72,7 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset,
   const SessionOptions was = session_options_from_json(prev.options);
   o.checks = was.checks;
   o.fix_attempts = was.fix_attempts;
+  o.require_changes = was.require_changes;
   if (preset.name == prev.agent) {
     o.policy = was.policy;
     o.inactivity_timeout_ms = was.inactivity_timeout_ms;

@@ -28,6 +28,7 @@ std::string to_json(const SessionOptions& o) {
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server},
                   {"repo_config_sha256", o.repo_config_sha256}};
+  if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {
@@ -64,6 +65,7 @@ SessionOptions session_options_from_json(const std::string& text) {
       o.checks.push_back(std::move(spec));
     }
   }
+  o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
   return o;
 }
 

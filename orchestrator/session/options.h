@@ -21,8 +21,9 @@ SessionOptions session_options(const Preset& preset, const BackendSettings& back
 
 /// To the JSON stored in sessions.options: an object with the keys binary, startup_timeout_ms,
 /// inactivity_timeout_ms, policy ("deny" | "allow"), max_turns, resume_agent_session,
-/// shared_server, sessions_per_server, repo_config_sha256, and when the session has checks,
-/// checks (an array of {name, run, timeout_ms}) and fix_attempts. Written with json::dump.
+/// shared_server, sessions_per_server, repo_config_sha256, require_changes only when true, and
+/// when the session has checks, checks (an array of {name, run, timeout_ms}) and fix_attempts.
+/// Written with json::dump.
 std::string to_json(const SessionOptions& o);
 /// From sessions.options as to_json writes it (and as every earlier version wrote it: missing
 /// keys keep their defaults, unknown keys are ignored). Errors: orch::Error on invalid JSON or an

@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "lib/registry/checks.h"
 #include "lib/registry/handoff.h"
+#include "lib/registry/landings.h"
 #include "orchestrator/session/view.h"
 
 namespace orch {
@@ -89,7 +90,9 @@ void add_checks(json::Json& r, registry::Registry& reg, const std::string& id) {
 
 json::Json session_record(registry::Registry& reg, const HomeLayout& home,
                           const registry::Session& s) {
-  json::Json r = session_json(s);
+  std::optional<registry::LandingRow> landing = registry::landing_of(reg, s.unit_id);
+  if (landing && landing->session_id != s.id) landing.reset();  // another run's work
+  json::Json r = session_json(s, landing ? &*landing : nullptr);
   json::Json states = json::Json::array();
   for (const registry::StateChange& c : reg.state_history(s.id)) {
     states.push_back({{"at", format_iso8601(c.at)},

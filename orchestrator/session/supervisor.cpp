@@ -125,6 +125,10 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit, 
     std::string head = git::resolve_commit(s.worktree, "HEAD");
     outcome.commit_id = head;
     outcome.diffstat = git::diffstat(unit.repo, unit.base_commit, head);
+    if (result.state == State::kDone && outcome.diffstat.empty() &&
+        session_options_from_json(s.options).require_changes) {
+      fail_for_no_changes(result, s.no_commit && !git::changed_paths(s.worktree).empty(), true);
+    }
     return "";
   } catch (const Error& e) {
     log.error("recording the work failed: {}", e.what());

@@ -11,7 +11,37 @@ json::Json str_or_null(const std::string& s) {
   return s.empty() ? json::Json() : json::Json(s);
 }
 
-json::Json session_json(const registry::Session& s) {
+std::optional<bool> work_changed(const registry::Session& s) {
+  if (s.commit_id.empty() || s.no_commit) return std::nullopt;
+  return !s.diffstat.empty();
+}
+
+std::string no_changes_marker(const registry::Session& s) {
+  std::optional<bool> changed = work_changed(s);
+  return s.state == registry::State::kDone && changed && !*changed ? "no changes" : "";
+}
+
+json::Json landing_json(const registry::LandingRow* l) {
+  if (!l) return nullptr;
+  const bool landed = l->outcome == "landed";
+  return {{"outcome", l->outcome},
+          {"into", l->into_branch},
+          {"strategy", l->strategy},
+          {"at", time_or_null(l->at)},
+          {"landed_at", landed ? time_or_null(l->at) : json::Json()},
+          {"landed_commit", landed ? str_or_null(l->commit_id) : json::Json()},
+          {"pr_url", str_or_null(l->pr_url)},
+          {"skip_reason", l->outcome == "skipped" ? str_or_null(l->reason) : json::Json()}};
+}
+
+std::string landing_text(const registry::LandingRow& l) {
+  if (l.outcome == "landed") return "landed " + l.commit_id.substr(0, 12) + " on " + l.into_branch;
+  if (l.outcome == "pr") return "pr " + l.pr_url;
+  return l.outcome + ": " + l.reason;
+}
+
+json::Json session_json(const registry::Session& s, const registry::LandingRow* landing) {
+  std::optional<bool> changed = work_changed(s);
   return {{"session", s.id},
           {"unit", s.unit_name},
           {"agent", s.agent},
@@ -37,7 +67,9 @@ json::Json session_json(const registry::Session& s) {
           {"error", str_or_null(s.error)},
           {"note", str_or_null(s.note)},
           {"commit", str_or_null(s.commit_id)},
-          {"diffstat", str_or_null(s.diffstat)}};
+          {"diffstat", str_or_null(s.diffstat)},
+          {"changed", changed ? json::Json(*changed) : json::Json()},
+          {"landing", landing_json(landing)}};
 }
 
 json::Json check_counts_json(const registry::CheckCounts& n) {
@@ -48,9 +80,11 @@ json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Se
   std::vector<std::string> ids;
   for (const registry::Session& s : sessions) ids.push_back(s.id);
   std::map<std::string, registry::CheckCounts> counts = registry::check_counts(reg, ids);
+  const std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
   json::Json arr = json::Json::array();
   for (const registry::Session& s : sessions) {
-    json::Json j = session_json(s);
+    auto l = landings.find(s.id);
+    json::Json j = session_json(s, l == landings.end() ? nullptr : &l->second);
     auto it = counts.find(s.id);
     j["checks"] = check_counts_json(it == counts.end() ? registry::CheckCounts{} : it->second);
     arr.push_back(std::move(j));

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 
 #include "tests/e2e/fixture.h"
 
@@ -95,6 +96,99 @@ TEST_F(Examples, ConvoyScriptFailsTheJobWhenAUnitFails) {
   EXPECT_EQ(r.err.find("JUnit report:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no JUnit report written\n"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(report)) << "the first run's report was left for the second";
+}
+
+// The steps of a GitHub Actions workflow: the text of each "- name:" item under steps.
+std::map<std::string, std::string> workflow_steps(const std::string& yml) {
+  std::map<std::string, std::string> steps;
+  const std::string marker = "\n      - name: ";
+  for (size_t at = yml.find(marker); at != std::string::npos;) {
+    size_t name_end = yml.find('\n', at + marker.size());
+    size_t next = yml.find(marker, name_end);
+    steps[yml.substr(at + marker.size(), name_end - at - marker.size())] =
+        yml.substr(name_end, next == std::string::npos ? std::string::npos : next - name_end);
+    at = next;
+  }
+  return steps;
+}
+
+// Issue 14 §4: the CI example keeps the work. Its structure: the permissions pushing and pull
+// requests need, checks on each unit, land with --pr even when a unit failed, the JUnit report
+// and logs uploaded, the job failing only after the work was kept.
+TEST_F(Examples, TheWorkflowChecksEachUnitLandsThemAsPullRequestsAndUploadsTheReport) {
+  const std::string yml = read_file(std::string(ORCH_SOURCE_DIR) + "/examples/github-actions.yml");
+  size_t perms = yml.find("\npermissions:\n");
+  ASSERT_NE(perms, std::string::npos) << yml;
+  const std::string block = yml.substr(perms, yml.find("\n\n", perms) - perms);
+  EXPECT_NE(block.find("\n  contents: write"), std::string::npos) << block;
+  EXPECT_NE(block.find("\n  pull-requests: write"), std::string::npos) << block;
+  std::map<std::string, std::string> steps = workflow_steps(yml);
+  std::string run, land, upload, last;
+  for (const auto& [name, text] : steps) {
+    if (text.find("orch convoy run") != std::string::npos) run = text;
+    if (text.find("orch land --convoy") != std::string::npos) land = text;
+    if (text.find("actions/upload-artifact") != std::string::npos) upload = text;
+  }
+  ASSERT_FALSE(run.empty()) << yml;
+  EXPECT_NE(run.find("--check \"$CHECK\""), std::string::npos) << run;
+  EXPECT_NE(run.find("--junit report.xml"), std::string::npos) << run;
+  ASSERT_FALSE(land.empty()) << yml;
+  EXPECT_NE(land.find("--pr"), std::string::npos) << land;
+  EXPECT_NE(land.find("--check \"$CHECK\""), std::string::npos) << land;
+  EXPECT_NE(land.find("if: always()"), std::string::npos) << land;  // even after a failed unit
+  ASSERT_FALSE(upload.empty()) << yml;
+  EXPECT_NE(upload.find("report.xml"), std::string::npos) << upload;
+  EXPECT_NE(upload.find("if: always()"), std::string::npos) << upload;
+  EXPECT_NE(yml.find("GH_TOKEN: ${{ github.token }}"), std::string::npos);  // for gh pr create
+  // The README documents the flow as the CI recipe, and links the workflow from it.
+  const std::string readme = read_file(std::string(ORCH_SOURCE_DIR) + "/README.md");
+  size_t recipe = readme.find("\n## CI recipe");
+  ASSERT_NE(recipe, std::string::npos);
+  EXPECT_NE(readme.find("examples/github-actions.yml", recipe), std::string::npos);
+}
+
+// The CI script with ORCH_LAND=pr: the done unit's branch is pushed and a pull request opened,
+// through a stand-in gh (GitHub cannot be reached from these machines: it records its arguments),
+// and ORCH_REQUIRE_CHANGES fails a unit that changed nothing.
+TEST_F(Examples, ConvoyScriptOpensAPullRequestPerDoneUnitAndRequiresChanges) {
+  start_model(R"({"scenarios": [
+                    {"match": "greeting", "turns": [
+                      {"tool": "write", "path": "GREETING.md", "content": "hi\n"}, {"text": "Done."}]},
+                    {"match": "idle", "turns": [{"text": "Nothing to change"}]}],
+                  "default": [{"text": "no scenario"}]})");
+  const fs::path bare = tmp_->path() / "origin.git";
+  git(tmp_->path(), {"init", "-q", "--bare", bare.string()});
+  git(repo_, {"remote", "add", "origin", bare.string()});
+  const fs::path bin = tmp_->path() / "ghbin";
+  const fs::path args = tmp_->path() / "gh-args";
+  write_file(bin / "gh", "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" + args.string() +
+                             "'\necho https://github.example/o/r/pull/1\n");
+  ASSERT_EQ(chmod((bin / "gh").c_str(), 0755), 0);
+  fs::path units = tmp_->path() / "units.jsonl";
+  write_file(units,
+             "{\"unit\": \"greet\", \"prompt\": \"greeting please\"}\n"
+             "{\"unit\": \"idle\", \"prompt\": \"idle please\"}\n");
+  process::SpawnOptions so;
+  so.argv = {"bash", std::string(ORCH_SOURCE_DIR) + "/examples/convoy.sh", repo_.string(),
+             units.string(), (tmp_->path() / "report.xml").string()};
+  so.env_set = env_;
+  so.env_set["PATH"] = bin.string() + ":" + dir_of(ORCH_BIN) + ":" + env_["PATH"];
+  so.env_set["ORCH_HOME"] = home_.string();
+  so.env_set["ORCH_LAND"] = "pr";
+  so.env_set["ORCH_REQUIRE_CHANGES"] = "1";
+  process::RunResult r = process::run(so, 180000);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // the idle unit failed
+  EXPECT_NE(r.out.find("pr  greet  "), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("https://github.example/o/r/pull/1"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(args).rfind("pr\ncreate\n--base\nmain\n--head\norch/greet\n", 0), 0u)
+      << read_file(args);
+  EXPECT_EQ(git(bare, {"show", "orch/greet:GREETING.md"}), "hi\n");  // the work left the runner
+  std::string xml = read_file(tmp_->path() / "report.xml");
+  EXPECT_NE(xml.find("no changes: the agent ended its turn without changing anything"),
+            std::string::npos)
+      << xml;
+  EXPECT_TRUE(eventually([&] { return processes_with(home_.string()).empty(); }, 15000))
+      << left_running();
 }
 
 }  // namespace

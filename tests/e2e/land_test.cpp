@@ -178,6 +178,14 @@ TEST_F(Land, PushToABareRemoteAndPullRequestsThroughAStandInGh) {
   json::Json again = json::Json::parse(orch({"land", "p2", "--json"}).out);
   EXPECT_EQ(again["units"][0]["outcome"], "already landed");
   EXPECT_EQ(again["units"][0]["pr_url"], "https://github.example/o/r/pull/7");
+  // The pull request is shown with the session (orch show, agents --json: "landing").
+  json::Json shown = json::Json::parse(orch({"show", "p2", "--json"}).out);
+  EXPECT_EQ(shown["landing"]["outcome"], "pr");
+  EXPECT_EQ(shown["landing"]["pr_url"], "https://github.example/o/r/pull/7");
+  EXPECT_NE(orch({"show", "p2"})
+                .out.find("\nlanding     pull request "
+                          "https://github.example/o/r/pull/7 at "),
+            std::string::npos);
 }
 
 TEST_F(Land, BadInputIsOneLineAndChangesNothing) {

@@ -211,7 +211,16 @@ TEST_F(Presets, UnknownKeysAreErrors) {
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(), home_file() +
                               ":3: defaults.max_session: unknown key (known keys: agent, "
-                              "max_sessions, fix_attempts)");
+                              "max_sessions, fix_attempts, require_changes)");
+}
+
+TEST_F(Presets, RequireChangesIsADefaultsBoolean) {
+  EXPECT_FALSE(load_agent_config(tmp_ / "no-home", "").require_changes);
+  write_home("[defaults]\nrequire_changes = true\n");
+  EXPECT_TRUE(load().require_changes);
+  write_home("[defaults]\nrequire_changes = 1\n");
+  EXPECT_EQ(load_error(),
+            home_file() + ":2: defaults.require_changes: expected a boolean, got an integer");
 }
 
 TEST_F(Presets, WrongTypesAreErrorsThatNeverShowEnvValues) {

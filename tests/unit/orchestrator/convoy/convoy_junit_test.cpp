@@ -144,6 +144,29 @@ TEST(ConvoyJunit, AUnitCancelledBeforeItStartedIsSkippedAndTheSuiteTimeIsWallTim
   EXPECT_EQ(c.find("<failure"), std::string::npos) << c;
 }
 
+TEST(ConvoyJunit, ADoneUnitWithNoChangesSaysSoAndALandingIsNamed) {
+  ConvoyStatus st;
+  st.convoy.name = "ci-8";
+  st.convoy.created_at = 1700000000000;
+  UnitStatus idle = unit("idle", State::kDone, "", 1000);
+  idle.latest->session.commit_id = "0123456789abcdef0123456789abcdef01234567";  // nothing on it
+  UnitStatus wrote = unit("wrote", State::kDone, "", 1000);
+  wrote.latest->session.commit_id = "89abcdef0123456789abcdef0123456789abcdef";
+  wrote.latest->session.diffstat = "1 file changed, 1 insertion(+)";
+  registry::LandingRow l;
+  l.outcome = "landed";
+  l.into_branch = "main";
+  l.commit_id = "fedcba9876543210fedcba9876543210fedcba98";
+  wrote.landing = l;
+  st.units = {idle, wrote};
+  st.counts = count_units(st.units);
+  std::string xml = render_junit(st, st.convoy.created_at + 2000);
+  EXPECT_EQ(count(xml, "no changes: the branch has no change against its base"), 1u) << xml;
+  EXPECT_LT(xml.find("no changes"), xml.find("name=\"wrote\"")) << xml;  // on idle's case
+  EXPECT_NE(xml.find("landed fedcba987654 on main"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("failures=\"0\""), std::string::npos) << xml;  // no changes is no failure
+}
+
 TEST(ConvoyJunit, AnEmptyConvoyIsAValidEmptySuite) {
   ConvoyStatus st;
   st.convoy.name = "empty";

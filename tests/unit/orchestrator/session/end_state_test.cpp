@@ -78,6 +78,26 @@ TEST(SessionEnd, ACommitFailureKeepsEveryOtherEnd) {
   EXPECT_EQ(failed.source, "claude:result");
 }
 
+TEST(SessionEnd, ADoneWithNoChangeFailsOnlyWhenChangesAreRequired) {
+  RunResult required = done_with_summary();
+  fail_for_no_changes(required, false, true);
+  EXPECT_EQ(required.state, State::kFailed);
+  EXPECT_EQ(required.source, "supervisor:no-changes");
+  EXPECT_EQ(required.error, "no changes: the agent ended its turn without changing anything");
+  EXPECT_EQ(required.summary, "wrote HELLO.md");
+
+  RunResult not_required = done_with_summary();
+  fail_for_no_changes(not_required, false, false);
+  EXPECT_EQ(not_required.state, State::kDone);
+  RunResult changed = done_with_summary();
+  fail_for_no_changes(changed, true, true);
+  EXPECT_EQ(changed.state, State::kDone);
+  EXPECT_EQ(changed.error, "");
+  RunResult failed = run_result(State::kFailed, "claude:result", "API Error: 500");
+  fail_for_no_changes(failed, false, true);
+  EXPECT_EQ(failed.error, "API Error: 500");
+}
+
 TEST(SessionEnd, RunningOutOfSpaceFailsWithThatCauseFirst) {
   RunResult done = done_with_summary();
   fail_for_no_space(done, "database or disk is full");

@@ -69,6 +69,15 @@ TEST(SessionOptionsJson, AnEmptyObjectIsTheDefaults) {
   EXPECT_EQ(to_json(o), to_json(SessionOptions{}));
 }
 
+TEST(SessionOptionsJson, RequireChangesIsWrittenOnlyWhenSetAndReadBack) {
+  SessionOptions o;
+  EXPECT_EQ(to_json(o).find("require_changes"), std::string::npos);
+  o.require_changes = true;
+  EXPECT_NE(to_json(o).find(R"("require_changes":true)"), std::string::npos);
+  EXPECT_TRUE(session_options_from_json(to_json(o)).require_changes);
+  EXPECT_FALSE(session_options_from_json(kWrittenByEdf0a36).require_changes);
+}
+
 TEST(SessionOptionsJson, InvalidJsonOrPolicyIsAnError) {
   EXPECT_THROW(session_options_from_json("{\"binary\":"), Error);
   EXPECT_THROW(session_options_from_json(R"({"policy":"sometimes"})"), Error);
