@@ -12,8 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks",
-                                           "workspace"};
+const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks", "workspace"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
 const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts",
                                                 "require_changes"};

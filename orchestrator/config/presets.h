@@ -62,7 +62,7 @@ struct AgentConfig {
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
   /// [[checks]]: run after the agent's turn; a later file's list replaces an earlier one's.
   std::vector<config::CheckSpec> checks;
-  int fix_attempts = kDefaultFixAttempts;           ///< [defaults] fix_attempts
+  int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
   bool require_changes = false;  ///< [defaults] require_changes: a done with no change fails
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   WorkspaceSettings workspace;                      ///< [workspace] (orchestrator/workspace/)

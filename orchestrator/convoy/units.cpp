@@ -131,9 +131,9 @@ std::map<std::string, std::string> seen_units(const ParsedUnits& parsed) {
 }  // namespace
 
 const std::vector<std::string>& unit_line_keys() {
-  static const std::vector<std::string> keys = {"unit",     "prompt", "agent", "base",  "model",
-                                                "priority", "checks", "copy",  "setup", "teardown",
-                                                "ports"};
+  static const std::vector<std::string> keys = {"unit",  "prompt",   "agent",  "base",
+                                                "model", "priority", "checks", "copy",
+                                                "setup", "teardown", "ports"};
   return keys;
 }
 

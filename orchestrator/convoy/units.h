@@ -17,10 +17,10 @@ namespace orch {
 struct UnitSpec {
   std::string unit;
   std::string prompt;
-  std::string agent;            ///< "" = the convoy's
-  std::string base;             ///< "" = the repository's HEAD
-  std::string model;            ///< "" = the preset's
-  int priority = 0;             ///< higher takes a free slot first
+  std::string agent;  ///< "" = the convoy's
+  std::string base;   ///< "" = the repository's HEAD
+  std::string model;  ///< "" = the preset's
+  int priority = 0;   ///< higher takes a free slot first
   /// "checks": commands that replace the convoy's --check and the config's [[checks]] when given
   std::vector<std::string> checks;
   bool checks_given = false;

@@ -39,7 +39,7 @@ struct LaunchRequest {
   /// --check (or a convoy line's "checks"): replace the config files' [[checks]] when given.
   std::vector<config::CheckSpec> checks;
   bool checks_given = false;
-  int fix_attempts = -1;  ///< --fix-attempts; -1 = [defaults] fix_attempts, else 2
+  int fix_attempts = -1;         ///< --fix-attempts; -1 = [defaults] fix_attempts, else 2
   bool require_changes = false;  ///< a done with no change fails; also [defaults] require_changes
   // Session pool (orchestrator/pool/pool.h):
   std::string convoy;    ///< add the unit to this convoy (its agent, cap and retries are defaults)

@@ -45,8 +45,9 @@ json::Json landing_json(const registry::LandingRow* l);
 /// "skipped: REASON".
 std::string landing_text(const registry::LandingRow& l);
 
-/// session_json of each of `sessions` (with its landing) and the key "checks": {"runs", "passed", "failed"} (its
-/// check runs, all 0 for a session without checks), as `orch agents --json` prints them.
+/// session_json of each of `sessions` (with its landing) and the key "checks": {"runs", "passed",
+/// "failed"} (its check runs, all 0 for a session without checks), as `orch agents --json` prints
+/// them.
 json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Session>& sessions);
 
 /// {"runs", "passed", "failed"} of `n`.
