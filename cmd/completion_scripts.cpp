@@ -77,8 +77,13 @@ _orch_complete_kind() {
   local IFS=$'\n'
   case "$1" in
     units|targets|convoys)
-      COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" "${home[@]}" __complete "$1" 2>/dev/null)" \
-        -- "$cur")) ;;
+      # Names from the registry are data: matched with a plain loop, never through compgen -W,
+      # which would expand a $(...) in a unit name.
+      COMPREPLY=()
+      local name
+      while IFS= read -r name; do
+        [[ "$name" == "$cur"* ]] && COMPREPLY+=("$name")
+      done < <("${COMP_WORDS[0]}" "${home[@]}" __complete "$1" 2>/dev/null) ;;
     dir) COMPREPLY=($(compgen -d -- "$cur")) ;;
     file) COMPREPLY=($(compgen -f -- "$cur")) ;;
     *) COMPREPLY=() ;;

@@ -65,6 +65,15 @@ TEST_F(Completion, BashCompletesCommandsOptionsAndRegistryNames) {
   EXPECT_EQ(complete({"convoy", "cr"}), "create\n");
   // A global option's value is skipped: the word after it is still the command.
   EXPECT_EQ(complete({"--color", "never", "ag"}), "agents\n");
+  // A unit name is data: a $(...) in it (valid in a git branch name) is never run by completion.
+  // (bash runs in this process's folder; a unit id holds no '/').
+  const std::filesystem::path pwned = std::filesystem::current_path() / "pwned-by-completion";
+  std::filesystem::remove(pwned);
+  const std::string hostile = "x$(touch${IFS}pwned-by-completion)";
+  ASSERT_EQ(orch({"sling", hostile, repo_.string(), "--agent", "fails", "-m", "x", "--wait"}).code,
+            3);
+  EXPECT_EQ(complete({"logs", "x"}), hostile + "\n");
+  EXPECT_FALSE(std::filesystem::exists(pwned)) << "completion ran a command from a unit name";
 }
 
 TEST_F(Completion, ZshAndFishScriptsAndTheManPage) {
