@@ -159,9 +159,12 @@ TEST_P(ChecksE2E, ATimedOutCheckIsKilledWithEverythingItStarted) {
   // A check from config.toml with a 2 s timeout; it starts a process in a session of its own
   // (setsid: outside its process group) and then sleeps.
   const fs::path pid_file = tmp_->path() / "check.pid";
-  test::write_file(home_ / "config.toml",
-                   "[[checks]]\nname = \"slow\"\nrun = \"echo $$ > " + pid_file.string() +
-                       "; setsid sleep 3171 & sleep 3172\"\ntimeout = \"2s\"\n");
+  // Sleeps of their own per agent: the two instances of this test may run at the same time.
+  const std::string outside = agent() == "claude" ? "sleep 3161" : "sleep 3171";
+  const std::string inside = agent() == "claude" ? "sleep 3162" : "sleep 3176";
+  test::write_file(home_ / "config.toml", "[[checks]]\nname = \"slow\"\nrun = \"echo $$ > " +
+                                              pid_file.string() + "; setsid " + outside + " & " +
+                                              inside + "\"\ntimeout = \"2s\"\n");
   OrchRun r = sling_wait("slow-" + agent(), "check-work please", {"--fix-attempts", "0"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   json::Json s = show("slow-" + agent());
@@ -176,8 +179,8 @@ TEST_P(ChecksE2E, ATimedOutCheckIsKilledWithEverythingItStarted) {
   EXPECT_LT(s["check_runs"][0]["duration_ms"].get<int64_t>(), 10000);
   pid_t pid = std::stoi(read_file(pid_file));
   EXPECT_FALSE(process::is_alive(pid, 0)) << "the check's shell is still running";
-  EXPECT_TRUE(processes_with("sleep 3171").empty()) << "left: the check's setsid child";
-  EXPECT_TRUE(processes_with("sleep 3172").empty()) << "left: the check's sleep";
+  EXPECT_TRUE(processes_with(outside).empty()) << "left: the check's setsid child";
+  EXPECT_TRUE(processes_with(inside).empty()) << "left: the check's sleep";
   EXPECT_EQ(git(repo_, {"show", "orch/slow-" + agent() + ":work.txt"}), "the work\n");
 }
 
@@ -196,17 +199,19 @@ TEST_P(ChecksE2E, AMissingCommandFailsWithExit127) {
 }
 
 TEST_P(ChecksE2E, AStopWhileChecksRunKillsThemAndEndsStopped) {
+  // One sleep per agent: the two instances of this test may run at the same time.
+  const std::string sleeper = agent() == "claude" ? "sleep 3172" : "sleep 3173";
   OrchRun r = orch({"sling", "stop-" + agent(), repo_.string(), "--agent", agent(), "-m",
-                    "check-work please", "--check", "sleep 3173"});
+                    "check-work please", "--check", sleeper});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   ASSERT_TRUE(eventually([&] { return session_json()["state"] == "checking"; }, 90000))
       << session_json();
-  EXPECT_TRUE(eventually([&] { return !processes_with("sleep 3173").empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return !processes_with(sleeper).empty(); }, 10000));
   OrchRun stop = orch({"stop", "stop-" + agent()});
   EXPECT_EQ(stop.code, 0) << stop.out << stop.err;
   ASSERT_TRUE(eventually([&] { return session_json()["state"] == "stopped"; }, 30000))
       << session_json();
-  EXPECT_TRUE(processes_with("sleep 3173").empty());
+  EXPECT_TRUE(processes_with(sleeper).empty());
   json::Json s = show("stop-" + agent());
   ASSERT_EQ(s["check_runs"].size(), 1u);
   EXPECT_EQ(s["check_runs"][0]["result"], "failed");

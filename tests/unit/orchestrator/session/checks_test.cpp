@@ -10,6 +10,8 @@
 #include <functional>
 #include <thread>
 
+#include <unistd.h>
+
 #include "lib/clock.h"
 #include "orchestrator/session/run_watch.h"
 #include "tests/support/tmp.h"
@@ -73,7 +75,9 @@ TEST(CheckTexts, TheSessionsErrorOnceTheAttemptsAreUsedUp) {
 class SessionChecksRun : public ::testing::Test {
  protected:
   void SetUp() override {
-    spec_.session_id = "cafe0001";
+    // Unique per test process: a check's leftovers are found by its session id and round
+    // (ORCH_CHECK), and tests run in parallel must not kill each other's checks.
+    spec_.session_id = "cafe" + std::to_string(::getpid());
     spec_.worktree = (tmp_ / "wt").string();
     spec_.log_dir = (tmp_ / "log").string();
     fs::create_directories(spec_.worktree);
