@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,23 +21,46 @@ std::string scratch_lock_path(const std::string& path) {
   return path + ".lock";
 }
 
+namespace {
+
+// Whether `fd` is still the file at `file` (prune may have unlinked the file between our open
+// and our flock, or a land may have made a new one).
+bool scratch_lock_is_current(int fd, const std::string& file) {
+  struct stat by_fd {
+  }, by_path{};
+  if (::fstat(fd, &by_fd) != 0 || ::stat(file.c_str(), &by_path) != 0) return false;
+  return by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
+}
+
+}  // namespace
+
 ScratchLock ScratchLock::create(const std::string& path, const std::string& repo) {
   const std::string file = scratch_lock_path(path);
-  create_private_file(file);
-  {
-    std::ofstream out(file, std::ios::trunc);
-    out << repo;
-    if (!out.flush()) throw Error(file, "cannot write the land lock file");
+  // Locked before it says anything, and written through the locked descriptor: a prune can never
+  // take a lock file a land is still making for one left by a killed land.
+  while (true) {
+    int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) throw Error(file, std::string("cannot open: ") + std::strerror(errno));
+    int rc = 0;
+    while ((rc = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+      int err = errno;
+      ::close(fd);
+      throw Error(file, std::string("cannot lock: ") + std::strerror(err));
+    }
+    if (!scratch_lock_is_current(fd, file)) {  // a prune removed it meanwhile: make it again
+      ::close(fd);
+      continue;
+    }
+    if (::ftruncate(fd, 0) != 0 ||
+        ::write(fd, repo.data(), repo.size()) != static_cast<ssize_t>(repo.size())) {
+      int err = errno;
+      ::close(fd);
+      throw Error(file, std::string("cannot write the land lock file: ") + std::strerror(err));
+    }
+    return ScratchLock(fd, file, repo);
   }
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(file, std::string("cannot open: ") + std::strerror(errno));
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    int err = errno;
-    ::close(fd);
-    throw Error(file, std::string("cannot lock: ") + std::strerror(err));
-  }
-  return ScratchLock(fd, file, repo);
 }
 
 std::optional<ScratchLock> ScratchLock::claim(const std::string& path) {
@@ -50,6 +74,10 @@ std::optional<ScratchLock> ScratchLock::claim(const std::string& path) {
     if (errno == EINTR) continue;
     ::close(fd);
     return std::nullopt;  // EWOULDBLOCK: a running land holds it
+  }
+  if (!scratch_lock_is_current(fd, file)) {  // made again by a land since we opened it
+    ::close(fd);
+    return std::nullopt;
   }
   std::ifstream in(file);
   std::stringstream text;
