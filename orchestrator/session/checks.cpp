@@ -103,13 +103,15 @@ std::string check_failure_message(const config::CheckSpec& check, const registry
          (attempts == 1 ? " attempt" : " attempts");
 }
 
-SessionChecks::SessionChecks(const SessionSpec& spec, Reports reports)
+SessionChecks::SessionChecks(const SessionSpec& spec, Reports reports,
+                             std::map<std::string, std::string> env)
     : checks_(spec.checks),
       fix_attempts_(std::max(0, spec.fix_attempts)),
       session_id_(spec.session_id),
       worktree_(spec.worktree),
       dir_(spec.log_dir + "/checks"),
-      reports_(std::move(reports)) {}
+      reports_(std::move(reports)),
+      env_(std::move(env)) {}
 
 void SessionChecks::abort() {
   abort_ = true;
@@ -169,6 +171,7 @@ registry::CheckRun SessionChecks::run_one(const config::CheckSpec& check, size_t
     so.stdout_path = run.output_path;
     so.stderr_path = run.output_path;
     so.env_set = {{kCheckEnvVar, marker}, {kSessionEnvVar, session_id_}};
+    for (const auto& [name, value] : env_) so.env_set[name] = value;
     so.new_process_group = true;
     so.die_with_parent = true;
     process::Child child = process::spawn(so);

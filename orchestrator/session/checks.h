@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -69,8 +70,11 @@ class SessionChecks {
     std::function<void(const json::Json&)> event;
   };
   /// The checks and fix attempts of `spec`, run in spec.worktree; output under
-  /// <spec.log_dir>/checks/.
-  SessionChecks(const SessionSpec& spec, Reports reports);
+  /// <spec.log_dir>/checks/. `env`: set in every check's environment besides orch's markers (the
+  /// session's [workspace] ports: ORCH_PORT, ORCH_PORTS); never the preset's environment, which is
+  /// the agent's and may hold its keys.
+  SessionChecks(const SessionSpec& spec, Reports reports,
+                std::map<std::string, std::string> env = {});
 
   /// True when the session has checks.
   bool any() const { return !checks_.empty(); }
@@ -93,6 +97,7 @@ class SessionChecks {
   std::string worktree_;
   std::string dir_;  ///< <log_dir>/checks
   Reports reports_;
+  std::map<std::string, std::string> env_;
   int round_ = 0;
   std::atomic<bool> abort_{false};
 };

@@ -275,8 +275,10 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     block_signals();  // before the inbox and watch threads start, so they inherit the mask
     // The checks that decide `done` (checks.h): each ended run recorded, each step a `check` event.
-    SessionChecks checks(spec, {[&sink](const registry::CheckRun& run) { sink.check_run(run); },
-                                [&sink](const json::Json& e) { sink.event("check", e); }});
+    SessionChecks checks(spec,
+                         {[&sink](const registry::CheckRun& run) { sink.check_run(run); },
+                          [&sink](const json::Json& e) { sink.event("check", e); }},
+                         workspace_env);
     RunWatch watch(*backend, spec, sink, &checks);  // the stop and time-out policy (run_watch.h)
     InboxReader inbox(factory.home().registry(), session_id, *backend,
                       (dir / "events.jsonl").string(), log, std::move(prompt_mail));
