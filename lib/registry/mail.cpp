@@ -14,7 +14,8 @@ namespace {
 constexpr const char* kMailSelect =
     "SELECT m.id, COALESCE(m.from_session, ''), COALESCE(fu.name, ''), m.to_unit_id, tu.name, "
     "tu.repo, m.text, m.sent_at, "
-    "CASE WHEN cs.state IN ('queued','starting','running','waiting') THEN m.claimed_session "
+    "CASE WHEN cs.state IN ('queued','starting','running','waiting','checking') THEN "
+    "m.claimed_session "
     "ELSE '' END, COALESCE(m.delivered_at, 0), COALESCE(m.delivered_session, '') "
     "FROM mail m JOIN units tu ON tu.id = m.to_unit_id "
     "LEFT JOIN sessions fs ON fs.id = m.from_session LEFT JOIN units fu ON fu.id = fs.unit_id "
@@ -87,12 +88,13 @@ std::vector<MailRow> claim_mail(Registry& reg, const std::string& session_id) {
     if (!who.step()) db::no_such_session(session_id);
     const int64_t unit_id = who.col_int(0);
     if (!is_live(state_from_string(who.col_text(1)))) return;
-    db::Stmt held(reg.handle(),
-                  "SELECT m.id FROM mail m LEFT JOIN sessions cs ON cs.id = m.claimed_session "
-                  "WHERE m.to_unit_id = ?1 AND m.delivered_at IS NULL AND "
-                  "(m.claimed_session IS NULL OR (m.claimed_session <> ?2 AND "
-                  "COALESCE(cs.state, 'lost') NOT IN ('queued','starting','running','waiting'))) "
-                  "ORDER BY m.id");
+    db::Stmt held(
+        reg.handle(),
+        "SELECT m.id FROM mail m LEFT JOIN sessions cs ON cs.id = m.claimed_session "
+        "WHERE m.to_unit_id = ?1 AND m.delivered_at IS NULL AND "
+        "(m.claimed_session IS NULL OR (m.claimed_session <> ?2 AND "
+        "COALESCE(cs.state, 'lost') NOT IN ('queued','starting','running','waiting','checking'))) "
+        "ORDER BY m.id");
     held.bind_int(1, unit_id).bind_text(2, session_id);
     std::vector<int64_t> ids;
     while (held.step()) ids.push_back(held.col_int(0));

@@ -35,9 +35,10 @@ std::vector<int> first_free_block(const std::set<int>& held, int count, int lo, 
 }  // namespace
 
 std::vector<int> held_ports(Registry& reg) {
-  db::Stmt st(reg.handle(),
-              "SELECT DISTINCT p.port FROM session_ports p JOIN sessions s ON s.id = p.session_id "
-              "WHERE s.state IN ('queued','starting','running','waiting') ORDER BY p.port");
+  db::Stmt st(
+      reg.handle(),
+      "SELECT DISTINCT p.port FROM session_ports p JOIN sessions s ON s.id = p.session_id "
+      "WHERE s.state IN ('queued','starting','running','waiting','checking') ORDER BY p.port");
   std::vector<int> out;
   while (st.step()) out.push_back(static_cast<int>(st.col_int(0)));
   return out;

@@ -117,5 +117,16 @@ TEST_F(RegistryPorts, ConcurrentProcessesNeverShareAPort) {
   EXPECT_EQ(held_ports(*reg_).size(), static_cast<size_t>(kPortAllocators * kPortsEach));
 }
 
+// `checking` is live (the agent's turn ended, its checks run, and they may use the ports).
+TEST_F(RegistryPorts, ASessionWhoseChecksRunKeepsItsPorts) {
+  add("a", State::kChecking);
+  add("b");
+  EXPECT_EQ(allocate_ports(*reg_, "a", 2, 30000, 30009, any_port_free),
+            (std::vector<int>{30000, 30001}));
+  EXPECT_EQ(held_ports(*reg_), (std::vector<int>{30000, 30001}));
+  EXPECT_EQ(allocate_ports(*reg_, "b", 2, 30000, 30009, any_port_free),
+            (std::vector<int>{30002, 30003}));
+}
+
 }  // namespace
 }  // namespace orch::registry
