@@ -92,6 +92,10 @@ bool InboxReader::deliver_waiting() {
   RegistrySink sink(*reg_, id_, events_path_, log_);
   record_prompt_mail(sink);
   if (!registry::is_live(s->state)) return true;  // the destructor settles what is left
+  // While the checks run the agent's turn is over and its result is being judged: a message now
+  // would start a turn the checks do not see (Claude Code's input is still open). Deliver it
+  // when the agent works again (a failed check's fix turn), else the end settles it.
+  if (s->state == registry::State::kChecking) return false;
   bool mail_done = deliver_mail(sink);
   std::vector<registry::InboxMessage> messages = reg_->take_undelivered_messages(id_);
   if (messages.empty()) return mail_done;

@@ -239,6 +239,33 @@ TEST_P(ChecksE2E, AConvoyUnitsChecksAreInItsJunitFailure) {
       << xml;
 }
 
+// A nudge sent while the checks run waits for the agent's next turn: it must not start a turn the
+// checks do not judge (Claude Code's input is still open then). The checks pass, so there is no
+// next turn: the session ends done and the nudge is not delivered.
+TEST_P(ChecksE2E, ANudgeWhileChecksRunIsNotDeliveredIntoTheCheckedTurn) {
+  const std::string unit = "nudge-" + agent();
+  OrchRun r = orch({"sling", unit, repo_.string(), "--agent", agent(), "-m", "check-work please",
+                    "--check", agent() == "claude" ? "sleep 4.1" : "sleep 4.2"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_TRUE(eventually([&] { return show(unit)["state"] == "checking"; }, 90000)) << show(unit);
+  // `orch nudge` waits for the delivery, which never comes: the session ends first.
+  OrchRun nudge = orch({"nudge", unit, "NUDGE-WHILE-CHECKING"});
+  EXPECT_EQ(nudge.code, 1) << nudge.out << nudge.err;
+  EXPECT_NE(nudge.err.find("not delivered: the session ended"), std::string::npos) << nudge.err;
+  ASSERT_TRUE(eventually(
+      [&] {
+        const json::Json state = show(unit)["state"];
+        return state != "checking" && state != "running";
+      },
+      60000));
+  json::Json s = show(unit);
+  EXPECT_EQ(s["state"], "done") << s;
+  EXPECT_EQ(s["check_runs"].size(), 1u) << s;
+  for (const std::string& line : model_requests()) {
+    EXPECT_EQ(line.find("NUDGE-WHILE-CHECKING"), std::string::npos) << "delivered mid-check";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Agents, ChecksE2E, ::testing::Values("opencode", "claude"),
                          [](const auto& p) { return p.param; });
 
