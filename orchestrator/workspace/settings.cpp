@@ -197,7 +197,10 @@ WorkspaceSettings workspace_from_options(const std::string& options_json) {
 std::map<std::string, std::string> ports_env(const std::vector<int>& ports) {
   if (ports.empty()) return {};
   std::string all;
-  for (int p : ports) all += (all.empty() ? "" : ",") + std::to_string(p);
+  for (int p : ports) {
+    if (!all.empty()) all += ',';
+    all += std::to_string(p);
+  }
   return {{"ORCH_PORT", std::to_string(ports.front())}, {"ORCH_PORTS", all}};
 }
 
