@@ -76,7 +76,11 @@ int run_land(Context& c, LandOptions& o) {
                    : o.strategy == "rebase" ? git::LandStrategy::kRebase
                                             : git::LandStrategy::kMerge;
   o.req.check_timeout_ms = parse_duration_ms(o.check_timeout);
-  if (o.no_check) o.req.checks.clear();
+  if (o.no_check) {
+    o.req.checks.clear();
+    o.req.configured_checks = false;
+  }
+  o.req.trust_repo_config = c.deps().trust_repo_config();
   if (o.resolve && o.req.dry_run) {
     throw Error("land", "--resolve starts agents; it cannot be a dry run", kExitUsage);
   }

@@ -13,6 +13,7 @@
 #include "lib/registry/convoys.h"
 #include "lib/registry/landings.h"
 #include "lib/text.h"
+#include "orchestrator/config/presets.h"
 #include "orchestrator/fanin/conflicts.h"
 #include "orchestrator/fanin/land_steps.h"
 
@@ -98,6 +99,19 @@ std::vector<Candidate> candidates(registry::Registry& reg, const LandRequest& re
     return a.unit.priority != b.unit.priority ? a.unit.priority > b.unit.priority
                                               : a.unit.created_at < b.unit.created_at;
   });
+  return out;
+}
+
+// `req`, with the configured [[checks]] of repository `repo` as its checks when it names none and
+// may use them (LandRequest::configured_checks). Errors: what load_agent_config throws (a broken
+// config file; exit 9 for an untrusted repository file that sets checks).
+LandRequest with_configured_checks(const LandRequest& req, const HomeLayout& home,
+                                   const std::string& repo) {
+  LandRequest out = req;
+  if (!req.checks.empty() || !req.configured_checks) return out;
+  const AgentConfig config =
+      load_agent_config(home.root, repo, RepoTrust{req.trust_repo_config, ""});
+  for (const config::CheckSpec& c : config.checks) out.checks.push_back(c.run);
   return out;
 }
 
@@ -286,14 +300,15 @@ LandReport land(registry::Registry& reg, const HomeLayout& home, const LandReque
     throw Error(what, "no unit's latest session is done and not landed yet: nothing to land");
   }
   preflight(cs, req, &r);
+  const LandRequest effective = with_configured_checks(req, home, r.repo);
   cs = forecast_order(std::move(cs), r);
   std::string tip = r.from, moved_by_others = r.from;
   std::optional<fanin::ScratchWorktree> scratch;
   for (const Candidate& c : cs) {
-    LandItem item = land_one(c, req, home, scratch, &r, &tip, &moved_by_others);
-    if (item.outcome == "pr") open_pr(c, req, r, &item);
+    LandItem item = land_one(c, effective, home, scratch, &r, &tip, &moved_by_others);
+    if (item.outcome == "pr") open_pr(c, effective, r, &item);
     if (item.outcome != "skipped") ++r.landed;
-    if (!req.dry_run) record(reg, c, r, req, item);
+    if (!req.dry_run) record(reg, c, r, effective, item);
     r.items.push_back(std::move(item));
   }
   r.to = req.pr ? r.from : tip;

@@ -22,7 +22,12 @@ struct LandRequest {
   std::string convoy;              ///< land the units of this convoy
   std::string into;                ///< target branch; "" = the units' base branch
   git::LandStrategy strategy = git::LandStrategy::kMerge;
-  std::vector<std::string> checks;    ///< commands run with `sh -c` on each merged result
+  std::vector<std::string> checks;  ///< commands run with `sh -c` on each merged result
+  /// With no `checks`: run the configured [[checks]] commands instead (config.toml, and the
+  /// repository's .orch.toml under its trust rules: orchestrator/config/presets.h), each with
+  /// check_timeout_ms. False for --no-check.
+  bool configured_checks = true;
+  bool trust_repo_config = false;     ///< --trust-repo-config: the repository file's run keys apply
   int64_t check_timeout_ms = 600000;  ///< per check run; its process group is killed after it
   std::string push_remote;            ///< push the advanced target here ("" = no push)
   bool pr = false;                    ///< push each unit's branch and open a pull request instead

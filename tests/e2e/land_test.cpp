@@ -145,6 +145,25 @@ TEST_F(Land, ChecksRunOnTheMergedResultAFailingOrHangingCheckSkipsAndAMovedTarge
   EXPECT_EQ(git(repo_, {"worktree", "list"}).find("orch-land-"), std::string::npos);
 }
 
+// Without --check, land runs the configured [[checks]] on the merged result; --no-check runs none.
+TEST_F(Land, TheConfiguredChecksRunOnTheMergedResultUnlessNoCheck) {
+  start_model(kLandScript);
+  run_units("lcc", {{"c1", "land-shared-a"}});
+  write_file(home_ / "config.toml",
+             "[[checks]]\nname = \"other\"\nrun = \"test -f OTHER.md\"\ntimeout = \"1m\"\n");
+  const std::string before = main_tip();
+  OrchRun checked = orch({"land", "c1"});
+  EXPECT_EQ(checked.code, 1) << checked.out << checked.err;
+  EXPECT_NE(checked.out.find("skipped  c1: check 'test -f OTHER.md' failed with exit 1 on the "
+                             "merged result"),
+            std::string::npos)
+      << checked.out;
+  EXPECT_EQ(main_tip(), before);
+  OrchRun unchecked = orch({"land", "c1", "--no-check"});
+  EXPECT_EQ(unchecked.code, 0) << unchecked.out << unchecked.err;
+  EXPECT_NE(main_tip(), before);
+}
+
 TEST_F(Land, PushToABareRemoteAndPullRequestsThroughAStandInGh) {
   start_model(kLandScript);
   run_units("lp", {{"p1", "land-shared-a"}, {"p2", "land-other"}});
