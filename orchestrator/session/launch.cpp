@@ -116,7 +116,10 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   if (req.inactivity_timeout_ms > 0) opts.inactivity_timeout_ms = req.inactivity_timeout_ms;
   if (req.startup_timeout_ms > 0) opts.startup_timeout_ms = req.startup_timeout_ms;
   const WorkspaceSettings workspace = overlay(config.workspace, req.workspace);
-  check_workspace(workspace, repo.workdir);
+  // Checked once per context for the config files' own settings (a convoy's units share them).
+  const bool shared_workspace = workspace == config.workspace;
+  if (!shared_workspace || !ctx.workspace_checked) check_workspace(workspace, repo.workdir);
+  ctx.workspace_checked |= shared_workspace;
   // A shared opencode server has one environment for every session it serves.
   if (workspace.ports > 0) opts.shared_server = false;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
