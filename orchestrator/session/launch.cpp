@@ -118,7 +118,10 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   opts.checks = req.checks_given ? req.checks : config.checks;
   opts.fix_attempts = req.fix_attempts >= 0 ? req.fix_attempts : config.fix_attempts;
   const WorkspaceSettings workspace = overlay(config.workspace, req.workspace);
-  check_workspace(workspace, repo.workdir);
+  // Checked once per context for the config files' own settings (a convoy's units share them).
+  const bool shared_workspace = workspace == config.workspace;
+  if (!shared_workspace || !ctx.workspace_checked) check_workspace(workspace, repo.workdir);
+  ctx.workspace_checked |= shared_workspace;
   // A shared opencode server has one environment for every session it serves.
   if (workspace.ports > 0) opts.shared_server = false;
   opts.require_changes = req.require_changes || config.require_changes;

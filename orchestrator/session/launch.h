@@ -75,7 +75,8 @@ struct LaunchContext {
   std::map<std::string, std::string> binaries;                  ///< preset name -> resolved binary
   std::map<std::string, std::string> bases;                     ///< base ref -> commit
   std::optional<std::map<std::string, std::string>> checkouts;  ///< branch -> worktree path
-  std::string head_branch;  ///< the main working tree's branch (valid with `checkouts`)
+  std::string head_branch;         ///< the main working tree's branch (valid with `checkouts`)
+  bool workspace_checked = false;  ///< config's [workspace] passed check_workspace
 };
 
 /// A launch validated and decided, not yet written.
