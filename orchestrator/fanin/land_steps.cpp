@@ -1,6 +1,9 @@
 // Scratch worktree, checks, push and pull requests for `orch land` (land_steps.h).
 #include "orchestrator/fanin/land_steps.h"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -104,7 +107,10 @@ ChecksResult run_checks(const std::vector<std::string>& checks, const std::strin
       log << "$ " << cmd << "\n";
     }
     process::Child child = process::spawn(opts);
-    std::optional<int> code = child.wait(static_cast<int>(timeout_ms));
+    // Child::wait takes an int of ms: a timeout past 24.8 days waits that long (a plain cast would
+    // wrap 4294968s around to 1 s).
+    std::optional<int> code =
+        child.wait(static_cast<int>(std::min<int64_t>(timeout_ms, INT32_MAX)));
     if (!code) {
       child.terminate(2000);
       out.passed = false;
