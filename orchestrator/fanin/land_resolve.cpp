@@ -56,10 +56,15 @@ std::vector<std::string> wait_resolved(const Deps& f, LandReport& r,
   for (const LandResolving& x : resolving) {
     LandItem& item = r.items[x.item];
     // A handoff chain (a retry, another handoff) ends with the unit's latest session.
+    // Units are named per repository: another repository's unit of the same name is not this one.
     registry::SessionFilter filter;
     filter.unit = item.unit;
-    std::vector<registry::Session> latest = f.registry().list_sessions(filter);
-    const registry::Session& s = latest.empty() ? x.session : latest.front();
+    registry::Session s = x.session;
+    for (registry::Session& c : f.registry().list_sessions(filter)) {
+      if (c.unit_id != x.session.unit_id) continue;
+      s = std::move(c);
+      break;
+    }
     item.resolve_session = s.id;
     if (s.state == registry::State::kDone) {
       done.push_back(item.unit);
