@@ -72,9 +72,9 @@ int64_t rate_limit_header_ms(const std::string& name, const std::string& value, 
 
 bool says_rate_limited(const std::string& text) {
   const std::string t = rate_limit_lower(text.substr(0, 4096));
-  for (const char* needle : {"rate_limit", "rate limit", "rate-limit", "ratelimit", "usage limit",
-                             "usage_limit", "too many requests", "too_many_requests",
-                             "hit your limit"}) {
+  for (const char* needle :
+       {"rate_limit", "rate limit", "rate-limit", "ratelimit", "usage limit", "usage_limit",
+        "too many requests", "too_many_requests", "hit your limit"}) {
     if (t.find(needle) != std::string::npos) return true;
   }
   return false;

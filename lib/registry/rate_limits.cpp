@@ -60,8 +60,8 @@ int clear_ended_pauses(Registry& reg, const std::string& backend, int64_t now_ms
 }
 
 std::vector<RateLimitPause> active_pauses(Registry& reg, int64_t now_ms) {
-  db::Stmt st(reg.handle(),
-              std::string(kPauseColumns) + "WHERE until_ms > ?1 ORDER BY until_ms, backend, provider");
+  db::Stmt st(reg.handle(), std::string(kPauseColumns) +
+                                "WHERE until_ms > ?1 ORDER BY until_ms, backend, provider");
   st.bind_int(1, now_ms);
   std::vector<RateLimitPause> out;
   while (st.step()) out.push_back(pause_row(st));

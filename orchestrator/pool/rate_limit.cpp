@@ -93,17 +93,16 @@ std::string pause_target(const registry::RateLimitPause& p) {
   return p.provider.empty() ? p.backend : p.backend + "/" + p.provider;
 }
 
-int64_t pause_for_rate_limit(registry::Registry& reg, SessionSink& sink,
-                             const registry::Session& s, const RunResult& run,
-                             spdlog::logger& log) {
+int64_t pause_for_rate_limit(registry::Registry& reg, SessionSink& sink, const registry::Session& s,
+                             const RunResult& run, spdlog::logger& log) {
   if (run.state != State::kFailed || !run.rate_limit || run.cancelled) return 0;
   try {
     PauseDecision d = record_rate_limit(reg, s, *run.rate_limit, now_ms());
-    std::string message = pause_target(d.pause) + " paused until " +
-                          format_iso8601(d.pause.until_ms) + " (rate limit; " +
-                          (d.basis == "backoff" ? "no reset time given: backoff"
-                                                : "reset from " + d.basis) +
-                          ")" + (d.note.empty() ? "" : ": " + d.note);
+    std::string message =
+        pause_target(d.pause) + " paused until " + format_iso8601(d.pause.until_ms) +
+        " (rate limit; " +
+        (d.basis == "backoff" ? "no reset time given: backoff" : "reset from " + d.basis) + ")" +
+        (d.note.empty() ? "" : ": " + d.note);
     sink.event("rate_limit", {{"message", message},
                               {"backend", d.pause.backend},
                               {"provider", d.pause.provider},

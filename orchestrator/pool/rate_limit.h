@@ -67,8 +67,7 @@ std::string pause_target(const registry::RateLimitPause& p);
 /// says what is paused until when, and why a reset time was ignored or capped) and returns the
 /// pause's end (epoch ms) for end_session; else returns 0. Never throws: a registry failure is
 /// logged and the failure then counts as any other.
-int64_t pause_for_rate_limit(registry::Registry& reg, SessionSink& sink,
-                             const registry::Session& s, const RunResult& run,
-                             spdlog::logger& log);
+int64_t pause_for_rate_limit(registry::Registry& reg, SessionSink& sink, const registry::Session& s,
+                             const RunResult& run, spdlog::logger& log);
 
 }  // namespace orch

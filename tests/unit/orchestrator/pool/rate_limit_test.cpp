@@ -45,8 +45,8 @@ TEST(RateLimitPause, AResetFarAwayIsCappedWithANote) {
 }
 
 TEST(RateLimitPause, WithoutAReadableResetTheBackoffDoublesUpToItsCap) {
-  PauseDecision d =
-      decide_pause("opencode", "fake", pause_hit({{"retry-after", "soon"}}), std::nullopt, kPauseNow);
+  PauseDecision d = decide_pause("opencode", "fake", pause_hit({{"retry-after", "soon"}}),
+                                 std::nullopt, kPauseNow);
   EXPECT_EQ(d.basis, "backoff");
   EXPECT_EQ(d.pause.until_ms, kPauseNow + kRateLimitBackoffBaseMs);
   EXPECT_EQ(d.note, "ignored an unreadable reset time (retry-after: soon)");
