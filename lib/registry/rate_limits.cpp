@@ -70,10 +70,15 @@ std::vector<RateLimitPause> active_pauses(Registry& reg, int64_t now_ms) {
 
 const RateLimitPause* pause_holding(const std::vector<RateLimitPause>& pauses, const Session& s) {
   if (s.state != State::kQueued) return nullptr;
-  const auto slash = s.model.find('/');
+  return pause_covering(pauses, s.backend, s.model);
+}
+
+const RateLimitPause* pause_covering(const std::vector<RateLimitPause>& pauses,
+                                     const std::string& backend, const std::string& model) {
+  const auto slash = model.find('/');
   for (const RateLimitPause& p : pauses) {
-    if (p.backend != s.backend) continue;
-    if (p.provider.empty() || slash == std::string::npos || s.model.substr(0, slash) == p.provider)
+    if (p.backend != backend) continue;
+    if (p.provider.empty() || slash == std::string::npos || model.substr(0, slash) == p.provider)
       return &p;
   }
   return nullptr;

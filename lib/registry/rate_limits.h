@@ -43,4 +43,9 @@ std::vector<RateLimitPause> active_pauses(Registry& reg, int64_t now_ms);
 /// when none does (or `s` is not queued).
 const RateLimitPause* pause_holding(const std::vector<RateLimitPause>& pauses, const Session& s);
 
+/// The same rule for a session of `backend` with `model` whatever its state (a launch: a new
+/// session a pause covers is queued, not started).
+const RateLimitPause* pause_covering(const std::vector<RateLimitPause>& pauses,
+                                     const std::string& backend, const std::string& model);
+
 }  // namespace orch::registry

@@ -47,6 +47,11 @@ TEST_F(RegistryRateLimits, APauseHoldsBackItsBackendAndProviderUntilItEnds) {
   EXPECT_NE(pause_holding(pauses, *reg_->get_session("oc-default-s")), nullptr);
   EXPECT_NE(pause_holding(pauses, *reg_->get_session("oc-fake-s")), nullptr);
   EXPECT_EQ(pause_holding(pauses, *reg_->get_session("oc-other-s")), nullptr);  // starting now
+  // A launch asks the same question before it starts a session.
+  EXPECT_NE(pause_covering(pauses, "opencode", ""), nullptr);
+  EXPECT_NE(pause_covering(pauses, "opencode", "fake/other-model"), nullptr);
+  EXPECT_EQ(pause_covering(pauses, "opencode", "other/m"), nullptr);
+  EXPECT_EQ(pause_covering(pauses, "claude", ""), nullptr);
   // Once it ended, the held sessions take their slots.
   got = claim_queued(*reg_, 5000, "test");
   EXPECT_EQ(got.size(), 2u);
