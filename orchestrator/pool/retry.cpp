@@ -38,7 +38,8 @@ int rate_limit_requeues(registry::Registry& reg, const registry::Session& s, int
   std::string parent = s.parent_session;
   while (!parent.empty() && count < kMaxRateLimitRequeues) {
     auto p = reg.get_session(parent);
-    if (!p || p->unit_id != s.unit_id || registry::pool_fields(reg, p->id).attempt != attempt) break;
+    if (!p || p->unit_id != s.unit_id || registry::pool_fields(reg, p->id).attempt != attempt)
+      break;
     ++count;
     parent = p->parent_session;
   }
@@ -162,9 +163,20 @@ bool end_session(const Deps& f, const registry::Session& s, State state, const s
   const std::string fill_source = "pool:supervisor " + s.id;
   fill_logged(f, fill_source, log);
   if (queued) {
-    // Nothing else may be running to hand the retry a slot once its backoff is over.
-    int64_t wait = retry->pool.not_before - now_ms();
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    // Nothing else may be running to hand the retry a slot once its backoff is over. A rate
+    // limit's wait can be hours: give up waiting once the retry is no longer queued (stopped,
+    // or started by another process).
+    while (true) {
+      const int64_t wait = retry->pool.not_before - now_ms();
+      if (wait <= 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 1000)));
+      try {
+        auto next = reg.get_session(retry->session.id);
+        if (!next || next->state != State::kQueued) return recorded;
+      } catch (const std::exception& e) {
+        log.warn("cannot read the queued retry: {}", e.what());
+      }
+    }
     fill_logged(f, fill_source, log);
   }
   return recorded;

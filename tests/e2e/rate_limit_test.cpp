@@ -18,7 +18,12 @@ constexpr const char* kRateLimitScript = R"({
        "retry_after_ms": 300,
        "headers": {"x-ratelimit-reset-requests": "8s", "retry-after": "soon"}},
       {"tool": "write", "path": "LIMITED.md", "content": "after the limit\n"},
-      {"text": "Done after the limit"}]}
+      {"text": "Done after the limit"}]},
+    {"match": "far-limited", "turns": [
+      {"error": 429, "message": "Rate limit reached for requests", "times": 6,
+       "retry_after_ms": 300,
+       "headers": {"anthropic-ratelimit-requests-reset": "2999-01-01T00:00:00Z"}},
+      {"text": "never reached"}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -94,6 +99,37 @@ TEST_F(RateLimitE2E, A429PausesTheBackendAndTheUnitRunsAfterItWithoutUsingARetry
   // The session that ended done cleared the ended pause.
   OrchRun after = orch({"agents", "--all"});
   EXPECT_EQ(after.out.find("paused until"), std::string::npos) << after.out;
+}
+
+TEST_F(RateLimitE2E, AResetCenturiesAwayIsCappedAtSixHoursAndAStopEndsTheWait) {
+  OrchRun r = orch({"sling", "rl-far", repo_.string(), "-m", "far-limited please"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  json::Json queued;
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (const auto& s : json::parse(orch({"agents", "--all", "--json"}).out)) {
+          if (s["state"] == "queued" && s["rate_limit"].is_object()) queued = s;
+        }
+        return queued.is_object();
+      },
+      90000))
+      << left_running();
+  const std::string until = queued["rate_limit"]["until"].get<std::string>();
+  EXPECT_GT(until, format_iso8601(now_ms() + 6 * 3600 * 1000 - 120000));
+  EXPECT_LT(until, format_iso8601(now_ms() + 6 * 3600 * 1000 + 1000));
+  const std::string first = queued["parent_session"].get<std::string>();
+  OrchRun logs = orch({"logs", first});
+  EXPECT_NE(logs.out.find("(rate limit; reset from anthropic-ratelimit-requests-reset): the reset "
+                          "time 2999-01-01T00:00:00.000Z is more than 6h away: pausing 6h"),
+            std::string::npos)
+      << logs.out;
+  EXPECT_NE(orch({"agents"}).out.find("opencode/fake paused until "), std::string::npos);
+
+  // Stopping the queued session ends the wait of the supervisor that queued it.
+  OrchRun stop = orch({"stop", "rl-far"});
+  EXPECT_EQ(stop.code, 0) << stop.out << stop.err;
+  EXPECT_TRUE(eventually([&] { return processes_with("__supervise " + first).empty(); }, 10000))
+      << left_running();
 }
 
 }  // namespace
