@@ -6,7 +6,7 @@
 namespace orch::http {
 namespace {
 
-constexpr int64_t kRlNow = 1796554800000;  // 2026-12-06T11:40:00Z
+constexpr int64_t kRlNow = 1796557200000;  // 2026-12-06T11:40:00Z
 
 TEST(RateLimitHeaders, EachFormOfResetTime) {
   EXPECT_EQ(reset_hint({{"Retry-After", "7"}}, kRlNow).reset_at_ms, kRlNow + 7000);
@@ -19,7 +19,7 @@ TEST(RateLimitHeaders, EachFormOfResetTime) {
   EXPECT_EQ(reset_hint({{"anthropic-ratelimit-requests-reset", "2026-12-06T11:42:10Z"}}, kRlNow)
                 .reset_at_ms,
             kRlNow + 130000);
-  EXPECT_EQ(reset_hint({{"anthropic-ratelimit-unified-reset", "1796554930"}}, kRlNow).reset_at_ms,
+  EXPECT_EQ(reset_hint({{"anthropic-ratelimit-unified-reset", "1796557330"}}, kRlNow).reset_at_ms,
             kRlNow + 130000);
   EXPECT_EQ(reset_hint({{"content-type", "application/json"}}, kRlNow).reset_at_ms, 0);
 }

@@ -6,7 +6,7 @@
 namespace orch {
 namespace {
 
-constexpr int64_t kPauseNow = 1796554800000;  // 2026-12-06T11:40:00Z
+constexpr int64_t kPauseNow = 1796557200000;  // 2026-12-06T11:40:00Z
 
 RateLimitHit pause_hit(std::vector<std::pair<std::string, std::string>> headers) {
   RateLimitHit h;
