@@ -139,8 +139,7 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
                                    "LEFT JOIN convoys c ON c.id = u.convoy_id "
                                    "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
                                    "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
-                               kNotRateLimited +
-                           kQueueOrder);
+                           kNotRateLimited + kQueueOrder);
     queue.bind_int(1, now);
     std::vector<std::string> ids;
     while ((largest_cap <= 0 || active < largest_cap) && queue.step()) {

@@ -100,8 +100,11 @@ ConvoyWaitResult wait_convoy(const Deps& f, const std::string& name, int64_t tim
     fill_slots(f, "pool:cli");  // also marks units whose supervisor died lost
     r.status = convoy_status(reg, convoy);
     const ConvoyCounts& c = r.status.counts;
-    ConvoyPoll poll{r.status, moved_units(r.status, seen), !last || !(*last == c),
-                    steady_ms() - start, new_conflicts(reg, r.status, conflicts),
+    ConvoyPoll poll{r.status,
+                    moved_units(r.status, seen),
+                    !last || !(*last == c),
+                    steady_ms() - start,
+                    new_conflicts(reg, r.status, conflicts),
                     new_pauses(reg, pauses_seen)};
     if (on_poll) on_poll(poll);
     last = c;

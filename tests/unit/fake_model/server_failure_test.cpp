@@ -102,7 +102,8 @@ TEST(FakeModelServer, ErrorTurnSendsItsHeadersAsGivenForItsTimes) {
   EXPECT_FALSE(next->has_header("retry-after"));
   EXPECT_THROW(parse_script(R"({"default": [{"error": 429, "headers": {"retry-after": 7}}]})"),
                orch::Error);
-  EXPECT_THROW(parse_script(R"({"default": [{"error": 429, "headers": ["retry-after"]}]})"), orch::Error);
+  EXPECT_THROW(parse_script(R"({"default": [{"error": 429, "headers": ["retry-after"]}]})"),
+               orch::Error);
 }
 
 TEST(FakeModelServer, RequestsWithoutToolsGetTheTitleReply) {
