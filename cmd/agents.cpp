@@ -49,12 +49,15 @@ int run_agents(Context& c, const AgentsOptions& o) {
     return 0;
   }
   std::vector<registry::SessionBrief> sessions = reg.list_session_briefs(filter);
+  // Rate limit pauses that hold back new sessions (docs/agents/rate-limits.md §4).
+  const std::string pauses = format_pauses(registry::active_pauses(reg, now_ms()));
   if (sessions.empty()) {
     c.io.err << (o.all ? "no sessions\n" : "no live sessions (use --all to list ended ones)\n");
+    write_out(c.io, pauses);
     return 0;
   }
   const std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
-  write_out(c.io, format_agents_table(agents_rows(sessions, &landings), c.io.out_color));
+  write_out(c.io, format_agents_table(agents_rows(sessions, &landings), c.io.out_color) + pauses);
   return 0;
 }
 

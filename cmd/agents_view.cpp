@@ -1,6 +1,7 @@
 #include "cmd/agents_view.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "cmd/style.h"
 #include "lib/clock.h"
@@ -51,6 +52,23 @@ std::string format_agents_table(const std::vector<std::vector<std::string>>& row
     const std::string& cell = rows[r][col];  // "done (landed)" is coloured as "done"
     return state_hue(std::string_view(cell).substr(0, cell.find(' ')));
   });
+}
+
+std::string format_pauses(const std::vector<registry::RateLimitPause>& pauses) {
+  std::string out;
+  const time_t today = static_cast<time_t>(now_ms() / 1000);
+  for (const registry::RateLimitPause& p : pauses) {
+    const time_t until = static_cast<time_t>(p.until_ms / 1000);
+    std::tm at{}, now{};
+    localtime_r(&until, &at);
+    localtime_r(&today, &now);
+    const bool same_day = at.tm_year == now.tm_year && at.tm_yday == now.tm_yday;
+    char buf[64];
+    std::strftime(buf, sizeof buf, same_day ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &at);
+    out += (p.provider.empty() ? p.backend : p.backend + "/" + p.provider) + " paused until " +
+           buf + " (" + p.reason + ")\n";
+  }
+  return out;
 }
 
 }  // namespace orch::cmd

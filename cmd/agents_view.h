@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/registry/landings.h"
+#include "lib/registry/rate_limits.h"
 #include "lib/registry/registry.h"
 
 namespace orch::cmd {
@@ -23,5 +24,10 @@ std::vector<std::vector<std::string>> agents_rows(
 
 /// The rows as text (format_table), the state column coloured by state with `color`.
 std::string format_agents_table(const std::vector<std::vector<std::string>>& rows, bool color);
+
+/// One line per rate limit pause (docs/agents/rate-limits.md §4), e.g.
+/// "opencode/fake paused until 11:42:10 (rate limit)\n": local time, with the date when the
+/// pause ends on another day. "" when there is none.
+std::string format_pauses(const std::vector<registry::RateLimitPause>& pauses);
 
 }  // namespace orch::cmd

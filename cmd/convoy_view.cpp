@@ -1,5 +1,7 @@
 #include "cmd/convoy_view.h"
 
+#include "cmd/agents_view.h"
+
 #include <utility>
 #include <vector>
 
@@ -84,6 +86,23 @@ void report_conflicts(IO& io, ProgressStyle style, const ConvoyPoll& poll,
   }
 }
 
+// Reports rate limit pauses new since the previous poll (a line, or a `paused` event).
+void report_pauses(IO& io, ProgressStyle style, const ConvoyPoll& poll) {
+  for (const registry::RateLimitPause& p : poll.new_pauses) {
+    if (style == ProgressStyle::kJson) {
+      emit(io, {{"event", "paused"},
+                {"backend", p.backend},
+                {"provider", p.provider},
+                {"until", format_iso8601(p.until_ms)},
+                {"reason", p.reason}});
+      continue;
+    }
+    if (style == ProgressStyle::kQuiet) continue;
+    if (style == ProgressStyle::kBar) io.terminal() << "\r\x1b[K";
+    write_err(io, format_pauses({p}));
+  }
+}
+
 }  // namespace
 
 std::string progress_bar(const ConvoyCounts& c, int width, int64_t elapsed_ms, bool color) {
@@ -117,6 +136,7 @@ ConvoyPollFn convoy_progress(IO& io, ProgressStyle style, const std::string& nam
     const ConvoyCounts& c = poll.status.counts;
     report_units(io, style, poll);
     report_conflicts(io, style, poll, name);
+    report_pauses(io, style, poll);
     if (style == ProgressStyle::kBar) {
       io.terminal() << "\r\x1b[K" << progress_bar(c, 30, poll.elapsed_ms, io.err_color);
       io.terminal().flush();

@@ -90,7 +90,7 @@ std::string describe_entry(const LogEntry& e) {
   }
   if (e.kind == "retry") return "attempt " + field(d, "attempt") + ": " + field(d, "message");
   if (e.kind == "error" && !field(d, "detail").empty()) return field(d, "detail");  // whole text
-  if (e.kind == "error" || e.kind == "info") return field(d, "message");
+  if (e.kind == "error" || e.kind == "info" || e.kind == "rate_limit") return field(d, "message");
   if (e.kind == "check") return check_line(d);
   return json::dump(d);
 }
@@ -128,6 +128,7 @@ std::string follow_line(const LogEntry& e) {
     return "retry " + attempt + ": " + str(d, "message");
   }
   if (e.kind == "error") return "error: " + str(d, "message");
+  if (e.kind == "rate_limit") return "rate limit: " + str(d, "message");
   if (e.kind == "nudge") return "nudge: " + str(d, "text");
   if (e.kind == "check") return "check " + check_line(d);
   if (e.kind == "mail") return "mail " + mail_entry_text(d);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/config/checks.h"
@@ -163,6 +164,21 @@ class SessionSink {
 };
 
 /// How a run ended.
+/// The provider refused the run for rate or usage limits, as the agent reported it
+/// (docs/agents/rate-limits.md §1, §2). The supervisor pauses the backend and provider and queues
+/// the session again without using up a retry (orchestrator/pool/rate_limit.h).
+struct RateLimitHit {
+  std::string provider;  ///< as the agent named it (OpenCode's providerID); "" when unknown
+  /// The refusal's reply headers, when the agent passes them on (OpenCode's APIError
+  /// responseHeaders): the reset time is read from them (lib/http/rate_limit.h).
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// The wait the agent announced before its own next try after a refusal for limits (Claude
+  /// Code's api_retry retry_delay_ms, which follows the provider's retry-after), and when (epoch
+  /// ms); -1 when none was announced.
+  int64_t retry_delay_ms = -1;
+  int64_t retry_announced_at = 0;
+};
+
 struct RunResult {
   State state = State::kFailed;  ///< done, failed or stopped
   std::string source;            ///< what decided it, e.g. "opencode:session.idle"
@@ -175,6 +191,8 @@ struct RunResult {
   /// A failed run whose work is committed all the same (its checks failed after the agent's last
   /// attempt: nothing is lost).
   bool keep_work = false;
+  /// Set when the run failed because the provider refused for rate or usage limits.
+  std::optional<RateLimitHit> rate_limit;
 };
 
 /// A RunResult that ended in `s`, decided by `source`, with `error` (summary and usage empty).

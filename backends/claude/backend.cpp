@@ -175,6 +175,10 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
     result.summary = handler.last_text();
   } else if (handler.results() > 0) {
     result = outcome_from_result(handler.last_result(), handler.last_text());
+    if (result.rate_limit) {
+      result.rate_limit->retry_delay_ms = handler.rate_limit_delay_ms();
+      result.rate_limit->retry_announced_at = handler.rate_limit_seen_at();
+    }
   } else {
     result = run_result(
         State::kFailed, "claude:exit",

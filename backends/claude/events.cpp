@@ -1,5 +1,7 @@
 #include "backends/claude/events.h"
 
+#include "lib/clock.h"
+
 namespace orch::claude {
 namespace {
 
@@ -69,6 +71,10 @@ void LineHandler::handle(const StreamLine& line, std::string_view raw) {
       report_denial(line.denial);
       return;
     case Kind::kApiRetry:
+      if (line.error_status == 429 || line.error == "rate_limit") {
+        rate_limit_delay_ms_ = line.retry_delay_ms;
+        rate_limit_seen_at_ = now_ms();
+      }
       sink_.event("retry", {{"attempt", line.attempt},
                             {"max_retries", line.max_retries},
                             {"delay_ms", line.retry_delay_ms},

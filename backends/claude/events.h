@@ -54,6 +54,10 @@ class LineHandler {
   /// cost is the process's running total as Claude Code reports it (the last result's
   /// total_cost_usd).
   const Usage& usage() const { return usage_; }
+  /// The last api_retry line that retried a refusal for limits (HTTP 429 or error
+  /// "rate_limit"): its retry_delay_ms and when it was read (epoch ms); -1 and 0 before one.
+  int64_t rate_limit_delay_ms() const { return rate_limit_delay_ms_; }
+  int64_t rate_limit_seen_at() const { return rate_limit_seen_at_; }
   double cost_usd() const { return cost_usd_; }
 
  private:
@@ -69,6 +73,8 @@ class LineHandler {
   std::string last_text_;
   Usage usage_;
   double cost_usd_ = 0;
+  int64_t rate_limit_delay_ms_ = -1;
+  int64_t rate_limit_seen_at_ = 0;
   std::map<std::string, ToolUse> pending_tools_;  ///< by tool_use id, until the tool_result
   std::set<std::string> reported_denials_;        ///< tool_use ids
 };

@@ -1,5 +1,7 @@
 #include "backends/claude/outcome.h"
 
+#include "lib/http/rate_limit.h"
+
 namespace orch::claude {
 
 std::string error_text(const ResultLine& r) {
@@ -13,6 +15,11 @@ std::string error_text(const ResultLine& r) {
   return "claude ended the turn with an error (subtype " +
          (r.subtype.empty() ? std::string("none") : r.subtype) + ", terminal_reason " +
          (r.terminal_reason.empty() ? std::string("none") : r.terminal_reason) + ")";
+}
+
+bool is_rate_limited(const ResultLine& r) {
+  if (r.api_error_status == 429 || r.api_error_type == "rate_limit_error") return true;
+  return r.is_error && http::says_rate_limited(error_text(r));
 }
 
 RunResult outcome_from_result(const ResultLine& r, const std::string& last_text) {
@@ -29,6 +36,7 @@ RunResult outcome_from_result(const ResultLine& r, const std::string& last_text)
   }
   RunResult failed = run_result(State::kFailed, "claude:result", error);
   failed.summary = last_text;
+  if (is_rate_limited(r)) failed.rate_limit = RateLimitHit{"anthropic", {}, -1, 0};
   return failed;
 }
 

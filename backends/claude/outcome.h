@@ -15,6 +15,10 @@ namespace orch::claude {
 /// `last_text` (the last thing the agent said). Source "claude:result". Usage is not filled.
 RunResult outcome_from_result(const ResultLine& r, const std::string& last_text);
 
+/// Whether failed result `r` was a refusal for rate or usage limits (api_error_status 429,
+/// api_error_type rate_limit_error, or an error text that says so: docs/agents/rate-limits.md §2).
+bool is_rate_limited(const ResultLine& r);
+
 /// Why a failed result failed: its `result` text (e.g. "API Error: 500 ..."), else its
 /// `errors[]` joined with "; " (e.g. "Reached maximum number of turns (3)"), else a sentence
 /// naming subtype and terminal_reason.

@@ -118,6 +118,7 @@ void parse_result(const Field& doc, StreamLine& out) {
   r.total_cost_usd = json::num(json::at(doc, "total_cost_usd"));
   r.num_turns = json::i64(json::at(doc, "num_turns"));
   r.api_error_status = json::i64(json::at(doc, "api_error_status"));
+  r.api_error_type = json::str(json::at(doc, "api_error_type"));
   for (json::Element d : array_of(json::at(doc, "permission_denials"))) {
     r.denials.push_back(
         {json::str(json::at(d, "tool_name")), json::str(json::at(d, "tool_use_id")), ""});

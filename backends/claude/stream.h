@@ -50,6 +50,7 @@ struct ResultLine {
   double total_cost_usd = 0;
   int64_t num_turns = 0;
   int64_t api_error_status = 0;  ///< 0 when null or absent
+  std::string api_error_type;    ///< e.g. rate_limit_error (docs/agents/rate-limits.md §2)
   std::vector<Denial> denials;   ///< permission_denials[]
 };
 

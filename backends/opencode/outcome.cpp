@@ -1,8 +1,35 @@
 #include "backends/opencode/outcome.h"
 
+#include "lib/http/rate_limit.h"
 #include "lib/json.h"
 
 namespace orch::opencode {
+namespace {
+
+// The rate limit an assistant message's `info` reports: an error with statusCode 429, or whose
+// message or response body says rate or usage limit (docs/agents/rate-limits.md §1).
+std::optional<RateLimitHit> rate_limit_of(const simdjson::simdjson_result<json::Element>& info) {
+  auto err = json::at(info, "error");
+  auto data = json::at(err, "data");
+  const bool limited = json::i64(json::at(data, "statusCode")) == 429 ||
+                       http::says_rate_limited(json::str(json::at(data, "message"))) ||
+                       http::says_rate_limited(json::str(json::at(data, "responseBody")));
+  if (!limited) return std::nullopt;
+  RateLimitHit hit;
+  hit.provider = json::str(json::at(info, "providerID"));
+  simdjson::dom::object headers;
+  if (!json::at(data, "responseHeaders").get_object().get(headers)) {
+    for (auto field : headers) {
+      std::string_view v;
+      if (field.value.get_string().get(v) == simdjson::SUCCESS) {
+        hit.headers.emplace_back(std::string(field.key), std::string(v));
+      }
+    }
+  }
+  return hit;
+}
+
+}  // namespace
 
 std::string error_text(const simdjson::simdjson_result<json::Element>& err) {
   std::string name = json::str(json::at(err, "name"));
@@ -25,6 +52,7 @@ RunResult decide_outcome(const std::string& messages_json, const std::string& us
 
   int answers = 0;
   std::string last_error, last_finish, last_text;
+  std::optional<RateLimitHit> last_rate_limit;
   for (json::Element m : messages) {
     auto info = json::at(m, "info");
     if (json::str(json::at(info, "role")) != "assistant") continue;
@@ -40,6 +68,7 @@ RunResult decide_outcome(const std::string& messages_json, const std::string& us
     r.usage.tokens_cache_write += json::i64(json::at(json::at(tokens, "cache"), "write"));
     r.usage.cost_usd += json::num(json::at(info, "cost"));
     last_error = error_text(json::at(info, "error"));
+    last_rate_limit = last_error.empty() ? std::nullopt : rate_limit_of(info);
     last_finish = json::str(json::at(info, "finish"));
     std::string text;
     simdjson::dom::array parts;
@@ -67,6 +96,10 @@ RunResult decide_outcome(const std::string& messages_json, const std::string& us
               (last_finish.empty() ? std::string("nothing") : last_finish) + "')";
   } else {
     r.state = State::kDone;
+  }
+  if (r.state == State::kFailed) r.rate_limit = last_rate_limit;
+  if (r.state == State::kFailed && !r.rate_limit && http::says_rate_limited(stream_error)) {
+    r.rate_limit = RateLimitHit{};
   }
   return r;
 }

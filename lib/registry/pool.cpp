@@ -27,6 +27,15 @@ void record_state(sqlite3* db, const std::string& id, const char* state, int64_t
       .run();
 }
 
+// Leaves out queued sessions a running rate limit pause covers (migrations/0017_rate_limits.sql):
+// a pause of their backend for their model's provider (the part of `provider/model` before the
+// slash), for any provider when the pause does not know it, and any pause of their backend when
+// their model names no provider (the agent's configured default may be the one that refused).
+constexpr const char* kNotRateLimited =
+    " AND NOT EXISTS (SELECT 1 FROM rate_limit_pauses p WHERE p.backend = s.backend "
+    "AND p.until_ms > ?1 AND (p.provider = '' OR instr(COALESCE(s.model, ''), '/') = 0 "
+    "OR p.provider = substr(s.model, 1, instr(s.model, '/') - 1)))";
+
 // The largest cap among queued sessions, or 0 when one of them has none (then any number of
 // active sessions leaves room). Both ends come from the index sessions_queued_cap (NULLs sort
 // first), so this costs two index probes however long the queue is.
@@ -130,7 +139,7 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
                                    "LEFT JOIN convoys c ON c.id = u.convoy_id "
                                    "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
                                    "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
-                           kQueueOrder);
+                           kNotRateLimited + kQueueOrder);
     queue.bind_int(1, now);
     std::vector<std::string> ids;
     while ((largest_cap <= 0 || active < largest_cap) && queue.step()) {

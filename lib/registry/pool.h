@@ -41,7 +41,8 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id);
 
 /// Hands free slots to queued sessions, in one BEGIN IMMEDIATE transaction (joined when called
 /// inside one): walks the queue by priority (descending), then queued_at, then id, skipping
-/// sessions whose not_before lies after `now` and units of a stopped convoy, and moves each
+/// sessions whose not_before lies after `now`, sessions a rate limit pause covers
+/// (rate_limits.h) and units of a stopped convoy, and moves each
 /// session to `starting` (started_at = now, state change recorded with `source`) while the
 /// number of active sessions is below that session's own max_sessions and the number of active
 /// sessions of its backend is below its backend_max_sessions (when set). Returns the claimed

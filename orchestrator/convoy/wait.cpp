@@ -67,6 +67,22 @@ std::vector<fanin::UnitConflict> new_conflicts(registry::Registry& reg, const Co
   return out;
 }
 
+// The running pauses not in `seen` (backend/provider -> end), which it then holds.
+std::vector<registry::RateLimitPause> new_pauses(registry::Registry& reg,
+                                                 std::map<std::string, int64_t>& seen) {
+  std::vector<registry::RateLimitPause> out;
+  try {
+    for (registry::RateLimitPause& p : registry::active_pauses(reg, now_ms())) {
+      int64_t& until = seen[p.backend + "/" + p.provider];
+      if (until == p.until_ms) continue;
+      until = p.until_ms;
+      out.push_back(std::move(p));
+    }
+  } catch (const Error&) {
+  }
+  return out;
+}
+
 }  // namespace
 
 ConvoyWaitResult wait_convoy(const Deps& f, const std::string& name, int64_t timeout_ms,
@@ -78,13 +94,18 @@ ConvoyWaitResult wait_convoy(const Deps& f, const std::string& name, int64_t tim
   std::map<std::string, std::string> seen;
   std::optional<ConvoyCounts> last;
   ConflictsSeen conflicts;
+  std::map<std::string, int64_t> pauses_seen;
   ConvoyWaitResult r;
   while (true) {
     fill_slots(f, "pool:cli");  // also marks units whose supervisor died lost
     r.status = convoy_status(reg, convoy);
     const ConvoyCounts& c = r.status.counts;
-    ConvoyPoll poll{r.status, moved_units(r.status, seen), !last || !(*last == c),
-                    steady_ms() - start, new_conflicts(reg, r.status, conflicts)};
+    ConvoyPoll poll{r.status,
+                    moved_units(r.status, seen),
+                    !last || !(*last == c),
+                    steady_ms() - start,
+                    new_conflicts(reg, r.status, conflicts),
+                    new_pauses(reg, pauses_seen)};
     if (on_poll) on_poll(poll);
     last = c;
     if (c.all_ended()) break;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/registry/rate_limits.h"
 #include "orchestrator/convoy/convoy.h"
 #include "orchestrator/fanin/conflicts.h"
 
@@ -24,6 +25,9 @@ struct ConvoyPoll {
   /// Pairs of done units whose branches conflict, found since the previous poll (orch conflicts'
   /// forecast, made when a unit ended done and at most 64 units are done), each pair once.
   std::vector<fanin::UnitConflict> conflicts;
+  /// Rate limit pauses (docs/agents/rate-limits.md §4) running now that the previous poll did
+  /// not see (a pause seen again with a later end counts as new).
+  std::vector<registry::RateLimitPause> new_pauses;
 };
 
 /// Receives each poll of wait_convoy; may be empty.

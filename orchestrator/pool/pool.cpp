@@ -14,6 +14,7 @@
 #include "lib/error.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
+#include "lib/registry/rate_limits.h"
 #include "lib/registry/servers.h"
 #include "lib/registry/worktrees.h"
 #include "orchestrator/orchestrator.h"
@@ -163,9 +164,12 @@ Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch
     // the pool still has room under its caps, else it waits in the queue.
     out.claimed = registry::claim_queued(reg, now_ms(), "pool:cli");
     out.sessions.clear();
+    // A rate limit pause of its backend and provider queues a new session too (rate_limit.h).
+    const std::vector<registry::RateLimitPause> pauses = registry::active_pauses(reg, now_ms());
     for (Admission& a : batch) {
       registry::Session& s = a.session;
-      s.state = has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions)
+      s.state = has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions) &&
+                        !registry::pause_covering(pauses, s.backend, s.model)
                     ? State::kStarting
                     : State::kQueued;
       if (s.state == State::kStarting) {

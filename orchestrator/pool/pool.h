@@ -138,10 +138,15 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock = tr
 /// and `outcome`; when the session failed, has attempts left and its convoy (if any) was not
 /// stopped, queues the next attempt in the same transaction: a new session (attempt + 1,
 /// parent_session = this one) in a fresh worktree on the unit's branch, not to start before
-/// now + retry_backoff_ms. Then fills free slots (fill_slots), and when it queued a retry, waits
-/// out the backoff and fills again. Returns false when the registry already had an end state.
+/// now + retry_backoff_ms. `rate_limit_until` > 0 (the session failed because its provider
+/// refused for limits, rate_limit.h): the next session is queued whether or not attempts are left,
+/// with the same attempt number (no retry used up), not before `rate_limit_until`, up to
+/// kMaxRateLimitRequeues times in a row. Then fills free slots (fill_slots), and when it queued a
+/// retry, waits out the backoff and fills again. Returns false when the registry already had an
+/// end state.
 bool end_session(const Deps& f, const registry::Session& s, registry::State state,
-                 const std::string& source, const registry::Outcome& outcome, spdlog::logger& log);
+                 const std::string& source, const registry::Outcome& outcome, spdlog::logger& log,
+                 int64_t rate_limit_until = 0);
 
 /// The session that retries failed session `s` (its parent_session is s), if one was queued.
 std::optional<registry::Session> retry_of(registry::Registry& reg, const registry::Session& s);

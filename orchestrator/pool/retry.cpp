@@ -10,6 +10,7 @@
 #include "lib/registry/handoff.h"
 #include "lib/registry/worktrees.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/pool/rate_limit.h"
 #include "orchestrator/session/follow.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
@@ -29,12 +30,34 @@ struct Retry {
   registry::PoolFields pool;
 };
 
+// How many times in a row the unit of session `s` (attempt `attempt`) was queued again for a
+// rate limit: its ancestors of the same attempt number (a retry raises it), at most
+// kMaxRateLimitRequeues.
+int rate_limit_requeues(registry::Registry& reg, const registry::Session& s, int attempt) {
+  int count = 0;
+  std::string parent = s.parent_session;
+  while (!parent.empty() && count < kMaxRateLimitRequeues) {
+    auto p = reg.get_session(parent);
+    if (!p || p->unit_id != s.unit_id || registry::pool_fields(reg, p->id).attempt != attempt)
+      break;
+    ++count;
+    parent = p->parent_session;
+  }
+  return count;
+}
+
 // Prepares the retry of failed session `s` when it has attempts left: the row to insert, with a
 // fresh worktree path on the unit's branch. Returns nothing when no retry is due.
-std::optional<Retry> prepare_retry(const Deps& f, const registry::Session& s) {
+// With `rate_limit_until` > 0 the retry keeps the attempt number and waits for the pause
+// (rate_limit.h), unless the unit was queued again for rate limits kMaxRateLimitRequeues times in
+// a row already.
+std::optional<Retry> prepare_retry(const Deps& f, const registry::Session& s,
+                                   int64_t rate_limit_until) {
   registry::Registry& reg = f.registry();
   registry::PoolFields pool = registry::pool_fields(reg, s.id);
-  if (pool.attempt >= pool.max_attempts) return std::nullopt;
+  const bool requeue =
+      rate_limit_until > 0 && rate_limit_requeues(reg, s, pool.attempt) < kMaxRateLimitRequeues;
+  if (!requeue && pool.attempt >= pool.max_attempts) return std::nullopt;
   auto unit = reg.get_unit(s.unit_id);
   if (!unit) return std::nullopt;
   Retry r;
@@ -49,9 +72,9 @@ std::optional<Retry> prepare_retry(const Deps& f, const registry::Session& s) {
   r.session.started_at = now;
   r.session.ended_at = r.session.last_event_at = 0;
   r.pool = pool;
-  r.pool.attempt = pool.attempt + 1;
+  r.pool.attempt = requeue ? pool.attempt : pool.attempt + 1;
   r.pool.queued_at = now;
-  r.pool.not_before = now + retry_backoff_ms(pool.attempt);
+  r.pool.not_before = requeue ? rate_limit_until : now + retry_backoff_ms(pool.attempt);
   return r;
 }
 
@@ -101,10 +124,10 @@ std::optional<registry::Session> successor_of(registry::Registry& reg, const reg
 }  // namespace
 
 bool end_session(const Deps& f, const registry::Session& s, State state, const std::string& source,
-                 const registry::Outcome& outcome, spdlog::logger& log) {
+                 const registry::Outcome& outcome, spdlog::logger& log, int64_t rate_limit_until) {
   registry::Registry& reg = f.registry();
   std::optional<Retry> retry;
-  if (state == State::kFailed) retry = prepare_retry(f, s);
+  if (state == State::kFailed) retry = prepare_retry(f, s, rate_limit_until);
   bool recorded = false;
   bool queued = false;
   reg.transaction([&] {
@@ -126,15 +149,34 @@ bool end_session(const Deps& f, const registry::Session& s, State state, const s
     }
   });
   if (queued) {
-    log.info("attempt {} of {} queued as session {}, not before {}", retry->pool.attempt,
-             retry->pool.max_attempts, retry->session.id, format_iso8601(retry->pool.not_before));
+    log.info("attempt {} of {} queued as session {}, not before {}{}", retry->pool.attempt,
+             retry->pool.max_attempts, retry->session.id, format_iso8601(retry->pool.not_before),
+             rate_limit_until > 0 ? " (after the rate limit; no retry used)" : "");
+  }
+  if (state == State::kDone) {
+    try {
+      registry::clear_ended_pauses(reg, s.backend, now_ms());
+    } catch (const std::exception& e) {
+      log.warn("cannot clear the backend's ended rate limit pauses: {}", e.what());
+    }
   }
   const std::string fill_source = "pool:supervisor " + s.id;
   fill_logged(f, fill_source, log);
   if (queued) {
-    // Nothing else may be running to hand the retry a slot once its backoff is over.
-    int64_t wait = retry->pool.not_before - now_ms();
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    // Nothing else may be running to hand the retry a slot once its backoff is over. A rate
+    // limit's wait can be hours: give up waiting once the retry is no longer queued (stopped,
+    // or started by another process).
+    while (true) {
+      const int64_t wait = retry->pool.not_before - now_ms();
+      if (wait <= 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 1000)));
+      try {
+        auto next = reg.get_session(retry->session.id);
+        if (!next || next->state != State::kQueued) return recorded;
+      } catch (const std::exception& e) {
+        log.warn("cannot read the queued retry: {}", e.what());
+      }
+    }
     fill_logged(f, fill_source, log);
   }
   return recorded;

@@ -22,6 +22,7 @@
 #include "lib/text.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/pool/rate_limit.h"
 #include "orchestrator/session/agent_files.h"
 #include "orchestrator/session/disk_reserve.h"
 #include "orchestrator/session/end_state.h"
@@ -154,6 +155,9 @@ void record_end(const Deps& factory, RegistrySink& sink, const registry::Session
   const int64_t deadline = steady_ms() + kDiskFullWaitMs;
   bool error_reported = false;
   std::string no_space;  // what ran out of space, once something did
+  // A refusal for rate or usage limits pauses the backend and provider; the session is queued
+  // again without using a retry (orchestrator/pool/rate_limit.h).
+  const int64_t rate_limit_until = pause_for_rate_limit(reg, sink, s, run, log);
   while (true) {
     RunResult result = run;
     registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
@@ -175,7 +179,8 @@ void record_end(const Deps& factory, RegistrySink& sink, const registry::Session
       if (!sink.flush(0)) throw Error(sink.last_failure());
       // Records the end, queues a retry if one is due and hands the slot on
       // (orchestrator/pool/pool.h).
-      bool recorded = end_session(factory, s, result.state, result.source, outcome, log);
+      bool recorded =
+          end_session(factory, s, result.state, result.source, outcome, log, rate_limit_until);
       std::string why = outcome.error.empty() ? outcome.note : outcome.error;
       log.info("session ended {}{}", registry::to_string(result.state),
                why.empty() ? "" : ": " + why);

@@ -1,5 +1,7 @@
 #include "orchestrator/session/view.h"
 
+#include "lib/registry/rate_limits.h"
+
 #include "lib/clock.h"
 
 namespace orch {
@@ -81,12 +83,20 @@ json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Se
   for (const registry::Session& s : sessions) ids.push_back(s.id);
   std::map<std::string, registry::CheckCounts> counts = registry::check_counts(reg, ids);
   const std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
+  const std::vector<registry::RateLimitPause> pauses = registry::active_pauses(reg, now_ms());
   json::Json arr = json::Json::array();
   for (const registry::Session& s : sessions) {
     auto l = landings.find(s.id);
     json::Json j = session_json(s, l == landings.end() ? nullptr : &l->second);
     auto it = counts.find(s.id);
     j["checks"] = check_counts_json(it == counts.end() ? registry::CheckCounts{} : it->second);
+    // A queued session held back by a rate limit pause (docs/agents/rate-limits.md §4).
+    const registry::RateLimitPause* p = registry::pause_holding(pauses, s);
+    j["rate_limit"] = p ? json::Json{{"backend", p->backend},
+                                     {"provider", p->provider},
+                                     {"until", format_iso8601(p->until_ms)},
+                                     {"reason", p->reason}}
+                        : json::Json();
     arr.push_back(std::move(j));
   }
   return arr;

@@ -38,6 +38,7 @@ Reply make_reply(const Turn& turn, const ModelRequest& req) {
       r.status = turn.status;
       r.message = turn.message;
       r.retry_after_ms = turn.retry_after_ms;
+      r.headers = turn.headers;
       break;
     case Turn::Kind::kWrite: {
       const OfferedTool* tool = find_tool(req, "write");

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tests/fake_model/request.h"
 #include "tests/fake_model/script.h"
@@ -23,6 +24,7 @@ struct Reply {
   int status = 500;          ///< kError
   std::string message;       ///< kError
   int retry_after_ms = -1;   ///< kError: `retry-after-ms` header value, when >= 0
+  std::vector<std::pair<std::string, std::string>> headers;  ///< kError: extra headers
   Timing timing;
 };
 

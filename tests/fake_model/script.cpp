@@ -33,6 +33,22 @@ int64_t get_int(const Element& obj, const char* key, int64_t fallback, const std
   return v;
 }
 
+// "headers": {"name": "value", ...} of an error turn, sent as given.
+std::vector<std::pair<std::string, std::string>> parse_error_headers(const Element& j,
+                                                                     const std::string& where) {
+  simdjson::dom::object obj;
+  if (j.get(obj) != simdjson::SUCCESS) throw Error(where, "\"headers\" must be an object");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto field : obj) {
+    std::string_view v;
+    if (field.value.get(v) != simdjson::SUCCESS) {
+      throw Error(where, "\"headers\" values must be strings");
+    }
+    out.emplace_back(std::string(field.key), std::string(v));
+  }
+  return out;
+}
+
 Turn parse_turn(const Element& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "a turn must be a JSON object");
   Turn t;
@@ -44,6 +60,7 @@ Turn parse_turn(const Element& j, const std::string& where) {
     t.message = has(j, "message") ? get_string(j, "message", where) : "fake model error";
     if (has(j, "times")) t.times = static_cast<int>(get_int(j, "times", 0, where));
     t.retry_after_ms = static_cast<int>(get_int(j, "retry_after_ms", -1, where));
+    if (has(j, "headers")) t.headers = parse_error_headers(j["headers"].value_unsafe(), where);
   } else if (has(j, "tool")) {
     std::string tool = get_string(j, "tool", where);
     if (tool == "write") {

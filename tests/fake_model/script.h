@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace orch::fake_model {
@@ -34,6 +35,8 @@ struct Turn {
   std::string message;       ///< kError: error message
   std::optional<int> times;  ///< kError: fail only the first N hits (unset: always)
   int retry_after_ms = -1;   ///< kError: send `retry-after-ms` (agents wait that long to retry)
+  /// kError: extra response headers, sent as given (e.g. `retry-after`, a rate limit's reset).
+  std::vector<std::pair<std::string, std::string>> headers;
   Timing timing;
 };
 

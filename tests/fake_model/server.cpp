@@ -191,6 +191,9 @@ void FakeModelServer::handle_model(Api api, const httplib::Request& req, httplib
   if (reply.kind == Reply::Kind::kError && reply.retry_after_ms >= 0) {
     res.set_header("retry-after-ms", std::to_string(reply.retry_after_ms));
   }
+  if (reply.kind == Reply::Kind::kError) {
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+  }
   const Timing t = reply.timing;
   if (!r.stream && t.drop_after_chunks < 0) {
     res.set_content(r.body, kJson);

@@ -86,6 +86,19 @@ TEST_F(ClaudeEvents, TextRetriesAndApiErrors) {
   EXPECT_EQ(errors[0]["message"], "API Error: 500 boom");
 }
 
+// docs/agents/rate-limits.md §2: the wait Claude Code announces before retrying a 429 is the
+// only reset time it passes on; a retry of a 500 is none.
+TEST_F(ClaudeEvents, TheLastRetryOfA429KeepsItsDelay) {
+  EXPECT_EQ(handler_.rate_limit_delay_ms(), -1);
+  feed(
+      R"({"type":"system","subtype":"api_retry","attempt":1,"max_retries":2,"retry_delay_ms":511,"error_status":500,"error":"server_error"})");
+  EXPECT_EQ(handler_.rate_limit_delay_ms(), -1);
+  feed(
+      R"({"type":"system","subtype":"api_retry","attempt":2,"max_retries":2,"retry_delay_ms":45857,"error_status":429,"error":"rate_limit"})");
+  EXPECT_EQ(handler_.rate_limit_delay_ms(), 45857);
+  EXPECT_GT(handler_.rate_limit_seen_at(), 0);
+}
+
 TEST_F(ClaudeEvents, DenialsAreReportedOnceFromTheLineOrTheResult) {
   feed(
       R"({"type":"system","subtype":"permission_denied","tool_name":"Bash","tool_use_id":"toolu_5","message":"This command requires approval"})");

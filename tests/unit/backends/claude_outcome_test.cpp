@@ -70,5 +70,26 @@ TEST(ClaudeOutcomeRules, ErrorTextPrefersTheResultThenTheErrorsJoined) {
             "claude ended the turn with an error (subtype none, terminal_reason none)");
 }
 
+// docs/agents/rate-limits.md §2: the result line of a run that ended on a 429, as 2.1.328 prints
+// it.
+TEST(ClaudeOutcomeRules, A429ResultIsARateLimitOfAnthropic) {
+  ResultLine r = parsed(
+      R"({"type":"result","subtype":"success","is_error":true,"terminal_reason":"api_error",)"
+      R"("api_error_status":429,"api_error_type":"rate_limit_error",)"
+      R"("result":"API Error: Request rejected (429) · Rate limited by fake"})");
+  EXPECT_EQ(r.api_error_type, "rate_limit_error");
+  RunResult run = outcome_from_result(r, "");
+  EXPECT_EQ(run.state, State::kFailed);
+  ASSERT_TRUE(run.rate_limit);
+  EXPECT_EQ(run.rate_limit->provider, "anthropic");
+  // A subscription's usage limit says so in its text only; a 500 is no rate limit.
+  ResultLine usage = parsed(
+      R"({"type":"result","is_error":true,"result":"Claude AI usage limit reached|1796554930"})");
+  EXPECT_TRUE(outcome_from_result(usage, "").rate_limit);
+  ResultLine boom = parsed(
+      R"({"type":"result","is_error":true,"api_error_status":500,"result":"API Error: 500"})");
+  EXPECT_FALSE(outcome_from_result(boom, "").rate_limit);
+}
+
 }  // namespace
 }  // namespace orch::claude

@@ -223,5 +223,30 @@ TEST(OpencodeErrorText, NameAndMessageAsOpencodeShowsThem) {
   EXPECT_EQ(error_of(R"({"other":1})"), "");  // no error object at all
 }
 
+// docs/agents/rate-limits.md §1: the final 429 carries its reply's headers and the provider.
+TEST(OpencodeOutcome, A429ReportsARateLimitWithItsProviderAndHeaders) {
+  const std::string err =
+      R"(,"providerID":"fake","error":{"name":"APIError","data":{"message":"Rate limited",)"
+      R"("statusCode":429,"isRetryable":true,"responseHeaders":{"retry-after":"7",)"
+      R"("x-ratelimit-reset-requests":"6s"},"responseBody":"{}"}})";
+  RunResult r = decide_outcome(array({user(kPrompt), assistant(kPrompt, "", "", err)}), kPrompt,
+                               "APIError: Rate limited");
+  EXPECT_EQ(r.state, State::kFailed);
+  ASSERT_TRUE(r.rate_limit);
+  EXPECT_EQ(r.rate_limit->provider, "fake");
+  EXPECT_EQ(r.rate_limit->headers,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"retry-after", "7"}, {"x-ratelimit-reset-requests", "6s"}}));
+  // A body that says rate_limit_error counts too; a 500 does not.
+  const std::string body = R"(,"error":{"name":"APIError","data":{"message":"x","statusCode":400,)"
+                           R"("responseBody":"{"type":"rate_limit_error"}"}})";
+  EXPECT_TRUE(decide_outcome(array({user(kPrompt), assistant(kPrompt, "", "", body)}), kPrompt, "")
+                  .rate_limit);
+  const std::string boom =
+      R"(,"error":{"name":"APIError","data":{"message":"boom","statusCode":500}})";
+  EXPECT_FALSE(decide_outcome(array({user(kPrompt), assistant(kPrompt, "", "", boom)}), kPrompt, "")
+                   .rate_limit);
+}
+
 }  // namespace
 }  // namespace orch::opencode

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "lib/clock.h"
+#include "lib/error.h"
 #include "tests/support/tmp.h"
 
 #include "tests/unit/fake_model/helpers.h"
@@ -80,6 +81,29 @@ TEST(FakeModelServer, RateLimitIs429WithRateLimitErrorAndOptionalRetryAfter) {
   EXPECT_EQ(oai->status, 429);
   EXPECT_EQ(json::parse(oai->body)["error"],
             (json{{"message", "slow down"}, {"type", "rate_limit_error"}, {"code", 429}}));
+}
+
+TEST(FakeModelServer, ErrorTurnSendsItsHeadersAsGivenForItsTimes) {
+  RunningServer srv(R"({"scenarios": [
+    {"match": "limited", "turns": [
+      {"error": 429, "message": "limit", "times": 2,
+       "headers": {"retry-after": "7", "anthropic-ratelimit-requests-reset": "not a time"}},
+      {"text": "past the limit"}]}]})");
+  for (int i = 0; i < 2; ++i) {
+    auto res = srv.post("/v1/chat/completions", openai_body("limited", true, {"write"}));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 429);
+    EXPECT_EQ(res->get_header_value("retry-after"), "7");
+    EXPECT_EQ(res->get_header_value("anthropic-ratelimit-requests-reset"), "not a time");
+  }
+  auto next = srv.post("/v1/messages", anthropic_body("limited", false, {"Write"}));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_FALSE(next->has_header("retry-after"));
+  EXPECT_THROW(parse_script(R"({"default": [{"error": 429, "headers": {"retry-after": 7}}]})"),
+               orch::Error);
+  EXPECT_THROW(parse_script(R"({"default": [{"error": 429, "headers": ["retry-after"]}]})"),
+               orch::Error);
 }
 
 TEST(FakeModelServer, RequestsWithoutToolsGetTheTitleReply) {
