@@ -29,6 +29,7 @@ void add_agents(CLI::App& root, Context& ctx);
 void add_stop(CLI::App& root, Context& ctx);
 void add_handoff(CLI::App& root, Context& ctx);
 void add_supervise(CLI::App& root, Context& ctx);
+void add_hooks_courier(CLI::App& root, Context& ctx);
 void add_convoy(CLI::App& root, Context& ctx);
 void add_convoy_create(CLI::App& convoy, Context& ctx);  ///< convoy create, convoy add
 void add_convoy_wait(CLI::App& convoy, Context& ctx);    ///< convoy wait, convoy run

@@ -92,6 +92,9 @@ void add_convoy_create(CLI::App& convoy, Context& ctx) {
   add_check_options(create, o->settings.checks, o->settings.fix_attempts);
   create->add_flag("--require-changes", o->settings.require_changes,
                    "A unit that ends done with no change fails instead");
+  create->add_flag(
+      "--notify", o->settings.notify,
+      "A desktop notification (notify-send) when a session waits, ends or crosses a budget");
   add_sources(create, o->sources);
   create->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_create(c, *o); }; });
 

@@ -143,6 +143,9 @@ void add_convoy_wait(CLI::App& convoy, Context& ctx) {
   add_check_options(run, o->settings.checks, o->settings.fix_attempts);
   run->add_flag("--require-changes", o->settings.require_changes,
                 "A unit that ends done with no change fails instead");
+  run->add_flag(
+      "--notify", o->settings.notify,
+      "A desktop notification (notify-send) when a session waits, ends or crosses a budget");
   run->add_option("--junit", o->junit, "Write a JUnit XML report to FILE");
   run->add_option("--timeout", o->timeout, "Give up after this long: stop what still runs, exit 6")
       ->check(duration(false));

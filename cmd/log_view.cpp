@@ -92,6 +92,12 @@ std::string describe_entry(const LogEntry& e) {
   if (e.kind == "error" && !field(d, "detail").empty()) return field(d, "detail");  // whole text
   if (e.kind == "error" || e.kind == "info" || e.kind == "rate_limit") return field(d, "message");
   if (e.kind == "check") return check_line(d);
+  if (e.kind == "hook") {  // orchestrator/hooks/: "<hook> on <event>: <why it failed>"
+    std::string hook = field(d, "hook");
+    std::string on = field(d, "event");
+    std::string head = hook + (on.empty() ? "" : " on " + on);
+    return head.empty() ? field(d, "error") : head + ": " + field(d, "error");
+  }
   return json::dump(d);
 }
 

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   orch::cmd::add_stop(app, ctx);
   orch::cmd::add_handoff(app, ctx);
   orch::cmd::add_supervise(app, ctx);
+  orch::cmd::add_hooks_courier(app, ctx);
   orch::cmd::add_convoy(app, ctx);
   orch::cmd::add_show(app, ctx);
   orch::cmd::add_logs(app, ctx);

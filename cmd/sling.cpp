@@ -102,6 +102,9 @@ void add_sling(CLI::App& root, Context& ctx) {
   add_check_options(sub, o->checks, o->req.fix_attempts);
   sub->add_flag("--require-changes", o->req.require_changes,
                 "Fail the session when it ends done with no change against its base");
+  sub->add_flag(
+      "--notify", o->req.notify,
+      "A desktop notification (notify-send) when a session waits, ends or crosses a budget");
   sub->add_option("--convoy", o->req.convoy, "Add the unit to this convoy (orch convoy create)");
   sub->add_option("--max-sessions", o->req.max_sessions,
                   "Sessions running at once, over all of orch (default: the convoy's, else "

@@ -51,6 +51,10 @@ enum class PermissionPolicy {
 /// running is found after it ended (process::processes_with_env), even outside its process group.
 /// A shared opencode server serves many sessions and carries none.
 inline constexpr const char* kSessionEnvVar = "ORCH_SESSION";
+/// Set, besides kSessionEnvVar, in the environment of a session's hook commands (and so of what
+/// they start), to the session id: the hook courier ends them (orchestrator/hooks/), not the
+/// clean-up of the session's agent (kill_marked_processes leaves them alone).
+inline constexpr const char* kHookEnvVar = "ORCH_HOOK";
 
 /// The shared agent servers' table (lib/registry/servers.h), handed by the orchestrator to a
 /// backend that runs sessions on servers shared by many sessions and orch processes: the backend
@@ -108,6 +112,10 @@ struct SessionOptions {
   /// A `done` whose branch has no change against its base fails instead (--require-changes,
   /// [defaults] require_changes): orchestrator/session/end_state.h, fail_for_no_changes.
   bool require_changes = false;
+  /// The session has hooks ([[hooks]] or --notify; orchestrator/hooks/): its state changes go to
+  /// the hook outbox (migrations/0015_hooks.sql) and a hook courier delivers them.
+  bool hooks = false;
+  bool notify = false;  ///< --notify: a desktop notification (notify-send) on its events
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor

@@ -60,6 +60,9 @@ const std::vector<RunKey>& run_keys() {
       {"agents.*.env", "sets the agent's environment"},
       {"agents.*.permission", "lets the agent run commands unattended", {"deny"}},
       {"checks[].run", "runs a command (a check)"},
+      {"hooks[].run", "runs a command (a hook)"},
+      // A webhook sends the sessions' summaries and branches off the machine.
+      {"hooks[].url", "sends session events to a URL (a hook)"},
       {"workspace.setup", "runs commands in each new worktree"},
       {"workspace.teardown", "runs commands in worktrees before prune removes them"},
   };

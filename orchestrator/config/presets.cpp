@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "lib/config/config.h"
+#include "lib/config/hooks.h"
 #include "lib/config/trust.h"
 #include "lib/error.h"
 #include "lib/process/process.h"
@@ -12,7 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks", "workspace"};
+const std::vector<std::string> kTopKeys = {"defaults", "agents",    "backends",
+                                           "checks",   "workspace", "hooks"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
 const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts",
                                                 "require_changes"};
@@ -138,6 +140,9 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
     if (const config::Value* r = d->find("require_changes")) c.require_changes = r->as_bool();
   }
   if (const config::Value* checks = root.find("checks")) c.checks = config::parse_checks(*checks);
+  if (const config::Value* hooks = root.find("hooks")) {
+    for (config::HookSpec& h : config::parse_hooks(*hooks)) c.hooks.push_back(std::move(h));
+  }
   if (const config::Value* b = root.find("backends")) apply_backends(c, *b);
   const config::Value* agents = root.find("agents");
   if (!agents) return;

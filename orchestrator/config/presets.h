@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lib/config/checks.h"
+#include "lib/config/hooks.h"
 #include "lib/config/trust.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/workspace/settings.h"
@@ -62,6 +63,8 @@ struct AgentConfig {
   int max_sessions = 0;                    ///< [defaults] max_sessions; 0 = not configured
   /// [[checks]]: run after the agent's turn; a later file's list replaces an earlier one's.
   std::vector<config::CheckSpec> checks;
+  /// [[hooks]]: the user's file's hooks, then the repository's (both apply).
+  std::vector<config::HookSpec> hooks;
   int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
   bool require_changes = false;  ///< [defaults] require_changes: a done with no change fails
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name

@@ -45,6 +45,7 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
     req.priority = u.priority;
     req.workspace = u.workspace;
     req.require_changes = settings && settings->require_changes;
+    req.notify = settings && settings->notify;
     if (exists) {
       req.convoy = convoy.name;
     } else {

@@ -28,6 +28,7 @@ struct ConvoySettings {
   std::vector<std::string> checks;
   int fix_attempts = -1;         ///< --fix-attempts; -1 = [defaults] fix_attempts
   bool require_changes = false;  ///< its units' done with no change fail (--require-changes)
+  bool notify = false;           ///< --notify: desktop notifications on its units' events
 };
 
 /// A unit of a convoy and where it stands: its latest attempt decides its state.

@@ -17,6 +17,7 @@
 #include "lib/registry/rate_limits.h"
 #include "lib/registry/servers.h"
 #include "lib/registry/worktrees.h"
+#include "orchestrator/hooks/hooks.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/shared_servers.h"
@@ -121,6 +122,7 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock) {
     return false;
   };
   reap_lost(reg, wait_for_lock);  // a lost session's slot is free again
+  kick_hook_couriers(f);          // events no courier is delivering (orchestrator/hooks/hooks.h)
   auto alive = [](int64_t pid, int64_t start) {
     return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
   };

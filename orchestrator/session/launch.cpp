@@ -125,6 +125,8 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   // A shared opencode server has one environment for every session it serves.
   if (workspace.ports > 0) opts.shared_server = false;
   opts.require_changes = req.require_changes || config.require_changes;
+  opts.notify = req.notify;
+  opts.hooks = req.notify || !config.hooks.empty();
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -147,7 +149,10 @@ void kill_agent_leftovers(const registry::Session& s) {
 int kill_marked_processes(const std::string& session_id) {
   int killed = 0;
   try {
+    // A hook's processes are the hook courier's to end (kHookEnvVar).
+    std::vector<pid_t> hooks = process::processes_with_env(kHookEnvVar, session_id);
     for (pid_t pid : process::processes_with_env(kSessionEnvVar, session_id)) {
+      if (std::find(hooks.begin(), hooks.end(), pid) != hooks.end()) continue;
       spdlog::debug("session {}: killing pid {}, started by its agent", session_id, pid);
       if (kill(pid, SIGKILL) == 0) ++killed;
     }

@@ -86,7 +86,8 @@ bool agent_group_is_sessions(const registry::Session& s, const BackendInfo& back
 /// SIGKILLs every process still marked as this session's (ORCH_SESSION=<session_id> in its
 /// environment, kSessionEnvVar): what the agent started and left running, also outside its
 /// process group (a tool's child that called setsid). Returns how many were signalled. Called
-/// once a session's agent has ended, and by kill_agent_leftovers. Never throws.
+/// once a session's agent has ended, and by kill_agent_leftovers. A hook's processes (marked
+/// kHookEnvVar too) are left to the hook courier, which ends them at their timeout. Never throws.
 int kill_marked_processes(const std::string& session_id);
 
 /// After a session's agent ended (its supervisor's end, or clean_up_after_supervisor): SIGKILLs

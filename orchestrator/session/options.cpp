@@ -29,6 +29,9 @@ std::string to_json(const SessionOptions& o) {
                   {"sessions_per_server", o.sessions_per_server},
                   {"repo_config_sha256", o.repo_config_sha256}};
   if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
+  // Written as "hooks":true exactly (json::dump, compact): the outbox trigger looks for it.
+  if (o.hooks) j["hooks"] = true;
+  if (o.notify) j["notify"] = true;
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {
@@ -66,6 +69,8 @@ SessionOptions session_options_from_json(const std::string& text) {
     }
   }
   o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
+  o.hooks = json::boolean(json::at(doc, "hooks"), false);
+  o.notify = json::boolean(json::at(doc, "notify"), false);
   return o;
 }
 

@@ -21,6 +21,7 @@
 #include "lib/registry/worktrees.h"
 #include "lib/text.h"
 #include "orchestrator/config/presets.h"
+#include "orchestrator/hooks/hooks.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/pool/rate_limit.h"
 #include "orchestrator/session/agent_files.h"
@@ -217,6 +218,11 @@ std::string make_worktree(const Deps& f, const registry::Session& s, spdlog::log
   }
 }
 
+void start_hook_courier(const Deps& f, const std::string& session_id, spdlog::logger& log) {
+  std::string why = ensure_hook_courier(f, session_id);
+  if (!why.empty()) log.warn("cannot start the hook courier: {}", why);
+}
+
 }  // namespace
 
 int run_supervisor(const Deps& factory, const std::string& session_id) {
@@ -246,6 +252,8 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
 
   SessionOptions opts = session_options_from_json(session->options);
   log->info("agent {} runs {}", session->agent, opts.binary);
+  // The hooks run in their own process, which follows the registry (orchestrator/hooks/hooks.h).
+  if (opts.hooks) start_hook_courier(factory, session_id, *log);
   // The servers table for a backend on shared servers, on its own connection (opened when used).
   RegistryServerStore servers(factory.home().registry());
 
@@ -314,6 +322,7 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   SessionEnd end = settle_end(std::move(result), next);
   for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
   record_end(factory, sink, *session, *unit, end.result, end.outcome, secrets, dir, *log);
+  if (opts.hooks) start_hook_courier(factory, session_id, *log);  // in case it died meanwhile
   return kExitOk;
 }
 
