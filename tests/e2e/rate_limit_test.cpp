@@ -59,7 +59,7 @@ TEST_F(RateLimitE2E, A429PausesTheBackendAndTheUnitRunsAfterItWithoutUsingARetry
         }
         return false;
       },
-      90000))
+      180000))
       << left_running();
   EXPECT_NE(table.find(" (rate limit)\n"), std::string::npos) << table;
 
@@ -112,7 +112,7 @@ TEST_F(RateLimitE2E, AResetCenturiesAwayIsCappedAtSixHoursAndAStopEndsTheWait) {
         }
         return queued.is_object();
       },
-      90000))
+      180000))
       << left_running();
   const std::string until = queued["rate_limit"]["until"].get<std::string>();
   EXPECT_GT(until, format_iso8601(now_ms() + 6 * 3600 * 1000 - 120000));
