@@ -10,6 +10,7 @@
 #include "lib/registry/handoff.h"
 #include "lib/registry/worktrees.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/follow.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
@@ -104,7 +105,8 @@ bool end_session(const Deps& f, const registry::Session& s, State state, const s
                  const registry::Outcome& outcome, spdlog::logger& log) {
   registry::Registry& reg = f.registry();
   std::optional<Retry> retry;
-  if (state == State::kFailed) retry = prepare_retry(f, s);
+  // A session stopped for its budget is not run again: a retry would spend more.
+  if (state == State::kFailed && source != kBudgetSource) retry = prepare_retry(f, s);
   bool recorded = false;
   bool queued = false;
   reg.transaction([&] {

@@ -73,6 +73,7 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset,
   o.checks = was.checks;
   o.fix_attempts = was.fix_attempts;
   o.require_changes = was.require_changes;
+  o.limits = was.limits;  // a handoff goes on under the unit's limits
   if (preset.name == prev.agent) {
     o.policy = was.policy;
     o.inactivity_timeout_ms = was.inactivity_timeout_ms;

@@ -1,6 +1,7 @@
 #include "orchestrator/session/options.h"
 
 #include "orchestrator/config/presets.h"
+#include "orchestrator/session/budget.h"
 
 namespace orch {
 
@@ -29,6 +30,7 @@ std::string to_json(const SessionOptions& o) {
                   {"sessions_per_server", o.sessions_per_server},
                   {"repo_config_sha256", o.repo_config_sha256}};
   if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
+  limits_to_json(o.limits, j);                         // only the limits given
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {
@@ -66,6 +68,7 @@ SessionOptions session_options_from_json(const std::string& text) {
     }
   }
   o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
+  o.limits = limits_from_json(json::Field(json::Element(doc)));
   return o;
 }
 
