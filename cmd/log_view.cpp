@@ -90,7 +90,7 @@ std::string describe_entry(const LogEntry& e) {
   }
   if (e.kind == "retry") return "attempt " + field(d, "attempt") + ": " + field(d, "message");
   if (e.kind == "error" && !field(d, "detail").empty()) return field(d, "detail");  // whole text
-  if (e.kind == "error" || e.kind == "info") return field(d, "message");
+  if (e.kind == "error" || e.kind == "info" || e.kind == "budget") return field(d, "message");
   if (e.kind == "check") return check_line(d);
   return json::dump(d);
 }
