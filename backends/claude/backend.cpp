@@ -46,7 +46,7 @@ void log_start(const std::string& path, const std::vector<std::string>& argv, si
 
 // The run's tokens (summed over its result lines) and cost (the process's running total less what
 // a resumed conversation had cost before: transcript.h), in the registry's terms.
-registry::Usage run_usage(const LineHandler& handler, double cost_before) {
+registry::Usage claude_run_usage(const LineHandler& handler, double cost_before) {
   const Usage& u = handler.usage();  // Claude Code's names for the same counters
   return {u.input, u.output, u.cache_read, u.cache_creation,
           handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0};
@@ -141,7 +141,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
       if (handler.results() != usage_reported) {
         // Claude Code tells its cost only in result lines, one per turn (claude-code.md §5).
         usage_reported = handler.results();
-        sink.usage(run_usage(handler, cost_before));
+        sink.usage(claude_run_usage(handler, cost_before));
       }
       if (!version_known && handler.initialized()) {
         version_known = true;
@@ -195,7 +195,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
         "claude exited with code " + std::to_string(code) + " before a result" + failure_detail());
     result.summary = handler.last_text();
   }
-  result.usage = run_usage(handler, cost_before);
+  result.usage = claude_run_usage(handler, cost_before);
   return result;
 }
 

@@ -13,7 +13,7 @@ namespace orch {
 namespace {
 
 // Plain decimal: digits with at most one '.', at least one digit, at most 30 characters.
-bool plain_decimal(const std::string& text) {
+bool budget_plain_decimal(const std::string& text) {
   if (text.empty() || text.size() > 30) return false;
   int dots = 0, digits = 0;
   for (char c : text) {
@@ -29,7 +29,7 @@ bool plain_decimal(const std::string& text) {
 }
 
 // "1500000" -> "1500000"; a duration in the units parse_duration_ms reads.
-std::string duration_text(int64_t ms) {
+std::string budget_duration_text(int64_t ms) {
   if (ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
   if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
   return format_seconds(ms);
@@ -39,7 +39,7 @@ std::string duration_text(int64_t ms) {
 
 std::string check_usd(const std::string& text, double* out) {
   const std::string expected = "expected an amount in US dollars above 0 (e.g. 2.50), got '";
-  if (!plain_decimal(text)) return expected + text + "'";
+  if (!budget_plain_decimal(text)) return expected + text + "'";
   double v = std::strtod(text.c_str(), nullptr);
   if (!std::isfinite(v) || v > kMaxBudgetUsd) {
     return "expected an amount in US dollars above 0 and at most 1000000000, got '" + text + "'";
@@ -109,8 +109,8 @@ std::string over_limit(const SpendLimits& limits, const registry::Usage& u, int6
            std::to_string(limits.max_tokens);
   }
   if (limits.max_duration_ms > 0 && elapsed_ms >= limits.max_duration_ms) {
-    return "budget: ran " + duration_text(elapsed_ms - elapsed_ms % 1000) +
-           ", over the unit's limit of " + duration_text(limits.max_duration_ms);
+    return "budget: ran " + budget_duration_text(elapsed_ms - elapsed_ms % 1000) +
+           ", over the unit's limit of " + budget_duration_text(limits.max_duration_ms);
   }
   return "";
 }
