@@ -82,7 +82,7 @@ TEST_F(BudgetE2E, AConvoyOverItsBudgetStartsNothingMore) {
   OrchRun r = orch({"convoy", "run", "c1", "--repo", repo_.string(), "--prompt", "spend it", "a",
                     "b", "c", "--max-sessions", "1", "--budget", "0.30", "--junit", junit.string()},
                    180000);
-  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_EQ(r.code, 4) << r.out << r.err;  // units stopped (as after orch convoy stop)
   const std::string note = "budget: convoy c1 spent $0.40 over its budget of $0.30";
   EXPECT_NE(r.out.find(note), std::string::npos) << r.out;
   // The first unit crossed it and was stopped, failed; the others never started.

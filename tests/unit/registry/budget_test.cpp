@@ -93,7 +93,7 @@ TEST_F(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
 
 TEST_F(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
   spend("s1", 0.25);
-  reg_->insert_session(sample_session(units_[0], "s3", State::kRunning, 2000), "t");
+  reg_->insert_session(sample_session(units_[0], "s3", State::kFailed, 2000), "t");
   spend("s3", 0.5);
   spend("s2", 0.125);
   EXPECT_DOUBLE_EQ(convoy_spend(*reg_, convoy_.id), 0.875);
