@@ -5,14 +5,16 @@
 
 #include "cmd/style.h"
 #include "lib/clock.h"
+#include "orchestrator/session/budget.h"
 
 namespace orch::cmd {
 namespace {
 
-std::string agents_cost(double usd) {
+// "$0.5500", and against the session's --max-cost when it has one: "$0.5500/$2.00".
+std::string agents_cost(double usd, double limit) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "$%.4f", usd);
-  return buf;
+  return limit > 0 ? buf + ("/" + format_usd(limit)) : buf;
 }
 
 // The STATE cell: the state, and what `orch land` did with the session's work, if anything.
@@ -41,7 +43,7 @@ std::vector<std::vector<std::string>> agents_rows(
     rows.push_back({s.id, s.unit_name, s.agent, s.backend, agents_state_cell(s, landings), s.branch,
                     s.state == registry::State::kQueued ? "-" : format_age(end - s.started_at),
                     s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
-                    agents_cost(s.cost_usd)});
+                    agents_cost(s.cost_usd, s.max_cost_usd)});
   }
   return rows;
 }

@@ -9,6 +9,7 @@
 #include "lib/clock.h"
 #include "orchestrator/convoy/convoy.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/view.h"
 
 namespace orch::cmd {
@@ -52,6 +53,16 @@ int run_list(Context& c, bool json_out) {
   return 0;
 }
 
+// A unit's cost, and against its --max-cost when it has one: "$0.5500/$2.00".
+std::string unit_cost(const UnitStatus& u) {
+  double limit = 0;
+  if (u.latest) {
+    const json::Json l = session_limits_json(u.latest->session.options);
+    if (!l["max_cost_usd"].is_null()) limit = l["max_cost_usd"].get<double>();
+  }
+  return money(u.cost_usd) + (limit > 0 ? "/" + format_usd(limit) : "");
+}
+
 int run_show(Context& c, const std::string& name, bool json_out) {
   registry::Registry& reg = c.f().registry();
   fill_slots(c.deps(), "pool:cli");
@@ -61,9 +72,12 @@ int run_show(Context& c, const std::string& name, bool json_out) {
     return 0;
   }
   const registry::Convoy& cv = st.convoy;
-  c.io.out << "convoy " << cv.name << (cv.stopped_at > 0 ? " (stopped)" : "") << ": " << cv.repo
-           << ", agent " << (cv.agent.empty() ? "(default)" : cv.agent) << ", max "
-           << cv.max_sessions << " sessions, " << cv.retries << " retries\n";
+  c.io.out << "convoy " << cv.name
+           << (cv.over_budget_at > 0 ? " (over budget)"
+               : cv.stopped_at > 0   ? " (stopped)"
+                                     : "")
+           << ": " << cv.repo << ", agent " << (cv.agent.empty() ? "(default)" : cv.agent)
+           << ", max " << cv.max_sessions << " sessions, " << cv.retries << " retries\n";
   std::vector<std::vector<std::string>> rows = {
       {"UNIT", "STATE", "SESSION", "ATTEMPT", "BRANCH", "TIME", "COST", "LANDING", "ERROR"}};
   for (const UnitStatus& u : st.units) {
@@ -75,7 +89,7 @@ int run_show(Context& c, const std::string& name, bool json_out) {
     rows.push_back({u.unit, state, s ? s->id : "-",
                     std::to_string(u.latest ? u.latest->pool.attempt : 0) + "/" +
                         std::to_string(u.latest ? u.latest->pool.max_attempts : 0),
-                    u.branch, format_age(u.run_ms), money(u.cost_usd), landing,
+                    u.branch, format_age(u.run_ms), unit_cost(u), landing,
                     s ? s->error.substr(0, s->error.find('\n')).substr(0, 60) : ""});
   }
   write_out(c.io, format_table(rows, c.io.out_color, [&rows](size_t r, size_t col) {
@@ -86,7 +100,9 @@ int run_show(Context& c, const std::string& name, bool json_out) {
   c.io.out << n.total << " units: " << n.done << " done, " << n.failed << " failed, " << n.stopped
            << " stopped, " << n.lost << " lost, " << n.running + n.waiting + n.starting
            << " running, " << n.queued << " queued; " << percent << "% ended; cost "
-           << money(n.cost_usd) << "\n";
+           << money(n.cost_usd)
+           << (cv.budget_usd > 0 ? " of a budget of " + money(cv.budget_usd) : "") << "\n";
+  if (!cv.over_budget_note.empty()) c.io.out << cv.over_budget_note << "\n";
   return 0;
 }
 

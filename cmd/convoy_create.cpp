@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cmd/budget_options.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "lib/error.h"
@@ -21,6 +22,7 @@ struct UnitSources {
 struct CreateOptions {
   ConvoySettings settings;
   UnitSources sources;
+  LimitArgs limits;  // --max-cost, --max-tokens, --max-duration, --budget
 };
 
 std::vector<UnitSpec> read_units(const UnitSources& s) {
@@ -38,7 +40,8 @@ void add_sources(CLI::App* sub, UnitSources& s) {
   sub->add_option("--prompt", s.prompt, "The work for every UNIT argument");
   sub->add_option("--from", s.from,
                   "JSON Lines file, one unit per line: {\"unit\", \"prompt\", optional \"agent\", "
-                  "\"base\", \"model\", \"priority\", \"checks\"}; - reads stdin");
+                  "\"base\", \"model\", \"priority\", \"checks\", \"max_cost\", \"max_tokens\", "
+                  "\"max_duration\"}; - reads stdin");
 }
 
 // What was dispatched, in one line, and how to follow it.
@@ -52,8 +55,11 @@ void report(Context& c, const registry::Convoy& convoy) {
 }
 
 int run_create(Context& c, const CreateOptions& o) {
+  ConvoySettings settings = o.settings;
+  settings.limits = limits_from_args(o.limits);
+  settings.budget_usd = budget_from_args(o.limits);
   std::vector<UnitSpec> units = read_units(o.sources);
-  registry::Convoy convoy = create_convoy(c.deps(), o.settings, units);
+  registry::Convoy convoy = create_convoy(c.deps(), settings, units);
   report(c, convoy);
   return kExitOk;
 }
@@ -95,6 +101,7 @@ void add_convoy_create(CLI::App& convoy, Context& ctx) {
   create->add_flag(
       "--notify", o->settings.notify,
       "A desktop notification (notify-send) when a session waits, ends or crosses a budget");
+  add_limit_options(create, o->limits, true);
   add_sources(create, o->sources);
   create->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_create(c, *o); }; });
 

@@ -159,6 +159,9 @@ void emit_end(IO& io, const ConvoyWaitResult& r) {
             {"exit_code", r.exit_code},
             {"timed_out", r.timed_out},
             {"cancelled", r.cancelled},
+            {"over_budget", r.status.convoy.over_budget_note.empty()
+                                ? json::Json()
+                                : json::Json(r.status.convoy.over_budget_note)},
             {"totals", counts_json(r.status.counts)}});
 }
 

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cmd/budget_options.h"
 #include "cmd/cmd.h"
 #include "cmd/convoy_view.h"
 #include "cmd/options.h"
@@ -36,6 +37,7 @@ struct RunOptions {
   std::string junit;
   std::string timeout;
   bool json = false;
+  LimitArgs limits;  // --max-cost, --max-tokens, --max-duration, --budget
 };
 
 ProgressStyle style_for(const Context& c, bool json_out) {
@@ -50,6 +52,10 @@ void summarize(Context& c, const ConvoyWaitResult& r) {
                : r.cancelled ? " (cancelled)"
                              : "")
            << "\n";
+  // A convoy over its --budget says so (orchestrator/session/budget.h).
+  if (!r.status.convoy.over_budget_note.empty()) {
+    c.io.out << r.status.convoy.over_budget_note << "\n";
+  }
   for (const UnitStatus& u : r.status.units) {
     if (!u.latest || u.latest->session.state == registry::State::kDone) continue;
     const registry::Session& s = u.latest->session;
@@ -96,7 +102,10 @@ int run_run(Context& c, const RunOptions& o) {
   sa.sa_handler = [](int) { g_cancelled = true; };
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  create_convoy(c.deps(), o.settings, units);
+  ConvoySettings settings = o.settings;
+  settings.limits = limits_from_args(o.limits);
+  settings.budget_usd = budget_from_args(o.limits);
+  create_convoy(c.deps(), settings, units);
   ProgressStyle style = style_for(c, o.json);
   ConvoyWaitResult r = wait_convoy(c.deps(), o.settings.name, timeout_ms,
                                    convoy_progress(c.io, style, o.settings.name), &g_cancelled);
@@ -141,6 +150,7 @@ void add_convoy_wait(CLI::App& convoy, Context& ctx) {
   run->add_option("--retries", o->settings.retries, "Run a failed unit again, up to N times")
       ->check(int_range(0, kMaxRetries));
   add_check_options(run, o->settings.checks, o->settings.fix_attempts);
+  add_limit_options(run, o->limits, true);
   run->add_flag("--require-changes", o->settings.require_changes,
                 "A unit that ends done with no change fails instead");
   run->add_flag(

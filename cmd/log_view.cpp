@@ -90,7 +90,8 @@ std::string describe_entry(const LogEntry& e) {
   }
   if (e.kind == "retry") return "attempt " + field(d, "attempt") + ": " + field(d, "message");
   if (e.kind == "error" && !field(d, "detail").empty()) return field(d, "detail");  // whole text
-  if (e.kind == "error" || e.kind == "info" || e.kind == "rate_limit") return field(d, "message");
+  if (e.kind == "error" || e.kind == "info" || e.kind == "rate_limit" || e.kind == "budget")
+    return field(d, "message");
   if (e.kind == "check") return check_line(d);
   if (e.kind == "hook") {  // orchestrator/hooks/: "<hook> on <event>: <why it failed>"
     std::string hook = field(d, "hook");

@@ -4,8 +4,10 @@
 #include <sstream>
 
 #include "cmd/style.h"
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/pool.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/view.h"
 
@@ -113,6 +115,19 @@ std::string format_record(const json::Json& r) {
   char cost[32];
   std::snprintf(cost, sizeof cost, "$%.4f", r["cost_usd"].get<double>());
   line("cost", cost);
+  if (r.contains("limits")) {  // orchestrator/session/budget.h
+    const json::Json& l = r["limits"];
+    std::string limits;
+    auto add = [&limits](const std::string& part) {
+      limits += (limits.empty() ? "" : ", ") + part;
+    };
+    if (!l["max_cost_usd"].is_null()) add("cost " + format_usd(l["max_cost_usd"].get<double>()));
+    if (!l["max_tokens"].is_null()) add(text(l["max_tokens"]) + " tokens");
+    if (!l["max_duration_ms"].is_null()) {
+      add(format_age(l["max_duration_ms"].get<int64_t>()) + " running");
+    }
+    if (!limits.empty()) line("limits", limits);
+  }
   line("tools", text(r["tool_calls"]) + " calls, " + text(r["denials"]) + " denied");
   line("parent", ids(r["lineage"]["parents"], " <- "));
   line("children", ids(r["lineage"]["children"], ", "));

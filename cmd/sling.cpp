@@ -2,6 +2,7 @@
 // unit, an agent session in it, the work delivered; returns once the agent accepted the work.
 #include <iostream>
 
+#include "cmd/budget_options.h"
 #include "cmd/cmd.h"
 #include "cmd/log_view.h"
 #include "cmd/options.h"
@@ -26,6 +27,7 @@ struct SlingOptions {
   std::string inactivity_timeout;
   std::string timeout;
   std::vector<std::string> checks;  // --check
+  LimitArgs limits;                 // --max-cost, --max-tokens, --max-duration
   bool wait = false;
   bool json = false;
 };
@@ -54,6 +56,7 @@ int run_sling(Context& c, SlingOptions& o) {
     o.req.inactivity_timeout_ms = parse_duration_ms(o.inactivity_timeout);
   }
   int64_t timeout_ms = o.timeout.empty() ? 0 : parse_duration_ms(o.timeout);
+  o.req.limits = limits_from_args(o.limits);
   o.req.checks_given = !o.checks.empty();
   o.req.checks.clear();
   for (const std::string& cmd : o.checks) o.req.checks.push_back(config::check_from_command(cmd));
@@ -100,6 +103,7 @@ void add_sling(CLI::App& root, Context& ctx) {
       ->check(duration(false));
   sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
   add_check_options(sub, o->checks, o->req.fix_attempts);
+  add_limit_options(sub, o->limits, false);
   sub->add_flag("--require-changes", o->req.require_changes,
                 "Fail the session when it ends done with no change against its base");
   sub->add_flag(

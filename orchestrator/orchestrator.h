@@ -88,6 +88,16 @@ class SharedServerStore {
   virtual std::optional<registry::ServerRow> of_session(const std::string& session_id) = 0;
 };
 
+/// What a session may spend before the supervisor stops it (--max-cost, --max-tokens,
+/// --max-duration, a convoy line's keys, [defaults]): orchestrator/session/budget.h. 0 = no limit.
+struct SpendLimits {
+  double max_cost_usd = 0;      ///< US dollars, as the agent reports its cost
+  int64_t max_tokens = 0;       ///< input + output tokens (cache reads and writes not counted)
+  int64_t max_duration_ms = 0;  ///< the agent's run, from its start
+  bool any() const { return max_cost_usd > 0 || max_tokens > 0 || max_duration_ms > 0; }
+  bool operator==(const SpendLimits&) const = default;
+};
+
 /// The settings of one session that orch records with it (sessions.options, as JSON:
 /// orchestrator/session/options.h) and hands to its backend as part of its SessionSpec. Never
 /// holds secrets: a preset's environment and extra arguments (either may carry a token) are not
@@ -116,6 +126,7 @@ struct SessionOptions {
   /// the hook outbox (migrations/0015_hooks.sql) and a hook courier delivers them.
   bool hooks = false;
   bool notify = false;  ///< --notify: a desktop notification (notify-send) on its events
+  SpendLimits limits;  ///< crossing one fails the session (supervisor:budget), its work kept
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor
@@ -159,6 +170,10 @@ class SessionSink {
   /// SessionSpec::startup_timeout_ms from this call, not the (longer) inactivity timeout. A backend
   /// that bounds its start itself (OpenCode: health checks) does not call it. Default: nothing.
   virtual void awaiting_start(const std::string& sign) { (void)sign; }
+  /// The session's spend so far as the agent reports it (tokens and cost of this run, summed over
+  /// its messages), whenever it changes, while the run goes on: the supervisor records it and
+  /// holds it against the session's limits (orchestrator/session/budget.h). Default: nothing.
+  virtual void usage(const registry::Usage& so_far) { (void)so_far; }
   /// The agent ended a turn well (`r`: state done, its summary and usage so far). The
   /// supervisor may run the session's checks now (orchestrator/session/checks.h); it returns a
   /// follow-up prompt, which the backend delivers in the same conversation and then waits for the

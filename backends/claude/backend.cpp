@@ -44,6 +44,14 @@ void log_start(const std::string& path, const std::vector<std::string>& argv, si
   log << " --\n";
 }
 
+// The run's tokens (summed over its result lines) and cost (the process's running total less what
+// a resumed conversation had cost before: transcript.h), in the registry's terms.
+registry::Usage claude_run_usage(const LineHandler& handler, double cost_before) {
+  const Usage& u = handler.usage();  // Claude Code's names for the same counters
+  return {u.input, u.output, u.cache_read, u.cache_creation,
+          handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0};
+}
+
 }  // namespace
 
 ClaudeBackend::ClaudeBackend(std::string binary) : binary_(std::move(binary)) {}
@@ -111,6 +119,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   int turns = 1;          // user messages that started a turn: the work, then follow-ups
   bool finished = false;  // the last turn's result stands; end of input was sent
   bool follow_up_lost = false;
+  int usage_reported = 0;  // result lines whose usage went to the sink
   while (true) {
     if (cancel_requested_ && !stopping && handler.results() < turns) {
       if (cancel_mode_ == EndMode::kAtOnce) {
@@ -129,6 +138,11 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
       sink.activity();
       if (line->empty()) continue;
       handler.handle(parse_stream_line(*line, parser), *line);
+      if (handler.results() != usage_reported) {
+        // Claude Code tells its cost only in result lines, one per turn (claude-code.md §5).
+        usage_reported = handler.results();
+        sink.usage(claude_run_usage(handler, cost_before));
+      }
       if (!version_known && handler.initialized()) {
         version_known = true;
         std::lock_guard lock(mu_);
@@ -185,9 +199,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
         "claude exited with code " + std::to_string(code) + " before a result" + failure_detail());
     result.summary = handler.last_text();
   }
-  const Usage& u = handler.usage();  // Claude Code's names for the same counters
-  result.usage = {u.input, u.output, u.cache_read, u.cache_creation,
-                  handler.results() > 0 ? std::max(0.0, handler.cost_usd() - cost_before) : 0};
+  result.usage = claude_run_usage(handler, cost_before);
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,9 @@ class OpencodeBackend : public Orchestrator {
   /// Handles one /global/event frame; may set idle/error flags.
   void handle_frame(const std::string& data, SessionSink& sink);
   void handle_part(const simdjson::simdjson_result<json::Element>& part, SessionSink& sink);
+  /// An assistant message's tokens and cost (message.updated `info`): the run's sum so far goes to
+  /// SessionSink::usage when it changed.
+  void report_usage(const simdjson::simdjson_result<json::Element>& info, SessionSink& sink);
   void handle_permission(const std::string& type,
                          const simdjson::simdjson_result<json::Element>& props, SessionSink& sink);
   /// Pops the next frame (waiting up to `timeout_ms`); false on timeout.
@@ -110,6 +114,10 @@ class OpencodeBackend : public Orchestrator {
   int64_t idle_at_ = 0;
   std::string stream_error_;
   std::set<std::string> reported_parts_;
+  /// Tokens and cost of each assistant message seen in message.updated events (by id), summed
+  /// into SessionSink::usage while the run goes on.
+  std::map<std::string, registry::Usage> message_usage_;
+  registry::Usage reported_usage_;  ///< the sum last reported
 };
 
 }  // namespace orch::opencode

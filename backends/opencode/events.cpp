@@ -59,6 +59,7 @@ void OpencodeBackend::handle_frame(const std::string& data, SessionSink& sink) {
     handle_part(json::at(props, "part"), sink);
   } else if (type == "message.updated") {
     busy_seen_ = true;
+    report_usage(json::at(props, "info"), sink);
   } else if (type == "permission.asked" || type == "question.asked") {
     handle_permission(type, props, sink);
   }
@@ -86,6 +87,29 @@ void OpencodeBackend::handle_part(const Field& part, SessionSink& sink) {
     reported_parts_.insert(id);
     sink.event("text", {{"text", json::str(json::at(part, "text"))}});
   }
+}
+
+void OpencodeBackend::report_usage(const Field& info, SessionSink& sink) {
+  if (json::str(json::at(info, "role")) != "assistant") return;
+  std::string id = json::str(json::at(info, "id"));
+  if (id.empty()) return;
+  message_usage_[id] = message_usage(info);
+  registry::Usage sum;
+  for (const auto& [_, u] : message_usage_) {
+    sum.tokens_in += u.tokens_in;
+    sum.tokens_out += u.tokens_out;
+    sum.tokens_cache_read += u.tokens_cache_read;
+    sum.tokens_cache_write += u.tokens_cache_write;
+    sum.cost_usd += u.cost_usd;
+  }
+  if (sum.tokens_in == reported_usage_.tokens_in && sum.tokens_out == reported_usage_.tokens_out &&
+      sum.tokens_cache_read == reported_usage_.tokens_cache_read &&
+      sum.tokens_cache_write == reported_usage_.tokens_cache_write &&
+      sum.cost_usd == reported_usage_.cost_usd) {
+    return;
+  }
+  reported_usage_ = sum;
+  sink.usage(sum);
 }
 
 void OpencodeBackend::handle_permission(const std::string& type, const Field& props,

@@ -38,6 +38,17 @@ std::string error_text(const simdjson::simdjson_result<json::Element>& err) {
   return message.empty() ? name : name + ": " + message;
 }
 
+registry::Usage message_usage(const simdjson::simdjson_result<json::Element>& info) {
+  registry::Usage u;
+  auto tokens = json::at(info, "tokens");
+  u.tokens_in = json::i64(json::at(tokens, "input"));
+  u.tokens_out = json::i64(json::at(tokens, "output")) + json::i64(json::at(tokens, "reasoning"));
+  u.tokens_cache_read = json::i64(json::at(json::at(tokens, "cache"), "read"));
+  u.tokens_cache_write = json::i64(json::at(json::at(tokens, "cache"), "write"));
+  u.cost_usd = json::num(json::at(info, "cost"));
+  return u;
+}
+
 RunResult decide_outcome(const std::string& messages_json, const std::string& user_message_id,
                          const std::string& stream_error) {
   RunResult r;
@@ -60,13 +71,12 @@ RunResult decide_outcome(const std::string& messages_json, const std::string& us
       continue;
     }
     ++answers;
-    auto tokens = json::at(info, "tokens");
-    r.usage.tokens_in += json::i64(json::at(tokens, "input"));
-    r.usage.tokens_out +=
-        json::i64(json::at(tokens, "output")) + json::i64(json::at(tokens, "reasoning"));
-    r.usage.tokens_cache_read += json::i64(json::at(json::at(tokens, "cache"), "read"));
-    r.usage.tokens_cache_write += json::i64(json::at(json::at(tokens, "cache"), "write"));
-    r.usage.cost_usd += json::num(json::at(info, "cost"));
+    registry::Usage u = message_usage(info);
+    r.usage.tokens_in += u.tokens_in;
+    r.usage.tokens_out += u.tokens_out;
+    r.usage.tokens_cache_read += u.tokens_cache_read;
+    r.usage.tokens_cache_write += u.tokens_cache_write;
+    r.usage.cost_usd += u.cost_usd;
     last_error = error_text(json::at(info, "error"));
     last_rate_limit = last_error.empty() ? std::nullopt : rate_limit_of(info);
     last_finish = json::str(json::at(info, "finish"));

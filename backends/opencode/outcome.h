@@ -14,6 +14,11 @@ namespace orch::opencode {
 /// (session.error events, assistant messages' `error`); "" when it has neither.
 std::string error_text(const simdjson::simdjson_result<json::Element>& err);
 
+/// The tokens and cost of one assistant message's `info` (docs/agents/opencode.md §7): input,
+/// output + reasoning, cache read and write, and `cost` (US dollars, which OpenCode computes from
+/// the model's `cost` in its provider config: docs/budgets.md).
+registry::Usage message_usage(const simdjson::simdjson_result<json::Element>& info);
+
 /// Decides done/failed and collects summary, tokens and cost.
 /// `messages_json`: the GET /session/{id}/message array; `user_message_id`: the id orch gave the
 /// prompt; `stream_error`: the message of any session.error seen for the session ("" if none).

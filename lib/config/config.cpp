@@ -127,6 +127,7 @@ struct Builder {
         break;
       case toml::node_type::floating_point:
         v.type_ = Type::kFloat;
+        v.float_ = n.as_floating_point()->get();
         text << n.as_floating_point()->get();
         v.string_ = text.str();
         break;
@@ -201,6 +202,12 @@ const std::string& Value::as_string() const {
 int64_t Value::as_integer() const {
   if (type_ != Type::kInteger) wrong_type("an integer");
   return integer_;
+}
+
+double Value::as_number() const {
+  if (type_ == Type::kInteger) return static_cast<double>(integer_);
+  if (type_ != Type::kFloat) wrong_type("a number");
+  return float_;
 }
 
 int64_t Value::as_integer(int64_t min, int64_t max) const {

@@ -60,6 +60,9 @@ class Value {
   int64_t as_integer(int64_t min, int64_t max) const;
   /// The boolean. Errors: not a boolean.
   bool as_bool() const;
+  /// A number: an integer or a float (TOML's nan and inf included: the caller checks the range).
+  /// Errors: another type.
+  double as_number() const;
   /// The string, which must be one of `allowed`. Errors: not a string, or another string
   /// (`expected "deny" or "allow", got "maybe"`; three or more: `"a", "b" or "c"`).
   const std::string& as_enum(const std::vector<std::string>& allowed) const;

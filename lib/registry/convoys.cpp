@@ -12,7 +12,8 @@ namespace orch::registry {
 namespace {
 
 constexpr const char* kConvoyColumns =
-    "SELECT id, name, repo, agent, max_sessions, retries, created_at, stopped_at FROM convoys ";
+    "SELECT id, name, repo, agent, max_sessions, retries, created_at, stopped_at, budget_usd, "
+    "over_budget_at, over_budget_note FROM convoys ";
 
 // The pool columns appended to kSessionSelect by convoy_sessions (read from the end of the row).
 constexpr const char* kPoolColumns =
@@ -29,6 +30,9 @@ Convoy read_convoy(const db::Stmt& st) {
   c.retries = static_cast<int>(st.col_int(5));
   c.created_at = st.col_int(6);
   c.stopped_at = st.col_int(7);
+  c.budget_usd = st.col_real(8);
+  c.over_budget_at = st.col_int(9);
+  c.over_budget_note = st.col_text(10);
   return c;
 }
 
@@ -42,15 +46,16 @@ Convoy insert_convoy(Registry& reg, const Convoy& c) {
     }
     out.created_at = c.created_at != 0 ? c.created_at : now_ms();
     db::Stmt st(reg.handle(),
-                "INSERT INTO convoys (name, repo, agent, max_sessions, retries, created_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                "INSERT INTO convoys (name, repo, agent, max_sessions, retries, created_at, "
+                "budget_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     st.bind_text(1, c.name)
         .bind_text(2, c.repo)
         .bind_text_or_null(3, c.agent)
         .bind_int(4, c.max_sessions)
         .bind_int(5, c.retries)
-        .bind_int(6, out.created_at)
-        .run();
+        .bind_int(6, out.created_at);
+    if (c.budget_usd > 0) st.bind_real(7, c.budget_usd);  // unbound: NULL, no budget
+    st.run();
     out.id = sqlite3_last_insert_rowid(reg.handle());
   });
   return out;

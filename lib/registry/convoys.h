@@ -22,6 +22,11 @@ struct Convoy {
   int retries = 0;       ///< re-runs of a failed unit
   int64_t created_at = 0;
   int64_t stopped_at = 0;  ///< 0 while not stopped
+  /// Its budget in US dollars (migrations/0016_budgets.sql, lib/registry/budget.h); 0 = none.
+  double budget_usd = 0;
+  int64_t over_budget_at = 0;  ///< when its spend crossed the budget; 0 while it did not
+  std::string
+      over_budget_note;  ///< why, e.g. "budget: convoy c spent $5.50 over its budget of $5.00"
 };
 
 /// A session of a convoy's unit, with its pool columns.

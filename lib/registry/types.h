@@ -107,6 +107,7 @@ struct SessionBrief {
   int64_t ended_at = 0;
   int64_t last_event_at = 0;
   double cost_usd = 0;
+  double max_cost_usd = 0;  ///< its --max-cost (sessions.options max_cost_usd); 0 = none
 };
 
 struct StateChange {

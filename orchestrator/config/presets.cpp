@@ -1,4 +1,5 @@
 #include "orchestrator/config/presets.h"
+#include "orchestrator/session/budget.h"
 
 #include <optional>
 
@@ -16,8 +17,9 @@ namespace {
 const std::vector<std::string> kTopKeys = {"defaults", "agents",    "backends",
                                            "checks",   "workspace", "hooks"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
-const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts",
-                                                "require_changes"};
+const std::vector<std::string> kDefaultsKeys = {"agent",           "max_sessions", "fix_attempts",
+                                                "require_changes", "max_cost",     "max_tokens",
+                                                "max_duration"};
 const std::vector<std::string> kAgentKeys = {
     "backend",        "binary",     "args",      "env",
     "model",          "permission", "max_turns", "inactivity_timeout",
@@ -82,6 +84,22 @@ void apply_preset(Preset& p, const config::Value& t, const fs::path& file_dir) {
   }
 }
 
+// [defaults] max_cost (US dollars, a number), max_tokens, max_duration
+// (orchestrator/session/budget.h).
+void apply_default_limits(SpendLimits& limits, const config::Value& d) {
+  if (const config::Value* v = d.find("max_cost")) {
+    double usd = v->as_number();
+    if (!(usd > 0) || !(usd <= kMaxBudgetUsd)) {  // NaN fails both
+      v->fail("expected an amount in US dollars above 0 and at most 1000000000 (e.g. 2.50)");
+    }
+    limits.max_cost_usd = usd;
+  }
+  if (const config::Value* v = d.find("max_tokens")) {
+    limits.max_tokens = v->as_integer(1, kMaxTokenLimit);
+  }
+  if (const config::Value* v = d.find("max_duration")) limits.max_duration_ms = v->as_duration_ms();
+}
+
 // Overlays a [backends] table: one [backends.NAME] table per backend.
 void apply_backends(AgentConfig& c, const config::Value& backends) {
   for (const config::Value& t : backends.entries()) {
@@ -138,6 +156,7 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
       c.fix_attempts = static_cast<int>(f->as_integer(0, kMaxFixAttempts));
     }
     if (const config::Value* r = d->find("require_changes")) c.require_changes = r->as_bool();
+    apply_default_limits(c.limits, *d);
   }
   if (const config::Value* checks = root.find("checks")) c.checks = config::parse_checks(*checks);
   if (const config::Value* hooks = root.find("hooks")) {

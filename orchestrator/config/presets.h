@@ -67,6 +67,7 @@ struct AgentConfig {
   std::vector<config::HookSpec> hooks;
   int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
   bool require_changes = false;  ///< [defaults] require_changes: a done with no change fails
+  SpendLimits limits;  ///< [defaults] max_cost, max_tokens, max_duration (session/budget.h)
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   WorkspaceSettings workspace;                      ///< [workspace] (orchestrator/workspace/)
   std::vector<std::string> files;          ///< the config files that existed and were applied

@@ -8,6 +8,7 @@
 #include "lib/git/git.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
@@ -46,6 +47,7 @@ std::vector<PreparedLaunch> prepare_units(const Deps& f, const registry::Convoy&
     req.workspace = u.workspace;
     req.require_changes = settings && settings->require_changes;
     req.notify = settings && settings->notify;
+    req.limits = overlay_limits(settings ? settings->limits : SpendLimits{}, u.limits);
     if (exists) {
       req.convoy = convoy.name;
     } else {
@@ -142,6 +144,7 @@ registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
   c.agent = settings.agent;
   c.max_sessions = resolve_max_sessions(settings.max_sessions, std::nullopt, config.max_sessions);
   c.retries = resolve_retries(std::max(0, settings.retries), std::nullopt);
+  c.budget_usd = settings.budget_usd;
   std::vector<PreparedLaunch> launches = prepare_units(f, c, units, false, &settings);
   dispatch(f, c, launches, true);
   return c;
@@ -149,6 +152,10 @@ registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
 
 void add_to_convoy(const Deps& f, const registry::Convoy& convoy,
                    const std::vector<UnitSpec>& units) {
+  if (convoy.over_budget_at > 0) {
+    throw Error("convoy '" + convoy.name + "'", "is over its budget (" + convoy.over_budget_note +
+                                                    "); create a new convoy for more work");
+  }
   if (convoy.stopped_at > 0) {
     throw Error("convoy '" + convoy.name + "'", "was stopped; create a new convoy for more work");
   }

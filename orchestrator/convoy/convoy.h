@@ -29,6 +29,9 @@ struct ConvoySettings {
   int fix_attempts = -1;         ///< --fix-attempts; -1 = [defaults] fix_attempts
   bool require_changes = false;  ///< its units' done with no change fail (--require-changes)
   bool notify = false;           ///< --notify: desktop notifications on its units' events
+  /// --max-cost, --max-tokens, --max-duration: each unit's limits, unless its line gives its own.
+  SpendLimits limits;
+  double budget_usd = 0;  ///< --budget: the whole convoy's, in US dollars; 0 = none
 };
 
 /// A unit of a convoy and where it stands: its latest attempt decides its state.

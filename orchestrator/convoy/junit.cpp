@@ -173,7 +173,20 @@ std::string render_junit(const ConvoyStatus& s, int64_t now) {
   x += "<testsuites name=\"orch convoy " + xml_attr(s.convoy.name) + "\" " + counts + ">\n";
   x += "  <testsuite name=\"" + xml_attr(s.convoy.name) + "\" " + counts + " timestamp=\"" +
        format_iso8601(s.convoy.created_at) + "\">\n";
+  if (s.convoy.budget_usd > 0) {  // --budget (orchestrator/session/budget.h)
+    x += "    <properties>\n      <property name=\"budget\" value=\"" +
+         xml_attr(money(s.convoy.budget_usd)) + "\"/>\n      <property name=\"spent\" value=\"" +
+         xml_attr(money(s.counts.cost_usd)) + "\"/>\n";
+    if (!s.convoy.over_budget_note.empty()) {
+      x += "      <property name=\"over_budget\" value=\"" + xml_attr(s.convoy.over_budget_note) +
+           "\"/>\n";
+    }
+    x += "    </properties>\n";
+  }
   x += cases;
+  if (!s.convoy.over_budget_note.empty()) {
+    x += "    <system-out>" + xml_text(s.convoy.over_budget_note) + "</system-out>\n";
+  }
   x += "  </testsuite>\n</testsuites>\n";
   return x;
 }

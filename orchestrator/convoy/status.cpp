@@ -120,6 +120,7 @@ json::Json convoy_json(const ConvoyStatus& s) {
       std::optional<bool> changed = work_changed(l);
       j["changed"] = changed ? json::Json(*changed) : json::Json();
       j["landing"] = landing_json(u.landing ? &*u.landing : nullptr);
+      j["limits"] = session_limits_json(l.options);
     } else {
       j["state"] = nullptr;
       j["session"] = nullptr;
@@ -134,6 +135,9 @@ json::Json convoy_json(const ConvoyStatus& s) {
           {"retries", s.convoy.retries},
           {"created_at", time_or_null(s.convoy.created_at)},
           {"stopped_at", time_or_null(s.convoy.stopped_at)},
+          {"budget_usd", s.convoy.budget_usd > 0 ? json::Json(s.convoy.budget_usd) : json::Json()},
+          {"over_budget_at", time_or_null(s.convoy.over_budget_at)},
+          {"over_budget", str_or_null(s.convoy.over_budget_note)},
           {"units", std::move(units)},
           {"totals", counts_json(c)},
           {"progress", c.total > 0 ? static_cast<double>(c.finished()) / c.total : 1.0}};

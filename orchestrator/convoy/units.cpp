@@ -11,6 +11,7 @@
 #include "lib/git/git.h"
 #include "lib/json.h"
 #include "lib/text.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/input_limits.h"
 
 namespace orch {
@@ -59,6 +60,36 @@ std::string read_unit_workspace(const std::string& key, json::Element value, Wor
   return "";
 }
 
+// Reads a unit's limit key (max_cost, max_tokens, max_duration: orchestrator/session/budget.h)
+// into `l`; returns "" when it is good, else why not.
+std::string read_unit_limit(const std::string& key, json::Element value, SpendLimits& l) {
+  if (key == "max_cost") {
+    double usd = 0;
+    if (value.get_double().get(usd) || !(usd > 0) || !(usd <= kMaxBudgetUsd)) {
+      return "\"max_cost\": expected an amount in US dollars above 0 and at most 1000000000 "
+             "(a number, e.g. 2.5)";
+    }
+    l.max_cost_usd = usd;
+    return "";
+  }
+  if (key == "max_tokens") {
+    int64_t n = 0;
+    if (value.get_int64().get(n) || n < 1 || n > kMaxTokenLimit) {
+      return "\"max_tokens\": expected an integer from 1 to " + std::to_string(kMaxTokenLimit);
+    }
+    l.max_tokens = n;
+    return "";
+  }
+  std::string_view text;
+  if (value.get_string().get(text)) return "\"max_duration\": expected a duration (e.g. \"30m\")";
+  try {
+    l.max_duration_ms = parse_duration_limit("\"max_duration\"", std::string(text));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Reads one JSON Lines unit from `doc`; returns "" when it is good, else why not.
 std::string read_unit(json::Element doc, UnitSpec& u) {
   simdjson::dom::object obj;
@@ -77,6 +108,10 @@ std::string read_unit(json::Element doc, UnitSpec& u) {
     if (key == "copy" || key == "setup" || key == "teardown" || key == "ports") {
       std::string why = read_unit_workspace(key, field.value, u.workspace);
       if (!why.empty()) return why;
+      continue;
+    }
+    if (key == "max_cost" || key == "max_tokens" || key == "max_duration") {
+      if (std::string why = read_unit_limit(key, field.value, u.limits); !why.empty()) return why;
       continue;
     }
     if (key == "priority") {
@@ -131,9 +166,9 @@ std::map<std::string, std::string> seen_units(const ParsedUnits& parsed) {
 }  // namespace
 
 const std::vector<std::string>& unit_line_keys() {
-  static const std::vector<std::string> keys = {"unit",  "prompt",   "agent",  "base",
-                                                "model", "priority", "checks", "copy",
-                                                "setup", "teardown", "ports"};
+  static const std::vector<std::string> keys = {
+      "unit", "prompt", "agent",    "base",  "model",    "priority",   "checks",
+      "copy", "setup",  "teardown", "ports", "max_cost", "max_tokens", "max_duration"};
   return keys;
 }
 

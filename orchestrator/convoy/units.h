@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orchestrator/orchestrator.h"
 #include "orchestrator/workspace/settings.h"
 
 namespace orch {
@@ -25,7 +26,8 @@ struct UnitSpec {
   std::vector<std::string> checks;
   bool checks_given = false;
   WorkspaceOverride workspace;  ///< keys copy, setup, teardown, ports: the unit's own [workspace]
-  std::string where;            ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
+  SpendLimits limits;  ///< keys max_cost (a number), max_tokens, max_duration: the unit's own
+  std::string where;   ///< "<file>:<line>" or "argument '<unit>'", to name it in errors
 };
 
 /// What parsing found: the good units and one message per bad line ("<where>: <why>").

@@ -11,6 +11,7 @@
 #include "lib/registry/worktrees.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/pool/rate_limit.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/follow.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
@@ -127,7 +128,9 @@ bool end_session(const Deps& f, const registry::Session& s, State state, const s
                  const registry::Outcome& outcome, spdlog::logger& log, int64_t rate_limit_until) {
   registry::Registry& reg = f.registry();
   std::optional<Retry> retry;
-  if (state == State::kFailed) retry = prepare_retry(f, s, rate_limit_until);
+  // A session stopped for its budget is not run again: a retry would spend more.
+  if (state == State::kFailed && source != kBudgetSource)
+    retry = prepare_retry(f, s, rate_limit_until);
   bool recorded = false;
   bool queued = false;
   reg.transaction([&] {

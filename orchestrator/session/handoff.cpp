@@ -75,6 +75,7 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset,
   o.require_changes = was.require_changes;
   o.notify = was.notify;
   o.hooks = was.notify || !config.hooks.empty();
+  o.limits = was.limits;  // a handoff goes on under the unit's limits
   if (preset.name == prev.agent) {
     o.policy = was.policy;
     o.inactivity_timeout_ms = was.inactivity_timeout_ms;

@@ -12,6 +12,7 @@
 #include "lib/process/process.h"
 #include "lib/text.h"
 #include "orchestrator/pool/pool.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/options.h"
@@ -127,6 +128,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   opts.require_changes = req.require_changes || config.require_changes;
   opts.notify = req.notify;
   opts.hooks = req.notify || !config.hooks.empty();
+  opts.limits = overlay_limits(config.limits, req.limits);
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });

@@ -42,6 +42,9 @@ struct LaunchRequest {
   int fix_attempts = -1;         ///< --fix-attempts; -1 = [defaults] fix_attempts, else 2
   bool require_changes = false;  ///< a done with no change fails; also [defaults] require_changes
   bool notify = false;           ///< --notify: a desktop notification on the session's events
+  /// --max-cost, --max-tokens, --max-duration (a convoy line's keys): each given limit (above 0)
+  /// wins over [defaults] max_cost, max_tokens, max_duration (orchestrator/session/budget.h).
+  SpendLimits limits;
   // Session pool (orchestrator/pool/pool.h):
   std::string convoy;    ///< add the unit to this convoy (its agent, cap and retries are defaults)
   int max_sessions = 0;  ///< pool cap; 0 = the convoy's, else [defaults] max_sessions, else 4

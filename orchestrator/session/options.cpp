@@ -1,6 +1,7 @@
 #include "orchestrator/session/options.h"
 
 #include "orchestrator/config/presets.h"
+#include "orchestrator/session/budget.h"
 
 namespace orch {
 
@@ -32,6 +33,7 @@ std::string to_json(const SessionOptions& o) {
   // Written as "hooks":true exactly (json::dump, compact): the outbox trigger looks for it.
   if (o.hooks) j["hooks"] = true;
   if (o.notify) j["notify"] = true;
+  limits_to_json(o.limits, j);                         // only the limits given
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {
@@ -71,6 +73,7 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
   o.hooks = json::boolean(json::at(doc, "hooks"), false);
   o.notify = json::boolean(json::at(doc, "notify"), false);
+  o.limits = limits_from_json(json::Field(json::Element(doc)));
   return o;
 }
 

@@ -118,6 +118,10 @@ void RegistrySink::agent_pid(pid_t pid) {
   write([this, pid] { reg_.set_agent_pid(id_, pid); });
 }
 
+void RegistrySink::usage(const registry::Usage& so_far) {
+  write([this, so_far] { reg_.set_usage(id_, so_far); });
+}
+
 void RegistrySink::check_run(const registry::CheckRun& run) {
   write([this, run] { registry::insert_check_run(reg_, run); });
 }

@@ -36,6 +36,8 @@ class RegistrySink : public SessionSink {
   void final_error(const std::string& error);
   void accepted(const std::string& agent_session_id) override;
   void agent_pid(pid_t pid) override;
+  /// Records the session's spend so far (its tokens and cost columns) while it runs.
+  void usage(const registry::Usage& so_far) override;
   /// Records an ended check run (lib/registry/checks.h), kept to write later as every report.
   void check_run(const registry::CheckRun& run);
 

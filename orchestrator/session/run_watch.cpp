@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "lib/clock.h"
+#include "orchestrator/session/budget.h"
 
 namespace orch {
 
@@ -53,6 +54,7 @@ RunResult RunWatch::run() {
   {
     std::lock_guard lock(mu_);
     running_ = true;
+    run_started_ms_ = steady_ms();
   }
   thread_ = std::thread([this] { watch_loop(); });
   RunResult r;
@@ -74,6 +76,9 @@ RunResult RunWatch::run() {
   cv_.notify_all();
   thread_.join();
   std::lock_guard lock(mu_);
+  if (!budget_event_.empty() && decision_ && decision_->source == kBudgetSource) {
+    out_.event("budget", {{"scope", "unit"}, {"message", budget_event_}});
+  }
   if (checks_failed_ && r.state == State::kDone && !decision_) {
     r.state = State::kFailed;
     r.source = "supervisor:checks";
@@ -89,15 +94,25 @@ RunResult RunWatch::run() {
   decided.state = decision_->state;
   decided.source = decision_->source;
   decided.error = decision_->error;
+  decided.keep_work = decision_->keep_work;                      // a budget's stop keeps the work
   if (with_detail_) decided.error += backend_.failure_detail();  // read once the agent is gone
   return decided;
 }
 
 void RunWatch::watch_loop() {
   std::unique_lock lock(mu_);
+  int64_t next_budget_ms = steady_ms() + kBudgetTickMs;
   while (running_ && !decision_) {
     cv_.wait_for(lock, std::chrono::milliseconds(kTickMs));
     if (!running_ || decision_) return;
+    if (budget_ && budget_->active() && steady_ms() >= next_budget_ms) {
+      next_budget_ms = steady_ms() + kBudgetTickMs;
+      const int64_t elapsed = steady_ms() - run_started_ms_;
+      lock.unlock();
+      if (decide_budget(budget_->on_tick(elapsed))) return;
+      lock.lock();
+      if (!running_ || decision_) return;
+    }
     Verdict v =
         watch_verdict(w_, steady_ms(), spec_.startup_timeout_ms, spec_.inactivity_timeout_ms);
     if (v == Verdict::kGoOn) continue;
@@ -126,6 +141,34 @@ void RunWatch::decide(RunResult why, EndMode how, bool with_detail) {
   }
   cv_.notify_all();
   backend_.cancel(how);
+}
+
+bool RunWatch::decide_budget(const BudgetStop& stop) {
+  if (stop.why.empty()) return false;
+  {
+    std::lock_guard lock(mu_);
+    if (decision_) return true;
+  }
+  if (stop.unit) {
+    // Recorded once the backend returned (run()): the sink takes no calls from two threads.
+    std::lock_guard lock(mu_);
+    budget_event_ = stop.why;
+  }
+  RunResult why = run_result(State::kFailed, kBudgetSource, stop.why);
+  why.keep_work = true;  // what the agent did so far is committed: nothing is lost
+  decide(std::move(why), EndMode::kWindDown);
+  return true;
+}
+
+void RunWatch::usage(const registry::Usage& so_far) {
+  out_.usage(so_far);
+  if (!budget_ || !budget_->active()) return;
+  int64_t elapsed = 0;
+  {
+    std::lock_guard lock(mu_);
+    elapsed = steady_ms() - run_started_ms_;
+  }
+  decide_budget(budget_->on_usage(so_far, elapsed));
 }
 
 std::optional<std::string> RunWatch::turn_ended(const RunResult& r) {

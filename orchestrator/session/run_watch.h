@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "orchestrator/orchestrator.h"
+#include "orchestrator/session/budget_guard.h"
 #include "orchestrator/session/checks.h"
 
 namespace orch {
@@ -77,6 +78,12 @@ class RunWatch : public SessionSink {
   /// summary and usage. Throws what run() throws.
   RunResult run();
 
+  /// Holds the session's spend against its limits and its convoy's budget (budget_guard.h): after
+  /// each usage report and every kBudgetTickMs, a crossing ends the run failed
+  /// ("supervisor:budget", its work kept) after a `budget` event for a unit's limit. Call before
+  /// run(); `guard` must outlive the watch.
+  void set_budget(BudgetGuard* guard) { budget_ = guard; }
+
   /// A stop request (SIGTERM or SIGINT on the supervisor): the run ends stopped
   /// ("supervisor:stop", error `reason`) unless something was decided already. Thread-safe.
   void stop(const std::string& reason);
@@ -88,14 +95,20 @@ class RunWatch : public SessionSink {
   void activity() override;
   void awaiting_start(const std::string& sign) override;
   std::optional<std::string> turn_ended(const RunResult& r) override;
+  /// Forwarded to `out`, then held against the budget (set_budget).
+  void usage(const registry::Usage& so_far) override;
 
-  static constexpr int kTickMs = 100;  ///< how often the timers are checked
+  static constexpr int kTickMs = 100;         ///< how often the timers are checked
+  static constexpr int kBudgetTickMs = 1000;  ///< how often the budget is (duration, convoy)
 
  private:
   void watch_loop();
   /// Records `why` as the decision unless there is one, then cancels the backend (`how`).
   /// `with_detail`: the backend's failure_detail() is appended to the error once it ended.
   void decide(RunResult why, EndMode how, bool with_detail = false);
+  /// Ends the run for its budget when `stop` says why (a `budget` event first for a unit's limit).
+  /// Returns whether it did.
+  bool decide_budget(const BudgetStop& stop);
 
   Orchestrator& backend_;
   const SessionSpec& spec_;
@@ -114,6 +127,9 @@ class RunWatch : public SessionSink {
   bool awaiting_fix_ = false;       ///< a failed check's output went back: the agent's turn is due
   std::optional<std::string> checks_failed_;  ///< the checks failed for good: the session's error
   std::thread thread_;
+  BudgetGuard* budget_ = nullptr;
+  std::string budget_event_;  ///< a unit limit's crossing, recorded as a `budget` event at the end
+  int64_t run_started_ms_ = 0;  ///< steady clock; the duration limit counts from here
 };
 
 }  // namespace orch

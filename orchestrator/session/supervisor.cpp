@@ -17,6 +17,7 @@
 #include "lib/git/git.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
+#include "lib/registry/convoys.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/worktrees.h"
 #include "lib/text.h"
@@ -292,7 +293,12 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
                          {[&sink](const registry::CheckRun& run) { sink.check_run(run); },
                           [&sink](const json::Json& e) { sink.event("check", e); }},
                          workspace_env);
+    // The unit's limits and its convoy's budget (budget_guard.h).
+    auto convoy = registry::convoy_of_unit(reg, session->unit_id);
+    BudgetGuard budget(factory.home().registry().string(), session_id, opts.limits,
+                       convoy ? convoy->id : 0, convoy && convoy->budget_usd > 0);
     RunWatch watch(*backend, spec, sink, &checks);  // the stop and time-out policy (run_watch.h)
+    watch.set_budget(&budget);
     InboxReader inbox(factory.home().registry(), session_id, *backend,
                       (dir / "events.jsonl").string(), log, std::move(prompt_mail));
     SignalWatcher signals(watch, [&inbox] { inbox.wake(); });

@@ -3,6 +3,7 @@
 #include "lib/registry/rate_limits.h"
 
 #include "lib/clock.h"
+#include "orchestrator/session/options.h"
 
 namespace orch {
 json::Json time_or_null(int64_t ms) {
@@ -42,6 +43,19 @@ std::string landing_text(const registry::LandingRow& l) {
   return l.outcome + ": " + l.reason;
 }
 
+json::Json session_limits_json(const std::string& options) {
+  SpendLimits l;
+  try {
+    l = session_options_from_json(options).limits;
+  } catch (const std::exception&) {
+    // options that cannot be read hold no limit orch could apply either
+  }
+  auto or_null = [](auto v) { return v > 0 ? json::Json(v) : json::Json(); };
+  return {{"max_cost_usd", or_null(l.max_cost_usd)},
+          {"max_tokens", or_null(l.max_tokens)},
+          {"max_duration_ms", or_null(l.max_duration_ms)}};
+}
+
 json::Json session_json(const registry::Session& s, const registry::LandingRow* landing) {
   std::optional<bool> changed = work_changed(s);
   return {{"session", s.id},
@@ -63,6 +77,7 @@ json::Json session_json(const registry::Session& s, const registry::LandingRow* 
           {"tokens_cache_read", s.usage.tokens_cache_read},
           {"tokens_cache_write", s.usage.tokens_cache_write},
           {"cost_usd", s.usage.cost_usd},
+          {"limits", session_limits_json(s.options)},
           {"tool_calls", s.tool_calls},
           {"denials", s.denials},
           {"summary", str_or_null(s.summary)},

@@ -18,6 +18,10 @@ json::Json time_or_null(int64_t ms);
 /// `s` as a JSON string, JSON null when it is empty.
 json::Json str_or_null(const std::string& s);
 
+/// A session's spending limits from its stored options (orchestrator/session/budget.h), as JSON:
+/// {"max_cost_usd", "max_tokens", "max_duration_ms"}, each null when not set.
+json::Json session_limits_json(const std::string& options);
+
 /// A session as printed by `orch agents --json` and `orch sling --json`. Keys (snake_case, stable):
 /// session, unit, agent, backend, state, branch, worktree, repo, pid, agent_session_id,
 /// parent_session, started_at, ended_at, last_event_at (ISO-8601 UTC strings or null), tokens_in,

@@ -61,6 +61,9 @@ void E2E::start_model(const std::string& script, const json::Json& extra_config)
             {"apiKey", "not-a-real-key"}}},
           {"models", {{"fake-model", {{"name", "Fake model"}, {"tool_call", true}}}}}}}}},
       {"model", "fake/fake-model"}};
+  // OpenCode prices a step from the model's `cost` (US dollars per million tokens): the fake
+  // model's 100 input and 10 output tokens cost $0.10 + $0.10 = $0.20 a step (docs/budgets.md).
+  config["provider"]["fake"]["models"]["fake-model"]["cost"] = {{"input", 1000}, {"output", 10000}};
   config.update(extra_config);
   fs::path config_path = tmp_->path() / "opencode.json";
   write_file(config_path, config.dump(2));
