@@ -107,6 +107,9 @@ struct SessionOptions {
   /// A `done` whose branch has no change against its base fails instead (--require-changes,
   /// [defaults] require_changes): orchestrator/session/end_state.h, fail_for_no_changes.
   bool require_changes = false;
+  /// The preset's profile: "lean" or "full" (docs/lean-sessions.md). Sessions recorded before
+  /// the key existed read as "full", as they ran.
+  std::string profile = "lean";
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor

@@ -15,6 +15,7 @@ SessionOptions session_options(const Preset& preset, const BackendSettings& back
   o.shared_server = backend.server == ServerMode::kShared;
   o.sessions_per_server = backend.sessions_per_server;
   o.repo_config_sha256 = repo_config_sha256;
+  o.profile = preset.profile;
   return o;
 }
 
@@ -27,7 +28,8 @@ std::string to_json(const SessionOptions& o) {
                   {"resume_agent_session", o.resume_agent_session},
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server},
-                  {"repo_config_sha256", o.repo_config_sha256}};
+                  {"repo_config_sha256", o.repo_config_sha256},
+                  {"profile", o.profile}};
   if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
@@ -66,6 +68,7 @@ SessionOptions session_options_from_json(const std::string& text) {
     }
   }
   o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
+  o.profile = json::str(json::at(doc, "profile"), "full") == "lean" ? "lean" : "full";
   return o;
 }
 
