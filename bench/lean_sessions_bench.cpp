@@ -13,6 +13,8 @@
 // result (the scenario's first turn is a bash tool call; its second turn holds for 10 minutes).
 // The worst of ORCH_BENCH_RUNS runs (default 1) is printed: the largest memory and times.
 // ORCH_BENCH_VARIANTS (comma-separated names) and ORCH_BENCH_REPOS ("small", "5000") pick a subset.
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -139,8 +141,8 @@ Figures measure_variant(const fs::path& dir, FakeWorld& w, const Variant& v, con
       env_b[x] = (dir / ("xdg-" + tag) / x).string();
     }
   }
-  toml += "[agents.second]\nbackend = \"opencode\"\nprofile = \"" + v.profile +
-          "\"\nstartup_timeout = \"600s\"\n" + lean_toml_env(env_b);
+  toml += "[agents.second]\nbackend = \"opencode\"\nbinary = \"opencode\"\nprofile = \"" +
+          v.profile + "\"\nstartup_timeout = \"600s\"\n" + lean_toml_env(env_b);
   write(fs::path(home) / "config.toml", toml);
 
   Figures f;
