@@ -140,10 +140,11 @@ int64_t total_private(const std::vector<pid_t>& pids) {
   int64_t sum = 0;
   for (pid_t p : pids) {
     std::ifstream in("/proc/" + std::to_string(p) + "/smaps_rollup");
-    std::string key, unit;
-    int64_t kb = 0;
-    while (in >> key >> kb >> unit) {
-      if (key == "Private_Clean:" || key == "Private_Dirty:") sum += kb * 1024;
+    std::string line;  // the first line is the mapping's range, then "Key:   N kB" lines
+    while (std::getline(in, line)) {
+      if (line.rfind("Private_Clean:", 0) == 0 || line.rfind("Private_Dirty:", 0) == 0) {
+        sum += std::atoll(line.c_str() + 14) * 1024;
+      }
     }
   }
   return sum;
