@@ -71,18 +71,21 @@ FakeWorld::FakeWorld(const fs::path& dir, const std::string& script) {
              "--port",
              "0",
              "--port-file",
-             (dir / "port").string()};
+             (dir / "port").string(),
+             "--log",
+             (dir / "requests.jsonl").string()};
+  requests = dir / "requests.jsonl";
   so.stdout_path = (dir / "model.out").string();
   so.stderr_path = so.stdout_path;
   so.new_process_group = false;
   model_pid = process::spawn(so).pid();
-  std::string port;
   for (int i = 0; i < 100 && port.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::ifstream in(dir / "port");
     in >> port;
   }
   if (port.empty()) throw std::runtime_error("the fake model did not start");
+  config = dir / "opencode.json";
   write(dir / "opencode.json",
         R"({"provider":{"fake":{"npm":"@ai-sdk/openai-compatible","options":{"baseURL":)"
         R"("http://127.0.0.1:)" +
@@ -131,6 +134,71 @@ int64_t total_rss(const std::vector<pid_t>& pids) {
   int64_t sum = 0;
   for (pid_t p : pids) sum += process::rss_bytes(p);
   return sum;
+}
+
+int64_t total_private(const std::vector<pid_t>& pids) {
+  int64_t sum = 0;
+  for (pid_t p : pids) {
+    std::ifstream in("/proc/" + std::to_string(p) + "/smaps_rollup");
+    std::string line;  // the first line is the mapping's range, then "Key:   N kB" lines
+    while (std::getline(in, line)) {
+      if (line.rfind("Private_Clean:", 0) == 0 || line.rfind("Private_Dirty:", 0) == 0) {
+        sum += std::atoll(line.c_str() + 14) * 1024;
+      }
+    }
+  }
+  return sum;
+}
+
+namespace {
+// Fields of /proc/<pid>/stat after the command name: [0] is the state, [1] the ppid.
+std::vector<std::string> support_stat_fields(pid_t p) {
+  std::ifstream in("/proc/" + std::to_string(p) + "/stat");
+  std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> f;
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return f;
+  std::string field;
+  for (size_t i = close + 2; i <= line.size(); ++i) {
+    if (i == line.size() || line[i] == ' ') {
+      if (!field.empty()) f.push_back(field);
+      field.clear();
+    } else {
+      field += line[i];
+    }
+  }
+  return f;
+}
+}  // namespace
+
+double total_cpu_s(const std::vector<pid_t>& pids) {
+  double ticks = 0;
+  for (pid_t p : pids) {
+    std::vector<std::string> f = support_stat_fields(p);
+    if (f.size() < 15) continue;  // utime stime cutime cstime are fields 14-17 (index 11-14)
+    for (int i = 11; i <= 14; ++i) ticks += std::atof(f[i].c_str());
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::vector<pid_t> with_descendants(const std::vector<pid_t>& pids) {
+  std::map<pid_t, pid_t> parent;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
+    if (pid <= 0) continue;
+    std::vector<std::string> f = support_stat_fields(pid);
+    if (f.size() > 1) parent[pid] = static_cast<pid_t>(std::atoi(f[1].c_str()));
+  }
+  std::vector<pid_t> out = pids;
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (const auto& [child, ppid] : parent) {
+      if (ppid == out[i] && std::find(out.begin(), out.end(), child) == out.end()) {
+        out.push_back(child);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace orch::bench

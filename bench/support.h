@@ -41,6 +41,9 @@ struct FakeWorld {
   ~FakeWorld();
   pid_t model_pid = -1;
   std::filesystem::path repo;
+  std::filesystem::path requests;  ///< the fake model's request log (--log), one JSON line each
+  std::filesystem::path config;    ///< the opencode.json pointing at the fake model
+  std::string port;                ///< the fake model's port
   std::map<std::string, std::string> env;
 };
 
@@ -50,5 +53,16 @@ std::vector<pid_t> processes_with(const std::string& needle);
 
 /// VmRSS of every pid, summed, in bytes.
 int64_t total_rss(const std::vector<pid_t>& pids);
+
+/// Private memory of every pid (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup),
+/// summed, in bytes: what the processes do not share with others (file pages of the same
+/// binary mapped by two servers count in RSS twice but here not at all).
+int64_t total_private(const std::vector<pid_t>& pids);
+
+/// CPU time (user + system, with that of waited-for children) of every pid, summed, in seconds.
+double total_cpu_s(const std::vector<pid_t>& pids);
+
+/// `pids` and all their descendants (through /proc/<pid>/stat's ppid).
+std::vector<pid_t> with_descendants(const std::vector<pid_t>& pids);
 
 }  // namespace orch::bench

@@ -127,6 +127,9 @@ struct SessionOptions {
   bool hooks = false;
   bool notify = false;  ///< --notify: a desktop notification (notify-send) on its events
   SpendLimits limits;  ///< crossing one fails the session (supervisor:budget), its work kept
+  /// The preset's profile: "lean" or "full" (docs/lean-sessions.md). Sessions recorded before
+  /// the key existed read as "full", as they ran.
+  std::string profile = "lean";
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "backends/opencode/outcome.h"
+#include "backends/opencode/profile.h"
 #include "lib/clock.h"
 #include "lib/error.h"
 
@@ -141,6 +142,7 @@ RunResult OpencodeBackend::run(const SessionSpec& spec, SessionSink& sink) {
 }
 
 void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
+  const ServerProfile profile = server_profile(spec.profile);  // docs/lean-sessions.md
   if (spec.shared_servers) {
     SharedServerOptions so;
     so.store = spec.shared_servers;
@@ -148,7 +150,8 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
     so.session_id = spec.session_id;
     so.binary = binary_;
     so.extra_args = spec.extra_args;
-    so.env = spec.env;
+    so.env = with_profile_env(spec.env, profile);
+    so.config_overlay = profile.config;
     so.capacity = spec.sessions_per_server;
     so.startup_timeout_ms = spec.startup_timeout_ms;
     shared_ = SharedServer::acquire(so, [&sink](const std::string& line) {
@@ -165,7 +168,8 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
   so.binary = binary_;
   so.cwd = spec.worktree;
   so.log_path = spec.log_dir + "/opencode.log";
-  so.env = spec.env;
+  so.env = with_profile_env(spec.env, profile);
+  so.config_overlay = profile.config;
   so.env[kSessionEnvVar] = spec.session_id;  // this server is the session's own
   so.extra_args = spec.extra_args;
   so.startup_timeout_ms = spec.startup_timeout_ms;

@@ -24,6 +24,7 @@ struct ServerOptions {
   std::vector<std::string> extra_args;     ///< appended to `opencode serve ...`
   int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
   bool die_with_parent = true;             ///< PR_SET_PDEATHSIG: never outlive the supervisor
+  std::string config_overlay;              ///< JSON object for OPENCODE_CONFIG_CONTENT (profile.h)
 };
 
 /// How often orch picks another free port when `opencode serve` exits at once (port taken).
@@ -47,12 +48,15 @@ std::string check_health(const std::string& base_url, const http::BasicAuth& aut
 /// stdout and stderr go to `log_path`. Unless `env` or orch's environment sets
 /// OPENCODE_CONFIG_CONTENT, it writes orch-tool-env.js beside `log_path` and loads it through
 /// that variable: a plugin whose shell.env hook blanks the password in the tools' environment
-/// (docs/agents/opencode.md §10). Shared by per-session and shared servers.
+/// (docs/agents/opencode.md §10), with the keys of `config_overlay` (a JSON object, the
+/// profile's: docs/lean-sessions.md; "" or not an object = none). Shared by per-session and
+/// shared servers.
 process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,
                                           const std::map<std::string, std::string>& env,
                                           const http::BasicAuth& auth, const std::string& cwd,
-                                          const std::string& log_path);
+                                          const std::string& log_path,
+                                          const std::string& config_overlay = "");
 
 /// A running `opencode serve`. The destructor shuts it down.
 class Server {

@@ -119,6 +119,12 @@ std::string server_key(const std::string& servers_dir, const std::string& binary
   return hex;
 }
 
+std::string server_key(const SharedServerOptions& opts) {
+  std::map<std::string, std::string> keyed = opts.env;  // the config is server-wide too
+  if (!opts.config_overlay.empty()) keyed["\x01config"] = opts.config_overlay;
+  return server_key(opts.servers_dir, opts.binary, opts.extra_args, keyed);
+}
+
 void stop_server_process(int64_t pid, int64_t start_time, int grace_ms) {
   if (!alive_fn(pid, start_time)) return;
   process::end_group(static_cast<pid_t>(pid), grace_ms);
@@ -168,7 +174,7 @@ std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& o
                                                     const std::function<void(std::string)>& info) {
   auto s = std::unique_ptr<SharedServer>(new SharedServer());
   s->opts_ = opts;
-  s->key_ = server_key(opts.servers_dir, opts.binary, opts.extra_args, opts.env);
+  s->key_ = server_key(opts);
   s->store_ = opts.store;
   int64_t deadline = steady_ms() + opts.startup_timeout_ms;
   pid_t self = getpid();
@@ -244,8 +250,9 @@ void SharedServer::start_process(int64_t deadline) {
       throw Error("opencode serve", e.what());
     }
     int port = process::free_loopback_port();
-    process::SpawnOptions so = serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env,
-                                                   auth_, dir.string(), log_path_);
+    process::SpawnOptions so =
+        serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env, auth_, dir.string(),
+                            log_path_, opts_.config_overlay);
     pid_t pid = 0;
     // While it starts, the server is this process's child (subreaper), so an exit at start-up
     // can be reported with its code or signal; it still outlives this supervisor.

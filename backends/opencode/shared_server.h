@@ -42,6 +42,7 @@ struct SharedServerOptions {
   std::map<std::string, std::string> env;  ///< the preset's environment (server-wide)
   int capacity = 20;                       ///< sessions one server serves at once
   int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
+  std::string config_overlay;  ///< JSON object for OPENCODE_CONFIG_CONTENT (profile.h); in the key
 };
 
 /// A session's use of a shared server. The destructor releases it (release()).
@@ -106,6 +107,10 @@ class SharedServer {
 std::string server_key(const std::string& servers_dir, const std::string& binary,
                        const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env);
+
+/// server_key of a session's options: its binary, arguments, environment and config overlay
+/// (the profile's OPENCODE_CONFIG_CONTENT keys are server-wide as well).
+std::string server_key(const SharedServerOptions& opts);
 
 /// Stops a server process given by pid and start time, and whatever else runs in its process
 /// group (process::end_group: SIGTERM, up to `grace_ms`, then SIGKILL). Does nothing when it

@@ -21,9 +21,9 @@ const std::vector<std::string> kDefaultsKeys = {"agent",           "max_sessions
                                                 "require_changes", "max_cost",     "max_tokens",
                                                 "max_duration"};
 const std::vector<std::string> kAgentKeys = {
-    "backend",        "binary",     "args",      "env",
-    "model",          "permission", "max_turns", "inactivity_timeout",
-    "startup_timeout"};
+    "backend",         "binary",     "args",      "env",
+    "model",           "permission", "max_turns", "inactivity_timeout",
+    "startup_timeout", "profile"};
 
 constexpr int64_t kMaxTurnsLimit = 100000;
 constexpr int64_t kMaxSessionsLimit = 1000;
@@ -80,6 +80,8 @@ void apply_preset(Preset& p, const config::Value& t, const fs::path& file_dir) {
       p.inactivity_timeout_ms = v.as_duration_ms();
     } else if (k == "startup_timeout") {
       p.startup_timeout_ms = v.as_duration_ms();
+    } else if (k == "profile") {
+      p.profile = v.as_enum({"lean", "full"});
     }
   }
 }

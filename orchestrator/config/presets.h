@@ -31,6 +31,9 @@ struct Preset {
   int max_turns = 0;
   int64_t inactivity_timeout_ms = 600000;
   int64_t startup_timeout_ms = 60000;
+  /// "lean" (default): orch turns off agent machinery an unattended session does not need;
+  /// "full": the agent's own defaults. What each means: docs/lean-sessions.md.
+  std::string profile = "lean";
 };
 
 /// How OpenCode sessions get their `opencode serve`.

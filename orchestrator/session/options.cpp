@@ -16,6 +16,7 @@ SessionOptions session_options(const Preset& preset, const BackendSettings& back
   o.shared_server = backend.server == ServerMode::kShared;
   o.sessions_per_server = backend.sessions_per_server;
   o.repo_config_sha256 = repo_config_sha256;
+  o.profile = preset.profile;
   return o;
 }
 
@@ -28,7 +29,8 @@ std::string to_json(const SessionOptions& o) {
                   {"resume_agent_session", o.resume_agent_session},
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server},
-                  {"repo_config_sha256", o.repo_config_sha256}};
+                  {"repo_config_sha256", o.repo_config_sha256},
+                  {"profile", o.profile}};
   if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
   // Written as "hooks":true exactly (json::dump, compact): the outbox trigger looks for it.
   if (o.hooks) j["hooks"] = true;
@@ -74,6 +76,7 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.hooks = json::boolean(json::at(doc, "hooks"), false);
   o.notify = json::boolean(json::at(doc, "notify"), false);
   o.limits = limits_from_json(json::Field(json::Element(doc)));
+  o.profile = json::str(json::at(doc, "profile"), "full") == "lean" ? "lean" : "full";
   return o;
 }
 

@@ -202,7 +202,7 @@ TEST_F(Presets, UnknownKeysAreErrors) {
   EXPECT_EQ(load_error(), repo_file() +
                               ":3: agents.fast.permision: unknown key (known keys: backend, "
                               "binary, args, env, model, permission, max_turns, "
-                              "inactivity_timeout, startup_timeout)");
+                              "inactivity_timeout, startup_timeout, profile)");
   write_repo("[default]\nagent = \"claude\"\n");
   EXPECT_EQ(
       load_error(),
