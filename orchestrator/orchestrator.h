@@ -107,6 +107,9 @@ struct SessionOptions {
   /// A `done` whose branch has no change against its base fails instead (--require-changes,
   /// [defaults] require_changes): orchestrator/session/end_state.h, fail_for_no_changes.
   bool require_changes = false;
+  /// The agent gets orch's own tools through `orch mcp` (preset key `tools`, `--no-tools`;
+  /// docs/agents/mcp.md). Stored only when false.
+  bool tools = true;
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor
@@ -125,6 +128,11 @@ struct SessionSpec : SessionOptions {
   /// owned by the supervisor.
   SharedServerStore* shared_servers = nullptr;
   std::string servers_dir;
+  /// The command of orch's MCP server for this session (`orch --home H mcp`), empty when the
+  /// session has no tools. The backend attaches it to the agent (docs/agents/mcp.md §3): OpenCode
+  /// runs it in the session's worktree, by which it knows its session; Claude Code gets
+  /// `--session ID` appended.
+  std::vector<std::string> mcp_command;
 };
 
 struct RunResult;

@@ -149,6 +149,7 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
     so.binary = binary_;
     so.extra_args = spec.extra_args;
     so.env = spec.env;
+    so.mcp_command = spec.mcp_command;  // bound to its session by the worktree it runs in
     so.capacity = spec.sessions_per_server;
     so.startup_timeout_ms = spec.startup_timeout_ms;
     shared_ = SharedServer::acquire(so, [&sink](const std::string& line) {
@@ -168,6 +169,10 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
   so.env = spec.env;
   so.env[kSessionEnvVar] = spec.session_id;  // this server is the session's own
   so.extra_args = spec.extra_args;
+  if (!spec.mcp_command.empty()) {
+    so.mcp_command = spec.mcp_command;
+    so.mcp_command.insert(so.mcp_command.end(), {"--session", spec.session_id});
+  }
   so.startup_timeout_ms = spec.startup_timeout_ms;
   server_ = Server::start(so);
   sink.agent_pid(server_->pid());

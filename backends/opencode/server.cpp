@@ -48,20 +48,27 @@ constexpr const char* kToolEnvPlugin =
     "});\n";
 
 // Loads kToolEnvPlugin through OPENCODE_CONFIG_CONTENT (its plugins add to those of the other
-// config files), written next to the server's log (0600). Left out when the user's environment
-// or the preset already sets OPENCODE_CONFIG_CONTENT: orch does not override it (the
-// auto-commit still keeps the password off the branch).
-void add_tool_env_plugin(process::SpawnOptions& so, const std::string& log_path) {
+// config files), written next to the server's log (0600), and orch's own MCP server when
+// `mcp_command` is given (a `local` server: OpenCode runs it in each session's directory, by which
+// it knows its session: docs/agents/mcp.md §3). Left out when the user's environment or the
+// preset already sets OPENCODE_CONFIG_CONTENT: orch does not override it (the auto-commit still
+// keeps the password off the branch).
+void add_orch_config(process::SpawnOptions& so, const std::string& log_path,
+                     const std::vector<std::string>& mcp_command) {
   if (so.env_set.count("OPENCODE_CONFIG_CONTENT") || std::getenv("OPENCODE_CONFIG_CONTENT")) return;
+  json::Json config = json::Json::object();
   std::filesystem::path file = std::filesystem::path(log_path).parent_path() / "orch-tool-env.js";
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  const std::string text = kToolEnvPlugin;
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  if (!ok) return;
-  json::Json config = {{"plugin", json::Json::array({"file://" + file.string()})}};
-  so.env_set["OPENCODE_CONFIG_CONTENT"] = json::dump(config);
+  if (fd >= 0) {
+    const std::string text = kToolEnvPlugin;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (ok) config["plugin"] = json::Json::array({"file://" + file.string()});
+  }
+  if (!mcp_command.empty()) {
+    config["mcp"] = {{"orch", {{"type", "local"}, {"command", mcp_command}, {"enabled", true}}}};
+  }
+  if (!config.empty()) so.env_set["OPENCODE_CONFIG_CONTENT"] = json::dump(config);
 }
 
 }  // namespace
@@ -98,7 +105,8 @@ process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,
                                           const std::map<std::string, std::string>& env,
                                           const http::BasicAuth& auth, const std::string& cwd,
-                                          const std::string& log_path) {
+                                          const std::string& log_path,
+                                          const std::vector<std::string>& mcp_command) {
   process::SpawnOptions so;
   so.argv = {binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
   so.argv.insert(so.argv.end(), extra_args.begin(), extra_args.end());
@@ -107,7 +115,7 @@ process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
   so.env_set["OPENCODE_SERVER_USERNAME"] = auth.user;
   so.env_set["OPENCODE_SERVER_PASSWORD"] = auth.password;
   so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
-  add_tool_env_plugin(so, log_path);
+  add_orch_config(so, log_path, mcp_command);
   so.stdout_path = log_path;
   so.stderr_path = log_path;
   return so;
@@ -123,7 +131,8 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
     server->auth_ = {"opencode", process::random_hex(24)};  // fresh for every attempt
 
     process::SpawnOptions so = serve_spawn_options(opts.binary, port, opts.extra_args, opts.env,
-                                                   server->auth_, opts.cwd, opts.log_path);
+                                                   server->auth_, opts.cwd, opts.log_path,
+                                                   opts.mcp_command);
     so.die_with_parent = opts.die_with_parent;
     server->child_ = process::spawn(so);
 

@@ -22,6 +22,7 @@ struct ServerOptions {
   std::string log_path;                    ///< server stdout+stderr are appended here
   std::map<std::string, std::string> env;  ///< extra environment (a preset's)
   std::vector<std::string> extra_args;     ///< appended to `opencode serve ...`
+  std::vector<std::string> mcp_command;    ///< orch's MCP server (SessionSpec::mcp_command)
   int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
   bool die_with_parent = true;             ///< PR_SET_PDEATHSIG: never outlive the supervisor
 };
@@ -47,12 +48,14 @@ std::string check_health(const std::string& base_url, const http::BasicAuth& aut
 /// stdout and stderr go to `log_path`. Unless `env` or orch's environment sets
 /// OPENCODE_CONFIG_CONTENT, it writes orch-tool-env.js beside `log_path` and loads it through
 /// that variable: a plugin whose shell.env hook blanks the password in the tools' environment
-/// (docs/agents/opencode.md §10). Shared by per-session and shared servers.
+/// (docs/agents/opencode.md §10), and orch's MCP server `mcp_command` when not empty
+/// (docs/agents/mcp.md §3). Shared by per-session and shared servers.
 process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,
                                           const std::map<std::string, std::string>& env,
                                           const http::BasicAuth& auth, const std::string& cwd,
-                                          const std::string& log_path);
+                                          const std::string& log_path,
+                                          const std::vector<std::string>& mcp_command = {});
 
 /// A running `opencode serve`. The destructor shuts it down.
 class Server {

@@ -168,7 +168,10 @@ std::unique_ptr<SharedServer> SharedServer::acquire(const SharedServerOptions& o
                                                     const std::function<void(std::string)>& info) {
   auto s = std::unique_ptr<SharedServer>(new SharedServer());
   s->opts_ = opts;
-  s->key_ = server_key(opts.servers_dir, opts.binary, opts.extra_args, opts.env);
+  std::vector<std::string> key_args = opts.extra_args;  // the MCP server is in the key too
+  if (!opts.mcp_command.empty()) key_args.push_back(std::string("\x01orch-mcp"));
+  for (const std::string& a : opts.mcp_command) key_args.push_back(a);
+  s->key_ = server_key(opts.servers_dir, opts.binary, key_args, opts.env);
   s->store_ = opts.store;
   int64_t deadline = steady_ms() + opts.startup_timeout_ms;
   pid_t self = getpid();
@@ -245,7 +248,7 @@ void SharedServer::start_process(int64_t deadline) {
     }
     int port = process::free_loopback_port();
     process::SpawnOptions so = serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env,
-                                                   auth_, dir.string(), log_path_);
+                                                   auth_, dir.string(), log_path_, opts_.mcp_command);
     pid_t pid = 0;
     // While it starts, the server is this process's child (subreaper), so an exit at start-up
     // can be reported with its code or signal; it still outlives this supervisor.

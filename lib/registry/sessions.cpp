@@ -145,7 +145,7 @@ std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) 
   return list_filtered<SessionBrief>(
       db_,
       "SELECT s.id, u.name, s.agent, s.backend, s.state, u.branch, s.started_at, s.ended_at, "
-      "s.last_event_at, s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id ",
+      "s.last_event_at, s.cost_usd, s.status FROM sessions s JOIN units u ON u.id = s.unit_id ",
       f, [](const db::Stmt& st, SessionBrief& b) {
         b.id = st.col_text(0);
         b.unit_name = st.col_text(1);
@@ -157,6 +157,7 @@ std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) 
         b.ended_at = st.col_int(7);
         b.last_event_at = st.col_int(8);
         b.cost_usd = st.col_real(9);
+        b.status = st.col_text(10);
       });
 }
 

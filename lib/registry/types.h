@@ -93,6 +93,7 @@ struct Session {
   bool no_commit = false;
   std::string options = "{}";  // JSON object
   std::string note;  // why it ended when that is no error: "stopped by ...", "handed off to ..."
+  std::string status;  // the agent's one-line status (orch's `status` tool; migration 0019)
 };
 
 /// The few columns of a session that `orch agents` lists (Registry::list_session_briefs).
@@ -107,6 +108,7 @@ struct SessionBrief {
   int64_t ended_at = 0;
   int64_t last_event_at = 0;
   double cost_usd = 0;
+  std::string status;  // sessions.status: the agent's one-line status
 };
 
 struct StateChange {

@@ -15,11 +15,11 @@ namespace {
 const std::vector<std::string> kTopKeys = {"defaults", "agents", "backends", "checks", "workspace"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
 const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts",
-                                                "require_changes"};
+                                                "require_changes", "max_depth"};
 const std::vector<std::string> kAgentKeys = {
     "backend",        "binary",     "args",      "env",
     "model",          "permission", "max_turns", "inactivity_timeout",
-    "startup_timeout"};
+    "startup_timeout", "tools"};
 
 constexpr int64_t kMaxTurnsLimit = 100000;
 constexpr int64_t kMaxSessionsLimit = 1000;
@@ -76,6 +76,8 @@ void apply_preset(Preset& p, const config::Value& t, const fs::path& file_dir) {
       p.inactivity_timeout_ms = v.as_duration_ms();
     } else if (k == "startup_timeout") {
       p.startup_timeout_ms = v.as_duration_ms();
+    } else if (k == "tools") {
+      p.tools = v.as_bool();
     }
   }
 }
@@ -136,6 +138,9 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
       c.fix_attempts = static_cast<int>(f->as_integer(0, kMaxFixAttempts));
     }
     if (const config::Value* r = d->find("require_changes")) c.require_changes = r->as_bool();
+    if (const config::Value* m = d->find("max_depth")) {
+      c.max_depth = static_cast<int>(m->as_integer(0, kMaxDepthLimit));
+    }
   }
   if (const config::Value* checks = root.find("checks")) c.checks = config::parse_checks(*checks);
   if (const config::Value* b = root.find("backends")) apply_backends(c, *b);

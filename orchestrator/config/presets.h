@@ -30,6 +30,8 @@ struct Preset {
   int max_turns = 0;
   int64_t inactivity_timeout_ms = 600000;
   int64_t startup_timeout_ms = 60000;
+  /// `tools`: the session gets orch's own tools (`orch mcp`, docs/agents/mcp.md); default on.
+  bool tools = true;
 };
 
 /// How OpenCode sessions get their `opencode serve`.
@@ -48,6 +50,10 @@ struct BackendSettings {
 /// How many times a session whose checks failed gets their output to fix it ([defaults]
 /// fix_attempts, --fix-attempts): the checks run at most 1 + this many times.
 inline constexpr int kDefaultFixAttempts = 2;
+/// The default [defaults] max_depth: a child and a grandchild of a slung session, no deeper.
+inline constexpr int kDefaultMaxDepth = 2;
+/// The largest [defaults] max_depth accepted.
+inline constexpr int kMaxDepthLimit = 10;
 /// The largest fix_attempts accepted.
 inline constexpr int kMaxFixAttempts = 100;
 
@@ -64,6 +70,9 @@ struct AgentConfig {
   std::vector<config::CheckSpec> checks;
   int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
   bool require_changes = false;  ///< [defaults] require_changes: a done with no change fails
+  /// [defaults] max_depth: how deep sessions may sling children through orch's `sling` tool (a
+  /// session slung by `orch sling` is at depth 0, its tool-slung child at 1, ...).
+  int max_depth = kDefaultMaxDepth;
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   WorkspaceSettings workspace;                      ///< [workspace] (orchestrator/workspace/)
   std::vector<std::string> files;          ///< the config files that existed and were applied

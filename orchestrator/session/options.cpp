@@ -15,6 +15,7 @@ SessionOptions session_options(const Preset& preset, const BackendSettings& back
   o.shared_server = backend.server == ServerMode::kShared;
   o.sessions_per_server = backend.sessions_per_server;
   o.repo_config_sha256 = repo_config_sha256;
+  o.tools = preset.tools;
   return o;
 }
 
@@ -29,6 +30,7 @@ std::string to_json(const SessionOptions& o) {
                   {"sessions_per_server", o.sessions_per_server},
                   {"repo_config_sha256", o.repo_config_sha256}};
   if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
+  if (!o.tools) j["tools"] = false;                    // absent = true
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {
@@ -66,6 +68,7 @@ SessionOptions session_options_from_json(const std::string& text) {
     }
   }
   o.require_changes = json::boolean(json::at(doc, "require_changes"), false);
+  o.tools = json::boolean(json::at(doc, "tools"), true);
   return o;
 }
 
