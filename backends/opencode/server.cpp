@@ -130,9 +130,9 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
     server->base_url_ = "http://127.0.0.1:" + std::to_string(port);
     server->auth_ = {"opencode", process::random_hex(24)};  // fresh for every attempt
 
-    process::SpawnOptions so = serve_spawn_options(opts.binary, port, opts.extra_args, opts.env,
-                                                   server->auth_, opts.cwd, opts.log_path,
-                                                   opts.mcp_command);
+    process::SpawnOptions so =
+        serve_spawn_options(opts.binary, port, opts.extra_args, opts.env, server->auth_, opts.cwd,
+                            opts.log_path, opts.mcp_command);
     so.die_with_parent = opts.die_with_parent;
     server->child_ = process::spawn(so);
 

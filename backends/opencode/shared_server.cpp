@@ -247,8 +247,9 @@ void SharedServer::start_process(int64_t deadline) {
       throw Error("opencode serve", e.what());
     }
     int port = process::free_loopback_port();
-    process::SpawnOptions so = serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env,
-                                                   auth_, dir.string(), log_path_, opts_.mcp_command);
+    process::SpawnOptions so =
+        serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env, auth_, dir.string(),
+                            log_path_, opts_.mcp_command);
     pid_t pid = 0;
     // While it starts, the server is this process's child (subreaper), so an exit at start-up
     // can be reported with its code or signal; it still outlives this supervisor.

@@ -43,8 +43,8 @@ struct SharedServerOptions {
   /// orch's MCP server (SessionSpec::mcp_command; part of the server's key: sessions without
   /// tools never share a server with sessions that have them).
   std::vector<std::string> mcp_command;
-  int capacity = 20;                       ///< sessions one server serves at once
-  int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
+  int capacity = 20;                   ///< sessions one server serves at once
+  int64_t startup_timeout_ms = 60000;  ///< until GET /global/health answers 200
 };
 
 /// A session's use of a shared server. The destructor releases it (release()).

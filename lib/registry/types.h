@@ -92,7 +92,7 @@ struct Session {
   std::string diffstat;
   bool no_commit = false;
   std::string options = "{}";  // JSON object
-  std::string note;  // why it ended when that is no error: "stopped by ...", "handed off to ..."
+  std::string note;    // why it ended when that is no error: "stopped by ...", "handed off to ..."
   std::string status;  // the agent's one-line status (orch's `status` tool; migration 0019)
 };
 

@@ -17,8 +17,8 @@ const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessio
 const std::vector<std::string> kDefaultsKeys = {"agent", "max_sessions", "fix_attempts",
                                                 "require_changes", "max_depth"};
 const std::vector<std::string> kAgentKeys = {
-    "backend",        "binary",     "args",      "env",
-    "model",          "permission", "max_turns", "inactivity_timeout",
+    "backend",         "binary",     "args",      "env",
+    "model",           "permission", "max_turns", "inactivity_timeout",
     "startup_timeout", "tools"};
 
 constexpr int64_t kMaxTurnsLimit = 100000;

@@ -45,9 +45,9 @@ const std::vector<std::string> kProtocolVersions = {"2025-11-25", "2025-06-18", 
                                                     "2024-11-05"};
 
 std::string McpServer::too_long() {
-  return json::dump(rpc_error(nullptr, kInvalidRequest,
-                              "message longer than " + std::to_string(kMaxLineBytes) +
-                                  " bytes; skipped"));
+  return json::dump(
+      rpc_error(nullptr, kInvalidRequest,
+                "message longer than " + std::to_string(kMaxLineBytes) + " bytes; skipped"));
 }
 
 std::optional<std::string> McpServer::handle(const std::string& line, const NotifyFn& notify) {
@@ -86,8 +86,8 @@ std::optional<std::string> McpServer::handle(const std::string& line, const Noti
   if (has_params) {
     params = json::at(doc, "params").value_unsafe();
     if (!params.is_object()) {
-      return has_id ? std::optional(json::dump(rpc_error(id, kInvalidParams,
-                                                         "params: expected an object")))
+      return has_id ? std::optional(
+                          json::dump(rpc_error(id, kInvalidParams, "params: expected an object")))
                     : std::nullopt;
     }
   }

@@ -25,7 +25,8 @@ json::Json tools_definitions() {
   units["description"] = "the units to wait for (names of this repository's units)";
   units["minItems"] = 1;
   json::Json checks = strings;
-  checks["description"] = "commands that decide the child's `done` (run with sh -c in its worktree)";
+  checks["description"] =
+      "commands that decide the child's `done` (run with sh -c in its worktree)";
   json::Json timeout = {{"type", "integer"},
                         {"minimum", 1},
                         {"maximum", kMaxWaitSeconds},
@@ -60,8 +61,8 @@ json::Json tools_definitions() {
        {{"name", "status"},
         {"description",
          "Set this session's one-line status, shown by `orch agents` (empty text clears it)."},
-        {"inputSchema", tools_schema({{"text", tools_string("at most 200 bytes, one line")}},
-                                     {"text"})}},
+        {"inputSchema",
+         tools_schema({{"text", tools_string("at most 200 bytes, one line")}}, {"text"})}},
        {{"name", "handoff"},
         {"description",
          "Ask orch to hand this unit to another agent when this turn ends: a new session in "
@@ -117,13 +118,12 @@ std::vector<std::string> string_array_arg(const json::Element& args, const char*
   if (f.error() || f.value_unsafe().is_null()) return out;
   simdjson::dom::array items;
   if (f.value_unsafe().get_array().get(items)) {
-    throw Error(key, std::string("expected an array of strings, got ") +
-                         kind_of(f.value_unsafe()));
+    throw Error(key, std::string("expected an array of strings, got ") + kind_of(f.value_unsafe()));
   }
   for (json::Element item : items) {
     if (!item.is_string()) {
-      throw Error(key, std::string("expected an array of strings, got an item that is ") +
-                           kind_of(item));
+      throw Error(
+          key, std::string("expected an array of strings, got an item that is ") + kind_of(item));
     }
     out.push_back(json::str(item));
   }

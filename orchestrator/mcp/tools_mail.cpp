@@ -13,13 +13,13 @@ namespace orch::mcp {
 namespace {
 
 json::Json mail_tool_json(const registry::MailRow& m) {
-  json::Json j = {{"id", m.id},
-                  {"from_unit", m.from_unit.empty() ? json::Json(nullptr) : json::Json(m.from_unit)},
-                  {"from_session",
-                   m.from_session.empty() ? json::Json(nullptr) : json::Json(m.from_session)},
-                  {"text", m.text},
-                  {"sent_at", format_iso8601(m.sent_at)},
-                  {"state", mail_state(m)}};
+  json::Json j = {
+      {"id", m.id},
+      {"from_unit", m.from_unit.empty() ? json::Json(nullptr) : json::Json(m.from_unit)},
+      {"from_session", m.from_session.empty() ? json::Json(nullptr) : json::Json(m.from_session)},
+      {"text", m.text},
+      {"sent_at", format_iso8601(m.sent_at)},
+      {"state", mail_state(m)}};
   return j;
 }
 
@@ -82,7 +82,8 @@ ToolResult OrchTools::handoff(const json::Element& args) {
   check_prompt_size("note", req.note.size());
   registry::Session me = caller();
   if (!registry::is_live(me.state)) {
-    throw Error("session " + me.id, std::string("it already ended (") + registry::to_string(me.state) + ")");
+    throw Error("session " + me.id,
+                std::string("it already ended (") + registry::to_string(me.state) + ")");
   }
   // The preset must exist now; its binary is checked when the handoff runs.
   load_agent_config(deps_.home().root, me.repo, RepoTrust{deps_.trust_repo_config(), ""})

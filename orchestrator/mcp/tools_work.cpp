@@ -90,9 +90,12 @@ ToolResult OrchTools::sling(const json::Element& args) {
       registry::cancel_queued(reg, s.id, "mcp:sling", "not started: " + cap_why)) {
     throw Error("pool cap", cap_why);  // another launch took the last slot meanwhile
   }
-  json::Json out = {{"unit", req.unit},         {"session", s.id},
-                    {"branch", "orch/" + req.unit}, {"state", registry::to_string(s.state)},
-                    {"parent_session", me.id},  {"depth", depth}};
+  json::Json out = {{"unit", req.unit},
+                    {"session", s.id},
+                    {"branch", "orch/" + req.unit},
+                    {"state", registry::to_string(s.state)},
+                    {"parent_session", me.id},
+                    {"depth", depth}};
   return {json::dump(out, 2)};
 }
 

@@ -96,7 +96,8 @@ TEST_F(Mcp, AnOpencodeSessionSlingsTwoChildrenAndWaitsForThem) {
   // The wait tool's answer reached the parent's model: states, summaries, diffstats.
   std::vector<std::string> after_wait = mcp_requests_with("Kid A done");
   bool parent_saw = false;
-  for (const std::string& r : after_wait) parent_saw |= r.find("mcp-parent go") != std::string::npos;
+  for (const std::string& r : after_wait)
+    parent_saw |= r.find("mcp-parent go") != std::string::npos;
   EXPECT_TRUE(parent_saw) << "no request of the parent holds the children's summaries";
   EXPECT_FALSE(mcp_requests_with("A.md | 1 +").empty());
   // Kid B's sling was refused with a tool error naming the depth limit.

@@ -43,7 +43,8 @@ TEST_F(ProtoFixture, InitializeEchoesAKnownVersionElseTheNewest) {
   EXPECT_EQ(r["result"]["serverInfo"]["name"], "orch");
   EXPECT_EQ(r["result"]["serverInfo"]["version"], "9.9.9");
   EXPECT_TRUE(r["result"]["capabilities"].contains("tools"));
-  r = ask(R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"1999-01-01"}})");
+  r = ask(
+      R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"1999-01-01"}})");
   EXPECT_EQ(r["id"], "a");
   EXPECT_EQ(r["result"]["protocolVersion"], kProtocolVersions.front());
 }
@@ -76,7 +77,8 @@ TEST_F(ProtoFixture, ATrowingToolIsAToolErrorNotACrash) {
   json::Json r = ask(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"boom"}})");
   EXPECT_EQ(r["result"]["isError"], true);
   EXPECT_EQ(r["result"]["content"][0]["text"], "boom: kaboom");
-  r = ask(R"({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":[1]}})");
+  r = ask(
+      R"({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":[1]}})");
   EXPECT_EQ(r["result"]["isError"], true);
   EXPECT_EQ(r["result"]["content"][0]["text"], "echo: arguments: expected an object");
 }
@@ -107,15 +109,17 @@ TEST_F(ProtoFixture, HostileBytesAreRefusedCleanly) {
   EXPECT_EQ(ask(std::string("{\"a\":\0}", 7))["error"]["code"], -32700);
   std::string deep(200000, '[');
   EXPECT_EQ(ask(deep)["error"]["code"], -32700);
-  std::string deep_args = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":)" +
-                          std::string(100000, '[') + std::string(100000, ']') + "}}}";
+  std::string deep_args =
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":)" +
+      std::string(100000, '[') + std::string(100000, ']') + "}}}";
   EXPECT_EQ(ask(deep_args)["error"]["code"], -32700);
   json::Json r = ask(R"({"jsonrpc":"2.0","id":1e999,"method":"ping"})");
   EXPECT_EQ(r["error"]["code"].get<int>() < 0, true);
   // A huge argument passes through to the tool whole (its own limit decides).
   std::string big(10 << 20, 'x');
-  r = ask(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":")" +
-          big + "\"}}}");
+  r = ask(
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":")" +
+      big + "\"}}}");
   EXPECT_EQ(r["result"]["content"][0]["text"].get<std::string>().size(), big.size());
   EXPECT_NE(McpServer::too_long().find("-32600"), std::string::npos);
 }

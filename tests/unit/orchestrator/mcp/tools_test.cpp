@@ -67,9 +67,9 @@ TEST_F(ToolsFixture, WrongArgumentTypesAreToolErrors) {
             Result("sling: prompt: expected a string, got an array", true));
   EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":"make"})"),
             Result("sling: checks: expected an array of strings, got a string", true));
-  EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":[true]})"),
-            Result("sling: checks: expected an array of strings, got an item that is a boolean",
-                   true));
+  EXPECT_EQ(
+      call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":[true]})"),
+      Result("sling: checks: expected an array of strings, got an item that is a boolean", true));
   EXPECT_EQ(call("aaaa0001", "wait", R"({"units":{}})"),
             Result("wait: units: expected an array of strings, got an object", true));
   EXPECT_EQ(call("aaaa0001", "wait", R"({"units":["a"],"timeout_s":"10"})"),
