@@ -55,52 +55,53 @@ struct ToolsFixture : ::testing::Test {
   }
 };
 
-using Result = std::pair<std::string, bool>;
+using McpResult = std::pair<std::string, bool>;
 
 TEST_F(ToolsFixture, WrongArgumentTypesAreToolErrors) {
   add_session("aaaa0001", "a");
   EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":5,"text":"x"})"),
-            Result("send_mail: to: expected a string, got a number", true));
+            McpResult("send_mail: to: expected a string, got a number", true));
   EXPECT_EQ(call("aaaa0001", "send_mail", R"({"text":"x"})"),
-            Result("send_mail: to: missing (expected a string)", true));
+            McpResult("send_mail: to: missing (expected a string)", true));
   EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"c","prompt":["x"]})"),
-            Result("sling: prompt: expected a string, got an array", true));
+            McpResult("sling: prompt: expected a string, got an array", true));
   EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":"make"})"),
-            Result("sling: checks: expected an array of strings, got a string", true));
-  EXPECT_EQ(
-      call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":[true]})"),
-      Result("sling: checks: expected an array of strings, got an item that is a boolean", true));
+            McpResult("sling: checks: expected an array of strings, got a string", true));
+  EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":[true]})"),
+            McpResult("sling: checks: expected an array of strings, got an item that is a boolean",
+                      true));
   EXPECT_EQ(call("aaaa0001", "wait", R"({"units":{}})"),
-            Result("wait: units: expected an array of strings, got an object", true));
+            McpResult("wait: units: expected an array of strings, got an object", true));
   EXPECT_EQ(call("aaaa0001", "wait", R"({"units":["a"],"timeout_s":"10"})"),
-            Result("wait: timeout_s: expected an integer from 1 to 3600, got \"10\"", true));
+            McpResult("wait: timeout_s: expected an integer from 1 to 3600, got \"10\"", true));
   EXPECT_EQ(call("aaaa0001", "wait", R"({"units":["a"],"timeout_s":0})"),
-            Result("wait: timeout_s: expected an integer from 1 to 3600, got 0", true));
+            McpResult("wait: timeout_s: expected an integer from 1 to 3600, got 0", true));
   EXPECT_EQ(call("aaaa0001", "status", R"({"text":null})"),
-            Result("status: text: expected a string, got null", true));
+            McpResult("status: text: expected a string, got null", true));
 }
 
 TEST_F(ToolsFixture, MailErrorsAndLimits) {
   add_session("aaaa0001", "a");
   EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":"ghost","text":"hi"})"),
-            Result("send_mail: unit 'ghost': no such unit", true));
+            McpResult("send_mail: unit 'ghost': no such unit", true));
   add_session("bbbb0001", "b");
   EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":"b","text":""})"),
-            Result("send_mail: empty mail: give the text to send", true));
+            McpResult("send_mail: empty mail: give the text to send", true));
   std::string big(10 * 1000 * 1000, 'x');
-  EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":"b","text":")" + big + "\"}"),
-            Result("send_mail: the mail: 10000000 bytes, over the 64 KiB limit of a mail", true));
+  EXPECT_EQ(
+      call("aaaa0001", "send_mail", R"({"to":"b","text":")" + big + "\"}"),
+      McpResult("send_mail: the mail: 10000000 bytes, over the 64 KiB limit of a mail", true));
   EXPECT_TRUE(registry::list_mail(home.registry()).empty());  // nothing was recorded
 }
 
 TEST_F(ToolsFixture, StatusIsOneLineAndBounded) {
   add_session("aaaa0001", "a");
   EXPECT_EQ(call("aaaa0001", "status", R"({"text":"tests\npass\u001b[31m"})"),
-            Result("status of session aaaa0001: tests pass [31m", false));
+            McpResult("status of session aaaa0001: tests pass [31m", false));
   EXPECT_EQ(home.registry().get_session("aaaa0001")->status, "tests pass [31m");
   EXPECT_EQ(call("aaaa0001", "status", R"({"text":")" + std::string(201, 'y') + "\"}"),
-            Result("status: text: 201 bytes, over the 200-byte limit of a status line", true));
-  EXPECT_EQ(call("aaaa0001", "status", R"({"text":""})"), Result("status cleared", false));
+            McpResult("status: text: 201 bytes, over the 200-byte limit of a status line", true));
+  EXPECT_EQ(call("aaaa0001", "status", R"({"text":""})"), McpResult("status cleared", false));
   EXPECT_EQ(home.registry().get_session("aaaa0001")->status, "");
 }
 
@@ -112,15 +113,16 @@ TEST_F(ToolsFixture, DepthLimitAndUnknownUnits) {
   EXPECT_EQ(sling_depth(home.registry(), *home.registry().get_session("bbbb0002")), 1);
   EXPECT_EQ(sling_depth(home.registry(), *home.registry().get_session("cccc0001")), 2);
   EXPECT_EQ(call("cccc0001", "sling", R"({"unit":"d","prompt":"go"})"),
-            Result("sling: depth limit: session cccc0001 is at depth 2 and [defaults] max_depth "
-                   "is 2: do this work yourself instead of slinging a child",
-                   true));
+            McpResult("sling: depth limit: session cccc0001 is at depth 2 and [defaults] max_depth "
+                      "is 2: do this work yourself instead of slinging a child",
+                      true));
   EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"d","prompt":""})"),
-            Result("sling: prompt: empty: give the child its work", true));
+            McpResult("sling: prompt: empty: give the child its work", true));
   EXPECT_EQ(call("aaaa0001", "wait", R"({"units":["ghost"]})"),
-            Result("wait: unit 'ghost': no such unit in this repository", true));
-  EXPECT_EQ(call("nosuch01", "status", R"({"text":"x"})"),
-            Result("status: this tool server: its session nosuch01 is not in the registry", true));
+            McpResult("wait: unit 'ghost': no such unit in this repository", true));
+  EXPECT_EQ(
+      call("nosuch01", "status", R"({"text":"x"})"),
+      McpResult("status: this tool server: its session nosuch01 is not in the registry", true));
 }
 
 TEST_F(ToolsFixture, BoundByWorkingDirectory) {
@@ -134,15 +136,15 @@ TEST_F(ToolsFixture, BoundByWorkingDirectory) {
 TEST_F(ToolsFixture, ReadMailListsWhatCameForThisUnit) {
   add_session("aaaa0001", "a");
   add_session("bbbb0001", "b");
-  EXPECT_EQ(call("aaaa0001", "read_mail", "{}"), Result("no mail for unit a", false));
+  EXPECT_EQ(call("aaaa0001", "read_mail", "{}"), McpResult("no mail for unit a", false));
   EXPECT_FALSE(call("bbbb0001", "send_mail", R"({"to":"a","text":"hello a"})").second);
-  Result r = call("aaaa0001", "read_mail", "{}");
+  McpResult r = call("aaaa0001", "read_mail", "{}");
   EXPECT_FALSE(r.second);
   json::Json list = json::Json::parse(r.first);
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["text"], "hello a");
   EXPECT_EQ(list[0]["from_unit"], "b");
-  EXPECT_EQ(call("bbbb0001", "read_mail", "{}"), Result("no mail for unit b", false));
+  EXPECT_EQ(call("bbbb0001", "read_mail", "{}"), McpResult("no mail for unit b", false));
 }
 
 }  // namespace
