@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lib/error.h"
 #include "lib/registry/mail.h"
 #include "tests/support/test_home.h"
 #include "tests/support/tmp.h"
@@ -20,7 +21,8 @@ struct ToolsFixture : ::testing::Test {
 
   // A running session `id` of unit `unit` (parent `parent`), working in the repository itself.
   registry::Session add_session(const std::string& id, const std::string& unit,
-                                const std::string& parent = "") {
+                                const std::string& parent = "",
+                                registry::State state = registry::State::kRunning) {
     registry::Unit u;
     u.name = unit;
     u.repo = repo.string();
@@ -33,7 +35,7 @@ struct ToolsFixture : ::testing::Test {
     s.agent = "opencode";
     s.backend = "opencode";
     s.prompt = "work";
-    s.state = registry::State::kRunning;
+    s.state = state;
     s.worktree = repo.string();
     s.parent_session = parent;
     s.started_at = 1;
@@ -107,7 +109,7 @@ TEST_F(ToolsFixture, StatusIsOneLineAndBounded) {
 
 TEST_F(ToolsFixture, DepthLimitAndUnknownUnits) {
   add_session("aaaa0001", "a");
-  add_session("bbbb0001", "b", "aaaa0001");
+  add_session("bbbb0001", "b", "aaaa0001", registry::State::kFailed);
   add_session("bbbb0002", "b", "bbbb0001");  // a retry of b: same depth
   add_session("cccc0001", "c", "bbbb0002");
   EXPECT_EQ(sling_depth(home.registry(), *home.registry().get_session("bbbb0002")), 1);
