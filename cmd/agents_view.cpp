@@ -35,7 +35,7 @@ std::vector<std::vector<std::string>> agents_rows(
   std::vector<std::vector<std::string>> rows;
   rows.reserve(sessions.size() + 1);
   rows.push_back({"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "RUNTIME",
-                  "LAST ACTIVITY", "COST"});
+                  "LAST ACTIVITY", "COST", "STATUS"});
   int64_t now = now_ms();
   for (const registry::SessionBrief& s : sessions) {
     // How long it ran: until it ended, or until now; a queued session has not run yet.
@@ -43,7 +43,7 @@ std::vector<std::vector<std::string>> agents_rows(
     rows.push_back({s.id, s.unit_name, s.agent, s.backend, agents_state_cell(s, landings), s.branch,
                     s.state == registry::State::kQueued ? "-" : format_age(end - s.started_at),
                     s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
-                    agents_cost(s.cost_usd, s.max_cost_usd)});
+                    agents_cost(s.cost_usd, s.max_cost_usd), s.status.empty() ? "-" : s.status});
   }
   return rows;
 }

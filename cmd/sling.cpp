@@ -104,6 +104,8 @@ void add_sling(CLI::App& root, Context& ctx) {
   sub->add_flag("--no-commit", o->req.no_commit, "Leave the agent's changes uncommitted");
   add_check_options(sub, o->checks, o->req.fix_attempts);
   add_limit_options(sub, o->limits, false);
+  sub->add_flag("--no-tools", o->req.no_tools,
+                "Give the agent none of orch's own tools (orch mcp; preset key tools)");
   sub->add_flag("--require-changes", o->req.require_changes,
                 "Fail the session when it ends done with no change against its base");
   sub->add_flag(

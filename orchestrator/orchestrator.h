@@ -130,6 +130,9 @@ struct SessionOptions {
   /// The preset's profile: "lean" or "full" (docs/lean-sessions.md). Sessions recorded before
   /// the key existed read as "full", as they ran.
   std::string profile = "lean";
+  /// The agent gets orch's own tools through `orch mcp` (preset key `tools`, `--no-tools`;
+  /// docs/agents/mcp.md). Stored only when false.
+  bool tools = true;
 };
 
 /// Everything a backend needs to run one session: its recorded options and what the supervisor
@@ -148,6 +151,11 @@ struct SessionSpec : SessionOptions {
   /// owned by the supervisor.
   SharedServerStore* shared_servers = nullptr;
   std::string servers_dir;
+  /// The command of orch's MCP server for this session (`orch --home H mcp`), empty when the
+  /// session has no tools. The backend attaches it to the agent (docs/agents/mcp.md §3): OpenCode
+  /// runs it in the session's worktree, by which it knows its session; Claude Code gets
+  /// `--session ID` appended.
+  std::vector<std::string> mcp_command;
 };
 
 struct RunResult;

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "lib/error.h"
+#include "lib/json.h"
 #include "lib/process/process.h"
 
 namespace orch::claude {
@@ -49,7 +50,21 @@ std::vector<std::string> build_argv(const SessionSpec& spec, const std::string& 
   }
   if (spec.max_turns > 0) argv.insert(argv.end(), {"--max-turns", std::to_string(spec.max_turns)});
   argv.insert(argv.end(), {"--permission-mode", "acceptEdits"});
-  if (spec.policy == PermissionPolicy::kAllow) argv.insert(argv.end(), {"--allowedTools", "Bash"});
+  std::string allowed = spec.policy == PermissionPolicy::kAllow ? "Bash" : "";
+  if (!spec.mcp_command.empty()) {
+    // orch's own tools (docs/agents/mcp.md §3): the server, bound to this session, and allowed
+    // without asking (acceptEdits would refuse an MCP tool in -p mode).
+    json::Json args = json::Json::array();
+    for (size_t i = 1; i < spec.mcp_command.size(); ++i) args.push_back(spec.mcp_command[i]);
+    args.push_back("--session");
+    args.push_back(spec.session_id);
+    json::Json config = {
+        {"mcpServers",
+         {{"orch", {{"type", "stdio"}, {"command", spec.mcp_command[0]}, {"args", args}}}}}};
+    argv.insert(argv.end(), {"--mcp-config", json::dump(config)});
+    allowed += std::string(allowed.empty() ? "" : ",") + "mcp__orch";
+  }
+  if (!allowed.empty()) argv.insert(argv.end(), {"--allowedTools", allowed});
   argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
   argv.push_back("--");
   return argv;

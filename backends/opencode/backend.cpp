@@ -152,6 +152,7 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
     so.extra_args = spec.extra_args;
     so.env = with_profile_env(spec.env, profile);
     so.config_overlay = profile.config;
+    so.mcp_command = spec.mcp_command;  // bound to its session by the worktree it runs in
     so.capacity = spec.sessions_per_server;
     so.startup_timeout_ms = spec.startup_timeout_ms;
     shared_ = SharedServer::acquire(so, [&sink](const std::string& line) {
@@ -172,6 +173,10 @@ void OpencodeBackend::start_server(const SessionSpec& spec, SessionSink& sink) {
   so.config_overlay = profile.config;
   so.env[kSessionEnvVar] = spec.session_id;  // this server is the session's own
   so.extra_args = spec.extra_args;
+  if (!spec.mcp_command.empty()) {
+    so.mcp_command = spec.mcp_command;
+    so.mcp_command.insert(so.mcp_command.end(), {"--session", spec.session_id});
+  }
   so.startup_timeout_ms = spec.startup_timeout_ms;
   server_ = Server::start(so);
   sink.agent_pid(server_->pid());

@@ -49,11 +49,13 @@ constexpr const char* kToolEnvPlugin =
 
 // Loads kToolEnvPlugin through OPENCODE_CONFIG_CONTENT (its plugins add to those of the other
 // config files), written next to the server's log (0600), together with the profile's config
-// keys `overlay` (a JSON object, docs/lean-sessions.md). Left out when the user's environment
-// or the preset already sets OPENCODE_CONFIG_CONTENT: orch does not override it (the
-// auto-commit still keeps the password off the branch).
+// keys `overlay` (a JSON object, docs/lean-sessions.md) and orch's own MCP server when
+// `mcp_command` is given (a `local` server: OpenCode runs it in each session's directory, by which
+// it knows its session: docs/agents/mcp.md §3). Left out when the user's environment or the
+// preset already sets OPENCODE_CONFIG_CONTENT: orch does not override it (the auto-commit still
+// keeps the password off the branch).
 void add_orch_config(process::SpawnOptions& so, const std::string& log_path,
-                     const std::string& overlay) {
+                     const std::string& overlay, const std::vector<std::string>& mcp_command) {
   if (so.env_set.count("OPENCODE_CONFIG_CONTENT") || std::getenv("OPENCODE_CONFIG_CONTENT")) return;
   json::Json config = json::Json::object();
   if (!overlay.empty()) config = json::Json::parse(overlay, nullptr, /*allow_exceptions=*/false);
@@ -65,6 +67,9 @@ void add_orch_config(process::SpawnOptions& so, const std::string& log_path,
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
     ::close(fd);
     if (ok) config["plugin"] = json::Json::array({"file://" + file.string()});
+  }
+  if (!mcp_command.empty()) {
+    config["mcp"] = {{"orch", {{"type", "local"}, {"command", mcp_command}, {"enabled", true}}}};
   }
   if (!config.empty()) so.env_set["OPENCODE_CONFIG_CONTENT"] = json::dump(config);
 }
@@ -104,7 +109,8 @@ process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::map<std::string, std::string>& env,
                                           const http::BasicAuth& auth, const std::string& cwd,
                                           const std::string& log_path,
-                                          const std::string& config_overlay) {
+                                          const std::string& config_overlay,
+                                          const std::vector<std::string>& mcp_command) {
   process::SpawnOptions so;
   so.argv = {binary, "serve", "--hostname", "127.0.0.1", "--port", std::to_string(port)};
   so.argv.insert(so.argv.end(), extra_args.begin(), extra_args.end());
@@ -113,7 +119,7 @@ process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
   so.env_set["OPENCODE_SERVER_USERNAME"] = auth.user;
   so.env_set["OPENCODE_SERVER_PASSWORD"] = auth.password;
   so.env_set["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
-  add_orch_config(so, log_path, config_overlay);
+  add_orch_config(so, log_path, config_overlay, mcp_command);
   so.stdout_path = log_path;
   so.stderr_path = log_path;
   return so;
@@ -130,7 +136,7 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opts) {
 
     process::SpawnOptions so =
         serve_spawn_options(opts.binary, port, opts.extra_args, opts.env, server->auth_, opts.cwd,
-                            opts.log_path, opts.config_overlay);
+                            opts.log_path, opts.config_overlay, opts.mcp_command);
     so.die_with_parent = opts.die_with_parent;
     server->child_ = process::spawn(so);
 

@@ -22,6 +22,7 @@ struct ServerOptions {
   std::string log_path;                    ///< server stdout+stderr are appended here
   std::map<std::string, std::string> env;  ///< extra environment (a preset's)
   std::vector<std::string> extra_args;     ///< appended to `opencode serve ...`
+  std::vector<std::string> mcp_command;    ///< orch's MCP server (SessionSpec::mcp_command)
   int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
   bool die_with_parent = true;             ///< PR_SET_PDEATHSIG: never outlive the supervisor
   std::string config_overlay;              ///< JSON object for OPENCODE_CONFIG_CONTENT (profile.h)
@@ -49,14 +50,15 @@ std::string check_health(const std::string& base_url, const http::BasicAuth& aut
 /// OPENCODE_CONFIG_CONTENT, it writes orch-tool-env.js beside `log_path` and loads it through
 /// that variable: a plugin whose shell.env hook blanks the password in the tools' environment
 /// (docs/agents/opencode.md §10), with the keys of `config_overlay` (a JSON object, the
-/// profile's: docs/lean-sessions.md; "" or not an object = none). Shared by per-session and
-/// shared servers.
+/// profile's: docs/lean-sessions.md; "" or not an object = none), and orch's MCP server
+/// `mcp_command` when not empty (docs/agents/mcp.md §3). Shared by per-session and shared servers.
 process::SpawnOptions serve_spawn_options(const std::string& binary, int port,
                                           const std::vector<std::string>& extra_args,
                                           const std::map<std::string, std::string>& env,
                                           const http::BasicAuth& auth, const std::string& cwd,
                                           const std::string& log_path,
-                                          const std::string& config_overlay = "");
+                                          const std::string& config_overlay = "",
+                                          const std::vector<std::string>& mcp_command = {});
 
 /// A running `opencode serve`. The destructor shuts it down.
 class Server {

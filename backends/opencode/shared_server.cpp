@@ -122,7 +122,10 @@ std::string server_key(const std::string& servers_dir, const std::string& binary
 std::string server_key(const SharedServerOptions& opts) {
   std::map<std::string, std::string> keyed = opts.env;  // the config is server-wide too
   if (!opts.config_overlay.empty()) keyed["\x01config"] = opts.config_overlay;
-  return server_key(opts.servers_dir, opts.binary, opts.extra_args, keyed);
+  std::vector<std::string> key_args = opts.extra_args;  // the MCP server is in the key too
+  if (!opts.mcp_command.empty()) key_args.push_back(std::string("\x01orch-mcp"));
+  for (const std::string& a : opts.mcp_command) key_args.push_back(a);
+  return server_key(opts.servers_dir, opts.binary, key_args, keyed);
 }
 
 void stop_server_process(int64_t pid, int64_t start_time, int grace_ms) {
@@ -252,7 +255,7 @@ void SharedServer::start_process(int64_t deadline) {
     int port = process::free_loopback_port();
     process::SpawnOptions so =
         serve_spawn_options(opts_.binary, port, opts_.extra_args, opts_.env, auth_, dir.string(),
-                            log_path_, opts_.config_overlay);
+                            log_path_, opts_.config_overlay, opts_.mcp_command);
     pid_t pid = 0;
     // While it starts, the server is this process's child (subreaper), so an exit at start-up
     // can be reported with its code or signal; it still outlives this supervisor.

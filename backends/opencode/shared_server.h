@@ -40,8 +40,11 @@ struct SharedServerOptions {
   std::string binary;                      ///< resolved opencode binary
   std::vector<std::string> extra_args;     ///< appended to `opencode serve ...`
   std::map<std::string, std::string> env;  ///< the preset's environment (server-wide)
-  int capacity = 20;                       ///< sessions one server serves at once
-  int64_t startup_timeout_ms = 60000;      ///< until GET /global/health answers 200
+  /// orch's MCP server (SessionSpec::mcp_command; part of the server's key: sessions without
+  /// tools never share a server with sessions that have them).
+  std::vector<std::string> mcp_command;
+  int capacity = 20;                   ///< sessions one server serves at once
+  int64_t startup_timeout_ms = 60000;  ///< until GET /global/health answers 200
   std::string config_overlay;  ///< JSON object for OPENCODE_CONFIG_CONTENT (profile.h); in the key
 };
 

@@ -7,7 +7,8 @@ const char* const kSessionSelect =
     "s.state, s.worktree, s.agent_session_id, s.supervisor_pid, s.supervisor_start_time, "
     "s.agent_pid, s.parent_session, s.started_at, s.ended_at, s.last_event_at, s.tokens_in, "
     "s.tokens_out, s.tokens_cache_read, s.tokens_cache_write, s.cost_usd, s.tool_calls, "
-    "s.denials, s.summary, s.error, s.commit_id, s.diffstat, s.no_commit, s.options, s.note "
+    "s.denials, s.summary, s.error, s.commit_id, s.diffstat, s.no_commit, s.options, s.note, "
+    "s.status "
     "FROM sessions s JOIN units u ON u.id = s.unit_id ";
 
 void read_session(const db::Stmt& st, Session& s) {
@@ -45,6 +46,7 @@ void read_session(const db::Stmt& st, Session& s) {
   s.no_commit = st.col_int(c++) != 0;
   s.options = st.col_text(c++);
   s.note = st.col_text(c++);
+  s.status = st.col_text(c++);
 }
 
 }  // namespace orch::registry

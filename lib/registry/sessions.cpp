@@ -146,8 +146,8 @@ std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) 
       db_,
       "SELECT s.id, u.name, s.agent, s.backend, s.state, u.branch, s.started_at, s.ended_at, "
       "s.last_event_at, s.cost_usd, "
-      "CASE WHEN json_valid(s.options) THEN json_extract(s.options, '$.max_cost_usd') END "
-      "FROM sessions s JOIN units u ON u.id = s.unit_id ",
+      "CASE WHEN json_valid(s.options) THEN json_extract(s.options, '$.max_cost_usd') END, "
+      "s.status FROM sessions s JOIN units u ON u.id = s.unit_id ",
       f, [](const db::Stmt& st, SessionBrief& b) {
         b.id = st.col_text(0);
         b.unit_name = st.col_text(1);
@@ -160,6 +160,7 @@ std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) 
         b.last_event_at = st.col_int(8);
         b.cost_usd = st.col_real(9);
         b.max_cost_usd = st.col_real(10);
+        b.status = st.col_text(11);
       });
 }
 

@@ -92,7 +92,8 @@ struct Session {
   std::string diffstat;
   bool no_commit = false;
   std::string options = "{}";  // JSON object
-  std::string note;  // why it ended when that is no error: "stopped by ...", "handed off to ..."
+  std::string note;    // why it ended when that is no error: "stopped by ...", "handed off to ..."
+  std::string status;  // the agent's one-line status (orch's `status` tool; migration 0019)
 };
 
 /// The few columns of a session that `orch agents` lists (Registry::list_session_briefs).
@@ -108,6 +109,7 @@ struct SessionBrief {
   int64_t last_event_at = 0;
   double cost_usd = 0;
   double max_cost_usd = 0;  ///< its --max-cost (sessions.options max_cost_usd); 0 = none
+  std::string status;  // sessions.status: the agent's one-line status
 };
 
 struct StateChange {

@@ -17,13 +17,13 @@ namespace {
 const std::vector<std::string> kTopKeys = {"defaults", "agents",    "backends",
                                            "checks",   "workspace", "hooks"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
-const std::vector<std::string> kDefaultsKeys = {"agent",           "max_sessions", "fix_attempts",
-                                                "require_changes", "max_cost",     "max_tokens",
-                                                "max_duration"};
+const std::vector<std::string> kDefaultsKeys = {
+    "agent",      "max_sessions", "fix_attempts", "require_changes", "max_cost",
+    "max_tokens", "max_duration", "max_depth"};
 const std::vector<std::string> kAgentKeys = {
     "backend",         "binary",     "args",      "env",
     "model",           "permission", "max_turns", "inactivity_timeout",
-    "startup_timeout", "profile"};
+    "startup_timeout", "profile",    "tools"};
 
 constexpr int64_t kMaxTurnsLimit = 100000;
 constexpr int64_t kMaxSessionsLimit = 1000;
@@ -82,6 +82,8 @@ void apply_preset(Preset& p, const config::Value& t, const fs::path& file_dir) {
       p.startup_timeout_ms = v.as_duration_ms();
     } else if (k == "profile") {
       p.profile = v.as_enum({"lean", "full"});
+    } else if (k == "tools") {
+      p.tools = v.as_bool();
     }
   }
 }
@@ -159,6 +161,9 @@ void apply_file(AgentConfig& c, const config::Value& root, const fs::path& file_
     }
     if (const config::Value* r = d->find("require_changes")) c.require_changes = r->as_bool();
     apply_default_limits(c.limits, *d);
+    if (const config::Value* m = d->find("max_depth")) {
+      c.max_depth = static_cast<int>(m->as_integer(0, kMaxDepthLimit));
+    }
   }
   if (const config::Value* checks = root.find("checks")) c.checks = config::parse_checks(*checks);
   if (const config::Value* hooks = root.find("hooks")) {

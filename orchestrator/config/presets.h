@@ -34,6 +34,8 @@ struct Preset {
   /// "lean" (default): orch turns off agent machinery an unattended session does not need;
   /// "full": the agent's own defaults. What each means: docs/lean-sessions.md.
   std::string profile = "lean";
+  /// `tools`: the session gets orch's own tools (`orch mcp`, docs/agents/mcp.md); default on.
+  bool tools = true;
 };
 
 /// How OpenCode sessions get their `opencode serve`.
@@ -52,6 +54,10 @@ struct BackendSettings {
 /// How many times a session whose checks failed gets their output to fix it ([defaults]
 /// fix_attempts, --fix-attempts): the checks run at most 1 + this many times.
 inline constexpr int kDefaultFixAttempts = 2;
+/// The default [defaults] max_depth: a child and a grandchild of a slung session, no deeper.
+inline constexpr int kDefaultMaxDepth = 2;
+/// The largest [defaults] max_depth accepted.
+inline constexpr int kMaxDepthLimit = 10;
 /// The largest fix_attempts accepted.
 inline constexpr int kMaxFixAttempts = 100;
 
@@ -71,6 +77,9 @@ struct AgentConfig {
   int fix_attempts = kDefaultFixAttempts;  ///< [defaults] fix_attempts
   bool require_changes = false;  ///< [defaults] require_changes: a done with no change fails
   SpendLimits limits;  ///< [defaults] max_cost, max_tokens, max_duration (session/budget.h)
+  /// [defaults] max_depth: how deep sessions may sling children through orch's `sling` tool (a
+  /// session slung by `orch sling` is at depth 0, its tool-slung child at 1, ...).
+  int max_depth = kDefaultMaxDepth;
   std::map<std::string, BackendSettings> backends;  ///< [backends.NAME], by backend name
   WorkspaceSettings workspace;                      ///< [workspace] (orchestrator/workspace/)
   std::vector<std::string> files;          ///< the config files that existed and were applied

@@ -129,6 +129,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   opts.notify = req.notify;
   opts.hooks = req.notify || !config.hooks.empty();
   opts.limits = overlay_limits(config.limits, req.limits);
+  if (req.no_tools) opts.tools = false;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
   std::string base_commit =
       cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });
@@ -172,6 +173,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   s.worktree = worktree_path(f.home(), repo.workdir, req.unit, session_id);
   s.started_at = now;
   s.no_commit = req.no_commit;
+  s.parent_session = req.parent_session;
   s.options = workspace_to_options(to_json(opts), workspace);
   return p;
 }

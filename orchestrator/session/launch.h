@@ -51,6 +51,10 @@ struct LaunchRequest {
   int retries = -1;      ///< re-runs of a failed attempt; -1 = the convoy's, else 0
   int priority = 0;      ///< queue order: higher takes a free slot first
   WorkspaceOverride workspace;  ///< the unit's own [workspace] keys (a convoy's JSON Lines)
+  bool no_tools = false;        ///< --no-tools: no orch tools in the agent (preset key `tools`)
+  /// The session that slung this one through orch's `sling` tool ("" = none): its
+  /// parent_session (orchestrator/mcp/tools.h).
+  std::string parent_session;
 };
 
 /// Refuses a repository path that is not valid UTF-8 (orch::Error, exit 2): the registry, the

@@ -17,6 +17,7 @@ SessionOptions session_options(const Preset& preset, const BackendSettings& back
   o.sessions_per_server = backend.sessions_per_server;
   o.repo_config_sha256 = repo_config_sha256;
   o.profile = preset.profile;
+  o.tools = preset.tools;
   return o;
 }
 
@@ -36,6 +37,7 @@ std::string to_json(const SessionOptions& o) {
   if (o.hooks) j["hooks"] = true;
   if (o.notify) j["notify"] = true;
   limits_to_json(o.limits, j);                         // only the limits given
+  if (!o.tools) j["tools"] = false;                    // absent = true
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {
@@ -77,6 +79,7 @@ SessionOptions session_options_from_json(const std::string& text) {
   o.notify = json::boolean(json::at(doc, "notify"), false);
   o.limits = limits_from_json(json::Field(json::Element(doc)));
   o.profile = json::str(json::at(doc, "profile"), "full") == "lean" ? "lean" : "full";
+  o.tools = json::boolean(json::at(doc, "tools"), true);
   return o;
 }
 

@@ -23,6 +23,7 @@
 #include "lib/text.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/hooks/hooks.h"
+#include "orchestrator/mcp/attach.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/pool/rate_limit.h"
 #include "orchestrator/session/agent_files.h"
@@ -285,6 +286,7 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
       log->info("mail: {} held mail(s) added to the prompt", prompt_mail.size());
     SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
     if (opts.shared_server) spec.shared_servers = &servers;
+    spec.mcp_command = mcp::mcp_command(factory, opts);  // orch's own tools (orchestrator/mcp/)
     for (const auto& [name, value] : workspace_env) spec.env[name] = value;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
     block_signals();  // before the inbox and watch threads start, so they inherit the mask
@@ -329,6 +331,7 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
   record_end(factory, sink, *session, *unit, end.result, end.outcome, secrets, dir, *log);
   if (opts.hooks) start_hook_courier(factory, session_id, *log);  // in case it died meanwhile
+  mcp::run_requested_handoff(factory, session_id, *log);  // the agent's `handoff` tool, if it asked
   return kExitOk;
 }
 

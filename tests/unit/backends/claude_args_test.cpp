@@ -97,6 +97,23 @@ TEST(ClaudeArgs, PolicyNeverBypassesPermissions) {
   }
 }
 
+// orch's tools (docs/agents/mcp.md §3): the MCP server bound to the session, its tools allowed.
+TEST(ClaudeArgs, OrchToolsAreAttachedAndAllowed) {
+  for (PermissionPolicy p : {PermissionPolicy::kDeny, PermissionPolicy::kAllow}) {
+    SessionSpec spec;
+    spec.policy = p;
+    spec.session_id = "ab12cd34";
+    spec.mcp_command = {"/opt/orch", "--home", "/h", "mcp"};
+    Argv argv = build_argv(spec, "claude", new_uuid());
+    nlohmann::json config = nlohmann::json::parse(value_of(argv, "--mcp-config"));
+    EXPECT_EQ(config["mcpServers"]["orch"]["command"], "/opt/orch");
+    EXPECT_EQ(config["mcpServers"]["orch"]["args"],
+              nlohmann::json({"--home", "/h", "mcp", "--session", "ab12cd34"}));
+    EXPECT_EQ(value_of(argv, "--allowedTools"),
+              p == PermissionPolicy::kAllow ? "Bash,mcp__orch" : "mcp__orch");
+  }
+}
+
 TEST(ClaudeArgs, ExtraArgsComeLastBeforeTheDoubleDash) {
   SessionSpec spec;
   spec.extra_args = {"--allowedTools", "Bash(make *)", "Write"};

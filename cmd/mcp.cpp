@@ -1,0 +1,89 @@
+// orch mcp [--session ID]: orch's own tools for the agent of a session, as a Model Context
+// Protocol server over stdio (orchestrator/mcp/; docs/agents/mcp.md). Each session's agent gets
+// it from orch; a person has no use for it. Stdout is the protocol stream: one JSON-RPC message
+// per line and nothing else; diagnostics go to stderr.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cmd/cmd.h"
+#include "lib/error.h"
+#include "orchestrator/mcp/protocol.h"
+#include "orchestrator/mcp/tools.h"
+#include "orchestrator/orchestrator.h"
+
+namespace orch::cmd {
+namespace {
+
+struct McpOptions {
+  std::string session;
+};
+
+// Writes one message line and flushes it: the client reads as soon as it is there.
+void mcp_send(std::ostream& out, const std::string& line) {
+  out << line << '\n';
+  out.flush();
+}
+
+int run_mcp(Context& c, const McpOptions& o) {
+  mcp::Binding binding;
+  binding.session = o.session;
+  std::error_code ec;
+  binding.cwd = std::filesystem::current_path(ec).string();
+  const char* env = std::getenv(kSessionEnvVar);
+  binding.env_session = env ? env : "";
+  // Sessions this server slings must not see the agent server's credentials it inherited.
+  ::unsetenv("OPENCODE_SERVER_PASSWORD");
+  ::unsetenv("OPENCODE_SERVER_USERNAME");
+  Deps deps = c.deps();
+  mcp::OrchTools tools(deps, binding);
+  mcp::McpServer server(tools, ORCH_VERSION);
+  std::ostream& out = c.io.out_raw();
+  auto notify = [&out](const json::Json& m) { mcp_send(out, json::dump(m)); };
+
+  std::string line;
+  bool skipping = false;  // the rest of a line over kMaxLineBytes
+  char chunk[1 << 16];
+  while (true) {
+    ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the client closed stdin: the session is over
+    for (ssize_t i = 0; i < n; ++i) {
+      char ch = chunk[i];
+      if (ch != '\n') {
+        if (skipping) continue;
+        line.push_back(ch);
+        if (line.size() > mcp::kMaxLineBytes) {
+          line.clear();
+          skipping = true;
+          mcp_send(out, mcp::McpServer::too_long());
+        }
+        continue;
+      }
+      if (!skipping && !line.empty() && line != "\r") {
+        if (auto answer = server.handle(line, notify)) mcp_send(out, *answer);
+      }
+      line.clear();
+      skipping = false;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_mcp(CLI::App& root, Context& ctx) {
+  auto o = std::make_shared<McpOptions>();
+  CLI::App* sub = root.add_subcommand(
+      "mcp", "Serve orch's tools to a session's agent (MCP over stdio; orch starts it)");
+  sub->group("Commands");
+  sub->add_option("--session", o->session,
+                  "The session the tools act for (default: the live session whose worktree is "
+                  "the working directory, else $ORCH_SESSION)");
+  sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_mcp(c, *o); }; });
+}
+
+}  // namespace orch::cmd

@@ -1,0 +1,74 @@
+// orch's tools inside an agent (`orch mcp`): send_mail, read_mail, sling, wait, status, handoff,
+// each acting through the same orchestrator functions as the command line (mail.h, launch.h,
+// wait.h, handoff.h), for the session the server is bound to. docs/agents/mcp.md §4 lists them
+// with their schemas and errors.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "lib/json.h"
+#include "lib/registry/types.h"
+#include "orchestrator/deps.h"
+#include "orchestrator/mcp/protocol.h"
+
+namespace orch::mcp {
+
+/// Who the tools act for: the session named by `orch mcp --session ID`, else the live session
+/// whose worktree is the server's working directory (OpenCode runs a `local` MCP server in the
+/// session's directory: docs/agents/mcp.md §3), else $ORCH_SESSION.
+struct Binding {
+  std::string session;      ///< --session; "" = none
+  std::string cwd;          ///< the server's working directory
+  std::string env_session;  ///< $ORCH_SESSION; "" = unset
+};
+
+/// The longest status line (bytes); a longer one is refused.
+inline constexpr std::size_t kMaxStatusBytes = 200;
+/// The longest `wait` (seconds) and its default.
+inline constexpr int64_t kMaxWaitSeconds = 3600;
+inline constexpr int64_t kDefaultWaitSeconds = 600;
+/// The most units one `wait` takes.
+inline constexpr std::size_t kMaxWaitUnits = 100;
+
+/// The tools, over the registry and home of `deps`.
+class OrchTools : public ToolBox {
+ public:
+  OrchTools(const Deps& deps, Binding binding) : deps_(deps), binding_(std::move(binding)) {}
+  json::Json list() const override;
+  bool has(const std::string& name) const override;
+  /// Errors (thrown, turned into isError results by McpServer): orch::Error with a clear message:
+  /// an argument of the wrong type or missing, no bound session, unknown unit, depth limit, pool
+  /// cap, text too long or empty, ...
+  ToolResult call(const std::string& name, const json::Element& args,
+                  const std::function<void(const std::string&)>& progress) override;
+
+  /// The session the tools act for (see Binding). Errors: orch::Error when none is found.
+  registry::Session caller();
+
+ private:
+  ToolResult send_mail(const json::Element& args);
+  ToolResult read_mail(const json::Element& args);
+  ToolResult status(const json::Element& args);
+  ToolResult handoff(const json::Element& args);
+  ToolResult sling(const json::Element& args);
+  ToolResult wait(const json::Element& args,
+                  const std::function<void(const std::string&)>& progress);
+
+  const Deps& deps_;
+  Binding binding_;
+};
+
+/// How deep session `s` is in the lineage of tool slings: 0 for a session slung by a person, its
+/// tool-slung child 1, ... (parent links within a unit, a retry or a handoff, do not count).
+int sling_depth(registry::Registry& reg, const registry::Session& s);
+
+// Argument readers: each throws orch::Error("<key>: expected ...") for a wrong type.
+/// A required string argument.
+std::string string_arg(const json::Element& args, const char* key);
+/// An optional string argument ("" when absent or null).
+std::string optional_string_arg(const json::Element& args, const char* key);
+/// An optional array of strings (empty when absent or null).
+std::vector<std::string> string_array_arg(const json::Element& args, const char* key);
+
+}  // namespace orch::mcp

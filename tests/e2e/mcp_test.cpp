@@ -1,0 +1,131 @@
+// orch's tools inside the agents (`orch mcp`, docs/agents/mcp.md) end to end: the real orch
+// binary, the real agents (opencode, claude from .deps/npm) and the fake model, which calls the
+// tools by the names the agents give them (OpenCode `orch_<tool>`, Claude Code
+// `mcp__orch__<tool>`). An OpenCode session sets its status, slings two children and waits for
+// them; one child's own sling is refused by the depth limit; a Claude Code session sends mail.
+#include <sstream>
+
+#include "tests/e2e/fixture.h"
+
+namespace orch::test {
+namespace {
+
+constexpr const char* kMcpScript = R"({
+  "scenarios": [
+    {"match": "mcp-parent", "turns": [
+      {"tool_name": "orch_status", "input": {"text": "slinging two kids"}},
+      {"tool_name": "orch_sling", "input": {"unit": "mcp-kid-a", "prompt": "mcp-kid-a write A"}},
+      {"tool_name": "orch_sling", "input": {"unit": "mcp-kid-b", "prompt": "mcp-kid-b go deeper"}},
+      {"tool_name": "orch_wait", "input": {"units": ["mcp-kid-a", "mcp-kid-b"], "timeout_s": 240}},
+      {"text": "Parent done: kids mcp-kid-a and mcp-kid-b"}]},
+    {"match": "mcp-kid-a write", "turns": [
+      {"tool": "write", "path": "A.md", "content": "a\n"},
+      {"text": "Kid A done"}]},
+    {"match": "mcp-kid-b go", "turns": [
+      {"tool_name": "orch_sling", "input": {"unit": "mcp-grandkid", "prompt": "mcp-grandkid"}},
+      {"text": "Kid B done"}]},
+    {"match": "mcp-claude-mail", "turns": [
+      {"tool_name": "mcp__orch__send_mail", "input": {"to": "mcp-inbox", "text": "MCP-MAIL-7 hello"}},
+      {"tool_name": "mcp__orch__send_mail", "input": {"to": "mcp-nobody", "text": "lost"}},
+      {"text": "Claude mailed"}]},
+    {"match": "mcp-inbox", "turns": [{"text": "Inbox done"}]}
+  ],
+  "default": [{"text": "no scenario"}]
+})";
+
+class Mcp : public E2E {
+ protected:
+  void SetUp() override {
+    E2E::SetUp();
+    start_model(kMcpScript);
+  }
+  json::Json mcp_parse(const std::string& text) {
+    json::Parser parser;
+    return json::to_builder(parser.parse(text));
+  }
+  std::string mcp_sling(const std::string& unit, const std::string& prompt,
+                        const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"sling", unit, repo_.string(), "-m", prompt, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    OrchRun r = orch(args);
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    return r.code == 0 ? mcp_parse(r.out)["session"].get<std::string>() : "";
+  }
+  // The fake model's requests whose body holds `needle`.
+  std::vector<std::string> mcp_requests_with(const std::string& needle) {
+    std::vector<std::string> out;
+    for (const std::string& line : model_requests()) {
+      if (line.find(needle) != std::string::npos) out.push_back(line);
+    }
+    return out;
+  }
+};
+
+TEST_F(Mcp, AnOpencodeSessionSlingsTwoChildrenAndWaitsForThem) {
+  write_file(home_ / "config.toml", "[defaults]\nmax_depth = 1\n");
+  std::string parent = mcp_sling("mcp-parent", "mcp-parent go");
+  ASSERT_FALSE(parent.empty());
+  OrchRun waited = orch({"wait", parent, "--timeout", "240s"}, 260000);
+  EXPECT_EQ(waited.code, 0) << waited.out << waited.err << left_running();
+
+  // Lineage: both children name the parent; both ended done, each on its own branch.
+  OrchRun all = orch({"agents", "--all", "--json"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  json::Json sessions = mcp_parse(all.out);
+  std::map<std::string, json::Json> by_unit;
+  for (const json::Json& s : sessions) by_unit[s["unit"].get<std::string>()] = s;
+  ASSERT_EQ(by_unit.count("mcp-kid-a"), 1u) << all.out;
+  ASSERT_EQ(by_unit.count("mcp-kid-b"), 1u) << all.out;
+  EXPECT_EQ(by_unit.count("mcp-grandkid"), 0u) << "the depth limit let a grandchild start";
+  for (const char* kid : {"mcp-kid-a", "mcp-kid-b"}) {
+    EXPECT_EQ(by_unit[kid]["parent_session"], parent) << by_unit[kid];
+    EXPECT_EQ(by_unit[kid]["state"], "done") << by_unit[kid];
+    EXPECT_EQ(by_unit[kid]["branch"], std::string("orch/") + kid);
+  }
+  EXPECT_EQ(by_unit["mcp-parent"]["status"], "slinging two kids");
+  OrchRun show = orch({"show", parent, "--json"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  json::Json children = mcp_parse(show.out)["lineage"]["children"];
+  EXPECT_EQ(children.size(), 2u) << show.out;
+
+  // `status` in the table's STATUS column.
+  OrchRun table = orch({"agents", "--all"});
+  EXPECT_NE(table.out.find("STATUS"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("slinging two kids"), std::string::npos) << table.out;
+
+  // The wait tool's answer reached the parent's model: both children, with their summaries.
+  bool parent_saw = false;
+  for (const std::string& r : mcp_requests_with("Kid A done")) {
+    parent_saw |= r.find("mcp-parent go") != std::string::npos &&
+                  r.find("Kid B done") != std::string::npos &&
+                  r.find("orch/mcp-kid-a") != std::string::npos;
+  }
+  EXPECT_TRUE(parent_saw) << "no request of the parent holds the children's summaries";
+  // Kid B's sling was refused with a tool error naming the depth limit.
+  EXPECT_FALSE(mcp_requests_with("depth limit: session " +
+                                 by_unit["mcp-kid-b"]["session"].get<std::string>() +
+                                 " is at depth 1 and [defaults] max_depth is 1")
+                   .empty());
+}
+
+TEST_F(Mcp, AClaudeSessionSendsMailThroughTheTool) {
+  std::string inbox = mcp_sling("mcp-inbox", "mcp-inbox please", {"--agent", "claude"});
+  ASSERT_FALSE(inbox.empty());
+  ASSERT_EQ(orch({"wait", inbox}).code, 0);
+  std::string sender = mcp_sling("mcp-claude", "mcp-claude-mail please", {"--agent", "claude"});
+  ASSERT_FALSE(sender.empty());
+  OrchRun waited = orch({"wait", sender});
+  EXPECT_EQ(waited.code, 0) << waited.out << waited.err;
+  OrchRun list = orch({"mail", "list", "mcp-inbox", "--json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  json::Json mails = mcp_parse(list.out);
+  ASSERT_EQ(mails.size(), 1u) << list.out;
+  EXPECT_EQ(mails[0]["from"], sender);
+  EXPECT_EQ(mails[0]["from_unit"], "mcp-claude");
+  EXPECT_EQ(mails[0]["text"], "MCP-MAIL-7 hello");
+  // The second mail's unknown unit came back to the model as a tool error.
+  EXPECT_FALSE(mcp_requests_with("send_mail: unit 'mcp-nobody': no such unit").empty());
+}
+
+}  // namespace
+}  // namespace orch::test
