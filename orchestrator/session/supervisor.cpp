@@ -27,6 +27,7 @@
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/pool/rate_limit.h"
 #include "orchestrator/session/agent_files.h"
+#include "orchestrator/session/budget.h"
 #include "orchestrator/session/disk_reserve.h"
 #include "orchestrator/session/end_state.h"
 #include "orchestrator/session/inbox.h"
@@ -329,6 +330,13 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   std::string next = result.state == State::kStopped ? registry::handoff_to(reg, session_id) : "";
   SessionEnd end = settle_end(std::move(result), next);
   for (std::string& p : server_passwords(factory.home())) secrets.push_back(std::move(p));
+  if (opts.hooks && end.result.source == kBudgetSource) {  // before its `failed`, in order
+    try {
+      fire_budget_event(factory, session_id, end.result.error);
+    } catch (const std::exception& e) {
+      log->warn("queueing the budget hook event failed: {}", e.what());
+    }
+  }
   record_end(factory, sink, *session, *unit, end.result, end.outcome, secrets, dir, *log);
   if (opts.hooks) start_hook_courier(factory, session_id, *log);  // in case it died meanwhile
   mcp::run_requested_handoff(factory, session_id, *log);  // the agent's `handoff` tool, if it asked
