@@ -44,6 +44,7 @@ void add_conflicts(CLI::App& root, Context& ctx);
 void add_mail(CLI::App& root, Context& ctx);       ///< mail send (and mail list)
 void add_mail_list(CLI::App& mail, Context& ctx);  ///< mail list
 void add_top(CLI::App& root, Context& ctx);
+void add_dashboard(CLI::App& root, Context& ctx);
 /// completion SHELL, and the hidden __complete KIND; register last: the scripts cover every
 /// command registered before.
 void add_completion(CLI::App& root, Context& ctx);
