@@ -190,8 +190,10 @@ int main(int argc, char** argv) {
   if (std::filesystem::exists("/usr/bin/chromium") && std::filesystem::exists(pw)) {
     process::SpawnOptions b;
     b.argv = {"node", std::string(ORCH_SOURCE_DIR) + "/bench/dashboard_browser.mjs"};
-    b.env_set = {{"DASH_URL", *url},          {"PLAYWRIGHT_CORE", pw},
-                 {"CHROMIUM", "/usr/bin/chromium"}, {"HOME", scratch.path.string()},
+    b.env_set = {{"DASH_URL", *url},
+                 {"PLAYWRIGHT_CORE", pw},
+                 {"CHROMIUM", "/usr/bin/chromium"},
+                 {"HOME", scratch.path.string()},
                  {"ROUNDS", std::to_string(rounds)}};
     b.pipe_stdin = b.pipe_stdout = true;
     process::Child node = process::spawn(b);

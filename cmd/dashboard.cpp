@@ -23,8 +23,8 @@ int run_dashboard(Context& c, const DashboardOptions& o) {
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/?token=";
   c.io.out << url << token << "\n";
   c.io.out.flush();
-  c.io.err << "orch dashboard: serving on 127.0.0.1:" << port
-           << (o.read_only ? " (read-only)" : "") << "; Ctrl-C stops it\n";
+  c.io.err << "orch dashboard: serving on 127.0.0.1:" << port << (o.read_only ? " (read-only)" : "")
+           << "; Ctrl-C stops it\n";
   c.io.err.flush();
   if (o.open) {
     try {

@@ -83,8 +83,9 @@ json::Json api_log(registry::Registry& reg, const std::string& id, int64_t after
 json::Json api_diff(registry::Registry& reg, const std::string& id) {
   registry::Session s = resolve_target(reg, id, UnitPick::kNewest).front();
   std::optional<registry::Unit> unit = reg.find_unit(s.repo, s.unit_name);
-  json::Json out = {{"session", s.id},         {"base", nullptr},     {"commit", nullptr},
-                    {"files", json::Json::array()}, {"truncated", false}, {"note", nullptr}};
+  json::Json out = {{"session", s.id},    {"base", nullptr},
+                    {"commit", nullptr},  {"files", json::Json::array()},
+                    {"truncated", false}, {"note", nullptr}};
   if (!unit || unit->base_commit.empty()) {
     out["note"] = "the unit has no recorded base";
     return out;

@@ -19,10 +19,10 @@
 namespace orch::cmd {
 namespace {
 
-constexpr int kDashWatchMs = 50;         // how often the registry's data_version is read
-constexpr int kDashSlotsMs = 5000;       // how often lost sessions are marked (fill_slots)
-constexpr int kDashKeepAliveS = 15;      // an SSE comment this often keeps proxies from timing out
-constexpr size_t kDashThreads = 16;      // requests served at once (each open page holds one)
+constexpr int kDashWatchMs = 50;          // how often the registry's data_version is read
+constexpr int kDashSlotsMs = 5000;        // how often lost sessions are marked (fill_slots)
+constexpr int kDashKeepAliveS = 15;       // an SSE comment this often keeps proxies from timing out
+constexpr size_t kDashThreads = 16;       // requests served at once (each open page holds one)
 constexpr size_t kDashMaxBody = 1 << 20;  // the largest POST body (a nudge's text, a brief)
 
 volatile sig_atomic_t g_dash_signal = 0;
@@ -74,7 +74,8 @@ int dashboard_guard(const std::string& method, const std::string& path, const st
   if (host != "127.0.0.1:" + std::to_string(port)) return 403;
   bool post = method == "POST";
   if (method != "GET" && method != "HEAD" && !post) return 405;
-  const std::string& given = post ? header_token : (header_token.empty() ? query_token : header_token);
+  const std::string& given =
+      post ? header_token : (header_token.empty() ? query_token : header_token);
   if (token.empty() || !dash_same(given, token)) return 401;
   bool action = std::regex_match(path, dash_action_re());
   if (action != post) return 405;
@@ -165,8 +166,8 @@ struct DashboardServer::Impl {
 void DashboardServer::Impl::routes() {
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     int refuse = dashboard_guard(req.method, req.path, req.get_header_value("Host"),
-                                 req.get_header_value("X-Orch-Token"),
-                                 req.get_param_value("token"), token, port, read_only);
+                                 req.get_header_value("X-Orch-Token"), req.get_param_value("token"),
+                                 token, port, read_only);
     if (refuse == 0) return httplib::Server::HandlerResponse::Unhandled;
     dash_refuse(res, refuse);
     return httplib::Server::HandlerResponse::Handled;
@@ -202,9 +203,10 @@ void DashboardServer::Impl::routes() {
                      dash_param(req, "after_event"));
     });
   });
-  svr.Get("/api/sessions/([^/]+)/diff", [this](const httplib::Request& req, httplib::Response& res) {
-    read(res, [&](registry::Registry& reg) { return api_diff(reg, req.matches[1]); });
-  });
+  svr.Get("/api/sessions/([^/]+)/diff",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            read(res, [&](registry::Registry& reg) { return api_diff(reg, req.matches[1]); });
+          });
   svr.Get("/api/convoys", [this](const httplib::Request&, httplib::Response& res) {
     read(res, [&](registry::Registry& reg) { return api_convoys(reg); });
   });
@@ -215,15 +217,15 @@ void DashboardServer::Impl::routes() {
           [this](const httplib::Request& req, httplib::Response& res) {
             read(res, [&](registry::Registry& reg) { return api_conflicts(reg, req.matches[1]); });
           });
-  svr.Post("/api/sessions/([^/]+)/stop", [this](const httplib::Request& req, httplib::Response& res) {
-    act(req, res, api_stop);
-  });
-  svr.Post("/api/sessions/([^/]+)/nudge",
-           [this](const httplib::Request& req, httplib::Response& res) { act(req, res, api_nudge); });
-  svr.Post("/api/sessions/([^/]+)/handoff",
-           [this](const httplib::Request& req, httplib::Response& res) {
-             act(req, res, api_handoff);
-           });
+  svr.Post(
+      "/api/sessions/([^/]+)/stop",
+      [this](const httplib::Request& req, httplib::Response& res) { act(req, res, api_stop); });
+  svr.Post(
+      "/api/sessions/([^/]+)/nudge",
+      [this](const httplib::Request& req, httplib::Response& res) { act(req, res, api_nudge); });
+  svr.Post(
+      "/api/sessions/([^/]+)/handoff",
+      [this](const httplib::Request& req, httplib::Response& res) { act(req, res, api_handoff); });
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) dash_refuse(res, res.status);
   });
@@ -232,19 +234,20 @@ void DashboardServer::Impl::routes() {
 // /api/events: "event: change" at once and after each registry change, a comment otherwise.
 void DashboardServer::Impl::events(httplib::Response& res) {
   auto seen = std::make_shared<int64_t>(0);
-  res.set_chunked_content_provider("text/event-stream", [this, seen](size_t, httplib::DataSink& sink) {
-    std::unique_lock<std::mutex> lock(ev_mu);
-    ev_cv.wait_for(lock, std::chrono::seconds(kDashKeepAliveS),
-                   [&] { return stopping || version != *seen; });
-    if (stopping) return false;
-    std::string msg = ": keep-alive\n\n";
-    if (version != *seen) {
-      *seen = version;
-      msg = "event: change\ndata: " + std::to_string(version) + "\n\n";
-    }
-    lock.unlock();
-    return sink.write(msg.data(), msg.size());
-  });
+  res.set_chunked_content_provider(
+      "text/event-stream", [this, seen](size_t, httplib::DataSink& sink) {
+        std::unique_lock<std::mutex> lock(ev_mu);
+        ev_cv.wait_for(lock, std::chrono::seconds(kDashKeepAliveS),
+                       [&] { return stopping || version != *seen; });
+        if (stopping) return false;
+        std::string msg = ": keep-alive\n\n";
+        if (version != *seen) {
+          *seen = version;
+          msg = "event: change\ndata: " + std::to_string(version) + "\n\n";
+        }
+        lock.unlock();
+        return sink.write(msg.data(), msg.size());
+      });
 }
 
 // Until stopped: reads the registry's data_version and wakes the event streams when it changed;
@@ -293,8 +296,8 @@ int DashboardServer::bind(int port) {
   bool ok = port == 0 ? (port = impl_->svr.bind_to_any_port("127.0.0.1")) > 0
                       : impl_->svr.bind_to_port("127.0.0.1", port);
   if (!ok) {
-    throw Error("dashboard", "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
-                                 std::strerror(errno));
+    throw Error("dashboard",
+                "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
   }
   impl_->port = port;
   return port;

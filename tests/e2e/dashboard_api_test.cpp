@@ -48,9 +48,10 @@ TEST_F(DashboardApi, RefusesRequestsWithoutTokenFromOtherHostsAndWithTheWrongMet
   EXPECT_EQ(request("POST", "/api/sessions/x/stop?token=" + token_).status, 401);
 
   // The right token from another host name (DNS rebinding), another port, or no Host: 403.
-  for (const std::string& h : {"Host: evil.example:" + std::to_string(port_),
-                               "Host: localhost:" + std::to_string(port_), "Host: 127.0.0.1",
-                               "Host: 127.0.0.1:" + std::to_string(port_ + 1), "Host:"}) {
+  for (const std::string& h :
+       std::vector<std::string>{"Host: evil.example:" + std::to_string(port_),
+                                "Host: localhost:" + std::to_string(port_), "Host: 127.0.0.1",
+                                "Host: 127.0.0.1:" + std::to_string(port_ + 1), "Host:"}) {
     DashReply d = request("GET", "/api/sessions", {h, tok()});
     EXPECT_EQ(d.status, 403) << h;
     EXPECT_EQ(parse(d)["error"], "forbidden") << h << ": " << d.body;
@@ -88,7 +89,9 @@ TEST_F(DashboardApi, RefusesRequestsWithoutTokenFromOtherHostsAndWithTheWrongMet
   // The token is in no file of the home, nor on stderr.
   EXPECT_FALSE(dash_has(read_file(dash_err_), token_));
   for (const auto& e : fs::recursive_directory_iterator(home_)) {
-    if (e.is_regular_file()) EXPECT_FALSE(dash_has(read_file(e.path()), token_)) << e.path();
+    if (e.is_regular_file()) {
+      EXPECT_FALSE(dash_has(read_file(e.path()), token_)) << e.path();
+    }
   }
   // SIGTERM ends it cleanly.
   EXPECT_EQ(dash_.terminate(10000), 0);
@@ -108,8 +111,8 @@ TEST_F(DashboardApi, ReadOnlyRefusesActionsAndBadPortsAreUsageErrors) {
   // The port it already serves on: one clear error line, exit 1.
   bad = orch({"dashboard", "--port", std::to_string(port_)});
   EXPECT_EQ(bad.code, 1);
-  EXPECT_EQ(bad.err, "orch: error: dashboard: cannot listen on 127.0.0.1:" +
-                         std::to_string(port_) + ": Address already in use\n");
+  EXPECT_EQ(bad.err, "orch: error: dashboard: cannot listen on 127.0.0.1:" + std::to_string(port_) +
+                         ": Address already in use\n");
 }
 
 TEST_F(DashboardApi, ServesTheCliJsonOfARealSessionItsDiffAndStopsOne) {

@@ -18,9 +18,9 @@ int guard(const std::string& method, const std::string& path, const std::string&
 
 TEST(DashboardGuard, HostMustBeTheLoopbackAddressAndPortItServes) {
   EXPECT_EQ(guard("GET", "/", "127.0.0.1:8123", "", kGuardToken), 0);
-  for (const char* host : {"", "evil.example:8123", "localhost:8123", "127.0.0.1",
-                           "127.0.0.1:8124", "127.0.0.1:8123.evil", "[::1]:8123",
-                           "127.0.0.1:8123\r\nX: y", "127.0.0.2:8123"}) {
+  for (const char* host :
+       {"", "evil.example:8123", "localhost:8123", "127.0.0.1", "127.0.0.1:8124",
+        "127.0.0.1:8123.evil", "[::1]:8123", "127.0.0.1:8123\r\nX: y", "127.0.0.2:8123"}) {
     EXPECT_EQ(guard("GET", "/", host, kGuardToken, kGuardToken), 403) << host;
   }
 }

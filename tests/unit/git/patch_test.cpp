@@ -11,7 +11,8 @@ TEST_F(PatchTest, FilesHunksAndLinesOfTwoCommits) {
   commit_files(repo_, {{"a.txt", "one\ntwo\nthree\n"}, {"gone.txt", "x\n"}});
   std::string c1 = rev("HEAD");
   git(repo_, {"rm", "-q", "gone.txt"});
-  commit_files(repo_, {{"a.txt", "one\n2\nthree\n"}, {"bad.txt", std::string("caf\xe9\n")},
+  commit_files(repo_, {{"a.txt", "one\n2\nthree\n"},
+                       {"bad.txt", std::string("caf\xe9\n")},
                        {"bin.dat", std::string("\0\x01\x02", 3)}});
   std::string c2 = rev("HEAD");
 
@@ -50,7 +51,7 @@ TEST_F(PatchTest, CutAtTheLineLimitAndTheWorktreeWhenNoCommit) {
   EXPECT_EQ(p.files[1].hunks.size(), 1u);
 
   write_file(fs::path(repo_) / "new.txt", "fresh\n");  // untracked, uncommitted
-  Patch w = diff_patch(repo_.string(), rev("HEAD"), "", 100);
+  Patch w = diff_patch(repo_, rev("HEAD"), "", 100);
   ASSERT_EQ(w.files.size(), 1u);
   EXPECT_EQ(w.files[0].path, "new.txt");
   EXPECT_EQ(w.files[0].status, "added");
