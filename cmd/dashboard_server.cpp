@@ -21,7 +21,7 @@ namespace {
 
 constexpr int kDashWatchMs = 50;          // how often the registry's data_version is read
 constexpr int kDashSlotsMs = 5000;        // how often lost sessions are marked (fill_slots)
-constexpr int kDashKeepAliveS = 15;       // an SSE comment this often keeps proxies from timing out
+constexpr int kDashKeepAliveS = 5;        // an SSE comment this often keeps proxies from timing out
 constexpr size_t kDashThreads = 16;       // requests served at once (each open page holds one)
 constexpr size_t kDashMaxBody = 1 << 20;  // the largest POST body (a nudge's text, a brief)
 
