@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <signal.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -287,6 +288,12 @@ DashboardServer::DashboardServer(Factory& f, std::string token, bool read_only)
     : impl_(std::make_unique<Impl>(f, std::move(token), read_only)) {
   impl_->svr.new_task_queue = [] { return new httplib::ThreadPool(kDashThreads); };
   impl_->svr.set_payload_max_length(kDashMaxBody);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which a second dashboard
+  // (another token) could bind the same port and take half of the connections.
+  impl_->svr.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   impl_->routes();
 }
 
