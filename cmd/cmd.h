@@ -46,6 +46,7 @@ void add_mail(CLI::App& root, Context& ctx);       ///< mail send (and mail list
 void add_mail_list(CLI::App& mail, Context& ctx);  ///< mail list
 void add_mcp(CLI::App& root, Context& ctx);        ///< mcp (orch's tools for agents)
 void add_top(CLI::App& root, Context& ctx);
+void add_dashboard(CLI::App& root, Context& ctx);
 /// completion SHELL, and the hidden __complete KIND; register last: the scripts cover every
 /// command registered before.
 void add_completion(CLI::App& root, Context& ctx);

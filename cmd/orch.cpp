@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   orch::cmd::add_mail(app, ctx);
   orch::cmd::add_mcp(app, ctx);
   orch::cmd::add_top(app, ctx);
+  orch::cmd::add_dashboard(app, ctx);
   orch::cmd::add_completion(app, ctx);
   orch::cmd::add_manpage(app, ctx);
 

@@ -1,0 +1,222 @@
+// Targets (issue 16 §2), with 10,000 sessions in the registry: `orch dashboard`'s sessions page
+// loads in under 300 ms, a state change is visible within 500 ms of its commit to the registry,
+// and the dashboard process stays under 30 MB RSS. Prints figures (medians), not pass/fail:
+// - server: GET / and GET /api/sessions?all=1 (what the page's first load fetches) with libcurl;
+// - push: commit -> SSE "change" on /api/events, and commit -> the refetched list holding it;
+// - browser (when Debian's chromium and .deps/playwright are there): bench/dashboard_browser.mjs
+//   in headless chromium, from navigation to 10,000 rendered rows, and from the commit to the
+//   row's new state in the page;
+// - the dashboard's VmRSS and VmHWM after all of it.
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "bench/support.h"
+#include "lib/clock.h"
+#include "lib/process/process.h"
+#include "lib/registry/registry.h"
+
+using namespace orch;
+using namespace orch::bench;
+
+namespace {
+
+constexpr int kDashSessions = 10000;
+constexpr int kDashLive = 20;  // the newest sessions stay live (their states flip)
+
+size_t dash_append(char* d, size_t s, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(d, s * n);
+  return s * n;
+}
+
+// GET url with the token header; returns the body.
+std::string dash_get(const std::string& url, const std::string& token) {
+  std::string body;
+  CURL* c = curl_easy_init();
+  curl_slist* h = curl_slist_append(nullptr, ("X-Orch-Token: " + token).c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dash_append);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_perform(c);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  return body;
+}
+
+void dash_fill(registry::Registry& reg) {
+  int64_t t = now_ms() - kDashSessions * 1000LL;
+  int64_t me = getpid();
+  int64_t my_start = process::start_time(getpid());
+  reg.transaction([&] {
+    for (int i = 0; i < kDashSessions; ++i) {
+      registry::Unit u;
+      u.name = "unit-" + std::to_string(i);
+      u.repo = "/repos/r" + std::to_string(i % 20);
+      u.branch = "orch/" + u.name;
+      u.base_ref = "HEAD";
+      u.base_commit = std::string(40, 'a');
+      u.prompt = "do the work for " + u.name;
+      u.created_at = t + i;
+      registry::Session s;
+      s.id = "s" + std::to_string(10000000 + i);
+      s.unit_id = reg.upsert_unit(u).id;
+      s.agent = s.backend = "opencode";
+      s.prompt = u.prompt;
+      s.worktree = "/home/x/worktrees/" + u.name;
+      s.started_at = t + i * 1000LL;
+      bool live = i >= kDashSessions - kDashLive;
+      if (live) {  // "supervised" by this process, so the dashboard does not mark them lost
+        s.supervisor_pid = me;
+        s.supervisor_start_time = my_start;
+      }
+      reg.insert_session(s, "bench");
+      if (live) {
+        reg.set_state(s.id, registry::State::kRunning, "bench");
+        continue;
+      }
+      registry::Outcome o;
+      o.summary = "Done: finished " + u.name;
+      o.diffstat = "1 file changed, 1 insertion(+)";
+      reg.finish(s.id, registry::State::kDone, "bench", o);
+    }
+  });
+}
+
+std::string dash_live_id(int k) {
+  return "s" + std::to_string(10000000 + kDashSessions - 1 - (k % kDashLive));
+}
+
+// Moves live session `id` between running and waiting; returns the new state.
+registry::State dash_flip(registry::Registry& reg, const std::string& id) {
+  std::optional<registry::Session> s = reg.get_session(id);
+  registry::State next = s && s->state == registry::State::kRunning ? registry::State::kWaiting
+                                                                    : registry::State::kRunning;
+  reg.set_state(id, next, "bench");
+  return next;
+}
+
+int64_t dash_rss_kb(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + ":", 0) == 0) return std::stoll(line.substr(key.size() + 1));
+  }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = argc > 1 ? std::atoi(argv[1]) : 10;
+  Scratch scratch;
+  std::filesystem::path home = scratch.path / "home";
+  auto reg = registry::Registry::open(home / "orch.db");
+  dash_fill(*reg);
+
+  process::SpawnOptions so;
+  so.argv = {ORCH_BIN, "--home", home.string(), "dashboard"};
+  so.pipe_stdout = true;
+  process::Child dash = process::spawn(so);
+  std::optional<std::string> url = dash.read_line(30000, nullptr);
+  if (!url) {
+    std::cerr << "orch dashboard printed no URL\n";
+    return 1;
+  }
+  std::string base = url->substr(0, url->find("/?token="));
+  std::string token = url->substr(url->find("/?token=") + 8);
+
+  std::vector<double> page_ms, list_ms, sse_ms, seen_ms;
+  size_t list_bytes = 0;
+  for (int i = 0; i < rounds; ++i) {
+    page_ms.push_back(time_ms([&] {
+      dash_get(base + "/?token=" + token, token);
+      dash_get(base + "/app.js", token);
+      list_bytes = dash_get(base + "/api/sessions?all=1", token).size();
+    }));
+    list_ms.push_back(time_ms([&] { dash_get(base + "/api/sessions?all=1", token); }));
+  }
+  // Push: an SSE reader; each commit's "change" is timed from the commit.
+  std::atomic<int64_t> changed{0};
+  std::thread reader([&] {
+    CURL* c = curl_easy_init();
+    std::string u = base + "/api/events?token=" + token;
+    std::string buf;
+    auto on_data = +[](char* d, size_t s, size_t n, void* self) -> size_t {
+      auto* p = static_cast<std::pair<std::string*, std::atomic<int64_t>*>*>(self);
+      p->first->append(d, s * n);
+      if (p->first->find("event: change") != std::string::npos) {
+        p->second->store(now_ms());
+        p->first->clear();
+      }
+      return s * n;
+    };
+    std::pair<std::string*, std::atomic<int64_t>*> ctx{&buf, &changed};
+    curl_easy_setopt(c, CURLOPT_URL, u.c_str());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &ctx);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(3000 * (rounds + 2)));
+    curl_easy_perform(c);
+    curl_easy_cleanup(c);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  for (int i = 0; i < rounds; ++i) {
+    changed = 0;
+    int64_t t0 = now_ms();
+    dash_flip(*reg, dash_live_id(i));
+    while (changed.load() == 0 && now_ms() - t0 < 2000) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    sse_ms.push_back(static_cast<double>(changed.load() - t0));
+    dash_get(base + "/api/sessions?all=1", token);
+    seen_ms.push_back(static_cast<double>(now_ms() - t0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  reader.join();
+  std::printf("dashboard, %d sessions (%zu bytes of /api/sessions?all=1), medians of %d:\n",
+              kDashSessions, list_bytes, rounds);
+  std::printf("  first load (page, script, list) over HTTP: %.1f ms (target < 300 ms)\n",
+              median(page_ms));
+  std::printf("  /api/sessions?all=1 alone: %.1f ms\n", median(list_ms));
+  std::printf("  commit -> SSE change: %.1f ms; commit -> refetched list: %.1f ms (target < 500)\n",
+              median(sse_ms), median(seen_ms));
+
+  // The browser, when it is there: bench/dashboard_browser.mjs.
+  std::string pw = std::string(ORCH_SOURCE_DIR) + "/.deps/playwright/node_modules/playwright-core";
+  if (std::filesystem::exists("/usr/bin/chromium") && std::filesystem::exists(pw)) {
+    process::SpawnOptions b;
+    b.argv = {"node", std::string(ORCH_SOURCE_DIR) + "/bench/dashboard_browser.mjs"};
+    b.env_set = {{"DASH_URL", *url},
+                 {"PLAYWRIGHT_CORE", pw},
+                 {"CHROMIUM", "/usr/bin/chromium"},
+                 {"HOME", scratch.path.string()},
+                 {"ROUNDS", std::to_string(rounds)}};
+    b.pipe_stdin = b.pipe_stdout = true;
+    process::Child node = process::spawn(b);
+    // The script asks for a flip ("flip K"); the answer is the commit time, epoch ms.
+    for (bool eof = false; !eof;) {
+      std::optional<std::string> line = node.read_line(60000, &eof);
+      if (!line) break;
+      if (line->rfind("flip ", 0) == 0) {
+        std::string id = dash_live_id(std::stoi(line->substr(5)));
+        int64_t t0 = now_ms();
+        registry::State next = dash_flip(*reg, id);
+        node.write_stdin(id + " " + registry::to_string(next) + " " + std::to_string(t0) + "\n");
+      } else {
+        std::printf("  %s\n", line->c_str());
+      }
+    }
+    node.wait(10000);
+  } else {
+    std::printf("  browser: skipped (no /usr/bin/chromium or %s)\n", pw.c_str());
+  }
+  std::printf("  dashboard process: VmRSS %.1f MB, VmHWM %.1f MB (target < 30 MB)\n",
+              static_cast<double>(dash_rss_kb(dash.pid(), "VmRSS")) / 1024,
+              static_cast<double>(dash_rss_kb(dash.pid(), "VmHWM")) / 1024);
+  dash.terminate(5000);
+  return 0;
+}

@@ -1,0 +1,42 @@
+// The browser half of bench/dashboard_bench.cpp: headless Debian chromium through playwright-core
+// (executablePath; nothing downloads a browser). Prints figures; asks the bench to commit state
+// changes ("flip K" on stdout; the bench answers "ID STATE COMMIT_EPOCH_MS" on stdin) and times
+// each until the page shows it. Environment: DASH_URL, PLAYWRIGHT_CORE, CHROMIUM, ROUNDS.
+import { createRequire } from 'node:module';
+import readline from 'node:readline';
+
+const env = process.env;
+const { chromium } = createRequire(import.meta.url)(env.PLAYWRIGHT_CORE);
+const rounds = Number(env.ROUNDS || 10);
+const answers = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const median = v => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+const browser = await chromium.launch({ executablePath: env.CHROMIUM, headless: true,
+                                        args: ['--no-sandbox', '--disable-gpu'] });
+try {
+  const loads = [];
+  let page;
+  for (let i = 0; i < Math.min(rounds, 5); i++) {
+    if (page) await page.close();
+    page = await browser.newPage();
+    const t0 = Date.now();
+    await page.goto(env.DASH_URL);
+    await page.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length >= 10000,
+                               null, { timeout: 60000, polling: 'raf' });
+    loads.push(Date.now() - t0);
+  }
+  console.log(`browser: first load to 10,000 rendered rows: ${median(loads)} ms (of ${loads.join(', ')}; target < 300 ms)`);
+  await page.waitForFunction(() => document.getElementById('conn').textContent === 'live');
+  const seen = [];
+  for (let k = 0; k < rounds; k++) {
+    console.log('flip ' + k);
+    const [id, state, at] = (await answers.next()).value.split(' ');
+    await page.waitForSelector(`tr[data-session="${id}"][data-state="${state}"]`,
+                               { timeout: 10000, state: 'attached' });
+    seen.push(Date.now() - Number(at));
+    await new Promise(r => setTimeout(r, 300));
+  }
+  console.log(`browser: commit -> new state shown: ${median(seen)} ms median, ${Math.max(...seen)} ms max (target < 500 ms)`);
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,59 @@
+// The JSON API of `orch dashboard` (/api/...): each answer is what the matching CLI command prints
+// with --json (agents, show, logs, convoy list/show, conflicts, stop, nudge, handoff), built by
+// the same orchestrator functions. Returns data or throws orch::Error; the server (cmd/
+// dashboard_server.h) turns an Error into an HTTP status (http_status_for).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "lib/home.h"
+#include "lib/json.h"
+#include "lib/registry/registry.h"
+#include "orchestrator/deps.h"
+
+namespace orch::cmd {
+
+/// The most hunk lines /api/sessions/ID/diff returns (files past it keep their counts only).
+inline constexpr size_t kDashboardDiffLines = 5000;
+
+/// GET /api/sessions[?all=1]: `orch agents [--all] --json`.
+json::Json api_sessions(registry::Registry& reg, bool all);
+
+/// GET /api/sessions/ID: `orch show ID --json` (ID: a session id, or a unit: its newest session).
+json::Json api_session(registry::Registry& reg, const HomeLayout& home, const std::string& id);
+
+/// GET /api/sessions/ID/log?after_state=N&after_event=M: {"session", "entries": [the objects of
+/// `orch logs --json`], "after_state", "after_event"}: the entries after those ids (0: all), and
+/// the ids to ask after next time.
+json::Json api_log(registry::Registry& reg, const std::string& id, int64_t after_state,
+                   int64_t after_event);
+
+/// GET /api/sessions/ID/diff: the session's branch against its unit's base, {"session", "base",
+/// "commit" (null: the live worktree's content), "files": [{"path", "old_path", "status",
+/// "binary", "additions", "deletions", "hunks": [{"header", "lines": [{"origin", "text"}]}]}],
+/// "truncated", "note" (why there is no diff, else null)}.
+json::Json api_diff(registry::Registry& reg, const std::string& id);
+
+/// GET /api/convoys: `orch convoy list --json`.
+json::Json api_convoys(registry::Registry& reg);
+/// GET /api/convoys/NAME: `orch convoy show NAME --json`.
+json::Json api_convoy(registry::Registry& reg, const std::string& name);
+/// GET /api/convoys/NAME/conflicts: `orch conflicts --convoy NAME --json`.
+json::Json api_conflicts(registry::Registry& reg, const std::string& name);
+
+/// POST /api/sessions/ID/stop {"force": bool}: as `orch stop ID [--force]` (grace 15 s):
+/// {"session", "state"}.
+json::Json api_stop(const Deps& d, const std::string& id, const json::Json& body);
+/// POST /api/sessions/ID/nudge {"message"}: as `orch nudge ID MESSAGE`: {"session",
+/// "delivered": true}. Errors: exit 2 without a message.
+json::Json api_nudge(const Deps& d, const std::string& id, const json::Json& body);
+/// POST /api/sessions/ID/handoff {"message", "agent"}: as `orch handoff ID [-m] [--to] --json`:
+/// the new session's session_json.
+json::Json api_handoff(const Deps& d, const std::string& id, const json::Json& body);
+
+/// The HTTP status for an orch::Error's exit code: 404 not found, 400 usage, 409 conflict,
+/// 403 untrusted, else 500.
+int http_status_for(int exit_code);
+
+}  // namespace orch::cmd
