@@ -126,7 +126,7 @@ struct SessionOptions {
   /// the hook outbox (migrations/0015_hooks.sql) and a hook courier delivers them.
   bool hooks = false;
   bool notify = false;  ///< --notify: a desktop notification (notify-send) on its events
-  SpendLimits limits;  ///< crossing one fails the session (supervisor:budget), its work kept
+  SpendLimits limits;   ///< crossing one fails the session (supervisor:budget), its work kept
   /// The preset's profile: "lean" or "full" (docs/lean-sessions.md). Sessions recorded before
   /// the key existed read as "full", as they ran.
   std::string profile = "lean";

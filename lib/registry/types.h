@@ -109,7 +109,7 @@ struct SessionBrief {
   int64_t last_event_at = 0;
   double cost_usd = 0;
   double max_cost_usd = 0;  ///< its --max-cost (sessions.options max_cost_usd); 0 = none
-  std::string status;  // sessions.status: the agent's one-line status
+  std::string status;       // sessions.status: the agent's one-line status
 };
 
 struct StateChange {

@@ -17,9 +17,9 @@ namespace {
 const std::vector<std::string> kTopKeys = {"defaults", "agents",    "backends",
                                            "checks",   "workspace", "hooks"};
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
-const std::vector<std::string> kDefaultsKeys = {
-    "agent",      "max_sessions", "fix_attempts", "require_changes", "max_cost",
-    "max_tokens", "max_duration", "max_depth"};
+const std::vector<std::string> kDefaultsKeys = {"agent",           "max_sessions", "fix_attempts",
+                                                "require_changes", "max_cost",     "max_tokens",
+                                                "max_duration",    "max_depth"};
 const std::vector<std::string> kAgentKeys = {
     "backend",         "binary",     "args",      "env",
     "model",           "permission", "max_turns", "inactivity_timeout",

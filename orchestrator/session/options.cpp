@@ -36,8 +36,8 @@ std::string to_json(const SessionOptions& o) {
   // Written as "hooks":true exactly (json::dump, compact): the outbox trigger looks for it.
   if (o.hooks) j["hooks"] = true;
   if (o.notify) j["notify"] = true;
-  limits_to_json(o.limits, j);                         // only the limits given
-  if (!o.tools) j["tools"] = false;                    // absent = true
+  limits_to_json(o.limits, j);                 // only the limits given
+  if (!o.tools) j["tools"] = false;            // absent = true
   if (o.checks.empty()) return json::dump(j);  // as sessions without checks were always written
   json::Json checks = json::Json::array();
   for (const config::CheckSpec& c : o.checks) {

@@ -1,5 +1,6 @@
 // Rate limits wait instead of failing (docs/agents/rate-limits.md §4), end to end with the real
 // opencode and the fake model answering 429 with a reset time.
+#include "lib/clock.h"
 #include "lib/registry/pool.h"
 #include "lib/registry/registry.h"
 #include "tests/e2e/fixture.h"
@@ -47,7 +48,7 @@ TEST_F(RateLimitE2E, A429PausesTheBackendAndTheUnitRunsAfterItWithoutUsingARetry
         OrchRun a = orch({"agents"});
         OrchRun j = orch({"agents", "--json"});
         if (a.out.find("opencode/fake paused until ") == std::string::npos) return false;
-        for (const auto& s : json::parse(j.out)) {
+        for (const auto& s : json::Json::parse(j.out)) {
           if (s["state"] == "queued" && s["rate_limit"].is_object()) {
             EXPECT_EQ(s["rate_limit"]["backend"], "opencode");
             EXPECT_EQ(s["rate_limit"]["provider"], "fake");
@@ -67,7 +68,7 @@ TEST_F(RateLimitE2E, A429PausesTheBackendAndTheUnitRunsAfterItWithoutUsingARetry
   ASSERT_EQ(w.code, 0) << w.out << w.err;
 
   OrchRun all = orch({"agents", "--all", "--json"});
-  json::Json sessions = json::parse(all.out);
+  json::Json sessions = json::Json::parse(all.out);
   ASSERT_EQ(sessions.size(), 2u) << all.out;
   const json::Json* failed = nullptr;
   const json::Json* done = nullptr;
@@ -107,7 +108,7 @@ TEST_F(RateLimitE2E, AResetCenturiesAwayIsCappedAtSixHoursAndAStopEndsTheWait) {
   json::Json queued;
   ASSERT_TRUE(eventually(
       [&] {
-        for (const auto& s : json::parse(orch({"agents", "--all", "--json"}).out)) {
+        for (const auto& s : json::Json::parse(orch({"agents", "--all", "--json"}).out)) {
           if (s["state"] == "queued" && s["rate_limit"].is_object()) queued = s;
         }
         return queued.is_object();
@@ -115,8 +116,8 @@ TEST_F(RateLimitE2E, AResetCenturiesAwayIsCappedAtSixHoursAndAStopEndsTheWait) {
       180000))
       << left_running();
   const std::string until = queued["rate_limit"]["until"].get<std::string>();
-  EXPECT_GT(until, format_iso8601(now_ms() + 6 * 3600 * 1000 - 120000));
-  EXPECT_LT(until, format_iso8601(now_ms() + 6 * 3600 * 1000 + 1000));
+  EXPECT_GT(until, orch::format_iso8601(orch::now_ms() + 6 * 3600 * 1000 - 120000));
+  EXPECT_LT(until, orch::format_iso8601(orch::now_ms() + 6 * 3600 * 1000 + 1000));
   const std::string first = queued["parent_session"].get<std::string>();
   OrchRun logs = orch({"logs", first});
   EXPECT_NE(logs.out.find("(rate limit; reset from anthropic-ratelimit-requests-reset): the reset "
