@@ -30,9 +30,10 @@ std::string to_json(const SessionOptions& o) {
                   {"resume_agent_session", o.resume_agent_session},
                   {"shared_server", o.shared_server},
                   {"sessions_per_server", o.sessions_per_server},
-                  {"repo_config_sha256", o.repo_config_sha256},
-                  {"profile", o.profile}};
+                  {"repo_config_sha256", o.repo_config_sha256}};
   if (o.require_changes) j["require_changes"] = true;  // absent = false: rows stay as they were
+  // Absent = "full": rows written before the profile existed read as they ran.
+  if (o.profile == "lean") j["profile"] = "lean";
   // Written as "hooks":true exactly (json::dump, compact): the outbox trigger looks for it.
   if (o.hooks) j["hooks"] = true;
   if (o.notify) j["notify"] = true;

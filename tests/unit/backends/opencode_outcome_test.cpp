@@ -239,7 +239,7 @@ TEST(OpencodeOutcome, A429ReportsARateLimitWithItsProviderAndHeaders) {
                 {"retry-after", "7"}, {"x-ratelimit-reset-requests", "6s"}}));
   // A body that says rate_limit_error counts too; a 500 does not.
   const std::string body = R"(,"error":{"name":"APIError","data":{"message":"x","statusCode":400,)"
-                           R"("responseBody":"{"type":"rate_limit_error"}"}})";
+                           R"("responseBody":"{\"type\":\"rate_limit_error\"}"}})";
   EXPECT_TRUE(decide_outcome(array({user(kPrompt), assistant(kPrompt, "", "", body)}), kPrompt, "")
                   .rate_limit);
   const std::string boom =

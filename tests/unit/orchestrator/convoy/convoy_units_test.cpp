@@ -67,7 +67,7 @@ TEST(ConvoyUnits, EveryBadLineIsReportedOnceWithItsNumber) {
   EXPECT_EQ(p.errors[3], "f.jsonl:5: missing \"prompt\" (the work, a non-empty string)");
   EXPECT_EQ(p.errors[4],
             "f.jsonl:6: unknown key \"prio\" (known keys: unit, prompt, agent, base, model, "
-            "priority, checks, copy, setup, teardown, ports)");
+            "priority, checks, copy, setup, teardown, ports, max_cost, max_tokens, max_duration)");
   EXPECT_EQ(p.errors[5], "f.jsonl:7: \"priority\": expected an integer from -1000000 to 1000000");
   EXPECT_EQ(p.errors[6].rfind("f.jsonl:8: invalid unit id 'bad/name': ", 0), 0u) << p.errors[6];
   EXPECT_EQ(p.errors[7], "f.jsonl:9: unit 'ok-1' is given twice (also at f.jsonl:1)");
