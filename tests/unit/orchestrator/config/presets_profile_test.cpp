@@ -56,11 +56,14 @@ TEST_F(PresetProfile, BadValuesAreOneLineErrors) {
   write_home("[agents.opencode]\nprofile = \"\"\n");
   EXPECT_EQ(load_error(), home_file() + want + "\"\"");
   write_home("[agents.opencode]\nprofile = 1\n");
-  EXPECT_EQ(load_error(),
-            home_file() + ":2: agents.opencode.profile: expected one of \"lean\" or \"full\", got an integer");
+  EXPECT_EQ(
+      load_error(),
+      home_file() +
+          ":2: agents.opencode.profile: expected one of \"lean\" or \"full\", got an integer");
   write_home("[agents.opencode]\nprofile = [\"lean\"]\n");
   EXPECT_EQ(load_error(),
-            home_file() + ":2: agents.opencode.profile: expected one of \"lean\" or \"full\", got an array");
+            home_file() +
+                ":2: agents.opencode.profile: expected one of \"lean\" or \"full\", got an array");
   write_home("[agents.opencode]\nprofile = \"lean\xff\"\n");  // not UTF-8: the parser refuses it
   EXPECT_NE(load_error().find(home_file() + ":2:"), std::string::npos);
 }

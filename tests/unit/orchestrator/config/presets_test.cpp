@@ -204,14 +204,14 @@ TEST_F(Presets, UnknownKeysAreErrors) {
                               "binary, args, env, model, permission, max_turns, "
                               "inactivity_timeout, startup_timeout, profile, tools)");
   write_repo("[default]\nagent = \"claude\"\n");
-  EXPECT_EQ(
-      load_error(),
-      repo_file() +
-          ":1: default: unknown key (known keys: defaults, agents, backends, checks, workspace, hooks)");
+  EXPECT_EQ(load_error(), repo_file() +
+                              ":1: default: unknown key (known keys: defaults, agents, backends, "
+                              "checks, workspace, hooks)");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
-  EXPECT_EQ(load_error(), home_file() +
-                              ":3: defaults.max_session: unknown key (known keys: agent, "
-                              "max_sessions, fix_attempts, require_changes, max_cost, max_tokens, max_duration, "
+  EXPECT_EQ(load_error(),
+            home_file() +
+                ":3: defaults.max_session: unknown key (known keys: agent, "
+                "max_sessions, fix_attempts, require_changes, max_cost, max_tokens, max_duration, "
                 "max_depth)");
 }
 
