@@ -112,7 +112,9 @@ class Registry {
   void set_agent_session_id(const std::string& session_id, const std::string& agent_session_id);
   /// Adds `u` to the session's usage counters.
   void add_usage(const std::string& session_id, const Usage& u);
-  /// Sets usage absolutely (agents that report running totals).
+  /// Sets usage to running totals an agent reported: each counter keeps the larger of the
+  /// recorded and the given value (a stopped run's final report may know less than the last
+  /// report it made while running).
   void set_usage(const std::string& session_id, const Usage& u);
   /// Sets the session's summary (the agent's final text).
   void set_summary(const std::string& session_id, const std::string& summary);

@@ -66,8 +66,10 @@ void Registry::add_usage(const std::string& session_id, const Usage& u) {
 void Registry::set_usage(const std::string& session_id, const Usage& u) {
   transaction([&] {
     db::Stmt st(db_,
-                "UPDATE sessions SET tokens_in = ?2, tokens_out = ?3, tokens_cache_read = ?4, "
-                "tokens_cache_write = ?5, cost_usd = ?6 WHERE id = ?1");
+                "UPDATE sessions SET tokens_in = MAX(tokens_in, ?2), "
+                "tokens_out = MAX(tokens_out, ?3), tokens_cache_read = MAX(tokens_cache_read, ?4), "
+                "tokens_cache_write = MAX(tokens_cache_write, ?5), cost_usd = MAX(cost_usd, ?6) "
+                "WHERE id = ?1");
     st.bind_text(1, session_id);
     bind_usage(st, u);
     run_update(db_, st, session_id);

@@ -98,6 +98,8 @@ ConvoyWaitResult wait_convoy(const Deps& f, const std::string& name, int64_t tim
   ConvoyWaitResult r;
   while (true) {
     fill_slots(f, "pool:cli");  // also marks units whose supervisor died lost
+    // Read again: a stop or a crossed budget marks the convoy row while it runs.
+    if (auto now = registry::find_convoy(reg, name)) convoy = std::move(*now);
     r.status = convoy_status(reg, convoy);
     const ConvoyCounts& c = r.status.counts;
     ConvoyPoll poll{r.status,

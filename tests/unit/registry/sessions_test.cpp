@@ -88,11 +88,15 @@ TEST_F(RegistrySessions, SessionRoundTripsEveryColumn) {
   EXPECT_EQ(got.summary, "halfway");
   EXPECT_EQ(reg->state_history("child001").at(0).source, "cli:sling");  // default source
 
-  reg->set_usage("child001", Usage{5, 6, 7, 8, 0.125});
+  reg->set_usage("child001", Usage{50, 6, 7, 80, 1.125});
   got = *reg->get_session("child001");
-  EXPECT_EQ(got.usage.tokens_in, 5);
-  EXPECT_EQ(got.usage.tokens_cache_write, 8);
-  EXPECT_DOUBLE_EQ(got.usage.cost_usd, 0.125);
+  EXPECT_EQ(got.usage.tokens_in, 50);
+  EXPECT_EQ(got.usage.tokens_out, 22);  // running totals never go down
+  EXPECT_EQ(got.usage.tokens_cache_write, 80);
+  EXPECT_DOUBLE_EQ(got.usage.cost_usd, 1.125);
+  // A stopped run's last report that knows less keeps what was recorded while it ran.
+  reg->set_usage("child001", Usage{0, 0, 0, 0, 0});
+  EXPECT_DOUBLE_EQ(reg->get_session("child001")->usage.cost_usd, 1.125);
 
   EXPECT_FALSE(reg->get_session("missing"));
   try {
