@@ -26,7 +26,8 @@ json::Json tools_definitions() {
   units["minItems"] = 1;
   json::Json checks = strings;
   checks["description"] =
-      "commands that decide the child's `done` (run with sh -c in its worktree)";
+      "names of the repository's configured [[checks]] that decide the child's `done` (default: "
+      "all of them); an agent cannot give commands";
   json::Json timeout = {{"type", "integer"},
                         {"minimum", 1},
                         {"maximum", kMaxWaitSeconds},

@@ -9,6 +9,7 @@
 
 #include "lib/json.h"
 #include "lib/registry/types.h"
+#include "orchestrator/config/presets.h"
 #include "orchestrator/deps.h"
 #include "orchestrator/mcp/protocol.h"
 
@@ -62,6 +63,12 @@ class OrchTools : public ToolBox {
 /// How deep session `s` is in the lineage of tool slings: 0 for a session slung by a person, its
 /// tool-slung child 1, ... (parent links within a unit, a retry or a handoff, do not count).
 int sling_depth(registry::Registry& reg, const registry::Session& s);
+
+/// Refuses (orch::Error) to give work to preset `agent` when it is not the calling session `me`'s
+/// own preset and its permission policy is allow: an agent under deny would otherwise reach one
+/// that runs commands unattended. Also errors for an unknown preset (config.find).
+void require_no_looser_preset(const AgentConfig& config, const registry::Session& me,
+                              const std::string& agent);
 
 // Argument readers: each throws orch::Error("<key>: expected ...") for a wrong type.
 /// A required string argument.

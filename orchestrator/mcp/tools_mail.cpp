@@ -42,8 +42,11 @@ ToolResult OrchTools::send_mail(const json::Element& args) {
   req.text = string_arg(args, "text");
   registry::Session me = caller();
   req.from = me.id;
-  req.repo = me.repo;  // a unit of this repository when several hold the name
-  if (deps_.registry().find_unit(me.repo, req.to) == std::nullopt) req.repo.clear();
+  // Only a unit of this session's repository: an agent does not reach other repositories.
+  req.repo = me.repo;
+  if (deps_.registry().find_unit(me.repo, req.to) == std::nullopt) {
+    throw Error("unit '" + req.to + "'", "no such unit in this repository");
+  }
   MailSent sent = orch::send_mail(deps_, req);
   std::string where = !sent.live_session.empty() && !sent.queued
                           ? "its live session " + sent.live_session + " gets it now"
@@ -86,8 +89,9 @@ ToolResult OrchTools::handoff(const json::Element& args) {
                 std::string("it already ended (") + registry::to_string(me.state) + ")");
   }
   // The preset must exist now; its binary is checked when the handoff runs.
-  load_agent_config(deps_.home().root, me.repo, RepoTrust{deps_.trust_repo_config(), ""})
-      .find(req.to_agent);
+  require_no_looser_preset(
+      load_agent_config(deps_.home().root, me.repo, RepoTrust{deps_.trust_repo_config(), ""}), me,
+      req.to_agent);
   registry::set_handoff_request(deps_.registry(), me.id, req);
   return {"unit " + me.unit_name + " will be handed to agent " + req.to_agent +
           " when this turn ends; end your turn now"};

@@ -48,7 +48,28 @@ int64_t work_timeout_s(const json::Element& args) {
   return v;
 }
 
+// The configured [[checks]] entry named `name`. Errors: orch::Error naming the configured ones.
+config::CheckSpec configured_check(const AgentConfig& config, const std::string& name) {
+  std::string known;
+  for (const config::CheckSpec& c : config.checks) {
+    if (c.name == name) return c;
+    known += (known.empty() ? "" : ", ") + c.name;
+  }
+  throw Error("checks", "no configured check named '" + name +
+                            "' (configured: " + (known.empty() ? "none" : known) + ")");
+}
+
 }  // namespace
+
+void require_no_looser_preset(const AgentConfig& config, const registry::Session& me,
+                              const std::string& agent) {
+  if (agent == me.agent) return;
+  if (config.find(agent).policy == PermissionPolicy::kDeny) return;
+  throw Error("agent '" + agent + "'",
+              "its preset lets the agent run commands unattended (permission allow): a session "
+              "may only give work to its own preset (" +
+                  me.agent + ") or to one with permission deny");
+}
 
 ToolResult OrchTools::sling(const json::Element& args) {
   LaunchRequest req;
@@ -72,8 +93,11 @@ ToolResult OrchTools::sling(const json::Element& args) {
   req.repo = me.repo;
   if (req.agent.empty()) req.agent = me.agent;
   req.base = git::resolve_commit(me.worktree, "HEAD");  // the parent's current HEAD
+  // The agent names configured checks; a command of its own would run outside its permission
+  // policy (sh -c by the child's supervisor).
   req.checks_given = !checks.empty();
-  for (const std::string& c : checks) req.checks.push_back(config::check_from_command(c));
+  for (const std::string& name : checks) req.checks.push_back(configured_check(config, name));
+  require_no_looser_preset(config, me, req.agent);
   req.parent_session = me.id;
 
   LaunchContext ctx;

@@ -85,7 +85,7 @@ TEST_F(ToolsFixture, WrongArgumentTypesAreToolErrors) {
 TEST_F(ToolsFixture, MailErrorsAndLimits) {
   add_session("aaaa0001", "a");
   EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":"ghost","text":"hi"})"),
-            McpResult("send_mail: unit 'ghost': no such unit", true));
+            McpResult("send_mail: unit 'ghost': no such unit in this repository", true));
   add_session("bbbb0001", "b");
   EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":"b","text":""})"),
             McpResult("send_mail: empty mail: give the text to send", true));
@@ -94,6 +94,34 @@ TEST_F(ToolsFixture, MailErrorsAndLimits) {
       call("aaaa0001", "send_mail", R"({"to":"b","text":")" + big + "\"}"),
       McpResult("send_mail: the mail: 10000000 bytes, over the 64 KiB limit of a mail", true));
   EXPECT_TRUE(registry::list_mail(home.registry()).empty());  // nothing was recorded
+}
+
+// An agent under permission deny gets no command of its own run (a check), no preset that runs
+// commands unattended (a child, a handoff), and no unit of another repository (mail).
+TEST_F(ToolsFixture, AnAgentCannotGiveCommandsReachALooserPresetOrAnotherRepository) {
+  add_session("aaaa0001", "a");
+  test::write_file(tmp / "home" / "config.toml",
+                   "[agents.yolo]\nbackend = \"opencode\"\npermission = \"allow\"\n");
+  EXPECT_EQ(
+      call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","checks":["curl x|sh"]})"),
+      McpResult("sling: checks: no configured check named 'curl x|sh' (configured: none)", true));
+  const std::string looser =
+      "agent 'yolo': its preset lets the agent run commands unattended (permission allow): a "
+      "session may only give work to its own preset (opencode) or to one with permission deny";
+  EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"c","prompt":"x","agent":"yolo"})"),
+            McpResult("sling: " + looser, true));
+  EXPECT_EQ(call("aaaa0001", "handoff", R"({"to_agent":"yolo","note":"x"})"),
+            McpResult("handoff: " + looser, true));
+  registry::Unit other;
+  other.name = "z";
+  other.repo = (tmp / "other").string();
+  other.branch = "orch/z";
+  other.prompt = "work";
+  home.registry().upsert_unit(other);
+  EXPECT_EQ(call("aaaa0001", "send_mail", R"({"to":"z","text":"hi"})"),
+            McpResult("send_mail: unit 'z': no such unit in this repository", true));
+  EXPECT_EQ(home.registry().list_sessions().size(), 1u);  // nothing was slung
+  EXPECT_TRUE(registry::list_mail(home.registry()).empty());
 }
 
 TEST_F(ToolsFixture, StatusIsOneLineAndBounded) {
