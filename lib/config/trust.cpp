@@ -63,6 +63,11 @@ const std::vector<RunKey>& run_keys() {
       {"hooks[].run", "runs a command (a hook)"},
       // A webhook sends the sessions' summaries and branches off the machine.
       {"hooks[].url", "sends session events to a URL (a hook)"},
+      // Limits a repository could raise over the user's own (config.toml comes first).
+      {"defaults.max_cost", "sets how much a session may spend"},
+      {"defaults.max_tokens", "sets how many tokens a session may use"},
+      {"defaults.max_duration", "sets how long a session may run"},
+      {"defaults.max_depth", "sets how deep agents may sling child sessions"},
       {"workspace.setup", "runs commands in each new worktree"},
       {"workspace.teardown", "runs commands in worktrees before prune removes them"},
   };

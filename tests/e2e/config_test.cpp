@@ -147,7 +147,8 @@ TEST_F(Config, BrokenConfigIsOneLineNamingFileLineAndKeyAndWritesNothing) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "orch: error: " + repo_config.string() +
                        ":3: agents.fast.max_turn: unknown key (known keys: backend, binary, args, "
-                       "env, model, permission, max_turns, inactivity_timeout, startup_timeout)\n");
+                       "env, model, permission, max_turns, inactivity_timeout, startup_timeout, "
+                       "profile, tools)\n");
   write_file(repo_config, "[agents.fast]\nbackend = \"opencode\"\nmodel = \"unterminated\n");
   r = orch({"sling", "u1", repo_.string(), "-m", "work"});
   EXPECT_EQ(r.code, 1);
