@@ -181,7 +181,7 @@ TEST_F(Hooks, CommandAndWebhookGetEveryStateChangeInOrderWithTheSameJson) {
   // --notify: notify-send got the title and the summary as arguments, for `done` only here.
   EXPECT_EQ(read_file(notify_log), "--app-name=orch\norch: hk-1 done\nHooked it.\n");
   EXPECT_TRUE(hook_events("hk-1").empty());  // nothing failed
-  EXPECT_TRUE(eventually([&] { return processes_with("__hooks").empty(); }, 10000));
+  EXPECT_TRUE(eventually([&] { return processes_with("__hooks " + id).empty(); }, 10000));
 }
 
 TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
