@@ -60,8 +60,11 @@ std::string courier_url_origin(const std::string& url) {
   return url.substr(0, host) + authority;
 }
 
-std::string courier_label(const config::HookSpec& h) {
-  return h.run.empty() ? "url " + courier_url_origin(h.url) : "run " + h.run;
+// A hook as events name it: by its place (1-based, config.toml's then the repository's), never by
+// its command, which may hold a secret (a webhook URL with its token in a curl command line).
+std::string courier_label(const config::HookSpec& h, size_t index) {
+  return "hooks[" + std::to_string(index + 1) + "] " +
+         (h.run.empty() ? "(url " + courier_url_origin(h.url) + ")" : std::string("(run)"));
 }
 
 // The hooks of the session's configuration, read as its supervisor reads its preset (the
@@ -111,11 +114,12 @@ void courier_deliver(const Deps& f, registry::Registry& reg, const registry::Hoo
     reg.add_event(s->id, "hook",
                   json::dump({{"hook", hook}, {"event", row.event}, {"error", why}}));
   };
-  for (const config::HookSpec& h : hooks) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    const config::HookSpec& h = hooks[i];
     if (!config::hook_wants(h, row.event)) continue;
     std::string why = h.run.empty() ? post_hook(h, body)
                                     : run_hook_command(h, body, env, cwd, stdin_file.string());
-    report(courier_label(h), why);
+    report(courier_label(h, i), why);
   }
   if (notify &&
       std::find(kNotifyEvents.begin(), kNotifyEvents.end(), row.event) != kNotifyEvents.end()) {

@@ -193,14 +193,12 @@ TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
       std::to_string(closed_port) +
       "/secret-path\"\ntimeout = \"1s\"\n"
       "[[hooks]]\non = [\"done\"]\nrun = \"exit 0\"\n");
-  const auto t0 = std::chrono::steady_clock::now();
   OrchRun r = orch({"sling", "hk-2", repo_.string(), "-m", "hooks-quick please", "--permission",
                     "allow", "--wait"});
-  const auto took = std::chrono::steady_clock::now() - t0;
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  // The session ended while its first hook still hung.
+  // The session ended while its first hook still hung (had it waited for the hook, the hook's
+  // 20 s timeout would have killed it first; a wall-clock bound on a loaded machine is not).
   EXPECT_FALSE(processes_with("sleep 612").empty()) << "the session waited for the hook";
-  EXPECT_LT(took, std::chrono::seconds(20));
   json::Json s = session_json();
   EXPECT_EQ(s["state"], "done");
   EXPECT_TRUE(s["error"].is_null()) << s;
@@ -208,21 +206,19 @@ TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
   ASSERT_TRUE(eventually([&] { return hook_events("hk-2").size() == 3; }, 45000))
       << json::Json(hook_events("hk-2")).dump();
   std::vector<json::Json> events = hook_events("hk-2");
-  EXPECT_EQ(events[0],
-            json::Json::parse(
-                R"({"hook":"run sleep 612","event":"starting","error":"timed out after 20s"})"));
-  EXPECT_EQ(events[1],
-            json::Json::parse(
-                R"({"hook":"run echo oops >&2; exit 7","event":"done","error":"exit 7: oops"})"));
-  EXPECT_EQ(events[2]["hook"], "url http://127.0.0.1:" + std::to_string(closed_port));
+  EXPECT_EQ(events[0], json::Json::parse(R"J({"hook":"hooks[1] (run)","event":"starting",)J"
+                                         R"J("error":"timed out after 20s"})J"));
+  EXPECT_EQ(events[1], json::Json::parse(R"J({"hook":"hooks[2] (run)","event":"done",)J"
+                                         R"J("error":"exit 7: oops"})J"));
+  EXPECT_EQ(events[2]["hook"],
+            "hooks[3] (url http://127.0.0.1:" + std::to_string(closed_port) + ")");
   EXPECT_EQ(events[2]["event"], "done");
   const std::string why = events[2]["error"];
   EXPECT_NE(why.find("(after 3 attempts)"), std::string::npos) << why;
   EXPECT_EQ(why.find("secret-path"), std::string::npos) << why;
   EXPECT_TRUE(processes_with("sleep 612").empty());
   OrchRun logs = orch({"logs", "hk-2"});
-  EXPECT_NE(logs.out.find("hook        run echo oops >&2; exit 7 on done: exit 7: oops\n"),
-            std::string::npos)
+  EXPECT_NE(logs.out.find("hook        hooks[2] (run) on done: exit 7: oops\n"), std::string::npos)
       << logs.out;
   // Nothing about the session changed meanwhile.
   json::Json after = session_json();
