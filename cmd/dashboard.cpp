@@ -2,7 +2,12 @@
 // dashboard_server.h): prints its URL with the token, serves until SIGINT/SIGTERM/SIGHUP.
 #include "cmd/cmd.h"
 #include "cmd/dashboard_server.h"
+
+#include <filesystem>
+#include <fstream>
+
 #include "lib/error.h"
+#include "lib/home.h"
 #include "lib/process/process.h"
 
 namespace orch::cmd {
@@ -28,8 +33,15 @@ int run_dashboard(Context& c, const DashboardOptions& o) {
   c.io.err.flush();
   if (o.open) {
     try {
+      // Not the URL itself: a program's argv is readable by every local user in /proc, and the
+      // browser keeps it on its command line. A 0600 page in the private home redirects to it.
+      const std::filesystem::path page = c.f().home().root / "dashboard-open.html";
+      create_private_file(page);
+      std::ofstream(page, std::ios::trunc)
+          << "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=" << url << token
+          << "\">\n";
       process::SpawnOptions so;
-      so.argv = {"xdg-open", url + token};
+      so.argv = {"xdg-open", page.string()};
       process::spawn_detached(so);
     } catch (const std::exception& e) {
       c.io.err << "orch dashboard: --open: " << e.what() << "\n";
