@@ -27,6 +27,15 @@ void E2E::SetUp() {
           {"OPENCODE_DISABLE_AUTOUPDATE", "1"},
           {"OPENCODE_DISABLE_MODELS_FETCH", "1"},
           {"OPENCODE_DISABLE_CLAUDE_CODE", "1"}};
+  seed_opencode_config(xdg / "config" / "opencode");
+}
+
+void seed_opencode_config(const fs::path& dir) {
+  const fs::path deps = ORCH_OPENCODE_CONFIG_DEPS;
+  if (!fs::exists(deps / "node_modules" / "@opencode-ai" / "plugin")) return;  // OpenCode installs
+  fs::create_directories(dir);
+  fs::copy_file(deps / "package.json", dir / "package.json");
+  fs::create_directory_symlink(deps / "node_modules", dir / "node_modules");
 }
 
 void E2E::TearDown() {

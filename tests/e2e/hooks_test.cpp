@@ -187,18 +187,16 @@ TEST_F(Hooks, CommandAndWebhookGetEveryStateChangeInOrderWithTheSameJson) {
 TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
   const int closed_port = process::free_loopback_port();  // nothing listens there
   write_config(
-      "[[hooks]]\non = [\"starting\"]\nrun = \"sleep 612\"\ntimeout = \"20s\"\n"
+      "[[hooks]]\non = [\"starting\"]\nrun = \"sleep 612\"\ntimeout = \"30s\"\n"
       "[[hooks]]\non = [\"done\"]\nrun = \"echo oops >&2; exit 7\"\n"
       "[[hooks]]\non = [\"done\"]\nurl = \"http://127.0.0.1:" +
       std::to_string(closed_port) +
       "/secret-path\"\ntimeout = \"1s\"\n"
       "[[hooks]]\non = [\"done\"]\nrun = \"exit 0\"\n");
-  OrchRun r = orch({"sling", "hk-2", repo_.string(), "-m", "hooks-quick please", "--permission",
-                    "allow", "--wait"});
+  // Claude Code: a session of a few seconds, well inside the hanging hook's 30 s.
+  OrchRun r = orch({"sling", "hk-2", repo_.string(), "--agent", "claude", "-m",
+                    "hooks-quick please", "--permission", "allow", "--wait"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  // The session ended while its first hook still hung (had it waited for the hook, the hook's
-  // 20 s timeout would have killed it first; a wall-clock bound on a loaded machine is not).
-  EXPECT_FALSE(processes_with("sleep 612").empty()) << "the session waited for the hook";
   json::Json s = session_json();
   EXPECT_EQ(s["state"], "done");
   EXPECT_TRUE(s["error"].is_null()) << s;
@@ -207,7 +205,7 @@ TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
       << json::Json(hook_events("hk-2")).dump();
   std::vector<json::Json> events = hook_events("hk-2");
   EXPECT_EQ(events[0], json::Json::parse(R"J({"hook":"hooks[1] (run)","event":"starting",)J"
-                                         R"J("error":"timed out after 20s"})J"));
+                                         R"J("error":"timed out after 30s"})J"));
   EXPECT_EQ(events[1], json::Json::parse(R"J({"hook":"hooks[2] (run)","event":"done",)J"
                                          R"J("error":"exit 7: oops"})J"));
   EXPECT_EQ(events[2]["hook"],
@@ -217,6 +215,17 @@ TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
   EXPECT_NE(why.find("(after 3 attempts)"), std::string::npos) << why;
   EXPECT_EQ(why.find("secret-path"), std::string::npos) << why;
   EXPECT_TRUE(processes_with("sleep 612").empty());
+  // The session ended before its first hook was given up on: had it waited for the hook, it
+  // would have ended after the hook's 30 s timeout (registry times, not a wall-clock bound).
+  OrchRun logs_json = orch({"logs", "hk-2", "--json"});
+  std::string hook_at;
+  for (const std::string& line : hooks_lines(logs_json.out)) {
+    json::Json j = json::Json::parse(line);
+    if (j["kind"] == "hook" && j["data"]["event"] == "starting") hook_at = j["at"];
+  }
+  const std::string ended_at = s["ended_at"];
+  ASSERT_EQ(hook_at.size(), ended_at.size()) << hook_at << " " << ended_at;
+  EXPECT_LT(ended_at, hook_at) << "the session waited for the hook";
   OrchRun logs = orch({"logs", "hk-2"});
   EXPECT_NE(logs.out.find("hook        hooks[2] (run) on done: exit 7: oops\n"), std::string::npos)
       << logs.out;
