@@ -27,15 +27,19 @@ void E2E::SetUp() {
           {"OPENCODE_DISABLE_AUTOUPDATE", "1"},
           {"OPENCODE_DISABLE_MODELS_FETCH", "1"},
           {"OPENCODE_DISABLE_CLAUDE_CODE", "1"}};
-  seed_opencode_config(xdg / "config" / "opencode");
 }
 
 void seed_opencode_config(const fs::path& dir) {
   const fs::path deps = ORCH_OPENCODE_CONFIG_DEPS;
-  if (!fs::exists(deps / "node_modules" / "@opencode-ai" / "plugin")) return;  // OpenCode installs
+  const fs::path modules = deps / "node_modules";
+  if (!fs::exists(modules / "@opencode-ai" / "plugin")) return;  // OpenCode installs it itself
   fs::create_directories(dir);
   fs::copy_file(deps / "package.json", dir / "package.json");
-  fs::create_directory_symlink(deps / "node_modules", dir / "node_modules");
+  // A copy (64 MB, 3,600 files: about 1 CPU second): OpenCode reinstalls a symlinked
+  // node_modules, writes into a hard-linked one (it changed the shared copy), and repairs one
+  // that holds only the packages' manifests.
+  fs::copy(modules, dir / "node_modules",
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
 }
 
 void E2E::TearDown() {
@@ -76,6 +80,7 @@ void E2E::start_model(const std::string& script, const json::Json& extra_config)
   config.update(extra_config);
   fs::path config_path = tmp_->path() / "opencode.json";
   write_file(config_path, config.dump(2));
+  seed_opencode_config(fs::path(env_["XDG_CONFIG_HOME"]) / "opencode");
   env_["OPENCODE_CONFIG"] = config_path.string();
   env_["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:" + std::to_string(model_port_);
   env_["ANTHROPIC_API_KEY"] = "sk-fake-key";

@@ -29,9 +29,10 @@ struct OrchRun {
 std::vector<std::vector<std::string>> words_per_line(const std::string& text);
 
 /// Gives a fresh OpenCode config folder `dir` the dependency OpenCode would otherwise download
-/// into it at start (@opencode-ai/plugin at OpenCode's own version, ~8 CPU seconds and an npm
-/// registry fetch): package.json copied and node_modules linked from .deps/opencode-config, which
-/// .ci/setup installs. Does nothing when that copy is missing (OpenCode then installs it itself).
+/// into it at start when a plugin is configured, as orch's is (@opencode-ai/plugin at OpenCode's
+/// own version: ~8 CPU seconds and an npm registry fetch per test): package.json and the package
+/// manifests of node_modules copied from .deps/opencode-config, which .ci/setup installs. Does
+/// nothing when that copy is missing (OpenCode then installs it itself).
 void seed_opencode_config(const std::filesystem::path& dir);
 
 class E2E : public ::testing::Test {

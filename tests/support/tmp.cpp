@@ -25,6 +25,7 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (std::getenv("ORCH_TEST_KEEP")) return;  // kept for a look after a failure
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
