@@ -120,6 +120,7 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   bool finished = false;  // the last turn's result stands; end of input was sent
   bool follow_up_lost = false;
   int usage_reported = 0;  // result lines whose usage went to the sink
+  bool stopped_at_turn_end = false;
   while (true) {
     if (cancel_requested_ && !stopping && handler.results() < turns) {
       if (cancel_mode_ == EndMode::kAtOnce) {
@@ -153,6 +154,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
         // conversation; otherwise the result ends the work: end of input lets claude exit
         // (docs/agents/claude-code.md §9 "End of input").
         std::optional<std::string> next = next_turn(handler, sink);
+        // A stop decided as the turn ended (its result's cost crossed a budget, a stop while
+        // its checks ran) ends the run as the supervisor's decision, not as the agent's done.
+        if (cancel_requested_) stopped_at_turn_end = true;
         if (next && !cancel_requested_ && write_line(user_message(*next))) {
           ++turns;
           last_activity = steady_ms();
@@ -179,9 +183,9 @@ RunResult ClaudeBackend::run(const SessionSpec& spec, SessionSink& sink) {
   int code = end_process(eof ? kStopGraceMs : 0);
 
   RunResult result;
-  if (stopping || cut) {
+  if (stopping || cut || stopped_at_turn_end) {
     result.cancelled = true;  // the supervisor's decision: stopped, or a time-out
-    if (stopping) result.summary = handler.last_text();
+    if (!cut) result.summary = handler.last_text();
   } else if (follow_up_lost) {
     result = run_result(
         State::kFailed, "claude:stdin",

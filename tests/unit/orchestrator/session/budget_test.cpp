@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "orchestrator/session/options.h"
 #include "orchestrator/session/run_watch.h"
+#include "tests/unit/backends/fake_claude.h"
 #include "tests/unit/backends/recording_sink.h"
 
 namespace orch {
@@ -215,6 +216,31 @@ TEST(BudgetRunWatch, WithoutLimitsNothingIsDecided) {
   EXPECT_EQ(r.state, State::kDone);
   EXPECT_DOUBLE_EQ(r.usage.cost_usd, 25);
   EXPECT_TRUE(out.of("budget").empty());
+}
+
+// Claude Code tells its cost only in the result line that ends a turn: a result over the limit
+// stops the run there (no check runs, no fix turn spends more) and the budget's decision stands,
+// not the agent's done (the stand-in's result costs $0.25).
+class BudgetClaude : public claude::fake::ClaudeRunFixture {
+ protected:
+  RunResult execute() override {
+    spec_.limits.max_cost_usd = 0.10;
+    BudgetGuard guard("/nonexistent/never-opened.db", "s1", spec_.limits, 0, false);
+    RunWatch watch(*backend_, spec_, sink_);
+    watch.set_budget(&guard);
+    return watch.run();
+  }
+};
+
+TEST_F(BudgetClaude, AResultOverTheLimitEndsTheRunFailedNotDone) {
+  RunResult r = run("done");
+  EXPECT_EQ(r.state, State::kFailed) << r.error;
+  EXPECT_EQ(r.source, "supervisor:budget");
+  EXPECT_EQ(r.error, "budget: cost $0.25 over the unit's limit of $0.10");
+  EXPECT_TRUE(r.keep_work);
+  EXPECT_EQ(r.summary, "All done");
+  EXPECT_DOUBLE_EQ(r.usage.cost_usd, 0.25);
+  EXPECT_EQ(sink_.of("budget").size(), 1u);
 }
 
 }  // namespace
