@@ -122,11 +122,12 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   }
   if (!prev.no_commit) undo_agent_config_rewrites(prev.worktree);
   if (!prev.no_commit && git::is_dirty(prev.worktree)) {
-    // A file holding a server password (an agent's `env > file`) stays out of the commit.
+    // A file holding a server password (an agent's `env > file`) stays out of the commit, and so
+    // does what [workspace] copy put there (a .env with a key is the user's, not the agent's).
     git::commit_all(prev.worktree,
                     "orch: " + unit->name + " (session " + prev.id +
                         ", handed off)\n\nUncommitted work left by the session.\n",
-                    server_passwords(f.home()));
+                    server_passwords(f.home()), workspace_from_options(prev.options).copy);
   }
 
   const std::string head = git::resolve_commit(prev.worktree, "HEAD");

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "tests/e2e/fixture.h"
+#include "tests/support/git_run.h"
 
 namespace orch::test {
 namespace {
@@ -250,6 +251,10 @@ TEST_F(Handoff, RunningSessionIsEndedItsWorkCommittedAndTheFollowerGoesOn) {
 // A session that failed is handed off from where it ended, here across vendors: the brief says
 // why it failed, and the new session finishes the unit.
 TEST_F(Handoff, AFailedSessionIsHandedOffWithWhyItFailed) {
+  // What [workspace] copy put in the worktree (an untracked file with a key) is the user's: the
+  // handoff's commit of the work left behind keeps it out, as the supervisor's commits do.
+  write_file(repo_ / "secret.env", "KEY=hunter2\n");
+  write_file(home_ / "config.toml", "[workspace]\ncopy = [\"secret.env\"]\n");
   OrchRun first = orch({"sling", "u4", repo_.string(), "--agent", "claude", "-m",
                         "claude-fails on this one", "--wait"});
   ASSERT_EQ(first.code, 3) << first.out << first.err;
@@ -270,6 +275,9 @@ TEST_F(Handoff, AFailedSessionIsHandedOffWithWhyItFailed) {
   ASSERT_FALSE(briefed.empty());
   EXPECT_NE(briefed.front().find("which ended failed"), std::string::npos) << briefed.front();
   EXPECT_NE(briefed.front().find("It ended failed: "), std::string::npos) << briefed.front();
+  std::string tree;
+  ASSERT_EQ(git_code(repo_, {"ls-tree", "-r", "--name-only", "orch/u4"}, tree), 0);
+  EXPECT_EQ(tree.find("secret.env"), std::string::npos) << tree;
   EXPECT_TRUE(no_agent_left());
 }
 
