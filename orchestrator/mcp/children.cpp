@@ -86,9 +86,8 @@ SpendLimits child_limits(registry::Registry& reg, const registry::Session& me,
   const SpendLimits mine = children_limits_of(me);
   SpendLimits out = configured;
   if (!mine.any()) return out;
-  const registry::Usage held = mine.max_cost_usd > 0 || mine.max_tokens > 0
-                                   ? children_held(reg, me)
-                                   : registry::Usage{};
+  const registry::Usage held =
+      mine.max_cost_usd > 0 || mine.max_tokens > 0 ? children_held(reg, me) : registry::Usage{};
   if (mine.max_cost_usd > 0) {
     const double spent = me.usage.cost_usd + held.cost_usd;
     const double left = mine.max_cost_usd - spent;

@@ -7,6 +7,7 @@
 // convoy, is refused a child over the cap, and hands its unit on with the `handoff` tool.
 #include <algorithm>
 #include <sstream>
+#include <thread>
 
 #include "tests/e2e/fixture.h"
 
@@ -151,29 +152,51 @@ TEST_F(Mcp, AClaudeSessionSendsMailThroughTheTool) {
       << all.out;
 }
 
-// A Claude Code session in a convoy with limits: its child joins the convoy under what is left
-// of the parent's limits, a second child is refused by the convoy's cap of 2, and the `handoff`
-// tool hands the unit to a new session once the turn ended.
+// A Claude Code session in a convoy with limits, launched with a one-time --trust-repo-config:
+// its child joins the convoy under what is left of the parent's limits, a second child is
+// refused by the convoy's cap of 2, and the `handoff` tool hands the unit to a new session once
+// the turn ended.
 TEST_F(Mcp, AChildInheritsTheConvoyAndLimitsTheCapRefusesAndHandoffRuns) {
-  OrchRun made = orch({"convoy", "create", "mcp-fleet", "--repo", repo_.string(), "--agent",
-                       "claude", "--max-sessions", "2", "--max-tokens", "50000", "--max-duration",
-                       "10m", "--prompt", "mcp-boss go", "mcp-boss"});
+  // A repository file that runs something, trusted for the convoy's launch only: the tools (in
+  // `orch mcp`) and the handoff (in the supervisor) read it under the content accepted then.
+  write_file(repo_ / ".orch.toml", "[[checks]]\nname = \"mcp-ok\"\nrun = \"true\"\n");
+  OrchRun made = orch({"--trust-repo-config", "convoy", "create", "mcp-fleet", "--repo",
+                       repo_.string(), "--agent", "claude", "--max-sessions", "2", "--max-tokens",
+                       "50000", "--max-duration", "10m", "--prompt", "mcp-boss go", "mcp-boss"});
   ASSERT_EQ(made.code, 0) << made.out << made.err;
   std::map<std::string, std::vector<json::Json>> by_unit;
   auto read_sessions = [&] {
     by_unit.clear();
     OrchRun all = orch({"agents", "--all", "--json"});
     if (all.code != 0) return;
-    for (const json::Json& s : mcp_parse(all.out)) by_unit[s["unit"].get<std::string>()].push_back(s);
+    for (const json::Json& s : mcp_parse(all.out))
+      by_unit[s["unit"].get<std::string>()].push_back(s);
   };
   auto handed_on = [&] {
     read_sessions();
     auto& boss = by_unit["mcp-boss"];
-    return boss.size() == 2 && (boss[0]["state"] == "done" || boss[1]["state"] == "done") &&
-           boss[0]["state"] != "running" && boss[1]["state"] != "running" &&
-           boss[0]["state"] != "starting" && boss[1]["state"] != "starting";
+    auto ended = [](const json::Json& s) {
+      for (const char* live : {"queued", "starting", "running", "waiting"}) {
+        if (s["state"] == live) return false;
+      }
+      return true;
+    };
+    return boss.size() == 2 && ended(boss[0]) && ended(boss[1]);
   };
-  ASSERT_TRUE(eventually(handed_on, 180000)) << left_running();
+  read_sessions();
+  ASSERT_EQ(by_unit["mcp-boss"].size(), 1u);
+  OrchRun waited = orch(
+      {"wait", by_unit["mcp-boss"][0]["session"].get<std::string>(), "--timeout", "180s"}, 200000);
+  EXPECT_EQ(waited.code, 0) << waited.out << waited.err << left_running();
+  // Then its supervisor hands the unit on (after it recorded the end) and the successor runs.
+  ASSERT_TRUE(eventually(
+      [&] {
+        if (handed_on()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        return false;
+      },
+      120000))
+      << left_running();
   std::vector<json::Json> boss = by_unit["mcp-boss"];
   if (boss[0]["parent_session"].is_null()) std::swap(boss[0], boss[1]);
   const json::Json& first = boss[1];

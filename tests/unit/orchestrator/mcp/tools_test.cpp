@@ -188,12 +188,13 @@ TEST_F(ToolsFixture, ReadMailListsWhatCameForThisUnit) {
 // (a person's unit, another unit's child, its own unit): it could take over or re-run it.
 TEST_F(ToolsFixture, SlingRefusesAUnitThatIsNotThisUnitsChild) {
   add_session("aaaa0001", "a");
-  add_session("bbbb0001", "b", "", registry::State::kDone);                // slung by a person
-  add_session("cccc0001", "c", "bbbb0001", registry::State::kDone);        // b's child
-  add_session("dddd0001", "d", "aaaa0001", registry::State::kFailed);      // a's child
-  add_session("dddd0002", "d", "dddd0001", registry::State::kFailed);      // its retry
-  add_session("eeee0001", "e", "aaaa0001", registry::State::kDone);        // a's child ...
-  add_session("eeee0002", "e", "", registry::State::kDone, "{}", {}, 2);  // ... re-slung by a person
+  add_session("bbbb0001", "b", "", registry::State::kDone);            // slung by a person
+  add_session("cccc0001", "c", "bbbb0001", registry::State::kDone);    // b's child
+  add_session("dddd0001", "d", "aaaa0001", registry::State::kFailed);  // a's child
+  add_session("dddd0002", "d", "dddd0001", registry::State::kFailed);  // its retry
+  add_session("eeee0001", "e", "aaaa0001", registry::State::kDone);    // a's child ...
+  add_session("eeee0002", "e", "", registry::State::kDone, "{}", {},
+              2);  // ... re-slung by a person
   const std::string why =
       "it exists and is not a child of this session's unit (a person or another unit slung it): "
       "an agent may only sling a new unit or one its own unit slung; pick a new name";
