@@ -19,9 +19,8 @@ SpendLimits children_limits_of(const registry::Session& s) {
   }
 }
 
-// What `me`'s children spent or hold: every session of the units `me` slung (a live one counts
-// its whole limit when that is more than its spend).
-registry::Usage children_held(registry::Registry& reg, const registry::Session& me) {
+// What `me`'s children spent so far: every session of the units `me` slung.
+registry::Usage children_spent(registry::Registry& reg, const registry::Session& me) {
   std::vector<registry::Session> all = reg.list_sessions();
   std::set<int64_t> units;
   for (const registry::Session& s : all) {
@@ -30,15 +29,8 @@ registry::Usage children_held(registry::Registry& reg, const registry::Session& 
   registry::Usage held;
   for (const registry::Session& s : all) {
     if (!units.count(s.unit_id)) continue;
-    double cost = s.usage.cost_usd;
-    int64_t tokens = counted_tokens(s.usage);
-    if (registry::is_live(s.state)) {
-      const SpendLimits l = children_limits_of(s);
-      cost = std::max(cost, l.max_cost_usd);
-      tokens = std::max(tokens, l.max_tokens);
-    }
-    held.cost_usd += cost;
-    held.tokens_in += tokens;
+    held.cost_usd += s.usage.cost_usd;
+    held.tokens_in += counted_tokens(s.usage);
   }
   return held;
 }
@@ -86,23 +78,23 @@ SpendLimits child_limits(registry::Registry& reg, const registry::Session& me,
   const SpendLimits mine = children_limits_of(me);
   SpendLimits out = configured;
   if (!mine.any()) return out;
-  const registry::Usage held =
-      mine.max_cost_usd > 0 || mine.max_tokens > 0 ? children_held(reg, me) : registry::Usage{};
+  const registry::Usage kids =
+      mine.max_cost_usd > 0 || mine.max_tokens > 0 ? children_spent(reg, me) : registry::Usage{};
   if (mine.max_cost_usd > 0) {
-    const double spent = me.usage.cost_usd + held.cost_usd;
+    const double spent = me.usage.cost_usd + kids.cost_usd;
     const double left = mine.max_cost_usd - spent;
     if (left <= 0) {
       children_nothing_left(me, "cost limit of " + format_usd(mine.max_cost_usd) + " (it and " +
-                                    "its children spent or hold " + format_usd(spent) + ")");
+                                    "its children spent " + format_usd(spent) + ")");
     }
     out.max_cost_usd = children_bound(configured.max_cost_usd, left);
   }
   if (mine.max_tokens > 0) {
-    const int64_t spent = counted_tokens(me.usage) + held.tokens_in;
+    const int64_t spent = counted_tokens(me.usage) + kids.tokens_in;
     const int64_t left = mine.max_tokens - spent;
     if (left <= 0) {
       children_nothing_left(me, "limit of " + std::to_string(mine.max_tokens) + " tokens (it and " +
-                                    "its children spent or hold " + std::to_string(spent) + ")");
+                                    "its children spent " + std::to_string(spent) + ")");
     }
     out.max_tokens = children_bound(configured.max_tokens, left);
   }

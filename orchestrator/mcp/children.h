@@ -23,10 +23,10 @@ void require_own_child_unit(registry::Registry& reg, const registry::Session& me
 /// The limits of a child session `me` slings: each of `configured` (the config files' [defaults]
 /// limits; 0 = none) bounded by what `me` has left of its own limit (its sessions.options) at
 /// `now` (epoch ms). Cost and tokens left: `me`'s limit less its own spend and what its children
-/// (every session of the units `me` slung) spent, a live child counting its whole limit when that
-/// is more (it may spend it); the duration left: `me`'s limit less the time since `me` started,
-/// so no child outlives its parent's deadline. Errors: orch::Error("budget", ...) naming the
-/// limit when nothing is left of it.
+/// (every session of the units `me` slung) spent so far; children running at once may each spend
+/// what was left at their sling. The duration left: `me`'s limit less the time since `me`
+/// started, so no child outlives its parent's deadline. Errors: orch::Error("budget", ...) naming
+/// the limit when nothing is left of it.
 SpendLimits child_limits(registry::Registry& reg, const registry::Session& me,
                          const SpendLimits& configured, int64_t now);
 

@@ -40,7 +40,8 @@ constexpr const char* kMcpScript = R"({
       {"tool_name": "mcp__orch__wait", "input": {"units": ["mcp-worker"], "timeout_s": 120}},
       {"tool_name": "mcp__orch__handoff",
        "input": {"to_agent": "claude", "note": "MCP-HANDOFF-NOTE finish it"}},
-      {"text": "Boss handing off"}]},
+      {"text": "Boss handing off"}],
+     "react": [{"when": "MCP-HANDOFF-NOTE", "turns": [{"text": "Successor done"}]}]},
     {"match": "mcp-worker job", "turns": [{"text": "Worker done", "delay_ms": 6000}]},
     {"match": "mcp-inbox", "turns": [{"text": "Inbox done"}]}
   ],
@@ -176,7 +177,7 @@ TEST_F(Mcp, AChildInheritsTheConvoyAndLimitsTheCapRefusesAndHandoffRuns) {
     read_sessions();
     auto& boss = by_unit["mcp-boss"];
     auto ended = [](const json::Json& s) {
-      for (const char* live : {"queued", "starting", "running", "waiting"}) {
+      for (const char* live : {"queued", "starting", "running", "waiting", "checking"}) {
         if (s["state"] == live) return false;
       }
       return true;
@@ -201,8 +202,8 @@ TEST_F(Mcp, AChildInheritsTheConvoyAndLimitsTheCapRefusesAndHandoffRuns) {
   if (boss[0]["parent_session"].is_null()) std::swap(boss[0], boss[1]);
   const json::Json& first = boss[1];
   const json::Json& next = boss[0];
-  // The handoff: a new Claude Code session of the unit, its parent the first one, its prompt the
-  // brief with the note.
+  // The handoff: a new Claude Code session of the unit, its parent the first one; it resumes the
+  // conversation and gets the brief with the note as its next message.
   EXPECT_EQ(next["parent_session"], first["session"]) << next;
   EXPECT_EQ(next["agent"], "claude");
   EXPECT_EQ(next["state"], "done") << next;
@@ -221,8 +222,10 @@ TEST_F(Mcp, AChildInheritsTheConvoyAndLimitsTheCapRefusesAndHandoffRuns) {
   EXPECT_NE(convoy.out.find("\"mcp-worker\""), std::string::npos) << convoy.out;
   // The third session would exceed the convoy's cap of 2: a tool error, no unit.
   EXPECT_EQ(by_unit.count("mcp-extra"), 0u);
+  std::vector<std::string> extra = mcp_requests_with("mcp-extra");
   EXPECT_FALSE(
-      mcp_requests_with("sling: pool cap: the pool's cap of 2 live sessions is reached").empty());
+      mcp_requests_with("sling: pool cap: the pool's cap of 2 live sessions is reached").empty())
+      << (extra.empty() ? "" : extra.back());
 }
 
 }  // namespace

@@ -210,13 +210,15 @@ TEST_F(ToolsFixture, SlingRefusesAUnitThatIsNotThisUnitsChild) {
   EXPECT_NO_THROW(require_own_child_unit(reg, a, "d"));    // its own child, after a retry
   EXPECT_NO_THROW(require_own_child_unit(reg, a, "new"));  // a new unit
   // A handoff's successor in unit a owns what its predecessor slung.
-  add_session("aaaa0002", "a", "aaaa0001");
-  EXPECT_NO_THROW(require_own_child_unit(reg, *reg.get_session("aaaa0002"), "d"));
+  add_session("gggg0001", "g", "", registry::State::kHandedOff);
+  add_session("hhhh0001", "h", "gggg0001", registry::State::kDone);
+  add_session("gggg0002", "g", "gggg0001");
+  EXPECT_NO_THROW(require_own_child_unit(reg, *reg.get_session("gggg0002"), "h"));
   EXPECT_THROW(require_own_child_unit(reg, *reg.get_session("cccc0001"), "d"), Error);
 }
 
 // A child's limits are what its parent has left: its limit less its own spend and what its
-// children spent or hold (a live child its whole limit); the duration until its deadline.
+// children spent; the duration until its deadline.
 TEST_F(ToolsFixture, ChildLimitsAreBoundByWhatTheParentHasLeft) {
   const int64_t now = now_ms();
   registry::Usage spent;
@@ -240,23 +242,23 @@ TEST_F(ToolsFixture, ChildLimitsAreBoundByWhatTheParentHasLeft) {
   registry::Session a = *reg.get_session("aaaa0001");
   SpendLimits none;
   SpendLimits l = child_limits(reg, a, none, now);
-  EXPECT_DOUBLE_EQ(l.max_cost_usd, 0.25);  // 2.00 - 0.50 - 0.25 - 1.00 (c holds its limit)
-  EXPECT_EQ(l.max_tokens, 390);            // 1000 - 110 - 200 - 300
+  EXPECT_DOUBLE_EQ(l.max_cost_usd, 1.15);  // 2.00 - 0.50 - 0.25 - 0.10
+  EXPECT_EQ(l.max_tokens, 640);            // 1000 - 110 - 200 - 50
   EXPECT_EQ(l.max_duration_ms, 50000);     // 60 s from its start, 10 s ago
   SpendLimits tighter;
   tighter.max_cost_usd = 0.1;
   tighter.max_tokens = 5000;
   EXPECT_DOUBLE_EQ(child_limits(reg, a, tighter, now).max_cost_usd, 0.1);
-  EXPECT_EQ(child_limits(reg, a, tighter, now).max_tokens, 390);
+  EXPECT_EQ(child_limits(reg, a, tighter, now).max_tokens, 640);
   // A parent without limits passes the configured ones on as they are.
   add_session("dddd0001", "d");
   EXPECT_EQ(child_limits(reg, *reg.get_session("dddd0001"), tighter, now), tighter);
   // Nothing left: refused, through the tool too.
-  spent.cost_usd = 1.0;
+  spent.cost_usd = 1.75;
   reg.set_usage("aaaa0001", spent);
   EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"k","prompt":"x"})"),
             McpResult("sling: budget: nothing is left of session aaaa0001's cost limit of $2.00 "
-                      "(it and its children spent or hold $2.25): do this work yourself instead "
+                      "(it and its children spent $2.10): do this work yourself instead "
                       "of slinging a child",
                       true));
   EXPECT_THROW(child_limits(reg, *reg.get_session("aaaa0001"), none, now + 50000), Error);
@@ -291,7 +293,8 @@ TEST_F(ToolsFixture, ToolsKeepTheTrustTheSessionWasLaunchedWith) {
                       false));
   McpResult refused = call("bbbb0001", "handoff", R"({"to_agent":"opencode","note":"x"})");
   EXPECT_TRUE(refused.second);
-  EXPECT_NE(refused.first.find("runs a program"), std::string::npos) << refused.first;
+  EXPECT_NE(refused.first.find("key 'checks[0].run' runs a command (a check)"), std::string::npos)
+      << refused.first;
 }
 
 }  // namespace
