@@ -213,19 +213,17 @@ TEST_F(Mcp, AChildInheritsTheConvoyAndLimitsTheCapRefusesAndHandoffRuns) {
   const json::Json& worker = by_unit["mcp-worker"][0];
   EXPECT_EQ(worker["parent_session"], first["session"]);
   EXPECT_EQ(worker["state"], "done") << worker;
-  ASSERT_TRUE(worker["limits"]["max_tokens"].is_number()) << worker;
-  EXPECT_GT(worker["limits"]["max_tokens"].get<int64_t>(), 0);
-  EXPECT_LE(worker["limits"]["max_tokens"].get<int64_t>(), 50000);
-  ASSERT_TRUE(worker["limits"]["max_duration_ms"].is_number()) << worker;
-  EXPECT_LE(worker["limits"]["max_duration_ms"].get<int64_t>(), 600000);
+  const json::Json& tokens = worker["limits"]["max_tokens"];
+  EXPECT_TRUE(tokens.is_number() && tokens.get<int64_t>() > 0 && tokens.get<int64_t>() <= 50000)
+      << worker;
+  const json::Json& ms = worker["limits"]["max_duration_ms"];
+  EXPECT_TRUE(ms.is_number() && ms.get<int64_t>() > 0 && ms.get<int64_t>() <= 600000) << worker;
   OrchRun convoy = orch({"convoy", "show", "mcp-fleet", "--json"});
   EXPECT_NE(convoy.out.find("\"mcp-worker\""), std::string::npos) << convoy.out;
   // The third session would exceed the convoy's cap of 2: a tool error, no unit.
   EXPECT_EQ(by_unit.count("mcp-extra"), 0u);
-  std::vector<std::string> extra = mcp_requests_with("mcp-extra");
   EXPECT_FALSE(
-      mcp_requests_with("sling: pool cap: the pool's cap of 2 live sessions is reached").empty())
-      << (extra.empty() ? "" : extra.back());
+      mcp_requests_with("sling: pool cap: the pool's cap of 2 live sessions is reached").empty());
 }
 
 }  // namespace
