@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "lib/error.h"
+#include "orchestrator/session/options.h"
 
 namespace orch::mcp {
 namespace fs = std::filesystem;
@@ -178,6 +179,12 @@ registry::Session OrchTools::caller() {
   }
   throw Error(ctx, "it serves no session of orch (it runs in " + binding_.cwd +
                        ", which is no live session's worktree, and has no --session)");
+}
+
+AgentConfig OrchTools::caller_config(const registry::Session& me) const {
+  const std::string accepted = session_options_from_json(me.options).repo_config_sha256;
+  return load_agent_config(deps_.home().root, me.repo,
+                           RepoTrust{deps_.trust_repo_config(), accepted});
 }
 
 ToolResult OrchTools::call(const std::string& name, const json::Element& args,

@@ -55,6 +55,9 @@ class OrchTools : public ToolBox {
   ToolResult sling(const json::Element& args);
   ToolResult wait(const json::Element& args,
                   const std::function<void(const std::string&)>& progress);
+  /// The config files of `me`'s repository, read under the trust `me` was launched with (its
+  /// accepted .orch.toml content, so a one-time --trust-repo-config holds for its tools too).
+  AgentConfig caller_config(const registry::Session& me) const;
 
   const Deps& deps_;
   Binding binding_;

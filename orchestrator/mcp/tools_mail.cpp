@@ -89,9 +89,7 @@ ToolResult OrchTools::handoff(const json::Element& args) {
                 std::string("it already ended (") + registry::to_string(me.state) + ")");
   }
   // The preset must exist now; its binary is checked when the handoff runs.
-  require_no_looser_preset(
-      load_agent_config(deps_.home().root, me.repo, RepoTrust{deps_.trust_repo_config(), ""}), me,
-      req.to_agent);
+  require_no_looser_preset(caller_config(me), me, req.to_agent);
   registry::set_handoff_request(deps_.registry(), me.id, req);
   return {"unit " + me.unit_name + " will be handed to agent " + req.to_agent +
           " when this turn ends; end your turn now"};

@@ -7,6 +7,7 @@
 #include "lib/git/git.h"
 #include "lib/registry/pool.h"
 #include "orchestrator/config/presets.h"
+#include "orchestrator/mcp/children.h"
 #include "orchestrator/mcp/tools.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/input_limits.h"
@@ -81,8 +82,7 @@ ToolResult OrchTools::sling(const json::Element& args) {
   check_prompt_size("prompt", req.prompt.size());
   registry::Session me = caller();
   registry::Registry& reg = deps_.registry();
-  const AgentConfig config =
-      load_agent_config(deps_.home().root, me.repo, RepoTrust{deps_.trust_repo_config(), ""});
+  const AgentConfig config = caller_config(me);
   const int depth = sling_depth(reg, me) + 1;
   if (depth > config.max_depth) {
     throw Error("depth limit", "session " + me.id + " is at depth " + std::to_string(depth - 1) +
@@ -90,8 +90,12 @@ ToolResult OrchTools::sling(const json::Element& args) {
                                    std::to_string(config.max_depth) +
                                    ": do this work yourself instead of slinging a child");
   }
+  require_own_child_unit(reg, me, req.unit);
   req.repo = me.repo;
   if (req.agent.empty()) req.agent = me.agent;
+  // Counted against the parent's budget (its limits bound the child's) and in its convoy.
+  req.limits = child_limits(reg, me, config.limits, now_ms());
+  req.convoy = child_convoy(reg, me);
   req.base = git::resolve_commit(me.worktree, "HEAD");  // the parent's current HEAD
   // The agent names configured checks; a command of its own would run outside its permission
   // policy (sh -c by the child's supervisor).
@@ -101,6 +105,7 @@ ToolResult OrchTools::sling(const json::Element& args) {
   req.parent_session = me.id;
 
   LaunchContext ctx;
+  ctx.config = config;  // read under the trust the parent was launched with
   const std::string id = new_session_ids(reg, 1).front();
   PreparedLaunch p = prepare_launch(deps_, ctx, req, id, now_ms());
   const std::string cap_why = "the pool's cap of " + std::to_string(p.pool.max_sessions) +

@@ -100,8 +100,11 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
                                           " is gone; start afresh with: orch sling " + unit->name +
                                           " " + unit->repo);
   }
-  const AgentConfig config =
-      load_agent_config(f.home().root, unit->repo, RepoTrust{f.trust_repo_config(), ""});
+  // Under the repository file's content accepted at the unit's previous launch too: the
+  // supervisor that carries out the `handoff` tool's request has no --trust-repo-config.
+  const AgentConfig config = load_agent_config(
+      f.home().root, unit->repo,
+      RepoTrust{f.trust_repo_config(), session_options_from_json(prev.options).repo_config_sha256});
   const Preset preset = config.find(req.agent.empty() ? prev.agent : req.agent);
   const BackendSettings backend_settings = config.backend(preset.backend);
   SessionOptions opts = next_options(prev, preset, config);

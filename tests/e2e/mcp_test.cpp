@@ -2,8 +2,12 @@
 // binary, the real agents (opencode, claude from .deps/npm) and the fake model, which calls the
 // tools by the names the agents give them (OpenCode `orch_<tool>`, Claude Code
 // `mcp__orch__<tool>`). An OpenCode session sets its status, slings two children and waits for
-// them; one child's own sling is refused by the depth limit; a Claude Code session sends mail.
+// them; one child's own sling is refused by the depth limit; a Claude Code session sends mail and
+// cannot re-run a person's unit; a Claude Code session in a convoy gets a bounded child in its
+// convoy, is refused a child over the cap, and hands its unit on with the `handoff` tool.
+#include <algorithm>
 #include <sstream>
+#include <thread>
 
 #include "tests/e2e/fixture.h"
 
@@ -27,7 +31,18 @@ constexpr const char* kMcpScript = R"({
     {"match": "mcp-claude-mail", "turns": [
       {"tool_name": "mcp__orch__send_mail", "input": {"to": "mcp-inbox", "text": "MCP-MAIL-7 hello"}},
       {"tool_name": "mcp__orch__send_mail", "input": {"to": "mcp-nobody", "text": "lost"}},
+      {"tool_name": "mcp__orch__sling", "input": {"unit": "mcp-inbox", "prompt": "take it over"}},
       {"text": "Claude mailed"}]},
+    {"match": "MCP-HANDOFF-NOTE", "turns": [{"text": "Successor done"}]},
+    {"match": "mcp-boss go", "turns": [
+      {"tool_name": "mcp__orch__sling", "input": {"unit": "mcp-worker", "prompt": "mcp-worker job"}},
+      {"tool_name": "mcp__orch__sling", "input": {"unit": "mcp-extra", "prompt": "mcp-worker job"}},
+      {"tool_name": "mcp__orch__wait", "input": {"units": ["mcp-worker"], "timeout_s": 120}},
+      {"tool_name": "mcp__orch__handoff",
+       "input": {"to_agent": "claude", "note": "MCP-HANDOFF-NOTE finish it"}},
+      {"text": "Boss handing off"}],
+     "react": [{"when": "MCP-HANDOFF-NOTE", "turns": [{"text": "Successor done"}]}]},
+    {"match": "mcp-worker job", "turns": [{"text": "Worker done", "delay_ms": 6000}]},
     {"match": "mcp-inbox", "turns": [{"text": "Inbox done"}]}
   ],
   "default": [{"text": "no scenario"}]
@@ -125,6 +140,90 @@ TEST_F(Mcp, AClaudeSessionSendsMailThroughTheTool) {
   EXPECT_EQ(mails[0]["text"], "MCP-MAIL-7 hello");
   // The second mail's unknown unit came back to the model as a tool error.
   EXPECT_FALSE(mcp_requests_with("send_mail: unit 'mcp-nobody': no such unit").empty());
+  // A person's unit is not the agent's to re-run: refused, and it has still one session.
+  EXPECT_FALSE(mcp_requests_with("sling: unit 'mcp-inbox': it exists and is not a child of this "
+                                 "session's unit")
+                   .empty());
+  OrchRun all = orch({"agents", "--all", "--json"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  json::Json sessions = mcp_parse(all.out);
+  EXPECT_EQ(std::count_if(sessions.begin(), sessions.end(),
+                          [](const json::Json& s) { return s["unit"] == "mcp-inbox"; }),
+            1)
+      << all.out;
+}
+
+// A Claude Code session in a convoy with limits, launched with a one-time --trust-repo-config:
+// its child joins the convoy under what is left of the parent's limits, a second child is
+// refused by the convoy's cap of 2, and the `handoff` tool hands the unit to a new session once
+// the turn ended.
+TEST_F(Mcp, AChildInheritsTheConvoyAndLimitsTheCapRefusesAndHandoffRuns) {
+  // A repository file that runs something, trusted for the convoy's launch only: the tools (in
+  // `orch mcp`) and the handoff (in the supervisor) read it under the content accepted then.
+  write_file(repo_ / ".orch.toml", "[[checks]]\nname = \"mcp-ok\"\nrun = \"true\"\n");
+  OrchRun made = orch({"--trust-repo-config", "convoy", "create", "mcp-fleet", "--repo",
+                       repo_.string(), "--agent", "claude", "--max-sessions", "2", "--max-tokens",
+                       "50000", "--max-duration", "10m", "--prompt", "mcp-boss go", "mcp-boss"});
+  ASSERT_EQ(made.code, 0) << made.out << made.err;
+  std::map<std::string, std::vector<json::Json>> by_unit;
+  auto read_sessions = [&] {
+    by_unit.clear();
+    OrchRun all = orch({"agents", "--all", "--json"});
+    if (all.code != 0) return;
+    for (const json::Json& s : mcp_parse(all.out))
+      by_unit[s["unit"].get<std::string>()].push_back(s);
+  };
+  auto handed_on = [&] {
+    read_sessions();
+    auto& boss = by_unit["mcp-boss"];
+    auto ended = [](const json::Json& s) {
+      for (const char* live : {"queued", "starting", "running", "waiting", "checking"}) {
+        if (s["state"] == live) return false;
+      }
+      return true;
+    };
+    return boss.size() == 2 && ended(boss[0]) && ended(boss[1]);
+  };
+  read_sessions();
+  ASSERT_EQ(by_unit["mcp-boss"].size(), 1u);
+  OrchRun waited = orch(
+      {"wait", by_unit["mcp-boss"][0]["session"].get<std::string>(), "--timeout", "180s"}, 200000);
+  EXPECT_EQ(waited.code, 0) << waited.out << waited.err << left_running();
+  // Then its supervisor hands the unit on (after it recorded the end) and the successor runs.
+  ASSERT_TRUE(eventually(
+      [&] {
+        if (handed_on()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        return false;
+      },
+      120000))
+      << left_running();
+  std::vector<json::Json> boss = by_unit["mcp-boss"];
+  if (boss[0]["parent_session"].is_null()) std::swap(boss[0], boss[1]);
+  const json::Json& first = boss[1];
+  const json::Json& next = boss[0];
+  // The handoff: a new Claude Code session of the unit, its parent the first one; it resumes the
+  // conversation and gets the brief with the note as its next message.
+  EXPECT_EQ(next["parent_session"], first["session"]) << next;
+  EXPECT_EQ(next["agent"], "claude");
+  EXPECT_EQ(next["state"], "done") << next;
+  EXPECT_EQ(next["summary"], "Successor done") << next;
+  // The child: in the convoy, bounded by the parent's limits (what it had left at the sling).
+  ASSERT_EQ(by_unit["mcp-worker"].size(), 1u);
+  const json::Json& worker = by_unit["mcp-worker"][0];
+  EXPECT_EQ(worker["parent_session"], first["session"]);
+  EXPECT_EQ(worker["state"], "done") << worker;
+  const json::Json& tokens = worker["limits"]["max_tokens"];
+  EXPECT_TRUE(tokens.is_number() && tokens.get<int64_t>() > 0 && tokens.get<int64_t>() <= 50000)
+      << worker;
+  const json::Json& ms = worker["limits"]["max_duration_ms"];
+  EXPECT_TRUE(ms.is_number() && ms.get<int64_t>() > 0 && ms.get<int64_t>() <= 600000) << worker;
+  OrchRun convoy = orch({"convoy", "show", "mcp-fleet", "--json"});
+  EXPECT_NE(convoy.out.find("\"mcp-worker\""), std::string::npos) << convoy.out;
+  // The third session would exceed the convoy's cap of 2: a tool error, no unit.
+  EXPECT_EQ(by_unit.count("mcp-extra"), 0u);
+  EXPECT_FALSE(
+      mcp_requests_with("sling: pool cap: the pool's cap of 2 live sessions is reached").empty());
 }
 
 }  // namespace

@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/registry/convoys.h"
 #include "lib/registry/mail.h"
+#include "orchestrator/mcp/children.h"
 #include "tests/support/test_home.h"
 #include "tests/support/tmp.h"
 
@@ -22,7 +25,9 @@ struct ToolsFixture : ::testing::Test {
   // A running session `id` of unit `unit` (parent `parent`), working in the repository itself.
   registry::Session add_session(const std::string& id, const std::string& unit,
                                 const std::string& parent = "",
-                                registry::State state = registry::State::kRunning) {
+                                registry::State state = registry::State::kRunning,
+                                const std::string& options = "{}", registry::Usage usage = {},
+                                int64_t started_at = 1) {
     registry::Unit u;
     u.name = unit;
     u.repo = repo.string();
@@ -38,7 +43,9 @@ struct ToolsFixture : ::testing::Test {
     s.state = state;
     s.worktree = repo.string();
     s.parent_session = parent;
-    s.started_at = 1;
+    s.started_at = started_at;
+    s.options = options;
+    s.usage = usage;
     home.registry().insert_session(s, "test");
     return *home.registry().get_session(id);
   }
@@ -175,6 +182,119 @@ TEST_F(ToolsFixture, ReadMailListsWhatCameForThisUnit) {
   EXPECT_EQ(list[0]["text"], "hello a");
   EXPECT_EQ(list[0]["from_unit"], "b");
   EXPECT_EQ(call("bbbb0001", "read_mail", "{}"), McpResult("no mail for unit b", false));
+}
+
+// An agent may sling a new unit or one its own unit slung before, never another unit's work
+// (a person's unit, another unit's child, its own unit): it could take over or re-run it.
+TEST_F(ToolsFixture, SlingRefusesAUnitThatIsNotThisUnitsChild) {
+  add_session("aaaa0001", "a");
+  add_session("bbbb0001", "b", "", registry::State::kDone);            // slung by a person
+  add_session("cccc0001", "c", "bbbb0001", registry::State::kDone);    // b's child
+  add_session("dddd0001", "d", "aaaa0001", registry::State::kFailed);  // a's child
+  add_session("dddd0002", "d", "dddd0001", registry::State::kFailed);  // its retry
+  add_session("eeee0001", "e", "aaaa0001", registry::State::kDone);    // a's child ...
+  add_session("eeee0002", "e", "", registry::State::kDone, "{}", {},
+              2);  // ... re-slung by a person
+  const std::string why =
+      "it exists and is not a child of this session's unit (a person or another unit slung it): "
+      "an agent may only sling a new unit or one its own unit slung; pick a new name";
+  for (const char* unit : {"b", "c", "e"}) {
+    EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":")" + std::string(unit) + R"(","prompt":"x"})"),
+              McpResult("sling: unit '" + std::string(unit) + "': " + why, true));
+  }
+  EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"a","prompt":"x"})"),
+            McpResult("sling: unit 'a': it is this session's own unit", true));
+  EXPECT_EQ(home.registry().list_sessions().size(), 7u);  // nothing was slung
+  registry::Registry& reg = home.registry();
+  registry::Session a = *reg.get_session("aaaa0001");
+  EXPECT_NO_THROW(require_own_child_unit(reg, a, "d"));    // its own child, after a retry
+  EXPECT_NO_THROW(require_own_child_unit(reg, a, "new"));  // a new unit
+  // A handoff's successor in unit a owns what its predecessor slung.
+  add_session("gggg0001", "g", "", registry::State::kHandedOff);
+  add_session("hhhh0001", "h", "gggg0001", registry::State::kDone);
+  add_session("gggg0002", "g", "gggg0001");
+  EXPECT_NO_THROW(require_own_child_unit(reg, *reg.get_session("gggg0002"), "h"));
+  EXPECT_THROW(require_own_child_unit(reg, *reg.get_session("cccc0001"), "d"), Error);
+}
+
+// A child's limits are what its parent has left: its limit less its own spend and what its
+// children spent; the duration until its deadline.
+TEST_F(ToolsFixture, ChildLimitsAreBoundByWhatTheParentHasLeft) {
+  const int64_t now = now_ms();
+  registry::Usage spent;
+  spent.tokens_in = 100;
+  spent.tokens_out = 10;
+  spent.tokens_cache_read = 5000;  // not counted
+  spent.cost_usd = 0.5;
+  add_session("aaaa0001", "a", "", registry::State::kRunning,
+              R"({"max_cost_usd":2.0,"max_tokens":1000,"max_duration_ms":60000})", spent,
+              now - 10000);
+  registry::Usage ended;
+  ended.tokens_in = 200;
+  ended.cost_usd = 0.25;
+  add_session("bbbb0001", "b", "aaaa0001", registry::State::kDone, "{}", ended);
+  registry::Usage live;
+  live.tokens_in = 50;
+  live.cost_usd = 0.1;
+  add_session("cccc0001", "c", "aaaa0001", registry::State::kRunning,
+              R"({"max_cost_usd":1.0,"max_tokens":300})", live);
+  registry::Registry& reg = home.registry();
+  registry::Session a = *reg.get_session("aaaa0001");
+  SpendLimits none;
+  SpendLimits l = child_limits(reg, a, none, now);
+  EXPECT_DOUBLE_EQ(l.max_cost_usd, 1.15);  // 2.00 - 0.50 - 0.25 - 0.10
+  EXPECT_EQ(l.max_tokens, 640);            // 1000 - 110 - 200 - 50
+  EXPECT_EQ(l.max_duration_ms, 50000);     // 60 s from its start, 10 s ago
+  SpendLimits tighter;
+  tighter.max_cost_usd = 0.1;
+  tighter.max_tokens = 5000;
+  EXPECT_DOUBLE_EQ(child_limits(reg, a, tighter, now).max_cost_usd, 0.1);
+  EXPECT_EQ(child_limits(reg, a, tighter, now).max_tokens, 640);
+  // A parent without limits passes the configured ones on as they are.
+  add_session("dddd0001", "d");
+  EXPECT_EQ(child_limits(reg, *reg.get_session("dddd0001"), tighter, now), tighter);
+  // Nothing left: refused, through the tool too.
+  spent.cost_usd = 1.75;
+  reg.set_usage("aaaa0001", spent);
+  EXPECT_EQ(call("aaaa0001", "sling", R"({"unit":"k","prompt":"x"})"),
+            McpResult("sling: budget: nothing is left of session aaaa0001's cost limit of $2.00 "
+                      "(it and its children spent $2.10): do this work yourself instead "
+                      "of slinging a child",
+                      true));
+  EXPECT_THROW(child_limits(reg, *reg.get_session("aaaa0001"), none, now + 50000), Error);
+  EXPECT_EQ(reg.list_sessions().size(), 4u);  // nothing was slung
+}
+
+TEST_F(ToolsFixture, AChildJoinsItsParentsConvoy) {
+  registry::Session a = add_session("aaaa0001", "a");
+  add_session("bbbb0001", "b");
+  registry::Convoy c;
+  c.name = "fleet";
+  c.repo = repo.string();
+  c = registry::insert_convoy(home.registry(), c);
+  registry::set_unit_convoy(home.registry(), a.unit_id, c.id);
+  EXPECT_EQ(child_convoy(home.registry(), a), "fleet");
+  EXPECT_EQ(child_convoy(home.registry(), *home.registry().get_session("bbbb0001")), "");
+}
+
+// A session launched with a one-time --trust-repo-config: its tools read the repository's
+// .orch.toml under the content accepted at its launch (the `orch mcp` process has no flag).
+TEST_F(ToolsFixture, ToolsKeepTheTrustTheSessionWasLaunchedWith) {
+  test::write_file(repo / ".orch.toml", "[[checks]]\nname = \"lint\"\nrun = \"true\"\n");
+  const std::string sha =
+      load_agent_config(tmp / "home", repo, RepoTrust{true, ""}).repo_file_sha256;
+  ASSERT_FALSE(sha.empty());
+  add_session("aaaa0001", "a", "", registry::State::kRunning,
+              R"({"repo_config_sha256":")" + sha + R"("})");
+  add_session("bbbb0001", "b");  // launched without it
+  EXPECT_EQ(call("aaaa0001", "handoff", R"({"to_agent":"opencode","note":"x"})"),
+            McpResult("unit a will be handed to agent opencode when this turn ends; end your "
+                      "turn now",
+                      false));
+  McpResult refused = call("bbbb0001", "handoff", R"({"to_agent":"opencode","note":"x"})");
+  EXPECT_TRUE(refused.second);
+  EXPECT_NE(refused.first.find("key 'checks[0].run' runs a command (a check)"), std::string::npos)
+      << refused.first;
 }
 
 }  // namespace
