@@ -87,7 +87,8 @@ std::string courier_notify(const registry::HookOutboxRow& row, const registry::S
   if (bin.empty()) return "";  // no desktop to tell: --notify does nothing
   auto [title, body] = hook_notification(row, s);
   process::SpawnOptions so;
-  so.argv = {bin, "--app-name=orch", title, body};
+  // "--": the agent's text after it is never read as an option (--wait, --action, -i PATH).
+  so.argv = {bin, "--app-name=orch", "--", title, body};
   try {
     process::RunResult r = process::run(so, static_cast<int>(kNotifyTimeoutMs));
     if (r.timed_out) return "notify-send timed out";

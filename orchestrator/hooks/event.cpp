@@ -47,7 +47,20 @@ std::pair<std::string, std::string> hook_notification(const registry::HookOutbox
   std::string body = hook_error_of(row, s);
   if (body.empty()) body = s.summary.substr(0, s.summary.find('\n'));
   if (body.empty()) body = "session " + s.id;
-  return {"orch: " + s.unit_name + " " + row.event, to_valid_utf8(body.substr(0, 300))};
+  // Notification servers read the body as markup (the Desktop Notifications Specification's
+  // body-markup): the agent's text is escaped, never a link or a tag.
+  std::string escaped;
+  for (char c : to_valid_utf8(body.substr(0, 300))) {
+    if (c == '&')
+      escaped += "&amp;";
+    else if (c == '<')
+      escaped += "&lt;";
+    else if (c == '>')
+      escaped += "&gt;";
+    else
+      escaped += c;
+  }
+  return {"orch: " + s.unit_name + " " + row.event, escaped};
 }
 
 }  // namespace orch

@@ -27,7 +27,8 @@ std::map<std::string, std::string> hook_event_env(const registry::HookOutboxRow&
                                                   const std::string& convoy);
 
 /// Pure: the title and body of a desktop notification (--notify) for the event: title
-/// "orch: <unit> <event>", body the error, else the summary's first line, else the session id.
+/// "orch: <unit> <event>", body the error, else the summary's first line, else the session id
+/// (at most 300 bytes, then valid UTF-8, with &, < and > escaped for the body's markup).
 std::pair<std::string, std::string> hook_notification(const registry::HookOutboxRow& row,
                                                       const registry::Session& s);
 

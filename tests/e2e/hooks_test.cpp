@@ -179,7 +179,7 @@ TEST_F(Hooks, CommandAndWebhookGetEveryStateChangeInOrderWithTheSameJson) {
     EXPECT_EQ(env_lines[i], states[i] + " " + id + " hk-1 [] " + states[i]);
   }
   // --notify: notify-send got the title and the summary as arguments, for `done` only here.
-  EXPECT_EQ(read_file(notify_log), "--app-name=orch\norch: hk-1 done\nHooked it.\n");
+  EXPECT_EQ(read_file(notify_log), "--app-name=orch\n--\norch: hk-1 done\nHooked it.\n");
   EXPECT_TRUE(hook_events("hk-1").empty());  // nothing failed
   EXPECT_TRUE(eventually([&] { return processes_with("__hooks " + id).empty(); }, 10000));
 }

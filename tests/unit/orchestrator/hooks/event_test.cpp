@@ -84,6 +84,10 @@ TEST(HookEvent, EnvironmentAndNotification) {
   EXPECT_EQ(body, "Fixed it.");
   registry::HookOutboxRow lost = hook_sample_row("lost", "running");
   EXPECT_EQ(hook_notification(lost, s).second, "the session's error");
+  // The body is markup to a notification server: the agent's tags and links are text.
+  s.summary = "--wait <a href=\"https://x.example\">click</a> & <b>";
+  EXPECT_EQ(hook_notification(hook_sample_row("done", "running"), s).second,
+            "--wait &lt;a href=\"https://x.example\"&gt;click&lt;/a&gt; &amp; &lt;b&gt;");
 }
 
 }  // namespace
