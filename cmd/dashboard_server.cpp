@@ -193,7 +193,19 @@ void DashboardServer::Impl::routes() {
   svr.Get("/api/events", [this](const httplib::Request&, httplib::Response& res) { events(res); });
   svr.Get("/api/sessions", [this](const httplib::Request& req, httplib::Response& res) {
     bool all = req.get_param_value("all") == "1";
-    read(res, [&](registry::Registry& reg) { return api_sessions(reg, all); });
+    read(res, [&](registry::Registry& reg) {
+      int64_t limit = req.has_param("limit") ? dash_param(req, "limit") : kDashboardPage;
+      if (limit < 0) limit = 0;  // refused by api_sessions
+      SessionsPage page =
+          api_sessions(reg, all, static_cast<size_t>(limit), req.get_param_value("after"));
+      // The next page as RFC 8288 (GitHub's API does the same); ids are [0-9a-z-].
+      if (!page.next.empty()) {
+        res.set_header("Link", "</api/sessions?" + std::string(all ? "all=1&" : "") +
+                                   "limit=" + std::to_string(limit) + "&after=" + page.next +
+                                   ">; rel=\"next\"");
+      }
+      return std::move(page.sessions);
+    });
   });
   svr.Get("/api/sessions/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
     read(res, [&](registry::Registry& reg) { return api_session(reg, f.home(), req.matches[1]); });
