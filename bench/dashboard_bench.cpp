@@ -248,10 +248,13 @@ int main(int argc, char** argv) {
                  {"ROUNDS", std::to_string(rounds)}};
     b.pipe_stdin = b.pipe_stdout = true;
     process::Child node = process::spawn(b);
-    // The script asks for a flip ("flip K"); the answer is the commit time, epoch ms.
-    for (bool eof = false; !eof;) {
-      std::optional<std::string> line = node.read_line(60000, &eof);
-      if (!line) break;
+    // The script asks for a flip ("flip K"); the answer is the commit time, epoch ms. Its first
+    // line comes after all its page loads: a timeout here is no end (giving up after one minute
+    // closed the script's stdin under load, and it failed reading the answer).
+    int64_t until = now_ms() + 600000;
+    for (bool eof = false; !eof && now_ms() < until;) {
+      std::optional<std::string> line = node.read_line(1000, &eof);
+      if (!line) continue;
       if (line->rfind("flip ", 0) == 0) {
         std::string id = dash_live_id(std::stoi(line->substr(5)));
         int64_t t0 = now_ms();

@@ -30,7 +30,10 @@ try {
   const seen = [];
   for (let k = 0; k < rounds; k++) {
     console.log('flip ' + k);
-    const [id, state, at] = (await answers.next()).value.split(' ');
+    // The bench answers on stdin; its end means the bench gave up (say so, not a TypeError).
+    const answer = await answers.next();
+    if (answer.done) throw new Error('the bench closed stdin before answering flip ' + k);
+    const [id, state, at] = answer.value.split(' ');
     await page.waitForSelector(`tr[data-session="${id}"][data-state="${state}"]`,
                                { timeout: 10000, state: 'attached' });
     seen.push(Date.now() - Number(at));
