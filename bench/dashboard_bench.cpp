@@ -60,7 +60,8 @@ size_t dash_walk(const std::string& base, const std::string& token) {
     std::string headers, body;
     CURL* c = curl_easy_init();
     curl_slist* h = curl_slist_append(nullptr, ("X-Orch-Token: " + token).c_str());
-    std::string u = base + "/api/sessions?all=1&limit=1000" + (after.empty() ? "" : "&after=" + after);
+    std::string u =
+        base + "/api/sessions?all=1&limit=1000" + (after.empty() ? "" : "&after=" + after);
     curl_easy_setopt(c, CURLOPT_URL, u.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dash_append);
@@ -230,9 +231,10 @@ int main(int argc, char** argv) {
               median(page_ms));
   std::printf("  /api/sessions?all=1 alone (first page, %zu bytes): %.1f ms\n", list_bytes,
               median(list_ms));
-  std::printf("  all %zu sessions in pages of 1000, 4 clients at once: %.1f ms; VmRSS after: %.1f "
-              "MB\n",
-              walk_rows, median(walk_ms), static_cast<double>(walk_rss_kb) / 1024);
+  std::printf(
+      "  all %zu sessions in pages of 1000, 4 clients at once: %.1f ms; VmRSS after: %.1f "
+      "MB\n",
+      walk_rows, median(walk_ms), static_cast<double>(walk_rss_kb) / 1024);
   std::printf("  commit -> SSE change: %.1f ms; commit -> refetched list: %.1f ms (target < 500)\n",
               median(sse_ms), median(seen_ms));
 

@@ -31,10 +31,10 @@ struct PatchHunk {
 
 /// One changed file.
 struct PatchFile {
-  std::string path;      ///< the new path (the old one for a deletion)
-  std::string old_path;  ///< differs from path for a rename
-  std::string status;    ///< "added", "deleted", "modified", "renamed", "typechange"
-  bool binary = false;   ///< no hunks then
+  std::string path;        ///< the new path (the old one for a deletion)
+  std::string old_path;    ///< differs from path for a rename
+  std::string status;      ///< "added", "deleted", "modified", "renamed", "typechange"
+  bool binary = false;     ///< no hunks then
   bool too_large = false;  ///< a side is over kPatchMaxFileBytes: not read, no hunks or counts
   int additions = 0, deletions = 0;
   std::vector<PatchHunk> hunks;
@@ -51,8 +51,8 @@ struct Patch {
 /// of the worktree at `repo` instead (a live session's uncommitted work, untracked files
 /// included). At most `max_lines` hunk lines in all: files past the limit keep their counts but
 /// no hunks, and `truncated` is set; the same past kPatchMaxTextBytes of text; a file over
-/// kPatchMaxFileBytes is not read (`too_large`). Errors: orch::Error "'<rev>' does not resolve to a commit in
-/// <repo>", or libgit2's message.
+/// kPatchMaxFileBytes is not read (`too_large`). Errors: orch::Error "'<rev>' does not resolve to a
+/// commit in <repo>", or libgit2's message.
 Patch diff_patch(const std::string& repo, const std::string& from_commit,
                  const std::string& to_commit, std::size_t max_lines);
 

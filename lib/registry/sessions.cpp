@@ -127,7 +127,8 @@ std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter
   if (!f.after.empty()) st.bind_text(4, f.after);
   if (f.limit > 0) st.bind_int(5, static_cast<int64_t>(f.limit));
   std::vector<Row> out;
-  if (f.limit == 0 && f.after.empty() && !f.live_only && !f.active_only && f.unit.empty() && f.ids.empty() && f.convoy.empty()) {
+  if (f.limit == 0 && f.after.empty() && !f.live_only && !f.active_only && f.unit.empty() &&
+      f.ids.empty() && f.convoy.empty()) {
     // Every session: reserve them all, so 10,000 rows are not moved on each growth.
     db::Stmt count(db, "SELECT COUNT(*) FROM sessions");
     if (count.step()) out.reserve(static_cast<size_t>(count.col_int(0)));

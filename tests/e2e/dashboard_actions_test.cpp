@@ -131,8 +131,7 @@ TEST_F(DashboardActions, ConvoyDataIsTheCliJsonOfConvoyListShowAndConflicts) {
   EXPECT_EQ(live["totals"]["queued"], 1);
   ASSERT_EQ(orch({"convoy", "stop", "dc", "--force"}).code, 0);
   // Ended: nothing changes under the comparison.
-  EXPECT_EQ(parse(get("/api/convoys")),
-            json::Json::parse(orch({"convoy", "list", "--json"}).out));
+  EXPECT_EQ(parse(get("/api/convoys")), json::Json::parse(orch({"convoy", "list", "--json"}).out));
   EXPECT_EQ(parse(get("/api/convoys/dc")),
             json::Json::parse(orch({"convoy", "show", "dc", "--json"}).out));
   DashReply f = get("/api/convoys/dc/conflicts");
@@ -158,8 +157,8 @@ TEST_F(DashboardActions, NudgesAndHandsOffARealSessionAsTheCliDoes) {
   EXPECT_EQ(parse(nudge), (json::Json{{"session", id}, {"delivered", true}}));
   EXPECT_NE(orch({"logs", id}).out.find("DASH-NUDGE-31"), std::string::npos);
 
-  DashReply hand = post("/api/sessions/" + id + "/handoff",
-                        R"({"message": "dash-after-handoff: finish it"})");
+  DashReply hand =
+      post("/api/sessions/" + id + "/handoff", R"({"message": "dash-after-handoff: finish it"})");
   ASSERT_EQ(hand.status, 200) << hand.body;
   json::Json next = parse(hand);
   std::string next_id = next["session"];

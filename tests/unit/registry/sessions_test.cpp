@@ -221,7 +221,6 @@ TEST_F(RegistrySessions, TransactionsCommitRollBackAndNest) {
   EXPECT_FALSE(reg->find_unit("/src/repo", "t6"));  // only the failed nested part is undone
 }
 
-
 TEST_F(RegistrySessions, PagesFollowTheListOrderWithTiesAndNeverPassTheLimit) {
   // Ties on started_at across a page boundary: the pages must still give each session once.
   const int64_t starts[] = {100, 200, 200, 200, 300, 200, 50};
