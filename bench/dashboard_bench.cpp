@@ -2,7 +2,7 @@
 // loads in under 300 ms, a state change is visible within 500 ms of its commit to the registry,
 // and the dashboard process stays under 30 MB RSS. Prints figures (medians), not pass/fail:
 // - server: GET /, /app.js and GET /api/sessions?all=1 (its first page of 100: what the page's
-//   first load fetches) with libcurl; a walk over all 10,000 in pages of 1000 (the largest),
+//   first load fetches) with libcurl; a walk over all 10,000 in pages of 500 (the largest),
 //   from 4 clients at once (so several server threads, and malloc arenas, serve them);
 // - push: commit -> SSE "change" on /api/events, and commit -> the refetched page holding it;
 // - browser (when Debian's chromium and .deps/playwright are there): bench/dashboard_browser.mjs
@@ -51,7 +51,7 @@ std::string dash_get(const std::string& url, const std::string& token) {
   return body;
 }
 
-// Reads every session through /api/sessions?all=1&limit=1000, following the Link header's
+// Reads every session through /api/sessions?all=1&limit=500, following the Link header's
 // after=; returns how many it got.
 size_t dash_walk(const std::string& base, const std::string& token) {
   size_t rows = 0;
@@ -61,7 +61,7 @@ size_t dash_walk(const std::string& base, const std::string& token) {
     CURL* c = curl_easy_init();
     curl_slist* h = curl_slist_append(nullptr, ("X-Orch-Token: " + token).c_str());
     std::string u =
-        base + "/api/sessions?all=1&limit=1000" + (after.empty() ? "" : "&after=" + after);
+        base + "/api/sessions?all=1&limit=500" + (after.empty() ? "" : "&after=" + after);
     curl_easy_setopt(c, CURLOPT_URL, u.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dash_append);
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
     }));
     list_ms.push_back(time_ms([&] { dash_get(base + "/api/sessions?all=1", token); }));
   }
-  // Every session, a page of 1000 at a time, from 4 clients at once.
+  // Every session, a page of 500 at a time, from 4 clients at once.
   for (int i = 0; i < std::min(rounds, 3); ++i) {
     walk_ms.push_back(time_ms([&] {
       std::vector<std::thread> clients;
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
   std::printf("  /api/sessions?all=1 alone (first page, %zu bytes): %.1f ms\n", list_bytes,
               median(list_ms));
   std::printf(
-      "  all %zu sessions in pages of 1000, 4 clients at once: %.1f ms; VmRSS after: %.1f "
+      "  all %zu sessions in pages of 500, 4 clients at once: %.1f ms; VmRSS after: %.1f "
       "MB\n",
       walk_rows, median(walk_ms), static_cast<double>(walk_rss_kb) / 1024);
   std::printf("  commit -> SSE change: %.1f ms; commit -> refetched list: %.1f ms (target < 500)\n",

@@ -20,7 +20,7 @@ inline constexpr size_t kDashboardDiffLines = 5000;
 /// The page size of GET /api/sessions without `limit` (as gh's lists: a page, never the whole
 /// registry), and the largest `limit` it accepts.
 inline constexpr size_t kDashboardPage = 100;
-inline constexpr size_t kDashboardMaxPage = 1000;
+inline constexpr size_t kDashboardMaxPage = 500;
 
 /// One page of GET /api/sessions: `sessions` is `orch agents --json`'s array for its sessions,
 /// `next` the session id to pass as `after` for the next page ("" on the last page).

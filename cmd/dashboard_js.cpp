@@ -99,12 +99,12 @@ const std::string& dashboard_js() {
     main.replaceChildren(el('h2', {}, 'Sessions ', count),
       el('table', { id: 'sessions' }, el('thead', {}, el('tr', {}, ...heads.map(h => el('th', {}, h)))),
          tbody), more);
-    // The first `want` sessions, a page (at most 1000) at a time, following the Link header.
+    // The first `want` sessions, a page (at most 500) at a time, following the Link header.
     async function fetchList() {
       const list = [];
       let after = '';
       while (list.length < want) {
-        const r = await apiReply('/api/sessions?all=1&limit=' + Math.min(want - list.length, 1000) +
+        const r = await apiReply('/api/sessions?all=1&limit=' + Math.min(want - list.length, 500) +
                                  (after ? '&after=' + enc(after) : ''));
         list.push(...r.body);
         const m = (r.headers.get('Link') || '').match(/[?&]after=([^&>]+)>/);
