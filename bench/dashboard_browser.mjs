@@ -8,7 +8,8 @@ import readline from 'node:readline';
 const env = process.env;
 const { chromium } = createRequire(import.meta.url)(env.PLAYWRIGHT_CORE);
 const rounds = Number(env.ROUNDS || 10);
-const answers = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const rl = readline.createInterface({ input: process.stdin });
+const answers = rl[Symbol.asyncIterator]();
 const median = v => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 const browser = await chromium.launch({ executablePath: env.CHROMIUM, headless: true,
@@ -42,4 +43,5 @@ try {
   console.log(`browser: commit -> new state shown: ${median(seen)} ms median, ${Math.max(...seen)} ms max (target < 500 ms)`);
 } finally {
   await browser.close();
+  rl.close();  // an open stdin would keep node running, and the bench waiting for its end
 }

