@@ -45,3 +45,5 @@ try {
   await browser.close();
   rl.close();  // an open stdin would keep node running, and the bench waiting for its end
 }
+
+process.exit(0);  // only after success: a failure above exits 1 with its error
