@@ -26,6 +26,18 @@ try {
                                null, { timeout: 60000, polling: 'raf' });
     loads.push(Date.now() - t0);
   }
+  // The floor in the same run: a new page loading a small static file from the same server.
+  const floor = [];
+  const css = new URL('/app.css', env.DASH_URL);
+  css.search = new URL(env.DASH_URL).search;
+  for (let i = 0; i < Math.min(rounds, 5); i++) {
+    const p = await browser.newPage();
+    const t0 = Date.now();
+    await p.goto(css.href);
+    floor.push(Date.now() - t0);
+    await p.close();
+  }
+  console.log(`browser: floor, a new page loading the 2 KB stylesheet: ${median(floor)} ms (of ${floor.join(', ')})`);
   console.log(`browser: first load to the first page's 100 rows rendered: ${median(loads)} ms (of ${loads.join(', ')}; target < 300 ms)`);
   await page.waitForFunction(() => document.getElementById('conn').textContent === 'live');
   const seen = [];
