@@ -40,6 +40,7 @@ json::Json dash_patch_json(const git::Patch& p) {
                      {"old_path", f.old_path},
                      {"status", f.status},
                      {"binary", f.binary},
+                     {"too_large", f.too_large},
                      {"additions", f.additions},
                      {"deletions", f.deletions},
                      {"hunks", std::move(hunks)}});
@@ -56,10 +57,26 @@ std::string dash_str(const json::Json& body, const char* key) {
 
 }  // namespace
 
-json::Json api_sessions(registry::Registry& reg, bool all) {
+SessionsPage api_sessions(registry::Registry& reg, bool all, size_t limit,
+                          const std::string& after) {
+  if (limit < 1 || limit > kDashboardMaxPage) {
+    throw Error("'limit'", "must be 1.." + std::to_string(kDashboardMaxPage), kExitUsage);
+  }
+  if (!after.empty() && !reg.get_session(after)) {
+    throw Error("'after'", "no session " + after, kExitUsage);
+  }
   registry::SessionFilter filter;
   filter.live_only = !all;
-  return sessions_json(reg, reg.list_sessions(filter));
+  filter.after = after;
+  filter.limit = limit + 1;  // one more tells whether there is a next page
+  std::vector<registry::Session> rows = reg.list_sessions(filter);
+  SessionsPage page;
+  if (rows.size() > limit) {
+    rows.resize(limit);
+    page.next = rows.back().id;
+  }
+  page.sessions = sessions_json(reg, rows);
+  return page;
 }
 
 json::Json api_session(registry::Registry& reg, const HomeLayout& home, const std::string& id) {

@@ -17,8 +17,25 @@ namespace orch::cmd {
 /// The most hunk lines /api/sessions/ID/diff returns (files past it keep their counts only).
 inline constexpr size_t kDashboardDiffLines = 5000;
 
-/// GET /api/sessions[?all=1]: `orch agents [--all] --json`.
-json::Json api_sessions(registry::Registry& reg, bool all);
+/// The page size of GET /api/sessions without `limit` (as gh's lists: a page, never the whole
+/// registry), and the largest `limit` it accepts.
+inline constexpr size_t kDashboardPage = 100;
+inline constexpr size_t kDashboardMaxPage = 500;
+
+/// One page of GET /api/sessions: `sessions` is `orch agents --json`'s array for its sessions,
+/// `next` the session id to pass as `after` for the next page ("" on the last page).
+struct SessionsPage {
+  json::Json sessions;
+  std::string next;
+};
+
+/// GET /api/sessions[?all=1][&limit=N][&after=ID]: `orch agents [--all] --json`, a page at a
+/// time: at most `limit` (1..kDashboardMaxPage) sessions, newest first, those after session
+/// `after` ("" = from the start). With 10,000 sessions the whole list (7.5 MB of JSON, built as
+/// nlohmann objects) cost the dashboard 800 MB of RSS; a page keeps it small.
+/// Errors: kExitUsage for a `limit` out of range or an `after` that names no session.
+SessionsPage api_sessions(registry::Registry& reg, bool all, size_t limit,
+                          const std::string& after);
 
 /// GET /api/sessions/ID: `orch show ID --json` (ID: a session id, or a unit: its newest session).
 json::Json api_session(registry::Registry& reg, const HomeLayout& home, const std::string& id);
@@ -31,7 +48,8 @@ json::Json api_log(registry::Registry& reg, const std::string& id, int64_t after
 
 /// GET /api/sessions/ID/diff: the session's branch against its unit's base, {"session", "base",
 /// "commit" (null: the live worktree's content), "files": [{"path", "old_path", "status",
-/// "binary", "additions", "deletions", "hunks": [{"header", "lines": [{"origin", "text"}]}]}],
+/// "binary", "too_large" (over git::kPatchMaxFileBytes: not read, no hunks), "additions",
+/// "deletions", "hunks": [{"header", "lines": [{"origin", "text"}]}]}],
 /// "truncated", "note" (why there is no diff, else null)}.
 json::Json api_diff(registry::Registry& reg, const std::string& id);
 

@@ -34,14 +34,15 @@ const std::string& dashboard_js() {
     statusLine.textContent = text;
     statusLine.className = error ? 'error' : '';
   }
-  async function api(path, opts) {
+  async function apiReply(path, opts) {
     const o = Object.assign({ headers: { 'X-Orch-Token': token } }, opts || {});
     if (o.body) o.headers['Content-Type'] = 'application/json';
     const r = await fetch(path, o);
     const body = await r.json().catch(() => ({ error: 'HTTP ' + r.status }));
     if (!r.ok) throw new Error(body.error || 'HTTP ' + r.status);
-    return body;
+    return { body, headers: r.headers };
   }
+  async function api(path, opts) { return (await apiReply(path, opts)).body; }
 
   async function act(id, what, body) {
     setStatus(what + ' ' + id + '...');
@@ -84,14 +85,34 @@ const std::string& dashboard_js() {
   }
 
   function sessionsView() {
+    const PAGE = 100;  // the API's default page (kDashboardPage); more on "Show more"
     const tbody = el('tbody');
     const count = el('span', { id: 'count' });
     const rows = new Map();
+    let want = PAGE;
+    const more = el('button', { id: 'more-sessions', hidden: '', onclick: () => {
+      want += PAGE;
+      refreshNow();
+    } }, 'Show more');
     const heads = ['Session', 'Unit', 'Agent', 'Backend', 'State', 'Branch', 'Started', 'Cost',
                    'Checks', ''];
     main.replaceChildren(el('h2', {}, 'Sessions ', count),
       el('table', { id: 'sessions' }, el('thead', {}, el('tr', {}, ...heads.map(h => el('th', {}, h)))),
-         tbody));
+         tbody), more);
+    // The first `want` sessions, a page (at most 500) at a time, following the Link header.
+    async function fetchList() {
+      const list = [];
+      let after = '';
+      while (list.length < want) {
+        const r = await apiReply('/api/sessions?all=1&limit=' + Math.min(want - list.length, 500) +
+                                 (after ? '&after=' + enc(after) : ''));
+        list.push(...r.body);
+        const m = (r.headers.get('Link') || '').match(/[?&]after=([^&>]+)>/);
+        after = m ? decodeURIComponent(m[1]) : '';
+        if (!after) break;
+      }
+      return { list, end: !after };
+    }
     function row(s) {
       return el('tr', { 'data-session': s.session, 'data-state': s.state },
         el('td', {}, el('a', { href: '#/session/' + enc(s.session) }, s.session)),
@@ -101,8 +122,9 @@ const std::string& dashboard_js() {
         el('td', {}, checks(s.checks)), el('td', {}, actions(s)));
     }
     async function refresh() {
-      const list = await api('/api/sessions?all=1');
-      count.textContent = '(' + list.length + ')';
+      const { list, end } = await fetchList();
+      count.textContent = '(' + (end ? '' : 'newest ') + list.length + ')';
+      if (end) more.setAttribute('hidden', ''); else more.removeAttribute('hidden');
       const seen = new Set();
       let prev = null;
       for (const s of list) {
@@ -149,6 +171,7 @@ const std::string& dashboard_js() {
                      ' +' + f.additions + ' -' + f.deletions));
       const fb = el('div', { class: 'diff-file', 'data-path': f.path }, el('h4', {}, f.path));
       if (f.binary) fb.append(el('p', {}, 'binary file'));
+      if (f.too_large) fb.append(el('p', { class: 'too-large' }, 'file too large to show (over 1 MiB)'));
       for (const h of f.hunks) {
         const hb = el('div', { class: 'diff-hunk' }, el('div', { class: 'hh' }, h.header));
         for (const l of h.lines) {

@@ -33,8 +33,14 @@ Tree patch_tree(git_repository* r, const std::string& spec, const std::string& r
   return Tree(raw);
 }
 
-// The file of delta `i` with its hunks, adding its lines to `budget` until it runs out.
-PatchFile patch_file(git_diff* diff, size_t i, size_t& budget, bool& truncated,
+// What is left of a patch's limits.
+struct PatchBudget {
+  size_t lines;
+  size_t bytes;
+};
+
+// The file of delta `i` with its hunks, taking its lines from `budget` until it runs out.
+PatchFile patch_file(git_diff* diff, size_t i, PatchBudget& budget, bool& truncated,
                      const std::string& ctx) {
   git_patch* raw = nullptr;
   check(git_patch_from_diff(&raw, diff, i), ctx);
@@ -44,7 +50,11 @@ PatchFile patch_file(git_diff* diff, size_t i, size_t& budget, bool& truncated,
   f.status = patch_status(d->status);
   f.path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
   f.old_path = d->old_file.path ? d->old_file.path : f.path;
-  f.binary = (d->flags & GIT_DIFF_FLAG_BINARY) != 0;
+  f.too_large = static_cast<int64_t>(d->old_file.size) > kPatchMaxFileBytes ||
+                static_cast<int64_t>(d->new_file.size) > kPatchMaxFileBytes;
+  // libgit2 marks a file over max_size binary without reading it: not what it is.
+  f.binary = !f.too_large && (d->flags & GIT_DIFF_FLAG_BINARY) != 0;
+  if (f.too_large) return f;
   size_t context = 0, adds = 0, dels = 0;
   check(git_patch_line_stats(&context, &adds, &dels, patch.get()), ctx);
   f.additions = static_cast<int>(adds);
@@ -55,12 +65,12 @@ PatchFile patch_file(git_diff* diff, size_t i, size_t& budget, bool& truncated,
     const git_diff_hunk* hunk = nullptr;
     size_t lines = 0;
     check(git_patch_get_hunk(&hunk, &lines, patch.get(), h), ctx);
-    if (lines > budget) {
+    if (lines > budget.lines) {
       truncated = true;
       f.hunks.clear();
       return f;
     }
-    budget -= lines;
+    budget.lines -= lines;
     PatchHunk out;
     out.header.assign(hunk->header, hunk->header_len);
     while (!out.header.empty() && (out.header.back() == '\n' || out.header.back() == '\r')) {
@@ -70,6 +80,12 @@ PatchFile patch_file(git_diff* diff, size_t i, size_t& budget, bool& truncated,
       const git_diff_line* line = nullptr;
       check(git_patch_get_line_in_hunk(&line, patch.get(), h, l), ctx);
       if (line->origin != ' ' && line->origin != '+' && line->origin != '-') continue;
+      if (line->content_len > budget.bytes) {
+        truncated = true;
+        f.hunks.clear();
+        return f;
+      }
+      budget.bytes -= line->content_len;
       std::string text(line->content, line->content_len);
       if (!text.empty() && text.back() == '\n') text.pop_back();
       out.lines.push_back(PatchLine{line->origin, std::move(text)});
@@ -87,6 +103,7 @@ Patch diff_patch(const std::string& repo, const std::string& from_commit,
   Repo r = to_commit.empty() ? open_exact(repo) : open_at(repo);
   Tree from = patch_tree(r.get(), from_commit, repo);
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  opts.max_size = kPatchMaxFileBytes;
   git_diff* raw = nullptr;
   if (to_commit.empty()) {
     opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
@@ -99,7 +116,7 @@ Patch diff_patch(const std::string& repo, const std::string& from_commit,
   Diff diff(raw);
   check(git_diff_find_similar(diff.get(), nullptr), ctx);
   Patch out;
-  size_t budget = max_lines;
+  PatchBudget budget{max_lines, kPatchMaxTextBytes};
   size_t n = git_diff_num_deltas(diff.get());
   for (size_t i = 0; i < n; ++i) {
     out.files.push_back(patch_file(diff.get(), i, budget, out.truncated, ctx));

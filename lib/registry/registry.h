@@ -22,6 +22,11 @@ struct SessionFilter {
   std::string unit;              ///< units.name, empty = any
   std::vector<std::string> ids;  ///< session ids, empty = any
   std::string convoy;            ///< convoys.name its unit belongs to, empty = any
+  /// Paging (the dashboard's /api/sessions): at most `limit` rows (0 = all), and only those after
+  /// the session `after` in the list's order (newest first, ties by id); an unknown `after`
+  /// matches nothing.
+  size_t limit = 0;
+  std::string after;
 };
 
 /// What a terminal update writes along with the state.

@@ -109,16 +109,26 @@ std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter
   if (!f.unit.empty()) sql += " AND u.name = ?1";
   if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
   if (!f.convoy.empty()) sql += " AND u.convoy_id = (SELECT id FROM convoys WHERE name = ?3)";
+  if (!f.after.empty()) {
+    sql +=
+        " AND (s.started_at < (SELECT started_at FROM sessions WHERE id = ?4) OR (s.started_at = "
+        "(SELECT started_at FROM sessions WHERE id = ?4) AND s.id > ?4))";
+  }
   // SQLite walks sessions_by_started backwards for this order. Breaking ties by id in SQL would
   // add a temporary b-tree per distinct started_at (it more than doubles the query's time), so
-  // the rare ties are put in id order below instead.
+  // the rare ties are put in id order below instead; a page (LIMIT) must break them in SQL, and
+  // its few rows make that cheap.
   sql += " ORDER BY s.started_at DESC";
+  if (f.limit > 0) sql += ", s.id LIMIT ?5";
   db::Stmt st(db, sql);
   if (!f.unit.empty()) st.bind_text(1, f.unit);
   if (!f.ids.empty()) st.bind_text(2, json::dump(json::Json(f.ids)));
   if (!f.convoy.empty()) st.bind_text(3, f.convoy);
+  if (!f.after.empty()) st.bind_text(4, f.after);
+  if (f.limit > 0) st.bind_int(5, static_cast<int64_t>(f.limit));
   std::vector<Row> out;
-  if (!f.live_only && !f.active_only && f.unit.empty() && f.ids.empty() && f.convoy.empty()) {
+  if (f.limit == 0 && f.after.empty() && !f.live_only && !f.active_only && f.unit.empty() &&
+      f.ids.empty() && f.convoy.empty()) {
     // Every session: reserve them all, so 10,000 rows are not moved on each growth.
     db::Stmt count(db, "SELECT COUNT(*) FROM sessions");
     if (count.step()) out.reserve(static_cast<size_t>(count.col_int(0)));

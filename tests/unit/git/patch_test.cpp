@@ -58,6 +58,32 @@ TEST_F(PatchTest, CutAtTheLineLimitAndTheWorktreeWhenNoCommit) {
   EXPECT_EQ(w.files[0].hunks.at(0).lines.at(0).text, "fresh");
 }
 
+TEST_F(PatchTest, AHugeUntrackedOrCommittedFileIsNotReadButMarkedTooLarge) {
+  std::string base = rev("HEAD");
+  // 3 MiB of text lines (over kPatchMaxFileBytes), and a 2 MiB binary file.
+  std::string big;
+  while (big.size() < (3u << 20)) big += "a line of an agent's huge log file\n";
+  std::string blob(2u << 20, '\0');
+  write_file(fs::path(repo_) / "huge.log", big);  // untracked, uncommitted
+  write_file(fs::path(repo_) / "huge.bin", blob);
+  write_file(fs::path(repo_) / "small.txt", "s\n");
+  Patch w = diff_patch(repo_, base, "", 1u << 30);
+  ASSERT_EQ(w.files.size(), 3u);
+  for (const PatchFile& f : w.files) {
+    SCOPED_TRACE(f.path);
+    bool huge = f.path != "small.txt";
+    EXPECT_EQ(f.too_large, huge);
+    EXPECT_EQ(f.hunks.empty(), huge);
+    EXPECT_FALSE(f.binary);
+  }
+  EXPECT_FALSE(w.truncated);
+  commit_files(repo_, {{"huge.log", big}});  // the same once committed
+  Patch c = diff_patch(repo_, base, rev("HEAD"), 1u << 30);
+  ASSERT_EQ(c.files.size(), 3u);
+  EXPECT_TRUE(c.files[1].too_large) << c.files[1].path;
+  EXPECT_TRUE(c.files[1].hunks.empty());
+}
+
 TEST_F(PatchTest, UnknownCommitFails) {
   std::string msg = expect_error([&] { diff_patch(repo_, "HEAD", "nope", 10); }).what();
   EXPECT_NE(msg.find("'nope' does not resolve to a commit"), std::string::npos) << msg;

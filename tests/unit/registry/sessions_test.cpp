@@ -221,5 +221,34 @@ TEST_F(RegistrySessions, TransactionsCommitRollBackAndNest) {
   EXPECT_FALSE(reg->find_unit("/src/repo", "t6"));  // only the failed nested part is undone
 }
 
+TEST_F(RegistrySessions, PagesFollowTheListOrderWithTiesAndNeverPassTheLimit) {
+  // Ties on started_at across a page boundary: the pages must still give each session once.
+  const int64_t starts[] = {100, 200, 200, 200, 300, 200, 50};
+  for (int i = 0; i < 7; ++i) {
+    Unit u = reg->upsert_unit(sample_unit("page-" + std::to_string(i)));
+    reg->insert_session(sample_session(u, "p" + std::to_string(6 - i), State::kDone, starts[i]),
+                        "test");
+  }
+  std::vector<std::string> whole;
+  for (const Session& s : reg->list_sessions()) whole.push_back(s.id);
+  ASSERT_EQ(whole.size(), 7u);
+  std::vector<std::string> paged;
+  SessionFilter f;
+  f.limit = 2;
+  for (int pages = 0; pages < 10; ++pages) {
+    std::vector<Session> page = reg->list_sessions(f);
+    ASSERT_LE(page.size(), 2u);
+    if (page.empty()) break;
+    for (const Session& s : page) paged.push_back(s.id);
+    f.after = page.back().id;
+  }
+  EXPECT_EQ(paged, whole);
+  f.after = "no-such-session";
+  EXPECT_TRUE(reg->list_sessions(f).empty());
+  f.after.clear();
+  f.limit = 3;
+  EXPECT_EQ(reg->list_session_briefs(f).size(), 3u);
+}
+
 }  // namespace
 }  // namespace orch::registry
