@@ -120,8 +120,9 @@ std::string find_executable(const std::string& name);
 /// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).
 int free_loopback_port();
 
-/// True when a TCP socket can bind 127.0.0.1:`port` now (nothing listens there, nor on the
-/// wildcard address; the socket is closed again at once). Never throws: false when in doubt.
+/// True when TCP sockets can bind 127.0.0.1:`port` and [::1]:`port` now (nothing listens there,
+/// nor on either wildcard address; the sockets are closed again at once; a host without IPv6
+/// needs the first only). Never throws: false when in doubt.
 bool loopback_port_free(int port);
 
 /// Who holds the TCP sockets listening on a loopback port (see loopback_listener_owner).

@@ -89,7 +89,22 @@ bool loopback_port_free(int port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  return ::bind(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) == 0;
+  if (::bind(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0) return false;
+  // IPv6 too: a server on [::1] or on [::] (IPV6_V6ONLY) takes `localhost` connections where
+  // resolvers prefer ::1 (Node.js since 17), and the first bind does not see it. A host without
+  // IPv6 has nothing there.
+  detail::Fd sock6(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock6.valid()) return errno == EAFNOSUPPORT;
+  int one = 1;
+  ::setsockopt(sock6.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  struct sockaddr_in6 addr6;
+  std::memset(&addr6, 0, sizeof addr6);
+  addr6.sin6_family = AF_INET6;
+  addr6.sin6_addr = in6addr_loopback;
+  addr6.sin6_port = htons(static_cast<uint16_t>(port));
+  if (::bind(sock6.get(), reinterpret_cast<struct sockaddr*>(&addr6), sizeof addr6) == 0)
+    return true;
+  return errno == EADDRNOTAVAIL;  // no ::1 on this host
 }
 
 std::string random_hex(size_t nbytes) {

@@ -142,5 +142,44 @@ TEST(LoopbackListenerOwner, NoPidOrPortIsNone) {
   EXPECT_EQ(loopback_listener_owner(getpid(), 70000), ListenerOwner::kNone);
 }
 
+// A listener on [::1] only (IPV6_V6ONLY), as another local user's dev server may be: the port
+// is not free, though 127.0.0.1 alone would bind.
+TEST(LoopbackPortFree, AnIpv6OnlyListenerTakesThePort) {
+  int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0) GTEST_SKIP() << "no IPv6 on this host";
+  int one = 1;
+  ASSERT_EQ(::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one), 0);
+  struct sockaddr_in6 a;
+  std::memset(&a, 0, sizeof a);
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  if (::bind(fd, reinterpret_cast<struct sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    GTEST_SKIP() << "no ::1 on this host";
+  }
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<struct sockaddr*>(&a), &len), 0);
+  const int port = ntohs(a.sin6_port);
+  EXPECT_FALSE(loopback_port_free(port));
+  ::close(fd);
+  EXPECT_TRUE(loopback_port_free(port));
+}
+
+TEST(LoopbackPortFree, AnIpv4ListenerTakesThePort) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  struct sockaddr_in a;
+  std::memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<struct sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<struct sockaddr*>(&a), &len), 0);
+  EXPECT_FALSE(loopback_port_free(ntohs(a.sin_port)));
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace orch::process
