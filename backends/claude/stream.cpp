@@ -1,6 +1,7 @@
 #include "backends/claude/stream.h"
 
 #include "lib/error.h"
+#include "lib/registry/types.h"
 
 namespace orch::claude {
 namespace {
@@ -111,11 +112,13 @@ void parse_result(const Field& doc, StreamLine& out) {
     r.errors.push_back(text.empty() ? json::raw(e) : text);
   }
   Field usage = json::at(doc, "usage");
-  r.usage.input = json::i64(json::at(usage, "input_tokens"));
-  r.usage.output = json::i64(json::at(usage, "output_tokens"));
-  r.usage.cache_read = json::i64(json::at(usage, "cache_read_input_tokens"));
-  r.usage.cache_creation = json::i64(json::at(usage, "cache_creation_input_tokens"));
-  r.total_cost_usd = json::num(json::at(doc, "total_cost_usd"));
+  // The agent's figures, bounded before they are added up (registry::sane_tokens).
+  r.usage.input = registry::sane_tokens(json::i64(json::at(usage, "input_tokens")));
+  r.usage.output = registry::sane_tokens(json::i64(json::at(usage, "output_tokens")));
+  r.usage.cache_read = registry::sane_tokens(json::i64(json::at(usage, "cache_read_input_tokens")));
+  r.usage.cache_creation =
+      registry::sane_tokens(json::i64(json::at(usage, "cache_creation_input_tokens")));
+  r.total_cost_usd = registry::sane_cost(json::num(json::at(doc, "total_cost_usd")));
   r.num_turns = json::i64(json::at(doc, "num_turns"));
   r.api_error_status = json::i64(json::at(doc, "api_error_status"));
   r.api_error_type = json::str(json::at(doc, "api_error_type"));

@@ -2,6 +2,7 @@
 
 #include "lib/http/rate_limit.h"
 #include "lib/json.h"
+#include "lib/registry/types.h"
 
 namespace orch::opencode {
 namespace {
@@ -41,11 +42,15 @@ std::string error_text(const simdjson::simdjson_result<json::Element>& err) {
 registry::Usage message_usage(const simdjson::simdjson_result<json::Element>& info) {
   registry::Usage u;
   auto tokens = json::at(info, "tokens");
-  u.tokens_in = json::i64(json::at(tokens, "input"));
-  u.tokens_out = json::i64(json::at(tokens, "output")) + json::i64(json::at(tokens, "reasoning"));
-  u.tokens_cache_read = json::i64(json::at(json::at(tokens, "cache"), "read"));
-  u.tokens_cache_write = json::i64(json::at(json::at(tokens, "cache"), "write"));
-  u.cost_usd = json::num(json::at(info, "cost"));
+  // The agent's figures, bounded before they are added up (registry::sane_tokens).
+  u.tokens_in = registry::sane_tokens(json::i64(json::at(tokens, "input")));
+  u.tokens_out = registry::sane_tokens(json::i64(json::at(tokens, "output"))) +
+                 registry::sane_tokens(json::i64(json::at(tokens, "reasoning")));
+  u.tokens_cache_read =
+      registry::sane_tokens(json::i64(json::at(json::at(tokens, "cache"), "read")));
+  u.tokens_cache_write =
+      registry::sane_tokens(json::i64(json::at(json::at(tokens, "cache"), "write")));
+  u.cost_usd = registry::sane_cost(json::num(json::at(info, "cost")));
   return u;
 }
 

@@ -13,7 +13,10 @@ void run_update(sqlite3* db, db::Stmt& st, const std::string& session_id) {
   if (sqlite3_changes(db) == 0) db::no_such_session(session_id);
 }
 
-void bind_usage(db::Stmt& st, const Usage& u) {
+// Through sane_usage: an agent's NaN cost would bind as NULL in a NOT NULL column, and the end
+// of its session would never be recorded.
+void bind_usage(db::Stmt& st, const Usage& given) {
+  const Usage u = sane_usage(given);
   st.bind_int(2, u.tokens_in)
       .bind_int(3, u.tokens_out)
       .bind_int(4, u.tokens_cache_read)

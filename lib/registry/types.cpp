@@ -1,7 +1,9 @@
 // Session states as stored in the registry's `state` columns.
 #include "lib/registry/types.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <utility>
 
 #include "lib/error.h"
@@ -50,6 +52,20 @@ Transition transition(State from, State to, bool with_outcome) {
   if (!is_live(from)) return Transition::kRefused;
   if (from == to && !with_outcome) return Transition::kSame;
   return Transition::kApply;
+}
+
+int64_t sane_tokens(int64_t n) {
+  return std::clamp<int64_t>(n, 0, 1'000'000'000'000);
+}
+
+double sane_cost(double usd) {
+  if (std::isnan(usd) || usd < 0) return 0;
+  return std::min(usd, 1e9);
+}
+
+Usage sane_usage(const Usage& u) {
+  return {sane_tokens(u.tokens_in), sane_tokens(u.tokens_out), sane_tokens(u.tokens_cache_read),
+          sane_tokens(u.tokens_cache_write), sane_cost(u.cost_usd)};
 }
 
 }  // namespace orch::registry

@@ -63,6 +63,17 @@ struct Usage {
   double cost_usd = 0;  ///< US dollars
 };
 
+/// An agent's reported token count, made safe to add up and store: negative is 0, at most 10^12
+/// (a sum of a million such reports still fits in int64). Agents' reports are not trusted.
+int64_t sane_tokens(int64_t n);
+
+/// An agent's reported cost in US dollars, made safe to add up and store: NaN and negative are
+/// 0, at most 10^9 (+inf too), so a sum stays finite and a budget still compares.
+double sane_cost(double usd);
+
+/// `u` with each count through sane_tokens and the cost through sane_cost.
+Usage sane_usage(const Usage& u);
+
 struct Session {
   std::string id;
   int64_t unit_id = 0;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "lib/registry/convoys.h"
 #include "tests/support/tmp.h"
 #include "tests/unit/registry/fixtures.h"
@@ -108,6 +111,26 @@ TEST_F(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
   BudgetCheck r = check_convoy_budget(*reg_, free.id, "s1", 1, note);
   EXPECT_FALSE(r.has_budget);
   EXPECT_FALSE(r.over);
+}
+
+// An agent's usage report is not trusted: NaN, infinite, negative and huge figures are stored
+// bounded, never as NULL (a NOT NULL column: the end of the session would not be recorded).
+TEST_F(RegistryBudget, HostileUsageFiguresAreStoredBounded) {
+  Usage u;
+  u.cost_usd = std::nan("");
+  u.tokens_in = -5;
+  u.tokens_out = INT64_MAX;
+  EXPECT_NO_THROW(reg_->set_usage("s1", u));
+  auto s = reg_->get_session("s1");
+  EXPECT_EQ(s->usage.cost_usd, 0);
+  EXPECT_EQ(s->usage.tokens_in, 0);
+  EXPECT_EQ(s->usage.tokens_out, 1'000'000'000'000);
+  u.cost_usd = std::numeric_limits<double>::infinity();
+  reg_->set_usage("s1", u);
+  EXPECT_EQ(reg_->get_session("s1")->usage.cost_usd, 1e9);
+  EXPECT_EQ(sane_cost(-0.5), 0);
+  EXPECT_EQ(sane_cost(2.5), 2.5);
+  EXPECT_EQ(sane_tokens(42), 42);
 }
 
 }  // namespace
