@@ -8,7 +8,7 @@ namespace orch::registry {
 
 void record_landing(Registry& reg, const LandingRow& row) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "INSERT OR REPLACE INTO landings (unit_id, session_id, outcome, into_branch, "
                 "strategy, commit_id, pr_url, reason, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     st.bind_int(1, row.unit_id)
@@ -47,14 +47,14 @@ LandingRow landing_row(db::Stmt& st) {
 }  // namespace
 
 std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id) {
-  db::Stmt st(reg.handle(), std::string(kLandingColumns) + " WHERE unit_id = ?1");
+  db::Stmt st(reg.conn(), std::string(kLandingColumns) + " WHERE unit_id = ?1");
   st.bind_int(1, unit_id);
   if (!st.step()) return std::nullopt;
   return landing_row(st);
 }
 
 std::map<std::string, LandingRow> landings_by_session(Registry& reg) {
-  db::Stmt st(reg.handle(), kLandingColumns);
+  db::Stmt st(reg.conn(), kLandingColumns);
   std::map<std::string, LandingRow> out;
   while (st.step()) {
     LandingRow r = landing_row(st);

@@ -22,14 +22,14 @@
 namespace orch::registry {
 namespace {
 
-bool has_migrations_table(sqlite3* db) {
+bool has_migrations_table(db::Conn* db) {
   db::Stmt st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
   st.bind_text(1, "schema_migrations");
   return st.step();
 }
 
 // The versions recorded in schema_migrations (none when the table does not exist yet).
-std::set<int> applied_versions(sqlite3* db) {
+std::set<int> applied_versions(db::Conn* db) {
   std::set<int> out;
   if (!has_migrations_table(db)) return out;
   db::Stmt st(db, "SELECT version FROM schema_migrations");
@@ -47,7 +47,7 @@ void refuse_if_newer(const std::filesystem::path& path, const std::set<int>& app
 
 // Applies `m` in its own BEGIN IMMEDIATE transaction unless another process got there first
 // (checked again while holding the write lock).
-void apply(sqlite3* db, const std::filesystem::path& path, const Migration& m, int newest) {
+void apply(db::Conn* db, const std::filesystem::path& path, const Migration& m, int newest) {
   db::begin_immediate(db);
   try {
     db::exec(db,
@@ -56,11 +56,11 @@ void apply(sqlite3* db, const std::filesystem::path& path, const Migration& m, i
     std::set<int> applied = applied_versions(db);
     refuse_if_newer(path, applied, newest);
     if (!applied.count(m.version)) {
-      char* msg = nullptr;
-      if (sqlite3_exec(db, m.sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string cause = msg ? msg : sqlite3_errmsg(db);
-        sqlite3_free(msg);
-        throw Error(db::context(db), "migration " + std::string(m.name) + " failed: " + cause);
+      try {
+        db->exec(m.sql);
+      } catch (const Error&) {
+        throw Error(db::context(db),
+                    "migration " + std::string(m.name) + " failed: " + db->last_error());
       }
       db::Stmt ins(db,
                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
@@ -75,9 +75,9 @@ void apply(sqlite3* db, const std::filesystem::path& path, const Migration& m, i
 
 // Connection settings, the schema check and pending migrations on an open connection; `path`
 // names the file in errors.
-void prepare(sqlite3* db, const std::filesystem::path& path) {
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, db::kBusyTimeoutMs);
+void prepare(db::Conn* db, const std::filesystem::path& path) {
+  sqlite3_extended_result_codes(db->sqlite(), 1);
+  db->set_lock_wait(db::kBusyTimeoutMs);
   // Connection settings only: nothing here writes to the file.
   db::exec_retrying(db, "PRAGMA foreign_keys=ON");
   db::exec_retrying(db, "PRAGMA synchronous=NORMAL");
@@ -130,16 +130,17 @@ void create_registry(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(tmp.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::string why = rc == SQLITE_OK ? "" : (raw ? sqlite3_errmsg(raw) : "out of memory");
+  std::unique_ptr<db::Conn> conn = db::wrap_sqlite(raw);  // closes it (even a failed open's)
   try {
     if (rc != SQLITE_OK)
       throw Error("registry " + path.string(), "cannot create " + tmp.string() + ": " + why);
-    prepare(raw, path);
+    prepare(conn.get(), path);
   } catch (...) {
-    sqlite3_close_v2(raw);
+    conn.reset();
     remove_tmp();
     throw;
   }
-  sqlite3_close_v2(raw);  // the last connection checkpoints the WAL into the file
+  conn.reset();  // the last connection checkpoints the WAL into the file
   int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
@@ -174,12 +175,12 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
   // From here the Registry owns the handle (sqlite3_open_v2 returns one even when it fails).
-  std::unique_ptr<Registry> reg(new Registry(raw, path));
+  std::unique_ptr<Registry> reg(new Registry(db::wrap_sqlite(raw), path));
   if (rc != SQLITE_OK) {
     throw Error(context, raw ? sqlite3_errmsg(raw) : "out of memory");
   }
-  sqlite3_extended_result_codes(reg->db_, 1);
-  sqlite3_busy_timeout(reg->db_, db::kBusyTimeoutMs);
+  sqlite3_extended_result_codes(raw, 1);
+  reg->db_->set_lock_wait(db::kBusyTimeoutMs);
   // A SQLite file that is not orch's (or lost its tables) is not migrated into one.
   if (!has_migrations_table(reg->db_)) {
     throw Error(context, "not an orch registry (no schema_migrations table); " + recovery(path));

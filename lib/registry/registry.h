@@ -14,6 +14,9 @@
 struct sqlite3;
 
 namespace orch::registry {
+namespace db {
+class Conn;
+}
 
 /// Filters for list_sessions.
 struct SessionFilter {
@@ -154,17 +157,21 @@ class Registry {
   /// for "did the registry change", for live views (`orch agents --watch`).
   int64_t data_version();
 
-  /// The raw handle, for benchmarks and tests.
-  sqlite3* handle() { return db_; }
+  /// The SQLite handle, for SQLite-only tools, benchmarks and tests; nullptr on PostgreSQL.
+  sqlite3* handle();
+  /// The connection (either dialect), for lib/registry's own code.
+  db::Conn* conn() { return db_; }
+  /// True when this registry lives in PostgreSQL ([registry] url, ORCH_REGISTRY_URL).
+  bool is_postgres() const;
   /// The registry file's path, as given to open() (in $ORCH_HOME, beside servers/ and
   /// worktrees/).
   const std::filesystem::path& file() const { return file_; }
 
  private:
-  Registry(sqlite3* db, std::filesystem::path file);
+  Registry(std::unique_ptr<db::Conn> db, std::filesystem::path file);
   // Runs `fn` in the transaction just begun: commits, or rolls back and rethrows.
   void run_in_transaction(const std::function<void()>& fn);
-  sqlite3* db_;
+  db::Conn* db_;  // owned: deleted by the destructor
   std::filesystem::path file_;
   int tx_depth_ = 0;
   int64_t lock_wait_ms_;
