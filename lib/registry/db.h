@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 
@@ -84,8 +85,10 @@ bool is_postgres_url(std::string_view location);
 /// `url` with the password (user:PASSWORD@ and password=... parameters) replaced by "***".
 std::string mask_url(std::string_view url);
 /// SQLite's placeholders (?, ?N) rewritten as PostgreSQL's ($N), outside quotes and comments;
-/// `*count` (if given) gets the highest parameter number.
-std::string to_pg_placeholders(std::string_view sql, int* count = nullptr);
+/// `*count` (if given) gets the highest parameter number, `*used` (if given) which numbers occur
+/// (index n-1 for ?n).
+std::string to_pg_placeholders(std::string_view sql, int* count = nullptr,
+                               std::vector<bool>* used = nullptr);
 
 /// A migration's SQLite DDL as PostgreSQL's: INTEGER -> BIGINT (SQLite's integers are 64-bit),
 /// INTEGER PRIMARY KEY -> an identity column (SQLite's rowid), REAL -> DOUBLE PRECISION.

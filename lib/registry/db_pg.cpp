@@ -20,6 +20,8 @@ constexpr const char* kPgWriteLock = "SELECT pg_advisory_xact_lock(1869767528)";
 // SQLSTATEs: unique_violation, lock_not_available (lock_timeout).
 constexpr const char* kPgUniqueViolation = "23505";
 constexpr const char* kPgLockNotAvailable = "55P03";
+// The type of a parameter the statement does not use (pg_type.oid of text).
+constexpr Oid kPgTextOid = 25;
 
 // libpq's multi-line messages as one line, without the passwords in `secrets`.
 std::string pg_one_line(std::string msg, const std::vector<std::string>& secrets) {
@@ -82,8 +84,15 @@ class PgConn;
 
 class PgStatement final : public Statement {
  public:
-  PgStatement(PgConn* conn, std::string sql, int params)
-      : conn_(conn), sql_(std::move(sql)), params_(static_cast<size_t>(params)) {}
+  // `used[n-1]`: whether $n occurs in `sql`. A number that does not occur (a filter left out) is
+  // sent as text: the server cannot infer a type for it and would refuse the statement.
+  PgStatement(PgConn* conn, std::string sql, int params, const std::vector<bool>& used)
+      : conn_(conn), sql_(std::move(sql)), params_(static_cast<size_t>(params)),
+        types_(static_cast<size_t>(params), 0) {
+    for (size_t k = 0; k < types_.size(); ++k) {
+      if (k >= used.size() || !used[k]) types_[k] = kPgTextOid;
+    }
+  }
   ~PgStatement() override { PQclear(res_); }
   PgStatement(const PgStatement&) = delete;
   PgStatement& operator=(const PgStatement&) = delete;
@@ -131,6 +140,7 @@ class PgStatement final : public Statement {
   PgConn* conn_;
   std::string sql_;
   std::vector<std::optional<std::string>> params_;
+  std::vector<Oid> types_;  // 0: inferred by the server
   PGresult* res_ = nullptr;
   int row_ = -1;  // -1: not run yet
 };
@@ -148,8 +158,9 @@ class PgConn final : public Conn {
   std::string last_error() const override { return error_; }
   std::unique_ptr<Statement> prepare(std::string_view sql) override {
     int count = 0;
-    std::string text = to_pg_placeholders(sql, &count);
-    return std::make_unique<PgStatement>(this, std::move(text), count);
+    std::vector<bool> used;
+    std::string text = to_pg_placeholders(sql, &count, &used);
+    return std::make_unique<PgStatement>(this, std::move(text), count, used);
   }
   void exec(const char* sql) override {
     PGresult* r = PQexec(pg_, sql);
@@ -239,7 +250,7 @@ StepResult PgStatement::try_step() {
     for (size_t k = 0; k < params_.size(); ++k)
       values[k] = params_[k] ? params_[k]->c_str() : nullptr;
     PQclear(res_);
-    res_ = PQexecParams(conn_->raw(), sql_.c_str(), static_cast<int>(values.size()), nullptr,
+    res_ = PQexecParams(conn_->raw(), sql_.c_str(), static_cast<int>(values.size()), types_.data(),
                         values.data(), nullptr, nullptr, 0);
     if (!conn_->settle(res_)) {
       const bool unique = PgConn::sqlstate_is(res_, kPgUniqueViolation);

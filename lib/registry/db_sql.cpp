@@ -2,6 +2,7 @@
 // DDL translation of migrations (docs/registry-postgresql.md).
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include "lib/registry/db.h"
 
@@ -76,7 +77,7 @@ std::string mask_url(std::string_view url) {
   return out;
 }
 
-std::string to_pg_placeholders(std::string_view sql, int* count) {
+std::string to_pg_placeholders(std::string_view sql, int* count, std::vector<bool>* used) {
   std::string out;
   out.reserve(sql.size() + 8);
   int highest = 0;
@@ -99,6 +100,10 @@ std::string to_pg_placeholders(std::string_view sql, int* count) {
     }
     if (digits == 0) n = highest + 1;  // SQLite: a bare ? is one more than the largest so far
     if (n > highest) highest = n;
+    if (used) {
+      if (used->size() < static_cast<size_t>(n)) used->resize(static_cast<size_t>(n), false);
+      (*used)[static_cast<size_t>(n - 1)] = true;
+    }
     out += '$';
     out += std::to_string(n);
   }

@@ -9,8 +9,12 @@ namespace orch::registry {
 void record_landing(Registry& reg, const LandingRow& row) {
   reg.transaction([&] {
     db::Stmt st(reg.conn(),
-                "INSERT OR REPLACE INTO landings (unit_id, session_id, outcome, into_branch, "
-                "strategy, commit_id, pr_url, reason, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+                "INSERT INTO landings (unit_id, session_id, outcome, into_branch, "
+                "strategy, commit_id, pr_url, reason, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+                "ON CONFLICT (unit_id) DO UPDATE SET session_id = excluded.session_id, "
+                "outcome = excluded.outcome, into_branch = excluded.into_branch, "
+                "strategy = excluded.strategy, commit_id = excluded.commit_id, "
+                "pr_url = excluded.pr_url, reason = excluded.reason, at = excluded.at");
     st.bind_int(1, row.unit_id)
         .bind_text(2, row.session_id)
         .bind_text(3, row.outcome)

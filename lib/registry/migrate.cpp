@@ -23,7 +23,9 @@ namespace orch::registry {
 namespace {
 
 bool has_migrations_table(db::Conn* db) {
-  db::Stmt st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  db::Stmt st(db, db->dialect() == db::Dialect::kPostgres
+                      ? "SELECT 1 WHERE to_regclass(?1) IS NOT NULL"
+                      : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
   st.bind_text(1, "schema_migrations");
   return st.step();
 }
@@ -37,9 +39,9 @@ std::set<int> applied_versions(db::Conn* db) {
   return out;
 }
 
-void refuse_if_newer(const std::filesystem::path& path, const std::set<int>& applied, int newest) {
+void refuse_if_newer(const std::string& where, const std::set<int>& applied, int newest) {
   if (!applied.empty() && *applied.rbegin() > newest) {
-    throw Error(path.string(), "registry schema version " + std::to_string(*applied.rbegin()) +
+    throw Error(where, "registry schema version " + std::to_string(*applied.rbegin()) +
                                    " is newer than this orch (knows up to " +
                                    std::to_string(newest) + "); upgrade orch");
   }
@@ -47,17 +49,25 @@ void refuse_if_newer(const std::filesystem::path& path, const std::set<int>& app
 
 // Applies `m` in its own BEGIN IMMEDIATE transaction unless another process got there first
 // (checked again while holding the write lock).
-void apply(db::Conn* db, const std::filesystem::path& path, const Migration& m, int newest) {
+void apply(db::Conn* db, const std::string& where, const Migration& m, int newest) {
   db::begin_immediate(db);
+  const bool pg = db->dialect() == db::Dialect::kPostgres;
   try {
-    db::exec(db,
-             "CREATE TABLE IF NOT EXISTS schema_migrations ("
-             "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    db::exec(db, pg ? "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
+                      "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                    : "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     std::set<int> applied = applied_versions(db);
-    refuse_if_newer(path, applied, newest);
+    refuse_if_newer(where, applied, newest);
     if (!applied.count(m.version)) {
       try {
-        db->exec(m.sql);
+        if (!pg) {
+          db->exec(m.sql);
+        } else if (m.pg_sql) {
+          db->exec(m.pg_sql);
+        } else {
+          db->exec(db::to_pg_ddl(m.sql).c_str());
+        }
       } catch (const Error&) {
         throw Error(db::context(db),
                     "migration " + std::string(m.name) + " failed: " + db->last_error());
@@ -86,7 +96,7 @@ void prepare(db::Conn* db, const std::filesystem::path& path) {
   const int newest = all.empty() ? 0 : all.back().version;
   std::set<int> applied = applied_versions(db);
   // Checked before anything is written, so a newer registry is left exactly as it was.
-  refuse_if_newer(path, applied, newest);
+  refuse_if_newer(path.string(), applied, newest);
 
   // The switch to WAL (a no-op once the file is in WAL mode) needs a moment of exclusive access,
   // which other processes opening the same file may hold: retried like a write.
@@ -95,7 +105,7 @@ void prepare(db::Conn* db, const std::filesystem::path& path) {
   for (const Migration& m : all) {
     if (applied.count(m.version)) continue;
     spdlog::debug("registry {}: applying migration {}", path.string(), m.name);
-    apply(db, path, m, newest);
+    apply(db, path.string(), m, newest);
     ++applied_now;
   }
   spdlog::debug("registry {}: schema version {} ({} migration(s) applied now)", path.string(),
@@ -156,6 +166,22 @@ void create_registry(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+std::unique_ptr<Registry> Registry::open_postgres(const std::string& url,
+                                                  const std::filesystem::path& home_file) {
+  std::unique_ptr<Registry> reg(new Registry(db::connect_postgres(url), home_file));
+  db::Conn* db = reg->db_;
+  const auto& all = embedded_migrations();
+  const int newest = all.empty() ? 0 : all.back().version;
+  // Checked before anything is written, so a newer registry is left exactly as it was.
+  refuse_if_newer(db->context(), applied_versions(db), newest);
+  const std::set<int> applied = applied_versions(db);
+  for (const Migration& m : all) {
+    if (applied.count(m.version)) continue;
+    apply(db, db->context(), m, newest);  // under the write lock: one process applies each
+  }
+  return reg;
+}
 
 std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   const std::string context = "registry " + path.string();

@@ -34,9 +34,12 @@ std::optional<RateLimitPause> get_pause(Registry& reg, const std::string& backen
 void put_pause(Registry& reg, const RateLimitPause& p) {
   reg.transaction([&] {
     db::Stmt st(reg.conn(),
-                "INSERT OR REPLACE INTO rate_limit_pauses "
+                "INSERT INTO rate_limit_pauses "
                 "(backend, provider, until_ms, reason, strikes, session_id, at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                "ON CONFLICT (backend, provider) DO UPDATE SET until_ms = excluded.until_ms, "
+                "reason = excluded.reason, strikes = excluded.strikes, "
+                "session_id = excluded.session_id, at = excluded.at");
     st.bind_text(1, p.backend)
         .bind_text(2, p.provider)
         .bind_int(3, p.until_ms)

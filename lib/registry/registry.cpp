@@ -35,7 +35,11 @@ int Registry::schema_version() {
 }
 
 int64_t Registry::data_version() {
-  db::Stmt st(db_, "PRAGMA data_version");
+  // PostgreSQL: the next transaction id to be assigned, which moves whenever any connection
+  // writes (a superset of SQLite's "another connection committed", enough for a live view).
+  db::Stmt st(db_, db_->dialect() == db::Dialect::kPostgres
+                       ? "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+                       : "PRAGMA data_version");
   st.step();
   return st.col_int(0);
 }

@@ -47,6 +47,14 @@ class Registry {
   /// registry (naming the file and how to recover; it is never replaced by a new registry), a
   /// migration fails (the registry is left as it was), or its schema is newer than this binary.
   static std::unique_ptr<Registry> open(const std::filesystem::path& path);
+  /// Opens the registry in the PostgreSQL database at `url` (postgresql://...; the password from
+  /// the URL, PGPASSFILE or ~/.pgpass) and applies pending migrations, each in one transaction
+  /// under the registry's write lock (docs/registry-postgresql.md). `home_file` is what file()
+  /// answers ($ORCH_HOME/orch.db: its folder holds servers/ and worktrees/). Errors: orch::Error
+  /// `registry <url, password masked>: <cause>` when the server is unreachable, refuses the
+  /// credentials, a migration fails, or the schema is newer than this binary (nothing written).
+  static std::unique_ptr<Registry> open_postgres(const std::string& url,
+                                                 const std::filesystem::path& home_file);
   /// Closes the connection.
   ~Registry();
   Registry(const Registry&) = delete;

@@ -109,11 +109,15 @@ namespace {
 // reads every row with `read`. Only placeholders are added to the SQL; every value is bound.
 template <class Row, class Read>
 std::vector<Row> list_filtered(db::Conn* db, std::string sql, const SessionFilter& f, Read read) {
-  sql += "WHERE 1";
+  sql += "WHERE TRUE";
   if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
   if (f.active_only) sql += " AND s.state IN ('starting','running','waiting','checking')";
   if (!f.unit.empty()) sql += " AND u.name = ?1";
-  if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
+  if (!f.ids.empty()) {
+    sql += db->dialect() == db::Dialect::kPostgres
+               ? " AND s.id IN (SELECT json_array_elements_text(?2::json))"
+               : " AND s.id IN (SELECT value FROM json_each(?2))";
+  }
   if (!f.convoy.empty()) sql += " AND u.convoy_id = (SELECT id FROM convoys WHERE name = ?3)";
   // SQLite walks sessions_by_started backwards for this order. Breaking ties by id in SQL would
   // add a temporary b-tree per distinct started_at (it more than doubles the query's time), so
