@@ -87,7 +87,9 @@ class PgStatement final : public Statement {
   // `used[n-1]`: whether $n occurs in `sql`. A number that does not occur (a filter left out) is
   // sent as text: the server cannot infer a type for it and would refuse the statement.
   PgStatement(PgConn* conn, std::string sql, int params, const std::vector<bool>& used)
-      : conn_(conn), sql_(std::move(sql)), params_(static_cast<size_t>(params)),
+      : conn_(conn),
+        sql_(std::move(sql)),
+        params_(static_cast<size_t>(params)),
         types_(static_cast<size_t>(params), 0) {
     for (size_t k = 0; k < types_.size(); ++k) {
       if (k >= used.size() || !used[k]) types_[k] = kPgTextOid;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <filesystem>
@@ -42,8 +43,8 @@ std::set<int> applied_versions(db::Conn* db) {
 void refuse_if_newer(const std::string& where, const std::set<int>& applied, int newest) {
   if (!applied.empty() && *applied.rbegin() > newest) {
     throw Error(where, "registry schema version " + std::to_string(*applied.rbegin()) +
-                                   " is newer than this orch (knows up to " +
-                                   std::to_string(newest) + "); upgrade orch");
+                           " is newer than this orch (knows up to " + std::to_string(newest) +
+                           "); upgrade orch");
   }
 }
 
@@ -53,10 +54,11 @@ void apply(db::Conn* db, const std::string& where, const Migration& m, int newes
   db::begin_immediate(db);
   const bool pg = db->dialect() == db::Dialect::kPostgres;
   try {
-    db::exec(db, pg ? "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
-                      "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
-                    : "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    db::exec(db,
+             pg ? "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
+                  "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                : "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                  "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     std::set<int> applied = applied_versions(db);
     refuse_if_newer(where, applied, newest);
     if (!applied.count(m.version)) {
@@ -184,6 +186,13 @@ std::unique_ptr<Registry> Registry::open_postgres(const std::string& url,
 }
 
 std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
+  if (const char* url = std::getenv(kRegistryUrlEnv); url && *url) {
+    if (!db::is_postgres_url(url)) {
+      throw Error(kRegistryUrlEnv,
+                  "expected a postgresql:// or postgres:// URL, got '" + db::mask_url(url) + "'");
+    }
+    return open_postgres(url, path);
+  }
   const std::string context = "registry " + path.string();
   if (path.has_parent_path()) {
     std::error_code ec;

@@ -131,17 +131,17 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
           "WHERE state IN ('starting','running','waiting','checking') GROUP BY backend");
       while (counts.step()) by_backend[counts.col_text(0)] = static_cast<int>(counts.col_int(1));
     }
-    db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions, s.backend, "
-                                   "s.backend_max_sessions FROM sessions s "
-                                   "JOIN units u ON u.id = s.unit_id "
-                                   "LEFT JOIN convoys c ON c.id = u.convoy_id "
-                                   "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
-                                   "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
-                           kNotRateLimited + kQueueOrder +
-                           // PostgreSQL: the queued rows this claim reads stay its own until it
-                           // commits; rows another claimer holds are passed over, not waited on.
-                           (db->dialect() == db::Dialect::kPostgres ? " FOR UPDATE OF s SKIP LOCKED"
-                                                                    : ""));
+    db::Stmt queue(
+        db, std::string("SELECT s.id, s.max_sessions, s.backend, "
+                        "s.backend_max_sessions FROM sessions s "
+                        "JOIN units u ON u.id = s.unit_id "
+                        "LEFT JOIN convoys c ON c.id = u.convoy_id "
+                        "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
+                        "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
+                kNotRateLimited + kQueueOrder +
+                // PostgreSQL: the queued rows this claim reads stay its own until it
+                // commits; rows another claimer holds are passed over, not waited on.
+                (db->dialect() == db::Dialect::kPostgres ? " FOR UPDATE OF s SKIP LOCKED" : ""));
     queue.bind_int(1, now);
     std::vector<std::string> ids;
     while ((largest_cap <= 0 || active < largest_cap) && queue.step()) {

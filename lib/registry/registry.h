@@ -18,6 +18,10 @@ namespace db {
 class Conn;
 }
 
+/// The environment variable that puts the registry in PostgreSQL: when it is set (cmd also sets
+/// it from config.toml's [registry] url), Registry::open(path) opens open_postgres(its URL, path).
+inline constexpr const char* kRegistryUrlEnv = "ORCH_REGISTRY_URL";
+
 /// Filters for list_sessions.
 struct SessionFilter {
   bool live_only = false;        ///< only queued/starting/running/waiting
@@ -46,6 +50,8 @@ class Registry {
   /// Errors: orch::Error when the file cannot be opened, is empty (0 bytes) or is not an orch
   /// registry (naming the file and how to recover; it is never replaced by a new registry), a
   /// migration fails (the registry is left as it was), or its schema is newer than this binary.
+  /// With ORCH_REGISTRY_URL set, opens that PostgreSQL database instead (open_postgres; `path`
+  /// is then only what file() answers); a value that is not a postgresql:// URL is an error.
   static std::unique_ptr<Registry> open(const std::filesystem::path& path);
   /// Opens the registry in the PostgreSQL database at `url` (postgresql://...; the password from
   /// the URL, PGPASSFILE or ~/.pgpass) and applies pending migrations, each in one transaction

@@ -15,10 +15,11 @@ namespace {
 using testing::sample_session;
 using testing::sample_unit;
 
-class RegistryBudget : public ::testing::Test {
+class RegistryBudget : public testing::RegistryOnBoth {
  protected:
   void SetUp() override {
-    reg_ = Registry::open(tmp_ / "orch.db");
+    RegistryOnBoth::SetUp();
+    if (!reg_) return;  // skipped
     Convoy c;
     c.name = "c1";
     c.repo = "/src/repo";
@@ -44,13 +45,11 @@ class RegistryBudget : public ::testing::Test {
     return name + " " + std::to_string(spent) + " of " + std::to_string(budget);
   }
 
-  test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
   Convoy convoy_;
   std::vector<Unit> units_;
 };
 
-TEST_F(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
+TEST_P(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
   EXPECT_EQ(find_convoy(*reg_, "c1")->budget_usd, 1.0);
   spend("s1", 1.0);  // at the budget is not over it
   BudgetCheck at = check_convoy_budget(*reg_, convoy_.id, "s1", 5000, note);
@@ -91,7 +90,7 @@ TEST_F(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
   EXPECT_EQ(reg_->events("s1").size(), 1u);
 }
 
-TEST_F(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
+TEST_P(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
   spend("s1", 0.25);
   reg_->insert_session(sample_session(units_[0], "s3", State::kFailed, 2000), "t");
   spend("s3", 0.5);
@@ -99,7 +98,7 @@ TEST_F(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
   EXPECT_DOUBLE_EQ(convoy_spend(*reg_, convoy_.id), 0.875);
 }
 
-TEST_F(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
+TEST_P(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
   Convoy c;
   c.name = "free";
   c.repo = "/src/repo";
@@ -109,6 +108,10 @@ TEST_F(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
   EXPECT_FALSE(r.has_budget);
   EXPECT_FALSE(r.over);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryBudget,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

@@ -24,7 +24,6 @@ using testing::scalar;
 
 class RegistryPool : public testing::RegistryOnBoth {
  protected:
-
   // A new unit `name` with one session `id` in `state` under `cap`, queued at `queued_at`.
   void add(const std::string& name, const std::string& id, State state, int cap, int64_t queued_at,
            int priority = 0, int64_t not_before = 0) {
@@ -37,7 +36,6 @@ class RegistryPool : public testing::RegistryOnBoth {
     p.not_before = not_before;
     set_pool_fields(*reg_, id, p);
   }
-
 };
 
 TEST_P(RegistryPool, PoolFieldsRoundTripAndDefaults) {
@@ -185,8 +183,7 @@ TEST_P(RegistryPool, ConcurrentClaimersNeverExceedTheCapOrClaimTwice) {
   for (pid_t pid : pids) EXPECT_EQ(test::wait_child(pid), 0);
 
   // Every session was claimed exactly once and ended.
-  EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM sessions WHERE state = 'done'"),
-            kSessions);
+  EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM sessions WHERE state = 'done'"), kSessions);
   EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM session_states WHERE state = 'starting'"),
             kSessions);
   // Replaying the state changes in commit order, never more than kCap held a slot.
