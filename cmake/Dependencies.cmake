@@ -10,6 +10,8 @@ find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # libssl-dev (a dependency of libcurl4-openssl-dev)
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# libpq (libpq-dev): the registry on PostgreSQL ([registry] url, ORCH_REGISTRY_URL).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # terminfo (libtinfo, from libncurses-dev): the control sequences of the full-screen `orch top`.
 pkg_check_modules(TINFO REQUIRED IMPORTED_TARGET tinfo)
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)

@@ -10,7 +10,7 @@
 namespace orch::registry {
 
 double convoy_spend(Registry& reg, int64_t convoy_id) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT COALESCE(SUM(s.cost_usd), 0) FROM sessions s "
               "JOIN units u ON u.id = s.unit_id WHERE u.convoy_id = ?1");
   st.bind_int(1, convoy_id);
@@ -22,7 +22,7 @@ BudgetCheck check_convoy_budget(Registry& reg, int64_t convoy_id, const std::str
   BudgetCheck out;
   reg.transaction([&] {
     out = BudgetCheck{};
-    db::Stmt c(reg.handle(),
+    db::Stmt c(reg.conn(),
                "SELECT name, budget_usd, over_budget_at, over_budget_note FROM convoys "
                "WHERE id = ?1 AND budget_usd IS NOT NULL");
     c.bind_int(1, convoy_id);
@@ -39,11 +39,11 @@ BudgetCheck check_convoy_budget(Registry& reg, int64_t convoy_id, const std::str
     if (!(out.spent_usd > out.budget_usd)) return;
     out.over = out.marked_now = true;
     out.note = describe(name, out.spent_usd, out.budget_usd);
-    db::Stmt up(reg.handle(),
+    db::Stmt up(reg.conn(),
                 "UPDATE convoys SET over_budget_at = ?2, over_budget_note = ?3, "
                 "stopped_at = COALESCE(stopped_at, ?2) WHERE id = ?1");
     up.bind_int(1, convoy_id).bind_int(2, now).bind_text(3, out.note).run();
-    db::Stmt q(reg.handle(),
+    db::Stmt q(reg.conn(),
                "SELECT s.id FROM sessions s JOIN units u ON u.id = s.unit_id "
                "WHERE u.convoy_id = ?1 AND s.state = 'queued' ORDER BY s.rowid");
     q.bind_int(1, convoy_id);
@@ -64,7 +64,7 @@ BudgetCheck check_convoy_budget(Registry& reg, int64_t convoy_id, const std::str
 }
 
 std::string convoy_over_budget(Registry& reg, int64_t convoy_id) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT over_budget_note FROM convoys WHERE id = ?1 AND over_budget_at IS NOT NULL");
   st.bind_int(1, convoy_id);
   return st.step() ? st.col_text(0) : "";

@@ -1,8 +1,6 @@
 // The `check_runs` table (lib/registry/checks.h).
 #include "lib/registry/checks.h"
 
-#include <sqlite3.h>
-
 #include "lib/clock.h"
 #include "lib/registry/db.h"
 
@@ -11,10 +9,10 @@ namespace orch::registry {
 int64_t insert_check_run(Registry& reg, const CheckRun& run) {
   int64_t id = 0;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "INSERT INTO check_runs (session_id, attempt, name, command, exit_code, timed_out, "
                 "duration_ms, output_path, started_at, ended_at) "
-                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) RETURNING id");
     st.bind_text(1, run.session_id)
         .bind_int(2, run.attempt)
         .bind_text(3, run.name)
@@ -25,15 +23,14 @@ int64_t insert_check_run(Registry& reg, const CheckRun& run) {
     st.bind_int(6, run.timed_out ? 1 : 0)
         .bind_text(8, run.output_path)
         .bind_int(9, run.started_at ? run.started_at : now_ms());
-    st.run();
-    id = sqlite3_last_insert_rowid(reg.handle());
+    id = db::insert_returning_id(st);
   });
   return id;
 }
 
 void end_check_run(Registry& reg, int64_t id, const CheckRun& run) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE check_runs SET exit_code = ?2, timed_out = ?3, duration_ms = ?4, "
                 "ended_at = ?5 WHERE id = ?1");
     st.bind_int(1, id)
@@ -46,7 +43,7 @@ void end_check_run(Registry& reg, int64_t id, const CheckRun& run) {
 }
 
 std::vector<CheckRun> check_runs(Registry& reg, const std::string& session_id) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT id, session_id, attempt, name, command, COALESCE(exit_code, -1), timed_out, "
               "COALESCE(duration_ms, 0), output_path, started_at, COALESCE(ended_at, 0) "
               "FROM check_runs WHERE session_id = ?1 ORDER BY id");
@@ -73,7 +70,7 @@ std::vector<CheckRun> check_runs(Registry& reg, const std::string& session_id) {
 std::map<std::string, CheckCounts> check_counts(Registry& reg,
                                                 const std::vector<std::string>& session_ids) {
   std::map<std::string, CheckCounts> out;
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT COUNT(*), "
               "COALESCE(SUM(ended_at IS NOT NULL AND exit_code = 0 AND timed_out = 0), 0), "
               "COALESCE(SUM(ended_at IS NOT NULL AND (exit_code != 0 OR timed_out != 0)), 0) "

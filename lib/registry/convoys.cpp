@@ -1,8 +1,6 @@
 // Convoys: insert, find, list, membership of units, stopping, and their sessions.
 #include "lib/registry/convoys.h"
 
-#include <sqlite3.h>
-
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/db.h"
@@ -45,9 +43,9 @@ Convoy insert_convoy(Registry& reg, const Convoy& c) {
       throw Error("convoy '" + c.name + "'", "already exists (pick another name)");
     }
     out.created_at = c.created_at != 0 ? c.created_at : now_ms();
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "INSERT INTO convoys (name, repo, agent, max_sessions, retries, created_at, "
-                "budget_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                "budget_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
     st.bind_text(1, c.name)
         .bind_text(2, c.repo)
         .bind_text_or_null(3, c.agent)
@@ -55,21 +53,20 @@ Convoy insert_convoy(Registry& reg, const Convoy& c) {
         .bind_int(5, c.retries)
         .bind_int(6, out.created_at);
     if (c.budget_usd > 0) st.bind_real(7, c.budget_usd);  // unbound: NULL, no budget
-    st.run();
-    out.id = sqlite3_last_insert_rowid(reg.handle());
+    out.id = db::insert_returning_id(st);
   });
   return out;
 }
 
 std::optional<Convoy> find_convoy(Registry& reg, const std::string& name) {
-  db::Stmt st(reg.handle(), std::string(kConvoyColumns) + "WHERE name = ?1");
+  db::Stmt st(reg.conn(), std::string(kConvoyColumns) + "WHERE name = ?1");
   st.bind_text(1, name);
   if (!st.step()) return std::nullopt;
   return read_convoy(st);
 }
 
 std::vector<Convoy> list_convoys(Registry& reg) {
-  db::Stmt st(reg.handle(), std::string(kConvoyColumns) + "ORDER BY created_at, id");
+  db::Stmt st(reg.conn(), std::string(kConvoyColumns) + "ORDER BY created_at, id");
   std::vector<Convoy> out;
   while (st.step()) out.push_back(read_convoy(st));
   return out;
@@ -77,7 +74,7 @@ std::vector<Convoy> list_convoys(Registry& reg) {
 
 void set_unit_convoy(Registry& reg, int64_t unit_id, int64_t convoy_id) {
   reg.transaction([&] {
-    db::Stmt cur(reg.handle(),
+    db::Stmt cur(reg.conn(),
                  "SELECT u.name, u.convoy_id, c.name FROM units u "
                  "LEFT JOIN convoys c ON c.id = u.convoy_id WHERE u.id = ?1");
     cur.bind_int(1, unit_id);
@@ -88,7 +85,7 @@ void set_unit_convoy(Registry& reg, int64_t unit_id, int64_t convoy_id) {
       throw Error("unit '" + cur.col_text(0) + "'",
                   "belongs to convoy '" + cur.col_text(2) + "' already");
     }
-    db::Stmt up(reg.handle(), "UPDATE units SET convoy_id = ?2 WHERE id = ?1");
+    db::Stmt up(reg.conn(), "UPDATE units SET convoy_id = ?2 WHERE id = ?1");
     up.bind_int(1, unit_id).bind_int(2, convoy_id).run();
   });
 }
@@ -96,18 +93,18 @@ void set_unit_convoy(Registry& reg, int64_t unit_id, int64_t convoy_id) {
 bool delete_convoy_if_empty(Registry& reg, int64_t convoy_id) {
   bool deleted = false;
   reg.transaction([&] {
-    db::Stmt del(reg.handle(),
+    db::Stmt del(reg.conn(),
                  "DELETE FROM convoys WHERE id = ?1 "
                  "AND NOT EXISTS (SELECT 1 FROM units WHERE convoy_id = ?1)");
     del.bind_int(1, convoy_id).run();
-    deleted = sqlite3_changes(reg.handle()) > 0;
+    deleted = reg.conn()->changes() > 0;
   });
   return deleted;
 }
 
 std::optional<Convoy> convoy_of_unit(Registry& reg, int64_t unit_id) {
-  db::Stmt st(reg.handle(), std::string(kConvoyColumns) +
-                                "WHERE id = (SELECT convoy_id FROM units WHERE id = ?1)");
+  db::Stmt st(reg.conn(), std::string(kConvoyColumns) +
+                              "WHERE id = (SELECT convoy_id FROM units WHERE id = ?1)");
   st.bind_int(1, unit_id);
   if (!st.step()) return std::nullopt;
   return read_convoy(st);
@@ -116,16 +113,16 @@ std::optional<Convoy> convoy_of_unit(Registry& reg, int64_t unit_id) {
 bool mark_convoy_stopped(Registry& reg, int64_t convoy_id, int64_t now) {
   bool changed = false;
   reg.transaction([&] {
-    db::Stmt up(reg.handle(),
+    db::Stmt up(reg.conn(),
                 "UPDATE convoys SET stopped_at = ?2 WHERE id = ?1 AND stopped_at IS NULL");
     up.bind_int(1, convoy_id).bind_int(2, now).run();
-    changed = sqlite3_changes(reg.handle()) > 0;
+    changed = reg.conn()->changes() > 0;
   });
   return changed;
 }
 
 std::vector<Unit> convoy_units(Registry& reg, int64_t convoy_id) {
-  db::Stmt st(reg.handle(), std::string(kUnitColumns) + "WHERE convoy_id = ?1 ORDER BY id");
+  db::Stmt st(reg.conn(), std::string(kUnitColumns) + "WHERE convoy_id = ?1 ORDER BY id");
   st.bind_int(1, convoy_id);
   std::vector<Unit> out;
   while (st.step()) {
@@ -140,7 +137,7 @@ std::vector<ConvoySession> convoy_sessions(Registry& reg, int64_t convoy_id) {
   // columns go right before FROM, so read_session reads the row as usual.
   std::string select = kSessionSelect;
   select.insert(select.find(" FROM sessions s"), kPoolColumns);
-  db::Stmt st(reg.handle(), select + "WHERE u.convoy_id = ?1 ORDER BY s.rowid");
+  db::Stmt st(reg.conn(), select + "WHERE u.convoy_id = ?1 ORDER BY s.rowid");
   st.bind_int(1, convoy_id);
   std::vector<ConvoySession> out;
   while (st.step()) {

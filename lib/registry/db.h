@@ -1,20 +1,104 @@
-// Private SQLite helpers for lib/registry: prepared statements with bound parameters, errors
-// shaped `registry <file>: <cause>`, and BEGIN IMMEDIATE / COMMIT with retries on SQLITE_BUSY.
+// Private database layer of lib/registry: one abstract connection (Conn) and statement
+// (Statement) with two dialects, SQLite (db_sqlite.cpp, the embedded default) and PostgreSQL
+// through libpq (db_pg.cpp). The registry's logic is written once against db::Stmt and the free
+// functions below; docs/registry-postgresql.md lists what differs between the dialects and how
+// each difference is handled. Errors are orch::Error shaped `registry <where>: <cause>`.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+struct sqlite3;
 
 namespace orch::registry::db {
 
-/// "registry <file>", the context of every error about the database `db`.
-std::string context(sqlite3* db);
+/// Which SQL engine a connection talks to.
+enum class Dialect { kSqlite, kPostgres };
 
-/// Throws orch::Error(context(db), sqlite3_errmsg(db)).
-[[noreturn]] void fail(sqlite3* db);
+/// How one step of a statement ended, for callers that handle a failure themselves.
+enum class StepResult { kRow, kDone, kUniqueViolation, kError };
+
+/// One prepared statement of one dialect; parameters are 1-based, columns 0-based. Use through
+/// db::Stmt. Errors: orch::Error.
+class Statement {
+ public:
+  virtual ~Statement() = default;
+  virtual void bind_int(int i, int64_t v) = 0;
+  virtual void bind_real(int i, double v) = 0;
+  virtual void bind_text(int i, std::string_view v) = 0;
+  virtual void bind_null(int i) = 0;
+  /// Steps once without throwing; on kError / kUniqueViolation the connection's error message
+  /// says why.
+  virtual StepResult try_step() = 0;
+  /// Makes the statement runnable again; `clear` also drops the bindings.
+  virtual void reset(bool clear) = 0;
+  virtual int column_count() const = 0;
+  virtual int64_t col_int(int c) const = 0;
+  virtual double col_real(int c) const = 0;
+  /// Text of column `c`; empty for NULL.
+  virtual std::string col_text(int c) const = 0;
+};
+
+/// One connection to a registry database. Use from one thread at a time.
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  virtual Dialect dialect() const = 0;
+  /// "registry <file>" or "registry <url with its password masked>": the context of its errors.
+  virtual std::string context() const = 0;
+  /// The last error's message (never holding a password).
+  virtual std::string last_error() const = 0;
+  /// Prepares `sql` written with SQLite's placeholders (?, ?N); throws orch::Error.
+  virtual std::unique_ptr<Statement> prepare(std::string_view sql) = 0;
+  /// Runs constant SQL (possibly several statements); throws orch::Error.
+  virtual void exec(const char* sql) = 0;
+  /// Begins the registry's write transaction (SQLite: BEGIN IMMEDIATE, the write lock; PostgreSQL:
+  /// BEGIN ISOLATION LEVEL READ COMMITTED plus the transaction-level advisory lock that stands for
+  /// SQLite's write lock). Waits up to `budget_ms`; false when the lock stayed taken.
+  virtual bool begin_write(int64_t budget_ms) = 0;
+  /// COMMIT; on failure rolls back and throws orch::Error.
+  virtual void commit() = 0;
+  /// Rolls back the open transaction, if any; never throws.
+  virtual void rollback() noexcept = 0;
+  /// Undoes the writes since SAVEPOINT `name` (after a failure inside it); never throws.
+  virtual void rollback_to(const char* name) noexcept = 0;
+  /// Rows changed by the last INSERT/UPDATE/DELETE run on this connection.
+  virtual int64_t changes() const = 0;
+  /// How long a statement waits for a lock held by another connection.
+  virtual void set_lock_wait(int64_t ms) = 0;
+  /// The SQLite handle (nullptr on PostgreSQL), for SQLite-only tools (doctor, benchmarks).
+  virtual sqlite3* sqlite() { return nullptr; }
+};
+
+/// Wraps an open SQLite handle (taking ownership: closed with the Conn) named `file` in errors.
+std::unique_ptr<Conn> wrap_sqlite(sqlite3* db);
+/// Connects to PostgreSQL at `url` (postgresql://... or postgres://...; libpq reads passwords
+/// from the URL, PGPASSFILE or ~/.pgpass). Errors: orch::Error `registry <masked url>: <cause>`
+/// with no password in it, e.g. when the server is unreachable or refuses the credentials.
+std::unique_ptr<Conn> connect_postgres(const std::string& url);
+
+/// True when `location` names a PostgreSQL database (postgresql:// or postgres://).
+bool is_postgres_url(std::string_view location);
+/// `url` with the password (user:PASSWORD@ and password=... parameters) replaced by "***".
+std::string mask_url(std::string_view url);
+/// SQLite's placeholders (?, ?N) rewritten as PostgreSQL's ($N), outside quotes and comments;
+/// `*count` (if given) gets the highest parameter number, `*used` (if given) which numbers occur
+/// (index n-1 for ?n).
+std::string to_pg_placeholders(std::string_view sql, int* count = nullptr,
+                               std::vector<bool>* used = nullptr);
+
+/// A migration's SQLite DDL as PostgreSQL's: INTEGER -> BIGINT (SQLite's integers are 64-bit),
+/// INTEGER PRIMARY KEY -> an identity column (SQLite's rowid), REAL -> DOUBLE PRECISION.
+std::string to_pg_ddl(std::string_view sql);
+
+/// "registry <file>" / "registry <masked url>", the context of every error about `db`.
+std::string context(Conn* db);
+
+/// Throws orch::Error(context(db), db->last_error()).
+[[noreturn]] void fail(Conn* db);
 
 /// Throws orch::Error (exit code kExitNotFound) for an unknown session id.
 [[noreturn]] void no_such_session(const std::string& session_id);
@@ -23,11 +107,11 @@ std::string context(sqlite3* db);
 bool is_busy(int rc);
 
 /// Runs constant SQL (no values; those go through Stmt). Throws orch::Error on failure.
-void exec(sqlite3* db, const char* sql);
+void exec(Conn* db, const char* sql);
 
-/// Runs constant SQL like exec, retrying with short jittered sleeps for up to about 60 s in
-/// total while SQLite answers SQLITE_BUSY even after its busy timeout.
-void exec_retrying(sqlite3* db, const char* sql);
+/// Runs constant SQL like exec; on SQLite retries with short jittered sleeps for up to about 60 s
+/// in total while SQLite answers SQLITE_BUSY even after its busy timeout.
+void exec_retrying(Conn* db, const char* sql);
 
 /// SQLite's busy timeout on every registry connection: how long a statement waits for a lock.
 inline constexpr int kBusyTimeoutMs = 30000;
@@ -36,21 +120,22 @@ inline constexpr int kBusyTimeoutMs = 30000;
 /// SQLITE_BUSY (its busy timeout spent).
 inline constexpr int64_t kRetryBudgetMs = 60000;
 
-/// BEGIN IMMEDIATE; the busy timeout waits for the write lock, and if SQLite still answers
-/// SQLITE_BUSY it is retried with short sleeps for up to `budget_ms` in total.
-void begin_immediate(sqlite3* db, int64_t budget_ms = kRetryBudgetMs);
-/// BEGIN IMMEDIATE once, waiting only as long as the connection's busy timeout: false (nothing
-/// begun) when another connection holds the write lock. Throws orch::Error on other failures.
-bool try_begin_immediate(sqlite3* db);
-/// COMMIT, retried like begin_immediate while SQLite answers SQLITE_BUSY.
-void commit(sqlite3* db);
+/// Begins the write transaction (Conn::begin_write), waiting up to `budget_ms` for the write
+/// lock; throws orch::Error when it stays taken.
+void begin_immediate(Conn* db, int64_t budget_ms = kRetryBudgetMs);
+/// Begins the write transaction, waiting only as long as the connection's lock wait: false
+/// (nothing begun) when another connection holds the write lock. Throws orch::Error otherwise.
+bool try_begin_immediate(Conn* db);
+/// COMMIT, retried on SQLite while it answers SQLITE_BUSY.
+void commit(Conn* db);
 /// ROLLBACK if a transaction is still open; never throws.
-void rollback(sqlite3* db) noexcept;
+void rollback(Conn* db) noexcept;
 
-/// One prepared statement; parameters are 1-based, columns 0-based.
+/// One prepared statement (an owning handle on a Statement of the connection's dialect);
+/// parameters are 1-based, columns 0-based.
 class Stmt {
  public:
-  Stmt(sqlite3* db, std::string_view sql);
+  Stmt(Conn* db, std::string_view sql);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -65,8 +150,8 @@ class Stmt {
 
   /// Steps once: true when a row is ready, false when done. Throws orch::Error on failure.
   bool step();
-  /// Steps once and returns SQLite's result code without throwing.
-  int step_rc();
+  /// Steps once without throwing.
+  StepResult try_step();
   /// Steps to the end (for writes). Throws orch::Error on failure.
   void run();
   /// Resets the statement so it can run again with new bindings.
@@ -78,10 +163,16 @@ class Stmt {
   double col_real(int c) const;
   /// Text of column `c`; empty for NULL.
   std::string col_text(int c) const;
+  /// The connection it runs on.
+  Conn* conn() const { return db_; }
 
  private:
-  sqlite3* db_;
-  sqlite3_stmt* st_ = nullptr;
+  Conn* db_;
+  std::unique_ptr<Statement> st_;
 };
+
+/// Runs an `INSERT ... RETURNING id` (both dialects: SQLite 3.35+ and PostgreSQL) and returns
+/// the new row's id. Throws orch::Error on failure.
+int64_t insert_returning_id(Stmt& st);
 
 }  // namespace orch::registry::db

@@ -1,6 +1,5 @@
 // Session events: add_event (with the counters it bumps) and events.
 #include <simdjson.h>
-#include <sqlite3.h>
 
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -39,7 +38,7 @@ void Registry::add_event(const std::string& session_id, const std::string& kind,
                 "tool_calls = tool_calls + ?3, "
                 "denials = denials + ?4 WHERE id = ?1");
     up.bind_text(1, session_id).bind_int(2, now).bind_int(3, tool).bind_int(4, denial).run();
-    if (sqlite3_changes(db_) == 0) db::no_such_session(session_id);
+    if (db_->changes() == 0) db::no_such_session(session_id);
     db::Stmt ins(db_,
                  "INSERT INTO session_events (session_id, at, kind, data) VALUES (?1, ?2, ?3, ?4)");
     ins.bind_text(1, session_id).bind_int(2, now).bind_text(3, kind).bind_text(4, json).run();

@@ -7,7 +7,7 @@ namespace orch::registry {
 
 std::vector<HookOutboxRow> pending_hook_events(Registry& reg, const std::string& session_id,
                                                int limit) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT id, session_id, event, state, previous_state, at, detail FROM hook_outbox "
               "WHERE session_id = ?1 ORDER BY id LIMIT ?2");
   st.bind_text(1, session_id).bind_int(2, limit);
@@ -28,7 +28,7 @@ std::vector<HookOutboxRow> pending_hook_events(Registry& reg, const std::string&
 
 void delete_hook_event(Registry& reg, int64_t id) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(), "DELETE FROM hook_outbox WHERE id = ?1");
+    db::Stmt st(reg.conn(), "DELETE FROM hook_outbox WHERE id = ?1");
     st.bind_int(1, id).run();
   });
 }
@@ -37,12 +37,12 @@ bool add_hook_event(Registry& reg, const std::string& session_id, const std::str
                     const std::string& detail) {
   bool added = false;
   reg.transaction([&] {
-    db::Stmt s(reg.handle(),
+    db::Stmt s(reg.conn(),
                "SELECT state, instr(options, '\"hooks\":true') > 0 FROM sessions WHERE id = ?1");
     s.bind_text(1, session_id);
     if (!s.step()) db::no_such_session(session_id);
     if (s.col_int(1) == 0) return;
-    db::Stmt ins(reg.handle(),
+    db::Stmt ins(reg.conn(),
                  "INSERT INTO hook_outbox (session_id, event, state, previous_state, at, detail) "
                  "VALUES (?1, ?2, ?3, NULL, ?4, ?5)");
     ins.bind_text(1, session_id)
@@ -57,7 +57,7 @@ bool add_hook_event(Registry& reg, const std::string& session_id, const std::str
 }
 
 std::vector<std::string> sessions_with_hook_events(Registry& reg) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT session_id FROM hook_outbox GROUP BY session_id ORDER BY min(id)");
   std::vector<std::string> out;
   while (st.step()) out.push_back(st.col_text(0));

@@ -1,6 +1,5 @@
 // The session inbox: post_message, take_undelivered_messages, mark_message, cancel_message,
 // get_message (migrations/0002_session_inbox.sql).
-#include <sqlite3.h>
 
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -35,9 +34,10 @@ int64_t Registry::post_message(const std::string& session_id, const std::string&
     known.bind_text(1, session_id);
     if (!known.step()) db::no_such_session(session_id);
     db::Stmt ins(db_,
-                 "INSERT INTO session_inbox (session_id, at, kind, text) VALUES (?1, ?2, ?3, ?4)");
-    ins.bind_text(1, session_id).bind_int(2, now_ms()).bind_text(3, kind).bind_text(4, text).run();
-    id = sqlite3_last_insert_rowid(db_);
+                 "INSERT INTO session_inbox (session_id, at, kind, text) VALUES (?1, ?2, ?3, ?4) "
+                 "RETURNING id");
+    ins.bind_text(1, session_id).bind_int(2, now_ms()).bind_text(3, kind).bind_text(4, text);
+    id = db::insert_returning_id(ins);
   });
   return id;
 }
@@ -67,7 +67,7 @@ bool Registry::mark_message(int64_t id, const std::string& result) {
                 "UPDATE session_inbox SET delivered_at = ?2, result = ?3 "
                 "WHERE id = ?1 AND delivered_at IS NULL");
     st.bind_int(1, id).bind_int(2, now_ms()).bind_text(3, result).run();
-    changed = sqlite3_changes(db_) > 0;
+    changed = db_->changes() > 0;
   });
   return changed;
 }
@@ -79,7 +79,7 @@ bool Registry::cancel_message(int64_t id, const std::string& result) {
                 "UPDATE session_inbox SET delivered_at = ?2, result = ?3 "
                 "WHERE id = ?1 AND delivered_at IS NULL AND result IS NULL");
     st.bind_int(1, id).bind_int(2, now_ms()).bind_text(3, result).run();
-    changed = sqlite3_changes(db_) > 0;
+    changed = db_->changes() > 0;
   });
   return changed;
 }

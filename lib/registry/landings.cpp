@@ -8,9 +8,13 @@ namespace orch::registry {
 
 void record_landing(Registry& reg, const LandingRow& row) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
-                "INSERT OR REPLACE INTO landings (unit_id, session_id, outcome, into_branch, "
-                "strategy, commit_id, pr_url, reason, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    db::Stmt st(reg.conn(),
+                "INSERT INTO landings (unit_id, session_id, outcome, into_branch, "
+                "strategy, commit_id, pr_url, reason, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+                "ON CONFLICT (unit_id) DO UPDATE SET session_id = excluded.session_id, "
+                "outcome = excluded.outcome, into_branch = excluded.into_branch, "
+                "strategy = excluded.strategy, commit_id = excluded.commit_id, "
+                "pr_url = excluded.pr_url, reason = excluded.reason, at = excluded.at");
     st.bind_int(1, row.unit_id)
         .bind_text(2, row.session_id)
         .bind_text(3, row.outcome)
@@ -47,14 +51,14 @@ LandingRow landing_row(db::Stmt& st) {
 }  // namespace
 
 std::optional<LandingRow> landing_of(Registry& reg, int64_t unit_id) {
-  db::Stmt st(reg.handle(), std::string(kLandingColumns) + " WHERE unit_id = ?1");
+  db::Stmt st(reg.conn(), std::string(kLandingColumns) + " WHERE unit_id = ?1");
   st.bind_int(1, unit_id);
   if (!st.step()) return std::nullopt;
   return landing_row(st);
 }
 
 std::map<std::string, LandingRow> landings_by_session(Registry& reg) {
-  db::Stmt st(reg.handle(), kLandingColumns);
+  db::Stmt st(reg.conn(), kLandingColumns);
   std::map<std::string, LandingRow> out;
   while (st.step()) {
     LandingRow r = landing_row(st);

@@ -1,8 +1,6 @@
 // The `mail` table (lib/registry/mail.h).
 #include "lib/registry/mail.h"
 
-#include <sqlite3.h>
-
 #include "lib/clock.h"
 #include "lib/registry/db.h"
 #include "lib/registry/session_row.h"
@@ -40,7 +38,7 @@ MailRow read_mail(const db::Stmt& st) {
 }  // namespace
 
 std::vector<Unit> units_named(Registry& reg, const std::string& name) {
-  db::Stmt st(reg.handle(), std::string(kUnitColumns) + "WHERE name = ?1 ORDER BY id");
+  db::Stmt st(reg.conn(), std::string(kUnitColumns) + "WHERE name = ?1 ORDER BY id");
   st.bind_text(1, name);
   std::vector<Unit> out;
   while (st.step()) out.push_back(read_unit(st));
@@ -51,20 +49,20 @@ int64_t send_mail(Registry& reg, const std::string& from_session, int64_t to_uni
                   const std::string& text, int64_t at) {
   int64_t id = 0;
   reg.transaction([&] {
-    db::Stmt ins(reg.handle(),
-                 "INSERT INTO mail (from_session, to_unit_id, text, sent_at) VALUES (?1,?2,?3,?4)");
+    db::Stmt ins(reg.conn(),
+                 "INSERT INTO mail (from_session, to_unit_id, text, sent_at) VALUES (?1,?2,?3,?4) "
+                 "RETURNING id");
     ins.bind_text_or_null(1, from_session)
         .bind_int(2, to_unit_id)
         .bind_text(3, text)
-        .bind_int(4, at ? at : now_ms())
-        .run();
-    id = sqlite3_last_insert_rowid(reg.handle());
+        .bind_int(4, at ? at : now_ms());
+    id = db::insert_returning_id(ins);
   });
   return id;
 }
 
 std::optional<MailRow> get_mail(Registry& reg, int64_t id) {
-  db::Stmt st(reg.handle(), std::string(kMailSelect) + "WHERE m.id = ?1");
+  db::Stmt st(reg.conn(), std::string(kMailSelect) + "WHERE m.id = ?1");
   st.bind_int(1, id);
   if (!st.step()) return std::nullopt;
   return read_mail(st);
@@ -73,7 +71,7 @@ std::optional<MailRow> get_mail(Registry& reg, int64_t id) {
 std::vector<MailRow> list_mail(Registry& reg, int64_t unit_id) {
   std::string sql = kMailSelect;
   if (unit_id > 0) sql += "WHERE m.to_unit_id = ?1 OR fs.unit_id = ?1 ";
-  db::Stmt st(reg.handle(), sql + "ORDER BY m.id");
+  db::Stmt st(reg.conn(), sql + "ORDER BY m.id");
   if (unit_id > 0) st.bind_int(1, unit_id);
   std::vector<MailRow> out;
   while (st.step()) out.push_back(read_mail(st));
@@ -83,13 +81,13 @@ std::vector<MailRow> list_mail(Registry& reg, int64_t unit_id) {
 std::vector<MailRow> claim_mail(Registry& reg, const std::string& session_id) {
   std::vector<MailRow> out;
   reg.transaction([&] {
-    db::Stmt who(reg.handle(), "SELECT unit_id, state FROM sessions WHERE id = ?1");
+    db::Stmt who(reg.conn(), "SELECT unit_id, state FROM sessions WHERE id = ?1");
     who.bind_text(1, session_id);
     if (!who.step()) db::no_such_session(session_id);
     const int64_t unit_id = who.col_int(0);
     if (!is_live(state_from_string(who.col_text(1)))) return;
     db::Stmt held(
-        reg.handle(),
+        reg.conn(),
         "SELECT m.id FROM mail m LEFT JOIN sessions cs ON cs.id = m.claimed_session "
         "WHERE m.to_unit_id = ?1 AND m.delivered_at IS NULL AND "
         "(m.claimed_session IS NULL OR (m.claimed_session <> ?2 AND "
@@ -98,7 +96,7 @@ std::vector<MailRow> claim_mail(Registry& reg, const std::string& session_id) {
     held.bind_int(1, unit_id).bind_text(2, session_id);
     std::vector<int64_t> ids;
     while (held.step()) ids.push_back(held.col_int(0));
-    db::Stmt take(reg.handle(),
+    db::Stmt take(reg.conn(),
                   "UPDATE mail SET claimed_session = ?2, claimed_at = ?3 WHERE id = ?1");
     const int64_t now = now_ms();
     for (int64_t id : ids) {
@@ -113,11 +111,11 @@ std::vector<MailRow> claim_mail(Registry& reg, const std::string& session_id) {
 bool mark_mail_delivered(Registry& reg, int64_t id, const std::string& session_id) {
   bool changed = false;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE mail SET delivered_at = ?3, delivered_session = ?2 "
                 "WHERE id = ?1 AND claimed_session = ?2 AND delivered_at IS NULL");
     st.bind_int(1, id).bind_text(2, session_id).bind_int(3, now_ms()).run();
-    changed = sqlite3_changes(reg.handle()) > 0;
+    changed = reg.conn()->changes() > 0;
   });
   return changed;
 }
@@ -125,20 +123,20 @@ bool mark_mail_delivered(Registry& reg, int64_t id, const std::string& session_i
 bool release_mail(Registry& reg, int64_t id, const std::string& session_id) {
   bool changed = false;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE mail SET claimed_session = NULL, claimed_at = NULL "
                 "WHERE id = ?1 AND claimed_session = ?2 AND delivered_at IS NULL");
     st.bind_int(1, id).bind_text(2, session_id).run();
-    changed = sqlite3_changes(reg.handle()) > 0;
+    changed = reg.conn()->changes() > 0;
   });
   return changed;
 }
 
 void set_session_prompt(Registry& reg, const std::string& session_id, const std::string& prompt) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(), "UPDATE sessions SET prompt = ?2 WHERE id = ?1");
+    db::Stmt st(reg.conn(), "UPDATE sessions SET prompt = ?2 WHERE id = ?1");
     st.bind_text(1, session_id).bind_text(2, prompt).run();
-    if (sqlite3_changes(reg.handle()) == 0) db::no_such_session(session_id);
+    if (reg.conn()->changes() == 0) db::no_such_session(session_id);
   });
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <filesystem>
@@ -22,14 +23,16 @@
 namespace orch::registry {
 namespace {
 
-bool has_migrations_table(sqlite3* db) {
-  db::Stmt st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+bool has_migrations_table(db::Conn* db) {
+  db::Stmt st(db, db->dialect() == db::Dialect::kPostgres
+                      ? "SELECT 1 WHERE to_regclass(?1) IS NOT NULL"
+                      : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
   st.bind_text(1, "schema_migrations");
   return st.step();
 }
 
 // The versions recorded in schema_migrations (none when the table does not exist yet).
-std::set<int> applied_versions(sqlite3* db) {
+std::set<int> applied_versions(db::Conn* db) {
   std::set<int> out;
   if (!has_migrations_table(db)) return out;
   db::Stmt st(db, "SELECT version FROM schema_migrations");
@@ -37,30 +40,39 @@ std::set<int> applied_versions(sqlite3* db) {
   return out;
 }
 
-void refuse_if_newer(const std::filesystem::path& path, const std::set<int>& applied, int newest) {
+void refuse_if_newer(const std::string& where, const std::set<int>& applied, int newest) {
   if (!applied.empty() && *applied.rbegin() > newest) {
-    throw Error(path.string(), "registry schema version " + std::to_string(*applied.rbegin()) +
-                                   " is newer than this orch (knows up to " +
-                                   std::to_string(newest) + "); upgrade orch");
+    throw Error(where, "registry schema version " + std::to_string(*applied.rbegin()) +
+                           " is newer than this orch (knows up to " + std::to_string(newest) +
+                           "); upgrade orch");
   }
 }
 
 // Applies `m` in its own BEGIN IMMEDIATE transaction unless another process got there first
 // (checked again while holding the write lock).
-void apply(sqlite3* db, const std::filesystem::path& path, const Migration& m, int newest) {
+void apply(db::Conn* db, const std::string& where, const Migration& m, int newest) {
   db::begin_immediate(db);
+  const bool pg = db->dialect() == db::Dialect::kPostgres;
   try {
     db::exec(db,
-             "CREATE TABLE IF NOT EXISTS schema_migrations ("
-             "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+             pg ? "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
+                  "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                : "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                  "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     std::set<int> applied = applied_versions(db);
-    refuse_if_newer(path, applied, newest);
+    refuse_if_newer(where, applied, newest);
     if (!applied.count(m.version)) {
-      char* msg = nullptr;
-      if (sqlite3_exec(db, m.sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string cause = msg ? msg : sqlite3_errmsg(db);
-        sqlite3_free(msg);
-        throw Error(db::context(db), "migration " + std::string(m.name) + " failed: " + cause);
+      try {
+        if (!pg) {
+          db->exec(m.sql);
+        } else if (m.pg_sql) {
+          db->exec(m.pg_sql);
+        } else {
+          db->exec(db::to_pg_ddl(m.sql).c_str());
+        }
+      } catch (const Error&) {
+        throw Error(db::context(db),
+                    "migration " + std::string(m.name) + " failed: " + db->last_error());
       }
       db::Stmt ins(db,
                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
@@ -75,9 +87,9 @@ void apply(sqlite3* db, const std::filesystem::path& path, const Migration& m, i
 
 // Connection settings, the schema check and pending migrations on an open connection; `path`
 // names the file in errors.
-void prepare(sqlite3* db, const std::filesystem::path& path) {
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, db::kBusyTimeoutMs);
+void prepare(db::Conn* db, const std::filesystem::path& path) {
+  sqlite3_extended_result_codes(db->sqlite(), 1);
+  db->set_lock_wait(db::kBusyTimeoutMs);
   // Connection settings only: nothing here writes to the file.
   db::exec_retrying(db, "PRAGMA foreign_keys=ON");
   db::exec_retrying(db, "PRAGMA synchronous=NORMAL");
@@ -86,7 +98,7 @@ void prepare(sqlite3* db, const std::filesystem::path& path) {
   const int newest = all.empty() ? 0 : all.back().version;
   std::set<int> applied = applied_versions(db);
   // Checked before anything is written, so a newer registry is left exactly as it was.
-  refuse_if_newer(path, applied, newest);
+  refuse_if_newer(path.string(), applied, newest);
 
   // The switch to WAL (a no-op once the file is in WAL mode) needs a moment of exclusive access,
   // which other processes opening the same file may hold: retried like a write.
@@ -95,7 +107,7 @@ void prepare(sqlite3* db, const std::filesystem::path& path) {
   for (const Migration& m : all) {
     if (applied.count(m.version)) continue;
     spdlog::debug("registry {}: applying migration {}", path.string(), m.name);
-    apply(db, path, m, newest);
+    apply(db, path.string(), m, newest);
     ++applied_now;
   }
   spdlog::debug("registry {}: schema version {} ({} migration(s) applied now)", path.string(),
@@ -130,16 +142,17 @@ void create_registry(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(tmp.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::string why = rc == SQLITE_OK ? "" : (raw ? sqlite3_errmsg(raw) : "out of memory");
+  std::unique_ptr<db::Conn> conn = db::wrap_sqlite(raw);  // closes it (even a failed open's)
   try {
     if (rc != SQLITE_OK)
       throw Error("registry " + path.string(), "cannot create " + tmp.string() + ": " + why);
-    prepare(raw, path);
+    prepare(conn.get(), path);
   } catch (...) {
-    sqlite3_close_v2(raw);
+    conn.reset();
     remove_tmp();
     throw;
   }
-  sqlite3_close_v2(raw);  // the last connection checkpoints the WAL into the file
+  conn.reset();  // the last connection checkpoints the WAL into the file
   int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
@@ -156,7 +169,30 @@ void create_registry(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::unique_ptr<Registry> Registry::open_postgres(const std::string& url,
+                                                  const std::filesystem::path& home_file) {
+  std::unique_ptr<Registry> reg(new Registry(db::connect_postgres(url), home_file));
+  db::Conn* db = reg->db_;
+  const auto& all = embedded_migrations();
+  const int newest = all.empty() ? 0 : all.back().version;
+  // Checked before anything is written, so a newer registry is left exactly as it was.
+  refuse_if_newer(db->context(), applied_versions(db), newest);
+  const std::set<int> applied = applied_versions(db);
+  for (const Migration& m : all) {
+    if (applied.count(m.version)) continue;
+    apply(db, db->context(), m, newest);  // under the write lock: one process applies each
+  }
+  return reg;
+}
+
 std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
+  if (const char* url = std::getenv(kRegistryUrlEnv); url && *url) {
+    if (!db::is_postgres_url(url)) {
+      throw Error(kRegistryUrlEnv,
+                  "expected a postgresql:// or postgres:// URL, got '" + db::mask_url(url) + "'");
+    }
+    return open_postgres(url, path);
+  }
   const std::string context = "registry " + path.string();
   if (path.has_parent_path()) {
     std::error_code ec;
@@ -174,12 +210,12 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
   // From here the Registry owns the handle (sqlite3_open_v2 returns one even when it fails).
-  std::unique_ptr<Registry> reg(new Registry(raw, path));
+  std::unique_ptr<Registry> reg(new Registry(db::wrap_sqlite(raw), path));
   if (rc != SQLITE_OK) {
     throw Error(context, raw ? sqlite3_errmsg(raw) : "out of memory");
   }
-  sqlite3_extended_result_codes(reg->db_, 1);
-  sqlite3_busy_timeout(reg->db_, db::kBusyTimeoutMs);
+  sqlite3_extended_result_codes(raw, 1);
+  reg->db_->set_lock_wait(db::kBusyTimeoutMs);
   // A SQLite file that is not orch's (or lost its tables) is not migrated into one.
   if (!has_migrations_table(reg->db_)) {
     throw Error(context, "not an orch registry (no schema_migrations table); " + recovery(path));

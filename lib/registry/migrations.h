@@ -11,6 +11,9 @@ struct Migration {
   int version;
   const char* name;
   const char* sql;
+  /// Its PostgreSQL text (NNNN_name.pg.sql) where the dialects differ too much for the DDL
+  /// translation (to_pg_ddl); nullptr: `sql` translated.
+  const char* pg_sql = nullptr;
 };
 
 /// All migrations embedded at build time, in ascending version order

@@ -1,8 +1,6 @@
 // The session pool: counting slots, the queue order, claiming and cancelling queued sessions.
 #include "lib/registry/pool.h"
 
-#include <sqlite3.h>
-
 #include <map>
 
 #include "lib/clock.h"
@@ -14,7 +12,7 @@ namespace {
 // The queue order claim_queued hands out slots in (queue_position uses the same order).
 constexpr const char* kQueueOrder = " ORDER BY s.priority DESC, s.queued_at, s.id";
 
-void record_state(sqlite3* db, const std::string& id, const char* state, int64_t at,
+void record_state(db::Conn* db, const std::string& id, const char* state, int64_t at,
                   const std::string& source, const std::string& detail) {
   db::Stmt hist(db,
                 "INSERT INTO session_states (session_id, state, at, source, detail) "
@@ -39,7 +37,7 @@ constexpr const char* kNotRateLimited =
 // The largest cap among queued sessions, or 0 when one of them has none (then any number of
 // active sessions leaves room). Both ends come from the index sessions_queued_cap (NULLs sort
 // first), so this costs two index probes however long the queue is.
-int64_t largest_queued_cap(sqlite3* db) {
+int64_t largest_queued_cap(db::Conn* db) {
   db::Stmt low(db,
                "SELECT max_sessions FROM sessions WHERE state = 'queued' "
                "ORDER BY max_sessions LIMIT 1");
@@ -54,19 +52,19 @@ int64_t largest_queued_cap(sqlite3* db) {
 
 int count_active(Registry& reg) {
   db::Stmt st(
-      reg.handle(),
+      reg.conn(),
       "SELECT COUNT(*) FROM sessions WHERE state IN ('starting','running','waiting','checking')");
   st.step();
   return static_cast<int>(st.col_int(0));
 }
 
 bool has_queued(Registry& reg) {
-  db::Stmt any(reg.handle(), "SELECT 1 FROM sessions WHERE state = 'queued' LIMIT 1");
+  db::Stmt any(reg.conn(), "SELECT 1 FROM sessions WHERE state = 'queued' LIMIT 1");
   return any.step();
 }
 
 int count_active(Registry& reg, const std::string& backend) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT COUNT(*) FROM sessions WHERE backend = ?1 AND "
               "state IN ('starting','running','waiting','checking')");
   st.bind_text(1, backend);
@@ -76,7 +74,7 @@ int count_active(Registry& reg, const std::string& backend) {
 
 void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFields& p) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE sessions SET attempt = ?2, max_attempts = ?3, priority = ?4, "
                 "max_sessions = ?5, queued_at = ?6, not_before = ?7, backend_max_sessions = ?8 "
                 "WHERE id = ?1");
@@ -89,12 +87,12 @@ void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFie
         .bind_int_or_null(7, p.not_before)
         .bind_int_or_null(8, p.backend_max_sessions);
     st.run();
-    if (sqlite3_changes(reg.handle()) == 0) db::no_such_session(session_id);
+    if (reg.conn()->changes() == 0) db::no_such_session(session_id);
   });
 }
 
 PoolFields pool_fields(Registry& reg, const std::string& session_id) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT attempt, max_attempts, priority, max_sessions, queued_at, not_before, "
               "backend_max_sessions FROM sessions WHERE id = ?1");
   st.bind_text(1, session_id);
@@ -116,11 +114,11 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
   // taking the write lock (whoever frees a slot later claims again).
   if (!has_queued(reg)) return claimed;
   {
-    const int64_t cap = largest_queued_cap(reg.handle());
+    const int64_t cap = largest_queued_cap(reg.conn());
     if (cap > 0 && count_active(reg) >= cap) return claimed;
   }
   reg.transaction([&] {
-    sqlite3* db = reg.handle();
+    db::Conn* db = reg.conn();
     int active = count_active(reg);
     // Past the largest cap of the queue no queued session fits: stop walking it there, so a
     // claim costs the same with 10 or 10,000 sessions queued.
@@ -133,13 +131,17 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
           "WHERE state IN ('starting','running','waiting','checking') GROUP BY backend");
       while (counts.step()) by_backend[counts.col_text(0)] = static_cast<int>(counts.col_int(1));
     }
-    db::Stmt queue(db, std::string("SELECT s.id, s.max_sessions, s.backend, "
-                                   "s.backend_max_sessions FROM sessions s "
-                                   "JOIN units u ON u.id = s.unit_id "
-                                   "LEFT JOIN convoys c ON c.id = u.convoy_id "
-                                   "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
-                                   "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
-                           kNotRateLimited + kQueueOrder);
+    db::Stmt queue(
+        db, std::string("SELECT s.id, s.max_sessions, s.backend, "
+                        "s.backend_max_sessions FROM sessions s "
+                        "JOIN units u ON u.id = s.unit_id "
+                        "LEFT JOIN convoys c ON c.id = u.convoy_id "
+                        "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
+                        "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
+                kNotRateLimited + kQueueOrder +
+                // PostgreSQL: the queued rows this claim reads stay its own until it
+                // commits; rows another claimer holds are passed over, not waited on.
+                (db->dialect() == db::Dialect::kPostgres ? " FOR UPDATE OF s SKIP LOCKED" : ""));
     queue.bind_int(1, now);
     std::vector<std::string> ids;
     while ((largest_cap <= 0 || active < largest_cap) && queue.step()) {
@@ -158,7 +160,7 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
     for (const std::string& id : ids) {
       up.reset();
       up.bind_text(1, id).bind_int(2, now).run();
-      if (sqlite3_changes(db) == 0) continue;  // cannot happen under the write lock; be safe
+      if (db->changes() == 0) continue;  // cannot happen under the write lock; be safe
       record_state(db, id, "starting", now, source, "");
       claimed.push_back(id);
     }
@@ -170,13 +172,13 @@ bool cancel_queued(Registry& reg, const std::string& session_id, const std::stri
                    const std::string& why) {
   bool cancelled = false;
   reg.transaction([&] {
-    sqlite3* db = reg.handle();
+    db::Conn* db = reg.conn();
     const int64_t now = now_ms();
     db::Stmt up(db,
                 "UPDATE sessions SET state = 'stopped', ended_at = ?2, "
                 "note = COALESCE(?3, note) WHERE id = ?1 AND state = 'queued'");
     up.bind_text(1, session_id).bind_int(2, now).bind_text_or_null(3, why).run();
-    if (sqlite3_changes(db) == 0) return;
+    if (db->changes() == 0) return;
     record_state(db, session_id, "stopped", now, source, why);
     cancelled = true;
   });
@@ -184,7 +186,7 @@ bool cancel_queued(Registry& reg, const std::string& session_id, const std::stri
 }
 
 int queue_position(Registry& reg, const std::string& session_id) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               std::string("SELECT s.id FROM sessions s WHERE s.state = 'queued'") + kQueueOrder);
   int position = 0;
   while (st.step()) {

@@ -9,7 +9,7 @@ namespace orch::registry {
 namespace {
 
 std::vector<int> ports_of(Registry& reg, const std::string& session_id) {
-  db::Stmt st(reg.handle(), "SELECT port FROM session_ports WHERE session_id = ?1 ORDER BY port");
+  db::Stmt st(reg.conn(), "SELECT port FROM session_ports WHERE session_id = ?1 ORDER BY port");
   st.bind_text(1, session_id);
   std::vector<int> out;
   while (st.step()) out.push_back(static_cast<int>(st.col_int(0)));
@@ -36,7 +36,7 @@ std::vector<int> first_free_block(const std::set<int>& held, int count, int lo, 
 
 std::vector<int> held_ports(Registry& reg) {
   db::Stmt st(
-      reg.handle(),
+      reg.conn(),
       "SELECT DISTINCT p.port FROM session_ports p JOIN sessions s ON s.id = p.session_id "
       "WHERE s.state IN ('queued','starting','running','waiting','checking') ORDER BY p.port");
   std::vector<int> out;
@@ -52,7 +52,7 @@ std::vector<int> allocate_ports(Registry& reg, const std::string& session_id, in
   }
   std::vector<int> out;
   reg.transaction([&] {
-    db::Stmt exists(reg.handle(), "SELECT 1 FROM sessions WHERE id = ?1");
+    db::Stmt exists(reg.conn(), "SELECT 1 FROM sessions WHERE id = ?1");
     exists.bind_text(1, session_id);
     if (!exists.step()) db::no_such_session(session_id);
     out = ports_of(reg, session_id);
@@ -65,7 +65,7 @@ std::vector<int> allocate_ports(Registry& reg, const std::string& session_id, in
                                std::to_string(lo) + "-" + std::to_string(hi) + " (" +
                                std::to_string(held.size()) + " held by live sessions)");
     }
-    db::Stmt ins(reg.handle(), "INSERT INTO session_ports (session_id, port) VALUES (?1, ?2)");
+    db::Stmt ins(reg.conn(), "INSERT INTO session_ports (session_id, port) VALUES (?1, ?2)");
     for (int port : out) {
       ins.bind_text(1, session_id).bind_int(2, port).run();
       ins.reset();

@@ -25,7 +25,7 @@ RateLimitPause pause_row(const db::Stmt& st) {
 
 std::optional<RateLimitPause> get_pause(Registry& reg, const std::string& backend,
                                         const std::string& provider) {
-  db::Stmt st(reg.handle(), std::string(kPauseColumns) + "WHERE backend = ?1 AND provider = ?2");
+  db::Stmt st(reg.conn(), std::string(kPauseColumns) + "WHERE backend = ?1 AND provider = ?2");
   st.bind_text(1, backend).bind_text(2, provider);
   if (!st.step()) return std::nullopt;
   return pause_row(st);
@@ -33,10 +33,13 @@ std::optional<RateLimitPause> get_pause(Registry& reg, const std::string& backen
 
 void put_pause(Registry& reg, const RateLimitPause& p) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
-                "INSERT OR REPLACE INTO rate_limit_pauses "
+    db::Stmt st(reg.conn(),
+                "INSERT INTO rate_limit_pauses "
                 "(backend, provider, until_ms, reason, strikes, session_id, at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                "ON CONFLICT (backend, provider) DO UPDATE SET until_ms = excluded.until_ms, "
+                "reason = excluded.reason, strikes = excluded.strikes, "
+                "session_id = excluded.session_id, at = excluded.at");
     st.bind_text(1, p.backend)
         .bind_text(2, p.provider)
         .bind_int(3, p.until_ms)
@@ -51,17 +54,16 @@ void put_pause(Registry& reg, const RateLimitPause& p) {
 int clear_ended_pauses(Registry& reg, const std::string& backend, int64_t now_ms) {
   int removed = 0;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
-                "DELETE FROM rate_limit_pauses WHERE backend = ?1 AND until_ms <= ?2");
+    db::Stmt st(reg.conn(), "DELETE FROM rate_limit_pauses WHERE backend = ?1 AND until_ms <= ?2");
     st.bind_text(1, backend).bind_int(2, now_ms).run();
-    removed = sqlite3_changes(reg.handle());
+    removed = reg.conn()->changes();
   });
   return removed;
 }
 
 std::vector<RateLimitPause> active_pauses(Registry& reg, int64_t now_ms) {
-  db::Stmt st(reg.handle(), std::string(kPauseColumns) +
-                                "WHERE until_ms > ?1 ORDER BY until_ms, backend, provider");
+  db::Stmt st(reg.conn(), std::string(kPauseColumns) +
+                              "WHERE until_ms > ?1 ORDER BY until_ms, backend, provider");
   st.bind_int(1, now_ms);
   std::vector<RateLimitPause> out;
   while (st.step()) out.push_back(pause_row(st));

@@ -1,8 +1,6 @@
 // Registry lifetime, transactions and the schema version.
 #include "lib/registry/registry.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <utility>
 
@@ -10,16 +8,24 @@
 
 namespace orch::registry {
 
-Registry::Registry(sqlite3* db, std::filesystem::path file)
-    : db_(db), file_(std::move(file)), lock_wait_ms_(db::kRetryBudgetMs) {}
+Registry::Registry(std::unique_ptr<db::Conn> db, std::filesystem::path file)
+    : db_(db.release()), file_(std::move(file)), lock_wait_ms_(db::kRetryBudgetMs) {}
 
 void Registry::set_lock_wait(int64_t ms) {
   lock_wait_ms_ = ms;
-  sqlite3_busy_timeout(db_, static_cast<int>(std::min<int64_t>(ms, db::kBusyTimeoutMs)));
+  db_->set_lock_wait(std::min<int64_t>(ms, db::kBusyTimeoutMs));
 }
 
 Registry::~Registry() {
-  sqlite3_close_v2(db_);
+  delete db_;
+}
+
+sqlite3* Registry::handle() {
+  return db_->sqlite();
+}
+
+bool Registry::is_postgres() const {
+  return db_->dialect() == db::Dialect::kPostgres;
 }
 
 int Registry::schema_version() {
@@ -29,7 +35,11 @@ int Registry::schema_version() {
 }
 
 int64_t Registry::data_version() {
-  db::Stmt st(db_, "PRAGMA data_version");
+  // PostgreSQL: the next transaction id to be assigned, which moves whenever any connection
+  // writes (a superset of SQLite's "another connection committed", enough for a live view).
+  db::Stmt st(db_, db_->dialect() == db::Dialect::kPostgres
+                       ? "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+                       : "PRAGMA data_version");
   st.step();
   return st.col_int(0);
 }
@@ -44,10 +54,7 @@ void Registry::transaction(const std::function<void()>& fn) {
       fn();
     } catch (...) {
       --tx_depth_;
-      if (!sqlite3_get_autocommit(db_)) {
-        sqlite3_exec(db_, "ROLLBACK TO orch_nested; RELEASE orch_nested", nullptr, nullptr,
-                     nullptr);
-      }
+      db_->rollback_to("orch_nested");
       throw;
     }
     --tx_depth_;
@@ -63,7 +70,7 @@ bool Registry::try_transaction(const std::function<void()>& fn, int64_t wait_ms)
     transaction(fn);
     return true;
   }
-  sqlite3_busy_timeout(db_, static_cast<int>(std::min<int64_t>(wait_ms, db::kBusyTimeoutMs)));
+  db_->set_lock_wait(std::min<int64_t>(wait_ms, db::kBusyTimeoutMs));
   bool begun = false;
   try {
     begun = db::try_begin_immediate(db_);

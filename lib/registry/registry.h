@@ -14,6 +14,13 @@
 struct sqlite3;
 
 namespace orch::registry {
+namespace db {
+class Conn;
+}
+
+/// The environment variable that puts the registry in PostgreSQL: when it is set (cmd also sets
+/// it from config.toml's [registry] url), Registry::open(path) opens open_postgres(its URL, path).
+inline constexpr const char* kRegistryUrlEnv = "ORCH_REGISTRY_URL";
 
 /// Filters for list_sessions.
 struct SessionFilter {
@@ -48,7 +55,17 @@ class Registry {
   /// Errors: orch::Error when the file cannot be opened, is empty (0 bytes) or is not an orch
   /// registry (naming the file and how to recover; it is never replaced by a new registry), a
   /// migration fails (the registry is left as it was), or its schema is newer than this binary.
+  /// With ORCH_REGISTRY_URL set, opens that PostgreSQL database instead (open_postgres; `path`
+  /// is then only what file() answers); a value that is not a postgresql:// URL is an error.
   static std::unique_ptr<Registry> open(const std::filesystem::path& path);
+  /// Opens the registry in the PostgreSQL database at `url` (postgresql://...; the password from
+  /// the URL, PGPASSFILE or ~/.pgpass) and applies pending migrations, each in one transaction
+  /// under the registry's write lock (docs/registry-postgresql.md). `home_file` is what file()
+  /// answers ($ORCH_HOME/orch.db: its folder holds servers/ and worktrees/). Errors: orch::Error
+  /// `registry <url, password masked>: <cause>` when the server is unreachable, refuses the
+  /// credentials, a migration fails, or the schema is newer than this binary (nothing written).
+  static std::unique_ptr<Registry> open_postgres(const std::string& url,
+                                                 const std::filesystem::path& home_file);
   /// Closes the connection.
   ~Registry();
   Registry(const Registry&) = delete;
@@ -159,17 +176,21 @@ class Registry {
   /// for "did the registry change", for live views (`orch agents --watch`).
   int64_t data_version();
 
-  /// The raw handle, for benchmarks and tests.
-  sqlite3* handle() { return db_; }
+  /// The SQLite handle, for SQLite-only tools, benchmarks and tests; nullptr on PostgreSQL.
+  sqlite3* handle();
+  /// The connection (either dialect), for lib/registry's own code.
+  db::Conn* conn() { return db_; }
+  /// True when this registry lives in PostgreSQL ([registry] url, ORCH_REGISTRY_URL).
+  bool is_postgres() const;
   /// The registry file's path, as given to open() (in $ORCH_HOME, beside servers/ and
   /// worktrees/).
   const std::filesystem::path& file() const { return file_; }
 
  private:
-  Registry(sqlite3* db, std::filesystem::path file);
+  Registry(std::unique_ptr<db::Conn> db, std::filesystem::path file);
   // Runs `fn` in the transaction just begun: commits, or rolls back and rethrows.
   void run_in_transaction(const std::function<void()>& fn);
-  sqlite3* db_;
+  db::Conn* db_;  // owned: deleted by the destructor
   std::filesystem::path file_;
   int tx_depth_ = 0;
   int64_t lock_wait_ms_;

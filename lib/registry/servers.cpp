@@ -1,8 +1,6 @@
 // Shared agent servers: claiming, starting, restarting, releasing and reaping `servers` rows.
 #include "lib/registry/servers.h"
 
-#include <sqlite3.h>
-
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/db.h"
@@ -53,7 +51,7 @@ bool retired(const ServerRow& s) {
 
 std::vector<ServerRow> query(Registry& reg, const std::string& where, const std::string& a = "",
                              const std::string& b = "") {
-  db::Stmt st(reg.handle(), std::string(kColumns) + where);
+  db::Stmt st(reg.conn(), std::string(kColumns) + where);
   if (!a.empty()) st.bind_text(1, a);
   if (!b.empty()) st.bind_text(2, b);
   std::vector<ServerRow> rows;
@@ -63,22 +61,21 @@ std::vector<ServerRow> query(Registry& reg, const std::string& where, const std:
 
 void set_state(Registry& reg, const std::string& id, const std::string& state,
                const std::string& detail) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "UPDATE servers SET state = ?2, detail = ?3, updated_at = ?4 WHERE id = ?1");
   st.bind_text(1, id).bind_text(2, state).bind_text_or_null(3, detail).bind_int(4, now_ms()).run();
 }
 
 void attach(Registry& reg, const std::string& session_id, const std::string& server_id) {
-  db::Stmt st(reg.handle(), "UPDATE sessions SET server_id = ?2 WHERE id = ?1");
+  db::Stmt st(reg.conn(), "UPDATE sessions SET server_id = ?2 WHERE id = ?1");
   st.bind_text(1, session_id).bind_text(2, server_id).run();
-  if (sqlite3_changes(reg.handle()) == 0) db::no_such_session(session_id);
-  db::Stmt up(reg.handle(),
-              "UPDATE servers SET served = served + 1, updated_at = ?2 WHERE id = ?1");
+  if (reg.conn()->changes() == 0) db::no_such_session(session_id);
+  db::Stmt up(reg.conn(), "UPDATE servers SET served = served + 1, updated_at = ?2 WHERE id = ?1");
   up.bind_text(1, server_id).bind_int(2, now_ms()).run();
 }
 
 int waiting_users(Registry& reg, const std::string& backend) {
-  db::Stmt st(reg.handle(), kWaitingUsers);
+  db::Stmt st(reg.conn(), kWaitingUsers);
   st.bind_text(1, backend);
   st.step();
   return static_cast<int>(st.col_int(0));
@@ -116,7 +113,7 @@ ServerClaim claim_server(Registry& reg, const ServerRequest& req, const AliveFn&
       return;
     }
     const int64_t now = now_ms();
-    db::Stmt ins(reg.handle(),
+    db::Stmt ins(reg.conn(),
                  "INSERT INTO servers (id, backend, key, state, capacity, owner_pid, owner_start, "
                  "created_at, updated_at, serve_limit) "
                  "VALUES (?1, ?2, ?3, 'starting', ?4, ?5, ?6, ?7, ?7, ?8)");
@@ -140,7 +137,7 @@ bool server_ready(Registry& reg, const std::string& id, int64_t generation, int6
                   int64_t start_time, int port) {
   bool done = false;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE servers SET state = 'ready', pid = ?3, start_time = ?4, port = ?5, "
                 "owner_pid = NULL, owner_start = NULL, updated_at = ?6 "
                 "WHERE id = ?1 AND generation = ?2 AND state = 'starting'");
@@ -151,7 +148,7 @@ bool server_ready(Registry& reg, const std::string& id, int64_t generation, int6
         .bind_int(5, port)
         .bind_int(6, now_ms())
         .run();
-    done = sqlite3_changes(reg.handle()) > 0;
+    done = reg.conn()->changes() > 0;
   });
   return done;
 }
@@ -160,7 +157,7 @@ bool server_spawned(Registry& reg, const std::string& id, int64_t generation, in
                     int64_t start_time) {
   bool done = false;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE servers SET pid = ?3, start_time = ?4, updated_at = ?5 "
                 "WHERE id = ?1 AND generation = ?2 AND state = 'starting'");
     st.bind_text(1, id)
@@ -169,7 +166,7 @@ bool server_spawned(Registry& reg, const std::string& id, int64_t generation, in
         .bind_int(4, start_time)
         .bind_int(5, now_ms())
         .run();
-    done = sqlite3_changes(reg.handle()) > 0;
+    done = reg.conn()->changes() > 0;
   });
   return done;
 }
@@ -178,7 +175,7 @@ bool server_ended(Registry& reg, const std::string& id, int64_t generation,
                   const std::string& state, const std::string& detail) {
   bool done = false;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE servers SET state = ?3, detail = ?4, updated_at = ?5 "
                 "WHERE id = ?1 AND generation = ?2 AND state IN ('starting','ready')");
     st.bind_text(1, id)
@@ -187,7 +184,7 @@ bool server_ended(Registry& reg, const std::string& id, int64_t generation,
         .bind_text_or_null(4, detail)
         .bind_int(5, now_ms())
         .run();
-    done = sqlite3_changes(reg.handle()) > 0;
+    done = reg.conn()->changes() > 0;
   });
   return done;
 }
@@ -205,7 +202,7 @@ std::optional<ServerClaim> restart_server(Registry& reg, const std::string& id, 
     }
     // Still the generation that died: ready (nobody noticed yet) or already marked dead (by a
     // claimer that found its process gone). This caller restarts it.
-    db::Stmt st(reg.handle(),
+    db::Stmt st(reg.conn(),
                 "UPDATE servers SET generation = generation + 1, state = 'starting', "
                 "pid = NULL, start_time = NULL, port = NULL, owner_pid = ?2, owner_start = ?3, "
                 "detail = 'restarting: its process died', updated_at = ?4 WHERE id = ?1");
@@ -220,17 +217,17 @@ std::optional<ServerRow> release_server(Registry& reg, const std::string& sessio
   reg.transaction([&] {
     std::string server_id;
     {
-      db::Stmt st(reg.handle(), "SELECT COALESCE(server_id, '') FROM sessions WHERE id = ?1");
+      db::Stmt st(reg.conn(), "SELECT COALESCE(server_id, '') FROM sessions WHERE id = ?1");
       st.bind_text(1, session_id);
       if (!st.step()) db::no_such_session(session_id);
       server_id = st.col_text(0);
     }
     if (server_id.empty()) return;
-    db::Stmt clear(reg.handle(), "UPDATE sessions SET server_id = NULL WHERE id = ?1");
+    db::Stmt clear(reg.conn(), "UPDATE sessions SET server_id = NULL WHERE id = ?1");
     clear.bind_text(1, session_id).run();
     auto row = get_server(reg, server_id);
     if (!row) return;
-    db::Stmt touch(reg.handle(), "UPDATE servers SET updated_at = ?2 WHERE id = ?1");
+    db::Stmt touch(reg.conn(), "UPDATE servers SET updated_at = ?2 WHERE id = ?1");
     touch.bind_text(1, server_id).bind_int(2, now_ms()).run();
     if (row->users > 0) return;
     if (row->state == "starting") {
@@ -244,7 +241,7 @@ std::optional<ServerRow> release_server(Registry& reg, const std::string& sessio
     if (row->state != "ready") return;
     // The session being released is still live (its end is recorded after this): not waiting.
     if (!retired(*row) && waiting_users(reg, row->backend) > 0) {
-      db::Stmt self(reg.handle(),
+      db::Stmt self(reg.conn(),
                     "SELECT 1 FROM sessions WHERE id = ?1 AND state IN ('queued','starting')");
       self.bind_text(1, session_id);
       if (!self.step() || waiting_users(reg, row->backend) > 1) return;
@@ -259,7 +256,7 @@ std::optional<ServerRow> release_server(Registry& reg, const std::string& sessio
 std::optional<ServerRow> server_of(Registry& reg, const std::string& session_id) {
   std::string server_id;
   {
-    db::Stmt st(reg.handle(), "SELECT COALESCE(server_id, '') FROM sessions WHERE id = ?1");
+    db::Stmt st(reg.conn(), "SELECT COALESCE(server_id, '') FROM sessions WHERE id = ?1");
     st.bind_text(1, session_id);
     if (st.step()) server_id = st.col_text(0);
   }
@@ -279,7 +276,7 @@ std::vector<ServerRow> list_servers(Registry& reg, bool open_only) {
 }
 
 bool has_open_servers(Registry& reg) {
-  db::Stmt any(reg.handle(), "SELECT 1 FROM servers WHERE state IN ('starting','ready') LIMIT 1");
+  db::Stmt any(reg.conn(), "SELECT 1 FROM servers WHERE state IN ('starting','ready') LIMIT 1");
   return any.step();
 }
 
@@ -310,7 +307,7 @@ std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,
 
 std::vector<ServerRow> lingering_servers(Registry& reg, int64_t now, int64_t min_age_ms,
                                          const AliveFn& alive) {
-  db::Stmt st(reg.handle(),
+  db::Stmt st(reg.conn(),
               "SELECT id, backend, state, pid, COALESCE(start_time, 0), updated_at FROM servers "
               "WHERE state IN ('stopped','dead') AND pid > 0 AND updated_at <= ?1");
   st.bind_int(1, now - min_age_ms);

@@ -1,5 +1,4 @@
 // Single-column updates of a session: supervisor, agent pid and id, usage, summary.
-#include <sqlite3.h>
 
 #include "lib/registry/db.h"
 #include "lib/registry/registry.h"
@@ -8,9 +7,9 @@ namespace orch::registry {
 namespace {
 
 // Runs `st` (an UPDATE of one session) and throws kExitNotFound when no row matched.
-void run_update(sqlite3* db, db::Stmt& st, const std::string& session_id) {
+void run_update(db::Conn* db, db::Stmt& st, const std::string& session_id) {
   st.run();
-  if (sqlite3_changes(db) == 0) db::no_such_session(session_id);
+  if (db->changes() == 0) db::no_such_session(session_id);
 }
 
 // Through sane_usage: an agent's NaN cost would bind as NULL in a NOT NULL column, and the end

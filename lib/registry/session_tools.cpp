@@ -1,7 +1,5 @@
 #include "lib/registry/session_tools.h"
 
-#include <sqlite3.h>
-
 #include "lib/json.h"
 #include "lib/registry/db.h"
 
@@ -11,9 +9,9 @@ namespace {
 void update_session_column(Registry& reg, const char* sql, const std::string& session_id,
                            const std::string& value) {
   reg.transaction([&] {
-    db::Stmt st(reg.handle(), sql);
+    db::Stmt st(reg.conn(), sql);
     st.bind_text(1, session_id).bind_text_or_null(2, value).run();
-    if (sqlite3_changes(reg.handle()) == 0) db::no_such_session(session_id);
+    if (reg.conn()->changes() == 0) db::no_such_session(session_id);
   });
 }
 
@@ -34,12 +32,12 @@ std::optional<HandoffRequestRow> take_handoff_request(Registry& reg,
                                                       const std::string& session_id) {
   std::optional<HandoffRequestRow> out;
   reg.transaction([&] {
-    db::Stmt st(reg.handle(), "SELECT handoff_request FROM sessions WHERE id = ?1");
+    db::Stmt st(reg.conn(), "SELECT handoff_request FROM sessions WHERE id = ?1");
     st.bind_text(1, session_id);
     if (!st.step()) return;
     std::string text = st.col_text(0);
     if (text.empty()) return;
-    db::Stmt clear(reg.handle(), "UPDATE sessions SET handoff_request = NULL WHERE id = ?1");
+    db::Stmt clear(reg.conn(), "UPDATE sessions SET handoff_request = NULL WHERE id = ?1");
     clear.bind_text(1, session_id).run();
     json::Parser parser;
     json::Element doc = parser.parse(text);

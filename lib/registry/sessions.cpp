@@ -1,5 +1,4 @@
 // Sessions: insert_session, get_session, list_sessions(_briefs), live_session_of_unit.
-#include <sqlite3.h>
 
 #include <algorithm>
 
@@ -71,10 +70,17 @@ void Registry::insert_session(const Session& s, const std::string& source) {
         .bind_text_or_null(27, s.diffstat)
         .bind_int(28, s.no_commit ? 1 : 0)
         .bind_text(29, s.options.empty() ? "{}" : s.options);
-    int rc = st.step_rc();
-    if (rc != SQLITE_DONE) {
-      Error err(db::context(db_), sqlite3_errmsg(db_));
-      if (rc == SQLITE_CONSTRAINT_UNIQUE && is_live(s.state)) throw_if_conflict(*this, s.unit_id);
+    // PostgreSQL aborts a transaction at its first failed statement: the INSERT runs in a
+    // savepoint there, so the conflict can still be read after it failed.
+    const bool pg = is_postgres();
+    if (pg) db::exec(db_, "SAVEPOINT orch_insert_session");
+    db::StepResult rc = st.try_step();
+    if (rc != db::StepResult::kDone) {
+      Error err(db::context(db_), db_->last_error());
+      if (pg) db_->rollback_to("orch_insert_session");
+      if (rc == db::StepResult::kUniqueViolation && is_live(s.state)) {
+        throw_if_conflict(*this, s.unit_id);
+      }
       throw err;
     }
     db::Stmt hist(db_,
@@ -102,12 +108,16 @@ namespace {
 // Runs `select` (columns FROM sessions s JOIN units u) with f's conditions, newest first, and
 // reads every row with `read`. Only placeholders are added to the SQL; every value is bound.
 template <class Row, class Read>
-std::vector<Row> list_filtered(sqlite3* db, std::string sql, const SessionFilter& f, Read read) {
-  sql += "WHERE 1";
+std::vector<Row> list_filtered(db::Conn* db, std::string sql, const SessionFilter& f, Read read) {
+  sql += "WHERE TRUE";
   if (f.live_only) sql += std::string(" AND s.state IN ") + kLiveStates;
   if (f.active_only) sql += " AND s.state IN ('starting','running','waiting','checking')";
   if (!f.unit.empty()) sql += " AND u.name = ?1";
-  if (!f.ids.empty()) sql += " AND s.id IN (SELECT value FROM json_each(?2))";
+  if (!f.ids.empty()) {
+    sql += db->dialect() == db::Dialect::kPostgres
+               ? " AND s.id IN (SELECT json_array_elements_text(?2::json))"
+               : " AND s.id IN (SELECT value FROM json_each(?2))";
+  }
   if (!f.convoy.empty()) sql += " AND u.convoy_id = (SELECT id FROM convoys WHERE name = ?3)";
   if (!f.after.empty()) {
     sql +=

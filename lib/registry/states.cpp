@@ -1,5 +1,4 @@
 // State changes: set_state, finish, state_history.
-#include <sqlite3.h>
 
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -10,7 +9,7 @@ namespace orch::registry {
 namespace {
 
 // The body of set_state/finish, run inside a transaction. `outcome` is null for set_state.
-bool change_state(sqlite3* db, const std::string& id, State state, const std::string& source,
+bool change_state(db::Conn* db, const std::string& id, State state, const std::string& source,
                   const std::string& detail, const Outcome* outcome) {
   db::Stmt cur(db, "SELECT state FROM sessions WHERE id = ?1");
   cur.bind_text(1, id);

@@ -1,5 +1,4 @@
 // Work units: upsert_unit, find_unit, get_unit.
-#include <sqlite3.h>
 
 #include "lib/clock.h"
 #include "lib/error.h"

@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"defaults", "agents",    "backends",
-                                           "checks",   "workspace", "hooks"};
+const std::vector<std::string> kTopKeys = {
+    "defaults",  "agents", "backends", "checks",
+    "workspace", "hooks",  "registry"};  // [registry] url: cmd/factory.cpp
 const std::vector<std::string> kBackendKeys = {"max_sessions", "server", "sessions_per_server"};
 const std::vector<std::string> kDefaultsKeys = {"agent",           "max_sessions", "fix_attempts",
                                                 "require_changes", "max_cost",     "max_tokens",

@@ -18,10 +18,11 @@ namespace {
 using testing::sample_session;
 using testing::sample_unit;
 
-class RegistryBudget : public ::testing::Test {
+class RegistryBudget : public testing::RegistryOnBoth {
  protected:
   void SetUp() override {
-    reg_ = Registry::open(tmp_ / "orch.db");
+    RegistryOnBoth::SetUp();
+    if (!reg_) return;  // skipped
     Convoy c;
     c.name = "c1";
     c.repo = "/src/repo";
@@ -47,13 +48,15 @@ class RegistryBudget : public ::testing::Test {
     return name + " " + std::to_string(spent) + " of " + std::to_string(budget);
   }
 
-  test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
   Convoy convoy_;
   std::vector<Unit> units_;
 };
 
-TEST_F(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
+TEST_P(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
+  if (GetParam() == testing::TestDb::kPostgres) {
+    GTEST_SKIP() << "not yet on PostgreSQL: convoy sessions are ordered by SQLite's rowid "
+                    "(docs/registry-postgresql.md)";
+  }
   EXPECT_EQ(find_convoy(*reg_, "c1")->budget_usd, 1.0);
   spend("s1", 1.0);  // at the budget is not over it
   BudgetCheck at = check_convoy_budget(*reg_, convoy_.id, "s1", 5000, note);
@@ -94,7 +97,7 @@ TEST_F(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
   EXPECT_EQ(reg_->events("s1").size(), 1u);
 }
 
-TEST_F(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
+TEST_P(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
   spend("s1", 0.25);
   reg_->insert_session(sample_session(units_[0], "s3", State::kFailed, 2000), "t");
   spend("s3", 0.5);
@@ -102,7 +105,7 @@ TEST_F(RegistryBudget, TheSpendCountsEveryAttemptOfEveryUnit) {
   EXPECT_DOUBLE_EQ(convoy_spend(*reg_, convoy_.id), 0.875);
 }
 
-TEST_F(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
+TEST_P(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
   Convoy c;
   c.name = "free";
   c.repo = "/src/repo";
@@ -115,7 +118,7 @@ TEST_F(RegistryBudget, AConvoyWithoutABudgetIsNeverOver) {
 
 // An agent's usage report is not trusted: NaN, infinite, negative and huge figures are stored
 // bounded, never as NULL (a NOT NULL column: the end of the session would not be recorded).
-TEST_F(RegistryBudget, HostileUsageFiguresAreStoredBounded) {
+TEST_P(RegistryBudget, HostileUsageFiguresAreStoredBounded) {
   Usage u;
   u.cost_usd = std::nan("");
   u.tokens_in = -5;
@@ -132,6 +135,9 @@ TEST_F(RegistryBudget, HostileUsageFiguresAreStoredBounded) {
   EXPECT_EQ(sane_cost(2.5), 2.5);
   EXPECT_EQ(sane_tokens(42), 42);
 }
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryBudget,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

@@ -12,10 +12,8 @@ namespace {
 using testing::sample_session;
 using testing::sample_unit;
 
-class RegistryConvoys : public ::testing::Test {
+class RegistryConvoys : public testing::RegistryOnBoth {
  protected:
-  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
-
   Convoy make(const std::string& name) {
     Convoy c;
     c.name = name;
@@ -25,12 +23,9 @@ class RegistryConvoys : public ::testing::Test {
     c.retries = 1;
     return insert_convoy(*reg_, c);
   }
-
-  test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
 };
 
-TEST_F(RegistryConvoys, InsertFindListAndUniqueNames) {
+TEST_P(RegistryConvoys, InsertFindListAndUniqueNames) {
   Convoy a = make("alpha");
   EXPECT_GT(a.id, 0);
   EXPECT_GT(a.created_at, 0);
@@ -57,7 +52,7 @@ TEST_F(RegistryConvoys, InsertFindListAndUniqueNames) {
   (void)b;
 }
 
-TEST_F(RegistryConvoys, AUnitBelongsToOneConvoy) {
+TEST_P(RegistryConvoys, AUnitBelongsToOneConvoy) {
   Convoy a = make("a");
   Convoy b = make("b");
   Unit u = reg_->upsert_unit(sample_unit("u1"));
@@ -78,7 +73,11 @@ TEST_F(RegistryConvoys, AUnitBelongsToOneConvoy) {
   EXPECT_TRUE(find_convoy(*reg_, "a"));
 }
 
-TEST_F(RegistryConvoys, SessionsOfAConvoyInCreationOrderWithPoolColumns) {
+TEST_P(RegistryConvoys, SessionsOfAConvoyInCreationOrderWithPoolColumns) {
+  if (GetParam() == testing::TestDb::kPostgres) {
+    GTEST_SKIP() << "not yet on PostgreSQL: convoy sessions are ordered by SQLite's rowid "
+                    "(docs/registry-postgresql.md)";
+  }
   Convoy c = make("c");
   Unit u1 = reg_->upsert_unit(sample_unit("u1"));
   Unit u2 = reg_->upsert_unit(sample_unit("u2"));
@@ -120,6 +119,10 @@ TEST_F(RegistryConvoys, SessionsOfAConvoyInCreationOrderWithPoolColumns) {
   f.convoy = "no-such-convoy";
   EXPECT_TRUE(reg_->list_sessions(f).empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryConvoys,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

@@ -15,20 +15,17 @@ namespace {
 using testing::sample_session;
 using testing::sample_unit;
 
-class RegistryHookOutbox : public ::testing::Test {
+class RegistryHookOutbox : public testing::RegistryOnBoth {
  protected:
-  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
   void add(const std::string& id, const std::string& options, State state = State::kQueued) {
     Unit u = reg_->upsert_unit(sample_unit("unit-" + id));
     Session s = sample_session(u, id, state);
     s.options = options;
     reg_->insert_session(s, "test");
   }
-  orch::test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
 };
 
-TEST_F(RegistryHookOutbox, EveryStateChangeInOrderWithThePreviousState) {
+TEST_P(RegistryHookOutbox, EveryStateChangeInOrderWithThePreviousState) {
   add("s1", R"({"binary":"x","hooks":true})");
   reg_->set_state("s1", State::kStarting, "pool");
   reg_->set_state("s1", State::kRunning, "agent");
@@ -56,7 +53,7 @@ TEST_F(RegistryHookOutbox, EveryStateChangeInOrderWithThePreviousState) {
   EXPECT_EQ(sessions_with_hook_events(*reg_), std::vector<std::string>{"s1"});
 }
 
-TEST_F(RegistryHookOutbox, SessionsWithoutHooksQueueNothingWhateverTheirOptions) {
+TEST_P(RegistryHookOutbox, SessionsWithoutHooksQueueNothingWhateverTheirOptions) {
   add("plain", R"({"binary":"x"})");
   add("off", R"({"binary":"x","hooks":false})");
   add("broken", "not json at all {");  // never fails a state change
@@ -68,7 +65,7 @@ TEST_F(RegistryHookOutbox, SessionsWithoutHooksQueueNothingWhateverTheirOptions)
   EXPECT_TRUE(sessions_with_hook_events(*reg_).empty());
 }
 
-TEST_F(RegistryHookOutbox, BudgetEventsQueueAfterTheStatesWithTheCurrentState) {
+TEST_P(RegistryHookOutbox, BudgetEventsQueueAfterTheStatesWithTheCurrentState) {
   add("s2", R"({"hooks":true})", State::kRunning);
   EXPECT_TRUE(add_hook_event(*reg_, "s2", "budget", "budget: cost $2.04 over $2.00"));
   std::vector<HookOutboxRow> rows = pending_hook_events(*reg_, "s2");
@@ -84,6 +81,10 @@ TEST_F(RegistryHookOutbox, BudgetEventsQueueAfterTheStatesWithTheCurrentState) {
     EXPECT_EQ(e.code(), kExitNotFound);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryHookOutbox,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

@@ -21,10 +21,13 @@ using testing::sample_session;
 using testing::sample_unit;
 using testing::scalar;
 
-class RegistryList : public ::testing::Test {
+class RegistryList : public testing::RegistryOnBoth {
  protected:
-  orch::test::TempDir tmp;
-  std::unique_ptr<Registry> reg = Registry::open(tmp / "orch.db");
+  void SetUp() override {
+    RegistryOnBoth::SetUp();
+    reg = reg_.get();
+  }
+  Registry* reg = nullptr;
 };
 
 std::vector<std::string> ids_of(const std::vector<Session>& v) {
@@ -49,7 +52,7 @@ SessionFilter filter(bool live_only, const std::string& unit = "", const Ids& id
   return f;
 }
 
-TEST_F(RegistryList, FiltersAndJoinColumns) {
+TEST_P(RegistryList, FiltersAndJoinColumns) {
   Unit a = reg->upsert_unit(sample_unit("alpha", "/r1"));
   Unit b = reg->upsert_unit(sample_unit("beta", "/r2"));
   reg->insert_session(sample_session(a, "a1", State::kDone, 1000), "t");
@@ -79,7 +82,7 @@ TEST_F(RegistryList, FiltersAndJoinColumns) {
   EXPECT_EQ(reg->list_sessions(filter(false, "beta", {"b0"})).at(0).ended_at > 0, true);
 }
 
-TEST_F(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
+TEST_P(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
   Unit a = reg->upsert_unit(sample_unit("alpha", "/r1"));
   Unit b = reg->upsert_unit(sample_unit("beta", "/r2"));
   reg->insert_session(sample_session(a, "a1", State::kDone, 1000), "t");
@@ -111,7 +114,7 @@ TEST_F(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
   EXPECT_EQ(reg->list_session_briefs().at(0).cost_usd, 0.25);
 }
 
-TEST_F(RegistryList, TenThousandSessionsListQuickly) {
+TEST_P(RegistryList, TenThousandSessionsListQuickly) {
   constexpr int kUnits = 1000, kPerUnit = 10;
   reg->transaction([&] {
     for (int u = 0; u < kUnits; ++u) {
@@ -148,7 +151,7 @@ TEST_F(RegistryList, TenThousandSessionsListQuickly) {
 #endif
 }
 
-TEST_F(RegistryList, EventsAfterIdAndCounters) {
+TEST_P(RegistryList, EventsAfterIdAndCounters) {
   Unit u = reg->upsert_unit(sample_unit("ev"));
   reg->insert_session(sample_session(u, "e1", State::kRunning), "t");
   EXPECT_EQ(reg->get_session("e1")->last_event_at, 0);
@@ -190,12 +193,16 @@ TEST_F(RegistryList, EventsAfterIdAndCounters) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), kExitNotFound);
   }
-  EXPECT_EQ(scalar(reg->handle(), "SELECT COUNT(*) FROM session_events"), 8);
+  EXPECT_EQ(scalar(*reg, "SELECT COUNT(*) FROM session_events"), 8);
   // Events may still arrive after the end; they are kept.
   ASSERT_TRUE(reg->finish("e1", State::kDone, "t", {}));
   reg->add_event("e1", "info", R"({"late":true})");
   EXPECT_EQ(reg->events("e1").size(), 9u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryList,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

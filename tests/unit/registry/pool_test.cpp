@@ -22,10 +22,8 @@ using testing::sample_session;
 using testing::sample_unit;
 using testing::scalar;
 
-class RegistryPool : public ::testing::Test {
+class RegistryPool : public testing::RegistryOnBoth {
  protected:
-  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
-
   // A new unit `name` with one session `id` in `state` under `cap`, queued at `queued_at`.
   void add(const std::string& name, const std::string& id, State state, int cap, int64_t queued_at,
            int priority = 0, int64_t not_before = 0) {
@@ -38,12 +36,9 @@ class RegistryPool : public ::testing::Test {
     p.not_before = not_before;
     set_pool_fields(*reg_, id, p);
   }
-
-  test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
 };
 
-TEST_F(RegistryPool, PoolFieldsRoundTripAndDefaults) {
+TEST_P(RegistryPool, PoolFieldsRoundTripAndDefaults) {
   add("a", "s1", State::kQueued, 3, 100, 5, 900);
   PoolFields p = pool_fields(*reg_, "s1");
   EXPECT_EQ(p.attempt, 1);
@@ -56,7 +51,7 @@ TEST_F(RegistryPool, PoolFieldsRoundTripAndDefaults) {
   EXPECT_THROW(set_pool_fields(*reg_, "nope", p), Error);
 }
 
-TEST_F(RegistryPool, ClaimsByPriorityThenAgeUpToTheCap) {
+TEST_P(RegistryPool, ClaimsByPriorityThenAgeUpToTheCap) {
   add("run", "r1", State::kRunning, 3, 1);
   add("old", "q-old", State::kQueued, 3, 10);
   add("new", "q-new", State::kQueued, 3, 20);
@@ -85,7 +80,7 @@ TEST_F(RegistryPool, ClaimsByPriorityThenAgeUpToTheCap) {
   EXPECT_EQ(queue_position(*reg_, "q-low"), 1);
 }
 
-TEST_F(RegistryPool, EachSessionCountsAgainstItsOwnCap) {
+TEST_P(RegistryPool, EachSessionCountsAgainstItsOwnCap) {
   add("a", "run-a", State::kRunning, 0, 1);
   add("b", "run-b", State::kRunning, 0, 1);
   add("small", "q-small", State::kQueued, 2, 10);  // 2 active: no room under 2
@@ -95,7 +90,7 @@ TEST_F(RegistryPool, EachSessionCountsAgainstItsOwnCap) {
   EXPECT_EQ(reg_->get_session("q-small")->state, State::kQueued);
 }
 
-TEST_F(RegistryPool, BackendCapsHoldBesideTheGlobalCap) {
+TEST_P(RegistryPool, BackendCapsHoldBesideTheGlobalCap) {
   add("a", "run-oc", State::kRunning, 10, 1);  // one opencode session runs
   add("b", "q-oc1", State::kQueued, 10, 10);
   add("c", "q-oc2", State::kQueued, 10, 20);
@@ -105,8 +100,7 @@ TEST_F(RegistryPool, BackendCapsHoldBesideTheGlobalCap) {
     p.backend_max_sessions = 2;  // at most 2 opencode sessions at once
     set_pool_fields(*reg_, id, p);
   }
-  sqlite3_exec(reg_->handle(), "UPDATE sessions SET backend = 'claude' WHERE id = 'q-cl'", nullptr,
-               nullptr, nullptr);
+  db::exec(reg_->conn(), "UPDATE sessions SET backend = 'claude' WHERE id = 'q-cl'");
   EXPECT_EQ(pool_fields(*reg_, "q-oc1").backend_max_sessions, 2);
   EXPECT_EQ(count_active(*reg_, "opencode"), 1);
   // q-oc2 would be the third opencode session: it waits, the claude session behind it starts.
@@ -118,7 +112,7 @@ TEST_F(RegistryPool, BackendCapsHoldBesideTheGlobalCap) {
   EXPECT_EQ(claim_queued(*reg_, 60, "t"), std::vector<std::string>{"q-oc2"});
 }
 
-TEST_F(RegistryPool, BackoffAndStoppedConvoysKeepSessionsQueued) {
+TEST_P(RegistryPool, BackoffAndStoppedConvoysKeepSessionsQueued) {
   add("later", "q-later", State::kQueued, 5, 1, 0, /*not_before=*/5000);
   Convoy c;
   c.name = "c";
@@ -135,7 +129,7 @@ TEST_F(RegistryPool, BackoffAndStoppedConvoysKeepSessionsQueued) {
   EXPECT_EQ(reg_->get_session("q-convoy")->state, State::kQueued);
 }
 
-TEST_F(RegistryPool, CancelOnlyTouchesQueuedSessions) {
+TEST_P(RegistryPool, CancelOnlyTouchesQueuedSessions) {
   add("a", "q", State::kQueued, 1, 1);
   add("b", "r", State::kRunning, 1, 1);
   EXPECT_FALSE(cancel_queued(*reg_, "r", "test", "why"));
@@ -157,7 +151,7 @@ TEST_F(RegistryPool, CancelOnlyTouchesQueuedSessions) {
 ORCH_TEST_CHILD(pool_claimer) {
   const std::string path = args.at(0), go = args.at(1);
   while (!std::filesystem::exists(go)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  auto reg = Registry::open(path);
+  auto reg = testing::open_location(path, std::filesystem::path(go).parent_path());
   int idle = 0;
   while (idle < 50) {
     std::vector<std::string> ids = claim_queued(*reg, now_ms(), "child");
@@ -175,7 +169,7 @@ ORCH_TEST_CHILD(pool_claimer) {
   return 0;
 }
 
-TEST_F(RegistryPool, ConcurrentClaimersNeverExceedTheCapOrClaimTwice) {
+TEST_P(RegistryPool, ConcurrentClaimersNeverExceedTheCapOrClaimTwice) {
   constexpr int kSessions = 120, kClaimers = 8, kCap = 3;
   for (int i = 0; i < kSessions; ++i) {
     add("u" + std::to_string(i), "s" + std::to_string(i), State::kQueued, kCap, i);
@@ -183,31 +177,32 @@ TEST_F(RegistryPool, ConcurrentClaimersNeverExceedTheCapOrClaimTwice) {
   const std::string go = (tmp_ / "go").string();
   std::vector<pid_t> pids;
   for (int i = 0; i < kClaimers; ++i) {
-    pids.push_back(test::spawn_child("pool_claimer", {(tmp_ / "orch.db").string(), go}));
+    pids.push_back(test::spawn_child("pool_claimer", {location_, go}));
   }
   test::write_file(go, "");
   for (pid_t pid : pids) EXPECT_EQ(test::wait_child(pid), 0);
 
   // Every session was claimed exactly once and ended.
-  EXPECT_EQ(scalar(reg_->handle(), "SELECT COUNT(*) FROM sessions WHERE state = 'done'"),
-            kSessions);
-  EXPECT_EQ(scalar(reg_->handle(), "SELECT COUNT(*) FROM session_states WHERE state = 'starting'"),
+  EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM sessions WHERE state = 'done'"), kSessions);
+  EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM session_states WHERE state = 'starting'"),
             kSessions);
   // Replaying the state changes in commit order, never more than kCap held a slot.
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(reg_->handle(), "SELECT state FROM session_states ORDER BY id", -1,
-                               &st, nullptr),
-            SQLITE_OK);
+  // (PostgreSQL too: write transactions take the registry's write lock one at a time, so ids
+  // follow commit order.)
+  db::Stmt st(reg_->conn(), "SELECT state FROM session_states ORDER BY id");
   int active = 0, peak = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::string state = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  while (st.step()) {
+    std::string state = st.col_text(0);
     if (state == "starting") peak = std::max(peak, ++active);
     if (state == "done") --active;
   }
-  sqlite3_finalize(st);
   EXPECT_EQ(active, 0);
   EXPECT_EQ(peak, kCap);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryPool,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

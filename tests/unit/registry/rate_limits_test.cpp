@@ -13,10 +13,8 @@ namespace {
 using testing::sample_session;
 using testing::sample_unit;
 
-class RegistryRateLimits : public ::testing::Test {
+class RegistryRateLimits : public testing::RegistryOnBoth {
  protected:
-  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
-
   void queue(const std::string& name, const std::string& backend, const std::string& model) {
     Unit u = reg_->upsert_unit(sample_unit(name));
     Session s = sample_session(u, name + "-s", State::kQueued);
@@ -28,12 +26,9 @@ class RegistryRateLimits : public ::testing::Test {
     p.queued_at = 1;
     set_pool_fields(*reg_, s.id, p);
   }
-
-  test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
 };
 
-TEST_F(RegistryRateLimits, APauseHoldsBackItsBackendAndProviderUntilItEnds) {
+TEST_P(RegistryRateLimits, APauseHoldsBackItsBackendAndProviderUntilItEnds) {
   queue("oc-fake", "opencode", "fake/fake-model");
   queue("oc-other", "opencode", "other/m");
   queue("oc-default", "opencode", "");
@@ -58,14 +53,14 @@ TEST_F(RegistryRateLimits, APauseHoldsBackItsBackendAndProviderUntilItEnds) {
   EXPECT_TRUE(active_pauses(*reg_, 5000).empty());
 }
 
-TEST_F(RegistryRateLimits, APauseOfAnUnknownProviderHoldsTheWholeBackend) {
+TEST_P(RegistryRateLimits, APauseOfAnUnknownProviderHoldsTheWholeBackend) {
   queue("a", "opencode", "fake/fake-model");
   queue("b", "opencode", "other/m");
   put_pause(*reg_, {"opencode", "", 5000, "rate limit", 1, "", 1000});
   EXPECT_TRUE(claim_queued(*reg_, 2000, "test").empty());
 }
 
-TEST_F(RegistryRateLimits, RowsAreReplacedAndEndedOnesCleared) {
+TEST_P(RegistryRateLimits, RowsAreReplacedAndEndedOnesCleared) {
   put_pause(*reg_, {"opencode", "fake", 5000, "rate limit", 1, "s1", 1000});
   put_pause(*reg_, {"opencode", "fake", 9000, "rate limit", 2, "s2", 2000});
   auto p = get_pause(*reg_, "opencode", "fake");
@@ -77,6 +72,10 @@ TEST_F(RegistryRateLimits, RowsAreReplacedAndEndedOnesCleared) {
   EXPECT_EQ(clear_ended_pauses(*reg_, "opencode", 9000), 1);
   EXPECT_FALSE(get_pause(*reg_, "opencode", "fake"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryRateLimits,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

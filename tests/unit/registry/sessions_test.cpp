@@ -15,10 +15,13 @@ using testing::sample_session;
 using testing::sample_unit;
 using testing::scalar;
 
-class RegistrySessions : public ::testing::Test {
+class RegistrySessions : public testing::RegistryOnBoth {
  protected:
-  orch::test::TempDir tmp;
-  std::unique_ptr<Registry> reg = Registry::open(tmp / "orch.db");
+  void SetUp() override {
+    RegistryOnBoth::SetUp();
+    reg = reg_.get();
+  }
+  Registry* reg = nullptr;
 };
 
 TEST(RegistryTypes, StateNamesRoundTrip) {
@@ -32,7 +35,7 @@ TEST(RegistryTypes, StateNamesRoundTrip) {
   EXPECT_THROW(state_from_string("sleeping"), Error);
 }
 
-TEST_F(RegistrySessions, UpsertUnitKeepsIdAndUpdatesPrompt) {
+TEST_P(RegistrySessions, UpsertUnitKeepsIdAndUpdatesPrompt) {
   Unit first = reg->upsert_unit(sample_unit("issue-1"));
   EXPECT_GT(first.id, 0);
   EXPECT_GT(first.created_at, 0);
@@ -50,7 +53,7 @@ TEST_F(RegistrySessions, UpsertUnitKeepsIdAndUpdatesPrompt) {
   EXPECT_FALSE(reg->get_unit(987654));
 }
 
-TEST_F(RegistrySessions, SessionRoundTripsEveryColumn) {
+TEST_P(RegistrySessions, SessionRoundTripsEveryColumn) {
   Unit u = reg->upsert_unit(sample_unit("rt"));
   reg->insert_session(sample_session(u, "parent01", State::kQueued, 100), "cli:sling");
   ASSERT_TRUE(reg->finish("parent01", State::kHandedOff, "cli:handoff", {}));
@@ -107,7 +110,7 @@ TEST_F(RegistrySessions, SessionRoundTripsEveryColumn) {
   }
 }
 
-TEST_F(RegistrySessions, SecondLiveSessionOfAUnitIsAConflict) {
+TEST_P(RegistrySessions, SecondLiveSessionOfAUnitIsAConflict) {
   Unit u = reg->upsert_unit(sample_unit("issue-7"));
   reg->insert_session(sample_session(u, "aaaa0001", State::kRunning), "cli:sling");
   try {
@@ -127,9 +130,11 @@ TEST_F(RegistrySessions, SecondLiveSessionOfAUnitIsAConflict) {
     FAIL() << "duplicate session id accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), kExitError);
-    EXPECT_NE(std::string(e.what()).find("UNIQUE constraint failed: sessions.id"),
-              std::string::npos)
-        << e.what();
+    // Each engine's own words for it.
+    const char* expected = GetParam() == testing::TestDb::kSqlite
+                               ? "UNIQUE constraint failed: sessions.id"
+                               : "duplicate key value violates unique constraint \"sessions_pkey\"";
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
   }
 
   ASSERT_TRUE(reg->finish("aaaa0001", State::kDone, "cli:test", {}));
@@ -138,7 +143,7 @@ TEST_F(RegistrySessions, SecondLiveSessionOfAUnitIsAConflict) {
   EXPECT_EQ(reg->live_session_of_unit(u.id)->id, "aaaa0002");
 }
 
-TEST_F(RegistrySessions, TerminalStateIsFinal) {
+TEST_P(RegistrySessions, TerminalStateIsFinal) {
   Unit u = reg->upsert_unit(sample_unit("issue-9"));
   reg->insert_session(sample_session(u, "bbbb0001"), "cli:sling");
   EXPECT_TRUE(reg->set_state("bbbb0001", State::kRunning, "opencode:session.status", "busy"));
@@ -156,7 +161,7 @@ TEST_F(RegistrySessions, TerminalStateIsFinal) {
   EXPECT_EQ(ended.error, "agent died");
   EXPECT_EQ(ended.commit_id, "cafe");
 
-  const int64_t rows = scalar(reg->handle(), "SELECT COUNT(*) FROM session_states");
+  const int64_t rows = scalar(*reg, "SELECT COUNT(*) FROM session_states");
   EXPECT_FALSE(reg->set_state("bbbb0001", State::kRunning, "late:writer", "resurrect"));
   EXPECT_FALSE(reg->set_state("bbbb0001", State::kDone, "late:writer"));
   EXPECT_FALSE(reg->finish("bbbb0001", State::kDone, "late:writer", Outcome{"s", "e", "c", "d"}));
@@ -165,7 +170,7 @@ TEST_F(RegistrySessions, TerminalStateIsFinal) {
   EXPECT_EQ(after.ended_at, ended.ended_at);
   EXPECT_EQ(after.error, "agent died");
   EXPECT_EQ(after.summary, "");
-  EXPECT_EQ(scalar(reg->handle(), "SELECT COUNT(*) FROM session_states"), rows);
+  EXPECT_EQ(scalar(*reg, "SELECT COUNT(*) FROM session_states"), rows);
 
   const auto h = reg->state_history("bbbb0001");
   ASSERT_EQ(h.size(), 3u);
@@ -190,7 +195,7 @@ TEST_F(RegistrySessions, TerminalStateIsFinal) {
   }
 }
 
-TEST_F(RegistrySessions, TransactionsCommitRollBackAndNest) {
+TEST_P(RegistrySessions, TransactionsCommitRollBackAndNest) {
   reg->transaction([&] {
     reg->upsert_unit(sample_unit("t1"));
     reg->transaction([&] { reg->upsert_unit(sample_unit("t2")); });
@@ -221,7 +226,7 @@ TEST_F(RegistrySessions, TransactionsCommitRollBackAndNest) {
   EXPECT_FALSE(reg->find_unit("/src/repo", "t6"));  // only the failed nested part is undone
 }
 
-TEST_F(RegistrySessions, PagesFollowTheListOrderWithTiesAndNeverPassTheLimit) {
+TEST_P(RegistrySessions, PagesFollowTheListOrderWithTiesAndNeverPassTheLimit) {
   // Ties on started_at across a page boundary: the pages must still give each session once.
   const int64_t starts[] = {100, 200, 200, 200, 300, 200, 50};
   for (int i = 0; i < 7; ++i) {
@@ -249,6 +254,9 @@ TEST_F(RegistrySessions, PagesFollowTheListOrderWithTiesAndNeverPassTheLimit) {
   f.limit = 3;
   EXPECT_EQ(reg->list_session_briefs(f).size(), 3u);
 }
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistrySessions,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

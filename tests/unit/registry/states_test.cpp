@@ -69,13 +69,16 @@ TEST(SessionStateMachine, AnEndIsFinal) {
   }
 }
 
-class SessionStates : public ::testing::Test {
+class SessionStates : public testing::RegistryOnBoth {
  protected:
-  orch::test::TempDir tmp;
-  std::unique_ptr<Registry> reg = Registry::open(tmp / "orch.db");
+  void SetUp() override {
+    RegistryOnBoth::SetUp();
+    reg = reg_.get();
+  }
+  Registry* reg = nullptr;
 };
 
-TEST_F(SessionStates, ARegistryRecordsEachChangeOfTheNormalPathOnce) {
+TEST_P(SessionStates, ARegistryRecordsEachChangeOfTheNormalPathOnce) {
   Unit u = reg->upsert_unit(testing::sample_unit("path"));
   reg->insert_session(testing::sample_session(u, "cccc0001", State::kQueued), "cli:sling");
   EXPECT_TRUE(reg->set_state("cccc0001", State::kStarting, "pool:test"));
@@ -96,7 +99,7 @@ TEST_F(SessionStates, ARegistryRecordsEachChangeOfTheNormalPathOnce) {
   EXPECT_EQ(reg->get_session("cccc0001")->summary, "did it");
 }
 
-TEST_F(SessionStates, ARegistryRefusesEveryChangeAfterAnEnd) {
+TEST_P(SessionStates, ARegistryRefusesEveryChangeAfterAnEnd) {
   Unit u = reg->upsert_unit(testing::sample_unit("ended"));
   reg->insert_session(testing::sample_session(u, "cccc0002", State::kQueued), "cli:sling");
   Outcome stop;
@@ -113,12 +116,16 @@ TEST_F(SessionStates, ARegistryRefusesEveryChangeAfterAnEnd) {
   EXPECT_EQ(reg->state_history("cccc0002").size(), 2u);
 }
 
-TEST_F(SessionStates, FinishTakesOnlyAnEnd) {
+TEST_P(SessionStates, FinishTakesOnlyAnEnd) {
   Unit u = reg->upsert_unit(testing::sample_unit("live"));
   reg->insert_session(testing::sample_session(u, "cccc0003"), "cli:sling");
   for (State to : kLive) EXPECT_THROW(reg->finish("cccc0003", to, "x", {}), Error);
   EXPECT_EQ(reg->state_history("cccc0003").size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SessionStates,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

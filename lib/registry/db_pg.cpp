@@ -1,0 +1,291 @@
+// The PostgreSQL dialect of db::Conn, through libpq. Statements are sent with PQexecParams (text
+// parameters whose types the server infers); the registry's write transaction is BEGIN plus a
+// transaction-level advisory lock, one writer at a time as with SQLite's BEGIN IMMEDIATE.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+#include "lib/error.h"
+#include "lib/registry/db.h"
+
+namespace orch::registry::db {
+namespace {
+
+// The advisory lock that stands for SQLite's write lock ("orch" in ASCII).
+constexpr const char* kPgWriteLock = "SELECT pg_advisory_xact_lock(1869767528)";
+// SQLSTATEs: unique_violation, lock_not_available (lock_timeout).
+constexpr const char* kPgUniqueViolation = "23505";
+constexpr const char* kPgLockNotAvailable = "55P03";
+// The type of a parameter the statement does not use (pg_type.oid of text).
+constexpr Oid kPgTextOid = 25;
+
+// libpq's multi-line messages as one line, without the passwords in `secrets`.
+std::string pg_one_line(std::string msg, const std::vector<std::string>& secrets) {
+  for (const std::string& s : secrets) {
+    if (s.empty()) continue;
+    for (size_t pos = 0; (pos = msg.find(s, pos)) != std::string::npos;)
+      msg.replace(pos, s.size(), "***");
+  }
+  std::string out;
+  for (char c : msg) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? "unknown PostgreSQL error" : out;
+}
+
+// The password a URL carries (user:PASSWORD@ or password=...), raw and percent-decoded, so it
+// can be scrubbed from libpq's messages.
+std::vector<std::string> pg_url_secrets(const std::string& url) {
+  std::vector<std::string> out;
+  const std::string masked = mask_url(url);
+  // Walk both strings: where they differ, url holds a secret that masked holds as ***.
+  size_t i = 0;
+  size_t j = 0;
+  while (i < url.size() && j < masked.size()) {
+    if (url[i] == masked[j]) {
+      ++i;
+      ++j;
+      continue;
+    }
+    // masked[j..j+3) is "***"; the secret runs in url up to masked[j+3]'s character.
+    const size_t resume = j + 3;
+    const char stop = resume < masked.size() ? masked[resume] : '\0';
+    size_t end = stop ? url.find(stop, i) : url.size();
+    if (end == std::string::npos) end = url.size();
+    out.push_back(url.substr(i, end - i));
+    i = end;
+    j = resume;
+  }
+  const size_t n = out.size();
+  for (size_t k = 0; k < n; ++k) {
+    std::string decoded;
+    const std::string& s = out[k];
+    for (size_t p = 0; p < s.size(); ++p) {
+      if (s[p] == '%' && p + 2 < s.size()) {
+        decoded += static_cast<char>(std::strtol(s.substr(p + 1, 2).c_str(), nullptr, 16));
+        p += 2;
+      } else {
+        decoded += s[p];
+      }
+    }
+    if (decoded != s) out.push_back(decoded);
+  }
+  return out;
+}
+
+class PgConn;
+
+class PgStatement final : public Statement {
+ public:
+  // `used[n-1]`: whether $n occurs in `sql`. A number that does not occur (a filter left out) is
+  // sent as text: the server cannot infer a type for it and would refuse the statement.
+  PgStatement(PgConn* conn, std::string sql, int params, const std::vector<bool>& used)
+      : conn_(conn),
+        sql_(std::move(sql)),
+        params_(static_cast<size_t>(params)),
+        types_(static_cast<size_t>(params), 0) {
+    for (size_t k = 0; k < types_.size(); ++k) {
+      if (k >= used.size() || !used[k]) types_[k] = kPgTextOid;
+    }
+  }
+  ~PgStatement() override { PQclear(res_); }
+  PgStatement(const PgStatement&) = delete;
+  PgStatement& operator=(const PgStatement&) = delete;
+
+  void bind_int(int i, int64_t v) override { slot(i) = std::to_string(v); }
+  void bind_real(int i, double v) override {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    slot(i) = ec == std::errc() ? std::string(buf, end) : std::string("NaN");
+  }
+  void bind_text(int i, std::string_view v) override { slot(i) = std::string(v); }
+  void bind_null(int i) override { slot(i).reset(); }
+  StepResult try_step() override;
+  void reset(bool clear) override {
+    PQclear(res_);
+    res_ = nullptr;
+    row_ = -1;
+    if (clear) std::fill(params_.begin(), params_.end(), std::nullopt);
+  }
+  int column_count() const override { return res_ ? PQnfields(res_) : 0; }
+  int64_t col_int(int c) const override {
+    const char* v = value(c);
+    if (!v) return 0;
+    if (v[0] == 't' && v[1] == '\0') return 1;  // a boolean, as SQLite's 0/1
+    if (v[0] == 'f' && v[1] == '\0') return 0;
+    return std::strtoll(v, nullptr, 10);
+  }
+  double col_real(int c) const override {
+    const char* v = value(c);
+    return v ? std::strtod(v, nullptr) : 0.0;
+  }
+  std::string col_text(int c) const override {
+    const char* v = value(c);
+    return v ? std::string(v, static_cast<size_t>(PQgetlength(res_, row_, c))) : std::string();
+  }
+
+ private:
+  std::optional<std::string>& slot(int i);
+  const char* value(int c) const {
+    if (!res_ || row_ < 0 || row_ >= PQntuples(res_) || c < 0 || c >= PQnfields(res_)) {
+      return nullptr;
+    }
+    return PQgetisnull(res_, row_, c) ? nullptr : PQgetvalue(res_, row_, c);
+  }
+  PgConn* conn_;
+  std::string sql_;
+  std::vector<std::optional<std::string>> params_;
+  std::vector<Oid> types_;  // 0: inferred by the server
+  PGresult* res_ = nullptr;
+  int row_ = -1;  // -1: not run yet
+};
+
+class PgConn final : public Conn {
+ public:
+  PgConn(PGconn* pg, std::string masked_url, std::vector<std::string> secrets)
+      : pg_(pg), url_(std::move(masked_url)), secrets_(std::move(secrets)) {}
+  ~PgConn() override { PQfinish(pg_); }
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+  std::string context() const override { return "registry " + url_; }
+  std::string last_error() const override { return error_; }
+  std::unique_ptr<Statement> prepare(std::string_view sql) override {
+    int count = 0;
+    std::vector<bool> used;
+    std::string text = to_pg_placeholders(sql, &count, &used);
+    return std::make_unique<PgStatement>(this, std::move(text), count, used);
+  }
+  void exec(const char* sql) override {
+    PGresult* r = PQexec(pg_, sql);
+    const bool ok = settle(r);
+    PQclear(r);
+    if (!ok) fail(this);
+  }
+  bool begin_write(int64_t budget_ms) override {
+    exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    // lock_timeout 0 would mean "wait forever": at least 1 ms.
+    const int64_t wait = std::max<int64_t>(1, lock_wait_ms_ + budget_ms);
+    exec(("SET LOCAL lock_timeout = " + std::to_string(wait)).c_str());
+    PGresult* r = PQexec(pg_, kPgWriteLock);
+    const bool ok = settle(r);
+    const bool timed_out = !ok && sqlstate_is(r, kPgLockNotAvailable);
+    PQclear(r);
+    if (!ok) {
+      const std::string why = error_;
+      rollback();
+      error_ = why;
+      if (timed_out) return false;
+      fail(this);
+    }
+    exec(("SET LOCAL lock_timeout = " + std::to_string(std::max<int64_t>(1, lock_wait_ms_)))
+             .c_str());
+    return true;
+  }
+  void commit() override {
+    PGresult* r = PQexec(pg_, "COMMIT");
+    const bool ok = settle(r);
+    PQclear(r);
+    if (!ok) {
+      Error err(context(), error_);
+      rollback();
+      throw err;
+    }
+  }
+  void rollback() noexcept override {
+    if (PQtransactionStatus(pg_) == PQTRANS_IDLE) return;
+    PQclear(PQexec(pg_, "ROLLBACK"));
+  }
+  void rollback_to(const char* name) noexcept override {
+    if (PQtransactionStatus(pg_) == PQTRANS_IDLE) return;
+    const std::string sql =
+        std::string("ROLLBACK TO SAVEPOINT ") + name + "; RELEASE SAVEPOINT " + name;
+    PQclear(PQexec(pg_, sql.c_str()));
+  }
+  int64_t changes() const override { return changes_; }
+  void set_lock_wait(int64_t ms) override { lock_wait_ms_ = ms; }
+
+  // Records the outcome of `r` (rows changed, or the error); true when it succeeded.
+  bool settle(const PGresult* r) {
+    const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+      changes_ = n && *n ? std::strtoll(n, nullptr, 10) : 0;
+      return true;
+    }
+    error_ = pg_one_line(r ? PQresultErrorMessage(r) : PQerrorMessage(pg_), secrets_);
+    return false;
+  }
+  static bool sqlstate_is(const PGresult* r, const char* code) {
+    const char* s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    return s && std::string_view(s) == code;
+  }
+  PGconn* raw() { return pg_; }
+
+ private:
+  PGconn* pg_;
+  std::string url_;  // masked
+  std::vector<std::string> secrets_;
+  std::string error_;
+  int64_t changes_ = 0;
+  int64_t lock_wait_ms_ = kBusyTimeoutMs;
+};
+
+std::optional<std::string>& PgStatement::slot(int i) {
+  if (i < 1 || static_cast<size_t>(i) > params_.size()) {
+    throw Error(conn_->context(), "bind index " + std::to_string(i) + " out of range");
+  }
+  return params_[static_cast<size_t>(i - 1)];
+}
+
+StepResult PgStatement::try_step() {
+  if (row_ < 0) {
+    std::vector<const char*> values(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k)
+      values[k] = params_[k] ? params_[k]->c_str() : nullptr;
+    PQclear(res_);
+    res_ = PQexecParams(conn_->raw(), sql_.c_str(), static_cast<int>(values.size()), types_.data(),
+                        values.data(), nullptr, nullptr, 0);
+    if (!conn_->settle(res_)) {
+      const bool unique = PgConn::sqlstate_is(res_, kPgUniqueViolation);
+      PQclear(res_);
+      res_ = nullptr;
+      return unique ? StepResult::kUniqueViolation : StepResult::kError;
+    }
+  }
+  ++row_;
+  return row_ < PQntuples(res_) ? StepResult::kRow : StepResult::kDone;
+}
+
+}  // namespace
+
+std::unique_ptr<Conn> connect_postgres(const std::string& url) {
+  std::vector<std::string> secrets = pg_url_secrets(url);
+  const std::string masked = mask_url(url);
+  // connect_timeout first: a value in the URL (expanded from dbname) overrides it.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "orch", url.c_str(), nullptr};
+  PGconn* pg = PQconnectdbParams(keys, values, 1);
+  if (!pg) throw Error("registry " + masked, "out of memory");
+  if (PQstatus(pg) != CONNECTION_OK) {
+    std::string why = pg_one_line(PQerrorMessage(pg), secrets);
+    PQfinish(pg);
+    throw Error("registry " + masked, why);
+  }
+  auto conn = std::make_unique<PgConn>(pg, masked, std::move(secrets));
+  // Quiet NOTICEs (CREATE ... IF NOT EXISTS) would go to stderr: lib/ never prints.
+  PQsetNoticeProcessor(
+      pg, [](void*, const char*) {}, nullptr);
+  conn->exec("SET client_min_messages = warning");
+  return conn;
+}
+
+}  // namespace orch::registry::db

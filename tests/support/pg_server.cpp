@@ -1,0 +1,160 @@
+#include "tests/support/pg_server.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include "lib/process/process.h"
+
+namespace orch::test {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+
+// The server's programs run as this user when the tests run as root (initdb refuses root).
+struct PgRunAs {
+  bool drop = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+PgRunAs pg_run_as() {
+  PgRunAs r;
+  if (geteuid() != 0) return r;
+  const passwd* pw = getpwnam("postgres");
+  if (!pw) return r;
+  r.drop = true;
+  r.uid = pw->pw_uid;
+  r.gid = pw->pw_gid;
+  return r;
+}
+
+// Runs `argv` (a PostgreSQL program and its arguments), as `postgres` when root; throws with its
+// output when it fails.
+std::string pg_run(const std::vector<std::string>& argv, const fs::path& cwd) {
+  process::SpawnOptions opts;
+  const PgRunAs as = pg_run_as();
+  if (as.drop) {
+    opts.argv = {"setpriv", "--reuid=" + std::to_string(as.uid),
+                 "--regid=" + std::to_string(as.gid), "--clear-groups", "--"};
+  }
+  opts.argv.insert(opts.argv.end(), argv.begin(), argv.end());
+  opts.cwd = cwd.string();
+  // The client programs must not pick up the caller's PG* settings.
+  opts.env_unset = {"PGHOST",     "PGPORT",     "PGUSER",    "PGDATABASE",
+                    "PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGOPTIONS"};
+  opts.env_set = {{"LC_ALL", "C"}};
+  process::RunResult r = process::run(opts, 120000);
+  if (r.exit_code != 0) {
+    throw std::runtime_error(argv[0] + " failed (exit " + std::to_string(r.exit_code) +
+                             "): " + r.err + r.out);
+  }
+  return r.out;
+}
+
+std::string pg_tool(const char* name) {
+  return std::string(kPgBin) + "/" + name;
+}
+
+void pg_chown(const fs::path& p) {
+  const PgRunAs as = pg_run_as();
+  if (as.drop && ::chown(p.c_str(), as.uid, as.gid) != 0)
+    throw std::runtime_error("chown " + p.string() + " failed");
+}
+
+// The template cluster, made once by initdb and reused (copied) by every server.
+fs::path pg_template(const fs::path& scratch) {
+  const char* base = std::getenv("TMPDIR");
+  fs::path dir = fs::path(base && *base ? base : "/tmp") /
+                 ("orch-test-pg15-template-" + std::to_string(geteuid()));
+  if (fs::exists(dir / "data" / "PG_VERSION")) return dir;
+  // Made beside its final place and renamed into it: a racing test process that renamed first
+  // wins, and nobody sees a half-made template.
+  fs::path tmp = dir;
+  tmp += ".new-" + std::to_string(getpid());
+  fs::create_directories(tmp);
+  pg_chown(tmp);
+  pg_run({pg_tool("initdb"), "-D", (tmp / "data").string(), "-U", "orch", "-A", "trust", "-N",
+          "--no-instructions", "-E", "UTF8", "--locale=C"},
+         scratch);
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp, ec);
+  return dir;
+}
+
+}  // namespace
+
+std::unique_ptr<PgServer> PgServer::start(std::string* why) {
+  if (!fs::exists(pg_tool("initdb")) || !fs::exists(pg_tool("pg_ctl")) ||
+      !fs::exists(pg_tool("postgres"))) {
+    *why = std::string("PostgreSQL 15 is not installed (no initdb, pg_ctl, postgres in ") + kPgBin +
+           "; .ci/setup installs the postgresql package)";
+    return nullptr;
+  }
+  if (geteuid() == 0 && !pg_run_as().drop) {
+    *why = "running as root and there is no `postgres` user to run PostgreSQL as";
+    return nullptr;
+  }
+  std::unique_ptr<PgServer> s(new PgServer());
+  pg_chown(s->dir_.path());
+  const fs::path tmpl = pg_template(s->dir_.path());
+  s->data_ = s->dir_.path() / "data";
+  pg_run({"cp", "-a", (tmpl / "data").string(), s->data_.string()}, s->dir_.path());
+  // The role orch_pw must give its password (scram-sha-256); everyone else is trusted.
+  write_file(s->data_ / "pg_hba.conf", "local all orch_pw scram-sha-256\nlocal all all trust\n");
+  pg_chown(s->data_ / "pg_hba.conf");
+  pg_run({pg_tool("pg_ctl"), "-D", s->data_.string(), "-w", "-s", "-l",
+          (s->dir_.path() / "server.log").string(), "-o",
+          "-c listen_addresses='' -k " + s->dir_.path().string() +
+              " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+          "start"},
+         s->dir_.path());
+  s->running_ = true;
+  s->psql("postgres", std::string("CREATE ROLE orch_pw LOGIN PASSWORD '") + kPgPassword + "'");
+  return s;
+}
+
+PgServer::~PgServer() {
+  if (running_) {
+    try {
+      pg_run({pg_tool("pg_ctl"), "-D", data_.string(), "-s", "-m", "immediate", "stop"},
+             dir_.path());
+    } catch (...) {
+      // The folder is removed anyway; a server that would not stop dies with its data.
+    }
+  }
+}
+
+std::string PgServer::url(const std::string& db, const std::string& user,
+                          const std::string& password) const {
+  std::string u = "postgresql://" + user;
+  if (!password.empty()) u += ":" + password;
+  return u + "@/" + db + "?host=" + dir_.path().string();
+}
+
+std::string PgServer::create_database() {
+  std::string name = "orch_t" + std::to_string(++databases_);
+  psql("postgres", "CREATE DATABASE " + name);
+  return name;
+}
+
+std::string PgServer::psql(const std::string& db, const std::string& sql) const {
+  return pg_run({pg_tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+                 dir_.path().string(), "-U", "orch", "-d", db, "-c", sql},
+                dir_.path());
+}
+
+PgServer* shared_pg_server(std::string* why) {
+  static std::string reason;
+  static std::unique_ptr<PgServer> server = PgServer::start(&reason);
+  *why = reason;
+  return server.get();
+}
+
+}  // namespace orch::test

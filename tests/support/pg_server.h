@@ -1,0 +1,58 @@
+// A real PostgreSQL 15 for tests (Debian's `postgresql` package): its own cluster in a temporary
+// folder, listening only on a Unix socket there (listen_addresses = '', no TCP), stopped and
+// removed by the destructor. As root (tests run as root in CI) the server's programs run as the
+// `postgres` system user, spawned with an argv array through setpriv.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "tests/support/tmp.h"
+
+namespace orch::test {
+
+/// One running PostgreSQL cluster. Its superuser is `orch` (trust on the socket); the role
+/// `orch_pw` logs in only with the password kPgPassword (scram-sha-256), for tests of refused
+/// credentials.
+class PgServer {
+ public:
+  /// The password of the role `orch_pw`.
+  static constexpr const char* kPgPassword = "pw-s3cret-hunter2";
+
+  /// Starts a cluster, or returns nullptr with `*why` set when PostgreSQL 15's binaries are not
+  /// installed (or, as root, the `postgres` user is missing): the caller skips. The cluster is
+  /// copied from a template made once by initdb ($TMPDIR/orch-test-pg15-template, a cache kept
+  /// between runs: initdb takes seconds, a copy a fraction). Errors: std::runtime_error when
+  /// the server cannot be started (with its log).
+  static std::unique_ptr<PgServer> start(std::string* why);
+  /// Stops the server (immediate mode) and removes its folder.
+  ~PgServer();
+  PgServer(const PgServer&) = delete;
+  PgServer& operator=(const PgServer&) = delete;
+
+  /// The folder holding the socket (.s.PGSQL.5432).
+  const std::filesystem::path& socket_dir() const { return dir_.path(); }
+  /// A connection URL for database `db` as `user` over the socket, e.g.
+  /// postgresql://orch@/db?host=/tmp/orch-test-x (a password, when given, goes in the URL).
+  std::string url(const std::string& db, const std::string& user = "orch",
+                  const std::string& password = "") const;
+  /// Creates a fresh, empty database and returns its name (orch_t1, orch_t2, ...).
+  std::string create_database();
+  /// Runs `sql` with psql as the superuser in database `db`; returns its output (unaligned,
+  /// tuples only). Throws std::runtime_error when psql fails.
+  std::string psql(const std::string& db, const std::string& sql) const;
+
+ private:
+  PgServer() = default;
+  TempDir dir_;
+  std::filesystem::path data_;
+  int databases_ = 0;
+  bool running_ = false;
+};
+
+/// A process-wide shared server, started on first use (nullptr with `*why` when unavailable);
+/// stopped when the test binary exits.
+PgServer* shared_pg_server(std::string* why);
+
+}  // namespace orch::test
