@@ -255,6 +255,10 @@ AgentConfig load_agent_config(const fs::path& home, const fs::path& repo_workdir
     if (!text) continue;
     config::Value root = config::parse(*text, file.string());
     c.files.push_back(file.string());
+    // Where the registry lives is the user's choice, never a repository's.
+    if (const config::Value* r = i > 0 ? root.find("registry") : nullptr) {
+      r->fail("only in config.toml, not in a repository's file");
+    }
     apply_file(c, root, file.parent_path(), &default_agent, &ports_at);
     if (i > 0) {  // the repository's file
       c.repo_file = file.string();

@@ -206,7 +206,11 @@ TEST_F(Presets, UnknownKeysAreErrors) {
   write_repo("[default]\nagent = \"claude\"\n");
   EXPECT_EQ(load_error(), repo_file() +
                               ":1: default: unknown key (known keys: defaults, agents, backends, "
-                              "checks, workspace, hooks)");
+                              "checks, workspace, hooks, registry)");
+  // A repository does not choose where the registry lives.
+  write_repo("[registry]\nurl = \"postgresql://evil.example/db\"\n");
+  EXPECT_EQ(load_error(),
+            repo_file() + ":1: registry: only in config.toml, not in a repository's file");
   write_home("[defaults]\nagent = \"claude\"\nmax_session = 2\n");
   EXPECT_EQ(load_error(),
             home_file() +
