@@ -13,6 +13,7 @@
 #include "lib/text.h"
 #include "orchestrator/session/budget.h"
 #include "orchestrator/session/input_limits.h"
+#include "orchestrator/workspace/settings.h"
 
 namespace orch {
 namespace {
@@ -38,8 +39,9 @@ std::string read_checks(json::Element value, UnitSpec& u) {
 std::string read_unit_workspace(const std::string& key, json::Element value, WorkspaceOverride& w) {
   if (key == "ports") {
     int64_t n = 0;
-    if (value.get_int64().get(n) || n < 0 || n > 65535) {
-      return "\"ports\": expected an integer from 0 (none) to 65535";
+    if (value.get_int64().get(n) || n < 0 || n > kMaxPortsPerSession) {
+      return "\"ports\": expected an integer from 0 (none) to " +
+             std::to_string(kMaxPortsPerSession);
     }
     w.ports = static_cast<int>(n);
     return "";

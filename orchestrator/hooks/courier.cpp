@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -68,17 +69,26 @@ std::string courier_label(const config::HookSpec& h, size_t index) {
 }
 
 // The hooks of the session's configuration, read as its supervisor reads its preset (the
-// repository's file as accepted at launch). A config that no longer loads is reported once.
-std::vector<config::HookSpec> courier_hooks(const Deps& f, registry::Registry& reg,
-                                            const registry::Session& s,
-                                            const SessionOptions& opts) {
+// repository's file as accepted at launch). When the repository's file no longer loads (a pull
+// changed it since), config.toml's hooks alone, and a `hook` event says why; nullopt when
+// config.toml does not load either: the events then wait in the outbox for a later courier.
+std::optional<std::vector<config::HookSpec>> courier_hooks(const Deps& f, registry::Registry& reg,
+                                                           const registry::Session& s,
+                                                           const SessionOptions& opts) {
   try {
     return load_agent_config(f.home().root, s.repo, RepoTrust{false, opts.repo_config_sha256})
         .hooks;
   } catch (const Error& e) {
     reg.add_event(s.id, "hook",
+                  json::dump({{"error", std::string("cannot read the repository's hooks, ") +
+                                            "config.toml's only: " + e.what()}}));
+  }
+  try {
+    return load_agent_config(f.home().root, "", RepoTrust{}).hooks;
+  } catch (const Error& e) {
+    reg.add_event(s.id, "hook",
                   json::dump({{"error", std::string("cannot read the hooks: ") + e.what()}}));
-    return {};
+    return std::nullopt;
   }
 }
 
@@ -176,7 +186,12 @@ int run_hook_courier(const Deps& f, const std::string& session_id) {
   int lock = courier_take_lock(courier_lock_file(f, session_id));
   if (lock < 0) return kExitOk;
   const SessionOptions opts = session_options_from_json(s->options);
-  const std::vector<config::HookSpec> hooks = courier_hooks(f, reg, *s, opts);
+  const std::optional<std::vector<config::HookSpec>> read = courier_hooks(f, reg, *s, opts);
+  if (!read) {  // nothing is delivered, nothing is dropped
+    ::close(lock);
+    return kExitOk;
+  }
+  const std::vector<config::HookSpec>& hooks = *read;
   while (true) {
     // The state first: an end recorded after this read has its outbox row read below or later.
     s = reg.get_session(session_id);

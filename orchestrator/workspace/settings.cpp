@@ -113,7 +113,7 @@ void apply_workspace(WorkspaceSettings& w, const config::Value& t,
     } else if (k == "setup_timeout") {
       w.setup_timeout_ms = v.as_duration_ms();
     } else if (k == "ports") {
-      w.ports = static_cast<int>(ws_port(v));
+      w.ports = static_cast<int>(v.as_integer(1, kMaxPortsPerSession));
       *ports_at = v;
     } else if (k == "port_range") {
       const std::vector<config::Value>& r = v.as_array();
@@ -151,7 +151,9 @@ void check_workspace(const WorkspaceSettings& w, const fs::path& repo) {
 
 std::string check_ports(const WorkspaceSettings& w) {
   const int64_t size = static_cast<int64_t>(w.port_high) - w.port_low + 1;
-  if (w.ports < 0) return "expected a number of ports from 1 to " + std::to_string(size);
+  if (w.ports < 0 || w.ports > kMaxPortsPerSession) {
+    return "expected a number of ports from 1 to " + std::to_string(kMaxPortsPerSession);
+  }
   if (w.ports <= size) return "";
   return "a block of " + std::to_string(w.ports) + " ports does not fit in the port range " +
          std::to_string(w.port_low) + "-" + std::to_string(w.port_high) + " (" +

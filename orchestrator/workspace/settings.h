@@ -21,6 +21,10 @@ namespace orch {
 /// outgoing connection never holds one.
 inline constexpr int kDefaultPortLow = 20000;
 inline constexpr int kDefaultPortHigh = 29999;
+/// The most ports one session's block may have: more would hold the registry's write lock through
+/// thousands of bind probes, and ORCH_PORTS would outgrow what one environment string may be
+/// (the kernel's 128 KiB).
+inline constexpr int kMaxPortsPerSession = 100;
 /// The default bound on each setup (and teardown) command: 10 minutes.
 inline constexpr int64_t kDefaultSetupTimeoutMs = 10 * 60 * 1000;
 

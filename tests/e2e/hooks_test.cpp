@@ -235,6 +235,32 @@ TEST_F(Hooks, HangingOrFailingHooksChangeNothingAboutTheSession) {
   EXPECT_EQ(after["ended_at"], s["ended_at"]);
 }
 
+// A pull changed the repository's file after the launch (an untrusted check) and the courier
+// started again: config.toml's hooks still get the events; a `hook` event says why the
+// repository's are left out.
+TEST_F(Hooks, ACourierThatCannotReadTheRepositorysFileStillRunsConfigTomlsHooks) {
+  write_config(logging_hook(kHooksAllEvents));
+  write_file(repo_ / ".orch.toml", "[defaults]\nfix_attempts = 1\n");
+  OrchRun r =
+      orch({"sling", "hk-5", repo_.string(), "--agent", "claude", "-m", "hooks-slow please"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_TRUE(
+      eventually([&] { return read_file(env_log_).find("running ") != std::string::npos; }, 60000))
+      << read_file(env_log_);
+  const std::string id = session_json()["session"];
+  write_file(repo_ / ".orch.toml", "[[checks]]\nrun = \"true\"\n");
+  for (pid_t pid : processes_with("__hooks " + id)) ::kill(pid, SIGKILL);
+  OrchRun stop = orch({"stop", id});
+  ASSERT_EQ(stop.code, 0) << stop.out << stop.err;
+  EXPECT_TRUE(eventually(
+      [&] { return read_file(env_log_).find("stopped " + id) != std::string::npos; }, 30000))
+      << read_file(env_log_);
+  OrchRun logs = orch({"logs", "hk-5"});
+  EXPECT_NE(logs.out.find("cannot read the repository's hooks, config.toml's only: "),
+            std::string::npos)
+      << logs.out;
+}
+
 TEST_F(Hooks, ASupervisorKilledWithSigkillReachesTheHooksAsLost) {
   write_config(logging_hook(kHooksAllEvents));
   OrchRun r = orch({"sling", "hk-3", repo_.string(), "-m", "hooks-slow please"});

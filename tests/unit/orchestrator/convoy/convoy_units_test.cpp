@@ -164,7 +164,7 @@ TEST(ConvoyUnits, WorkspaceKeysOverrideTheConfigPerUnit) {
   EXPECT_FALSE(p.units[1].workspace.ports.has_value());
   ASSERT_EQ(p.errors.size(), 3u);
   EXPECT_EQ(p.errors[0], "f.jsonl:3: \"copy\": \"../secret\" leads outside the repository");
-  EXPECT_EQ(p.errors[1], "f.jsonl:4: \"ports\": expected an integer from 0 (none) to 65535");
+  EXPECT_EQ(p.errors[1], "f.jsonl:4: \"ports\": expected an integer from 0 (none) to 100");
   EXPECT_EQ(p.errors[2], "f.jsonl:5: \"setup\": expected an array of strings");
 }
 

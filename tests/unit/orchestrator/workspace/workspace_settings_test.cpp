@@ -81,9 +81,11 @@ TEST(WorkspaceSettings, ConfigFilesSetItKeyByKeyAndBadValuesAreOneLineErrors) {
   EXPECT_EQ(error_of("[workspace]\ncopy = [\"ok\", \"../secret\"]\n"),
             file + ":2: workspace.copy[1]: copy path \"../secret\" leads outside the repository");
   EXPECT_EQ(error_of("[workspace]\nports = -1\n"),
-            file + ":2: workspace.ports: expected an integer from 1 to 65535, got -1");
+            file + ":2: workspace.ports: expected an integer from 1 to 100, got -1");
   EXPECT_EQ(error_of("[workspace]\nports = 0\n"),
-            file + ":2: workspace.ports: expected an integer from 1 to 65535, got 0");
+            file + ":2: workspace.ports: expected an integer from 1 to 100, got 0");
+  EXPECT_EQ(error_of("[workspace]\nports = 65535\nport_range = [1, 65535]\n"),
+            file + ":2: workspace.ports: expected an integer from 1 to 100, got 65535");
   EXPECT_EQ(error_of("[workspace]\nports = \"many\"\n"),
             file + ":2: workspace.ports: expected an integer, got a string");
   EXPECT_EQ(error_of("[workspace]\nports = 11\nport_range = [40000, 40009]\n"),
@@ -171,8 +173,18 @@ TEST(WorkspaceSettings, CheckWorkspaceRefusesBeforeAnythingIsWritten) {
     ADD_FAILURE() << "accepted 10001 ports";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "workspace ports: a block of 10001 ports does not fit in the port range "
-                 "20000-29999 (10000 ports) (nothing was written)");
+                 "workspace ports: expected a number of ports from 1 to 100 (nothing was written)");
+  }
+  w.ports = 11;
+  w.port_low = 20000;
+  w.port_high = 20009;
+  try {
+    check_workspace(w, tmp / "repo");
+    ADD_FAILURE() << "accepted 11 ports in a range of 10";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "workspace ports: a block of 11 ports does not fit in the port range "
+                 "20000-20009 (10 ports) (nothing was written)");
   }
 }
 
