@@ -1,6 +1,9 @@
 #include "tests/support/pg_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -88,9 +91,25 @@ fs::path pg_template(const fs::path& scratch) {
   return dir;
 }
 
+// A TCP port on `address` that was free a moment ago.
+int pg_free_port(const std::string& address) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free port on " + address);
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 }  // namespace
 
-std::unique_ptr<PgServer> PgServer::start(std::string* why) {
+std::unique_ptr<PgServer> PgServer::start(std::string* why, const std::string& tcp_address) {
   if (!fs::exists(pg_tool("initdb")) || !fs::exists(pg_tool("pg_ctl")) ||
       !fs::exists(pg_tool("postgres"))) {
     *why = std::string("PostgreSQL 15 is not installed (no initdb, pg_ctl, postgres in ") + kPgBin +
@@ -107,11 +126,20 @@ std::unique_ptr<PgServer> PgServer::start(std::string* why) {
   s->data_ = s->dir_.path() / "data";
   pg_run({"cp", "-a", (tmpl / "data").string(), s->data_.string()}, s->dir_.path());
   // The role orch_pw must give its password (scram-sha-256); everyone else is trusted.
-  write_file(s->data_ / "pg_hba.conf", "local all orch_pw scram-sha-256\nlocal all all trust\n");
+  std::string hba = "local all orch_pw scram-sha-256\nlocal all all trust\n";
+  std::string listen = "''";
+  if (!tcp_address.empty()) {
+    s->tcp_address_ = tcp_address;
+    s->port_ = pg_free_port(tcp_address);
+    hba += "host all orch_pw 10.0.0.0/8 scram-sha-256\nhost all orch 10.0.0.0/8 trust\n";
+    listen = "'" + tcp_address + "'";
+  }
+  write_file(s->data_ / "pg_hba.conf", hba);
   pg_chown(s->data_ / "pg_hba.conf");
   pg_run({pg_tool("pg_ctl"), "-D", s->data_.string(), "-w", "-s", "-l",
           (s->dir_.path() / "server.log").string(), "-o",
-          "-c listen_addresses='' -k " + s->dir_.path().string() +
+          "-c listen_addresses=" + listen + " -p " + std::to_string(s->port_) + " -k " +
+              s->dir_.path().string() +
               " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
           "start"},
          s->dir_.path());
@@ -135,7 +163,15 @@ std::string PgServer::url(const std::string& db, const std::string& user,
                           const std::string& password) const {
   std::string u = "postgresql://" + user;
   if (!password.empty()) u += ":" + password;
-  return u + "@/" + db + "?host=" + dir_.path().string();
+  u += "@/" + db + "?host=" + dir_.path().string();
+  return port_ == 5432 ? u : u + "&port=" + std::to_string(port_);
+}
+
+std::string PgServer::tcp_url(const std::string& db, const std::string& user,
+                              const std::string& password) const {
+  std::string u = "postgresql://" + user;
+  if (!password.empty()) u += ":" + password;
+  return u + "@" + tcp_address_ + ":" + std::to_string(port_) + "/" + db;
 }
 
 std::string PgServer::create_database() {
@@ -145,9 +181,10 @@ std::string PgServer::create_database() {
 }
 
 std::string PgServer::psql(const std::string& db, const std::string& sql) const {
-  return pg_run({pg_tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
-                 dir_.path().string(), "-U", "orch", "-d", db, "-c", sql},
-                dir_.path());
+  return pg_run(
+      {pg_tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", dir_.path().string(),
+       "-p", std::to_string(port_), "-U", "orch", "-d", db, "-c", sql},
+      dir_.path());
 }
 
 PgServer* shared_pg_server(std::string* why) {

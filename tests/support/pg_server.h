@@ -25,7 +25,9 @@ class PgServer {
   /// copied from a template made once by initdb ($TMPDIR/orch-test-pg15-template, a cache kept
   /// between runs: initdb takes seconds, a copy a fraction). Errors: std::runtime_error when
   /// the server cannot be started (with its log).
-  static std::unique_ptr<PgServer> start(std::string* why);
+  /// With `tcp_address` (e.g. a NetHub's address) it also listens on TCP there, on a free port,
+  /// and lets `orch` in (trust) and `orch_pw` (password) from 10.0.0.0/8.
+  static std::unique_ptr<PgServer> start(std::string* why, const std::string& tcp_address = "");
   /// Stops the server (immediate mode) and removes its folder.
   ~PgServer();
   PgServer(const PgServer&) = delete;
@@ -37,6 +39,12 @@ class PgServer {
   /// postgresql://orch@/db?host=/tmp/orch-test-x (a password, when given, goes in the URL).
   std::string url(const std::string& db, const std::string& user = "orch",
                   const std::string& password = "") const;
+  /// A connection URL over TCP (start with tcp_address), e.g.
+  /// postgresql://orch@10.199.1.2:40123/db.
+  std::string tcp_url(const std::string& db, const std::string& user = "orch",
+                      const std::string& password = "") const;
+  /// The port the server listens on (5432 unless it listens on TCP).
+  int port() const { return port_; }
   /// Creates a fresh, empty database and returns its name (orch_t1, orch_t2, ...).
   std::string create_database();
   /// Runs `sql` with psql as the superuser in database `db`; returns its output (unaligned,
@@ -48,6 +56,8 @@ class PgServer {
   TempDir dir_;
   std::filesystem::path data_;
   int databases_ = 0;
+  int port_ = 5432;
+  std::string tcp_address_;
   bool running_ = false;
 };
 
