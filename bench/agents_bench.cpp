@@ -25,31 +25,7 @@ int main(int argc, char** argv) {
   auto home = s.path / "home";
   {
     auto reg = registry::Registry::open(home / "orch.db");
-    int64_t t = now_ms() - 10000 * 1000;
-    reg->transaction([&] {
-      for (int i = 0; i < 10000; ++i) {
-        registry::Unit u;
-        u.name = "unit-" + std::to_string(i);
-        u.repo = "/repos/r" + std::to_string(i % 20);
-        u.branch = "orch/" + u.name;
-        u.base_ref = "HEAD";
-        u.base_commit = std::string(40, 'a');
-        u.prompt = "do the work for " + u.name;
-        u.created_at = t + i;
-        registry::Session ses;
-        ses.id = "s" + std::to_string(10000000 + i);
-        ses.unit_id = reg->upsert_unit(u).id;
-        ses.agent = ses.backend = "opencode";
-        ses.prompt = u.prompt;
-        ses.worktree = "/home/x/worktrees/" + u.name;
-        ses.started_at = t + i * 1000;
-        reg->insert_session(ses, "bench");
-        registry::Outcome o;
-        o.summary = "Done: finished " + u.name;
-        o.diffstat = "1 file changed, 1 insertion(+)";
-        reg->finish(ses.id, registry::State::kDone, "bench", o);
-      }
-    });
+    fill_registry(*reg, RegistryFill{10000, 0, 20, "s"});
   }
   std::string db = (home / "orch.db").string();
   std::vector<double> orch_ms, sqlite_ms;

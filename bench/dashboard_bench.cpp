@@ -82,45 +82,6 @@ size_t dash_walk(const std::string& base, const std::string& token) {
   return rows;
 }
 
-void dash_fill(registry::Registry& reg) {
-  int64_t t = now_ms() - kDashSessions * 1000LL;
-  int64_t me = getpid();
-  int64_t my_start = process::start_time(getpid());
-  reg.transaction([&] {
-    for (int i = 0; i < kDashSessions; ++i) {
-      registry::Unit u;
-      u.name = "unit-" + std::to_string(i);
-      u.repo = "/repos/r" + std::to_string(i % 20);
-      u.branch = "orch/" + u.name;
-      u.base_ref = "HEAD";
-      u.base_commit = std::string(40, 'a');
-      u.prompt = "do the work for " + u.name;
-      u.created_at = t + i;
-      registry::Session s;
-      s.id = "s" + std::to_string(10000000 + i);
-      s.unit_id = reg.upsert_unit(u).id;
-      s.agent = s.backend = "opencode";
-      s.prompt = u.prompt;
-      s.worktree = "/home/x/worktrees/" + u.name;
-      s.started_at = t + i * 1000LL;
-      bool live = i >= kDashSessions - kDashLive;
-      if (live) {  // "supervised" by this process, so the dashboard does not mark them lost
-        s.supervisor_pid = me;
-        s.supervisor_start_time = my_start;
-      }
-      reg.insert_session(s, "bench");
-      if (live) {
-        reg.set_state(s.id, registry::State::kRunning, "bench");
-        continue;
-      }
-      registry::Outcome o;
-      o.summary = "Done: finished " + u.name;
-      o.diffstat = "1 file changed, 1 insertion(+)";
-      reg.finish(s.id, registry::State::kDone, "bench", o);
-    }
-  });
-}
-
 std::string dash_live_id(int k) {
   return "s" + std::to_string(10000000 + kDashSessions - 1 - (k % kDashLive));
 }
@@ -149,7 +110,7 @@ int main(int argc, char** argv) {
   Scratch scratch;
   std::filesystem::path home = scratch.path / "home";
   auto reg = registry::Registry::open(home / "orch.db");
-  dash_fill(*reg);
+  fill_registry(*reg, RegistryFill{kDashSessions, kDashLive, 20, "s"});
 
   process::SpawnOptions so;
   so.argv = {ORCH_BIN, "--home", home.string(), "dashboard"};

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/process/process.h"
 
 namespace orch::bench {
@@ -199,6 +200,45 @@ std::vector<pid_t> with_descendants(const std::vector<pid_t>& pids) {
     }
   }
   return out;
+}
+
+void fill_registry(registry::Registry& reg, const RegistryFill& fill) {
+  const int64_t t = now_ms() - fill.sessions * 1000LL;
+  const pid_t me = getpid();
+  const int64_t my_start = process::start_time(me);
+  reg.transaction([&] {
+    for (int i = 0; i < fill.sessions; ++i) {
+      registry::Unit u;
+      u.name = "unit-" + std::to_string(i);
+      u.repo = "/repos/r" + std::to_string(i % std::max(1, fill.repos));
+      u.branch = "orch/" + u.name;
+      u.base_ref = "HEAD";
+      u.base_commit = std::string(40, 'a');
+      u.prompt = "do the work for " + u.name;
+      u.created_at = t + i;
+      registry::Session s;
+      s.id = fill.id_prefix + std::to_string(10000000 + i);
+      s.unit_id = reg.upsert_unit(u).id;
+      s.agent = s.backend = "opencode";
+      s.prompt = u.prompt;
+      s.worktree = "/home/x/worktrees/" + u.name;
+      s.started_at = t + i * 1000LL;
+      const bool live = i >= fill.sessions - fill.live;
+      if (live) {
+        s.supervisor_pid = me;
+        s.supervisor_start_time = my_start;
+      }
+      reg.insert_session(s, "bench");
+      if (live) {
+        reg.set_state(s.id, registry::State::kRunning, "bench");
+        continue;
+      }
+      registry::Outcome o;
+      o.summary = "Done: finished " + u.name;
+      o.diffstat = "1 file changed, 1 insertion(+)";
+      reg.finish(s.id, registry::State::kDone, "bench", o);
+    }
+  });
 }
 
 }  // namespace orch::bench

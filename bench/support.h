@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/registry/registry.h"
+
 namespace orch::bench {
 
 /// A fresh directory under /tmp, removed on destruction (kept, and named on stderr, when
@@ -64,5 +66,20 @@ double total_cpu_s(const std::vector<pid_t>& pids);
 
 /// `pids` and all their descendants (through /proc/<pid>/stat's ppid).
 std::vector<pid_t> with_descendants(const std::vector<pid_t>& pids);
+
+/// What fill_registry writes: `sessions` units "unit-<i>" with one session each (ids
+/// <id_prefix><10000000+i>, OpenCode), spread over `repos` repositories /repos/r<i % repos>,
+/// started one second apart and ending now. The last `live` sessions are running and
+/// "supervised" by this process (its pid and start time, so no reader marks them lost); the
+/// others ended `done` with a summary and a diffstat.
+struct RegistryFill {
+  int sessions = 10000;
+  int live = 0;
+  int repos = 20;
+  std::string id_prefix = "s";
+};
+
+/// Fills `reg` as `fill` says, in one transaction. Errors: orch::Error from the registry.
+void fill_registry(registry::Registry& reg, const RegistryFill& fill);
 
 }  // namespace orch::bench

@@ -25,33 +25,6 @@ namespace {
 
 constexpr int kTopLive = 100;
 
-void top_fill(registry::Registry& reg) {
-  int64_t t = now_ms() - kTopLive * 1000LL;
-  int64_t my_start = process::start_time(getpid());
-  reg.transaction([&] {
-    for (int i = 0; i < kTopLive; ++i) {
-      registry::Unit u;
-      u.name = "unit-" + std::to_string(i);
-      u.repo = "/repos/r" + std::to_string(i % 5);
-      u.branch = "orch/" + u.name;
-      u.base_ref = "HEAD";
-      u.base_commit = std::string(40, 'a');
-      u.prompt = "do the work for " + u.name;
-      registry::Session s;
-      s.id = "t" + std::to_string(10000000 + i);
-      s.unit_id = reg.upsert_unit(u).id;
-      s.agent = s.backend = "opencode";
-      s.prompt = u.prompt;
-      s.worktree = "/home/x/worktrees/" + u.name;
-      s.started_at = t + i * 1000LL;
-      s.supervisor_pid = getpid();
-      s.supervisor_start_time = my_start;
-      reg.insert_session(s, "bench");
-      reg.set_state(s.id, registry::State::kRunning, "bench");
-    }
-  });
-}
-
 // utime + stime of `pid`, in seconds (fields 14 and 15 of /proc/<pid>/stat).
 double top_cpu_s(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -155,7 +128,7 @@ int main(int argc, char** argv) {
   Scratch scratch;
   std::filesystem::path home = scratch.path / "home";
   auto reg = registry::Registry::open(home / "orch.db");
-  top_fill(*reg);
+  fill_registry(*reg, RegistryFill{kTopLive, kTopLive, 5, "t"});
   std::printf("orch top, %d live sessions, one state change a second, %d s each:\n", kTopLive,
               seconds);
   double pty = top_on_pty(home, *reg, seconds);
