@@ -140,6 +140,8 @@ void add_land(CLI::App& root, Context& ctx) {
                   "With --resolve: stop waiting for the agents after this long")
       ->check(duration(false));
   sub->add_flag("-n,--dry-run", o->req.dry_run, "Only say what would land");
+  sub->add_option("--repo", o->req.checkout,
+                  "A local clone of the units' repository URL (units slung by URL)");
   sub->add_flag("--json", o->json, "Print the outcome of every unit as JSON");
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_land(c, *o); }; });
 }

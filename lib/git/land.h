@@ -70,4 +70,16 @@ void checkout_detached(const std::string& worktree, const std::string& commit);
 /// True when the repository at `repo` has a remote named `name` (git remote get-url NAME).
 bool remote_exists(const std::string& repo, const std::string& name);
 
+/// The name of the first remote (in git's order) of the repository at `repo` whose fetch URL is
+/// exactly `url`, or "" when none is. Errors: orch::Error when `repo` cannot be opened.
+std::string remote_with_url(const std::string& repo, const std::string& url);
+
+/// Fetches the branches refs/heads/orch/* of remote `remote` of the repository at `repo` into
+/// refs/remotes/<remote>/orch/*, then points each local branch of `branches` (e.g. "orch/a")
+/// at the fetched one when the local branch is missing or is an ancestor of it (a fast-forward);
+/// a local branch with commits of its own is left as it is. Returns the branches of `branches`
+/// the remote does not have. Errors: orch::Error "fetch from <remote>: <libgit2's reason>".
+std::vector<std::string> fetch_unit_branches(const std::string& repo, const std::string& remote,
+                                             const std::vector<std::string>& branches);
+
 }  // namespace orch::git

@@ -2,6 +2,7 @@
 #include "orchestrator/fanin/land.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -286,6 +287,38 @@ void record(registry::Registry& reg, const Candidate& c, const LandReport& r,
   registry::record_landing(reg, row);
 }
 
+// Units slung by URL (lib/git/remote.h) are landed in req.checkout, a local clone of the URL:
+// their pushed branches are fetched into it and each candidate's repository becomes it.
+// Errors: see land() in land.h.
+void use_checkout(std::vector<Candidate>* cs, const LandRequest& req) {
+  const std::string& repo = cs->front().unit.repo;
+  const bool by_url = !repo.empty() && repo.front() != '/';
+  if (!by_url) {
+    if (!req.checkout.empty()) {
+      throw Error("--repo " + escape_controls(req.checkout),
+                  "is for units slung by a repository URL; these units' repository is " +
+                      escape_controls(repo));
+    }
+    return;
+  }
+  if (req.checkout.empty()) {
+    throw Error("land", "the units' repository is the URL " + escape_controls(repo) +
+                            ": land them in a local clone of it with --repo PATH");
+  }
+  std::error_code ec;
+  const std::string path = std::filesystem::weakly_canonical(req.checkout, ec).string();
+  const std::string remote = git::remote_with_url(path, repo);
+  if (remote.empty()) {
+    throw Error("--repo " + escape_controls(req.checkout),
+                "no remote of it has the URL " + escape_controls(repo) +
+                    " (add one: git remote add NAME URL)");
+  }
+  std::vector<std::string> branches;
+  for (const Candidate& c : *cs) branches.push_back(c.session.branch);
+  git::fetch_unit_branches(path, remote, branches);
+  for (Candidate& c : *cs) c.unit.repo = path;
+}
+
 }  // namespace
 
 LandReport land(registry::Registry& reg, const HomeLayout& home, const LandRequest& req) {
@@ -299,6 +332,11 @@ LandReport land(registry::Registry& reg, const HomeLayout& home, const LandReque
     std::string what = req.convoy.empty() ? "land" : "convoy '" + escape_controls(req.convoy) + "'";
     throw Error(what, "no unit's latest session is done and not landed yet: nothing to land");
   }
+  if (std::any_of(cs.begin(), cs.end(),
+                  [&](const Candidate& c) { return c.unit.repo != cs.front().unit.repo; })) {
+    throw Error("land", "the units belong to several repositories");
+  }
+  use_checkout(&cs, req);
   preflight(cs, req, &r);
   const LandRequest effective = with_configured_checks(req, home, r.repo);
   cs = forecast_order(std::move(cs), r);

@@ -32,6 +32,10 @@ struct LandRequest {
   std::string push_remote;            ///< push the advanced target here ("" = no push)
   bool pr = false;                    ///< push each unit's branch and open a pull request instead
   bool dry_run = false;               ///< decide and report, change nothing
+  /// --repo: a local clone of the units' repository URL, for units slung by URL (run by workers,
+  /// their branches pushed to the URL). The units' branches are fetched into it (fast-forwards
+  /// only) and everything is landed there. "" for units of a local repository.
+  std::string checkout;
 };
 
 /// What happened to one unit.
@@ -65,10 +69,11 @@ struct LandReport {
 /// (`landings`, except in a dry run). Programs run: `sh -c CHECK` in the scratch worktree,
 /// `git push` and `gh pr create` (argv arrays, never a shell line). Errors (orch::Error, nothing
 /// changed): an unknown unit or convoy (kExitNotFound); no candidate at all; units of several
-/// repositories; units with different base branches and no --into; a target branch that does not
-/// exist; the target checked out in a working tree with uncommitted changes to tracked files; an
-/// unknown remote; --pr without `gh` on PATH. A failed push after landing throws, with the
-/// landings already recorded.
+/// repositories; units of a repository URL without `checkout`, or a `checkout` none of whose
+/// remotes has that URL (or given for units of a local repository); units with different base
+/// branches and no --into; a target branch that does not exist; the target checked out in a working
+/// tree with uncommitted changes to tracked files; an unknown remote; --pr without `gh` on PATH. A
+/// failed push after landing throws, with the landings already recorded.
 LandReport land(registry::Registry& reg, const HomeLayout& home, const LandRequest& req);
 
 }  // namespace orch

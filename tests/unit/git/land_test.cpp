@@ -101,5 +101,33 @@ TEST_F(Landing, TheCheckedOutTreeFollowsAndItsChangesAreFound) {
   EXPECT_TRUE(remote_exists(repo_, "origin") == false);
 }
 
+TEST_F(Landing, UnitBranchesPushedToAUrlAreFetchedIntoACloneAsFastForwardsOnly) {
+  // The "URL": a bare repository with three unit branches, as workers leave it.
+  branch_with("orch/a", {{"a.txt", "a\n"}});
+  branch_with("orch/b", {{"b.txt", "b\n"}});
+  branch_with("orch/c", {{"c.txt", "c\n"}});
+  fs::path bare = tmp_ / "served.git";
+  git(tmp_ / "", {"clone", "-q", "--bare", repo_, bare.string()});
+  const std::string url = "file://" + bare.string();
+  fs::path clone = tmp_ / "clone";
+  git(tmp_ / "", {"clone", "-q", url, clone.string()});
+  git(clone, {"remote", "add", "mirror", "file:///elsewhere.git"});
+  EXPECT_EQ(remote_with_url(clone.string(), url), "origin");
+  EXPECT_EQ(remote_with_url(clone.string(), "file:///nowhere.git"), "");
+  // The clone's own orch/b has a commit of its own: it stays; orch/a is behind: fast-forwarded.
+  git(clone, {"branch", "orch/a", "main"});
+  git(clone, {"checkout", "-q", "-b", "orch/b", "main"});
+  commit_files(clone, {{"mine.txt", "mine\n"}}, "local work");
+  const std::string mine = trim(git(clone, {"rev-parse", "orch/b"}));
+  git(clone, {"checkout", "-q", "main"});
+  std::vector<std::string> missing =
+      fetch_unit_branches(clone.string(), "origin", {"orch/a", "orch/b", "orch/c", "orch/gone"});
+  EXPECT_EQ(missing, std::vector<std::string>{"orch/gone"});
+  EXPECT_EQ(trim(git(clone, {"rev-parse", "orch/a"})), rev("orch/a"));
+  EXPECT_EQ(trim(git(clone, {"rev-parse", "orch/b"})), mine);
+  EXPECT_EQ(trim(git(clone, {"rev-parse", "orch/c"})), rev("orch/c"));
+  EXPECT_THROW(fetch_unit_branches(clone.string(), "mirror", {"orch/a"}), Error);
+}
+
 }  // namespace
 }  // namespace orch::git::test
