@@ -38,9 +38,11 @@ void Registry::insert_session(const Session& s, const std::string& source) {
                 "worktree, agent_session_id, supervisor_pid, supervisor_start_time, agent_pid, "
                 "parent_session, started_at, ended_at, last_event_at, tokens_in, tokens_out, "
                 "tokens_cache_read, tokens_cache_write, cost_usd, tool_calls, denials, summary, "
-                "error, commit_id, diffstat, no_commit, options) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-                "?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+                "error, commit_id, diffstat, no_commit, options, seq) VALUES (?1, ?2, ?3, ?4, ?5, "
+                "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+                "?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
+                // Insertion order (migration 0022): the write lock makes MAX + 1 unique.
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions))");
     st.bind_text(1, s.id)
         .bind_int(2, s.unit_id)
         .bind_text(3, s.agent)

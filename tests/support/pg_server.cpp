@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -127,22 +128,14 @@ std::unique_ptr<PgServer> PgServer::start(std::string* why, const std::string& t
   pg_run({"cp", "-a", (tmpl / "data").string(), s->data_.string()}, s->dir_.path());
   // The role orch_pw must give its password (scram-sha-256); everyone else is trusted.
   std::string hba = "local all orch_pw scram-sha-256\nlocal all all trust\n";
-  std::string listen = "''";
   if (!tcp_address.empty()) {
     s->tcp_address_ = tcp_address;
     s->port_ = pg_free_port(tcp_address);
     hba += "host all orch_pw 10.0.0.0/8 scram-sha-256\nhost all orch 10.0.0.0/8 trust\n";
-    listen = "'" + tcp_address + "'";
   }
   write_file(s->data_ / "pg_hba.conf", hba);
   pg_chown(s->data_ / "pg_hba.conf");
-  pg_run({pg_tool("pg_ctl"), "-D", s->data_.string(), "-w", "-s", "-l",
-          (s->dir_.path() / "server.log").string(), "-o",
-          "-c listen_addresses=" + listen + " -p " + std::to_string(s->port_) + " -k " +
-              s->dir_.path().string() +
-              " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-          "start"},
-         s->dir_.path());
+  s->pg_ctl("start");
   s->running_ = true;
   s->psql("postgres", std::string("CREATE ROLE orch_pw LOGIN PASSWORD '") + kPgPassword + "'");
   return s;
@@ -157,6 +150,28 @@ PgServer::~PgServer() {
       // The folder is removed anyway; a server that would not stop dies with its data.
     }
   }
+}
+
+void PgServer::pg_ctl(const char* action) {
+  std::vector<std::string> argv = {
+      pg_tool("pg_ctl"),
+      "-D",
+      data_.string(),
+      "-w",
+      "-s",
+      "-l",
+      (dir_.path() / "server.log").string(),
+      "-o",
+      "-c listen_addresses=" + (tcp_address_.empty() ? "''" : "'" + tcp_address_ + "'") +
+          " -p " + std::to_string(port_) + " -k " + dir_.path().string() +
+          " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"};
+  if (std::string_view(action) == "restart") argv.insert(argv.end(), {"-m", "fast"});
+  argv.emplace_back(action);
+  pg_run(argv, dir_.path());
+}
+
+void PgServer::restart() {
+  pg_ctl("restart");
 }
 
 std::string PgServer::url(const std::string& db, const std::string& user,
