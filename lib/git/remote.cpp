@@ -146,7 +146,8 @@ std::string fetch_mirror(const std::string& repos_dir, const std::string& url) {
   const fs::path path = fs::path(repos_dir) / name;
   MirrorLock lock(fs::path(repos_dir) / (name + ".lock"));
   std::error_code ec;
-  if (!fs::exists(path / ".git", ec)) create_mirror(path);
+  const bool created = !fs::exists(path / ".git", ec);
+  if (created) create_mirror(path);
   Repo repo = open_exact(path.string());
   Remote remote = anonymous_remote(repo.get(), url);
   RemotePayload payload;
@@ -158,7 +159,13 @@ std::string fetch_mirror(const std::string& repos_dir, const std::string& url) {
   const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
   git_strarray refspecs = {const_cast<char**>(specs), 2};
   int rc = git_remote_fetch(remote.get(), &refspecs, &opts, "orch: fetch");
-  if (rc < 0) fail("repository '" + redact_url(url) + "'", rc);
+  if (rc < 0) {
+    std::string why = last_error(rc);
+    remote.reset();
+    repo.reset();
+    if (created) fs::remove_all(path, ec);  // a URL that never fetched leaves no mirror behind
+    throw Error("repository '" + redact_url(url) + "'", why);
+  }
   record_remote_head(repo.get(), remote.get());
   return path.string();
 }

@@ -47,8 +47,9 @@ std::string mirror_name(const std::string& url);
 /// remote's default branch; its own refs/heads/orch/* are the sessions' branches, never touched
 /// by a fetch. A new mirror is built under a temporary name and renamed into place; creation and
 /// fetch hold an exclusive flock on "<repos_dir>/<name>.lock". Folders are 0700. Returns the
-/// mirror's path. Errors: orch::Error "repository '<redacted>': cannot fetch: <libgit2>" (an
-/// unreachable host, refused credentials, not a repository), or check_repo_url's.
+/// mirror's path; a mirror made by a call whose fetch failed is removed. Errors: orch::Error
+/// "repository '<redacted>': cannot fetch: <libgit2>" (an unreachable host, refused credentials,
+/// not a repository), or check_repo_url's.
 std::string fetch_mirror(const std::string& repos_dir, const std::string& url);
 
 /// Resolves `ref` in a fetched mirror: "" = the remote's default branch; a branch name is looked
