@@ -9,7 +9,7 @@
 namespace orch::test {
 namespace {
 
-class RepoUrl : public E2E {
+class SlingRepoUrl : public E2E {
  protected:
   void SetUp() override {
     E2E::SetUp();
@@ -22,10 +22,13 @@ class RepoUrl : public E2E {
     std::string out = git(origin_(), {"rev-parse", rev});
     return out.substr(0, out.find('\n'));
   }
-  // No session or unit in the registry, no mirror left under $ORCH_HOME/repos.
+  // No session in the registry.
   void expect_nothing_written() {
     auto reg = registry::Registry::open(home_ / "orch.db");
-    EXPECT_TRUE(reg.list_sessions({}).empty());
+    EXPECT_TRUE(reg->list_sessions({}).empty());
+  }
+  // No mirror under $ORCH_HOME/repos (a URL that never fetched leaves none; its lock stays).
+  void expect_no_mirror() {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(home_ / "repos", ec)) {
       EXPECT_EQ(e.path().extension(), ".lock") << e.path();
@@ -33,7 +36,7 @@ class RepoUrl : public E2E {
   }
 };
 
-TEST_F(RepoUrl, SlingRecordsARemoteUnitQueuedForAWorker) {
+TEST_F(SlingRepoUrl, SlingRecordsARemoteUnitQueuedForAWorker) {
   OrchRun r = orch({"sling", "u1", url(), "-m", "work", "--base", "main"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find(" queued: unit u1 on branch orch/u1"), std::string::npos) << r.out;
@@ -43,12 +46,12 @@ TEST_F(RepoUrl, SlingRecordsARemoteUnitQueuedForAWorker) {
       << r.err;
   EXPECT_EQ(r.err.find("worktree:"), std::string::npos) << r.err;
   auto reg = registry::Registry::open(home_ / "orch.db");
-  std::vector<registry::Session> sessions = reg.list_sessions({});
+  std::vector<registry::Session> sessions = reg->list_sessions({});
   ASSERT_EQ(sessions.size(), 1u);
   const registry::Session& s = sessions[0];
   EXPECT_EQ(s.state, registry::State::kQueued);
   EXPECT_EQ(s.supervisor_pid, 0);
-  auto unit = reg.get_unit(s.unit_id);
+  auto unit = reg->get_unit(s.unit_id);
   ASSERT_TRUE(unit);
   EXPECT_EQ(unit->repo, url());
   EXPECT_EQ(unit->base_ref, "main");
@@ -64,25 +67,25 @@ TEST_F(RepoUrl, SlingRecordsARemoteUnitQueuedForAWorker) {
   EXPECT_EQ(git(origin_(), {"branch", "--list", "orch/*"}), "");
 }
 
-TEST_F(RepoUrl, ConvoyCreateWithAUrlQueuesEveryUnitForAWorker) {
+TEST_F(SlingRepoUrl, ConvoyCreateWithAUrlQueuesEveryUnitForAWorker) {
   // Without --base: the remote's default branch.
   std::string head = git(repo_, {"commit", "-q", "--allow-empty", "-m", "later"});
   git(repo_, {"push", "-q", origin_().string(), "main"});
   OrchRun r = orch({"convoy", "create", "c1", "--repo", url(), "--prompt", "work", "a", "b"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto reg = registry::Registry::open(home_ / "orch.db");
-  std::vector<registry::Session> sessions = reg.list_sessions({});
+  std::vector<registry::Session> sessions = reg->list_sessions({});
   ASSERT_EQ(sessions.size(), 2u);
   for (const registry::Session& s : sessions) {
     EXPECT_EQ(s.state, registry::State::kQueued);
-    auto unit = reg.get_unit(s.unit_id);
+    auto unit = reg->get_unit(s.unit_id);
     ASSERT_TRUE(unit);
     EXPECT_EQ(unit->repo, url());
     EXPECT_EQ(unit->base_commit, origin_rev("main"));
   }
 }
 
-TEST_F(RepoUrl, BadUrlsAreOneLineAndWriteNothing) {
+TEST_F(SlingRepoUrl, BadUrlsAreOneLineAndWriteNothing) {
   struct Case {
     std::string url;
     int code;
@@ -122,6 +125,7 @@ TEST_F(RepoUrl, BadUrlsAreOneLineAndWriteNothing) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err.rfind("orch: error: repository '" + missing + "': ", 0), 0u) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  expect_no_mirror();
   // A base the remote does not have.
   r = orch({"sling", "u1", url(), "-m", "work", "--base", "nope"});
   EXPECT_EQ(r.code, 1);
