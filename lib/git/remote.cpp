@@ -136,6 +136,21 @@ void record_remote_head(git_repository* repo, git_remote* remote) {
   }
 }
 
+// The mirror records its URL (config orch.url) when made; a mirror of another URL at the same
+// path (two URLs whose 32-bit hashes and last path parts agree) is refused, not mixed.
+void check_mirror_url(git_repository* repo, const fs::path& path, const std::string& url) {
+  git_config* raw = nullptr;
+  check(git_repository_config(&raw, repo), path.string());
+  Handle<git_config, git_config_free> cfg(raw);
+  Buf have;
+  if (git_config_get_string_buf(&have.buf, cfg.get(), "orch.url") == 0) {
+    if (have.str() == url) return;
+    throw Error(path.string(), "is the mirror of " + redact_url(have.str()) + ", not of " +
+                                   redact_url(url) + " (remove the folder)");
+  }
+  check(git_config_set_string(cfg.get(), "orch.url", url.c_str()), path.string());
+}
+
 }  // namespace
 
 std::string fetch_mirror(const std::string& repos_dir, const std::string& url) {
@@ -149,6 +164,7 @@ std::string fetch_mirror(const std::string& repos_dir, const std::string& url) {
   const bool created = !fs::exists(path / ".git", ec);
   if (created) create_mirror(path);
   Repo repo = open_exact(path.string());
+  check_mirror_url(repo.get(), path, url);
   Remote remote = anonymous_remote(repo.get(), url);
   RemotePayload payload;
   git_fetch_options opts;

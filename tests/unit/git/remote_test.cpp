@@ -131,6 +131,15 @@ TEST_F(Mirror, FetchCreatesAPrivateMirrorAndResolvesBases) {
   EXPECT_EQ(entries, 2);  // the mirror and its lock
 }
 
+TEST_F(Mirror, AMirrorOfAnotherUrlAtTheSamePathIsRefused) {
+  std::string m = fetch_mirror(repos(), url());
+  EXPECT_EQ(trim(git(m, {"config", "orch.url"})), url());
+  git(m, {"config", "orch.url", "git://elsewhere/origin.git"});
+  EXPECT_EQ(expect_error([&] { fetch_mirror(repos(), url()); }).what(),
+            m + ": is the mirror of git://elsewhere/origin.git, not of " + url() +
+                " (remove the folder)");
+}
+
 TEST_F(Mirror, ConcurrentFetchesShareOneMirror) {
   std::vector<std::thread> threads;
   std::vector<std::string> got(4);
