@@ -48,8 +48,8 @@ class MirrorLock {
 
 // What the transfer callbacks saw: credentials asked for, a push's refused refs.
 struct RemotePayload {
-  std::string user;  // the URL's user (ssh)
-  int credential_calls = 0;
+  int credential_calls = 0;  // key requests (ssh-agent is asked once)
+  int username_calls = 0;
   std::string refused;  // "<ref>: <status>" of the first ref the remote refused
 };
 
@@ -57,12 +57,13 @@ struct RemotePayload {
 int remote_credentials(git_credential** out, const char* /*url*/, const char* user_from_url,
                        unsigned int allowed, void* payload) {
   auto* p = static_cast<RemotePayload*>(payload);
+  // ssh asks for the user name first when the URL has none.
+  if ((allowed & GIT_CREDENTIAL_USERNAME) && ++p->username_calls <= 2) {
+    return git_credential_username_new(out, user_from_url ? user_from_url : "git");
+  }
   if (++p->credential_calls > 1) {
     git_error_set_str(GIT_ERROR_NET, "credentials refused (ssh-agent's keys were not accepted)");
     return GIT_EUSER;
-  }
-  if (allowed & GIT_CREDENTIAL_USERNAME) {
-    return git_credential_username_new(out, user_from_url ? user_from_url : "git");
   }
   if (allowed & GIT_CREDENTIAL_SSH_KEY) {
     return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
