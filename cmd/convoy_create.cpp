@@ -83,7 +83,11 @@ void add_convoy_create(CLI::App& convoy, Context& ctx) {
   CLI::App* create =
       convoy.add_subcommand("create", "Create a convoy and dispatch its units (returns at once)");
   create->add_option("NAME", o->settings.name, "Convoy name (letters, digits, - _ .)")->required();
-  create->add_option("--repo", o->settings.repo, "Path to the git repository")->required();
+  create
+      ->add_option("--repo", o->settings.repo,
+                   "Path to the git repository, or its URL (ssh://, https://, git://, "
+                   "file://): the units then run under orch worker")
+      ->required();
   create->add_option("--agent", o->settings.agent,
                      "Agent preset for units that name none (default: [defaults] agent)");
   create

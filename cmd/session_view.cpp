@@ -6,6 +6,7 @@
 #include "cmd/style.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/git/remote.h"
 #include "lib/registry/pool.h"
 #include "orchestrator/session/budget.h"
 #include "orchestrator/session/liveness.h"
@@ -58,11 +59,16 @@ int report_started(IO& io, registry::Registry& reg, const registry::Session& s, 
   io.out << "session " << s.id << " ";
   write_out(io, paint_state(io.out_color, registry::to_string(s.state)));
   io.out << ": unit " << s.unit_name << " on branch " << s.branch << " (agent " << s.agent << ")\n";
-  if (s.state == registry::State::kQueued) {
+  const bool remote = git::looks_like_url(s.repo);  // lib/git/remote.h
+  if (remote && s.state == registry::State::kQueued) {
+    io.err << "queued for a worker (place " << registry::queue_position(reg, s.id)
+           << "): it starts when an `orch worker` with a free slot claims it\n";
+  } else if (s.state == registry::State::kQueued) {
     io.err << "the pool is full: place " << registry::queue_position(reg, s.id)
            << " in the queue; it starts when a slot frees\n";
   }
-  io.err << "worktree: " << s.worktree << "\nfollow it with: orch logs -f " << s.unit_name
+  if (!remote) io.err << "worktree: " << s.worktree << "\n";
+  io.err << "follow it with: orch logs -f " << s.unit_name
          << "  (or block until it ends: orch wait " << s.unit_name << ")\n";
   if (registry::is_live(s.state)) return kExitOk;
   print_end_reason(io, s);

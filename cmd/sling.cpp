@@ -83,7 +83,10 @@ void add_sling(CLI::App& root, Context& ctx) {
       root.add_subcommand("sling", "Start an agent session on a work unit in its own worktree");
   sub->group("Commands");
   sub->add_option("UNIT", o->req.unit, "Work unit id; the branch is orch/UNIT")->required();
-  sub->add_option("REPO", o->req.repo, "Path to the git repository")->required();
+  sub->add_option("REPO", o->req.repo,
+                  "Path to the git repository, or its URL (ssh://, https://, git://, file://): "
+                  "the session then waits for an orch worker")
+      ->required();
   sub->add_option("STDIN", o->stdin_marker, "'-' reads the work from standard input");
   sub->add_option("-m,--message", o->message, "The work, as text");
   sub->add_option("--prompt-file", o->prompt_file, "Read the work from FILE");

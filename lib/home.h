@@ -32,6 +32,8 @@ struct HomeLayout {
   std::filesystem::path root;
   std::filesystem::path registry() const { return root / "orch.db"; }
   std::filesystem::path worktrees() const { return root / "worktrees"; }
+  /// Mirrors of repositories by URL: <last path part>-<8 hex>/ and its .lock (lib/git/remote.h).
+  std::filesystem::path repos() const { return root / "repos"; }
   std::filesystem::path sessions() const { return root / "sessions"; }
   /// Shared agent servers: <id>/password (0600), <id>/opencode.log, key.salt.
   std::filesystem::path servers() const { return root / "servers"; }

@@ -6,12 +6,14 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/git/remote.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/budget.h"
 #include "orchestrator/session/input_limits.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
+#include "orchestrator/session/remote_push.h"
 
 namespace orch {
 namespace {
@@ -128,15 +130,21 @@ registry::Convoy require_convoy(registry::Registry& reg, const std::string& name
 registry::Convoy create_convoy(const Deps& f, const ConvoySettings& settings,
                                const std::vector<UnitSpec>& units) {
   validate_convoy_name(settings.name);
-  require_utf8_path(settings.repo);
-  git::RepoInfo repo = git::open_repo(settings.repo);
-  require_utf8_path(repo.workdir);
+  // A URL (lib/git/remote.h) is checked here and its mirror fetched by prepare_launch; the
+  // mirror's working tree is empty, so only the config files apply.
+  const bool remote = git::looks_like_url(settings.repo);
+  if (remote) git::check_repo_url(settings.repo);
+  if (!remote) require_utf8_path(settings.repo);
+  git::RepoInfo repo =
+      remote ? git::RepoInfo{settings.repo, "", ""} : git::open_repo(settings.repo);
+  if (!remote) require_utf8_path(repo.workdir);
+  const std::string config_dir = remote ? unit_repo_dir(f.home(), settings.repo) : repo.workdir;
   registry::Registry& reg = f.registry();
   if (registry::find_convoy(reg, settings.name)) {
     throw Error("convoy '" + settings.name + "'", "already exists (pick another name)");
   }
   AgentConfig config =
-      load_agent_config(f.home().root, repo.workdir, RepoTrust{f.trust_repo_config(), ""});
+      load_agent_config(f.home().root, config_dir, RepoTrust{f.trust_repo_config(), ""});
   config.find(settings.agent);  // an unknown agent is refused before anything is written
   registry::Convoy c;
   c.name = settings.name;

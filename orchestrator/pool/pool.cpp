@@ -170,10 +170,12 @@ Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch
     const std::vector<registry::RateLimitPause> pauses = registry::active_pauses(reg, now_ms());
     for (Admission& a : batch) {
       registry::Session& s = a.session;
-      s.state = has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions) &&
-                        !registry::pause_covering(pauses, s.backend, s.model)
-                    ? State::kStarting
-                    : State::kQueued;
+      s.state =
+          !a.for_worker &&
+                  has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions) &&
+                  !registry::pause_covering(pauses, s.backend, s.model)
+              ? State::kStarting
+              : State::kQueued;
       if (s.state == State::kStarting) {
         s.supervisor_pid = self;
         s.supervisor_start_time = self_start;

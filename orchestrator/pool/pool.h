@@ -86,6 +86,9 @@ std::vector<std::pair<std::string, std::string>> start_claimed(const Deps& f,
 struct Admission {
   registry::Session session;  ///< id, unit_id (its unit is recorded already) and columns set
   registry::PoolFields pool;  ///< queued_at defaults to session.started_at
+  /// Always queued, never started here: a session of a unit whose repository is a URL waits for
+  /// `orch worker` to claim it (lib/git/remote.h).
+  bool for_worker = false;
   /// The worktree is only planned: its supervisor creates it (create_session_worktree).
   bool worktree_pending = false;
 };

@@ -17,6 +17,7 @@
 #include "orchestrator/session/handoff_brief.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/options.h"
+#include "orchestrator/session/remote_push.h"
 #include "orchestrator/session/resolve.h"
 #include "orchestrator/session/stop.h"
 #include "orchestrator/workspace/settings.h"
@@ -103,7 +104,7 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   // Under the repository file's content accepted at the unit's previous launch too: the
   // supervisor that carries out the `handoff` tool's request has no --trust-repo-config.
   const AgentConfig config = load_agent_config(
-      f.home().root, unit->repo,
+      f.home().root, unit_repo_dir(f.home(), unit->repo),
       RepoTrust{f.trust_repo_config(), session_options_from_json(prev.options).repo_config_sha256});
   const Preset preset = config.find(req.agent.empty() ? prev.agent : req.agent);
   const BackendSettings backend_settings = config.backend(preset.backend);
@@ -144,8 +145,9 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   in.previous_state = registry::to_string(prev.state);
   in.previous_last_text = last_text(reg, prev);
   if (prev.state == State::kFailed || prev.state == State::kLost) in.previous_error = prev.error;
-  in.commits = git::commit_lines(unit->repo, unit->base_commit, head, kBriefCommits);
-  in.diffstat = git::diffstat(unit->repo, unit->base_commit, head);
+  const std::string repo = unit_repo_dir(f.home(), unit->repo);  // a URL's mirror
+  in.commits = git::commit_lines(repo, unit->base_commit, head, kBriefCommits);
+  in.diffstat = git::diffstat(repo, unit->base_commit, head);
   in.note = req.note;
   if (preset.backend == prev.backend && can_resume) {
     opts.resume_agent_session = prev.agent_session_id;

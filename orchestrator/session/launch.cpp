@@ -8,6 +8,7 @@
 #include "lib/crash_point.h"
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/git/remote.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/text.h"
@@ -60,6 +61,20 @@ void read_checkouts(LaunchContext& ctx) {
   ctx.checkouts = std::move(at);
 }
 
+// The repository of a launch: a local one opened, or a URL's mirror freshly fetched (its
+// workdir is the mirror, whose working tree is empty: no .orch.toml is read from it).
+git::RepoInfo open_launch_repo(const Deps& f, LaunchContext& ctx, const std::string& repo) {
+  if (!git::looks_like_url(repo)) {
+    git::RepoInfo info = git::open_repo(repo);
+    require_utf8_path(info.workdir);  // e.g. "." inside such a folder
+    return info;
+  }
+  git::check_repo_url(repo);
+  ctx.url = repo;
+  std::string mirror = git::fetch_mirror(f.home().repos().string(), repo);
+  return git::RepoInfo{mirror, mirror + "/.git", ""};
+}
+
 template <class Fn>
 const std::string& cached(std::map<std::string, std::string>& cache, const std::string& key,
                           Fn make) {
@@ -81,15 +96,14 @@ void require_utf8_path(const std::string& path) {
 PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchRequest& req,
                               const std::string& session_id, int64_t now) {
   git::validate_unit_name(req.unit);
-  require_utf8_path(req.repo);
+  if (!git::looks_like_url(req.repo)) require_utf8_path(req.repo);
   if (!is_valid_utf8(req.prompt)) {
     throw Error("the work", "is not valid UTF-8 text (nothing was written)", kExitUsage);
   }
-  if (!ctx.repo) {
-    ctx.repo = git::open_repo(req.repo);
-    require_utf8_path(ctx.repo->workdir);  // e.g. "." inside such a folder
-  }
+  if (!ctx.repo) ctx.repo = open_launch_repo(f, ctx, req.repo);
   const git::RepoInfo& repo = *ctx.repo;
+  const bool remote = !ctx.url.empty();
+  const std::string& repo_key = remote ? ctx.url : repo.workdir;  // units.repo
   if (!ctx.config) {
     ctx.config =
         load_agent_config(f.home().root, repo.workdir, RepoTrust{f.trust_repo_config(), ""});
@@ -100,7 +114,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   if (!req.convoy.empty()) {
     auto it = ctx.convoys.find(req.convoy);
     if (it == ctx.convoys.end()) {
-      it = ctx.convoys.emplace(req.convoy, convoy_for_launch(reg, req.convoy, repo.workdir)).first;
+      it = ctx.convoys.emplace(req.convoy, convoy_for_launch(reg, req.convoy, repo_key)).first;
     }
     convoy = it->second;
   }
@@ -131,8 +145,10 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   opts.limits = overlay_limits(config.limits, req.limits);
   if (req.no_tools) opts.tools = false;
   const std::string base_ref = req.base.empty() ? "HEAD" : req.base;
-  std::string base_commit =
-      cached(ctx.bases, base_ref, [&] { return git::resolve_commit(repo.workdir, base_ref); });
+  std::string base_commit = cached(ctx.bases, base_ref, [&] {
+    return remote ? git::resolve_remote_base(repo.workdir, ctx.url, base_ref)
+                  : git::resolve_commit(repo.workdir, base_ref);
+  });
 
   PreparedLaunch p;
   p.pool.max_sessions = resolve_max_sessions(req.max_sessions, convoy, config.max_sessions);
@@ -142,7 +158,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   p.pool.queued_at = now;
   if (convoy) p.convoy_id = convoy->id;
 
-  auto known = reg.find_unit(repo.workdir, req.unit);
+  auto known = reg.find_unit(repo_key, req.unit);
   std::string prompt = !req.prompt.empty() ? req.prompt : known ? known->prompt : "";
   if (prompt.empty()) {
     throw Error("no work given", "pass -m TEXT, --prompt-file FILE or - (stdin)", kExitUsage);
@@ -152,12 +168,15 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
     opts.resume_agent_session = session_to_resume(reg, known->id, req.unit, preset.backend);
   }
   const std::string branch = "orch/" + req.unit;
-  if (!ctx.checkouts) read_checkouts(ctx);
-  std::string why = branch_blocker(f, repo.workdir, *ctx.checkouts, ctx.head_branch, branch);
-  if (!why.empty()) throw Error("branch '" + branch + "'", why);
+  if (!remote) {  // a remote unit's branch lives in each worker's mirror
+    if (!ctx.checkouts) read_checkouts(ctx);
+    std::string why = branch_blocker(f, repo.workdir, *ctx.checkouts, ctx.head_branch, branch);
+    if (!why.empty()) throw Error("branch '" + branch + "'", why);
+  }
+  p.for_worker = remote;
 
   p.unit.name = req.unit;
-  p.unit.repo = repo.workdir;
+  p.unit.repo = repo_key;
   p.unit.branch = branch;
   p.unit.base_ref = base_ref;
   p.unit.base_commit = known ? known->base_commit : base_commit;
@@ -170,7 +189,7 @@ PreparedLaunch prepare_launch(const Deps& f, LaunchContext& ctx, const LaunchReq
   s.backend = preset.backend;
   s.model = !req.model.empty() ? req.model : preset.model;
   s.prompt = prompt;
-  s.worktree = worktree_path(f.home(), repo.workdir, req.unit, session_id);
+  s.worktree = worktree_path(f.home(), repo_key, req.unit, session_id);
   s.started_at = now;
   s.no_commit = req.no_commit;
   s.parent_session = req.parent_session;
@@ -191,6 +210,7 @@ Admitted record_launches(registry::Registry& reg, const std::vector<PreparedLaun
       if (p.convoy_id > 0) registry::set_unit_convoy(reg, a.session.unit_id, p.convoy_id);
       a.pool = p.pool;
       a.worktree_pending = true;
+      a.for_worker = p.for_worker;
       batch.push_back(std::move(a));
     }
     admitted = record_admissions(reg, std::move(batch), source);

@@ -77,7 +77,9 @@ std::string worktree_name(const std::string& unit, const std::string& session_id
 /// What launches into one repository share, read once (a convoy of 10,000 units must not load
 /// the config files, resolve binaries and bases, or list worktrees 10,000 times).
 struct LaunchContext {
+  /// The repository; for a URL, its mirror (lib/git/remote.h, fetched once per context).
   std::optional<git::RepoInfo> repo;
+  std::string url;  ///< the repository's URL ("" = a local repository)
   std::optional<AgentConfig> config;
   std::map<std::string, registry::Convoy> convoys;              ///< by name
   std::map<std::string, std::string> binaries;                  ///< preset name -> resolved binary
@@ -92,10 +94,15 @@ struct PreparedLaunch {
   registry::Session session;  ///< id, agent, backend, model, prompt, planned worktree, options
   registry::Unit unit;        ///< the unit row to record (upserted)
   registry::PoolFields pool;
-  int64_t convoy_id = 0;  ///< 0 = none
+  int64_t convoy_id = 0;    ///< 0 = none
+  bool for_worker = false;  ///< a unit of a repository by URL: queued for `orch worker`
 };
 
-/// Validates `req` and decides its session (id `session_id`, started_at `now`); writes nothing.
+/// Validates `req` and decides its session. A repository given as a URL (git::looks_like_url)
+/// is checked (git::check_repo_url, exit 2), its mirror fetched under $ORCH_HOME/repos and the
+/// base resolved there (the remote's default branch when none is given); the unit records the
+/// URL, the session is queued for a worker (PreparedLaunch::for_worker) and no .orch.toml is
+/// read (the mirror's working tree is empty). (id `session_id`, started_at `now`); writes nothing.
 /// Checks: the unit id (git::validate_unit_name, exit 2), the repository, the config files, the
 /// convoy, the preset, backend and binary, the base, the work, that the unit has no live session
 /// (exit 8; one whose supervisor is gone is marked lost first), and that the branch is not

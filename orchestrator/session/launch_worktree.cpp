@@ -7,9 +7,11 @@
 
 #include "lib/error.h"
 #include "lib/git/git.h"
+#include "lib/git/remote.h"
 #include "lib/home.h"
 #include "lib/registry/worktrees.h"
 #include "orchestrator/session/launch.h"
+#include "orchestrator/session/remote_push.h"
 
 namespace orch {
 namespace fs = std::filesystem;
@@ -60,7 +62,9 @@ std::string worktree_path(const HomeLayout& home, const std::string& repo, const
                           const std::string& session_id) {
   char hash[9];
   std::snprintf(hash, sizeof hash, "%08x", fnv1a(repo));
-  std::string folder = fs::path(repo).filename().string() + "-" + hash;
+  // A URL's worktrees sit in a folder named as its mirror (lib/git/remote.h).
+  std::string folder = is_remote_repo(repo) ? git::mirror_name(repo)
+                                            : fs::path(repo).filename().string() + "-" + hash;
   std::error_code ec;
   fs::path root = fs::weakly_canonical(home.worktrees(), ec);
   if (ec) root = home.worktrees();
@@ -103,7 +107,15 @@ void create_session_worktree(const Deps& f, const registry::Session& s) {
   registry::Registry& reg = f.registry();
   auto unit = reg.get_unit(s.unit_id);
   if (!unit) throw Error("session " + s.id, "its unit is missing", kExitNotFound);
-  for (const git::WorktreeInfo& w : git::list_worktrees(unit->repo)) {
+  std::string repo = unit->repo;
+  if (is_remote_repo(repo)) {
+    // This host's mirror, fetched now; the branch continues the remote's orch/<unit> when it
+    // exists (a retry or handoff on another host), else starts at the unit's base.
+    repo = git::fetch_mirror(f.home().repos().string(), unit->repo);
+    std::string at = git::prepare_remote_branch(repo, unit->branch, unit->base_commit);
+    spdlog::debug("unit {}: mirror {} fetched, {} at {}", unit->name, repo, unit->branch, at);
+  }
+  for (const git::WorktreeInfo& w : git::list_worktrees(repo)) {
     if (w.branch != unit->branch || w.prunable) continue;  // add_worktree prunes stale records
     std::string session;
     switch (holder_of(f, w.path, session)) {
@@ -113,7 +125,7 @@ void create_session_worktree(const Deps& f, const registry::Session& s) {
       case Holder::kHalfMade:
       case Holder::kOrphan:
         spdlog::debug("unit {}: removing the unfinished worktree {}", unit->name, w.path);
-        git::remove_worktree(unit->repo, w.name, true);
+        git::remove_worktree(repo, w.name, true);
         break;
       case Holder::kLive:
         if (session == s.id) break;
@@ -127,16 +139,16 @@ void create_session_worktree(const Deps& f, const registry::Session& s) {
   // A folder left at this very path (a crash of this session's own earlier creation) goes first.
   std::error_code ec;
   if (fs::exists(fs::symlink_status(s.worktree, ec))) {
-    std::string name = name_at(unit->repo, s.worktree);
+    std::string name = name_at(repo, s.worktree);
     if (!name.empty()) {
-      git::remove_worktree(unit->repo, name, true);
+      git::remove_worktree(repo, name, true);
     } else {
       fs::remove_all(s.worktree, ec);
     }
   }
   create_private_dirs(fs::path(s.worktree).parent_path());  // 0700 (lib/home.h)
   git::WorktreeResult wt = git::add_worktree(
-      {unit->repo, unit->branch, unit->base_commit, s.worktree, worktree_name(unit->name, s.id)});
+      {repo, unit->branch, unit->base_commit, s.worktree, worktree_name(unit->name, s.id)});
   registry::set_worktree_pending(reg, s.id, false);
   spdlog::debug("unit {}: branch {} at {}, worktree {}", unit->name, unit->branch, wt.head_commit,
                 wt.path);

@@ -17,6 +17,7 @@
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/session/disk_reserve.h"
 #include "orchestrator/session/options.h"
+#include "orchestrator/session/remote_push.h"
 #include "orchestrator/session/shared_servers.h"
 
 namespace orch {
@@ -56,9 +57,10 @@ registry::Outcome lost_outcome(registry::Registry& reg, const registry::Session&
   facts.reserve_note = reserve_note(home.session_dir(s.id));
   try {
     auto unit = reg.get_unit(s.unit_id);
-    if (unit && !s.branch.empty() && git::branch_exists(unit->repo, s.branch)) {
-      facts.branch_commit = git::resolve_commit(unit->repo, s.branch);
-      facts.diffstat = git::diffstat(unit->repo, unit->base_commit, facts.branch_commit);
+    const std::string repo = unit ? unit_repo_dir(home, unit->repo) : "";  // a URL's mirror
+    if (unit && !s.branch.empty() && git::branch_exists(repo, s.branch)) {
+      facts.branch_commit = git::resolve_commit(repo, s.branch);
+      facts.diffstat = git::diffstat(repo, unit->base_commit, facts.branch_commit);
     }
   } catch (const std::exception& e) {
     spdlog::debug("session {}: cannot read its branch: {}", s.id, e.what());

@@ -36,6 +36,7 @@
 #include "orchestrator/session/mail_delivery.h"
 #include "orchestrator/session/options.h"
 #include "orchestrator/session/registry_sink.h"
+#include "orchestrator/session/remote_push.h"
 #include "orchestrator/session/run_watch.h"
 #include "orchestrator/session/shared_servers.h"
 #include "orchestrator/session/workspace_start.h"
@@ -103,9 +104,11 @@ std::shared_ptr<spdlog::logger> open_log(const std::filesystem::path& dir) {
 // On done or handed_off, or a failure that keeps its work (checks that kept failing): commit what
 // the agent left uncommitted, record head and diffstat against the base. Returns why that failed
 // ("" when it did not).
-std::string record_work(const registry::Session& s, const registry::Unit& unit, RunResult& result,
-                        registry::Outcome& outcome, const std::vector<std::string>& secrets,
-                        SessionSink& sink, spdlog::logger& log) {
+// `repo_dir`: the unit's local repository (its mirror for a URL: remote_push.h).
+std::string record_work(const registry::Session& s, const registry::Unit& unit,
+                        const std::string& repo_dir, RunResult& result, registry::Outcome& outcome,
+                        const std::vector<std::string>& secrets, SessionSink& sink,
+                        spdlog::logger& log) {
   try {
     bool handed_off = result.state == State::kHandedOff;
     if ((result.state == State::kDone || handed_off || result.keep_work) && !s.no_commit) {
@@ -129,7 +132,7 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit, 
     }
     std::string head = git::resolve_commit(s.worktree, "HEAD");
     outcome.commit_id = head;
-    outcome.diffstat = git::diffstat(unit.repo, unit.base_commit, head);
+    outcome.diffstat = git::diffstat(repo_dir, unit.base_commit, head);
     if (result.state == State::kDone && outcome.diffstat.empty() &&
         session_options_from_json(s.options).require_changes) {
       fail_for_no_changes(result, s.no_commit && !git::changed_paths(s.worktree).empty(), true);
@@ -150,8 +153,9 @@ constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
 // Records the end of the session: the work (committed on done/handed_off), the usage, the
 // reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
 // space fails the session with kNoSpaceCause, frees the session's disk reserve and is tried
-// again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before.
-void record_end(const Deps& factory, RegistrySink& sink, const registry::Session& s,
+// again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before. Returns
+// whether this supervisor recorded the end (false: the registry already had one).
+bool record_end(const Deps& factory, RegistrySink& sink, const registry::Session& s,
                 const registry::Unit& unit, const RunResult& run, const registry::Outcome& given,
                 const std::vector<std::string>& secrets, const std::filesystem::path& dir,
                 spdlog::logger& log) {
@@ -165,7 +169,8 @@ void record_end(const Deps& factory, RegistrySink& sink, const registry::Session
   while (true) {
     RunResult result = run;
     registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
-    std::string work_error = record_work(s, unit, result, outcome, secrets, sink, log);
+    std::string work_error = record_work(s, unit, unit_repo_dir(factory.home(), unit.repo), result,
+                                         outcome, secrets, sink, log);
     for (const std::string& why : {work_error, sink.last_failure(), run.error}) {
       if (no_space.empty() && is_disk_full(why)) no_space = why;
     }
@@ -190,7 +195,7 @@ void record_end(const Deps& factory, RegistrySink& sink, const registry::Session
                why.empty() ? "" : ": " + why);
       if (!recorded) log.warn("the registry already had an end state for this session");
       drop_reserve(dir);
-      return;
+      return recorded;
     } catch (const Error& e) {
       if (!is_disk_full(e.what())) throw;
       if (no_space.empty()) no_space = e.what();
@@ -278,9 +283,10 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
     // The preset's environment and arguments may hold secrets, so they are never stored in the
     // registry: re-read them by name.
     // The repository's file is trusted as it was when the session was launched (or trusted).
-    Preset preset = load_agent_config(factory.home().root, unit->repo,
-                                      RepoTrust{false, opts.repo_config_sha256})
-                        .find(session->agent);
+    Preset preset =
+        load_agent_config(factory.home().root, unit_repo_dir(factory.home(), unit->repo),
+                          RepoTrust{false, opts.repo_config_sha256})
+            .find(session->agent);
     // The unit's held mail goes with the prompt (mail_delivery.h).
     std::vector<registry::MailRow> prompt_mail = claim_mail_for_prompt(reg, *session);
     if (!prompt_mail.empty())
@@ -337,7 +343,11 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
       log->warn("queueing the budget hook event failed: {}", e.what());
     }
   }
-  record_end(factory, sink, *session, *unit, end.result, end.outcome, secrets, dir, *log);
+  bool recorded =
+      record_end(factory, sink, *session, *unit, end.result, end.outcome, secrets, dir, *log);
+  // A unit of a repository by URL: its branch goes back to the repository (remote_push.h).
+  std::string push_error = push_unit_branch(factory.home(), reg, sink, *session, *unit, recorded);
+  if (!push_error.empty()) log->error("{}", push_error);
   if (opts.hooks) start_hook_courier(factory, session_id, *log);  // in case it died meanwhile
   mcp::run_requested_handoff(factory, session_id, *log);  // the agent's `handoff` tool, if it asked
   return kExitOk;

@@ -5,6 +5,7 @@
 #include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/ports.h"
+#include "orchestrator/session/remote_push.h"
 #include "orchestrator/workspace/prepare.h"
 #include "orchestrator/workspace/settings.h"
 
@@ -25,7 +26,8 @@ std::map<std::string, std::string> prepare_workspace(const Deps& f, const regist
   }
   if (!created) return env;
   if (!ws.copy.empty()) {
-    std::vector<std::string> copied = copy_into_worktree(unit.repo, s.worktree, ws.copy);
+    std::vector<std::string> copied =
+        copy_into_worktree(unit_repo_dir(f.home(), unit.repo), s.worktree, ws.copy);
     std::string list;
     for (const std::string& p : copied) list += (list.empty() ? "" : ", ") + p;
     log.info("workspace copy: {}", list.empty() ? "none of the paths exist" : list);
