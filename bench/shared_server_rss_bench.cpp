@@ -34,6 +34,7 @@ struct Sample {
   int64_t orch = 0;      ///< of which orch's supervisors
   int servers = 0;       ///< opencode processes
   double ramp_s = 0;     ///< from the first sling until every session ran
+  int64_t pss = 0;       ///< bytes, Pss of every process at the peak reading (shared pages split)
   int64_t one_more = 0;  ///< bytes the whole run grew by with session n + 1 (shared runs)
   double load = 0;       ///< highest 1-minute load average seen during the run
 };
@@ -109,6 +110,37 @@ int64_t peak_rss(const std::string& home) {
   return peak;
 }
 
+// Pss of every pid (/proc/<pid>/smaps_rollup), summed, in bytes: the memory the processes really
+// take together (a page shared by k processes counts 1/k in each).
+int64_t rss_total_pss(const std::vector<pid_t>& pids) {
+  int64_t sum = 0;
+  for (pid_t p : pids) {
+    std::ifstream in("/proc/" + std::to_string(p) + "/smaps_rollup");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("Pss:", 0) == 0) sum += std::atoll(line.c_str() + 4) * 1024;
+    }
+  }
+  return sum;
+}
+
+// Waits (up to 10 min) until the fake model has received `n` session requests (not OpenCode's
+// title requests) with the run's prompt: only then is every directory's instance loaded.
+void wait_requests(const fs::path& log, const std::string& prompt, int n) {
+  for (int i = 0; i < 1200; ++i) {
+    std::ifstream in(log);
+    std::string line;
+    int seen = 0;
+    while (std::getline(in, line)) {
+      seen += line.find(prompt) != std::string::npos &&
+              line.find("title generator") == std::string::npos;
+    }
+    if (seen >= n) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::printf("only some of %d model requests arrived in 10 min\n", n);
+}
+
 Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n,
                const std::string& tag) {
   std::string home = (dir / ("home-" + mode + tag)).string();
@@ -123,8 +155,14 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
   std::vector<process::Child> slings;
   for (int i = 0; i < n; ++i) {
     process::SpawnOptions so;
-    so.argv = {ORCH_BIN,        "--home", home,         "sling", unit(mode + tag, i),
-               w.repo.string(), "-m",     "hold please"};
+    so.argv = {ORCH_BIN,
+               "--home",
+               home,
+               "sling",
+               unit(mode + tag, i),
+               w.repo.string(),
+               "-m",
+               "hold please " + mode + tag};
     so.env_set = w.env;
     so.stdout_path = (dir / "sling.out").string();
     so.stderr_path = so.stdout_path;
@@ -134,17 +172,19 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
   Sample s;
   s.load = rss_load();
   s.sessions = wait_settled(home, w.env);
+  wait_requests(w.requests, "hold please " + mode + tag, n);
   if (s.sessions < n) {
     std::printf("%s: only %d of %d sessions running (see %s)\n", mode.c_str(), s.sessions, n,
                 (dir / "sling.out").c_str());
   }
   s.ramp_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::this_thread::sleep_for(std::chrono::seconds(10));  // every first model request is out
+  std::this_thread::sleep_for(std::chrono::seconds(10));  // settle after the last request
   for (int k = 0; k < 3; ++k) {
     std::vector<pid_t> pids = processes_with(home);
     int64_t total = total_rss(pids);
     if (total > s.total) {
       s.total = total;
+      s.pss = rss_total_pss(pids);
       s.orch = 0;
       s.servers = 0;
       for (pid_t p : pids) {
@@ -162,9 +202,10 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
   }
   if (extra) {
     run({ORCH_BIN, "--home", home, "sling", unit(mode + tag, n), w.repo.string(), "-m",
-         "hold please"},
+         "hold please " + mode + tag},
         w.env, true);
     wait_settled(home, w.env);
+    wait_requests(w.requests, "hold please " + mode + tag, n + 1);
     std::this_thread::sleep_for(std::chrono::seconds(10));
     s.one_more = peak_rss(home) - s.total;
   }
@@ -181,11 +222,11 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
 
 void print(const char* what, const Sample& s) {
   std::printf(
-      "%-12s %2d sessions: total RSS %7.1f MB (%5.1f MB/session; orch supervisors %.1f MB), "
+      "%-12s %2d sessions: total RSS %7.1f MB (Pss %.1f MB) (%5.1f MB/session; orch %.1f MB), "
       "%d other process(es) (opencode and its children), all running after %.0f s; one more "
       "session +%.1f MB; load %.2f\n",
-      what, s.sessions, s.total / 1e6, s.total / 1e6 / std::max(1, s.sessions), s.orch / 1e6,
-      s.servers, s.ramp_s, s.one_more / 1e6, s.load);
+      what, s.sessions, s.total / 1e6, s.pss / 1e6, s.total / 1e6 / std::max(1, s.sessions),
+      s.orch / 1e6, s.servers, s.ramp_s, s.one_more / 1e6, s.load);
 }
 
 }  // namespace
