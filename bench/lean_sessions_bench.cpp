@@ -61,7 +61,16 @@ struct Figures {
   double cpu_b = 0;                 ///< CPU seconds of the tree from B's sling to the reading
   double idle_pct = 0;              ///< % of one core, the tree while A holds
   double first_a = 0, first_b = 0;  ///< s, sling to first tool call (A cold, B warm)
+  double load = 0;                  ///< the machine's 1-minute load average, highest seen
 };
+
+// The 1-minute load average (/proc/loadavg): CPU and time figures depend on it.
+double lean_load() {
+  std::ifstream in("/proc/loadavg");
+  double l = 0;
+  in >> l;
+  return l;
+}
 
 double lean_now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -146,6 +155,7 @@ Figures measure_variant(const fs::path& dir, FakeWorld& w, const Variant& v, con
   write(fs::path(home) / "config.toml", toml);
 
   Figures f;
+  f.load = lean_load();
   f.first_a = sling_and_wait(home, w, tag + "-a", repo, "opencode");
   std::this_thread::sleep_for(std::chrono::seconds(5));
   std::vector<pid_t> tree = server_tree(home);
@@ -161,6 +171,7 @@ Figures measure_variant(const fs::path& dir, FakeWorld& w, const Variant& v, con
   f.d_rss = total_rss(tree) / 1e6 - f.rss1;
   f.d_priv = total_private(tree) / 1e6 - f.priv1;
   f.cpu_b = total_cpu_s(tree) - cpu1;
+  f.load = std::max(f.load, lean_load());
   run({ORCH_BIN, "--home", home, "stop", "--grace", "3s", tag + "-a", tag + "-b"}, w.env, true);
   for (int i = 0; i < 150 && !processes_with(home).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -179,6 +190,7 @@ Figures worst_of(const Figures& a, const Figures& b) {
   w.idle_pct = std::max(a.idle_pct, b.idle_pct);
   w.first_a = std::max(a.first_a, b.first_a);
   w.first_b = std::max(a.first_b, b.first_b);
+  w.load = std::max(a.load, b.load);
   return w;
 }
 
@@ -224,8 +236,8 @@ int main() {
   std::printf(
       "| variant | repo | tree RSS, 1 session (MB) | private, 1 session (MB) | +1 session RSS (MB) "
       "| +1 session private (MB) | CPU of +1 session (s) | idle tree (%% core) "
-      "| first tool, cold (s) | first tool, warm (s) "
-      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
+      "| first tool, cold (s) | first tool, warm (s) | load (1 min) "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
   int k = 0;
   for (const Variant& v : lean_variants()) {
     if (!lean_wanted("ORCH_BENCH_VARIANTS", v.name)) continue;
@@ -233,14 +245,17 @@ int main() {
       Figures worst;
       for (int r = 0; r < runs; ++r) {
         Figures f = measure_variant(s.path, w, v, repo, "v" + std::to_string(k++));
-        std::fprintf(stderr, "%s/%s run %d: +%.1f MB RSS, +%.1f MB private, first %.1f/%.1f s\n",
-                     v.name.c_str(), repo_name.c_str(), r + 1, f.d_rss, f.d_priv, f.first_a,
-                     f.first_b);
+        std::fprintf(stderr,
+                     "%s/%s run %d: 1 session %.0f MB RSS; +%.1f MB RSS, +%.1f MB private, "
+                     "CPU %.2f s, idle %.2f%%, first %.1f/%.1f s, load %.2f\n",
+                     v.name.c_str(), repo_name.c_str(), r + 1, f.rss1, f.d_rss, f.d_priv, f.cpu_b,
+                     f.idle_pct, f.first_a, f.first_b, f.load);
         worst = r == 0 ? f : worst_of(worst, f);
       }
-      std::printf("| %s | %s | %.0f | %.0f | %.1f | %.1f | %.2f | %.2f | %.1f | %.1f |\n",
+      std::printf("| %s | %s | %.0f | %.0f | %.1f | %.1f | %.2f | %.2f | %.1f | %.1f | %.2f |\n",
                   v.name.c_str(), repo_name.c_str(), worst.rss1, worst.priv1, worst.d_rss,
-                  worst.d_priv, worst.cpu_b, worst.idle_pct, worst.first_a, worst.first_b);
+                  worst.d_priv, worst.cpu_b, worst.idle_pct, worst.first_a, worst.first_b,
+                  worst.load);
     }
   }
   std::printf("worst of %d run(s) per row; CPU figures are noisy (2 shared cores)\n", runs);
