@@ -17,11 +17,9 @@ struct ServerProfile {
   std::string config = "{}";
 };
 
-/// "lean": snapshots off (`"snapshot": false`: orch commits the work itself), the file
+/// "lean": snapshots off (`"snapshot": false`: orch commits the work itself) and the file
 /// watcher off (OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER=true: it watches only .git for branch
-/// changes, which orch makes itself) and Bun's JavaScriptCore told the machine has 512 MiB
-/// (BUN_JSC_forceRAMSize=536870912: it collects garbage before the heap doubles; measured in
-/// docs/lean-sessions.md §5). "full" (or anything else): nothing, OpenCode's defaults.
+/// changes, which orch makes itself). "full" (or anything else): nothing, OpenCode's defaults.
 ServerProfile server_profile(const std::string& profile);
 
 /// `preset_env` with the profile's variables added where neither `preset_env` nor orch's own

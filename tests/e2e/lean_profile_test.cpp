@@ -47,7 +47,6 @@ TEST_F(LeanProfile, ALeanSessionRunsWithoutSnapshotsAndWatcherAFullOneWithOpenco
   std::string lean = run_and_dump("lean-1", "opencode");  // the built-in preset: lean
   EXPECT_NE(lean.find("\nOPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER=true\n"), std::string::npos)
       << lean;
-  EXPECT_NE(lean.find("\nBUN_JSC_forceRAMSize=536870912\n"), std::string::npos) << lean;
   size_t at = lean.find("\nOPENCODE_CONFIG_CONTENT=");
   ASSERT_NE(at, std::string::npos) << lean;
   std::string content = lean.substr(at + 25, lean.find('\n', at + 1) - at - 25);
@@ -58,7 +57,6 @@ TEST_F(LeanProfile, ALeanSessionRunsWithoutSnapshotsAndWatcherAFullOneWithOpenco
 
   std::string full = run_and_dump("full-1", "full");
   EXPECT_EQ(full.find("OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER"), std::string::npos) << full;
-  EXPECT_EQ(full.find("BUN_JSC_forceRAMSize"), std::string::npos) << full;
   at = full.find("\nOPENCODE_CONFIG_CONTENT=");
   ASSERT_NE(at, std::string::npos) << full;
   content = full.substr(at + 25, full.find('\n', at + 1) - at - 25);

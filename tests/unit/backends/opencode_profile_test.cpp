@@ -24,9 +24,9 @@ json::Json profile_config_of(const process::SpawnOptions& so) {
 
 TEST(OpencodeProfile, LeanTurnsSnapshotsAndTheWatcherOffFullChangesNothing) {
   ServerProfile lean = server_profile("lean");
-  EXPECT_EQ(lean.env, (std::map<std::string, std::string>{
-                          {"BUN_JSC_forceRAMSize", "536870912"},
-                          {"OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER", "true"}}));
+  EXPECT_EQ(
+      lean.env,
+      (std::map<std::string, std::string>{{"OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER", "true"}}));
   EXPECT_EQ(json::Json::parse(lean.config), json::Json::parse(R"({"snapshot":false})"));
   for (const char* other : {"full", "", "LEAN", "lean "}) {
     ServerProfile p = server_profile(other);
@@ -39,17 +39,13 @@ TEST(OpencodeProfile, ThePresetsAndTheUsersEnvironmentWin) {
   ServerProfile lean = server_profile("lean");
   auto env = with_profile_env({{"A", "1"}}, lean);
   EXPECT_EQ(env, (std::map<std::string, std::string>{
-                     {"A", "1"},
-                     {"BUN_JSC_forceRAMSize", "536870912"},
-                     {"OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER", "true"}}));
+                     {"A", "1"}, {"OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER", "true"}}));
   env = with_profile_env({{"OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER", "false"}}, lean);
   EXPECT_EQ(env.at("OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER"), "false");
   ::setenv("OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER", "0", 1);  // orch's own environment
-  ::setenv("BUN_JSC_forceRAMSize", "1073741824", 1);
   env = with_profile_env({}, lean);
   ::unsetenv("OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER");
-  ::unsetenv("BUN_JSC_forceRAMSize");
-  EXPECT_TRUE(env.empty());  // the server inherits the user's values
+  EXPECT_TRUE(env.empty());  // the server inherits the user's value
 }
 
 TEST(OpencodeProfile, TheServerGetsTheOverlayBesideOrchsToolEnvPlugin) {
