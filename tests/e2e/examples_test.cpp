@@ -147,6 +147,44 @@ TEST_F(Examples, TheWorkflowChecksEachUnitLandsThemAsPullRequestsAndUploadsTheRe
   EXPECT_NE(readme.find("examples/github-actions.yml", recipe), std::string::npos);
 }
 
+// Issue 18: the workers' workflow. Its structure: a job queues the convoy with the repository's
+// URL, a matrix of runners each drains it with `orch worker`, a last job lands what they pushed
+// from a clone (land --repo) even when a runner failed, and the one-runner form shows the
+// registry in a PostgreSQL service container. (GitHub cannot be reached from here: the flow
+// itself is tested by MultiHost.* with workers in network namespaces.)
+TEST_F(Examples, TheWorkersWorkflowQueuesDrainsOnAMatrixAndLandsFromAClone) {
+  const std::string yml =
+      read_file(std::string(ORCH_SOURCE_DIR) + "/examples/github-actions-workers.yml");
+  ASSERT_FALSE(yml.empty());
+  auto job = [&](const std::string& name) {
+    size_t at = yml.find("\n  " + name + ":\n");
+    if (at == std::string::npos) return std::string();
+    size_t end = yml.find("\n\n  ", at + 1);
+    return yml.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  };
+  const std::string queue = job("queue"), work = job("work"), land = job("land");
+  const std::string one = job("one-runner");
+  EXPECT_NE(queue.find("orch convoy create \"$CONVOY\" --repo \"$REPO_URL\""), std::string::npos)
+      << queue;
+  EXPECT_NE(work.find("needs: queue"), std::string::npos) << work;
+  EXPECT_NE(work.find("matrix:"), std::string::npos) << work;
+  EXPECT_NE(work.find("orch worker --name \"runner-${{ matrix.runner }}\" --convoy \"$CONVOY\" "
+                      "--drain"),
+            std::string::npos)
+      << work;
+  EXPECT_NE(land.find("needs: work"), std::string::npos) << land;
+  EXPECT_NE(land.find("if: always()"), std::string::npos) << land;
+  EXPECT_NE(land.find("orch land --convoy \"$CONVOY\" --repo work --check \"$CHECK\" --pr"),
+            std::string::npos)
+      << land;
+  EXPECT_NE(one.find("services:\n      postgres:\n        image: postgres:15"), std::string::npos)
+      << one;
+  EXPECT_NE(yml.find("ORCH_REGISTRY_URL: ${{ secrets.ORCH_REGISTRY_URL }}"), std::string::npos);
+  EXPECT_EQ(yml.find("postgresql://orch:"), std::string::npos);  // no password in a URL
+  const std::string readme = read_file(std::string(ORCH_SOURCE_DIR) + "/README.md");
+  EXPECT_NE(readme.find("examples/github-actions-workers.yml"), std::string::npos);
+}
+
 // The CI script with ORCH_LAND=pr: the done unit's branch is pushed and a pull request opened,
 // through a stand-in gh (GitHub cannot be reached from these machines: it records its arguments),
 // and ORCH_REQUIRE_CHANGES fails a unit that changed nothing.
