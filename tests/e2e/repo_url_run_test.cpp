@@ -1,0 +1,62 @@
+// A unit of a repository by URL, run the whole way: slung with a git:// URL (a git daemon on
+// 127.0.0.1), its worktree made from the host's mirror, Claude Code on the fake model, and its
+// branch pushed back to the repository by the supervisor.
+#include <filesystem>
+
+#include "tests/e2e/fixture.h"
+#include "tests/support/git_daemon.h"
+#include "tests/support/git_run.h"
+
+namespace orch::test {
+namespace {
+
+constexpr const char* kRepoUrlRunScript = R"({
+  "scenarios": [
+    {"match": "write-remote", "turns": [
+      {"tool": "write", "path": "REMOTE.md", "content": "written on a worker\n"},
+      {"text": "Done: wrote REMOTE.md"}]}
+  ],
+  "default": [{"text": "no scenario"}]
+})";
+
+class RepoUrlRun : public E2E {
+ protected:
+  void SetUp() override {
+    E2E::SetUp();
+    start_model(kRepoUrlRunScript);
+    git(repo_, {"branch", "-M", "main"});
+    std::filesystem::create_directories(served_());
+    git(served_(), {"clone", "-q", "--bare", repo_.string(), (served_() / "origin.git").string()});
+    daemon_ = std::make_unique<GitDaemon>(served_());
+  }
+  std::filesystem::path served_() const { return tmp_->path() / "served"; }
+  std::unique_ptr<GitDaemon> daemon_;
+};
+
+TEST_F(RepoUrlRun, TheSessionRunsFromTheMirrorAndPushesTheBranch) {
+  const std::string url = daemon_->url("origin.git");
+  OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-remote please"});
+  ASSERT_EQ(s.code, 0) << s.err;
+  // Sling started nothing. Until h/worker is merged, this host's pool claims the queued session
+  // on the next orch command and runs it here; once fill_slots leaves remote units to workers,
+  // this line becomes: orch({"worker", "--drain", "--name", "w1"}, 180000).
+  OrchRun w = orch({"wait", "u1", "--timeout", "150s"}, 180000);
+  ASSERT_EQ(w.code, 0) << w.err;
+  json::Json j = session_json();
+  EXPECT_EQ(j["state"], "done") << j.dump();
+  const std::filesystem::path origin = served_() / "origin.git";
+  // The push follows the end state the waiter saw (the supervisor pushes once it recorded it).
+  std::string pushed;
+  EXPECT_TRUE(eventually(
+      [&] {
+        return git_code(origin, {"rev-parse", "orch/u1"}, pushed) == 0;
+      },
+      30000));
+  std::string shown = git(origin, {"show", "orch/u1:REMOTE.md"});
+  EXPECT_EQ(shown, "written on a worker\n");
+  OrchRun logs = orch({"logs", "u1"});
+  EXPECT_NE(logs.out.find("pushed orch/u1 to " + url), std::string::npos) << logs.out;
+}
+
+}  // namespace
+}  // namespace orch::test
