@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -40,11 +41,22 @@ std::set<int> applied_versions(db::Conn* db) {
   return out;
 }
 
+// Refuses a registry holding a migration this binary does not have: a newer version, or one
+// below the newest this binary knows but not among its own (made by a newer or another build,
+// whose tables this binary would not keep up). Nothing is written before this check.
 void refuse_if_newer(const std::string& where, const std::set<int>& applied, int newest) {
   if (!applied.empty() && *applied.rbegin() > newest) {
     throw Error(where, "registry schema version " + std::to_string(*applied.rbegin()) +
                            " is newer than this orch (knows up to " + std::to_string(newest) +
                            "); upgrade orch");
+  }
+  for (int v : applied) {
+    const auto& all = embedded_migrations();
+    if (std::none_of(all.begin(), all.end(), [v](const Migration& m) { return m.version == v; })) {
+      throw Error(where, "registry schema has migration " + std::to_string(v) +
+                             ", which this orch does not know (knows up to " +
+                             std::to_string(newest) + "); upgrade orch");
+    }
   }
 }
 

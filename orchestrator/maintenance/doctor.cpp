@@ -4,8 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
+
 #include "lib/error.h"
 #include "lib/process/process.h"
+#include "lib/registry/info.h"
 #include "lib/registry/migrations.h"
 #include "orchestrator/config/presets.h"
 
@@ -56,6 +59,25 @@ Finding check_agent(const Preset& p, bool is_default) {
 
 }  // namespace
 
+namespace {
+
+// `out` plus the finding about the registry's schema version.
+std::vector<Finding> doctor_with_schema_version(registry::Registry& reg, std::vector<Finding> out) {
+  int version = reg.schema_version();
+  int newest = registry::embedded_migrations().back().version;
+  if (version == newest) {
+    out.push_back({"registry", Severity::kOk, "schema version " + std::to_string(version), ""});
+  } else {
+    out.push_back({"registry", Severity::kProblem,
+                   "schema version " + std::to_string(version) + ", this orch knows " +
+                       std::to_string(newest),
+                   "run any orch command of this version to migrate it"});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Finding> check_registry(const Deps& f) {
   registry::Registry* reg = nullptr;
   std::string db = f.home().registry().string();
@@ -63,12 +85,26 @@ std::vector<Finding> check_registry(const Deps& f) {
     reg = &f.registry();
   } catch (const Error& e) {
     // Registry::open refuses a schema newer than this binary, leaving the file as it is.
-    bool newer = std::string(e.what()).find("is newer than this orch") != std::string::npos;
-    return {{"registry", Severity::kProblem, e.what(),
+    const std::string what = e.what();
+    bool newer = what.find("is newer than this orch") != std::string::npos ||
+                 what.find("which this orch does not know") != std::string::npos;
+    const char* url = std::getenv(registry::kRegistryUrlEnv);
+    return {{"registry", Severity::kProblem, what,
              newer ? "use the orch version that wrote it, or a newer one"
-                   : "back it up and recover it: sqlite3 " + shell_quote(db) + " .recover"}};
+             : url && *url
+                 ? "check that the PostgreSQL server is up and reachable from this host and that "
+                   "the URL's user and password are right ([registry] url in config.toml, "
+                   "ORCH_REGISTRY_URL, PGPASSFILE or ~/.pgpass)"
+                 : "back it up and recover it: sqlite3 " + shell_quote(db) + " .recover"}};
   }
   std::vector<Finding> out;
+  if (reg->is_postgres()) {
+    // The server keeps its own files whole: no file checks here, only that it answers.
+    out.push_back(
+        {"registry", Severity::kOk,
+         registry::location(*reg) + ": reachable (" + registry::server_version(*reg) + ")", ""});
+    return doctor_with_schema_version(*reg, std::move(out));
+  }
   // The registry API has no integrity check of its own; the raw handle runs the PRAGMA.
   sqlite3_stmt* st = nullptr;
   std::vector<std::string> errors;
@@ -91,17 +127,7 @@ std::vector<Finding> check_registry(const Deps& f) {
              (errors.size() > 1 ? " (+" + std::to_string(errors.size() - 1) + " more)" : ""),
          "back it up and recover it: sqlite3 " + shell_quote(db) + " .recover"});
   }
-  int version = reg->schema_version();
-  int newest = registry::embedded_migrations().back().version;
-  if (version == newest) {
-    out.push_back({"registry", Severity::kOk, "schema version " + std::to_string(version), ""});
-  } else {
-    out.push_back({"registry", Severity::kProblem,
-                   "schema version " + std::to_string(version) + ", this orch knows " +
-                       std::to_string(newest),
-                   "run any orch command of this version to migrate it"});
-  }
-  return out;
+  return doctor_with_schema_version(*reg, std::move(out));
 }
 
 std::string parse_version(const std::string& output) {

@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 
 #include "lib/error.h"
+#include "lib/registry/info.h"
 #include "orchestrator/maintenance/doctor.h"
 #include "orchestrator/session/disk_reserve.h"
 
@@ -25,7 +26,28 @@ std::string human_bytes(uint64_t b) {
 
 }  // namespace
 
+namespace {
+
+// check_registry_writable on PostgreSQL: the role may write (a probe rolled back).
+Finding doctor_pg_writable(registry::Registry& reg) {
+  const std::string where = registry::location(reg);
+  try {
+    if (!registry::probe_write(reg, 2000))
+      return {"registry", Severity::kOk, where + ": writable (busy now)", ""};
+  } catch (const Error& e) {
+    return {
+        "registry", Severity::kProblem,
+        where + ": cannot be written (" + e.what() + "): every sling and session end would fail",
+        "grant the URL's user the right to write the database, or point [registry] url at the "
+        "primary server (not a read-only replica)"};
+  }
+  return {"registry", Severity::kOk, where + ": writable", ""};
+}
+
+}  // namespace
+
 Finding check_registry_writable(registry::Registry& reg) {
+  if (reg.is_postgres()) return doctor_pg_writable(reg);
   std::string db = reg.file().string();
   std::string fix = "make it writable (lsattr " + shell_quote(db) + "; chattr -i " +
                     shell_quote(db) + "; chmod u+w " + shell_quote(db) +

@@ -36,9 +36,9 @@ class RegistryInbox : public testing::RegistryOnBoth {
 TEST_P(RegistryInbox, MigrationCreatesTheTable) {
   EXPECT_GE(reg_->schema_version(), 2);
   EXPECT_EQ(scalar(*reg_, reg_->is_postgres() ? "SELECT COUNT(*) FROM pg_indexes WHERE indexname = "
-                                                 "'session_inbox_waiting'"
-                                               : "SELECT COUNT(*) FROM sqlite_master WHERE name = "
-                                                 "'session_inbox_waiting'"),
+                                                "'session_inbox_waiting'"
+                                              : "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                                                "'session_inbox_waiting'"),
             1);
 }
 

@@ -189,8 +189,7 @@ ORCH_TEST_CHILD(mail_claimer) {
     const std::string session = args.at(2);
     const int64_t deadline = steady_ms() + 60000;
     const int64_t total = kMailSenders * kMailsEach;
-    while (scalar(*reg, "SELECT COUNT(*) FROM mail WHERE delivered_at IS NOT NULL") <
-           total) {
+    while (scalar(*reg, "SELECT COUNT(*) FROM mail WHERE delivered_at IS NOT NULL") < total) {
       if (steady_ms() > deadline) return 2;
       for (const MailRow& m : claim_mail(*reg, session)) {
         reg->transaction([&] {

@@ -116,6 +116,33 @@ TEST(RegistryMigrations, NewerSchemaIsRefusedAndLeftUntouched) {
   sqlite3_close(raw);
 }
 
+// A version below the newest this binary knows, but not one of its own (another build's):
+// refused too, before anything is written.
+TEST(RegistryMigrations, AnUnknownOlderVersionIsRefusedAndLeftUntouched) {
+  orch::test::TempDir tmp;
+  const auto path = tmp / "orch.db";
+  {
+    auto reg = Registry::open(path);
+    ASSERT_EQ(sqlite3_exec(reg->handle(),
+                           "INSERT INTO schema_migrations (version, name, applied_at) "
+                           "VALUES (18, '0018_elsewhere', 1)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  const std::string before = orch::test::read_file(path);
+  try {
+    Registry::open(path);
+    FAIL() << "a registry with an unknown migration was opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path.string() +
+                  ": registry schema has migration 18, which this orch does not know (knows up "
+                  "to " +
+                  std::to_string(newest_embedded()) + "); upgrade orch");
+  }
+  EXPECT_EQ(orch::test::read_file(path), before);
+}
+
 TEST(RegistryMigrations, GarbageFileIsAnErrorWithContext) {
   orch::test::TempDir tmp;
   const auto path = tmp / "orch.db";

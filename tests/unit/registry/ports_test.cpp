@@ -101,8 +101,8 @@ TEST_P(RegistryPorts, ConcurrentProcessesNeverShareAPort) {
   const auto go = tmp_ / "go";
   std::vector<pid_t> pids;
   for (int i = 0; i < kPortAllocators; ++i) {
-    pids.push_back(orch::test::spawn_child(
-        "port_allocator", {location_, std::to_string(i), go.string()}));
+    pids.push_back(
+        orch::test::spawn_child("port_allocator", {location_, std::to_string(i), go.string()}));
   }
   orch::test::write_file(go, "go");
   for (pid_t pid : pids) EXPECT_EQ(orch::test::wait_child(pid), 0);
