@@ -45,7 +45,7 @@ BudgetCheck check_convoy_budget(Registry& reg, int64_t convoy_id, const std::str
     up.bind_int(1, convoy_id).bind_int(2, now).bind_text(3, out.note).run();
     db::Stmt q(reg.conn(),
                "SELECT s.id FROM sessions s JOIN units u ON u.id = s.unit_id "
-               "WHERE u.convoy_id = ?1 AND s.state = 'queued' ORDER BY s.rowid");
+               "WHERE u.convoy_id = ?1 AND s.state = 'queued' ORDER BY s.seq");
     q.bind_int(1, convoy_id);
     std::vector<std::string> queued;
     while (q.step()) queued.push_back(q.col_text(0));

@@ -137,7 +137,7 @@ std::vector<ConvoySession> convoy_sessions(Registry& reg, int64_t convoy_id) {
   // columns go right before FROM, so read_session reads the row as usual.
   std::string select = kSessionSelect;
   select.insert(select.find(" FROM sessions s"), kPoolColumns);
-  db::Stmt st(reg.conn(), select + "WHERE u.convoy_id = ?1 ORDER BY s.rowid");
+  db::Stmt st(reg.conn(), select + "WHERE u.convoy_id = ?1 ORDER BY s.seq");
   st.bind_int(1, convoy_id);
   std::vector<ConvoySession> out;
   while (st.step()) {

@@ -71,7 +71,23 @@ class Conn {
   virtual void set_lock_wait(int64_t ms) = 0;
   /// The SQLite handle (nullptr on PostgreSQL), for SQLite-only tools (doctor, benchmarks).
   virtual sqlite3* sqlite() { return nullptr; }
+  /// Subscribes this connection to wake-ups on `channel` (PostgreSQL: LISTEN, kept across a
+  /// reconnect; SQLite: remembers PRAGMA data_version, every channel at once). Throws
+  /// orch::Error.
+  virtual void listen(const std::string& channel) = 0;
+  /// Waits up to `timeout_ms` for a wake-up since the last wait (or listen): PostgreSQL, a
+  /// NOTIFY on a listened channel (or a reconnect, after which notifications may have been
+  /// missed); SQLite, a commit by another connection (PRAGMA data_version, polled every
+  /// kNotifyPollMs). True when woken, false on timeout. Throws orch::Error when the server
+  /// stays unreachable.
+  virtual bool wait_for_notify(int64_t timeout_ms) = 0;
+  /// Queues a notification of `channel` with `payload`, sent when the current transaction
+  /// commits (PostgreSQL: pg_notify); SQLite: nothing (its commit is the wake-up).
+  virtual void notify(const std::string& channel, const std::string& payload) = 0;
 };
+
+/// How often SQLite's wait_for_notify reads PRAGMA data_version, in milliseconds.
+inline constexpr int64_t kNotifyPollMs = 50;
 
 /// Wraps an open SQLite handle (taking ownership: closed with the Conn) named `file` in errors.
 std::unique_ptr<Conn> wrap_sqlite(sqlite3* db);

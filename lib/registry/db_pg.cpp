@@ -2,13 +2,19 @@
 // parameters whose types the server infers); the registry's write transaction is BEGIN plus a
 // transaction-level advisory lock, one writer at a time as with SQLite's BEGIN IMMEDIATE.
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
+#include <thread>
 #include <vector>
 
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/db.h"
 
@@ -22,6 +28,12 @@ constexpr const char* kPgUniqueViolation = "23505";
 constexpr const char* kPgLockNotAvailable = "55P03";
 // The type of a parameter the statement does not use (pg_type.oid of text).
 constexpr Oid kPgTextOid = 25;
+// Why a statement of a transaction failed when the connection broke under it.
+constexpr const char* kPgLostInTx =
+    "the connection to the server was lost in a transaction (rolled back: nothing of it was "
+    "written)";
+// How long a lost connection is retried (the server restarting) before the use fails.
+constexpr int64_t kPgReconnectMs = 15000;
 
 // libpq's multi-line messages as one line, without the passwords in `secrets`.
 std::string pg_one_line(std::string msg, const std::vector<std::string>& secrets) {
@@ -165,13 +177,26 @@ class PgConn final : public Conn {
     return std::make_unique<PgStatement>(this, std::move(text), count, used);
   }
   void exec(const char* sql) override {
+    ensure_open();
     PGresult* r = PQexec(pg_, sql);
     const bool ok = settle(r);
     PQclear(r);
     if (!ok) fail(this);
   }
   bool begin_write(int64_t budget_ms) override {
-    exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    ensure_open();
+    PGresult* b = PQexec(pg_, "BEGIN ISOLATION LEVEL READ COMMITTED");
+    bool begun = settle(b);
+    PQclear(b);
+    if (!begun && PQstatus(pg_) != CONNECTION_OK) {
+      // Lost before anything of the transaction ran (a restart not yet noticed): reopen, again.
+      reconnect();
+      b = PQexec(pg_, "BEGIN ISOLATION LEVEL READ COMMITTED");
+      begun = settle(b);
+      PQclear(b);
+    }
+    if (!begun) fail(this);
+    in_tx_ = true;
     // lock_timeout 0 would mean "wait forever": at least 1 ms.
     const int64_t wait = std::max<int64_t>(1, lock_wait_ms_ + budget_ms);
     exec(("SET LOCAL lock_timeout = " + std::to_string(wait)).c_str());
@@ -191,17 +216,25 @@ class PgConn final : public Conn {
     return true;
   }
   void commit() override {
+    in_tx_ = false;
     PGresult* r = PQexec(pg_, "COMMIT");
     const bool ok = settle(r);
     PQclear(r);
     if (!ok) {
+      if (PQstatus(pg_) != CONNECTION_OK) {
+        error_ =
+            "the connection to the server was lost during COMMIT (whether the transaction "
+            "was written is unknown): " +
+            error_;
+      }
       Error err(context(), error_);
       rollback();
       throw err;
     }
   }
   void rollback() noexcept override {
-    if (PQtransactionStatus(pg_) == PQTRANS_IDLE) return;
+    in_tx_ = false;
+    if (PQtransactionStatus(pg_) == PQTRANS_IDLE || PQstatus(pg_) != CONNECTION_OK) return;
     PQclear(PQexec(pg_, "ROLLBACK"));
   }
   void rollback_to(const char* name) noexcept override {
@@ -222,6 +255,7 @@ class PgConn final : public Conn {
       return true;
     }
     error_ = pg_one_line(r ? PQresultErrorMessage(r) : PQerrorMessage(pg_), secrets_);
+    if (PQstatus(pg_) != CONNECTION_OK && in_tx_) error_ = std::string(kPgLostInTx) + ": " + error_;
     return false;
   }
   static bool sqlstate_is(const PGresult* r, const char* code) {
@@ -230,14 +264,114 @@ class PgConn final : public Conn {
   }
   PGconn* raw() { return pg_; }
 
+  void listen(const std::string& channel) override {
+    if (std::find(channels_.begin(), channels_.end(), channel) == channels_.end()) {
+      channels_.push_back(channel);
+    }
+    exec(("LISTEN " + quoted(channel)).c_str());
+  }
+  bool wait_for_notify(int64_t timeout_ms) override;
+  void notify(const std::string& channel, const std::string& payload) override;
+
+  // Before a command: outside a transaction, reopens a connection the server closed (restarted,
+  // or ended this backend); inside one, a lost connection is an error (the server rolled the
+  // transaction back, so nothing of it is written).
+  void ensure_open() {
+    if (!in_tx_) drain_socket();
+    if (PQstatus(pg_) == CONNECTION_OK) return;
+    if (in_tx_) {
+      error_ = kPgLostInTx;
+      fail(this);
+    }
+    reconnect();
+  }
+  // Does the session's set-up again (settings, LISTENs) on the connection just made.
+  void setup() {
+    PQclear(PQexec(pg_, "SET client_min_messages = warning"));
+    for (const std::string& c : channels_) PQclear(PQexec(pg_, ("LISTEN " + quoted(c)).c_str()));
+  }
+
  private:
+  // Reads whatever the server sent while the connection sat idle (notifications; a FATAL
+  // message and the end of the stream when it shut down) without blocking.
+  void drain_socket() {
+    for (int i = 0; i < 4 && PQstatus(pg_) == CONNECTION_OK; ++i) {
+      pollfd p{PQsocket(pg_), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) return;
+      if (!PQconsumeInput(pg_)) return;
+    }
+  }
+  // Reopens the connection (PQreset, same parameters), retrying for up to kPgReconnectMs while
+  // the server restarts; throws orch::Error when it stays unreachable. Notifications sent while
+  // it was closed are lost: the next wait_for_notify wakes at once.
+  void reconnect() {
+    const int64_t deadline = steady_ms() + kPgReconnectMs;
+    int64_t pause_ms = 50;
+    for (;;) {
+      PQreset(pg_);
+      if (PQstatus(pg_) == CONNECTION_OK) break;
+      if (steady_ms() >= deadline) {
+        error_ = "reconnecting: " + pg_one_line(PQerrorMessage(pg_), secrets_);
+        fail(this);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+      pause_ms = std::min<int64_t>(pause_ms * 2, 500);
+    }
+    setup();
+    woken_ = true;
+  }
+  std::string quoted(const std::string& ident) {
+    char* q = PQescapeIdentifier(pg_, ident.data(), ident.size());
+    if (!q) {
+      error_ = pg_one_line(PQerrorMessage(pg_), secrets_);
+      fail(this);
+    }
+    std::string out(q);
+    PQfreemem(q);
+    return out;
+  }
+
   PGconn* pg_;
   std::string url_;  // masked
   std::vector<std::string> secrets_;
   std::string error_;
   int64_t changes_ = 0;
   int64_t lock_wait_ms_ = kBusyTimeoutMs;
+  bool in_tx_ = false;                 // begin_write ran; commit/rollback not yet
+  std::vector<std::string> channels_;  // LISTENed, again after a reconnect
+  bool woken_ = false;                 // reconnected since the last wait
 };
+
+bool PgConn::wait_for_notify(int64_t timeout_ms) {
+  const int64_t deadline = steady_ms() + std::max<int64_t>(0, timeout_ms);
+  for (;;) {
+    if (!in_tx_) ensure_open();
+    bool any = woken_;
+    woken_ = false;
+    while (PGnotify* n = PQnotifies(pg_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    if (any) return true;
+    const int64_t left = deadline - steady_ms();
+    if (left <= 0) return false;
+    pollfd p{PQsocket(pg_), POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 60000)));
+    if (rc < 0 && errno != EINTR) {
+      error_ = std::string("waiting for a notification: ") + std::strerror(errno);
+      fail(this);
+    }
+    // A failure leaves the connection bad: the next round reopens it (or throws).
+    if (rc > 0) PQconsumeInput(pg_);
+  }
+}
+
+void PgConn::notify(const std::string& channel, const std::string& payload) {
+  std::unique_ptr<Statement> st = prepare("SELECT pg_notify(?1, ?2)");
+  st->bind_text(1, channel);
+  st->bind_text(2, payload);
+  if (st->try_step() == StepResult::kError) fail(this);
+}
 
 std::optional<std::string>& PgStatement::slot(int i) {
   if (i < 1 || static_cast<size_t>(i) > params_.size()) {
@@ -248,6 +382,7 @@ std::optional<std::string>& PgStatement::slot(int i) {
 
 StepResult PgStatement::try_step() {
   if (row_ < 0) {
+    conn_->ensure_open();
     std::vector<const char*> values(params_.size());
     for (size_t k = 0; k < params_.size(); ++k)
       values[k] = params_[k] ? params_[k]->c_str() : nullptr;
@@ -284,7 +419,7 @@ std::unique_ptr<Conn> connect_postgres(const std::string& url) {
   // Quiet NOTICEs (CREATE ... IF NOT EXISTS) would go to stderr: lib/ never prints.
   PQsetNoticeProcessor(
       pg, [](void*, const char*) {}, nullptr);
-  conn->exec("SET client_min_messages = warning");
+  conn->setup();
   return conn;
 }
 

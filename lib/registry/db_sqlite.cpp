@@ -132,9 +132,43 @@ class LiteConn final : public Conn {
     sqlite3_busy_timeout(db_, static_cast<int>(std::clamp<int64_t>(ms, 0, kBusyTimeoutMs)));
   }
   sqlite3* sqlite() override { return db_; }
+  void listen(const std::string& /*channel*/) override {
+    if (!listening_) seen_version_ = data_version();
+    listening_ = true;
+  }
+  bool wait_for_notify(int64_t timeout_ms) override {
+    if (!listening_) listen("");
+    const int64_t deadline = steady_ms() + std::max<int64_t>(0, timeout_ms);
+    for (;;) {
+      const int64_t v = data_version();
+      if (v != seen_version_) {
+        seen_version_ = v;
+        return true;
+      }
+      const int64_t left = deadline - steady_ms();
+      if (left <= 0) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(left, kNotifyPollMs)));
+    }
+  }
+  void notify(const std::string& /*channel*/, const std::string& /*payload*/) override {}
 
  private:
+  // PRAGMA data_version: changes when another connection committed since the last read.
+  int64_t data_version() {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, "PRAGMA data_version", -1, &st, nullptr) != SQLITE_OK) fail(this);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+      Error err(context(), sqlite3_errmsg(db_));
+      sqlite3_finalize(st);
+      throw err;
+    }
+    const int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  }
   sqlite3* db_;
+  bool listening_ = false;
+  int64_t seen_version_ = 0;
 };
 
 }  // namespace

@@ -50,6 +50,18 @@ int64_t Registry::data_version() {
   return st.col_int(0);
 }
 
+void Registry::listen(const std::string& channel) {
+  db_->listen(channel);
+}
+
+bool Registry::wait_for_notify(int64_t timeout_ms) {
+  return db_->wait_for_notify(timeout_ms);
+}
+
+void Registry::notify(const std::string& channel, const std::string& payload) {
+  db_->notify(channel, payload);
+}
+
 void Registry::transaction(const std::function<void()>& fn) {
   if (tx_depth_ > 0) {
     // Nested: join the outer transaction; a savepoint lets a caught inner failure undo only

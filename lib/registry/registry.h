@@ -22,6 +22,13 @@ class Conn;
 /// it from config.toml's [registry] url), Registry::open(path) opens open_postgres(its URL, path).
 inline constexpr const char* kRegistryUrlEnv = "ORCH_REGISTRY_URL";
 
+/// The wake-up channel of the queue (Registry::listen): notified, in the same transaction, when
+/// a session is queued and when one ends (a pool slot may be free); the payload is its id.
+inline constexpr const char* kQueueChannel = "orch_queue";
+/// The wake-up channel of the inbox: notified when a message is posted to a session (orch
+/// nudge); the payload is the session's id.
+inline constexpr const char* kInboxChannel = "orch_inbox";
+
 /// Filters for list_sessions.
 struct SessionFilter {
   bool live_only = false;        ///< only queued/starting/running/waiting
@@ -175,6 +182,23 @@ class Registry {
   /// connection (another orch process) committed a change since the last call. A cheap test
   /// for "did the registry change", for live views (`orch agents --watch`).
   int64_t data_version();
+
+  // --- wake-ups (docs/registry-postgresql.md, "Wake-ups") ---
+  /// Subscribes this connection to `channel` (kQueueChannel, kInboxChannel, or a channel a
+  /// caller notifies itself). PostgreSQL: LISTEN (taking effect when the current transaction, if
+  /// any, commits; renewed after a reconnect). SQLite: wake-ups are any commit by another
+  /// connection, whatever the channel. Throws orch::Error.
+  void listen(const std::string& channel);
+  /// Blocks up to `timeout_ms` (milliseconds) for a wake-up since the last call (or listen):
+  /// true when one came, false on timeout. PostgreSQL: a NOTIFY on a listened channel, waited
+  /// for on the connection's socket with poll(); also true after the connection was reopened
+  /// (notifications may have been missed). SQLite: PRAGMA data_version polled every
+  /// db::kNotifyPollMs. Wake-ups may be spurious: the caller re-reads the registry. Call it
+  /// outside a transaction. Throws orch::Error when the server stays unreachable.
+  bool wait_for_notify(int64_t timeout_ms);
+  /// Notifies `channel` with `payload` when the current transaction commits (at once outside
+  /// one). PostgreSQL: pg_notify; SQLite: nothing to do (the commit itself wakes waiters).
+  void notify(const std::string& channel, const std::string& payload = "");
 
   /// The SQLite handle, for SQLite-only tools, benchmarks and tests; nullptr on PostgreSQL.
   sqlite3* handle();

@@ -38,9 +38,11 @@ void Registry::insert_session(const Session& s, const std::string& source) {
                 "worktree, agent_session_id, supervisor_pid, supervisor_start_time, agent_pid, "
                 "parent_session, started_at, ended_at, last_event_at, tokens_in, tokens_out, "
                 "tokens_cache_read, tokens_cache_write, cost_usd, tool_calls, denials, summary, "
-                "error, commit_id, diffstat, no_commit, options, host) VALUES (?1, ?2, ?3, ?4, ?5, "
-                "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-                "?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
+                "error, commit_id, diffstat, no_commit, options, seq, host) VALUES (?1, ?2, ?3, "
+                "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
+                // Insertion order (migration 0022): the write lock makes MAX + 1 unique.
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions), "
                 // A local unit's session runs here; a remote unit's waits for a worker.
                 "CASE WHEN ?30 <> '' THEN ?30 WHEN (SELECT substr(repo, 1, 1) FROM units "
                 "WHERE id = ?2) = '/' THEN ?31 END)");

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -109,12 +110,7 @@ std::unique_ptr<PgServer> PgServer::start(std::string* why) {
   // The role orch_pw must give its password (scram-sha-256); everyone else is trusted.
   write_file(s->data_ / "pg_hba.conf", "local all orch_pw scram-sha-256\nlocal all all trust\n");
   pg_chown(s->data_ / "pg_hba.conf");
-  pg_run({pg_tool("pg_ctl"), "-D", s->data_.string(), "-w", "-s", "-l",
-          (s->dir_.path() / "server.log").string(), "-o",
-          "-c listen_addresses='' -k " + s->dir_.path().string() +
-              " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-          "start"},
-         s->dir_.path());
+  s->pg_ctl("start");
   s->running_ = true;
   s->psql("postgres", std::string("CREATE ROLE orch_pw LOGIN PASSWORD '") + kPgPassword + "'");
   return s;
@@ -129,6 +125,27 @@ PgServer::~PgServer() {
       // The folder is removed anyway; a server that would not stop dies with its data.
     }
   }
+}
+
+void PgServer::pg_ctl(const char* action) {
+  std::vector<std::string> argv = {
+      pg_tool("pg_ctl"),
+      "-D",
+      data_.string(),
+      "-w",
+      "-s",
+      "-l",
+      (dir_.path() / "server.log").string(),
+      "-o",
+      "-c listen_addresses='' -k " + dir_.path().string() +
+          " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"};
+  if (std::string_view(action) == "restart") argv.insert(argv.end(), {"-m", "fast"});
+  argv.emplace_back(action);
+  pg_run(argv, dir_.path());
+}
+
+void PgServer::restart() {
+  pg_ctl("restart");
 }
 
 std::string PgServer::url(const std::string& db, const std::string& user,

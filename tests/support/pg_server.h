@@ -39,12 +39,17 @@ class PgServer {
                   const std::string& password = "") const;
   /// Creates a fresh, empty database and returns its name (orch_t1, orch_t2, ...).
   std::string create_database();
+  /// Restarts the server (pg_ctl restart, fast mode: open connections are ended) and waits
+  /// until it accepts connections again. Throws std::runtime_error when it fails.
+  void restart();
   /// Runs `sql` with psql as the superuser in database `db`; returns its output (unaligned,
   /// tuples only). Throws std::runtime_error when psql fails.
   std::string psql(const std::string& db, const std::string& sql) const;
 
  private:
   PgServer() = default;
+  // Runs pg_ctl `action` (start, restart) with the cluster's options, waiting for it.
+  void pg_ctl(const char* action);
   TempDir dir_;
   std::filesystem::path data_;
   int databases_ = 0;

@@ -53,10 +53,6 @@ class RegistryBudget : public testing::RegistryOnBoth {
 };
 
 TEST_P(RegistryBudget, TheConvoyIsMarkedOnceItsSpendIsOverItsBudget) {
-  if (GetParam() == testing::TestDb::kPostgres) {
-    GTEST_SKIP() << "not yet on PostgreSQL: convoy sessions are ordered by SQLite's rowid "
-                    "(docs/registry-postgresql.md)";
-  }
   EXPECT_EQ(find_convoy(*reg_, "c1")->budget_usd, 1.0);
   spend("s1", 1.0);  // at the budget is not over it
   BudgetCheck at = check_convoy_budget(*reg_, convoy_.id, "s1", 5000, note);

@@ -74,10 +74,6 @@ TEST_P(RegistryConvoys, AUnitBelongsToOneConvoy) {
 }
 
 TEST_P(RegistryConvoys, SessionsOfAConvoyInCreationOrderWithPoolColumns) {
-  if (GetParam() == testing::TestDb::kPostgres) {
-    GTEST_SKIP() << "not yet on PostgreSQL: convoy sessions are ordered by SQLite's rowid "
-                    "(docs/registry-postgresql.md)";
-  }
   Convoy c = make("c");
   Unit u1 = reg_->upsert_unit(sample_unit("u1"));
   Unit u2 = reg_->upsert_unit(sample_unit("u2"));

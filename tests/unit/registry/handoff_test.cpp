@@ -12,9 +12,10 @@ namespace {
 using testing::sample_session;
 using testing::sample_unit;
 
-TEST(RegistryHandoff, NamesTheSuccessorBeforeItExists) {
-  orch::test::TempDir tmp;
-  auto reg = Registry::open(tmp / "orch.db");
+class RegistryHandoff : public testing::RegistryOnBoth {};
+
+TEST_P(RegistryHandoff, NamesTheSuccessorBeforeItExists) {
+  Registry* reg = reg_.get();
   EXPECT_GE(reg->schema_version(), 4);
   Unit u = reg->upsert_unit(sample_unit("h"));
   reg->insert_session(sample_session(u, "s1", State::kRunning), "t");
@@ -24,9 +25,8 @@ TEST(RegistryHandoff, NamesTheSuccessorBeforeItExists) {
   EXPECT_FALSE(reg->get_session("s2"));
 }
 
-TEST(RegistryHandoff, UnknownSessionIsNotFound) {
-  orch::test::TempDir tmp;
-  auto reg = Registry::open(tmp / "orch.db");
+TEST_P(RegistryHandoff, UnknownSessionIsNotFound) {
+  Registry* reg = reg_.get();
   try {
     set_handoff_to(*reg, "nope", "s2");
     FAIL() << "no error";
@@ -35,6 +35,10 @@ TEST(RegistryHandoff, UnknownSessionIsNotFound) {
   }
   EXPECT_THROW(handoff_to(*reg, "nope"), Error);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryHandoff,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

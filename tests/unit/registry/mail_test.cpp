@@ -25,20 +25,20 @@ using testing::sample_session;
 using testing::sample_unit;
 using testing::scalar;
 
-class RegistryMail : public ::testing::Test {
+class RegistryMail : public testing::RegistryOnBoth {
  protected:
   void SetUp() override {
+    RegistryOnBoth::SetUp();
+    if (IsSkipped()) return;
     a_ = reg_->upsert_unit(sample_unit("unit-a"));
     b_ = reg_->upsert_unit(sample_unit("unit-b"));
     reg_->insert_session(sample_session(a_, "sa", State::kRunning), "t");
     reg_->insert_session(sample_session(b_, "sb", State::kRunning), "t");
   }
-  orch::test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_ = Registry::open(tmp_ / "orch.db");
   Unit a_, b_;
 };
 
-TEST_F(RegistryMail, SentMailKeepsSenderRecipientAndTextAndIsHeld) {
+TEST_P(RegistryMail, SentMailKeepsSenderRecipientAndTextAndIsHeld) {
   int64_t before = now_ms();
   int64_t from_a = send_mail(*reg_, "sa", b_.id, "look at \"this\"\nplease");
   int64_t from_cli = send_mail(*reg_, "", b_.id, "from a person");
@@ -60,13 +60,13 @@ TEST_F(RegistryMail, SentMailKeepsSenderRecipientAndTextAndIsHeld) {
   EXPECT_FALSE(get_mail(*reg_, 999));
 }
 
-TEST_F(RegistryMail, AnUnknownUnitOrSenderIsRefusedAndNothingIsWritten) {
+TEST_P(RegistryMail, AnUnknownUnitOrSenderIsRefusedAndNothingIsWritten) {
   EXPECT_THROW(send_mail(*reg_, "", 999, "x"), Error);
   EXPECT_THROW(send_mail(*reg_, "no-such-session", b_.id, "x"), Error);
-  EXPECT_EQ(scalar(reg_->handle(), "SELECT COUNT(*) FROM mail"), 0);
+  EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM mail"), 0);
 }
 
-TEST_F(RegistryMail, ClaimTakesTheUnitsHeldMailOnceOldestFirst) {
+TEST_P(RegistryMail, ClaimTakesTheUnitsHeldMailOnceOldestFirst) {
   int64_t first = send_mail(*reg_, "", b_.id, "first");
   int64_t other = send_mail(*reg_, "", a_.id, "for a");
   int64_t second = send_mail(*reg_, "sa", b_.id, "second");
@@ -81,7 +81,7 @@ TEST_F(RegistryMail, ClaimTakesTheUnitsHeldMailOnceOldestFirst) {
   EXPECT_THROW(claim_mail(*reg_, "nope"), Error);
 }
 
-TEST_F(RegistryMail, DeliveredOnceAndOnlyByTheClaimHolder) {
+TEST_P(RegistryMail, DeliveredOnceAndOnlyByTheClaimHolder) {
   int64_t id = send_mail(*reg_, "", b_.id, "go");
   EXPECT_FALSE(mark_mail_delivered(*reg_, id, "sb"));  // not claimed
   claim_mail(*reg_, "sb");
@@ -96,7 +96,7 @@ TEST_F(RegistryMail, DeliveredOnceAndOnlyByTheClaimHolder) {
   EXPECT_TRUE(claim_mail(*reg_, "sb").empty());
 }
 
-TEST_F(RegistryMail, DeliveryCommitsWithTheCallersTransactionOrNotAtAll) {
+TEST_P(RegistryMail, DeliveryCommitsWithTheCallersTransactionOrNotAtAll) {
   int64_t id = send_mail(*reg_, "", b_.id, "go");
   claim_mail(*reg_, "sb");
   EXPECT_THROW(reg_->transaction([&] {
@@ -106,11 +106,11 @@ TEST_F(RegistryMail, DeliveryCommitsWithTheCallersTransactionOrNotAtAll) {
   }),
                Error);
   EXPECT_EQ(get_mail(*reg_, id)->delivered_at, 0);
-  EXPECT_EQ(scalar(reg_->handle(), "SELECT COUNT(*) FROM session_events WHERE kind = 'mail'"), 0);
+  EXPECT_EQ(scalar(*reg_, "SELECT COUNT(*) FROM session_events WHERE kind = 'mail'"), 0);
   EXPECT_TRUE(mark_mail_delivered(*reg_, id, "sb"));
 }
 
-TEST_F(RegistryMail, AClaimBySessionThatEndedIsVoidAndTheNextSessionGetsTheMail) {
+TEST_P(RegistryMail, AClaimBySessionThatEndedIsVoidAndTheNextSessionGetsTheMail) {
   int64_t id = send_mail(*reg_, "", b_.id, "survive a crash");
   ASSERT_EQ(claim_mail(*reg_, "sb").size(), 1u);
   // The supervisor died between its claim and the delivery: the session is found lost.
@@ -126,7 +126,7 @@ TEST_F(RegistryMail, AClaimBySessionThatEndedIsVoidAndTheNextSessionGetsTheMail)
   EXPECT_EQ(get_mail(*reg_, id)->delivered_session, "sb2");
 }
 
-TEST_F(RegistryMail, ReleasedMailIsHeldAgain) {
+TEST_P(RegistryMail, ReleasedMailIsHeldAgain) {
   int64_t id = send_mail(*reg_, "", b_.id, "later");
   claim_mail(*reg_, "sb");
   EXPECT_FALSE(release_mail(*reg_, id, "sa"));
@@ -135,7 +135,7 @@ TEST_F(RegistryMail, ReleasedMailIsHeldAgain) {
   EXPECT_EQ(claim_mail(*reg_, "sb").size(), 1u);
 }
 
-TEST_F(RegistryMail, ListOfAUnitHoldsWhatItGotAndWhatItsSessionsSent) {
+TEST_P(RegistryMail, ListOfAUnitHoldsWhatItGotAndWhatItsSessionsSent) {
   int64_t to_b = send_mail(*reg_, "", b_.id, "to b");
   int64_t b_to_a = send_mail(*reg_, "sb", a_.id, "b to a");
   int64_t cli_to_a = send_mail(*reg_, "", a_.id, "to a");
@@ -152,7 +152,7 @@ TEST_F(RegistryMail, ListOfAUnitHoldsWhatItGotAndWhatItsSessionsSent) {
   EXPECT_TRUE(units_named(*reg_, "nope").empty());
 }
 
-TEST_F(RegistryMail, SetSessionPromptReplacesIt) {
+TEST_P(RegistryMail, SetSessionPromptReplacesIt) {
   set_session_prompt(*reg_, "sb", "do unit-b\n\nMail from the command line:\nhi");
   EXPECT_EQ(reg_->get_session("sb")->prompt, "do unit-b\n\nMail from the command line:\nhi");
   EXPECT_THROW(set_session_prompt(*reg_, "nope", "x"), Error);
@@ -165,11 +165,12 @@ void mail_wait_for_go(const std::string& go) {
   while (!std::filesystem::exists(go)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-// A sender process: kMailsEach mails to unit id args[2]. Args: registry path, go-file, unit id.
+// A sender process: kMailsEach mails to unit id args[2]. Args: registry location (file or URL),
+// go-file, unit id, folder.
 ORCH_TEST_CHILD(mail_sender) {
   mail_wait_for_go(args.at(1));
   try {
-    auto reg = Registry::open(args.at(0));
+    auto reg = testing::open_location(args.at(0), args.at(3));
     for (int i = 0; i < kMailsEach; ++i) send_mail(*reg, "", std::stoll(args.at(2)), "m");
     return 0;
   } catch (const std::exception& e) {
@@ -179,15 +180,16 @@ ORCH_TEST_CHILD(mail_sender) {
 }
 
 // A claimer process for session args[2]: claims, and records each mail delivered with a `mail`
-// event in one transaction, until every mail was delivered. Args: registry path, go-file, session.
+// event in one transaction, until every mail was delivered. Args: registry location, go-file,
+// session, folder.
 ORCH_TEST_CHILD(mail_claimer) {
   mail_wait_for_go(args.at(1));
   try {
-    auto reg = Registry::open(args.at(0));
+    auto reg = testing::open_location(args.at(0), args.at(3));
     const std::string session = args.at(2);
     const int64_t deadline = steady_ms() + 60000;
     const int64_t total = kMailSenders * kMailsEach;
-    while (scalar(reg->handle(), "SELECT COUNT(*) FROM mail WHERE delivered_at IS NOT NULL") <
+    while (scalar(*reg, "SELECT COUNT(*) FROM mail WHERE delivered_at IS NOT NULL") <
            total) {
       if (steady_ms() > deadline) return 2;
       for (const MailRow& m : claim_mail(*reg, session)) {
@@ -206,19 +208,19 @@ ORCH_TEST_CHILD(mail_claimer) {
   }
 }
 
-TEST_F(RegistryMail, ConcurrentSendersAndClaimersDeliverEveryMailExactlyOnce) {
-  const std::string path = (tmp_ / "orch.db").string(), go = (tmp_ / "go").string();
+TEST_P(RegistryMail, ConcurrentSendersAndClaimersDeliverEveryMailExactlyOnce) {
+  const std::string path = location_, go = (tmp_ / "go").string(), dir = tmp_.path().string();
   std::vector<pid_t> pids;
   for (int i = 0; i < kMailSenders; ++i) {
-    pids.push_back(test::spawn_child("mail_sender", {path, go, std::to_string(b_.id)}));
+    pids.push_back(test::spawn_child("mail_sender", {path, go, std::to_string(b_.id), dir}));
   }
   for (int i = 0; i < kMailClaimers; ++i) {
-    pids.push_back(test::spawn_child("mail_claimer", {path, go, "sb"}));
+    pids.push_back(test::spawn_child("mail_claimer", {path, go, "sb", dir}));
   }
   test::write_file(go, "");
   for (pid_t pid : pids) EXPECT_EQ(test::wait_child(pid), 0);
   const int64_t total = kMailSenders * kMailsEach;
-  sqlite3* db = reg_->handle();
+  Registry& db = *reg_;
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM mail"), total);
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM mail WHERE delivered_session = 'sb'"), total);
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM session_events WHERE kind = 'mail'"), total);
@@ -227,6 +229,10 @@ TEST_F(RegistryMail, ConcurrentSendersAndClaimersDeliverEveryMailExactlyOnce) {
                    "WHERE kind = 'mail'"),
             total);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryMail,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

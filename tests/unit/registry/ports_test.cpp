@@ -29,18 +29,15 @@ bool any_port_free(int) {
   return true;
 }
 
-class RegistryPorts : public ::testing::Test {
+class RegistryPorts : public testing::RegistryOnBoth {
  protected:
-  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
   void add(const std::string& id, State state = State::kStarting) {
     Unit u = reg_->upsert_unit(sample_unit("unit-" + id));
     reg_->insert_session(sample_session(u, id, state), "test");
   }
-  orch::test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
 };
 
-TEST_F(RegistryPorts, LiveSessionsGetDisjointBlocksAndAnEndedOneFreesItsPorts) {
+TEST_P(RegistryPorts, LiveSessionsGetDisjointBlocksAndAnEndedOneFreesItsPorts) {
   add("a");
   add("b");
   EXPECT_EQ(allocate_ports(*reg_, "a", 3, 30000, 30009, any_port_free),
@@ -59,7 +56,7 @@ TEST_F(RegistryPorts, LiveSessionsGetDisjointBlocksAndAnEndedOneFreesItsPorts) {
             (std::vector<int>{30000, 30001, 30002}));
 }
 
-TEST_F(RegistryPorts, SkipsPortsInUseAndFailsWhenNoBlockFits) {
+TEST_P(RegistryPorts, SkipsPortsInUseAndFailsWhenNoBlockFits) {
   add("a");
   add("b");
   // 30001 is taken by something else: the block starts after it.
@@ -78,7 +75,7 @@ TEST_F(RegistryPorts, SkipsPortsInUseAndFailsWhenNoBlockFits) {
   EXPECT_THROW(allocate_ports(*reg_, "nope", 1, 30000, 30004, any_port_free), Error);
 }
 
-// One allocator process: args = registry path, index, go-file path. Prints its ports.
+// One allocator process: args = registry location (file or URL), index, go-file path.
 ORCH_TEST_CHILD(port_allocator) {
   const std::string path = args.at(0), idx = args.at(1), go = args.at(2);
   const int64_t deadline = steady_ms() + 60000;
@@ -87,7 +84,7 @@ ORCH_TEST_CHILD(port_allocator) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   try {
-    auto reg = Registry::open(path);
+    auto reg = testing::open_location(path, std::filesystem::path(go).parent_path());
     std::vector<int> ports =
         allocate_ports(*reg, "p" + idx, kPortsEach, 31000, 31000 + kPortAllocators * kPortsEach - 1,
                        any_port_free);
@@ -99,13 +96,13 @@ ORCH_TEST_CHILD(port_allocator) {
 }
 
 // As many processes as the range has blocks allocate at once: each gets one, none shared.
-TEST_F(RegistryPorts, ConcurrentProcessesNeverShareAPort) {
+TEST_P(RegistryPorts, ConcurrentProcessesNeverShareAPort) {
   for (int i = 0; i < kPortAllocators; ++i) add("p" + std::to_string(i));
   const auto go = tmp_ / "go";
   std::vector<pid_t> pids;
   for (int i = 0; i < kPortAllocators; ++i) {
     pids.push_back(orch::test::spawn_child(
-        "port_allocator", {(tmp_ / "orch.db").string(), std::to_string(i), go.string()}));
+        "port_allocator", {location_, std::to_string(i), go.string()}));
   }
   orch::test::write_file(go, "go");
   for (pid_t pid : pids) EXPECT_EQ(orch::test::wait_child(pid), 0);
@@ -118,7 +115,7 @@ TEST_F(RegistryPorts, ConcurrentProcessesNeverShareAPort) {
 }
 
 // `checking` is live (the agent's turn ended, its checks run, and they may use the ports).
-TEST_F(RegistryPorts, ASessionWhoseChecksRunKeepsItsPorts) {
+TEST_P(RegistryPorts, ASessionWhoseChecksRunKeepsItsPorts) {
   add("a", State::kChecking);
   add("b");
   EXPECT_EQ(allocate_ports(*reg_, "a", 2, 30000, 30009, any_port_free),
@@ -127,6 +124,10 @@ TEST_F(RegistryPorts, ASessionWhoseChecksRunKeepsItsPorts) {
   EXPECT_EQ(allocate_ports(*reg_, "b", 2, 30000, 30009, any_port_free),
             (std::vector<int>{30002, 30003}));
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryPorts,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry

@@ -19,10 +19,8 @@ using testing::sample_unit;
 
 const AliveFn kAlive = [](int64_t, int64_t) { return true; };
 
-class RegistryServers : public ::testing::Test {
+class RegistryServers : public testing::RegistryOnBoth {
  protected:
-  void SetUp() override { reg_ = Registry::open(tmp_ / "orch.db"); }
-
   void add(const std::string& id, State state = State::kStarting) {
     Unit u = reg_->upsert_unit(sample_unit("unit-" + id));
     reg_->insert_session(sample_session(u, id, state), "test");
@@ -40,22 +38,13 @@ class RegistryServers : public ::testing::Test {
     return r;
   }
   std::string server_id(const std::string& session) {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(reg_->handle(), "SELECT COALESCE(server_id,'') FROM sessions WHERE id=?1",
-                       -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, session.c_str(), -1, SQLITE_TRANSIENT);
-    std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW)
-      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return out;
+    db::Stmt st(reg_->conn(), "SELECT COALESCE(server_id,'') FROM sessions WHERE id=?1");
+    st.bind_text(1, session);
+    return st.step() ? st.col_text(0) : std::string();
   }
-
-  test::TempDir tmp_;
-  std::unique_ptr<Registry> reg_;
 };
 
-TEST_F(RegistryServers, OneStartThenWaitersThenUsersUpToCapacity) {
+TEST_P(RegistryServers, OneStartThenWaitersThenUsersUpToCapacity) {
   for (const char* id : {"a", "b", "c", "d"}) add(id);
   ServerClaim first = claim_server(*reg_, req("a", "srv1"), kAlive);
   EXPECT_EQ(first.role, ServerRole::kStart);
@@ -82,7 +71,7 @@ TEST_F(RegistryServers, OneStartThenWaitersThenUsersUpToCapacity) {
   EXPECT_EQ(list_servers(*reg_, true).size(), 3u);
 }
 
-TEST_F(RegistryServers, DeadServersAndDeadStartersAreSkipped) {
+TEST_P(RegistryServers, DeadServersAndDeadStartersAreSkipped) {
   add("a");
   add("b");
   claim_server(*reg_, req("a", "srv1"), kAlive);
@@ -97,7 +86,7 @@ TEST_F(RegistryServers, DeadServersAndDeadStartersAreSkipped) {
   EXPECT_EQ(get_server(*reg_, "srv2")->state, "dead");
 }
 
-TEST_F(RegistryServers, OneRestarterTheOthersWait) {
+TEST_P(RegistryServers, OneRestarterTheOthersWait) {
   add("a");
   add("b");
   claim_server(*reg_, req("a", "srv1"), kAlive);
@@ -124,7 +113,7 @@ TEST_F(RegistryServers, OneRestarterTheOthersWait) {
   EXPECT_FALSE(restart_server(*reg_, "srv1", 3, 54, 5));
 }
 
-TEST_F(RegistryServers, TheLastUserStopsItUnlessASessionMayStillAttach) {
+TEST_P(RegistryServers, TheLastUserStopsItUnlessASessionMayStillAttach) {
   add("a", State::kRunning);
   add("b", State::kRunning);
   claim_server(*reg_, req("a", "srv1"), kAlive);
@@ -155,7 +144,7 @@ TEST_F(RegistryServers, TheLastUserStopsItUnlessASessionMayStillAttach) {
   EXPECT_EQ(get_server(*reg_, "srv2")->state, "stopped");
 }
 
-TEST_F(RegistryServers, AServerThatServedItsLimitTakesNobodyAndStopsWhenEmpty) {
+TEST_P(RegistryServers, AServerThatServedItsLimitTakesNobodyAndStopsWhenEmpty) {
   for (const char* id : {"a", "b"}) add(id, State::kRunning);
   add("c");
   ServerRequest r = req("a", "srv1");
@@ -173,7 +162,7 @@ TEST_F(RegistryServers, AServerThatServedItsLimitTakesNobodyAndStopsWhenEmpty) {
   EXPECT_EQ(last->id, "srv1");
 }
 
-TEST_F(RegistryServers, AServerWhoseStarterWentAwayIsStoppedOnceSpawned) {
+TEST_P(RegistryServers, AServerWhoseStarterWentAwayIsStoppedOnceSpawned) {
   add("a", State::kRunning);
   add("b");
   claim_server(*reg_, req("a", "srv1"), kAlive);
@@ -199,7 +188,7 @@ TEST_F(RegistryServers, AServerWhoseStarterWentAwayIsStoppedOnceSpawned) {
   EXPECT_EQ(get_server(*reg_, "srv3")->state, "dead");
 }
 
-TEST_F(RegistryServers, ReapingMarksDeadProcesses) {
+TEST_P(RegistryServers, ReapingMarksDeadProcesses) {
   add("a", State::kRunning);
   claim_server(*reg_, req("a", "srv1"), kAlive);
   server_ready(*reg_, "srv1", 1, 1234, 99, 4100);
@@ -208,7 +197,7 @@ TEST_F(RegistryServers, ReapingMarksDeadProcesses) {
   EXPECT_EQ(get_server(*reg_, "srv1")->state, "dead");
 }
 
-TEST_F(RegistryServers, StoppedServersWhoseProcessStillRunsAreFoundOnceTheirGraceIsOver) {
+TEST_P(RegistryServers, StoppedServersWhoseProcessStillRunsAreFoundOnceTheirGraceIsOver) {
   add("a", State::kRunning);
   add("b", State::kRunning);
   claim_server(*reg_, req("a", "srv1"), kAlive);
@@ -234,14 +223,14 @@ TEST_F(RegistryServers, StoppedServersWhoseProcessStillRunsAreFoundOnceTheirGrac
   EXPECT_EQ(lingering_servers(*reg_, now_ms() + 10000, 10000, kAlive).size(), 2u);
 }
 
-TEST_F(RegistryServers, ManyClaimersAtOnceStartOneServer) {
+TEST_P(RegistryServers, ManyClaimersAtOnceStartOneServer) {
   constexpr int kClaimers = 8;
   for (int i = 0; i < kClaimers; ++i) add("s" + std::to_string(i));
   std::atomic<int> starts{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kClaimers; ++i) {
     threads.emplace_back([&, i] {
-      auto reg = Registry::open(tmp_ / "orch.db");  // one connection per thread
+      auto reg = testing::open_location(location_, tmp_.path());  // one connection per thread
       ServerRequest r = req("s" + std::to_string(i), "srv" + std::to_string(i), 20);
       if (claim_server(*reg, r, kAlive).role == ServerRole::kStart) ++starts;
     });
@@ -252,6 +241,10 @@ TEST_F(RegistryServers, ManyClaimersAtOnceStartOneServer) {
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].users, kClaimers);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, RegistryServers,
+                         ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
+                         testing::test_db_name);
 
 }  // namespace
 }  // namespace orch::registry
