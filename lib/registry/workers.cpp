@@ -168,24 +168,24 @@ void set_remote_request(Registry& reg, const std::string& session_id, const std:
     db::Stmt up(reg.conn(), "UPDATE sessions SET remote_request = ?2 WHERE id = ?1");
     up.bind_text(1, session_id).bind_text(2, json).run();
     if (reg.conn()->changes() == 0) db::no_such_session(session_id);
+    reg.notify(kRequestChannel, session_id);
   });
 }
 
 std::vector<std::pair<std::string, std::string>> take_remote_requests(
-    Registry& reg, const std::string& worker_id) {
+    Registry& reg, const std::string& worker_id, const std::string& host) {
   std::vector<std::pair<std::string, std::string>> out;
+  constexpr const char* kMine =
+      "FROM sessions WHERE remote_request IS NOT NULL AND (worker = ?1 OR host = ?2) ";
   {
-    db::Stmt any(reg.conn(),
-                 "SELECT 1 FROM sessions WHERE worker = ?1 AND remote_request IS NOT NULL LIMIT 1");
-    any.bind_text(1, worker_id);
+    db::Stmt any(reg.conn(), std::string("SELECT 1 ") + kMine + "LIMIT 1");
+    any.bind_text(1, worker_id).bind_text(2, host);
     if (!any.step()) return out;
   }
   reg.transaction([&] {
     out.clear();
-    db::Stmt st(reg.conn(),
-                "SELECT id, remote_request FROM sessions WHERE worker = ?1 AND "
-                "remote_request IS NOT NULL ORDER BY id");
-    st.bind_text(1, worker_id);
+    db::Stmt st(reg.conn(), std::string("SELECT id, remote_request ") + kMine + "ORDER BY id");
+    st.bind_text(1, worker_id).bind_text(2, host);
     while (st.step()) out.emplace_back(st.col_text(0), st.col_text(1));
     db::Stmt clear(reg.conn(), "UPDATE sessions SET remote_request = NULL WHERE id = ?1");
     for (const auto& [id, req] : out) {
@@ -197,13 +197,14 @@ std::vector<std::pair<std::string, std::string>> take_remote_requests(
 }
 
 std::vector<std::pair<std::string, int64_t>> waiting_messages_of_worker(
-    Registry& reg, const std::string& worker_id) {
+    Registry& reg, const std::string& worker_id, const std::string& host) {
   db::Stmt st(reg.conn(),
               "SELECT i.session_id, i.id FROM session_inbox i JOIN sessions s ON "
-              "s.id = i.session_id WHERE s.worker = ?1 AND i.delivered_at IS NULL AND "
+              "s.id = i.session_id WHERE (s.worker = ?1 OR s.host = ?2) AND "
+              "i.delivered_at IS NULL AND "
               "i.result IS NULL AND s.state IN ('starting','running','waiting','checking') "
               "ORDER BY i.id");
-  st.bind_text(1, worker_id);
+  st.bind_text(1, worker_id).bind_text(2, host);
   std::vector<std::pair<std::string, int64_t>> out;
   while (st.step()) out.emplace_back(st.col_text(0), st.col_int(1));
   return out;

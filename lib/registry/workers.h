@@ -68,19 +68,25 @@ std::vector<Session> sessions_of_worker(Registry& reg, const std::string& id);
 std::vector<Session> lost_worker_sessions_on_host(Registry& reg, const std::string& host,
                                                    int64_t since);
 
+/// The wake-up channel of workers' requests (Registry::listen): notified with the session's id
+/// when set_remote_request writes one.
+inline constexpr const char* kRequestChannel = "orch_request";
+
 /// A request for the worker of a session (sessions.remote_request): what `orch stop|handoff`
-/// on another host asks for. JSON kept as it was written.
+/// on another host asks for. JSON kept as it was written. Notifies kRequestChannel.
 void set_remote_request(Registry& reg, const std::string& session_id, const std::string& json);
 
-/// Takes (reads and clears, in one transaction) the pending requests of live sessions that
-/// worker `worker_id` runs: (session id, request JSON) pairs.
+/// Takes (reads and clears, in one transaction) the pending requests of the sessions that worker
+/// `worker_id` claimed or that run on its host `host` (a local sling there): (session id,
+/// request JSON) pairs.
 std::vector<std::pair<std::string, std::string>> take_remote_requests(Registry& reg,
-                                                                      const std::string& worker_id);
+                                                                      const std::string& worker_id,
+                                                                      const std::string& host);
 
-/// Inbox messages (orch nudge, mail is read by the supervisor itself) waiting for sessions that
-/// worker `worker_id` runs: (session id, message id) pairs.
+/// Inbox messages (orch nudge) waiting for live sessions that worker `worker_id` claimed or that
+/// run on host `host`: (session id, message id) pairs.
 std::vector<std::pair<std::string, int64_t>> waiting_messages_of_worker(
-    Registry& reg, const std::string& worker_id);
+    Registry& reg, const std::string& worker_id, const std::string& host);
 
 /// Sets session `session_id`'s planned worktree path (a remote unit's session claimed by a
 /// worker: the path on the worker's host). Errors: kExitNotFound for an unknown session.

@@ -33,7 +33,7 @@ void RequestRunner::start(std::string what, std::function<void(const Deps&)> fn)
 void RequestRunner::take_and_run(const std::string& worker_id) {
   std::vector<std::pair<std::string, std::string>> requests;
   try {
-    requests = registry::take_remote_requests(f_.registry(), worker_id);
+    requests = registry::take_remote_requests(f_.registry(), worker_id, f_.registry().host());
   } catch (const std::exception& e) {
     spdlog::error("reading requests: {}", e.what());
     return;
@@ -118,7 +118,8 @@ void RequestRunner::join_all() {
 void wake_for_messages(registry::Registry& reg, const std::string& worker_id,
                        std::set<int64_t>& signalled) {
   try {
-    for (const auto& [session_id, message] : registry::waiting_messages_of_worker(reg, worker_id)) {
+    for (const auto& [session_id, message] :
+         registry::waiting_messages_of_worker(reg, worker_id, reg.host())) {
       if (signalled.count(message)) continue;
       auto s = reg.get_session(session_id);
       if (!s || s->agent_session_id.empty() || !runs_here(reg, *s)) continue;  // not yet

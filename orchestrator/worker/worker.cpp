@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "lib/clock.h"
+#include "lib/crash_point.h"
 #include "lib/error.h"
 #include "lib/json.h"
 #include "lib/process/process.h"
@@ -29,8 +31,9 @@
 namespace orch {
 namespace {
 
-// How often the loop looks for work and requests: within a second of a request (docs/workers.md).
-constexpr int64_t kWorkerTickMs = 250;
+// The longest the loop waits for a wake-up (a queued session, a freed slot, a request, a
+// nudge: Registry::wait_for_notify) before it looks again: a request is acted on within a second.
+constexpr int64_t kWorkerTickMs = 500;
 // How far back a returning worker looks for its lost sessions' supervisors still running.
 constexpr int64_t kOrphanWindowMs = 3600 * 1000;
 
@@ -131,6 +134,7 @@ int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::Claim
     }
     spdlog::info("claimed session {}", id);
   }
+  if (!ids.empty()) crash_point("worker:claimed");  // test hook: claimed, no supervisor started
   for (const auto& [id, why] : start_claimed(f, ids, source)) {
     spdlog::error("session {}: {}", id, why);
   }
@@ -185,6 +189,10 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
   auto beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
   RequestRunner requests(f);
   std::set<int64_t> signalled;
+  for (const char* channel : {registry::kQueueChannel, registry::kInboxChannel,
+                              registry::kRequestChannel}) {
+    reg.listen(channel);
+  }
   registry::ClaimScope scope;
   scope.remote = true;
   scope.host = me.host;
@@ -220,9 +228,16 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
       spdlog::info("worker {}: nothing left to run (--drain)", me.name);
       break;
     }
+    // Woken by a NOTIFY (PostgreSQL) or a commit (SQLite); in slices, so SIGTERM is seen soon.
     const int64_t until = steady_ms() + kWorkerTickMs;
-    while (!stop.load() && steady_ms() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    bool woken = false;
+    while (!woken && !stop.load() && steady_ms() < until) {
+      try {
+        woken = reg.wait_for_notify(std::min<int64_t>(100, until - steady_ms()));
+      } catch (const std::exception& e) {
+        spdlog::error("waiting for work: {}", e.what());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
   }
   if (stop.load()) {

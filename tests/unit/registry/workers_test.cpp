@@ -175,12 +175,17 @@ TEST_P(RegistryWorkers, ARequestIsTakenOnceByTheSessionsWorker) {
   add("a", kRemoteRepo, "a1", State::kQueued);
   claim_queued(*reg_, 1000, "worker:one", remote("w1"));
   set_remote_request(*reg_, "a1", R"({"kind":"stop"})");
-  EXPECT_TRUE(take_remote_requests(*reg_, "w2").empty());
-  auto got = take_remote_requests(*reg_, "w1");
+  EXPECT_TRUE(take_remote_requests(*reg_, "w2", "host-c").empty());
+  auto got = take_remote_requests(*reg_, "w1", "host-c");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].first, "a1");
   EXPECT_EQ(got[0].second, R"({"kind":"stop"})");
-  EXPECT_TRUE(take_remote_requests(*reg_, "w1").empty());
+  EXPECT_TRUE(take_remote_requests(*reg_, "w1", "host-c").empty());
+  // A local sling on the worker's host: its requests go to that host's worker too.
+  add("loc", "/src/repo", "l1", State::kRunning);
+  set_remote_request(*reg_, "l1", R"({"kind":"stop"})");
+  EXPECT_TRUE(take_remote_requests(*reg_, "w1", "host-c").empty());
+  EXPECT_EQ(take_remote_requests(*reg_, "w9", reg_->host()).size(), 1u);
   EXPECT_THROW(set_remote_request(*reg_, "nope", "{}"), Error);
 }
 
