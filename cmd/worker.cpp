@@ -48,8 +48,9 @@ int run_worker_cmd(Context& c, WorkerCliOptions o) {
 void add_worker(CLI::App& root, Context& ctx) {
   auto o = std::make_shared<WorkerCliOptions>();
   CLI::App* sub = root.add_subcommand(
-      "worker", "Run the queued sessions of remote units on this host (one per host; SIGTERM "
-                "stops it)");
+      "worker",
+      "Run the queued sessions of remote units on this host (one per host; SIGTERM "
+      "stops it)");
   sub->group("Commands");
   sub->add_option("--name", o->w.name,
                   "This worker's name, unique among live workers (default: the host id)");

@@ -6,9 +6,9 @@
 
 #include <sys/random.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -68,8 +68,9 @@ std::string read_host_id(const fs::path& file) {
   std::string id;
   std::getline(in, id);
   if (!valid_host_id(id)) {
-    throw Error(file.string(), "does not hold a host id (1 to 64 of A-Z a-z 0-9 . _ -); remove it "
-                               "to make a new one");
+    throw Error(file.string(),
+                "does not hold a host id (1 to 64 of A-Z a-z 0-9 . _ -); remove it "
+                "to make a new one");
   }
   return id;
 }

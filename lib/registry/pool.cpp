@@ -77,9 +77,10 @@ void bind_scope(db::Stmt& st, const ClaimScope& scope, const std::string& host) 
 }  // namespace
 
 bool has_queued(Registry& reg, const ClaimScope& scope) {
-  db::Stmt any(reg.conn(), "SELECT 1 FROM sessions s JOIN units u ON u.id = s.unit_id "
-                           "LEFT JOIN convoys c ON c.id = u.convoy_id WHERE s.state = 'queued'" +
-                               scope_sql(reg.conn(), scope) + " LIMIT 1");
+  db::Stmt any(reg.conn(),
+               "SELECT 1 FROM sessions s JOIN units u ON u.id = s.unit_id "
+               "LEFT JOIN convoys c ON c.id = u.convoy_id WHERE s.state = 'queued'" +
+                   scope_sql(reg.conn(), scope) + " LIMIT 1");
   bind_scope(any, scope, scope.host.empty() ? reg.host() : scope.host);
   return any.step();
 }

@@ -35,7 +35,8 @@ struct ClaimScope {
   std::string worker;  ///< the claiming worker (workers.id), written to sessions.worker; "" = none
   std::vector<std::string> backends;  ///< only sessions of these backends; empty = any
   std::string convoy;                 ///< only units of the convoy of this name; "" = any
-  int limit = 0;  ///< claim at most this many (a worker's --max-sessions less what it runs); 0 = any
+  int limit =
+      0;  ///< claim at most this many (a worker's --max-sessions less what it runs); 0 = any
 };
 
 /// Sessions that hold a slot: state starting, running or waiting.
@@ -57,9 +58,9 @@ void set_pool_fields(Registry& reg, const std::string& session_id, const PoolFie
 PoolFields pool_fields(Registry& reg, const std::string& session_id);
 
 /// Hands free slots to the queued sessions `scope` covers (the default: local units of this host),
-/// in one BEGIN IMMEDIATE transaction (joined when called inside one): walks the queue by priority (descending), then queued_at, then id, skipping
-/// sessions whose not_before lies after `now`, sessions a rate limit pause covers
-/// (rate_limits.h) and units of a stopped convoy, and moves each
+/// in one BEGIN IMMEDIATE transaction (joined when called inside one): walks the queue by priority
+/// (descending), then queued_at, then id, skipping sessions whose not_before lies after `now`,
+/// sessions a rate limit pause covers (rate_limits.h) and units of a stopped convoy, and moves each
 /// session to `starting` (started_at = now, host and worker from `scope`, state change recorded
 /// with `source`), at most scope.limit of them when set, while the
 /// number of active sessions is below that session's own max_sessions and the number of active

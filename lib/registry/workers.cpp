@@ -37,8 +37,8 @@ std::vector<Session> read_sessions(db::Stmt& st) {
 void register_worker(Registry& reg, const Worker& w, int64_t now) {
   reg.transaction([&] {
     db::Conn* db = reg.conn();
-    db::Stmt live(db, std::string(kWorkerColumns) +
-                          "WHERE name = ?1 AND state IN ('running','draining')");
+    db::Stmt live(
+        db, std::string(kWorkerColumns) + "WHERE name = ?1 AND state IN ('running','draining')");
     live.bind_text(1, w.name);
     if (live.step()) {
       const Worker other = read_worker(live);
@@ -78,8 +78,7 @@ bool heartbeat_worker(Registry& reg, const std::string& id, int64_t now) {
   return ok;
 }
 
-bool set_worker_state(Registry& reg, const std::string& id, const std::string& state,
-                      int64_t now) {
+bool set_worker_state(Registry& reg, const std::string& id, const std::string& state, int64_t now) {
   bool ok = false;
   reg.transaction([&] {
     db::Stmt up(reg.conn(),
@@ -136,11 +135,10 @@ std::vector<std::string> mark_silent_workers(Registry& reg, int64_t now, int64_t
 }
 
 std::vector<Session> sessions_of_gone_workers(Registry& reg) {
-  db::Stmt st(reg.conn(),
-              std::string(kSessionSelect) +
-                  "JOIN workers w ON w.id = s.worker WHERE s.state IN "
-                  "('starting','running','waiting','checking') AND "
-                  "w.state NOT IN ('running','draining') ORDER BY s.started_at, s.id");
+  db::Stmt st(reg.conn(), std::string(kSessionSelect) +
+                              "JOIN workers w ON w.id = s.worker WHERE s.state IN "
+                              "('starting','running','waiting','checking') AND "
+                              "w.state NOT IN ('running','draining') ORDER BY s.started_at, s.id");
   return read_sessions(st);
 }
 
@@ -154,7 +152,7 @@ std::vector<Session> sessions_of_worker(Registry& reg, const std::string& id) {
 }
 
 std::vector<Session> lost_worker_sessions_on_host(Registry& reg, const std::string& host,
-                                                   int64_t since) {
+                                                  int64_t since) {
   db::Stmt st(reg.conn(), std::string(kSessionSelect) +
                               "WHERE s.host = ?1 AND s.worker IS NOT NULL AND s.ended_at >= ?2 "
                               "AND s.state = 'lost' "
@@ -172,8 +170,9 @@ void set_remote_request(Registry& reg, const std::string& session_id, const std:
   });
 }
 
-std::vector<std::pair<std::string, std::string>> take_remote_requests(
-    Registry& reg, const std::string& worker_id, const std::string& host) {
+std::vector<std::pair<std::string, std::string>> take_remote_requests(Registry& reg,
+                                                                      const std::string& worker_id,
+                                                                      const std::string& host) {
   std::vector<std::pair<std::string, std::string>> out;
   constexpr const char* kMine =
       "FROM sessions WHERE remote_request IS NOT NULL AND (worker = ?1 OR host = ?2) ";

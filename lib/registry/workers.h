@@ -42,8 +42,7 @@ bool heartbeat_worker(Registry& reg, const std::string& id, int64_t now);
 
 /// Sets worker `id`'s state (`draining`, or an end: `stopped`, which also sets ended_at) while it
 /// is running or draining. Returns false when it was not.
-bool set_worker_state(Registry& reg, const std::string& id, const std::string& state,
-                      int64_t now);
+bool set_worker_state(Registry& reg, const std::string& id, const std::string& state, int64_t now);
 
 /// Every worker, live ones first (running, draining), then by name and newest first.
 std::vector<Worker> list_workers(Registry& reg);
@@ -66,7 +65,7 @@ std::vector<Session> sessions_of_worker(Registry& reg, const std::string& id);
 /// Sessions a worker claimed on host `host` that ended `lost` at or after `since` (ms): their
 /// supervisors must not run on (a worker judged lost, e.g. cut off, that came back).
 std::vector<Session> lost_worker_sessions_on_host(Registry& reg, const std::string& host,
-                                                   int64_t since);
+                                                  int64_t since);
 
 /// The wake-up channel of workers' requests (Registry::listen): notified with the session's id
 /// when set_remote_request writes one.

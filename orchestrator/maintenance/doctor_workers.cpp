@@ -16,8 +16,8 @@ std::vector<Finding> check_workers(const Deps& f) {
   std::vector<Finding> out;
   const int64_t now = now_ms();
   for (const registry::Worker& w : registry::list_workers(reg)) {
-    const std::string who = "worker " + w.name + " (host " + w.host + ", pid " +
-                            std::to_string(w.pid) + ")";
+    const std::string who =
+        "worker " + w.name + " (host " + w.host + ", pid " + std::to_string(w.pid) + ")";
     if (w.state == "running" || w.state == "draining") {
       const int64_t age = now - w.heartbeat_at;
       const size_t sessions = registry::sessions_of_worker(reg, w.id).size();
@@ -31,8 +31,7 @@ std::vector<Finding> check_workers(const Deps& f) {
                      silent ? "orch agents" : ""});
     } else if (w.state == "lost" && now - w.ended_at < kDoctorLostWorkerMs) {
       out.push_back({"workers", Severity::kWarn,
-                     who + " was lost " + format_age(now - w.ended_at) +
-                         " ago (no heartbeat for " +
+                     who + " was lost " + format_age(now - w.ended_at) + " ago (no heartbeat for " +
                          std::to_string(registry::kWorkerSilentMs / 1000) +
                          " s); its sessions were marked lost and retried where retries remained",
                      ""});

@@ -21,7 +21,8 @@ int reap_lost_workers(const Deps& f, bool wait_for_lock) {
       return;
     }
     try {
-      if (!reg.try_transaction(fn, kBriefLockWaitMs)) spdlog::debug("registry busy: {} skipped", what);
+      if (!reg.try_transaction(fn, kBriefLockWaitMs))
+        spdlog::debug("registry busy: {} skipped", what);
     } catch (const Error& e) {
       spdlog::debug("{} skipped: {}", what, e.what());
     }
@@ -38,8 +39,7 @@ int reap_lost_workers(const Deps& f, bool wait_for_lock) {
     registry::Outcome o;
     o.error = "its worker " + (w ? w->name : s.worker) + " on host " + s.host +
               (w && w->state == "lost" ? " sent no heartbeat for " +
-                                             std::to_string(registry::kWorkerSilentMs / 1000) +
-                                             " s"
+                                             std::to_string(registry::kWorkerSilentMs / 1000) + " s"
                                        : " ended without stopping it");
     guarded("marking a lost worker's session", [&] {
       std::string retry;

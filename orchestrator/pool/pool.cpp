@@ -121,9 +121,9 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock) {
     }
     return false;
   };
-  reap_lost(reg, wait_for_lock);          // a lost session's slot is free again
-  reap_lost_workers(f, wait_for_lock);    // and so is that of a lost worker's session
-  kick_hook_couriers(f);          // events no courier is delivering (orchestrator/hooks/hooks.h)
+  reap_lost(reg, wait_for_lock);        // a lost session's slot is free again
+  reap_lost_workers(f, wait_for_lock);  // and so is that of a lost worker's session
+  kick_hook_couriers(f);  // events no courier is delivering (orchestrator/hooks/hooks.h)
   auto alive = [](int64_t pid, int64_t start) {
     return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
   };
@@ -175,12 +175,12 @@ Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch
       // A remote unit's session (its repository a URL) is queued for `orch worker`.
       auto unit = reg.get_unit(s.unit_id);
       const bool remote = unit && !unit->repo.empty() && unit->repo[0] != '/';
-      s.state = !remote &&
-                        has_free_slot(reg, a.pool.max_sessions, s.backend,
-                                      a.pool.backend_max_sessions) &&
-                        !registry::pause_covering(pauses, s.backend, s.model)
-                    ? State::kStarting
-                    : State::kQueued;
+      s.state =
+          !remote &&
+                  has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions) &&
+                  !registry::pause_covering(pauses, s.backend, s.model)
+              ? State::kStarting
+              : State::kQueued;
       if (s.state == State::kStarting) {
         s.supervisor_pid = self;
         s.supervisor_start_time = self_start;

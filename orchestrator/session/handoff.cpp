@@ -103,7 +103,8 @@ HandoffResult remote_handoff(const Deps& f, const registry::Session& prev,
   const int64_t deadline = steady_ms() + budget;
   wait_remote_end(reg, prev.id, budget);
   while (true) {
-    if (auto next = reg.get_session(next_id)) return HandoffResult{*reg.get_session(prev.id), *next};
+    if (auto next = reg.get_session(next_id))
+      return HandoffResult{*reg.get_session(prev.id), *next};
     if (steady_ms() >= deadline) {
       throw Error("session " + prev.id,
                   "ended " + std::string(registry::to_string(reg.get_session(prev.id)->state)) +

@@ -34,10 +34,11 @@ bool runs_here(registry::Registry& reg, const registry::Session& s);
 /// another host (runs_here), whose pid means nothing here.
 bool supervisor_gone(registry::Registry& reg, const registry::Session& s);
 
-/// Marks every live session of this host (runs_here) whose supervisor is gone as `lost` (source "orch:pid-check") with
-/// lost_outcome, and cleans up after that supervisor (clean_up_after_supervisor). Returns how
-/// many it marked. `wait_for_lock` false: a session is skipped (left for a later command) when
-/// the write lock stays busy for kBriefLockWaitMs or the write fails (orch agents).
+/// Marks every live session of this host (runs_here) whose supervisor is gone as `lost` (source
+/// "orch:pid-check") with lost_outcome, and cleans up after that supervisor
+/// (clean_up_after_supervisor). Returns how many it marked. `wait_for_lock` false: a session is
+/// skipped (left for a later command) when the write lock stays busy for kBriefLockWaitMs or the
+/// write fails (orch agents).
 int reap_lost(registry::Registry& reg, bool wait_for_lock = true);
 
 /// What is recorded for session `s` found lost: why (its supervisor is gone, with the note it

@@ -8,8 +8,8 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/json.h"
-#include "lib/registry/workers.h"
 #include "lib/process/process.h"
+#include "lib/registry/workers.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/liveness.h"
 
@@ -23,8 +23,9 @@ State wait_remote_end(registry::Registry& reg, const std::string& id, int64_t ti
     if (!now) throw Error("session " + id, "not found", kExitNotFound);
     if (!registry::is_live(now->state)) return now->state;
     if (steady_ms() >= deadline) {
-      throw Error("session " + id, "its worker on host " + now->host + " did not act within " +
-                                       std::to_string(timeout_ms / 1000) + " s",
+      throw Error("session " + id,
+                  "its worker on host " + now->host + " did not act within " +
+                      std::to_string(timeout_ms / 1000) + " s",
                   kExitTimeout);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -39,14 +40,13 @@ State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool 
   if (!registry::is_live(s->state)) return s->state;
   if (s->state != State::kQueued && !runs_here(reg, *s)) {
     // Its pid means nothing here: its worker stops it on its host (orch worker).
-    registry::set_remote_request(
-        reg, id,
-        json::dump(json::Json{{"kind", "stop"},
-                              {"grace_ms", grace_ms},
-                              {"force", force},
-                              {"state", registry::to_string(as.state)},
-                              {"source", as.source},
-                              {"reason", as.reason}}));
+    registry::set_remote_request(reg, id,
+                                 json::dump(json::Json{{"kind", "stop"},
+                                                       {"grace_ms", grace_ms},
+                                                       {"force", force},
+                                                       {"state", registry::to_string(as.state)},
+                                                       {"source", as.source},
+                                                       {"reason", as.reason}}));
     return wait_remote_end(reg, id, (force ? 0 : grace_ms) + kRemoteActMs);
   }
   pid_t pid = static_cast<pid_t>(s->supervisor_pid);

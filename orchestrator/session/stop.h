@@ -36,7 +36,6 @@ inline constexpr int64_t kRemoteActMs = 15000;
 
 /// Waits for session `id` to end (a request left for its worker), up to `timeout_ms`; returns
 /// its end state. Errors: orch::Error (kExitTimeout) when it is still live then.
-registry::State wait_remote_end(registry::Registry& reg, const std::string& id,
-                                int64_t timeout_ms);
+registry::State wait_remote_end(registry::Registry& reg, const std::string& id, int64_t timeout_ms);
 
 }  // namespace orch

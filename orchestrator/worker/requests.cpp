@@ -141,9 +141,10 @@ int kill_orphaned_supervisors(registry::Registry& reg, int64_t window_ms) {
          registry::lost_worker_sessions_on_host(reg, reg.host(), now_ms() - window_ms)) {
       const pid_t pid = static_cast<pid_t>(s.supervisor_pid);
       if (pid <= 0 || !process::is_alive(pid, s.supervisor_start_time)) continue;
-      spdlog::warn("session {} was marked lost ({}) but its supervisor (pid {}) still runs here: "
-                   "killing it",
-                   s.id, s.error, pid);
+      spdlog::warn(
+          "session {} was marked lost ({}) but its supervisor (pid {}) still runs here: "
+          "killing it",
+          s.id, s.error, pid);
       kill(pid, SIGKILL);
       clean_up_after_supervisor(reg, s);
       ++killed;

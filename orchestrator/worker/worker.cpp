@@ -167,9 +167,9 @@ void validate_worker_options(const WorkerOptions& o) {
                 kExitUsage);
   }
   if (o.max_sessions < 1 || o.max_sessions > kPoolCapLimit) {
-    throw Error("worker: --max-sessions", "expected an integer from 1 to " +
-                                              std::to_string(kPoolCapLimit) + ", got '" +
-                                              std::to_string(o.max_sessions) + "'",
+    throw Error("worker: --max-sessions",
+                "expected an integer from 1 to " + std::to_string(kPoolCapLimit) + ", got '" +
+                    std::to_string(o.max_sessions) + "'",
                 kExitUsage);
   }
   for (const std::string& b : o.backends) make_backend(b, "");  // exit 2 for an unknown one
@@ -189,8 +189,8 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
   auto beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
   RequestRunner requests(f);
   std::set<int64_t> signalled;
-  for (const char* channel : {registry::kQueueChannel, registry::kInboxChannel,
-                              registry::kRequestChannel}) {
+  for (const char* channel :
+       {registry::kQueueChannel, registry::kInboxChannel, registry::kRequestChannel}) {
     reg.listen(channel);
   }
   registry::ClaimScope scope;
@@ -203,9 +203,10 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
     if (beat->judged_lost()) {
       // Cut off long enough to be judged lost: its sessions ended `lost` meanwhile (and may run
       // elsewhere). End what still runs of them here and start over as a new worker.
-      spdlog::warn("worker {} was judged lost (no heartbeat reached the registry for {} s); "
-                   "its sessions were marked lost; registering again",
-                   me.name, registry::kWorkerSilentMs / 1000);
+      spdlog::warn(
+          "worker {} was judged lost (no heartbeat reached the registry for {} s); "
+          "its sessions were marked lost; registering again",
+          me.name, registry::kWorkerSilentMs / 1000);
       beat.reset();
       kill_orphaned_supervisors(reg, kOrphanWindowMs);
       me.id = process::random_hex(8);

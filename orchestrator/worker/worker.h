@@ -14,11 +14,11 @@ namespace orch {
 
 /// What `orch worker` was asked for.
 struct WorkerOptions {
-  std::string name;           ///< unique among live workers; "" = this host's id
-  int max_sessions = 4;       ///< sessions this worker runs at once (1..kPoolCapLimit)
+  std::string name;                   ///< unique among live workers; "" = this host's id
+  int max_sessions = 4;               ///< sessions this worker runs at once (1..kPoolCapLimit)
   std::vector<std::string> backends;  ///< only sessions of these backends; empty = any
-  std::string convoy;         ///< only units of this convoy; "" = any
-  bool drain = false;         ///< exit once nothing it could run is queued and its sessions ended
+  std::string convoy;                 ///< only units of this convoy; "" = any
+  bool drain = false;  ///< exit once nothing it could run is queued and its sessions ended
   int64_t stop_grace_ms = 15000;  ///< at SIGTERM, how long each session gets to stop (ms)
 };
 

@@ -58,12 +58,13 @@ class WorkerE2E : public E2E {
   // it, with `retries` retries.
   void queue_remote(const std::string& unit, const std::string& id, int retries) {
     sql("INSERT INTO units (name, repo, branch, base_ref, base_commit, prompt, created_at) "
-        "VALUES ('" + unit + "', 'file:///nowhere/app.git', 'orch/" + unit +
+        "VALUES ('" +
+        unit + "', 'file:///nowhere/app.git', 'orch/" + unit +
         "', 'main', '0123456789abcdef0123456789abcdef01234567', 'p', 1)");
     sql("INSERT INTO sessions (id, unit_id, agent, backend, prompt, state, worktree, started_at, "
-        "seq, max_sessions, max_attempts, attempt, queued_at) SELECT '" + id +
-        "', id, 'claude', 'claude', 'p', 'queued', '', 1, 1, 4, " + std::to_string(retries + 1) +
-        ", 1, 1 FROM units WHERE name = '" + unit + "'");
+        "seq, max_sessions, max_attempts, attempt, queued_at) SELECT '" +
+        id + "', id, 'claude', 'claude', 'p', 'queued', '', 1, 1, 4, " +
+        std::to_string(retries + 1) + ", 1, 1 FROM units WHERE name = '" + unit + "'");
   }
   std::string host_of(const fs::path& home) {
     std::string id = read_file(home / "host-id");
@@ -82,17 +83,23 @@ TEST_F(WorkerE2E, BadInputIsOneLineAndWritesNothing) {
     std::string err;
   };
   const std::vector<Case> cases = {
-      {{"--max-sessions", "0"}, 2,
+      {{"--max-sessions", "0"},
+       2,
        "orch: error: worker: --max-sessions: expected an integer from 1 to 1000, got '0' (see "
        "'orch worker --help')\n"},
-      {{"--max-sessions", "-1"}, 2,
+      {{"--max-sessions", "-1"},
+       2,
        "orch: error: worker: --max-sessions: expected an integer from 1 to 1000, got '-1' (see "
        "'orch worker --help')\n"},
-      {{"--max-sessions", "99999999999999999999"}, 2,
+      {{"--max-sessions", "99999999999999999999"},
+       2,
        "orch: error: worker: --max-sessions: expected an integer from 1 to 1000, got "
        "'99999999999999999999' (see 'orch worker --help')\n"},
-      {{"--backend", "nope"}, 2, "orch: error: unknown backend 'nope': known backends: opencode, claude\n"},
-      {{"--name", "ci\x01one"}, 2,
+      {{"--backend", "nope"},
+       2,
+       "orch: error: unknown backend 'nope': known backends: opencode, claude\n"},
+      {{"--name", "ci\x01one"},
+       2,
        "orch: error: worker: --name: holds control characters: 'ci\\x01one'\n"},
       {{"--name", "ci\xff"}, 2, "orch: error: worker: --name: is not valid UTF-8\n"},
   };
@@ -115,17 +122,19 @@ TEST_F(WorkerE2E, OneLiveWorkerPerNameAndSigtermStopsItCleanly) {
       << worker_log(home_);
   OrchRun second = orch({"--home", home_b.string(), "worker", "--name", "ci"});
   EXPECT_EQ(second.code, 8);
-  const std::string prefix = "orch: error: worker 'ci': another worker of that name is alive (host " +
-                             host_of(home_) + ", pid " + std::to_string(a.pid()) + ", heartbeat ";
+  const std::string prefix =
+      "orch: error: worker 'ci': another worker of that name is alive (host " + host_of(home_) +
+      ", pid " + std::to_string(a.pid()) + ", heartbeat ";
   EXPECT_EQ(second.err.rfind(prefix, 0), 0u) << second.err;
   EXPECT_NE(second.err.find(" s ago); give this one another --name\n"), std::string::npos)
       << second.err;
   // doctor, from the other host, lists it with its heartbeat.
   OrchRun doctor = orch({"--home", home_b.string(), "doctor"});
-  EXPECT_NE(doctor.out.find("worker ci (host " + host_of(home_) + ", pid " +
-                            std::to_string(a.pid()) + ") is running with 0 session(s), last "
-                            "heartbeat"),
-            std::string::npos)
+  EXPECT_NE(
+      doctor.out.find("worker ci (host " + host_of(home_) + ", pid " + std::to_string(a.pid()) +
+                      ") is running with 0 session(s), last "
+                      "heartbeat"),
+      std::string::npos)
       << doctor.out;
   kill(a.pid(), SIGTERM);
   EXPECT_EQ(a.wait(20000), std::optional<int>(0)) << worker_log(home_);

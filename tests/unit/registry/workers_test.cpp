@@ -25,8 +25,8 @@ constexpr const char* kRemoteRepo = "https://git.example.com/team/app.git";
 class RegistryWorkers : public testing::RegistryOnBoth {
  protected:
   // A unit `name` of `repo` with one session `id` in `state` under `cap`.
-  Session add(const std::string& name, const std::string& repo, const std::string& id,
-              State state, int cap = 10, const std::string& backend = "opencode") {
+  Session add(const std::string& name, const std::string& repo, const std::string& id, State state,
+              int cap = 10, const std::string& backend = "opencode") {
     Unit u = reg_->upsert_unit(sample_unit(name, repo));
     Session s = sample_session(u, id, state);
     s.backend = backend;
@@ -138,8 +138,7 @@ TEST_P(RegistryWorkers, TwoLiveWorkersNeverShareANameAStaleOneIsTakenOver) {
     FAIL() << "a second live worker of the same name was registered";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), kExitConflict);
-    EXPECT_NE(std::string(e.what()).find("another worker of that name is alive"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("another worker of that name is alive"), std::string::npos)
         << e.what();
   }
   EXPECT_TRUE(heartbeat_worker(*reg_, "a1", 5000));
