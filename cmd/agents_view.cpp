@@ -34,13 +34,14 @@ std::vector<std::vector<std::string>> agents_rows(
     const std::map<std::string, registry::LandingRow>* landings) {
   std::vector<std::vector<std::string>> rows;
   rows.reserve(sessions.size() + 1);
-  rows.push_back({"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH", "RUNTIME",
+  rows.push_back({"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "HOST", "BRANCH", "RUNTIME",
                   "LAST ACTIVITY", "COST", "STATUS"});
   int64_t now = now_ms();
   for (const registry::SessionBrief& s : sessions) {
     // How long it ran: until it ended, or until now; a queued session has not run yet.
     int64_t end = s.ended_at > 0 ? s.ended_at : now;
-    rows.push_back({s.id, s.unit_name, s.agent, s.backend, agents_state_cell(s, landings), s.branch,
+    rows.push_back({s.id, s.unit_name, s.agent, s.backend, agents_state_cell(s, landings),
+                    s.host.empty() ? "-" : s.host, s.branch,
                     s.state == registry::State::kQueued ? "-" : format_age(end - s.started_at),
                     s.last_event_at > 0 ? format_age(now - s.last_event_at) + " ago" : "-",
                     agents_cost(s.cost_usd, s.max_cost_usd), s.status.empty() ? "-" : s.status});

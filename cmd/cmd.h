@@ -37,6 +37,7 @@ void add_show(CLI::App& root, Context& ctx);
 void add_logs(CLI::App& root, Context& ctx);
 void add_wait(CLI::App& root, Context& ctx);
 void add_nudge(CLI::App& root, Context& ctx);
+void add_worker(CLI::App& root, Context& ctx);  ///< orch worker (docs/workers.md)
 void add_prune(CLI::App& root, Context& ctx);
 void add_doctor(CLI::App& root, Context& ctx);
 void add_trust(CLI::App& root, Context& ctx);

@@ -160,7 +160,8 @@ json::Json api_nudge(const Deps& d, const std::string& id, const json::Json& bod
 }
 
 json::Json api_handoff(const Deps& d, const std::string& id, const json::Json& body) {
-  HandoffRequest req{id, dash_str(body, "agent"), dash_str(body, "message"), kDashHandoffGraceMs};
+  HandoffRequest req{id, dash_str(body, "agent"), dash_str(body, "message"), kDashHandoffGraceMs,
+                     ""};
   check_prompt_size("message", req.note.size());
   HandoffResult r = handoff(d, req);
   registry::Session s = wait_accepted(d, r.next.id, kDashAcceptMs);

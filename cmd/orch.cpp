@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   orch::cmd::add_logs(app, ctx);
   orch::cmd::add_wait(app, ctx);
   orch::cmd::add_nudge(app, ctx);
+  orch::cmd::add_worker(app, ctx);
   orch::cmd::add_prune(app, ctx);
   orch::cmd::add_doctor(app, ctx);
   orch::cmd::add_trust(app, ctx);

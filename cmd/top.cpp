@@ -63,7 +63,7 @@ void top_act(Context& c, TopScreen& s, TopAction a, int64_t& log_state, int64_t&
       nudge_session(c.deps(), id, s.input, kNudgeWaitMs);
       s.status = "nudged session " + id;
     } else if (a == TopAction::kHandoff) {
-      HandoffResult r = handoff(c.deps(), HandoffRequest{id, s.input, "", 30000});
+      HandoffResult r = handoff(c.deps(), HandoffRequest{id, s.input, "", 30000, ""});
       s.status = "session " + id + " handed off to session " + r.next.id;
     }
   } catch (const std::exception& e) {

@@ -27,6 +27,22 @@ void create_private_dirs(const std::filesystem::path& dir);
 /// spdlog, SQLite): the mode stays. Errors: orch::Error("<path>", "cannot create it: <why>").
 void create_private_file(const std::filesystem::path& path);
 
+/// The file in a home that names its host (host_id).
+inline constexpr const char* kHostIdFile = "host-id";
+
+/// The identity of the host whose state `root` ($ORCH_HOME) holds: `<hostname>-<8 hex>`, made
+/// once (the hostname cut to [A-Za-z0-9.-], at most 32 bytes, and 4 random bytes) and kept in
+/// `root`/host-id (0600, written whole: a temporary file linked into place, so concurrent first
+/// uses agree). Every $ORCH_HOME is its own host, even several on one machine (network-namespace
+/// tests), so neither the hostname nor /etc/machine-id is enough. sessions.host and workers.host
+/// hold it (docs/workers.md). Cached per root after the first call. Errors: orch::Error naming
+/// the file when it cannot be made or read, or holds something that is not 1..64 bytes of
+/// [A-Za-z0-9._-].
+std::string host_id(const std::filesystem::path& root);
+
+/// Pure: true when `id` is a valid host id: 1..64 bytes of [A-Za-z0-9._-].
+bool valid_host_id(const std::string& id);
+
 /// Layout under the home directory. Documented in docs/ARCHITECTURE.md.
 struct HomeLayout {
   std::filesystem::path root;

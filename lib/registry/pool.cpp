@@ -4,6 +4,7 @@
 #include <map>
 
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/registry/db.h"
 
 namespace orch::registry {
@@ -48,7 +49,41 @@ int64_t largest_queued_cap(db::Conn* db) {
   return high.step() ? high.col_int(0) : 0;
 }
 
+// The conditions of `scope` on a queue query over sessions s JOIN units u LEFT JOIN convoys c,
+// with its values in ?2 (host), ?3 (convoy name) and ?4 (backends, a JSON array).
+std::string scope_sql(db::Conn* db, const ClaimScope& scope) {
+  std::string sql;
+  if (!scope.remote) {
+    return " AND substr(u.repo, 1, 1) = '/' AND (s.host IS NULL OR s.host = ?2)";
+  }
+  sql = " AND substr(u.repo, 1, 1) <> '/'";
+  if (!scope.convoy.empty()) sql += " AND c.name = ?3";
+  if (!scope.backends.empty()) {
+    sql += db->dialect() == db::Dialect::kPostgres
+               ? " AND s.backend IN (SELECT json_array_elements_text(?4::json))"
+               : " AND s.backend IN (SELECT value FROM json_each(?4))";
+  }
+  return sql;
+}
+
+void bind_scope(db::Stmt& st, const ClaimScope& scope, const std::string& host) {
+  if (!scope.remote) st.bind_text(2, host);
+  if (scope.remote && !scope.convoy.empty()) st.bind_text(3, scope.convoy);
+  if (scope.remote && !scope.backends.empty()) {
+    st.bind_text(4, json::dump(json::Json(scope.backends)));
+  }
+}
+
 }  // namespace
+
+bool has_queued(Registry& reg, const ClaimScope& scope) {
+  db::Stmt any(reg.conn(),
+               "SELECT 1 FROM sessions s JOIN units u ON u.id = s.unit_id "
+               "LEFT JOIN convoys c ON c.id = u.convoy_id WHERE s.state = 'queued'" +
+                   scope_sql(reg.conn(), scope) + " LIMIT 1");
+  bind_scope(any, scope, scope.host.empty() ? reg.host() : scope.host);
+  return any.step();
+}
 
 int count_active(Registry& reg) {
   db::Stmt st(
@@ -108,11 +143,13 @@ PoolFields pool_fields(Registry& reg, const std::string& session_id) {
   return p;
 }
 
-std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source) {
+std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::string& source,
+                                      const ClaimScope& scope) {
   std::vector<std::string> claimed;
+  const std::string host = scope.host.empty() ? reg.host() : scope.host;
   // Most calls find nothing queued, or no room for any queued session: answer those without
   // taking the write lock (whoever frees a slot later claims again).
-  if (!has_queued(reg)) return claimed;
+  if (!has_queued(reg, scope)) return claimed;
   {
     const int64_t cap = largest_queued_cap(reg.conn());
     if (cap > 0 && count_active(reg) >= cap) return claimed;
@@ -138,13 +175,15 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
                         "LEFT JOIN convoys c ON c.id = u.convoy_id "
                         "WHERE s.state = 'queued' AND c.stopped_at IS NULL "
                         "AND (s.not_before IS NULL OR s.not_before <= ?1)") +
-                kNotRateLimited + kQueueOrder +
+                kNotRateLimited + scope_sql(db, scope) + kQueueOrder +
                 // PostgreSQL: the queued rows this claim reads stay its own until it
                 // commits; rows another claimer holds are passed over, not waited on.
                 (db->dialect() == db::Dialect::kPostgres ? " FOR UPDATE OF s SKIP LOCKED" : ""));
     queue.bind_int(1, now);
+    bind_scope(queue, scope, host);
     std::vector<std::string> ids;
-    while ((largest_cap <= 0 || active < largest_cap) && queue.step()) {
+    while ((largest_cap <= 0 || active < largest_cap) &&
+           (scope.limit <= 0 || ids.size() < static_cast<size_t>(scope.limit)) && queue.step()) {
       const int64_t cap = queue.col_int(1);    // NULL reads as 0: no cap
       if (cap > 0 && active >= cap) continue;  // a session with a larger cap may still fit
       const int64_t backend_cap = queue.col_int(3);
@@ -155,11 +194,12 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
       ++of_backend;
     }
     db::Stmt up(db,
-                "UPDATE sessions SET state = 'starting', started_at = ?2 "
+                "UPDATE sessions SET state = 'starting', started_at = ?2, host = ?3, worker = ?4 "
                 "WHERE id = ?1 AND state = 'queued'");
     for (const std::string& id : ids) {
       up.reset();
-      up.bind_text(1, id).bind_int(2, now).run();
+      up.bind_text(1, id).bind_int(2, now).bind_text(3, host).bind_text_or_null(4, scope.worker);
+      up.run();
       if (db->changes() == 0) continue;  // cannot happen under the write lock; be safe
       record_state(db, id, "starting", now, source, "");
       claimed.push_back(id);

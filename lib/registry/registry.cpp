@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "lib/home.h"
 #include "lib/registry/db.h"
 
 namespace orch::registry {
@@ -22,6 +23,11 @@ Registry::~Registry() {
 
 sqlite3* Registry::handle() {
   return db_->sqlite();
+}
+
+const std::string& Registry::host() {
+  if (host_.empty()) host_ = host_id(file_.parent_path());
+  return host_;
 }
 
 bool Registry::is_postgres() const {

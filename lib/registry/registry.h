@@ -206,6 +206,9 @@ class Registry {
   db::Conn* conn() { return db_; }
   /// True when this registry lives in PostgreSQL ([registry] url, ORCH_REGISTRY_URL).
   bool is_postgres() const;
+  /// The host id of the home this registry was opened from (lib/home.h host_id of file()'s
+  /// folder), made on first use. Errors: what host_id throws.
+  const std::string& host();
   /// The registry file's path, as given to open() (in $ORCH_HOME, beside servers/ and
   /// worktrees/).
   const std::filesystem::path& file() const { return file_; }
@@ -217,6 +220,7 @@ class Registry {
   db::Conn* db_;  // owned: deleted by the destructor
   std::filesystem::path file_;
   int tx_depth_ = 0;
+  std::string host_;
   int64_t lock_wait_ms_;
 };
 

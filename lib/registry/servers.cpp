@@ -14,7 +14,8 @@ constexpr const char* kColumns =
     "COALESCE(v.owner_pid, 0), COALESCE(v.owner_start, 0), v.created_at, v.updated_at, "
     "COALESCE(v.detail, ''), "
     "(SELECT COUNT(*) FROM sessions s WHERE s.server_id = v.id "
-    "AND s.state IN ('queued','starting','running','waiting','checking')) "
+    "AND s.state IN ('queued','starting','running','waiting','checking')), "
+    "COALESCE(v.host, '') "
     "FROM servers v ";
 
 // Live sessions of `backend` that may still attach to a server: not attached yet and queued or
@@ -42,6 +43,7 @@ ServerRow read_row(const db::Stmt& st) {
   r.updated_at = st.col_int(14);
   r.detail = st.col_text(15);
   r.users = static_cast<int>(st.col_int(16));
+  r.host = st.col_text(17);
   return r;
 }
 
@@ -115,8 +117,8 @@ ServerClaim claim_server(Registry& reg, const ServerRequest& req, const AliveFn&
     const int64_t now = now_ms();
     db::Stmt ins(reg.conn(),
                  "INSERT INTO servers (id, backend, key, state, capacity, owner_pid, owner_start, "
-                 "created_at, updated_at, serve_limit) "
-                 "VALUES (?1, ?2, ?3, 'starting', ?4, ?5, ?6, ?7, ?7, ?8)");
+                 "created_at, updated_at, serve_limit, host) "
+                 "VALUES (?1, ?2, ?3, 'starting', ?4, ?5, ?6, ?7, ?7, ?8, ?9)");
     ins.bind_text(1, req.new_id)
         .bind_text(2, req.backend)
         .bind_text(3, req.key)
@@ -125,6 +127,7 @@ ServerClaim claim_server(Registry& reg, const ServerRequest& req, const AliveFn&
         .bind_int(6, req.owner_start)
         .bind_int(7, now)
         .bind_int(8, req.serve_limit)
+        .bind_text(9, reg.host())
         .run();
     attach(reg, req.session_id, req.new_id);
     claim.role = ServerRole::kStart;
@@ -286,12 +289,14 @@ std::vector<ServerRow> reap_servers(Registry& reg, int64_t now, int64_t idle_ms,
   // Most calls find no open server: answer those without taking the write lock.
   if (!has_open_servers(reg)) return stopped;
   reg.transaction([&] {
-    for (ServerRow& s : query(reg, "WHERE v.state = 'starting'")) {
+    // Only this host's servers: another host's pids mean nothing here (migration 0021).
+    const std::string here = " AND (v.host IS NULL OR v.host = ?1)";
+    for (ServerRow& s : query(reg, "WHERE v.state = 'starting'" + here, reg.host())) {
       if (alive(s.owner_pid, s.owner_start)) continue;
       set_state(reg, s.id, "dead", "the process starting it is gone");
       if (s.pid > 0) stopped.push_back(s);
     }
-    for (ServerRow& s : query(reg, "WHERE v.state = 'ready'")) {
+    for (ServerRow& s : query(reg, "WHERE v.state = 'ready'" + here, reg.host())) {
       if (!alive(s.pid, s.start_time)) {
         set_state(reg, s.id, "dead", "its process is gone");
       } else if (s.users == 0 && (retired(s) || (now - s.updated_at >= idle_ms &&
@@ -309,8 +314,9 @@ std::vector<ServerRow> lingering_servers(Registry& reg, int64_t now, int64_t min
                                          const AliveFn& alive) {
   db::Stmt st(reg.conn(),
               "SELECT id, backend, state, pid, COALESCE(start_time, 0), updated_at FROM servers "
-              "WHERE state IN ('stopped','dead') AND pid > 0 AND updated_at <= ?1");
-  st.bind_int(1, now - min_age_ms);
+              "WHERE state IN ('stopped','dead') AND pid > 0 AND updated_at <= ?1 "
+              "AND (host IS NULL OR host = ?2)");
+  st.bind_int(1, now - min_age_ms).bind_text(2, reg.host());
   std::vector<ServerRow> out;
   while (st.step()) {
     ServerRow r;

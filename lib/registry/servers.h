@@ -34,7 +34,8 @@ struct ServerRow {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::string detail;
-  int users = 0;  ///< live sessions whose server_id is this server
+  int users = 0;     ///< live sessions whose server_id is this server
+  std::string host;  ///< the host it runs on (migration 0021); "" in older rows
 };
 
 /// True when the process (pid, /proc start time) still runs.

@@ -8,7 +8,7 @@ const char* const kSessionSelect =
     "s.agent_pid, s.parent_session, s.started_at, s.ended_at, s.last_event_at, s.tokens_in, "
     "s.tokens_out, s.tokens_cache_read, s.tokens_cache_write, s.cost_usd, s.tool_calls, "
     "s.denials, s.summary, s.error, s.commit_id, s.diffstat, s.no_commit, s.options, s.note, "
-    "s.status "
+    "s.status, s.host, s.worker "
     "FROM sessions s JOIN units u ON u.id = s.unit_id ";
 
 void read_session(const db::Stmt& st, Session& s) {
@@ -47,6 +47,8 @@ void read_session(const db::Stmt& st, Session& s) {
   s.options = st.col_text(c++);
   s.note = st.col_text(c++);
   s.status = st.col_text(c++);
+  s.host = st.col_text(c++);
+  s.worker = st.col_text(c++);
 }
 
 }  // namespace orch::registry

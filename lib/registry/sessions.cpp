@@ -38,11 +38,14 @@ void Registry::insert_session(const Session& s, const std::string& source) {
                 "worktree, agent_session_id, supervisor_pid, supervisor_start_time, agent_pid, "
                 "parent_session, started_at, ended_at, last_event_at, tokens_in, tokens_out, "
                 "tokens_cache_read, tokens_cache_write, cost_usd, tool_calls, denials, summary, "
-                "error, commit_id, diffstat, no_commit, options, seq) VALUES (?1, ?2, ?3, ?4, ?5, "
-                "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-                "?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
+                "error, commit_id, diffstat, no_commit, options, seq, host) VALUES (?1, ?2, ?3, "
+                "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
                 // Insertion order (migration 0022): the write lock makes MAX + 1 unique.
-                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions))");
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions), "
+                // A local unit's session runs here; a remote unit's waits for a worker.
+                "CASE WHEN ?30 <> '' THEN ?30 WHEN (SELECT substr(repo, 1, 1) FROM units "
+                "WHERE id = ?2) = '/' THEN ?31 END)");
     st.bind_text(1, s.id)
         .bind_int(2, s.unit_id)
         .bind_text(3, s.agent)
@@ -71,7 +74,9 @@ void Registry::insert_session(const Session& s, const std::string& source) {
         .bind_text_or_null(26, s.commit_id)
         .bind_text_or_null(27, s.diffstat)
         .bind_int(28, s.no_commit ? 1 : 0)
-        .bind_text(29, s.options.empty() ? "{}" : s.options);
+        .bind_text(29, s.options.empty() ? "{}" : s.options)
+        .bind_text(30, s.host)
+        .bind_text(31, host());
     // PostgreSQL aborts a transaction at its first failed statement: the INSERT runs in a
     // savepoint there, so the conflict can still be read after it failed.
     const bool pg = is_postgres();
@@ -169,7 +174,7 @@ std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) 
       "SELECT s.id, u.name, s.agent, s.backend, s.state, u.branch, s.started_at, s.ended_at, "
       "s.last_event_at, s.cost_usd, "
       "CASE WHEN json_valid(s.options) THEN json_extract(s.options, '$.max_cost_usd') END, "
-      "s.status FROM sessions s JOIN units u ON u.id = s.unit_id ",
+      "s.status, s.host FROM sessions s JOIN units u ON u.id = s.unit_id ",
       f, [](const db::Stmt& st, SessionBrief& b) {
         b.id = st.col_text(0);
         b.unit_name = st.col_text(1);
@@ -183,6 +188,7 @@ std::vector<SessionBrief> Registry::list_session_briefs(const SessionFilter& f) 
         b.cost_usd = st.col_real(9);
         b.max_cost_usd = st.col_real(10);
         b.status = st.col_text(11);
+        b.host = st.col_text(12);
       });
 }
 

@@ -105,6 +105,10 @@ struct Session {
   std::string options = "{}";  // JSON object
   std::string note;    // why it ended when that is no error: "stopped by ...", "handed off to ..."
   std::string status;  // the agent's one-line status (orch's `status` tool; migration 0019)
+  /// The host it runs on (a host id, lib/home.h host_id; migration 0021); "" for a remote unit's
+  /// session no worker claimed yet and for rows older than 0021.
+  std::string host;
+  std::string worker;  ///< workers.id of the worker that claimed it; "" when none did
 };
 
 /// The few columns of a session that `orch agents` lists (Registry::list_session_briefs).
@@ -121,6 +125,7 @@ struct SessionBrief {
   double cost_usd = 0;
   double max_cost_usd = 0;  ///< its --max-cost (sessions.options max_cost_usd); 0 = none
   std::string status;       // sessions.status: the agent's one-line status
+  std::string host;         // sessions.host: the host it runs on ("" = none yet / before 0021)
 };
 
 struct StateChange {

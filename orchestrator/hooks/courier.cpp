@@ -198,7 +198,7 @@ int run_hook_courier(const Deps& f, const std::string& session_id) {
     std::vector<registry::HookOutboxRow> rows = registry::pending_hook_events(reg, session_id);
     if (rows.empty()) {
       if (!s || !registry::is_live(s->state)) break;
-      if (supervisor_gone(*s)) reap_lost(reg);  // its `lost` reaches the outbox
+      if (supervisor_gone(reg, *s)) reap_lost(reg);  // its `lost` reaches the outbox
       std::this_thread::sleep_for(std::chrono::milliseconds(kCourierPollMs));
       continue;
     }

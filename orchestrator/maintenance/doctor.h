@@ -18,7 +18,7 @@ enum class Severity { kOk, kWarn, kProblem };
 /// One result of a check.
 struct Finding {
   std::string check;  ///< agents | registry | storage | sessions | worktrees | processes | servers
-                      ///< | workspace
+                      ///< | workers | workspace
   Severity severity = Severity::kOk;
   std::string message;
   std::string fix;  ///< a command that fixes it; "" when there is nothing to do
@@ -61,6 +61,12 @@ std::vector<Finding> check_sessions_and_files(const Deps& f);
 /// its starter is gone, or it is idle past kServerIdleMs) and every process working in
 /// $ORCH_HOME/servers/ that no open server names (a problem: `kill PID`).
 std::vector<Finding> check_servers(const Deps& f);
+
+/// The workers (`orch worker`, docs/workers.md): each live one with its host, pid, sessions and
+/// heartbeat age (a warning when it is older than registry::kWorkerSilentMs: the next orch
+/// command marks it lost), and those lost in the last day (a warning). Nothing when no worker
+/// ever ran.
+std::vector<Finding> check_workers(const Deps& f);
 
 /// The version in `--version` output: its first word that starts with a digit ("1.18.33" from
 /// "1.18.33\n", "2.1.328" from "2.1.328 (Claude Code)"), or "".

@@ -19,6 +19,7 @@ std::vector<Finding> check_servers(const Deps& f) {
   std::set<int64_t> known;
   const int64_t now = now_ms();
   for (const registry::ServerRow& s : registry::list_servers(reg, true)) {
+    if (!s.host.empty() && s.host != reg.host()) continue;  // its pid means nothing here
     std::string name = "shared " + s.backend + " server " + s.id;
     if (s.state == "starting") {
       bool owner = process::is_alive(static_cast<pid_t>(s.owner_pid), s.owner_start);

@@ -37,7 +37,7 @@ std::vector<Finding> check_supervisors(registry::Registry& reg) {
   std::vector<registry::Session> sessions = reg.list_sessions(live);
   std::vector<Finding> out;
   for (const registry::Session& s : sessions) {
-    if (!supervisor_gone(s)) continue;
+    if (!supervisor_gone(reg, s)) continue;
     out.push_back({"sessions", Severity::kProblem,
                    "session " + s.id + " (unit " + s.unit_name + ") was " +
                        registry::to_string(s.state) + ", but its supervisor (pid " +
@@ -168,6 +168,8 @@ std::vector<Finding> check_sessions_and_files(const Deps& f) {
   registry::Registry& reg = f.registry();
   std::vector<Finding> out = check_supervisors(reg);
   std::vector<registry::Session> sessions = reg.list_sessions();
+  // Another host's sessions name folders and processes of that host (migration 0021).
+  std::erase_if(sessions, [&reg](const registry::Session& s) { return !runs_here(reg, s); });
   std::vector<Finding> wts = check_worktrees(f.home(), sessions);
   out.insert(out.end(), wts.begin(), wts.end());
 
@@ -175,6 +177,8 @@ std::vector<Finding> check_sessions_and_files(const Deps& f) {
   out.insert(out.end(), procs.begin(), procs.end());
   std::vector<Finding> servers = check_servers(f);
   out.insert(out.end(), servers.begin(), servers.end());
+  std::vector<Finding> workers = check_workers(f);
+  out.insert(out.end(), workers.begin(), workers.end());
   return out;
 }
 

@@ -121,8 +121,9 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock) {
     }
     return false;
   };
-  reap_lost(reg, wait_for_lock);  // a lost session's slot is free again
-  kick_hook_couriers(f);          // events no courier is delivering (orchestrator/hooks/hooks.h)
+  reap_lost(reg, wait_for_lock);        // a lost session's slot is free again
+  reap_lost_workers(f, wait_for_lock);  // and so is that of a lost worker's session
+  kick_hook_couriers(f);  // events no courier is delivering (orchestrator/hooks/hooks.h)
   auto alive = [](int64_t pid, int64_t start) {
     return pid > 0 && process::is_alive(static_cast<pid_t>(pid), start);
   };
@@ -142,7 +143,8 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock) {
     stop_server_process(s, 0);
   }
   int started = 0;
-  while (registry::has_queued(reg)) {
+  // Only local units of this host: a remote unit's session waits for an `orch worker`.
+  while (registry::has_queued(reg, registry::ClaimScope{})) {
     std::vector<std::string> ids;
     if (!step("claiming queued sessions",
               [&] { ids = registry::claim_queued(reg, now_ms(), source); })) {
@@ -170,8 +172,11 @@ Admitted record_admissions(registry::Registry& reg, std::vector<Admission> batch
     const std::vector<registry::RateLimitPause> pauses = registry::active_pauses(reg, now_ms());
     for (Admission& a : batch) {
       registry::Session& s = a.session;
+      // A remote unit's session (its repository a URL) is queued for `orch worker`.
+      auto unit = reg.get_unit(s.unit_id);
+      const bool remote = unit && !unit->repo.empty() && unit->repo[0] != '/';
       s.state =
-          !a.for_worker &&
+          !a.for_worker && !remote &&
                   has_free_slot(reg, a.pool.max_sessions, s.backend, a.pool.backend_max_sessions) &&
                   !registry::pause_covering(pauses, s.backend, s.model)
               ? State::kStarting

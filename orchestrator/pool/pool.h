@@ -125,7 +125,8 @@ std::vector<registry::Session> start_admitted(const Deps& f, const Admitted& adm
 registry::Session admit_session(const Deps& f, registry::Session s,
                                 const registry::PoolFields& pool, const std::string& source);
 
-/// Fills free slots: marks sessions whose supervisor died `lost`, stops shared servers idle for
+/// Fills free slots: marks sessions whose supervisor died `lost` (this host's) and those of lost
+/// workers (reap_lost_workers), stops shared servers idle for
 /// kServerIdleMs (registry::reap_servers; SIGTERM to their process group, SIGKILL to what is left
 /// after 3 s), kills the process groups of servers stopped or dead for kServerStopGraceMs whose
 /// process still runs (registry::lingering_servers), claims queued sessions
@@ -150,6 +151,25 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock = tr
 bool end_session(const Deps& f, const registry::Session& s, registry::State state,
                  const std::string& source, const registry::Outcome& outcome, spdlog::logger& log,
                  int64_t rate_limit_until = 0);
+
+/// Records session `s` (of a worker judged lost) ended `lost` with `source` and `outcome` and,
+/// when it has attempts left and its convoy was not stopped, queues its next attempt in the same
+/// transaction, as end_session does for a failure (any worker may claim it). Sets *retry_id to
+/// the retry's id when one was queued. Returns false when an end was recorded already.
+bool end_lost_session(const Deps& f, const registry::Session& s, const std::string& source,
+                      const registry::Outcome& outcome, spdlog::logger& log,
+                      std::string* retry_id = nullptr);
+
+/// Judges the workers (registry/workers.h): marks `lost` every worker silent for
+/// registry::kWorkerSilentMs, and every live session claimed by a worker that is no longer
+/// running (lost, or stopped without ending it) `lost` with source kWorkerLostSource, its retry
+/// queued when attempts are left (end_lost_session). Any orch process may do it (fill_slots and
+/// every worker do). Returns how many sessions it marked. `wait_for_lock` false: skipped when the
+/// registry's write lock is busy or the write fails (logged at debug level).
+int reap_lost_workers(const Deps& f, bool wait_for_lock = true);
+
+/// The state-change source of a session whose worker went silent.
+inline constexpr const char* kWorkerLostSource = "worker:heartbeat";
 
 /// The session that retries failed session `s` (its parent_session is s), if one was queued.
 std::optional<registry::Session> retry_of(registry::Registry& reg, const registry::Session& s);

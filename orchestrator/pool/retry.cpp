@@ -122,17 +122,13 @@ std::optional<registry::Session> successor_of(registry::Registry& reg, const reg
   }
 }
 
-}  // namespace
-
-bool end_session(const Deps& f, const registry::Session& s, State state, const std::string& source,
-                 const registry::Outcome& outcome, spdlog::logger& log, int64_t rate_limit_until) {
-  registry::Registry& reg = f.registry();
-  std::optional<Retry> retry;
-  // A session stopped for its budget is not run again: a retry would spend more.
-  if (state == State::kFailed && source != kBudgetSource)
-    retry = prepare_retry(f, s, rate_limit_until);
+// Records the end of `s` and, when `retry` is set and its convoy was not stopped, queues the retry
+// in the same transaction. Sets *queued when it did. Returns false when an end was recorded
+// already.
+bool record_end(registry::Registry& reg, const registry::Session& s, State state,
+                const std::string& source, const registry::Outcome& outcome,
+                const std::optional<Retry>& retry, bool* queued, spdlog::logger& log) {
   bool recorded = false;
-  bool queued = false;
   reg.transaction([&] {
     recorded = reg.finish(s.id, state, source, outcome);
     if (!recorded || !retry) return;
@@ -146,11 +142,36 @@ bool end_session(const Deps& f, const registry::Session& s, State state, const s
         registry::set_pool_fields(reg, retry->session.id, retry->pool);
         registry::set_worktree_pending(reg, retry->session.id, true);
       });
-      queued = true;
+      *queued = true;
     } catch (const Error& e) {
       log.error("cannot queue attempt {}: {}", retry->pool.attempt, e.what());
     }
   });
+  return recorded;
+}
+
+}  // namespace
+
+bool end_lost_session(const Deps& f, const registry::Session& s, const std::string& source,
+                      const registry::Outcome& outcome, spdlog::logger& log,
+                      std::string* retry_id) {
+  std::optional<Retry> retry = prepare_retry(f, s, 0);
+  bool queued = false;
+  const bool recorded =
+      record_end(f.registry(), s, State::kLost, source, outcome, retry, &queued, log);
+  if (queued && retry_id) *retry_id = retry->session.id;
+  return recorded;
+}
+
+bool end_session(const Deps& f, const registry::Session& s, State state, const std::string& source,
+                 const registry::Outcome& outcome, spdlog::logger& log, int64_t rate_limit_until) {
+  registry::Registry& reg = f.registry();
+  std::optional<Retry> retry;
+  // A session stopped for its budget is not run again: a retry would spend more.
+  if (state == State::kFailed && source != kBudgetSource)
+    retry = prepare_retry(f, s, rate_limit_until);
+  bool queued = false;
+  const bool recorded = record_end(reg, s, state, source, outcome, retry, &queued, log);
   if (queued) {
     log.info("attempt {} of {} queued as session {}, not before {}{}", retry->pool.attempt,
              retry->pool.max_attempts, retry->session.id, format_iso8601(retry->pool.not_before),

@@ -27,7 +27,7 @@ registry::Session follow(const Deps& f, const std::string& id, int64_t timeout_m
       }
     }
     if (!registry::is_live(s->state)) return *s;
-    if (supervisor_gone(*s)) {
+    if (supervisor_gone(reg, *s)) {
       reap_lost(reg);
       continue;
     }

@@ -1,6 +1,8 @@
 #include "orchestrator/session/handoff.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "lib/clock.h"
 #include "lib/error.h"
@@ -9,6 +11,7 @@
 #include "lib/process/process.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/pool.h"
+#include "lib/registry/workers.h"
 #include "lib/text.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/orchestrator.h"
@@ -85,6 +88,35 @@ SessionOptions next_options(const registry::Session& prev, const Preset& preset,
   return o;
 }
 
+// The handoff of a live session of another host: its worker carries it out (orch worker); waits
+// for the previous session's end and the successor's row.
+HandoffResult remote_handoff(const Deps& f, const registry::Session& prev,
+                             const HandoffRequest& req) {
+  registry::Registry& reg = f.registry();
+  const std::string next_id = process::random_hex(4);
+  registry::set_remote_request(reg, prev.id,
+                               json::dump(json::Json{{"kind", "handoff"},
+                                                     {"agent", req.agent},
+                                                     {"note", req.note},
+                                                     {"grace_ms", req.grace_ms},
+                                                     {"next_id", next_id}}));
+  const int64_t budget = req.grace_ms + kRemoteActMs;
+  const int64_t deadline = steady_ms() + budget;
+  wait_remote_end(reg, prev.id, budget);
+  while (true) {
+    if (auto next = reg.get_session(next_id))
+      return HandoffResult{*reg.get_session(prev.id), *next};
+    if (steady_ms() >= deadline) {
+      throw Error("session " + prev.id,
+                  "ended " + std::string(registry::to_string(reg.get_session(prev.id)->state)) +
+                      " but its worker on host " + prev.host +
+                      " recorded no successor (see orch logs " + prev.id + ")",
+                  kExitTimeout);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
@@ -93,6 +125,9 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   }
   registry::Registry& reg = f.registry();
   registry::Session prev = previous_session(reg, req.target);
+  if (registry::is_live(prev.state) && prev.state != State::kQueued && !runs_here(reg, prev)) {
+    return remote_handoff(f, prev, req);
+  }
   auto unit = reg.get_unit(prev.unit_id);
   if (!unit) throw Error("session " + prev.id, "its unit is missing", kExitNotFound);
   std::error_code ec;
@@ -112,7 +147,7 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
   const bool can_resume = make_backend(preset.backend, opts.binary)->describe().can_resume;
 
   // End the previous session; its supervisor commits and records handed_off.
-  const std::string next_id = process::random_hex(4);
+  const std::string next_id = req.next_id.empty() ? process::random_hex(4) : req.next_id;
   registry::set_handoff_to(reg, prev.id, next_id);
   if (registry::is_live(prev.state)) {
     stop_session(f, prev.id, req.grace_ms, false,

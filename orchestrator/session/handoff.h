@@ -17,6 +17,7 @@ struct HandoffRequest {
   std::string agent;         ///< preset of the new session; "" = the previous session's agent
   std::string note;          ///< the context note for the new session; may be empty
   int64_t grace_ms = 30000;  ///< how long a running session gets to stop before SIGKILL (ms)
+  std::string next_id;       ///< the new session's id; "" = a fresh random one
 };
 
 /// The two sides of a handoff, as recorded when handoff() returns.
@@ -35,7 +36,9 @@ struct HandoffResult {
 /// session's last assistant text, the commits and diffstat against the base and the note; on the
 /// same backend it continues the previous agent conversation where the backend can resume
 /// (BackendInfo::can_resume: Claude --resume --fork-session, OpenCode POST /session/{id}/fork).
-/// It is admitted to the pool like a sling (admit_session).
+/// It is admitted to the pool like a sling (admit_session). A live session of another host
+/// (runs_here false) is handed off by its worker on its host: the request goes through the
+/// registry and this waits for both sides up to grace_ms + kRemoteActMs (exit 6 past it).
 /// Errors (nothing changed): no such session or unit (exit 7), a unit name with several live
 /// sessions or a session that is not the unit's latest (exit 2), a gone worktree (exit 1), an
 /// unknown agent or missing binary, another live session on the unit (exit 8).

@@ -28,7 +28,7 @@ namespace {
 void check_no_live_session(registry::Registry& reg, int64_t unit_id, const std::string& unit) {
   auto live = reg.live_session_of_unit(unit_id);
   if (!live) return;
-  if (supervisor_gone(*live)) {
+  if (supervisor_gone(reg, *live)) {
     reap_lost(reg);
     return;
   }
@@ -252,7 +252,7 @@ registry::Session wait_accepted(const Deps& f, const std::string& session_id, in
     if (!s) throw Error("session " + session_id, "not found", kExitNotFound);
     if (s->state == State::kQueued) return *s;
     if (!s->agent_session_id.empty() || !registry::is_live(s->state)) return *s;
-    if (supervisor_gone(*s)) {
+    if (supervisor_gone(reg, *s)) {
       reap_lost(reg);
       return *reg.get_session(session_id);
     }

@@ -30,7 +30,12 @@ bool supervisor_gone(const registry::Session& s, int64_t now, const registry::Al
   return !alive(s.supervisor_pid, s.supervisor_start_time);
 }
 
-bool supervisor_gone(const registry::Session& s) {
+bool runs_here(registry::Registry& reg, const registry::Session& s) {
+  return s.host.empty() || s.host == reg.host();
+}
+
+bool supervisor_gone(registry::Registry& reg, const registry::Session& s) {
+  if (!runs_here(reg, s)) return false;
   return supervisor_gone(s, now_ms(), [](int64_t pid, int64_t start) {
     return process::is_alive(static_cast<pid_t>(pid), start);
   });
@@ -79,7 +84,7 @@ int reap_lost(registry::Registry& reg, bool wait_for_lock) {
   live.active_only = true;  // a queued session has no supervisor yet (supervisor_gone)
   int marked = 0;
   for (const registry::Session& s : reg.list_sessions(live)) {
-    if (!supervisor_gone(s)) continue;
+    if (!supervisor_gone(reg, s)) continue;
     registry::Outcome o = lost_outcome(reg, s);
     spdlog::debug("session {}: {}; marking it lost", s.id, o.error);
     bool done = false;

@@ -25,13 +25,20 @@ inline constexpr int64_t kBriefLockWaitMs = 200;
 /// was recorded kSupervisorStartGraceMs after the session started.
 bool supervisor_gone(const registry::Session& s, int64_t now, const registry::AliveFn& alive);
 
-/// supervisor_gone at the current time, checking the process in /proc.
-bool supervisor_gone(const registry::Session& s);
+/// True when session `s` runs on the host of `reg`'s home (Registry::host), or names no host
+/// (rows older than migration 0021): only then do its pids mean anything here. A session of
+/// another host is judged by its worker's heartbeat (pool/lost_workers.h).
+bool runs_here(registry::Registry& reg, const registry::Session& s);
 
-/// Marks every live session whose supervisor is gone as `lost` (source "orch:pid-check") with
-/// lost_outcome, and cleans up after that supervisor (clean_up_after_supervisor). Returns how
-/// many it marked. `wait_for_lock` false: a session is skipped (left for a later command) when
-/// the write lock stays busy for kBriefLockWaitMs or the write fails (orch agents).
+/// supervisor_gone at the current time, checking the process in /proc; false for a session of
+/// another host (runs_here), whose pid means nothing here.
+bool supervisor_gone(registry::Registry& reg, const registry::Session& s);
+
+/// Marks every live session of this host (runs_here) whose supervisor is gone as `lost` (source
+/// "orch:pid-check") with lost_outcome, and cleans up after that supervisor
+/// (clean_up_after_supervisor). Returns how many it marked. `wait_for_lock` false: a session is
+/// skipped (left for a later command) when the write lock stays busy for kBriefLockWaitMs or the
+/// write fails (orch agents).
 int reap_lost(registry::Registry& reg, bool wait_for_lock = true);
 
 /// What is recorded for session `s` found lost: why (its supervisor is gone, with the note it

@@ -66,7 +66,7 @@ void read_log(const Deps& f, const std::string& id, bool follow,
     if (!s) throw Error("session " + id, "not found", kExitNotFound);
     on_entries(new_log_entries(reg, id, last_state, last_event));
     if (!follow || !registry::is_live(s->state)) return;
-    if (supervisor_gone(*s)) {
+    if (supervisor_gone(reg, *s)) {
       reap_lost(reg);
       continue;
     }

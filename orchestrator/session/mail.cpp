@@ -39,14 +39,16 @@ std::string mail_sender(registry::Registry& reg, const MailRequest& req) {
 // Returns false when the session turned out lost.
 bool mail_wake(registry::Registry& reg, const registry::Session& s) {
   if (s.state == registry::State::kQueued) return true;  // its supervisor claims at its start
-  if (supervisor_gone(s)) {
+  if (supervisor_gone(reg, s)) {
     reap_lost(reg);
     return false;
   }
   // The supervisor handles SIGUSR2 once its backend runs, which is before the agent accepts; a
   // mail sent before that is read by its inbox reader once the agent accepted.
+  // On another host its worker wakes it (orch worker signals for waiting inbox messages).
   pid_t pid = static_cast<pid_t>(s.supervisor_pid);
-  if (!s.agent_session_id.empty() && pid > 0 && process::is_alive(pid, s.supervisor_start_time)) {
+  if (runs_here(reg, s) && !s.agent_session_id.empty() && pid > 0 &&
+      process::is_alive(pid, s.supervisor_start_time)) {
     kill(pid, SIGUSR2);
   }
   return true;

@@ -16,7 +16,7 @@ namespace {
 
 // Throws the "not live" error for `s`, marking it lost first when its supervisor is gone.
 void require_live(registry::Registry& reg, const registry::Session& s) {
-  if (registry::is_live(s.state) && supervisor_gone(s)) {
+  if (registry::is_live(s.state) && supervisor_gone(reg, s)) {
     reap_lost(reg);
     throw Error("session " + s.id, "its supervisor is gone (marked lost); nothing to nudge");
   }
@@ -51,14 +51,15 @@ void nudge_session(const Deps& f, const std::string& id, const std::string& text
       throw Error("session " + id, m->result);
     }
     s = reg.get_session(id);
-    bool ended = !registry::is_live(s->state) || supervisor_gone(*s);
+    bool ended = !registry::is_live(s->state) || supervisor_gone(reg, *s);
     if (ended && reg.cancel_message(msg, "withdrawn: the session ended")) {
       require_live(reg, *s);
       throw Error("session " + id, "ended before the message was delivered");
     }
     // The supervisor handles SIGUSR2 once its backend runs, which is before the agent accepts.
     pid_t pid = static_cast<pid_t>(s->supervisor_pid);
-    if (!signalled && !s->agent_session_id.empty() && pid > 0 &&
+    // A session of another host: its worker sees the waiting message and signals (orch worker).
+    if (!signalled && runs_here(reg, *s) && !s->agent_session_id.empty() && pid > 0 &&
         process::is_alive(pid, s->supervisor_start_time)) {
       kill(pid, SIGUSR2);
       signalled = true;

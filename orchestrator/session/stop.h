@@ -23,7 +23,19 @@ struct StopAs {
 /// stopped when this session was its last user). A supervisor that stops the agent itself records
 /// the end (as `handed_off` when registry::handoff_to names a successor) and hands its pool slot
 /// on; when this function records the end itself, it fills free slots (fill_slots).
+/// A live session of another host (runs_here false) is stopped by its worker: the request goes
+/// through the registry (sessions.remote_request), the worker acts within a second, and this
+/// waits for the end up to grace_ms + kRemoteActMs (exit 6 past it).
 registry::State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool force,
                              const StopAs& as = {});
+
+/// How long a command waits, beyond a stop's grace period, for the worker of a session on another
+/// host to carry out its request (the worker polls every second; a silent worker is judged lost
+/// after registry::kWorkerSilentMs).
+inline constexpr int64_t kRemoteActMs = 15000;
+
+/// Waits for session `id` to end (a request left for its worker), up to `timeout_ms`; returns
+/// its end state. Errors: orch::Error (kExitTimeout) when it is still live then.
+registry::State wait_remote_end(registry::Registry& reg, const std::string& id, int64_t timeout_ms);
 
 }  // namespace orch

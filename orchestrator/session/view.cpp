@@ -84,6 +84,7 @@ json::Json session_json(const registry::Session& s, const registry::LandingRow* 
           {"error", str_or_null(s.error)},
           {"note", str_or_null(s.note)},
           {"status", str_or_null(s.status)},
+          {"host", str_or_null(s.host)},
           {"commit", str_or_null(s.commit_id)},
           {"diffstat", str_or_null(s.diffstat)},
           {"changed", changed ? json::Json(*changed) : json::Json()},

@@ -242,8 +242,8 @@ TEST_F(SlingClaude, RunsAlongsideAnOpencodeSession) {
   auto cells = words_per_line(table.out);
   ASSERT_EQ(cells.size(), 3u) << table.out;
   EXPECT_EQ(cells[0],
-            (std::vector<std::string>{"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "BRANCH",
-                                      "RUNTIME", "LAST", "ACTIVITY", "COST", "STATUS"}));
+            (std::vector<std::string>{"SESSION", "UNIT", "AGENT", "BACKEND", "STATE", "HOST",
+                                      "BRANCH", "RUNTIME", "LAST", "ACTIVITY", "COST", "STATUS"}));
   for (size_t i = 1; i < cells.size(); ++i) {
     ASSERT_GE(cells[i].size(), 5u) << table.out;
     std::string want = cells[i][0] == oc ? "opencode" : "claude";

@@ -1,0 +1,94 @@
+// Workers and hosts in the registry (migrations/0021_workers.sql, docs/workers.md): one row per
+// run of `orch worker`, its heartbeat, and the requests other hosts leave for the worker that
+// runs a session (stop, handoff).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/registry/registry.h"
+
+namespace orch::registry {
+
+/// How often a worker writes its heartbeat (ms).
+inline constexpr int64_t kWorkerHeartbeatMs = 2000;
+/// A worker whose heartbeat is older than this is lost, and so are its live sessions (ms).
+inline constexpr int64_t kWorkerSilentMs = 10000;
+
+/// One row of `workers`.
+struct Worker {
+  std::string id;
+  std::string name;
+  std::string host;  ///< the host id of its $ORCH_HOME
+  int64_t pid = 0;
+  int64_t started_at = 0;
+  int64_t heartbeat_at = 0;
+  std::string state;  ///< running, draining, stopped, lost
+  int64_t ended_at = 0;
+  std::string options = "{}";  ///< JSON: max_sessions, backends, convoy, drain
+};
+
+/// Records worker `w` (id, name, host, pid, options; started_at and heartbeat_at = `now`,
+/// state running) in one transaction. A worker of the same name still `running`/`draining`
+/// whose heartbeat is older than kWorkerSilentMs is marked `lost` first. Errors: orch::Error
+/// (kExitConflict) when a live worker of that name has a fresh heartbeat.
+void register_worker(Registry& reg, const Worker& w, int64_t now);
+
+/// Writes worker `id`'s heartbeat (`now`). Returns false, writing nothing, when the row is no
+/// longer running or draining (it was judged lost or it ended).
+bool heartbeat_worker(Registry& reg, const std::string& id, int64_t now);
+
+/// Sets worker `id`'s state (`draining`, or an end: `stopped`, which also sets ended_at) while it
+/// is running or draining. Returns false when it was not.
+bool set_worker_state(Registry& reg, const std::string& id, const std::string& state, int64_t now);
+
+/// Every worker, live ones first (running, draining), then by name and newest first.
+std::vector<Worker> list_workers(Registry& reg);
+
+/// The worker with this id, if any.
+std::optional<Worker> get_worker(Registry& reg, const std::string& id);
+
+/// Marks `lost` (ended_at = now) every running or draining worker whose heartbeat is older than
+/// now - silent_ms, in one transaction, and returns their ids.
+std::vector<std::string> mark_silent_workers(Registry& reg, int64_t now,
+                                             int64_t silent_ms = kWorkerSilentMs);
+
+/// The live sessions (not queued) claimed by a worker that is no longer running or draining
+/// (lost or stopped): to be marked lost.
+std::vector<Session> sessions_of_gone_workers(Registry& reg);
+
+/// The live sessions worker `id` claimed.
+std::vector<Session> sessions_of_worker(Registry& reg, const std::string& id);
+
+/// Sessions a worker claimed on host `host` that ended `lost` at or after `since` (ms): their
+/// supervisors must not run on (a worker judged lost, e.g. cut off, that came back).
+std::vector<Session> lost_worker_sessions_on_host(Registry& reg, const std::string& host,
+                                                  int64_t since);
+
+/// The wake-up channel of workers' requests (Registry::listen): notified with the session's id
+/// when set_remote_request writes one.
+inline constexpr const char* kRequestChannel = "orch_request";
+
+/// A request for the worker of a session (sessions.remote_request): what `orch stop|handoff`
+/// on another host asks for. JSON kept as it was written. Notifies kRequestChannel.
+void set_remote_request(Registry& reg, const std::string& session_id, const std::string& json);
+
+/// Takes (reads and clears, in one transaction) the pending requests of the sessions that worker
+/// `worker_id` claimed or that run on its host `host` (a local sling there): (session id,
+/// request JSON) pairs.
+std::vector<std::pair<std::string, std::string>> take_remote_requests(Registry& reg,
+                                                                      const std::string& worker_id,
+                                                                      const std::string& host);
+
+/// Inbox messages (orch nudge) waiting for live sessions that worker `worker_id` claimed or that
+/// run on host `host`: (session id, message id) pairs.
+std::vector<std::pair<std::string, int64_t>> waiting_messages_of_worker(
+    Registry& reg, const std::string& worker_id, const std::string& host);
+
+/// Sets session `session_id`'s planned worktree path (a remote unit's session claimed by a
+/// worker: the path on the worker's host). Errors: kExitNotFound for an unknown session.
+void set_session_worktree(Registry& reg, const std::string& session_id, const std::string& path);
+
+}  // namespace orch::registry

@@ -1,0 +1,256 @@
+// `orch worker`: register, heartbeat, claim remote units' sessions, run their supervisors here.
+#include "orchestrator/worker/worker.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/crash_point.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/process/process.h"
+#include "lib/registry/pool.h"
+#include "lib/registry/workers.h"
+#include "lib/registry/worktrees.h"
+#include "lib/text.h"
+#include "orchestrator/orchestrator.h"
+#include "orchestrator/pool/pool.h"
+#include "orchestrator/session/launch.h"
+#include "orchestrator/session/liveness.h"
+#include "orchestrator/worker/requests.h"
+
+namespace orch {
+namespace {
+
+// The longest the loop waits for a wake-up (a queued session, a freed slot, a request, a
+// nudge: Registry::wait_for_notify) before it looks again: a request is acted on within a second.
+constexpr int64_t kWorkerTickMs = 500;
+// How far back a returning worker looks for its lost sessions' supervisors still running.
+constexpr int64_t kOrphanWindowMs = 3600 * 1000;
+
+bool has_control_chars(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp = 0;
+    const size_t n = utf8_sequence(s, i, &cp);
+    if (n == 0) return true;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;
+    i += n;
+  }
+  return false;
+}
+
+// The heartbeat, on a connection and thread of its own, so a slow step of the loop (a claim
+// behind the write lock, a supervisor start) never makes the worker look silent.
+class Heartbeat {
+ public:
+  Heartbeat(const std::filesystem::path& registry_file, std::string id)
+      : file_(registry_file), id_(std::move(id)), thread_([this] { loop(); }) {}
+  ~Heartbeat() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  /// True once the registry said the worker is no longer running (judged lost).
+  bool judged_lost() const { return judged_lost_.load(); }
+
+ private:
+  void loop() {
+    std::unique_ptr<registry::Registry> reg;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        if (!reg) reg = registry::Registry::open(file_);
+        if (!registry::heartbeat_worker(*reg, id_, now_ms())) judged_lost_.store(true);
+      } catch (const std::exception& e) {
+        spdlog::error("heartbeat: {}", e.what());
+        reg.reset();  // reconnect on the next beat
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(registry::kWorkerHeartbeatMs),
+                   [this] { return stopping_; });
+    }
+  }
+  std::filesystem::path file_;
+  std::string id_;
+  std::atomic<bool> judged_lost_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: started once the members above exist
+};
+
+registry::Worker make_worker_row(registry::Registry& reg, const WorkerOptions& o) {
+  registry::Worker w;
+  w.id = process::random_hex(8);
+  w.host = reg.host();
+  w.name = o.name.empty() ? w.host : o.name;
+  w.pid = getpid();
+  w.options = json::dump(json::Json{{"max_sessions", o.max_sessions},
+                                    {"backends", o.backends},
+                                    {"convoy", o.convoy},
+                                    {"drain", o.drain}});
+  return w;
+}
+
+// A claimed session of a remote unit gets its worktree on this host: the path recorded where it
+// was queued names another host's folder (a handoff's successor claimed here keeps its own).
+void place_worktree(const Deps& f, const std::string& id) {
+  registry::Registry& reg = f.registry();
+  auto s = reg.get_session(id);
+  if (!s) return;
+  std::error_code ec;
+  if (!s->worktree.empty() && std::filesystem::is_directory(s->worktree, ec)) return;
+  registry::set_session_worktree(reg, id, worktree_path(f.home(), s->repo, s->unit_name, id));
+  registry::set_worktree_pending(reg, id, true);
+}
+
+// Claims what this worker may run now and starts the supervisors. Returns how many it claimed.
+int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::ClaimScope& base) {
+  registry::Registry& reg = f.registry();
+  const int running = static_cast<int>(registry::sessions_of_worker(reg, base.worker).size());
+  if (running >= o.max_sessions) return 0;
+  registry::ClaimScope scope = base;
+  scope.limit = o.max_sessions - running;
+  const std::string source = "worker:" + o.name;
+  const std::vector<std::string> ids = registry::claim_queued(reg, now_ms(), source, scope);
+  for (const std::string& id : ids) {
+    try {
+      place_worktree(f, id);
+    } catch (const std::exception& e) {
+      spdlog::error("session {}: cannot place its worktree: {}", id, e.what());
+    }
+    spdlog::info("claimed session {}", id);
+  }
+  if (!ids.empty()) crash_point("worker:claimed");  // test hook: claimed, no supervisor started
+  for (const auto& [id, why] : start_claimed(f, ids, source)) {
+    spdlog::error("session {}: {}", id, why);
+  }
+  return static_cast<int>(ids.size());
+}
+
+// One round of upkeep: judge workers and this host's supervisors, end orphans.
+void upkeep(const Deps& f) {
+  try {
+    reap_lost(f.registry());
+    reap_lost_workers(f);
+  } catch (const std::exception& e) {
+    spdlog::error("judging lost sessions: {}", e.what());
+  }
+  kill_orphaned_supervisors(f.registry(), kOrphanWindowMs);
+}
+
+}  // namespace
+
+void validate_worker_options(const WorkerOptions& o) {
+  if (!is_valid_utf8(o.name)) {
+    throw Error("worker: --name", "is not valid UTF-8", kExitUsage);
+  }
+  if (has_control_chars(o.name)) {
+    throw Error("worker: --name", "holds control characters: '" + escape_controls(o.name) + "'",
+                kExitUsage);
+  }
+  if (o.name.size() > kWorkerNameMax) {
+    throw Error("worker: --name", "is longer than " + std::to_string(kWorkerNameMax) + " bytes",
+                kExitUsage);
+  }
+  if (o.max_sessions < 1 || o.max_sessions > kPoolCapLimit) {
+    throw Error("worker: --max-sessions",
+                "expected an integer from 1 to " + std::to_string(kPoolCapLimit) + ", got '" +
+                    std::to_string(o.max_sessions) + "'",
+                kExitUsage);
+  }
+  for (const std::string& b : o.backends) make_backend(b, "");  // exit 2 for an unknown one
+}
+
+int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>& stop) {
+  validate_worker_options(opts);
+  registry::Registry& reg = f.registry();
+  WorkerOptions o = opts;
+  registry::Worker me = make_worker_row(reg, o);
+  o.name = me.name;
+  registry::register_worker(reg, me, now_ms());
+  spdlog::info("worker {} (id {}) on host {}: up to {} session(s){}{}", me.name, me.id, me.host,
+               o.max_sessions, o.convoy.empty() ? "" : ", convoy " + o.convoy,
+               o.drain ? ", draining" : "");
+  kill_orphaned_supervisors(reg, kOrphanWindowMs);
+  auto beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
+  RequestRunner requests(f);
+  std::set<int64_t> signalled;
+  for (const char* channel :
+       {registry::kQueueChannel, registry::kInboxChannel, registry::kRequestChannel}) {
+    reg.listen(channel);
+  }
+  registry::ClaimScope scope;
+  scope.remote = true;
+  scope.host = me.host;
+  scope.worker = me.id;
+  scope.backends = o.backends;
+  scope.convoy = o.convoy;
+  while (!stop.load()) {
+    if (beat->judged_lost()) {
+      // Cut off long enough to be judged lost: its sessions ended `lost` meanwhile (and may run
+      // elsewhere). End what still runs of them here and start over as a new worker.
+      spdlog::warn(
+          "worker {} was judged lost (no heartbeat reached the registry for {} s); "
+          "its sessions were marked lost; registering again",
+          me.name, registry::kWorkerSilentMs / 1000);
+      beat.reset();
+      kill_orphaned_supervisors(reg, kOrphanWindowMs);
+      me.id = process::random_hex(8);
+      registry::register_worker(reg, me, now_ms());
+      scope.worker = me.id;
+      beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
+    }
+    upkeep(f);
+    requests.take_and_run(me.id);
+    requests.join_finished();
+    wake_for_messages(reg, me.id, signalled);
+    int claimed = 0;
+    try {
+      claimed = claim_and_start(f, o, scope);
+    } catch (const std::exception& e) {
+      spdlog::error("claiming: {}", e.what());
+    }
+    if (o.drain && claimed == 0 && registry::sessions_of_worker(reg, me.id).empty() &&
+        !registry::has_queued(reg, scope)) {
+      spdlog::info("worker {}: nothing left to run (--drain)", me.name);
+      break;
+    }
+    // Woken by a NOTIFY (PostgreSQL) or a commit (SQLite); in slices, so SIGTERM is seen soon.
+    const int64_t until = steady_ms() + kWorkerTickMs;
+    bool woken = false;
+    while (!woken && !stop.load() && steady_ms() < until) {
+      try {
+        woken = reg.wait_for_notify(std::min<int64_t>(100, until - steady_ms()));
+      } catch (const std::exception& e) {
+        spdlog::error("waiting for work: {}", e.what());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }
+  if (stop.load()) {
+    spdlog::info("worker {}: stopping its sessions", me.name);
+    registry::set_worker_state(reg, me.id, "draining", now_ms());
+    requests.stop_all(me.id, o.stop_grace_ms);
+  }
+  requests.join_all();
+  beat.reset();
+  registry::set_worker_state(reg, me.id, "stopped", now_ms());
+  spdlog::info("worker {}: stopped", me.name);
+  return kExitOk;
+}
+
+}  // namespace orch
