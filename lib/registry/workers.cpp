@@ -83,7 +83,8 @@ bool set_worker_state(Registry& reg, const std::string& id, const std::string& s
   reg.transaction([&] {
     db::Stmt up(reg.conn(),
                 "UPDATE workers SET state = ?2, heartbeat_at = ?3, ended_at = CASE WHEN ?2 IN "
-                "('stopped','lost') THEN ?3 END WHERE id = ?1 AND state IN ('running','draining')");
+                "('stopped','lost') THEN CAST(?3 AS BIGINT) END WHERE id = ?1 AND state IN "
+                "('running','draining')");
     up.bind_text(1, id).bind_text(2, state).bind_int(3, now).run();
     ok = reg.conn()->changes() > 0;
   });
