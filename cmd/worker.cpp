@@ -62,7 +62,7 @@ void add_worker(CLI::App& root, Context& ctx) {
                   "Only sessions of this backend (repeatable; default: any)");
   sub->add_option("--convoy", o->w.convoy, "Only units of this convoy");
   sub->add_flag("--drain", o->w.drain,
-                "Exit once nothing it could run is queued and its sessions ended (a CI job)");
+                "Exit once nothing it could run is queued or running anywhere (a CI job)");
   sub->add_option("--grace", o->grace,
                   "At SIGTERM, how long each of its sessions gets to stop before it is killed")
       ->capture_default_str()

@@ -48,6 +48,11 @@ bool has_queued(Registry& reg);
 /// True when a session `scope` covers is `queued` (a read, no lock).
 bool has_queued(Registry& reg, const ClaimScope& scope);
 
+/// True when a session `scope` covers is queued or live (starting, running, waiting, checking)
+/// on any host (a read, no lock): work that may still come to a claimer of `scope`, since a
+/// session whose worker is lost is queued again when it has retries left.
+bool has_pending(Registry& reg, const ClaimScope& scope);
+
 /// Sessions of backend `backend` ("opencode", "claude") that hold a slot.
 int count_active(Registry& reg, const std::string& backend);
 

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -118,7 +119,8 @@ void place_worktree(const Deps& f, const std::string& id) {
 }
 
 // Claims what this worker may run now and starts the supervisors. Returns how many it claimed.
-int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::ClaimScope& base) {
+int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::ClaimScope& base,
+                    std::vector<std::string>* started) {
   registry::Registry& reg = f.registry();
   const int running = static_cast<int>(registry::sessions_of_worker(reg, base.worker).size());
   if (running >= o.max_sessions) return 0;
@@ -135,10 +137,27 @@ int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::Claim
     spdlog::info("claimed session {}", id);
   }
   if (!ids.empty()) crash_point("worker:claimed");  // test hook: claimed, no supervisor started
+  started->insert(started->end(), ids.begin(), ids.end());
   for (const auto& [id, why] : start_claimed(f, ids, source)) {
     spdlog::error("session {}: {}", id, why);
   }
   return static_cast<int>(ids.size());
+}
+
+// Waits, at most kDrainSupervisorWaitMs in all, for the supervisors this worker started to exit:
+// each pushes its unit's branch after recording the end, and a CI runner goes away as soon as
+// its worker exits (the push would be cut off).
+void wait_for_supervisors(registry::Registry& reg, const std::vector<std::string>& started) {
+  constexpr int64_t kDrainSupervisorWaitMs = 120000;
+  const int64_t until = steady_ms() + kDrainSupervisorWaitMs;
+  for (const std::string& id : started) {
+    std::optional<registry::Session> s = reg.get_session(id);
+    if (!s || s->supervisor_pid <= 0) continue;
+    const pid_t pid = static_cast<pid_t>(s->supervisor_pid);
+    while (process::is_alive(pid, s->supervisor_start_time) && steady_ms() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 // One round of upkeep: judge workers and this host's supervisors, end orphans.
@@ -199,6 +218,7 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
   scope.worker = me.id;
   scope.backends = o.backends;
   scope.convoy = o.convoy;
+  std::vector<std::string> started;  // sessions whose supervisor this worker started
   while (!stop.load()) {
     if (beat->judged_lost()) {
       // Cut off long enough to be judged lost: its sessions ended `lost` meanwhile (and may run
@@ -220,12 +240,13 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
     wake_for_messages(reg, me.id, signalled);
     int claimed = 0;
     try {
-      claimed = claim_and_start(f, o, scope);
+      claimed = claim_and_start(f, o, scope, &started);
     } catch (const std::exception& e) {
       spdlog::error("claiming: {}", e.what());
     }
     if (o.drain && claimed == 0 && registry::sessions_of_worker(reg, me.id).empty() &&
-        !registry::has_queued(reg, scope)) {
+        !registry::has_pending(reg, scope)) {
+      wait_for_supervisors(reg, started);
       spdlog::info("worker {}: nothing left to run (--drain)", me.name);
       break;
     }

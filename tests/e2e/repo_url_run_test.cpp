@@ -37,10 +37,8 @@ TEST_F(RepoUrlRun, TheSessionRunsFromTheMirrorAndPushesTheBranch) {
   const std::string url = daemon_->url("origin.git");
   OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-remote please"});
   ASSERT_EQ(s.code, 0) << s.err;
-  // Sling started nothing. Until h/worker is merged, this host's pool claims the queued session
-  // on the next orch command and runs it here; once fill_slots leaves remote units to workers,
-  // this line becomes: orch({"worker", "--drain", "--name", "w1"}, 180000).
-  OrchRun w = orch({"wait", "u1", "--timeout", "150s"}, 180000);
+  // Sling started nothing: a worker (on SQLite, this host) claims the unit and drains.
+  OrchRun w = orch({"worker", "--drain", "--name", "w1"}, 180000);
   ASSERT_EQ(w.code, 0) << w.err;
   json::Json j = session_json();
   EXPECT_EQ(j["state"], "done") << j.dump();
@@ -56,6 +54,16 @@ TEST_F(RepoUrlRun, TheSessionRunsFromTheMirrorAndPushesTheBranch) {
   EXPECT_EQ(shown, "written on a worker\n");
   OrchRun logs = orch({"logs", "u1"});
   EXPECT_NE(logs.out.find("pushed orch/u1 to " + url), std::string::npos) << logs.out;
+  // Fan-in: the unit lands in a clone of the URL (land --repo), from the branch the worker pushed.
+  OrchRun no_clone = orch({"land", "u1", "--no-check"});
+  EXPECT_EQ(no_clone.code, 1);
+  EXPECT_EQ(no_clone.err, "orch: error: land: the units' repository is the URL " + url +
+                              ": land them in a local clone of it with --repo PATH\n");
+  const std::filesystem::path work = tmp_->path() / "work";
+  git(tmp_->path(), {"clone", "-q", url, work.string()});
+  OrchRun landed = orch({"land", "u1", "--repo", work.string(), "--no-check"});
+  ASSERT_EQ(landed.code, 0) << landed.err << landed.out;
+  EXPECT_EQ(read_file(work / "REMOTE.md"), "written on a worker\n");
 }
 
 }  // namespace

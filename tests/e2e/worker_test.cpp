@@ -29,7 +29,18 @@ class WorkerE2E : public E2E {
     if (!pg_) return false;
     db_ = pg_->create_database();
     env_["ORCH_REGISTRY_URL"] = pg_->url(db_);
-    return true;
+    // The first orch command migrates the database; the tests' own SQL needs the tables.
+    return orch({"agents", "--json"}).code == 0;
+  }
+  // `orch --home HOME args...` (another host's home) with the test environment.
+  OrchRun orch_at(const fs::path& home, const std::vector<std::string>& args) {
+    process::SpawnOptions so;
+    so.argv = {ORCH_BIN, "--home", home.string()};
+    so.argv.insert(so.argv.end(), args.begin(), args.end());
+    so.env_set = env_;
+    so.cwd = tmp_->path().string();
+    process::RunResult r = process::run(so, 120000);
+    return OrchRun{r.exit_code, r.out, r.err};
   }
   // Another host: an ORCH_HOME of its own.
   fs::path other_home(const std::string& name) {
@@ -120,7 +131,7 @@ TEST_F(WorkerE2E, OneLiveWorkerPerNameAndSigtermStopsItCleanly) {
   process::Child& a = start_worker(home_, {"--name", "ci"});
   ASSERT_TRUE(eventually([&] { return sql("SELECT state FROM workers") == "running\n"; }, 20000))
       << worker_log(home_);
-  OrchRun second = orch({"--home", home_b.string(), "worker", "--name", "ci"});
+  OrchRun second = orch_at(home_b, {"worker", "--name", "ci"});
   EXPECT_EQ(second.code, 8);
   const std::string prefix =
       "orch: error: worker 'ci': another worker of that name is alive (host " + host_of(home_) +
@@ -129,7 +140,7 @@ TEST_F(WorkerE2E, OneLiveWorkerPerNameAndSigtermStopsItCleanly) {
   EXPECT_NE(second.err.find(" s ago); give this one another --name\n"), std::string::npos)
       << second.err;
   // doctor, from the other host, lists it with its heartbeat.
-  OrchRun doctor = orch({"--home", home_b.string(), "doctor"});
+  OrchRun doctor = orch_at(home_b, {"doctor"});
   EXPECT_NE(
       doctor.out.find("worker ci (host " + host_of(home_) + ", pid " + std::to_string(a.pid()) +
                       ") is running with 0 session(s), last "
@@ -171,7 +182,7 @@ TEST_F(WorkerE2E, AKilledWorkersSessionIsLostAndRunByAnotherWorker) {
       },
       15000))
       << worker_log(home_b);
-  OrchRun agents = orch({"--home", home_b.string(), "agents", "--all"});
+  OrchRun agents = orch_at(home_b, {"agents", "--all"});
   EXPECT_NE(agents.out.find(host_of(home_b)), std::string::npos) << agents.out;
 }
 
@@ -195,10 +206,10 @@ TEST_F(WorkerE2E, AStopFromAnotherHostIsCarriedOutByTheSessionsWorker) {
   ASSERT_EQ(sling.code, 0) << sling.err;
   ASSERT_TRUE(eventually([&] { return !model_requests().empty(); }, 60000));
   const fs::path home_b = other_home("host-b");
-  OrchRun agents = orch({"--home", home_b.string(), "agents"});
+  OrchRun agents = orch_at(home_b, {"agents"});
   EXPECT_NE(agents.out.find(host_of(home_)), std::string::npos) << agents.out;
   const int64_t t0 = steady_ms();
-  OrchRun stop = orch({"--home", home_b.string(), "stop", "u1"});
+  OrchRun stop = orch_at(home_b, {"stop", "u1"});
   const int64_t took = steady_ms() - t0;
   EXPECT_EQ(stop.code, 0) << stop.err;
   EXPECT_NE(stop.out.find(" stopped\n"), std::string::npos) << stop.out;
