@@ -162,8 +162,8 @@ void PgServer::pg_ctl(const char* action) {
       "-l",
       (dir_.path() / "server.log").string(),
       "-o",
-      "-c listen_addresses=" + (tcp_address_.empty() ? "''" : "'" + tcp_address_ + "'") +
-          " -p " + std::to_string(port_) + " -k " + dir_.path().string() +
+      "-c listen_addresses=" + (tcp_address_.empty() ? "''" : "'" + tcp_address_ + "'") + " -p " +
+          std::to_string(port_) + " -k " + dir_.path().string() +
           " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"};
   if (std::string_view(action) == "restart") argv.insert(argv.end(), {"-m", "fast"});
   argv.emplace_back(action);
