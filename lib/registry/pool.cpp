@@ -166,6 +166,13 @@ std::vector<std::string> claim_queued(Registry& reg, int64_t now, const std::str
   }
   reg.transaction([&] {
     db::Conn* db = reg.conn();
+    if (scope.remote && !scope.worker.empty()) {
+      // A worker judged lost (cut off, then back) claims nothing under its old id: what it
+      // claimed would be judged lost again at once and use up the units' retries.
+      db::Stmt me(db, "SELECT state FROM workers WHERE id = ?1");
+      me.bind_text(1, scope.worker);
+      if (me.step() && me.col_text(0) != "running" && me.col_text(0) != "draining") return;
+    }
     int active = count_active(reg);
     // Past the largest cap of the queue no queued session fits: stop walking it there, so a
     // claim costs the same with 10 or 10,000 sessions queued.

@@ -2,6 +2,7 @@
 // other hosts.
 #include "lib/registry/workers.h"
 
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/db.h"
 #include "lib/registry/session_row.h"
@@ -68,14 +69,29 @@ void register_worker(Registry& reg, const Worker& w, int64_t now) {
 
 bool heartbeat_worker(Registry& reg, const std::string& id, int64_t now) {
   bool ok = false;
-  reg.transaction([&] {
+  auto beat = [&] {
     db::Stmt up(reg.conn(),
                 "UPDATE workers SET heartbeat_at = ?2 WHERE id = ?1 AND "
                 "state IN ('running','draining')");
     up.bind_text(1, id).bind_int(2, now).run();
     ok = reg.conn()->changes() > 0;
-  });
+  };
+  // On PostgreSQL one statement on its own row, outside the registry's write lock: a long write
+  // transaction (a convoy of 1,000 units created) must not hold every heartbeat back past
+  // kWorkerSilentMs and have every worker judged lost.
+  if (reg.conn()->dialect() == db::Dialect::kPostgres) {
+    beat();
+  } else {
+    reg.transaction(beat);
+  }
   return ok;
+}
+
+int64_t registry_clock_ms(Registry& reg) {
+  if (reg.conn()->dialect() != db::Dialect::kPostgres) return now_ms();
+  db::Stmt st(reg.conn(), "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint");
+  st.step();
+  return st.col_int(0);
 }
 
 bool set_worker_state(Registry& reg, const std::string& id, const std::string& state, int64_t now) {

@@ -37,8 +37,15 @@ struct Worker {
 void register_worker(Registry& reg, const Worker& w, int64_t now);
 
 /// Writes worker `id`'s heartbeat (`now`). Returns false, writing nothing, when the row is no
-/// longer running or draining (it was judged lost or it ended).
+/// longer running or draining (it was judged lost or it ended). On PostgreSQL a single statement
+/// outside the registry's write lock, so a long write transaction cannot hold it back.
 bool heartbeat_worker(Registry& reg, const std::string& id, int64_t now);
+
+/// The clock heartbeats are written and judged by, in ms since the epoch: the PostgreSQL
+/// server's (clock_timestamp()), so hosts whose clocks disagree still judge each other's
+/// heartbeats by one clock; this host's on SQLite (one host). Errors: orch::Error from the
+/// registry.
+int64_t registry_clock_ms(Registry& reg);
 
 /// Sets worker `id`'s state (`draining`, or an end: `stopped`, which also sets ended_at) while it
 /// is running or draining. Returns false when it was not.

@@ -28,7 +28,8 @@ int reap_lost_workers(const Deps& f, bool wait_for_lock) {
     }
   };
   guarded("judging workers", [&] {
-    for (const std::string& id : registry::mark_silent_workers(reg, now_ms())) {
+    for (const std::string& id :
+         registry::mark_silent_workers(reg, registry::registry_clock_ms(reg))) {
       spdlog::info("worker {} sent no heartbeat for {} s: marked lost", id,
                    registry::kWorkerSilentMs / 1000);
     }

@@ -74,7 +74,9 @@ class Heartbeat {
       lock.unlock();
       try {
         if (!reg) reg = registry::Registry::open(file_);
-        if (!registry::heartbeat_worker(*reg, id_, now_ms())) judged_lost_.store(true);
+        if (!registry::heartbeat_worker(*reg, id_, registry::registry_clock_ms(*reg))) {
+          judged_lost_.store(true);
+        }
       } catch (const std::exception& e) {
         spdlog::error("heartbeat: {}", e.what());
         reg.reset();  // reconnect on the next beat
@@ -200,7 +202,7 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
   WorkerOptions o = opts;
   registry::Worker me = make_worker_row(reg, o);
   o.name = me.name;
-  registry::register_worker(reg, me, now_ms());
+  registry::register_worker(reg, me, registry::registry_clock_ms(reg));
   spdlog::info("worker {} (id {}) on host {}: up to {} session(s){}{}", me.name, me.id, me.host,
                o.max_sessions, o.convoy.empty() ? "" : ", convoy " + o.convoy,
                o.drain ? ", draining" : "");
@@ -230,7 +232,7 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
       beat.reset();
       kill_orphaned_supervisors(reg, kOrphanWindowMs);
       me.id = process::random_hex(8);
-      registry::register_worker(reg, me, now_ms());
+      registry::register_worker(reg, me, registry::registry_clock_ms(reg));
       scope.worker = me.id;
       beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
     }
@@ -264,12 +266,12 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
   }
   if (stop.load()) {
     spdlog::info("worker {}: stopping its sessions", me.name);
-    registry::set_worker_state(reg, me.id, "draining", now_ms());
+    registry::set_worker_state(reg, me.id, "draining", registry::registry_clock_ms(reg));
     requests.stop_all(me.id, o.stop_grace_ms);
   }
   requests.join_all();
   beat.reset();
-  registry::set_worker_state(reg, me.id, "stopped", now_ms());
+  registry::set_worker_state(reg, me.id, "stopped", registry::registry_clock_ms(reg));
   spdlog::info("worker {}: stopped", me.name);
   return kExitOk;
 }

@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <future>
 
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/home.h"
 #include "lib/registry/convoys.h"
@@ -191,6 +195,32 @@ TEST_P(RegistryWorkers, ARequestIsTakenOnceByTheSessionsWorker) {
 INSTANTIATE_TEST_SUITE_P(Dialects, RegistryWorkers,
                          ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
                          testing::test_db_name);
+
+TEST_P(RegistryWorkers, AWorkerJudgedLostClaimsNothingUnderItsOldId) {
+  register_worker(*reg_, worker("w1", "one"), 1000);
+  add("a", kRemoteRepo, "a1", State::kQueued);
+  EXPECT_EQ(mark_silent_workers(*reg_, 1001 + kWorkerSilentMs), std::vector<std::string>{"w1"});
+  // Back from a cut: its claims would be judged lost again at once and use up the retries.
+  EXPECT_TRUE(claim_queued(*reg_, 20000, "worker:one", remote("w1")).empty());
+  EXPECT_EQ(reg_->get_session("a1")->state, State::kQueued);
+  register_worker(*reg_, worker("w9", "one"), 20000);  // registered again, under a new id
+  EXPECT_EQ(claim_queued(*reg_, 20000, "worker:one", remote("w9")), std::vector<std::string>{"a1"});
+}
+
+TEST_P(RegistryWorkers, HeartbeatsUseTheRegistrysClockAndAreNotHeldBackByAWriter) {
+  const int64_t clock = registry_clock_ms(*reg_);
+  EXPECT_LT(std::llabs(clock - now_ms()), 5000);  // the server's clock, here the same machine's
+  register_worker(*reg_, worker("w1", "one"), clock);
+  if (GetParam() != testing::TestDb::kPostgres) return;  // SQLite: one host, one writer at once
+  // Another connection holds the registry's write lock (a long convoy create, say).
+  std::unique_ptr<Registry> other = testing::open_location(location_, tmp_.path());
+  std::future<bool> beat;
+  other->transaction([&] {
+    beat = std::async(std::launch::async, [&] { return heartbeat_worker(*reg_, "w1", clock + 1); });
+    EXPECT_EQ(beat.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  });
+  EXPECT_TRUE(beat.get());
+}
 
 }  // namespace
 }  // namespace orch::registry
