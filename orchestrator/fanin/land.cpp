@@ -290,8 +290,8 @@ void record(registry::Registry& reg, const Candidate& c, const LandReport& r,
 // Units slung by URL (lib/git/remote.h) are landed in req.checkout, a local clone of the URL:
 // their pushed branches are fetched into it and each candidate's repository becomes it.
 // Errors: see land() in land.h.
-void use_checkout(std::vector<Candidate>* cs, const LandRequest& req) {
-  const std::string& repo = cs->front().unit.repo;
+void use_checkout(std::vector<Candidate>* cs, const LandRequest& req, LandReport* r) {
+  const std::string repo = cs->front().unit.repo;  // a copy: the candidates change below
   const bool by_url = !repo.empty() && repo.front() != '/';
   if (!by_url) {
     if (!req.checkout.empty()) {
@@ -316,7 +316,35 @@ void use_checkout(std::vector<Candidate>* cs, const LandRequest& req) {
   std::vector<std::string> branches;
   for (const Candidate& c : *cs) branches.push_back(c.session.branch);
   git::fetch_unit_branches(path, remote, branches);
-  for (Candidate& c : *cs) c.unit.repo = path;
+  // Only the session's own commit lands: a branch the URL has at another commit (the session's
+  // push was refused or has not arrived; an older attempt's work) is skipped with the reason.
+  std::vector<Candidate> kept;
+  for (Candidate& c : *cs) {
+    c.unit.repo = path;
+    std::string tip;
+    try {
+      tip = git::resolve_commit(path, "refs/heads/" + c.session.branch);
+    } catch (const Error&) {
+      tip.clear();
+    }
+    if (!c.session.commit_id.empty() && tip != c.session.commit_id) {
+      LandItem item{
+          c.session.unit_name, c.session.id, c.session.branch, "skipped", "", "", {}, "", "", ""};
+      item.reason = "the branch at " + escape_controls(repo) + " is " +
+                    (tip.empty() ? std::string("missing") : "at " + tip.substr(0, 12)) +
+                    ", not at session " + c.session.id + "'s commit " +
+                    c.session.commit_id.substr(0, 12) +
+                    " (its push was refused or has not arrived)";
+      r->items.push_back(std::move(item));
+      continue;
+    }
+    kept.push_back(std::move(c));
+  }
+  *cs = std::move(kept);
+  if (cs->empty()) {
+    throw Error("land", "no unit's session commit is on a branch at " + escape_controls(repo) +
+                            ": nothing to land");
+  }
 }
 
 }  // namespace
@@ -336,7 +364,7 @@ LandReport land(registry::Registry& reg, const HomeLayout& home, const LandReque
                   [&](const Candidate& c) { return c.unit.repo != cs.front().unit.repo; })) {
     throw Error("land", "the units belong to several repositories");
   }
-  use_checkout(&cs, req);
+  use_checkout(&cs, req, &r);
   preflight(cs, req, &r);
   const LandRequest effective = with_configured_checks(req, home, r.repo);
   cs = forecast_order(std::move(cs), r);

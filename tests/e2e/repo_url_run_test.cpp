@@ -59,6 +59,20 @@ TEST_F(RepoUrlRun, TheSessionRunsFromTheMirrorAndPushesTheBranch) {
   EXPECT_EQ(no_clone.code, 1);
   EXPECT_EQ(no_clone.err, "orch: error: land: the units' repository is the URL " + url +
                               ": land them in a local clone of it with --repo PATH\n");
+  // The branch at the URL moved past the session's commit (an older attempt's push, someone
+  // else's): what lands is the session's commit or nothing.
+  const std::string pushed_tip = git(origin, {"rev-parse", "orch/u1"}).substr(0, 40);
+  const std::string other =
+      git(origin, {"commit-tree", "orch/u1^{tree}", "-p", "orch/u1", "-m", "not the session's"})
+          .substr(0, 40);
+  git(origin, {"update-ref", "refs/heads/orch/u1", other});
+  const std::filesystem::path stale = tmp_->path() / "stale";
+  git(tmp_->path(), {"clone", "-q", url, stale.string()});
+  OrchRun moved = orch({"land", "u1", "--repo", stale.string(), "--no-check"});
+  EXPECT_EQ(moved.code, 1);
+  EXPECT_EQ(moved.err, "orch: error: land: no unit's session commit is on a branch at " + url +
+                           ": nothing to land\n");
+  git(origin, {"update-ref", "refs/heads/orch/u1", pushed_tip});
   const std::filesystem::path work = tmp_->path() / "work";
   git(tmp_->path(), {"clone", "-q", url, work.string()});
   OrchRun landed = orch({"land", "u1", "--repo", work.string(), "--no-check"});
