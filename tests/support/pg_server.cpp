@@ -106,8 +106,8 @@ void pg_remove_stale(const fs::path& tmp_root) {
     if (pid.empty() || fs::exists("/proc/" + pid, ec)) continue;
     try {
       if (fs::exists(entry.path() / "data" / "postmaster.pid", ec)) {
-        pg_run({pg_tool("pg_ctl"), "-D", (entry.path() / "data").string(), "-s", "-m",
-                "immediate", "stop"},
+        pg_run({pg_tool("pg_ctl"), "-D", (entry.path() / "data").string(), "-s", "-m", "immediate",
+                "stop"},
                tmp_root);
       }
     } catch (const std::exception&) {
