@@ -14,7 +14,10 @@ constexpr const char* kRepoUrlRunScript = R"({
   "scenarios": [
     {"match": "write-remote", "turns": [
       {"tool": "write", "path": "REMOTE.md", "content": "written on a worker\n"},
-      {"text": "Done: wrote REMOTE.md"}]}
+      {"text": "Done: wrote REMOTE.md"}]},
+    {"match": "write-other", "turns": [
+      {"tool": "write", "path": "REMOTE.md", "content": "written otherwise\n"},
+      {"text": "Done: wrote REMOTE.md otherwise"}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -78,6 +81,46 @@ TEST_F(RepoUrlRun, TheSessionRunsFromTheMirrorAndPushesTheBranch) {
   OrchRun landed = orch({"land", "u1", "--repo", work.string(), "--no-check"});
   ASSERT_EQ(landed.code, 0) << landed.err << landed.out;
   EXPECT_EQ(read_file(work / "REMOTE.md"), "written on a worker\n");
+}
+
+// orch conflicts on units of a URL: the forecast reads what their sessions pushed, in this host's
+// mirror fetched first; a unit nothing was pushed for yet is skipped with the reason.
+TEST_F(RepoUrlRun, ConflictsForecastsThePushedBranches) {
+  const std::string url = daemon_->url("origin.git");
+  for (const auto& [unit, prompt] : {std::pair{"u1", "write-remote"}, {"u2", "write-other"}}) {
+    OrchRun s = orch({"sling", unit, url, "--agent", "claude", "-m", prompt});
+    ASSERT_EQ(s.code, 0) << s.err;
+  }
+  OrchRun w = orch({"worker", "--drain", "--name", "w1"}, 180000);
+  ASSERT_EQ(w.code, 0) << w.err;
+  const std::filesystem::path origin = served_() / "origin.git";
+  std::string out;
+  ASSERT_TRUE(eventually(
+      [&] {
+        return git_code(origin, {"rev-parse", "orch/u1"}, out) == 0 &&
+               git_code(origin, {"rev-parse", "orch/u2"}, out) == 0;
+      },
+      30000));
+  OrchRun q = orch({"sling", "u3", url, "--agent", "claude", "-m", "write-remote"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  const std::string queued =
+      json::Json::parse(orch({"show", "u3", "--json"}).out)["session"].get<std::string>();
+  const std::string before = git(origin, {"for-each-ref"});
+  OrchRun c = orch({"conflicts", "u1", "u2", "u3"});
+  EXPECT_EQ(c.code, 1) << c.err;
+  EXPECT_EQ(c.out,
+            "conflict  u1  u2: REMOTE.md\n"
+            "skipped  u3: nothing was pushed to orch/u3 (yet: session " +
+                queued +
+                " is queued)\n"
+                "order  u1  u2\n"
+                "  group 1 (mutually clean): u1\n"
+                "  group 2 (after resolving): u2\n");
+  json::Json j = json::Json::parse(orch({"conflicts", "u1", "u2", "u3", "--json"}).out);
+  EXPECT_EQ(j["repo"], url);
+  EXPECT_EQ(j["conflicts"].size(), 1u);
+  // A forecast changes nothing at the URL.
+  EXPECT_EQ(git(origin, {"for-each-ref"}), before);
 }
 
 }  // namespace
