@@ -89,9 +89,10 @@ std::vector<std::pair<std::string, std::string>> take_remote_requests(Registry& 
                                                                       const std::string& worker_id,
                                                                       const std::string& host);
 
-/// Inbox messages (orch nudge) waiting for live sessions that worker `worker_id` claimed or that
-/// run on host `host`: (session id, message id) pairs.
-std::vector<std::pair<std::string, int64_t>> waiting_messages_of_worker(
+/// Inbox messages (orch nudge) and mail (orch mail, the mail table: not claimed nor delivered
+/// yet) waiting for live sessions that worker `worker_id` claimed or that run on host `host`:
+/// (session id, "inbox:<message id>" or "mail:<mail id>") pairs, inbox first, each by id.
+std::vector<std::pair<std::string, std::string>> waiting_messages_of_worker(
     Registry& reg, const std::string& worker_id, const std::string& host);
 
 /// Sets session `session_id`'s planned worktree path (a remote unit's session claimed by a

@@ -209,7 +209,7 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
   kill_orphaned_supervisors(reg, kOrphanWindowMs);
   auto beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
   RequestRunner requests(f);
-  std::set<int64_t> signalled;
+  std::set<std::string> signalled;
   for (const char* channel :
        {registry::kQueueChannel, registry::kInboxChannel, registry::kRequestChannel}) {
     reg.listen(channel);
