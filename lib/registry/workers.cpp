@@ -123,16 +123,18 @@ std::optional<Worker> get_worker(Registry& reg, const std::string& id) {
   return read_worker(st);
 }
 
+bool any_silent_worker(Registry& reg, int64_t now, int64_t silent_ms) {
+  db::Stmt any(reg.conn(),
+               "SELECT 1 FROM workers WHERE state IN ('running','draining') AND "
+               "heartbeat_at < ?1 LIMIT 1");
+  any.bind_int(1, now - silent_ms);
+  return any.step();
+}
+
 std::vector<std::string> mark_silent_workers(Registry& reg, int64_t now, int64_t silent_ms) {
   std::vector<std::string> ids;
   // A read first: most calls find every worker fresh and take no write lock.
-  {
-    db::Stmt any(reg.conn(),
-                 "SELECT 1 FROM workers WHERE state IN ('running','draining') AND "
-                 "heartbeat_at < ?1 LIMIT 1");
-    any.bind_int(1, now - silent_ms);
-    if (!any.step()) return ids;
-  }
+  if (!any_silent_worker(reg, now, silent_ms)) return ids;
   reg.transaction([&] {
     ids.clear();
     db::Stmt st(reg.conn(),

@@ -57,8 +57,13 @@ std::vector<Worker> list_workers(Registry& reg);
 /// The worker with this id, if any.
 std::optional<Worker> get_worker(Registry& reg, const std::string& id);
 
+/// True when some running or draining worker's heartbeat is older than now - silent_ms: whether
+/// mark_silent_workers has anything to mark. One read; takes no write lock.
+bool any_silent_worker(Registry& reg, int64_t now, int64_t silent_ms = kWorkerSilentMs);
+
 /// Marks `lost` (ended_at = now) every running or draining worker whose heartbeat is older than
-/// now - silent_ms, in one transaction, and returns their ids.
+/// now - silent_ms, in one transaction, and returns their ids. Reads first (any_silent_worker):
+/// when none is silent it returns at once without a transaction.
 std::vector<std::string> mark_silent_workers(Registry& reg, int64_t now,
                                              int64_t silent_ms = kWorkerSilentMs);
 
