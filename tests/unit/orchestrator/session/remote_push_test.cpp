@@ -91,6 +91,10 @@ TEST_F(RemotePush, ARefusedPushIsAnErrorEventAndTheSessionsError) {
   const std::string theirs = push_test_rev(origin, "orch/u1");
   std::string why = push_unit_branch(home, *reg, sink, session, unit, true);
   EXPECT_EQ(why.rfind("push of orch/u1 to " + url + ": ", 0), 0u) << why;
+  // The error says where the work stays; a later session starts from the remote's branch.
+  const std::string kept = "; the work stays in " + mirror + " as refs/orch/unpushed/u1/s1";
+  EXPECT_EQ(why.substr(why.size() - kept.size()), kept) << why;
+  EXPECT_EQ(push_test_rev(mirror, "refs/orch/unpushed/u1/s1"), work);
   EXPECT_EQ(event_messages("error"), std::vector<std::string>{why});
   auto s = reg->get_session("s1");
   EXPECT_EQ(s->state, registry::State::kDone);
