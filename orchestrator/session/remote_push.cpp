@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "lib/error.h"
+#include "lib/git/git.h"
 #include "lib/git/remote.h"
 #include "lib/json.h"
 #include "lib/registry/push_error.h"
@@ -74,6 +75,16 @@ std::string push_unit_branch(const HomeLayout& home, registry::Registry& reg, Re
 std::string push_ended_session(const HomeLayout& home, registry::Registry& reg,
                                const registry::Session& s, const registry::Unit& unit) {
   if (!is_remote_repo(unit.repo) || s.state == registry::State::kLost) return "";
+  // A session that never made its worktree here (its supervisor failed first) has nothing to push.
+  std::error_code ec;
+  const std::string mirror = unit_repo_dir(home, unit.repo);
+  try {
+    if (!std::filesystem::is_directory(mirror, ec) || !git::branch_exists(mirror, unit.branch)) {
+      return "";
+    }
+  } catch (const std::exception&) {
+    return "";
+  }
   return push_and_report(home, reg, s, unit, [&](const std::string& kind, const std::string& m) {
     try {
       reg.add_event(s.id, kind, json::dump(json::Json{{"message", m}}));

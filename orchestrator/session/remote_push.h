@@ -32,7 +32,8 @@ std::string push_unit_branch(const HomeLayout& home, registry::Registry& reg, Re
 /// For a unit of a repository by URL whose session `s` ended here without its supervisor
 /// pushing (a forced or timed-out stop killed it; a handoff committed what it left): pushes
 /// orch/<unit> as push_unit_branch does, the outcome an event written to the registry. Nothing
-/// for a local unit or a session ended `lost` (a worker that comes back pushes nothing).
+/// for a local unit, a session ended `lost` (a worker that comes back pushes nothing), or when
+/// this host's mirror has no such branch (the session never made its worktree here).
 /// Returns the error ("" when pushed or nothing to do). Never throws.
 std::string push_ended_session(const HomeLayout& home, registry::Registry& reg,
                                const registry::Session& s, const registry::Unit& unit);
