@@ -6,6 +6,7 @@
 #include "tests/e2e/fixture.h"
 #include "tests/support/git_daemon.h"
 #include "tests/support/git_run.h"
+#include "tests/support/tmp.h"
 
 namespace orch::test {
 namespace {
@@ -17,7 +18,10 @@ constexpr const char* kRepoUrlRunScript = R"({
       {"text": "Done: wrote REMOTE.md"}]},
     {"match": "write-other", "turns": [
       {"tool": "write", "path": "REMOTE.md", "content": "written otherwise\n"},
-      {"text": "Done: wrote REMOTE.md otherwise"}]}
+      {"text": "Done: wrote REMOTE.md otherwise"}]},
+    {"match": "write-then-wait", "turns": [
+      {"tool": "write", "path": "HANDOFF.md", "content": "left for the successor\n"},
+      {"text": "still working", "delay_ms": 60000}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -121,6 +125,37 @@ TEST_F(RepoUrlRun, ConflictsForecastsThePushedBranches) {
   EXPECT_EQ(j["conflicts"].size(), 1u);
   // A forecast changes nothing at the URL.
   EXPECT_EQ(git(origin, {"for-each-ref"}), before);
+}
+
+TEST_F(RepoUrlRun, AForcedHandoffPushesTheWorkBeforeQueueingTheSuccessor) {
+  const std::string url = daemon_->url("origin.git");
+  OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-then-wait please"});
+  ASSERT_EQ(s.code, 0) << s.err;
+  process::SpawnOptions so;
+  so.argv = {ORCH_BIN, "--home", home_.string(), "worker", "--name", "w1", "--grace", "1s"};
+  so.env_set = env_;
+  so.stderr_path = (tmp_->path() / "worker.err").string();
+  so.die_with_parent = true;  // a failed assertion or a killed test leaves no worker behind
+  process::Child worker = process::spawn(so);
+  // The agent wrote HANDOFF.md and waits on the model: nothing is committed yet.
+  ASSERT_TRUE(eventually(
+      [&] {
+        json::Json j = session_json();
+        return j.is_object() && j["worktree"].is_string() &&
+               std::filesystem::exists(std::filesystem::path(j["worktree"].get<std::string>()) /
+                                       "HANDOFF.md");
+      },
+      60000))
+      << read_file(tmp_->path() / "worker.err");
+  // No grace: the supervisor is killed before it can push; the handoff commits what it left
+  // and pushes it before the successor is queued (another host would start from the URL).
+  OrchRun h = orch({"handoff", "u1", "--grace", "0s", "-m", "go on"});
+  EXPECT_EQ(h.code, 0) << h.err;
+  const std::filesystem::path origin = served_() / "origin.git";
+  std::string shown;
+  EXPECT_EQ(git_code(origin, {"show", "orch/u1:HANDOFF.md"}, shown), 0) << shown;
+  EXPECT_EQ(shown, "left for the successor\n");
+  worker.terminate(20000);
 }
 
 }  // namespace
