@@ -28,6 +28,7 @@ namespace {
 using Remote = Handle<git_remote, git_remote_free>;
 
 constexpr const char* kRemoteHead = "refs/remotes/origin/HEAD";
+constexpr int64_t kStaleFetchLockMs = 60000;  // a live writer holds a ref lock for ms
 
 // An exclusive flock(2) on a 0600 lock file, released on destruction; waited for at most
 // `wait_ms`, then Error("repository '<redacted url>'", "its mirror ... is locked ...").
@@ -216,6 +217,8 @@ std::string fetch_mirror(const std::string& repos_dir, const std::string& url) {
     Repo repo = open_exact(path.string());
     check_mirror_url(repo.get(), path, url);
   }
+  // A fetch killed mid-way (a stall, its supervisor SIGKILLed) leaves its ref locks behind.
+  detail::remove_stale_fetch_locks(path.string(), kStaleFetchLockMs);
   // The fetch itself in a child process, killed when it stalls (remote_transfer.h).
   std::string why = run_bounded_transfer(
       [&](const TransferProgress& progress) -> std::string {

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 
 #include "lib/error.h"
 #include "lib/git/remote.h"
@@ -140,3 +141,32 @@ std::string run_bounded_transfer(const TransferBody& body, int64_t stall_ms) {
 
 }  // namespace detail
 }  // namespace orch::git
+
+namespace orch::git::detail {
+
+int remove_stale_fetch_locks(const std::string& mirror, int64_t min_age_ms) {
+  namespace fs = std::filesystem;
+  const fs::path git_dir = fs::path(mirror) / ".git";
+  const auto now = fs::file_time_type::clock::now();
+  std::error_code ec;
+  int removed = 0;
+  auto remove_if_stale = [&](const fs::path& p) {
+    std::error_code e;
+    const auto at = fs::last_write_time(p, e);
+    if (e || now - at < std::chrono::milliseconds(min_age_ms)) return;
+    if (fs::remove(p, e)) ++removed;
+  };
+  for (const char* dir : {"refs/remotes", "refs/tags"}) {
+    for (auto it = fs::recursive_directory_iterator(git_dir / dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec) && it->path().extension() == ".lock") remove_if_stale(it->path());
+    }
+    ec.clear();
+  }
+  for (const char* file : {"packed-refs.lock", "FETCH_HEAD.lock"}) {
+    if (fs::exists(git_dir / file, ec)) remove_if_stale(git_dir / file);
+  }
+  return removed;
+}
+
+}  // namespace orch::git::detail

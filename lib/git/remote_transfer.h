@@ -24,4 +24,11 @@ using TransferBody = std::function<std::string(const TransferProgress& progress)
 /// pipe or fork cannot be made.
 std::string run_bounded_transfer(const TransferBody& body, int64_t stall_ms);
 
+/// Removes the lock files a killed fetch left in the mirror at `mirror` (a worktree's path:
+/// its .git folder holds the refs): `*.lock` under refs/remotes/ and refs/tags/, packed-refs.lock
+/// and FETCH_HEAD.lock, when older than `min_age_ms` (a live writer holds one for milliseconds).
+/// Without this, every later fetch of the URL fails on "failed to lock file". Call with the
+/// mirror's lock held. Returns how many it removed; never throws.
+int remove_stale_fetch_locks(const std::string& mirror, int64_t min_age_ms);
+
 }  // namespace orch::git::detail

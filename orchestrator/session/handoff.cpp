@@ -169,9 +169,14 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
                     server_passwords(f.home()), workspace_from_options(prev.options).copy);
   }
   // A remote unit's successor may be claimed on another host, where it starts from the remote's
-  // branch: the work goes there before the successor is queued (a failed push is the previous
-  // session's error, its work kept in this host's mirror: remote_push.h).
-  push_ended_session(f.home(), reg, prev, *unit);
+  // branch: the work goes there before the successor is queued. A failed push is the previous
+  // session's error, its work kept in this host's mirror (remote_push.h), and no successor is
+  // queued: it would start without that work.
+  if (std::string why = push_ended_session(f.home(), reg, prev, *unit); !why.empty()) {
+    throw Error("handoff of unit '" + unit->name + "'",
+                "no successor was queued: session " + prev.id + "'s work could not be pushed: " +
+                    escape_controls(why) + " (push it, or hand off again once the URL takes it)");
+  }
 
   const std::string head = git::resolve_commit(prev.worktree, "HEAD");
   BriefInput in;

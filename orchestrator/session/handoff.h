@@ -41,7 +41,10 @@ struct HandoffResult {
 /// registry and this waits for both sides up to grace_ms + kRemoteActMs (exit 6 past it).
 /// Errors (nothing changed): no such session or unit (exit 7), a unit name with several live
 /// sessions or a session that is not the unit's latest (exit 2), a gone worktree (exit 1), an
-/// unknown agent or missing binary, another live session on the unit (exit 8).
+/// unknown agent or missing binary, another live session on the unit (exit 8). For a unit of a
+/// repository by URL the previous session's branch is pushed before the successor is queued;
+/// a refused push is an error (exit 1) after the previous session ended: no successor is
+/// queued, the work stays in this host's mirror (remote_push.h).
 HandoffResult handoff(const Deps& f, const HandoffRequest& req);
 
 }  // namespace orch

@@ -108,13 +108,10 @@ void create_session_worktree(const Deps& f, const registry::Session& s) {
   auto unit = reg.get_unit(s.unit_id);
   if (!unit) throw Error("session " + s.id, "its unit is missing", kExitNotFound);
   std::string repo = unit->repo;
-  if (is_remote_repo(repo)) {
-    // This host's mirror, fetched now; the branch continues the remote's orch/<unit> when it
-    // exists (a retry or handoff on another host), else starts at the unit's base.
-    repo = git::fetch_mirror(f.home().repos().string(), unit->repo);
-    std::string at = git::prepare_remote_branch(repo, unit->branch, unit->base_commit);
-    spdlog::debug("unit {}: mirror {} fetched, {} at {}", unit->name, repo, unit->branch, at);
-  }
+  const bool remote = is_remote_repo(repo);
+  if (remote) repo = git::fetch_mirror(f.home().repos().string(), unit->repo);  // fetched now
+  // Who holds the branch is settled before anything moves it: an ended session's worktree is
+  // detached first, a live one refuses with nothing changed.
   for (const git::WorktreeInfo& w : git::list_worktrees(repo)) {
     if (w.branch != unit->branch || w.prunable) continue;  // add_worktree prunes stale records
     std::string session;
@@ -135,6 +132,12 @@ void create_session_worktree(const Deps& f, const registry::Session& s) {
       case Holder::kForeign:
         break;  // add_worktree names it
     }
+  }
+  if (remote) {
+    // The branch continues the remote's orch/<unit> when it exists (a retry or handoff on
+    // another host), else starts at the unit's base (lib/git/remote.h).
+    std::string at = git::prepare_remote_branch(repo, unit->branch, unit->base_commit);
+    spdlog::debug("unit {}: mirror {} fetched, {} at {}", unit->name, repo, unit->branch, at);
   }
   // A folder left at this very path (a crash of this session's own earlier creation) goes first.
   std::error_code ec;

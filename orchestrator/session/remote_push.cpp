@@ -75,11 +75,13 @@ std::string push_unit_branch(const HomeLayout& home, registry::Registry& reg, Re
 std::string push_ended_session(const HomeLayout& home, registry::Registry& reg,
                                const registry::Session& s, const registry::Unit& unit) {
   if (!is_remote_repo(unit.repo) || s.state == registry::State::kLost) return "";
-  // A session that never made its worktree here (its supervisor failed first) has nothing to push.
+  // A session that never made its worktree here (its supervisor failed first) has nothing to
+  // push: the mirror's branch, if any, is an older session's (pushed, or kept as unpushed).
   std::error_code ec;
   const std::string mirror = unit_repo_dir(home, unit.repo);
   try {
-    if (!std::filesystem::is_directory(mirror, ec) || !git::branch_exists(mirror, unit.branch)) {
+    if (s.worktree.empty() || !std::filesystem::exists(s.worktree + "/.git", ec) ||
+        !std::filesystem::is_directory(mirror, ec) || !git::branch_exists(mirror, unit.branch)) {
       return "";
     }
   } catch (const std::exception&) {

@@ -1,6 +1,7 @@
 // A unit of a repository by URL, run the whole way: slung with a git:// URL (a git daemon on
 // 127.0.0.1), its worktree made from the host's mirror, Claude Code on the fake model, and its
 // branch pushed back to the repository by the supervisor.
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/e2e/fixture.h"
@@ -155,6 +156,46 @@ TEST_F(RepoUrlRun, AForcedHandoffPushesTheWorkBeforeQueueingTheSuccessor) {
   std::string shown;
   EXPECT_EQ(git_code(origin, {"show", "orch/u1:HANDOFF.md"}, shown), 0) << shown;
   EXPECT_EQ(shown, "left for the successor\n");
+  worker.terminate(20000);
+}
+
+// A handoff whose push the URL refuses queues no successor: it would start from the URL's branch
+// without the work, which stays in this host's mirror.
+TEST_F(RepoUrlRun, AHandoffWhosePushIsRefusedQueuesNoSuccessor) {
+  const std::string url = daemon_->url("origin.git");
+  OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-then-wait please"});
+  ASSERT_EQ(s.code, 0) << s.err;
+  const std::string id = session_json()["session"].get<std::string>();
+  process::SpawnOptions so;
+  so.argv = {ORCH_BIN, "--home", home_.string(), "worker", "--name", "w1", "--grace", "1s"};
+  so.env_set = env_;
+  so.stderr_path = (tmp_->path() / "worker.err").string();
+  so.die_with_parent = true;
+  process::Child worker = process::spawn(so);
+  ASSERT_TRUE(eventually(
+      [&] {
+        json::Json j = session_json();
+        return j.is_object() && j["worktree"].is_string() &&
+               std::filesystem::exists(std::filesystem::path(j["worktree"].get<std::string>()) /
+                                       "HANDOFF.md");
+      },
+      60000))
+      << read_file(tmp_->path() / "worker.err");
+  // Meanwhile someone else pushed orch/u1 elsewhere: the session's branch is no fast-forward.
+  const std::filesystem::path origin = served_() / "origin.git";
+  const std::string other =
+      git(origin, {"commit-tree", "main^{tree}", "-p", "main", "-m", "someone else"}).substr(0, 40);
+  git(origin, {"update-ref", "refs/heads/orch/u1", other});
+  OrchRun h = orch({"handoff", "u1", "--grace", "0s", "-m", "go on"});
+  EXPECT_EQ(h.code, 1) << h.out;
+  const std::string prefix =
+      "orch: error: handoff of unit 'u1': no successor was queued: session " + id +
+      "'s work could not be pushed: ";
+  EXPECT_EQ(h.err.rfind(prefix, 0), 0u) << h.err;
+  EXPECT_NE(h.err.find("refs/orch/unpushed/u1/" + id), std::string::npos) << h.err;
+  EXPECT_EQ(std::count(h.err.begin(), h.err.end(), '\n'), 1) << h.err;
+  EXPECT_EQ(json::Json::parse(orch({"agents", "--all", "--json"}).out).size(), 1u);
+  EXPECT_EQ(git(origin, {"rev-parse", "orch/u1"}).substr(0, 40), other);  // nothing forced
   worker.terminate(20000);
 }
 

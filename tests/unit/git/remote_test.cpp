@@ -114,6 +114,25 @@ class Mirror : public RepoTest {
   std::string repos() const { return (tmp_ / "home/repos").string(); }
 };
 
+// A fetch killed mid-way (a stall, its supervisor SIGKILLed) leaves ref locks in the mirror; the
+// next fetch removes the stale ones instead of failing on them for ever, and leaves a fresh one.
+TEST_F(Mirror, StaleRefLocksOfAKilledFetchDoNotBlockTheNextFetch) {
+  std::string m = fetch_mirror(repos(), url());
+  const fs::path refs = fs::path(m) / ".git/refs/remotes/origin";
+  const auto old = fs::file_time_type::clock::now() - std::chrono::minutes(5);
+  write_file(refs / "main.lock", "");
+  fs::last_write_time(refs / "main.lock", old);
+  write_file(fs::path(m) / ".git/packed-refs.lock", "");
+  fs::last_write_time(fs::path(m) / ".git/packed-refs.lock", old);
+  write_file(refs / "fresh.lock", "");  // a writer holding it now
+  std::string second = advance({{"c.txt", "c\n"}});
+  fetch_mirror(repos(), url());
+  EXPECT_EQ(resolve_remote_base(m, url(), "main"), second);
+  EXPECT_FALSE(fs::exists(refs / "main.lock"));
+  EXPECT_FALSE(fs::exists(fs::path(m) / ".git/packed-refs.lock"));
+  EXPECT_TRUE(fs::exists(refs / "fresh.lock"));
+}
+
 TEST_F(Mirror, FetchCreatesAPrivateMirrorAndResolvesBases) {
   std::string m = fetch_mirror(repos(), url());
   EXPECT_EQ(m, repos() + "/" + mirror_name(url()));

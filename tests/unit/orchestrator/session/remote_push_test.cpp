@@ -115,6 +115,12 @@ TEST_F(RemotePush, AStopOrHandoffPushesForAKilledSupervisorButNotForALostSession
   ended.state = registry::State::kStopped;
   EXPECT_EQ(push_ended_session(home, *reg, ended, other), "");
   EXPECT_EQ(reg->get_session("s1")->error, "");
+  // A session whose supervisor died before it made its worktree: the mirror's branch is an
+  // older session's, not its own to push.
+  registry::Session early = ended;
+  early.worktree = (tmp / "never-made").string();
+  EXPECT_EQ(push_ended_session(home, *reg, early, unit), "");
+  EXPECT_EQ(test::git(origin, {"branch", "--list", "orch/u1"}), "");
   // Stopped with its supervisor killed: what was committed goes to the URL.
   EXPECT_EQ(push_ended_session(home, *reg, ended, unit), "");
   EXPECT_EQ(push_test_rev(origin, "orch/u1"), work);
