@@ -28,8 +28,10 @@ int reap_lost_workers(const Deps& f, bool wait_for_lock) {
     }
   };
   guarded("judging workers", [&] {
-    for (const std::string& id :
-         registry::mark_silent_workers(reg, registry::registry_clock_ms(reg))) {
+    const int64_t now = registry::registry_clock_ms(reg);
+    // A server restarted less than kWorkerSilentMs ago took the heartbeats' silence with it.
+    if (now - registry::registry_up_since_ms(reg) < registry::kWorkerSilentMs) return;
+    for (const std::string& id : registry::mark_silent_workers(reg, now)) {
       spdlog::info("worker {} sent no heartbeat for {} s: marked lost", id,
                    registry::kWorkerSilentMs / 1000);
     }
