@@ -264,9 +264,9 @@ struct WorkerLoop {
       scope.worker = me.id;
       beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
     }
-    upkeep(f, outage.recovered_at());
-    requests.take_and_run(me.id);
+    requests.take_and_run(me.id);  // first: another host waits on it (within a second)
     requests.join_finished();
+    upkeep(f, outage.recovered_at());
     wake_for_messages(reg, me.id, signalled);
     int claimed = 0;
     try {
@@ -284,18 +284,12 @@ struct WorkerLoop {
   }
 
   // Sleeps until a wake-up (a NOTIFY on PostgreSQL, a commit on SQLite) or kWorkerTickMs, in
-  // slices, so SIGTERM is seen soon.
+  // slices, so SIGTERM is seen soon. Throws orch::Error when the registry fails under it.
   void wait_for_work(const std::atomic<bool>& stop) {
     const int64_t until = steady_ms() + kWorkerTickMs;
     bool woken = false;
     while (!woken && !stop.load() && steady_ms() < until) {
-      try {
-        woken = f.registry().wait_for_notify(std::min<int64_t>(100, until - steady_ms()));
-      } catch (const std::exception& e) {
-        outage.failed(e.what(),
-                      steady_ms());  // the next round retries (and logs the end of the outage)
-        return;
-      }
+      woken = f.registry().wait_for_notify(std::min<int64_t>(100, until - steady_ms()));
     }
   }
 
@@ -367,6 +361,7 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
       registry::registry_clock_ms(reg);  // the registry answers (a lost connection reopens)
       w.outage.ok();
       if (w.round()) break;
+      w.wait_for_work(stop);
     } catch (const std::exception& e) {
       pause_ms = w.outage.failed(e.what(), began);
       const int64_t limit = w.o.registry_timeout_ms;
@@ -377,13 +372,9 @@ int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>
                                               "): " + e.what());
       }
     }
-    if (pause_ms > 0) {
-      const int64_t until = steady_ms() + pause_ms;
-      while (!stop.load() && steady_ms() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, pause_ms)));
-      }
-    } else {
-      w.wait_for_work(stop);
+    const int64_t until = steady_ms() + pause_ms;
+    while (!stop.load() && steady_ms() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, pause_ms)));
     }
   }
   w.finish(stop.load());

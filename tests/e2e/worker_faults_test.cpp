@@ -25,6 +25,9 @@ constexpr const char* kWorkerFaultScript = R"({
     {"match": "fault-unit", "turns": [
       {"tool": "write", "path": "UNIT.md", "content": "written by an agent\n", "delay_ms": 4000},
       {"text": "Done: wrote UNIT.md"}]},
+    {"match": "outage-unit", "turns": [
+      {"tool": "write", "path": "UNIT.md", "content": "written by an agent\n", "delay_ms": 8000},
+      {"text": "Done: wrote UNIT.md"}]},
     {"match": "slow-unit", "turns": [{"text": "never in time", "delay_ms": 120000}]}
   ],
   "default": [{"text": "no scenario"}]
@@ -101,12 +104,15 @@ TEST_F(WorkerE2E, PostgresRestartedMidConvoyLosesAndDoublesNothing) {
 TEST_F(WorkerE2E, AWorkerAndItsSupervisorOutliveARegistryOutage) {
   if (!use_own_pg()) GTEST_SKIP() << "no PostgreSQL";
   start_model(kWorkerFaultScript);
-  fault_convoy("outage", 1, 1);
+  fault_convoy("outage", 1, 1, "outage-unit");  // its agent ends during the outage
   process::Child& w = start_worker(home_, {"--name", "w", "--convoy", "outage"});
-  const fs::path home_b = other_home("host-b");
-  process::Child& quitter = start_worker(home_b, {"--name", "quitter", "--registry-timeout", "1s"});
   ASSERT_TRUE(eventually([&] { return sql("SELECT state FROM sessions") == "running\n"; }, 60000))
       << worker_log(home_);
+  // Started once nothing is left to claim.
+  const fs::path home_b = other_home("host-b");
+  process::Child& quitter = start_worker(home_b, {"--name", "quitter", "--registry-timeout", "1s"});
+  ASSERT_TRUE(eventually(
+      [&] { return sql("SELECT COUNT(*) FROM workers WHERE state = 'running'") == "2\n"; }, 20000));
   pg_->stop();
   const int64_t down_at = steady_ms();
   EXPECT_EQ(quitter.wait(30000), std::optional<int>(1)) << worker_log(home_b);
@@ -117,6 +123,15 @@ TEST_F(WorkerE2E, AWorkerAndItsSupervisorOutliveARegistryOutage) {
       << worker_log(home_);
   EXPECT_FALSE(w.exited()) << worker_log(home_);
   expect_each_unit_done_once_and_pushed(1);
+  // The loop's and the heartbeat's next attempts come at most 2 s after the registry is back.
+  EXPECT_TRUE(eventually(
+      [&] {
+        const std::string now = worker_log(home_);
+        return worker_count_of(now, "heartbeat: the registry answers again") == 1 &&
+               worker_count_of(now, "worker: the registry answers again") == 1;
+      },
+      10000))
+      << worker_log(home_);
   const std::string log = worker_log(home_);
   EXPECT_EQ(worker_count_of(log, "error: worker: the registry is unreachable"), 1u) << log;
   EXPECT_EQ(worker_count_of(log, "error: heartbeat: the registry is unreachable"), 1u) << log;
@@ -130,6 +145,7 @@ TEST_F(WorkerE2E, AWorkerAndItsSupervisorOutliveARegistryOutage) {
   EXPECT_NE(last.find(" s (--registry-timeout 1s): registry postgresql://orch@/" + db_),
             std::string::npos)
       << last;
+  ASSERT_GT(w.pid(), 0);
   kill(w.pid(), SIGTERM);
   EXPECT_EQ(w.wait(20000), std::optional<int>(0)) << worker_log(home_);
 }
@@ -187,6 +203,7 @@ TEST_F(WorkerE2E, ARemoteStopIsTakenUpWithinASecond) {
   }
   EXPECT_EQ(sql("SELECT COUNT(*) FROM sessions WHERE state = 'stopped'"),
             std::to_string(kStops) + "\n");
+  ASSERT_GT(w.pid(), 0);
   kill(w.pid(), SIGTERM);
   EXPECT_EQ(w.wait(20000), std::optional<int>(0));
 }

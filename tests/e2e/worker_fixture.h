@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -144,7 +145,7 @@ class WorkerE2E : public E2E {
   std::unique_ptr<PgServer> own_pg_;
   std::filesystem::path served_;
   std::string db_;
-  std::vector<process::Child> workers_;
+  std::deque<process::Child> workers_;  // a deque: start_worker's references stay valid
 };
 
 }  // namespace orch::test
