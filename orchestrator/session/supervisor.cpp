@@ -145,13 +145,6 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit,
   }
 }
 
-// After a failed attempt to record the end: whether the registry holds the end this supervisor
-// meant to write (a COMMIT cut by a lost connection may have written it).
-bool wrote_it_before(registry::Registry& reg, const std::string& id, const RunResult& result) {
-  std::optional<registry::Session> now = reg.get_session(id);
-  return now && now->state == result.state;
-}
-
 // How long a supervisor that cannot record its session's end for lack of space keeps trying
 // (space may be freed meanwhile); then it exits and the session is found lost, with the note it
 // left in its reserve.
@@ -160,6 +153,29 @@ constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
 // (a PostgreSQL restart, a network cut); then it exits with the error and the session is judged
 // lost (with a retry, when attempts remain).
 constexpr int64_t kRegistryDownWaitMs = 10 * 60 * 1000;
+
+// Runs `fn` (the supervisor's first reads and writes), again every 500 ms for up to
+// kRegistryDownWaitMs while it fails with an orch::Error other than kExitNotFound: a
+// PostgreSQL restart must not end a session whose supervisor was starting.
+void retry_while_unreachable(const std::function<void()>& fn) {
+  const int64_t deadline = steady_ms() + kRegistryDownWaitMs;
+  for (;;) {
+    try {
+      fn();
+      return;
+    } catch (const Error& e) {
+      if (e.code() == kExitNotFound || steady_ms() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+// After a failed attempt to record the end: whether the registry holds the end this supervisor
+// meant to write (a COMMIT cut by a lost connection may have written it).
+bool wrote_it_before(registry::Registry& reg, const std::string& id, const RunResult& result) {
+  std::optional<registry::Session> now = reg.get_session(id);
+  return now && now->state == result.state;
+}
 
 // Records the end of the session: the work (committed on done/handed_off), the usage, the
 // reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
@@ -266,10 +282,14 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   // the agent's tools (wget, ...) may rely on that initialisation, so they must not inherit it.
   unsetenv(kSupervisorGnutlsVar);
   registry::Registry& reg = factory.registry();
-  auto session = reg.get_session(session_id);
-  if (!session) throw Error("session " + session_id, "not found", kExitNotFound);
-  auto unit = reg.get_unit(session->unit_id);
-  if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
+  std::optional<registry::Session> session;
+  std::optional<registry::Unit> unit;
+  retry_while_unreachable([&] {
+    session = reg.get_session(session_id);
+    if (!session) throw Error("session " + session_id, "not found", kExitNotFound);
+    unit = reg.get_unit(session->unit_id);
+    if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
+  });
 
   std::filesystem::path dir = factory.home().session_dir(session_id);
   create_private_dirs(dir);
@@ -277,8 +297,13 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   // Room to record the end on a full disk (disk_reserve.h).
   if (!make_reserve(dir)) log->warn("cannot reserve disk space to record a failure with");
   pid_t self = getpid();
-  reg.set_supervisor(session_id, self, process::start_time(self));
-  if (!registry::is_live(reg.get_session(session_id)->state)) {  // stopped before a pool start
+  bool live = false;
+  retry_while_unreachable([&] {
+    reg.set_supervisor(session_id, self, process::start_time(self));
+    auto now = reg.get_session(session_id);
+    live = now && registry::is_live(now->state);
+  });
+  if (!live) {  // stopped before a pool start
     log->info("session {} ended before its supervisor started", session_id);
     return kExitOk;
   }
