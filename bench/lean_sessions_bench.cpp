@@ -51,6 +51,8 @@ const std::vector<Variant>& lean_variants() {
       {"default plugins off", "full", "", {{"OPENCODE_DISABLE_DEFAULT_PLUGINS", "1"}}, false},
       {"fresh XDG set", "full", "", {}, true},
       {"lean (orch)", "lean", "", {}, false},
+      // docs/lean-sessions.md §3: JavaScriptCore told the machine has 512 MiB collects sooner.
+      {"lean + JSC RAM 512 MiB", "lean", "", {{"BUN_JSC_forceRAMSize", "536870912"}}, false},
   };
   return v;
 }

@@ -31,10 +31,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `orch agents --all`'s table query (Registry::list_session_briefs) as psql gets it.
+// `orch agents --all`'s table query (Registry::list_session_briefs in
+// lib/registry/sessions.cpp), the same text, as psql gets it: keep the two in step.
 const char* kPgBenchQuery =
     "SELECT s.id, u.name, s.agent, s.backend, s.state, u.branch, s.started_at, s.ended_at, "
-    "s.last_event_at, s.cost_usd FROM sessions s JOIN units u ON u.id = s.unit_id WHERE TRUE "
+    "s.last_event_at, s.cost_usd, "
+    "CASE WHEN instr(s.options, 'max_cost_usd') = 0 AND instr(s.options, '\\u') = 0 THEN NULL "
+    "WHEN json_valid(s.options) THEN json_extract(s.options, '$.max_cost_usd') END, "
+    "s.status, s.host FROM sessions s JOIN units u ON u.id = s.unit_id WHERE TRUE "
     "ORDER BY s.started_at DESC";
 
 std::unique_ptr<registry::Registry> pgb_open(const std::string& location, const fs::path& dir) {

@@ -9,6 +9,8 @@
 // default, or "full"); ORCH_BENCH_RUNS repeats the shared run (the worst is reported, against
 // 1.5 GB); each shared run then slings one session more onto the warm server (capacity n + 1) and
 // reports its marginal RSS (against 50 MB); ORCH_BENCH_BASELINE=0 skips the per-session baseline.
+// Each run also prints the CPU the opencode processes used until every session ran, and their
+// CPU over 30 s while every session holds its request (what a heap setting costs in collections).
 #include <signal.h>
 
 #include <algorithm>
@@ -37,6 +39,8 @@ struct Sample {
   int64_t pss = 0;       ///< bytes, Pss of every process at the peak reading (shared pages split)
   int64_t one_more = 0;  ///< bytes the whole run grew by with session n + 1 (shared runs)
   double load = 0;       ///< highest 1-minute load average seen during the run
+  double cpu_s = 0;      ///< CPU seconds the other processes (opencode) used until settled
+  double hold_pct = 0;   ///< their CPU, % of one core, over 30 s while every session waits
 };
 
 double rss_load() {
@@ -200,6 +204,18 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }
+  // What the servers' collector costs while every session holds its request (issue 19: the
+  // JavaScriptCore heap setting trades memory for collections).
+  std::vector<pid_t> others;
+  for (pid_t p : processes_with(home)) {
+    std::ifstream comm("/proc/" + std::to_string(p) + "/comm");
+    std::string name;
+    comm >> name;
+    if (name != "orch") others.push_back(p);
+  }
+  s.cpu_s = total_cpu_s(others);
+  std::this_thread::sleep_for(std::chrono::seconds(30));
+  s.hold_pct = (total_cpu_s(others) - s.cpu_s) / 30.0 * 100.0;
   if (extra) {
     run({ORCH_BIN, "--home", home, "sling", unit(mode + tag, n), w.repo.string(), "-m",
          "hold please " + mode + tag},
@@ -224,9 +240,10 @@ void print(const char* what, const Sample& s) {
   std::printf(
       "%-12s %2d sessions: total RSS %7.1f MB (Pss %.1f MB) (%5.1f MB/session; orch %.1f MB), "
       "%d other process(es) (opencode and its children), all running after %.0f s; one more "
-      "session +%.1f MB; load %.2f\n",
+      "session +%.1f MB; opencode CPU %.1f s until settled, %.1f%% of a core while held; "
+      "load %.2f\n",
       what, s.sessions, s.total / 1e6, s.pss / 1e6, s.total / 1e6 / std::max(1, s.sessions),
-      s.orch / 1e6, s.servers, s.ramp_s, s.one_more / 1e6, s.load);
+      s.orch / 1e6, s.servers, s.ramp_s, s.one_more / 1e6, s.cpu_s, s.hold_pct, s.load);
 }
 
 }  // namespace

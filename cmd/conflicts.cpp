@@ -51,7 +51,9 @@ void print_text(IO& io, const fanin::ConflictReport& r) {
 int run_conflicts(Context& c, const ConflictsOptions& o) {
   registry::Registry& reg = c.f().registry();
   reap_lost(reg);
-  fanin::ConflictReport r = fanin::forecast_conflicts(reg, o.request);
+  fanin::ConflictsRequest req = o.request;
+  req.repos_dir = c.f().home().repos().string();
+  fanin::ConflictReport r = fanin::forecast_conflicts(reg, req);
   if (o.json) {
     c.io.out << json::dump(fanin::conflicts_json(r), 2) << "\n";
   } else {

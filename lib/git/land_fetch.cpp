@@ -5,12 +5,24 @@
 
 #include "lib/git/land.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/remote.h"
+#include "lib/git/remote_transfer.h"
 
 namespace orch::git {
 using namespace detail;
 
 namespace {
 using Remote = Handle<git_remote, git_remote_free>;
+
+int land_fetch_sideband(const char*, int, void* payload) {
+  (*static_cast<TransferProgress*>(payload))();
+  return 0;
+}
+
+int land_fetch_indexer(const git_indexer_progress*, void* payload) {
+  (*static_cast<TransferProgress*>(payload))();
+  return 0;
+}
 }  // namespace
 
 std::string remote_with_url(const std::string& repo_path, const std::string& url) {
@@ -39,10 +51,28 @@ std::vector<std::string> fetch_unit_branches(const std::string& repo_path,
   const std::string spec = "+refs/heads/orch/*:refs/remotes/" + remote_name + "/orch/*";
   char* specs[] = {const_cast<char*>(spec.c_str())};
   const git_strarray refspecs = {specs, 1};
-  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
-  if (int rc = git_remote_fetch(remote.get(), &refspecs, &opts, "orch land: fetch"); rc != 0) {
-    fail("fetch from " + remote_name, rc);
-  }
+  // In a child process killed when it stalls (remote_transfer.h); libgit2's progress resets the
+  // bound.
+  remote.reset();
+  repo.reset();
+  const std::string why = run_bounded_transfer(
+      [&](const TransferProgress& progress) -> std::string {
+        Repo r = open_main(repo_path);
+        git_remote* child_raw = nullptr;
+        if (int rc = git_remote_lookup(&child_raw, r.get(), remote_name.c_str()); rc != 0) {
+          return last_error(rc);
+        }
+        Remote child_remote(child_raw);
+        git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+        opts.callbacks.payload = const_cast<TransferProgress*>(&progress);
+        opts.callbacks.sideband_progress = land_fetch_sideband;
+        opts.callbacks.transfer_progress = land_fetch_indexer;
+        int rc = git_remote_fetch(child_remote.get(), &refspecs, &opts, "orch land: fetch");
+        return rc != 0 ? last_error(rc) : "";
+      },
+      remote_timeouts().stall_ms);
+  if (!why.empty()) throw Error("fetch from " + remote_name, why);
+  repo = open_main(repo_path);
   std::vector<std::string> missing;
   for (const std::string& branch : branches) {
     git_oid theirs, ours;

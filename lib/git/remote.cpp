@@ -5,14 +5,18 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <random>
 #include <system_error>
+#include <thread>
 
 #include "lib/error.h"
 #include "lib/git/libgit2.h"
+#include "lib/git/remote_transfer.h"
 #include "lib/home.h"
 
 namespace orch::git {
@@ -25,17 +29,30 @@ using Remote = Handle<git_remote, git_remote_free>;
 
 constexpr const char* kRemoteHead = "refs/remotes/origin/HEAD";
 
-// An exclusive flock(2) on a 0600 lock file, released on destruction.
+// An exclusive flock(2) on a 0600 lock file, released on destruction; waited for at most
+// `wait_ms`, then Error("repository '<redacted url>'", "its mirror ... is locked ...").
 class MirrorLock {
  public:
-  explicit MirrorLock(const fs::path& path) {
+  MirrorLock(const fs::path& path, const fs::path& mirror, const std::string& url,
+             int64_t wait_ms) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) throw Error(path.string(), std::string("cannot open: ") + std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
+      if (err == EINTR) continue;
+      if (err == EWOULDBLOCK && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
       ::close(fd_);
-      throw Error(path.string(), std::string("cannot lock: ") + std::strerror(err));
+      if (err != EWOULDBLOCK) {
+        throw Error(path.string(), std::string("cannot lock: ") + std::strerror(err));
+      }
+      throw Error("repository '" + redact_url(url) + "'",
+                  "its mirror " + mirror.string() +
+                      " is locked by another transfer on this host; gave up after " +
+                      std::to_string(wait_ms / 1000) + " s");
     }
   }
   MirrorLock(const MirrorLock&) = delete;
@@ -50,8 +67,34 @@ class MirrorLock {
 struct RemotePayload {
   int credential_calls = 0;  // key requests (ssh-agent is asked once)
   int username_calls = 0;
-  std::string refused;  // "<ref>: <status>" of the first ref the remote refused
+  std::string refused;                         // "<ref>: <status>" of the first ref refused
+  const TransferProgress* progress = nullptr;  // run_bounded_transfer's "still going"
 };
+
+void remote_progress(void* payload) {
+  auto* p = static_cast<RemotePayload*>(payload);
+  if (p->progress && *p->progress) (*p->progress)();
+}
+
+int remote_sideband(const char*, int, void* payload) {
+  remote_progress(payload);
+  return 0;
+}
+
+int remote_indexer(const git_indexer_progress*, void* payload) {
+  remote_progress(payload);
+  return 0;
+}
+
+int remote_push_transfer(unsigned int, unsigned int, size_t, void* payload) {
+  remote_progress(payload);
+  return 0;
+}
+
+int remote_pack_progress(int, uint32_t, uint32_t, void* payload) {
+  remote_progress(payload);
+  return 0;
+}
 
 // ssh: one try with ssh-agent; anything else: no credentials (libgit2 then fails the request).
 int remote_credentials(git_credential** out, const char* /*url*/, const char* user_from_url,
@@ -84,6 +127,10 @@ git_remote_callbacks remote_callbacks(RemotePayload& payload) {
   git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
   cb.credentials = remote_credentials;
   cb.push_update_reference = remote_push_status;
+  cb.sideband_progress = remote_sideband;
+  cb.transfer_progress = remote_indexer;
+  cb.push_transfer_progress = remote_push_transfer;
+  cb.pack_progress = remote_pack_progress;
   cb.payload = &payload;
   return cb;
 }
@@ -160,30 +207,39 @@ std::string fetch_mirror(const std::string& repos_dir, const std::string& url) {
   create_private_dirs(repos_dir);
   const std::string name = mirror_name(url);
   const fs::path path = fs::path(repos_dir) / name;
-  MirrorLock lock(fs::path(repos_dir) / (name + ".lock"));
+  const RemoteTimeouts bounds = remote_timeouts();
+  MirrorLock lock(fs::path(repos_dir) / (name + ".lock"), path, url, bounds.lock_wait_ms);
   std::error_code ec;
   const bool created = !fs::exists(path / ".git", ec);
   if (created) create_mirror(path);
-  Repo repo = open_exact(path.string());
-  check_mirror_url(repo.get(), path, url);
-  Remote remote = anonymous_remote(repo.get(), url);
-  RemotePayload payload;
-  git_fetch_options opts;
-  git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-  opts.callbacks = remote_callbacks(payload);
-  opts.prune = GIT_FETCH_PRUNE;
-  opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec below takes them all
-  const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
-  git_strarray refspecs = {const_cast<char**>(specs), 2};
-  int rc = git_remote_fetch(remote.get(), &refspecs, &opts, "orch: fetch");
-  if (rc < 0) {
-    std::string why = last_error(rc);
-    remote.reset();
-    repo.reset();
+  {
+    Repo repo = open_exact(path.string());
+    check_mirror_url(repo.get(), path, url);
+  }
+  // The fetch itself in a child process, killed when it stalls (remote_transfer.h).
+  std::string why = run_bounded_transfer(
+      [&](const TransferProgress& progress) -> std::string {
+        Repo repo = open_exact(path.string());
+        Remote remote = anonymous_remote(repo.get(), url);
+        RemotePayload payload;
+        payload.progress = &progress;
+        git_fetch_options opts;
+        git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+        opts.callbacks = remote_callbacks(payload);
+        opts.prune = GIT_FETCH_PRUNE;
+        opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec below takes them all
+        const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
+        git_strarray refspecs = {const_cast<char**>(specs), 2};
+        int rc = git_remote_fetch(remote.get(), &refspecs, &opts, "orch: fetch");
+        if (rc < 0) return last_error(rc);
+        record_remote_head(repo.get(), remote.get());
+        return "";
+      },
+      bounds.stall_ms);
+  if (!why.empty()) {
     if (created) fs::remove_all(path, ec);  // a URL that never fetched leaves no mirror behind
     throw Error("repository '" + redact_url(url) + "'", why);
   }
-  record_remote_head(repo.get(), remote.get());
   return path.string();
 }
 
@@ -205,6 +261,61 @@ std::string resolve_remote_base(const std::string& mirror, const std::string& ur
   return oid_hex(*git_commit_id(c.get()));
 }
 
+std::string unpushed_ref(const std::string& branch, const std::string& session_id) {
+  const std::string unit = branch.rfind("orch/", 0) == 0 ? branch.substr(5) : branch;
+  return "refs/orch/unpushed/" + unit + "/" + session_id;
+}
+
+namespace {
+
+// The session named in an orch commit message ("orch: <unit> (session <id>..."), else "".
+std::string session_of_commit(git_repository* repo, const git_oid& id) {
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, &id) != 0) return "";
+  Commit c(raw);
+  const std::string msg = git_commit_message(c.get()) ? git_commit_message(c.get()) : "";
+  const std::string mark = " (session ";
+  const std::size_t at = msg.find(mark);
+  if (msg.rfind("orch: ", 0) != 0 || at == std::string::npos || at > msg.find('\n')) return "";
+  std::string id_text;
+  for (std::size_t i = at + mark.size();
+       i < msg.size() && std::isxdigit(static_cast<unsigned char>(msg[i])) != 0; ++i) {
+    id_text += msg[i];
+  }
+  return id_text.size() >= 4 && id_text.size() <= 40 ? id_text : "";
+}
+
+// True when a ref under refs/orch/unpushed/<unit>/ already points at `id`.
+bool unpushed_kept(git_repository* repo, const std::string& branch, const git_oid& id) {
+  git_reference_iterator* raw = nullptr;
+  const std::string glob = unpushed_ref(branch, "*");
+  if (git_reference_iterator_glob_new(&raw, repo, glob.c_str()) != 0) return false;
+  Handle<git_reference_iterator, git_reference_iterator_free> it(raw);
+  git_reference* ref = nullptr;
+  bool found = false;
+  while (!found && git_reference_next(&ref, it.get()) == 0) {
+    const git_oid* target = git_reference_target(ref);
+    found = target && git_oid_equal(target, &id);
+    git_reference_free(ref);
+  }
+  return found;
+}
+
+}  // namespace
+
+std::string keep_unpushed(const std::string& mirror, const std::string& branch,
+                          const std::string& session_id) {
+  Repo repo = open_exact(mirror);
+  git_oid id;
+  const std::string local = "refs/heads/" + branch;
+  check(git_reference_name_to_id(&id, repo.get(), local.c_str()), "branch '" + branch + "'");
+  const std::string name = unpushed_ref(branch, session_id);
+  git_reference* raw = nullptr;
+  check(git_reference_create(&raw, repo.get(), name.c_str(), &id, 1, "orch: unpushed work"), name);
+  git_reference_free(raw);
+  return name;
+}
+
 std::string prepare_remote_branch(const std::string& mirror, const std::string& branch,
                                   const std::string& base_commit) {
   Repo repo = open_exact(mirror);
@@ -215,18 +326,28 @@ std::string prepare_remote_branch(const std::string& mirror, const std::string& 
   bool has_remote = git_reference_name_to_id(&remote_id, repo.get(), remote.c_str()) == 0;
   git_oid target;
   if (has_remote) {
-    if (has_local && !git_oid_equal(&local_id, &remote_id) &&
-        git_graph_descendant_of(repo.get(), &remote_id, &local_id) != 1) {
-      return oid_hex(local_id);  // holds work the remote lacks (a refused push): kept
-    }
     target = remote_id;
-  } else if (has_local) {
-    return oid_hex(local_id);
   } else {
     Commit base =
         lookup_commit(repo.get(), base_commit,
                       "base '" + base_commit + "' does not resolve to a commit in " + mirror);
     target = *git_commit_id(base.get());
+  }
+  // A local branch holding commits the start lacks (an earlier attempt here whose push was
+  // refused or never happened) is not built on: the remote's branch is the unit's work. It is
+  // kept under refs/orch/unpushed/<unit>/<session> (the session of its last commit, else its
+  // commit id) unless a ref there already holds it.
+  if (has_local && !git_oid_equal(&local_id, &target) &&
+      git_graph_descendant_of(repo.get(), &target, &local_id) != 1 &&
+      !unpushed_kept(repo.get(), branch, local_id)) {
+    std::string who = session_of_commit(repo.get(), local_id);
+    if (who.empty()) who = "commit-" + oid_hex(local_id).substr(0, 12);
+    git_reference* kept = nullptr;
+    const std::string name = unpushed_ref(branch, who);
+    check(
+        git_reference_create(&kept, repo.get(), name.c_str(), &local_id, 1, "orch: unpushed work"),
+        name);
+    git_reference_free(kept);
   }
   git_reference* raw = nullptr;
   check(git_reference_create(&raw, repo.get(), local.c_str(), &target, 1, "orch: session start"),
@@ -238,18 +359,30 @@ std::string prepare_remote_branch(const std::string& mirror, const std::string& 
 void push_branch(const std::string& mirror, const std::string& url, const std::string& branch) {
   ensure_init();
   const std::string context = "push of " + branch + " to " + redact_url(url);
-  Repo repo = open_exact(mirror);
-  Remote remote = anonymous_remote(repo.get(), url);
-  RemotePayload payload;
-  git_push_options opts;
-  git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
-  opts.callbacks = remote_callbacks(payload);
-  const std::string spec = "refs/heads/" + branch + ":refs/heads/" + branch;  // no '+': not forced
-  const char* specs[] = {spec.c_str()};
-  git_strarray refspecs = {const_cast<char**>(specs), 1};
-  int rc = git_remote_push(remote.get(), &refspecs, &opts);
-  if (rc < 0) fail(context, rc);
-  if (!payload.refused.empty()) throw Error(context, "rejected: " + payload.refused);
+  check_repo_url(url);
+  {
+    Repo repo = open_exact(mirror);  // a missing mirror is an error here, not in the child
+  }
+  std::string why = run_bounded_transfer(
+      [&](const TransferProgress& progress) -> std::string {
+        Repo repo = open_exact(mirror);
+        Remote remote = anonymous_remote(repo.get(), url);
+        RemotePayload payload;
+        payload.progress = &progress;
+        git_push_options opts;
+        git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+        opts.callbacks = remote_callbacks(payload);
+        // No '+': never forced.
+        const std::string spec = "refs/heads/" + branch + ":refs/heads/" + branch;
+        const char* specs[] = {spec.c_str()};
+        git_strarray refspecs = {const_cast<char**>(specs), 1};
+        int rc = git_remote_push(remote.get(), &refspecs, &opts);
+        if (rc < 0) return last_error(rc);
+        if (!payload.refused.empty()) return "rejected: " + payload.refused;
+        return "";
+      },
+      remote_timeouts().stall_ms);
+  if (!why.empty()) throw Error(context, why);
 }
 
 }  // namespace orch::git

@@ -4,6 +4,7 @@
 // and how it was established: docs/repositories-by-url.md.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace orch::git {
@@ -41,6 +42,25 @@ std::string redact_url(const std::string& url);
 /// at most 64 bytes, "repo" when empty or "." or "..".
 std::string mirror_name(const std::string& url);
 
+/// Bounds on the network transfers of repositories by URL (fetch_mirror, push_branch,
+/// fetch_unit_branches). libgit2 1.5 has no connect or server time-out option, so each transfer
+/// runs in a child process that is killed when it has made no progress for `stall_ms`.
+struct RemoteTimeouts {
+  /// A transfer that received nothing for this long (no connection, a server that never
+  /// answers, a stalled pack) is abandoned: "no answer from the remote for N s (gave up)".
+  int64_t stall_ms = 60000;
+  /// How long fetch_mirror waits for the mirror's lock (another fetch of the same repository on
+  /// this host) before it gives up with an error naming the repository.
+  int64_t lock_wait_ms = 600000;
+};
+
+/// Sets the bounds for this process (tests shorten them); a value <= 0 (stall) or < 0 (lock
+/// wait) restores the default.
+void set_remote_timeouts(const RemoteTimeouts& t);
+
+/// The bounds in force.
+RemoteTimeouts remote_timeouts();
+
 /// Creates (when missing) and fetches the mirror of `url` under `repos_dir`
 /// ($ORCH_HOME/repos): a repository with an empty working tree whose refs/remotes/origin/* and
 /// refs/tags/* follow the remote's branches and tags (pruned), refs/remotes/origin/HEAD the
@@ -48,8 +68,10 @@ std::string mirror_name(const std::string& url);
 /// by a fetch. A new mirror is built under a temporary name and renamed into place; creation and
 /// fetch hold an exclusive flock on "<repos_dir>/<name>.lock". Folders are 0700. Returns the
 /// mirror's path; a mirror made by a call whose fetch failed is removed. Errors: orch::Error
-/// "repository '<redacted>': cannot fetch: <libgit2>" (an unreachable host, refused credentials,
-/// not a repository), or check_repo_url's.
+/// "repository '<redacted>': <libgit2>" (an unreachable host, refused credentials, not a
+/// repository), "repository '<redacted>': no answer from the remote for N s (gave up)" (the
+/// stall bound, RemoteTimeouts), "repository '<redacted>': its mirror <path> is locked by
+/// another transfer on this host; gave up after N s" (the lock wait bound), or check_repo_url's.
 std::string fetch_mirror(const std::string& repos_dir, const std::string& url);
 
 /// Resolves `ref` in a fetched mirror: "" = the remote's default branch; a branch name is looked
@@ -60,18 +82,31 @@ std::string resolve_remote_base(const std::string& mirror, const std::string& ur
                                 const std::string& ref);
 
 /// Points refs/heads/<branch> of a fetched mirror where a session of the unit starts: at the
-/// remote's <branch> when the remote has it and the local branch is missing or behind it (a
-/// retry or handoff on another host continues the pushed work), at `base_commit` when neither
-/// exists; a local branch holding commits the remote lacks (a push that was refused) is kept.
-/// Returns the branch's commit. Errors: orch::Error from libgit2 (not a fast-forward is no error).
+/// remote's <branch> when the remote has it (a retry or handoff on another host continues the
+/// pushed work), else at `base_commit`, whatever the local branch held. A local branch holding
+/// commits that start lacks (an attempt here whose push was refused, failed or never happened)
+/// is kept as unpushed_ref(branch, <session>) (the session named in its last commit's message,
+/// else "commit-<12 hex>") unless a ref under refs/orch/unpushed/<unit>/ already holds it.
+/// Returns the branch's commit. Errors: orch::Error from libgit2.
 std::string prepare_remote_branch(const std::string& mirror, const std::string& branch,
                                   const std::string& base_commit);
+
+/// The ref that keeps work of `branch` ("orch/<unit>") its session could not push:
+/// "refs/orch/unpushed/<unit>/<session_id>".
+std::string unpushed_ref(const std::string& branch, const std::string& session_id);
+
+/// Points unpushed_ref(branch, session_id) of `mirror` at refs/heads/<branch> (after a refused
+/// push, so a later session that starts from the remote's branch does not lose the work).
+/// Returns the ref's name. Errors: orch::Error from libgit2 (no such branch).
+std::string keep_unpushed(const std::string& mirror, const std::string& branch,
+                          const std::string& session_id);
 
 /// Pushes refs/heads/<branch> of `mirror` to refs/heads/<branch> of `url`, never forced.
 /// Credentials: ssh-agent for ssh:// (the user of the URL, else "git"); nothing else.
 /// Errors: orch::Error "push of <branch> to <redacted>: <why>" when the remote refuses it (not a
-/// fast-forward: "rejected: <remote's status>"), credentials are refused, or the remote cannot be
-/// reached; the branch stays in the mirror.
+/// fast-forward: "rejected: <remote's status>"), credentials are refused, the remote cannot be
+/// reached or does not answer within the stall bound (RemoteTimeouts); the branch stays in the
+/// mirror.
 void push_branch(const std::string& mirror, const std::string& url, const std::string& branch);
 
 }  // namespace orch::git

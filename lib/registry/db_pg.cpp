@@ -141,25 +141,25 @@ class PgConn final : public Conn {
     PQclear(r);
     if (!ok) fail(this);
   }
+  // BEGIN, the lock wait for taking the write lock, the lock, then the connection's own lock
+  // wait for the statements that follow: one round trip (a simple query of 4 statements; the
+  // transaction BEGIN opens stays open after it). It stops at the first failure.
   bool begin_write(int64_t budget_ms) override {
     ensure_open();
-    PGresult* b = call("BEGIN ISOLATION LEVEL READ COMMITTED", 0, nullptr, nullptr, answer_ms());
-    bool begun = settle(b);
-    PQclear(b);
-    if (!begun && PQstatus(pg_) != CONNECTION_OK) {
-      // Lost before anything of the transaction ran (a restart not yet noticed): reopen, again.
-      reconnect();
-      b = call("BEGIN ISOLATION LEVEL READ COMMITTED", 0, nullptr, nullptr, answer_ms());
-      begun = settle(b);
-      PQclear(b);
-    }
-    if (!begun) fail(this);
-    in_tx_ = true;
     // lock_timeout 0 would mean "wait forever": at least 1 ms.
-    const int64_t wait = std::max<int64_t>(1, lock_wait_ms_ + budget_ms);
-    exec(("SET LOCAL lock_timeout = " + std::to_string(wait)).c_str());
-    PGresult* r = call(kPgWriteLock, 0, nullptr, nullptr, wait + kPgAnswerMs);
-    const bool ok = settle(r);
+    const std::string sql =
+        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = " +
+        std::to_string(std::max<int64_t>(1, lock_wait_ms_ + budget_ms)) + "; " + kPgWriteLock +
+        "; SET LOCAL lock_timeout = " + std::to_string(std::max<int64_t>(1, lock_wait_ms_));
+    PGresult* r = call(sql.c_str(), 0, nullptr, nullptr, lock_wait_ms_ + budget_ms + kPgAnswerMs);
+    bool ok = settle(r);
+    if (!ok && PQstatus(pg_) != CONNECTION_OK) {
+      // Lost before anything of it was written (a restart not yet noticed): reopen, again.
+      PQclear(r);
+      reconnect();
+      r = call(sql.c_str(), 0, nullptr, nullptr, lock_wait_ms_ + budget_ms + kPgAnswerMs);
+      ok = settle(r);
+    }
     const bool timed_out = !ok && sqlstate_is(r, kPgLockNotAvailable);
     PQclear(r);
     if (!ok) {
@@ -169,8 +169,7 @@ class PgConn final : public Conn {
       if (timed_out) return false;
       fail(this);
     }
-    exec(("SET LOCAL lock_timeout = " + std::to_string(std::max<int64_t>(1, lock_wait_ms_)))
-             .c_str());
+    in_tx_ = true;
     return true;
   }
   void commit() override {

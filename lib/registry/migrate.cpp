@@ -187,9 +187,10 @@ std::unique_ptr<Registry> Registry::open_postgres(const std::string& url,
   db::Conn* db = reg->db_;
   const auto& all = embedded_migrations();
   const int newest = all.empty() ? 0 : all.back().version;
-  // Checked before anything is written, so a newer registry is left exactly as it was.
-  refuse_if_newer(db->context(), applied_versions(db), newest);
+  // Checked before anything is written, so a newer registry is left exactly as it was. Read
+  // once (each read is two round trips); apply() reads again under the write lock.
   const std::set<int> applied = applied_versions(db);
+  refuse_if_newer(db->context(), applied, newest);
   for (const Migration& m : all) {
     if (applied.count(m.version)) continue;
     apply(db, db->context(), m, newest);  // under the write lock: one process applies each

@@ -89,7 +89,7 @@ bool has_pending(Registry& reg, const ClaimScope& scope) {
   db::Stmt any(reg.conn(),
                "SELECT 1 FROM sessions s JOIN units u ON u.id = s.unit_id "
                "LEFT JOIN convoys c ON c.id = u.convoy_id WHERE s.state IN "
-               "('queued','starting','running','waiting','checking')" +
+               "('queued','starting','running','waiting','checking') AND c.stopped_at IS NULL" +
                    scope_sql(reg.conn(), scope) + " LIMIT 1");
   bind_scope(any, scope, scope.host.empty() ? reg.host() : scope.host);
   return any.step();

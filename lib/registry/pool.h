@@ -50,7 +50,8 @@ bool has_queued(Registry& reg, const ClaimScope& scope);
 
 /// True when a session `scope` covers is queued or live (starting, running, waiting, checking)
 /// on any host (a read, no lock): work that may still come to a claimer of `scope`, since a
-/// session whose worker is lost is queued again when it has retries left.
+/// session whose worker is lost is queued again when it has retries left. Units of a stopped
+/// convoy count for nothing: claim_queued skips them and no retry of them is queued.
 bool has_pending(Registry& reg, const ClaimScope& scope);
 
 /// Sessions of backend `backend` ("opencode", "claude") that hold a slot.

@@ -130,16 +130,18 @@ std::optional<Worker> get_worker(Registry& reg, const std::string& id) {
   return read_worker(st);
 }
 
+bool any_silent_worker(Registry& reg, int64_t now, int64_t silent_ms) {
+  db::Stmt any(reg.conn(),
+               "SELECT 1 FROM workers WHERE state IN ('running','draining') AND "
+               "heartbeat_at < ?1 LIMIT 1");
+  any.bind_int(1, now - silent_ms);
+  return any.step();
+}
+
 std::vector<std::string> mark_silent_workers(Registry& reg, int64_t now, int64_t silent_ms) {
   std::vector<std::string> ids;
   // A read first: most calls find every worker fresh and take no write lock.
-  {
-    db::Stmt any(reg.conn(),
-                 "SELECT 1 FROM workers WHERE state IN ('running','draining') AND "
-                 "heartbeat_at < ?1 LIMIT 1");
-    any.bind_int(1, now - silent_ms);
-    if (!any.step()) return ids;
-  }
+  if (!any_silent_worker(reg, now, silent_ms)) return ids;
   reg.transaction([&] {
     ids.clear();
     db::Stmt st(reg.conn(),
@@ -219,17 +221,27 @@ std::vector<std::pair<std::string, std::string>> take_remote_requests(Registry& 
   return out;
 }
 
-std::vector<std::pair<std::string, int64_t>> waiting_messages_of_worker(
+std::vector<std::pair<std::string, std::string>> waiting_messages_of_worker(
     Registry& reg, const std::string& worker_id, const std::string& host) {
-  db::Stmt st(reg.conn(),
-              "SELECT i.session_id, i.id FROM session_inbox i JOIN sessions s ON "
-              "s.id = i.session_id WHERE (s.worker = ?1 OR s.host = ?2) AND "
-              "i.delivered_at IS NULL AND "
-              "i.result IS NULL AND s.state IN ('starting','running','waiting','checking') "
-              "ORDER BY i.id");
-  st.bind_text(1, worker_id).bind_text(2, host);
-  std::vector<std::pair<std::string, int64_t>> out;
-  while (st.step()) out.emplace_back(st.col_text(0), st.col_int(1));
+  std::vector<std::pair<std::string, std::string>> out;
+  const char* live = "s.state IN ('starting','running','waiting','checking')";
+  db::Stmt inbox(reg.conn(), std::string("SELECT i.session_id, i.id FROM session_inbox i JOIN "
+                                         "sessions s ON s.id = i.session_id WHERE (s.worker = ?1 "
+                                         "OR s.host = ?2) AND i.delivered_at IS NULL AND "
+                                         "i.result IS NULL AND ") +
+                                 live + " ORDER BY i.id");
+  inbox.bind_text(1, worker_id).bind_text(2, host);
+  while (inbox.step()) {
+    out.emplace_back(inbox.col_text(0), "inbox:" + std::to_string(inbox.col_int(1)));
+  }
+  // Mail is addressed to a unit: its live session takes it.
+  db::Stmt mail(reg.conn(), std::string("SELECT s.id, m.id FROM mail m JOIN sessions s ON "
+                                        "s.unit_id = m.to_unit_id WHERE (s.worker = ?1 OR "
+                                        "s.host = ?2) AND m.delivered_at IS NULL AND "
+                                        "m.claimed_session IS NULL AND ") +
+                                live + " ORDER BY m.id");
+  mail.bind_text(1, worker_id).bind_text(2, host);
+  while (mail.step()) out.emplace_back(mail.col_text(0), "mail:" + std::to_string(mail.col_int(1)));
   return out;
 }
 

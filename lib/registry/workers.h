@@ -61,8 +61,13 @@ std::vector<Worker> list_workers(Registry& reg);
 /// The worker with this id, if any.
 std::optional<Worker> get_worker(Registry& reg, const std::string& id);
 
+/// True when some running or draining worker's heartbeat is older than now - silent_ms: whether
+/// mark_silent_workers has anything to mark. One read; takes no write lock.
+bool any_silent_worker(Registry& reg, int64_t now, int64_t silent_ms = kWorkerSilentMs);
+
 /// Marks `lost` (ended_at = now) every running or draining worker whose heartbeat is older than
-/// now - silent_ms, in one transaction, and returns their ids.
+/// now - silent_ms, in one transaction, and returns their ids. Reads first (any_silent_worker):
+/// when none is silent it returns at once without a transaction.
 std::vector<std::string> mark_silent_workers(Registry& reg, int64_t now,
                                              int64_t silent_ms = kWorkerSilentMs);
 
@@ -93,9 +98,10 @@ std::vector<std::pair<std::string, std::string>> take_remote_requests(Registry& 
                                                                       const std::string& worker_id,
                                                                       const std::string& host);
 
-/// Inbox messages (orch nudge) waiting for live sessions that worker `worker_id` claimed or that
-/// run on host `host`: (session id, message id) pairs.
-std::vector<std::pair<std::string, int64_t>> waiting_messages_of_worker(
+/// Inbox messages (orch nudge) and mail (orch mail, the mail table: not claimed nor delivered
+/// yet) waiting for live sessions that worker `worker_id` claimed or that run on host `host`:
+/// (session id, "inbox:<message id>" or "mail:<mail id>") pairs, inbox first, each by id.
+std::vector<std::pair<std::string, std::string>> waiting_messages_of_worker(
     Registry& reg, const std::string& worker_id, const std::string& host);
 
 /// Sets session `session_id`'s planned worktree path (a remote unit's session claimed by a

@@ -9,7 +9,9 @@
 #include "lib/error.h"
 #include "lib/git/git.h"
 #include "lib/git/merge_forecast.h"
+#include "lib/git/remote.h"
 #include "lib/registry/convoys.h"
+#include "orchestrator/session/liveness.h"
 
 namespace orch::fanin {
 namespace {
@@ -64,11 +66,21 @@ std::string common_repo(const std::vector<registry::Session>& sessions) {
   return sessions.front().repo;
 }
 
+/// Where the forecast reads git: the units' repository, or for units slung by a URL this host's
+/// fetched mirror of it.
+struct ForecastSource {
+  std::string git;  ///< a repository path
+  std::string url;  ///< the units' URL; "" for a local repository
+  std::string resolve(const std::string& ref) const {
+    return url.empty() ? git::resolve_commit(git, ref) : git::resolve_remote_base(git, url, ref);
+  }
+};
+
 /// The base: --base, else the units' recorded bases resolved now (they must agree).
 void resolve_base(registry::Registry& reg, const std::vector<registry::Session>& sessions,
-                  const std::string& flag, ConflictReport& r) {
+                  const std::string& flag, const ForecastSource& src, ConflictReport& r) {
   if (!flag.empty()) {
-    r.base = git::resolve_commit(r.repo, flag);
+    r.base = src.resolve(flag);
     r.base_ref = flag;
     return;
   }
@@ -77,7 +89,7 @@ void resolve_base(registry::Registry& reg, const std::vector<registry::Session>&
   for (const registry::Session& s : sessions) {
     auto unit = reg.get_unit(s.unit_id);
     std::string ref = unit && !unit->base_ref.empty() ? unit->base_ref : "HEAD";
-    if (!commits.count(ref)) commits[ref] = git::resolve_commit(r.repo, ref);
+    if (!commits.count(ref)) commits[ref] = src.resolve(ref);
     if (r.base.empty()) {
       r.base = commits[ref];
       r.base_ref = ref;
@@ -90,25 +102,39 @@ void resolve_base(registry::Registry& reg, const std::vector<registry::Session>&
                   kExitUsage);
     }
   }
-  if (r.base_ref == "HEAD") {
+  if (r.base_ref == "HEAD" && src.url.empty()) {
     std::string head = git::head_branch(r.repo);
     if (!head.empty()) r.base_ref = head;
   }
 }
 
 /// The tips to compare: each branch's head; a live session's worktree with what it holds.
-std::vector<git::ForecastTip> read_tips(const std::vector<registry::Session>& sessions,
-                                        ConflictReport& r) {
-  std::vector<std::string> branches;
-  for (const registry::Session& s : sessions) branches.push_back(s.branch);
-  std::vector<std::string> heads = git::branch_commits(r.repo, branches);
+std::vector<git::ForecastTip> read_tips(registry::Registry& reg,
+                                        const std::vector<registry::Session>& sessions,
+                                        const ForecastSource& src, ConflictReport& r) {
+  std::vector<std::string> heads;
+  if (src.url.empty()) {
+    std::vector<std::string> branches;
+    for (const registry::Session& s : sessions) branches.push_back(s.branch);
+    heads = git::branch_commits(src.git, branches);
+  } else {
+    for (const registry::Session& s : sessions) {  // what was pushed; "" when nothing yet
+      try {
+        heads.push_back(
+            git::resolve_remote_base(src.git, src.url, "refs/remotes/origin/" + s.branch));
+      } catch (const Error&) {
+        heads.emplace_back();
+      }
+    }
+  }
   std::vector<git::ForecastTip> tips;
   for (size_t i = 0; i < sessions.size(); ++i) {
     const registry::Session& s = sessions[i];
     ForecastUnit u{s.unit_name, s.id, s.branch, heads[i], false};
     git::ForecastTip tip{heads[i], ""};
     std::error_code ec;
-    if (registry::is_live(s.state) && !s.worktree.empty() &&
+    // (A worktree on another host is out of reach: its path means nothing here.)
+    if (registry::is_live(s.state) && !s.worktree.empty() && runs_here(reg, s) &&
         std::filesystem::exists(std::filesystem::path(s.worktree) / ".git", ec)) {
       try {
         git::WorktreeContent w = git::worktree_content(s.worktree);
@@ -120,8 +146,10 @@ std::vector<git::ForecastTip> read_tips(const std::vector<registry::Session>& se
       }
     }
     if (tip.commit.empty()) {
-      r.skipped.push_back({s.unit_name, "branch " + s.branch + " does not exist (yet: session " +
-                                            s.id + " is " + registry::to_string(s.state) + ")"});
+      const std::string where = src.url.empty() ? "branch " + s.branch + " does not exist"
+                                                : "nothing was pushed to " + s.branch;
+      r.skipped.push_back({s.unit_name, where + " (yet: session " + s.id + " is " +
+                                            registry::to_string(s.state) + ")"});
       continue;
     }
     r.units.push_back(u);
@@ -176,9 +204,14 @@ ConflictReport forecast_conflicts(registry::Registry& reg, const ConflictsReques
     throw Error("convoy '" + req.convoy + "'", "has no units with a session");
   }
   r.repo = common_repo(sessions);
-  resolve_base(reg, sessions, req.base, r);
-  std::vector<git::ForecastTip> tips = read_tips(sessions, r);
-  git::Forecast f = git::forecast_conflicts(r.repo, r.base, tips);
+  ForecastSource src{r.repo, ""};
+  if (git::is_repo_url(r.repo)) {
+    src.url = r.repo;
+    src.git = git::fetch_mirror(req.repos_dir, r.repo);
+  }
+  resolve_base(reg, sessions, req.base, src, r);
+  std::vector<git::ForecastTip> tips = read_tips(reg, sessions, src, r);
+  git::Forecast f = git::forecast_conflicts(src.git, r.base, tips);
   r.pairs = f.pairs;
   r.merged = f.merged;
   std::vector<std::pair<size_t, size_t>> edges;

@@ -18,6 +18,7 @@ struct ConflictsRequest {
   std::vector<std::string> units;  ///< unit names (duplicates are looked at once)
   std::string convoy;              ///< a convoy's name
   std::string base;                ///< --base REF; "" = the units' recorded base, resolved now
+  std::string repos_dir;           ///< $ORCH_HOME/repos: mirrors of units slung by URL
 };
 
 /// A unit as the forecast saw it (its latest session decides).
@@ -69,11 +70,14 @@ std::vector<std::vector<std::size_t>> landing_groups(
 /// session gives its repository and branch; a live session's worktree adds what it holds
 /// uncommitted. The base is --base resolved in the units' repository, else each unit's recorded
 /// base (sling's --base, or HEAD) resolved now, which must agree. Units whose branch does not
-/// exist (a queued session) are skipped, with the reason.
+/// exist (a queued session) are skipped, with the reason. Units slung by a repository URL are
+/// compared in this host's mirror of it (lib/git/remote.h), fetched first: their branches are
+/// what the sessions pushed (refs/remotes/origin/orch/<unit>), a live session of this host adds
+/// its worktree; a unit nothing was pushed for yet is skipped.
 /// Errors: orch::Error with kExitUsage when neither or both of units and a convoy are given, the
 /// units belong to different repositories, or their bases differ; kExitNotFound for an unknown
-/// unit or convoy; kExitError for a convoy with no units, a --base that does not resolve, or a
-/// git failure.
+/// unit or convoy; kExitError for a convoy with no units, a --base that does not resolve, a
+/// URL that cannot be fetched, or a git failure.
 ConflictReport forecast_conflicts(registry::Registry& reg, const ConflictsRequest& req);
 
 /// The JSON of `orch conflicts --json`: {"base": SHA, "base_ref", "repo", "units": [names],

@@ -27,15 +27,29 @@ int reap_lost_workers(const Deps& f, bool wait_for_lock) {
       spdlog::debug("{} skipped: {}", what, e.what());
     }
   };
-  guarded("judging workers", [&] {
-    const int64_t now = registry::registry_clock_ms(reg);
+  // A read first, outside the write lock: usually no worker is silent (or there is none), and
+  // a listing such as `orch agents` then neither waits for nor takes the lock (on PostgreSQL
+  // that transaction was 6 round trips). A worker that falls silent just after the read is
+  // judged by the next caller, as if this one had run a moment earlier.
+  int64_t now = 0;
+  bool silent = false;
+  try {
+    now = registry::registry_clock_ms(reg);
     // A server restarted less than kWorkerSilentMs ago took the heartbeats' silence with it.
-    if (now - registry::registry_up_since_ms(reg) < registry::kWorkerSilentMs) return;
-    for (const std::string& id : registry::mark_silent_workers(reg, now)) {
-      spdlog::info("worker {} sent no heartbeat for {} s: marked lost", id,
-                   registry::kWorkerSilentMs / 1000);
-    }
-  });
+    silent = now - registry::registry_up_since_ms(reg) >= registry::kWorkerSilentMs &&
+             registry::any_silent_worker(reg, now);
+  } catch (const Error& e) {
+    if (wait_for_lock) throw;
+    spdlog::debug("judging workers skipped: {}", e.what());
+  }
+  if (silent) {
+    guarded("judging workers", [&] {
+      for (const std::string& id : registry::mark_silent_workers(reg, now)) {
+        spdlog::info("worker {} sent no heartbeat for {} s: marked lost", id,
+                     registry::kWorkerSilentMs / 1000);
+      }
+    });
+  }
   int marked = 0;
   for (const registry::Session& s : registry::sessions_of_gone_workers(reg)) {
     auto w = registry::get_worker(reg, s.worker);

@@ -168,6 +168,10 @@ HandoffResult handoff(const Deps& f, const HandoffRequest& req) {
                         ", handed off)\n\nUncommitted work left by the session.\n",
                     server_passwords(f.home()), workspace_from_options(prev.options).copy);
   }
+  // A remote unit's successor may be claimed on another host, where it starts from the remote's
+  // branch: the work goes there before the successor is queued (a failed push is the previous
+  // session's error, its work kept in this host's mirror: remote_push.h).
+  push_ended_session(f.home(), reg, prev, *unit);
 
   const std::string head = git::resolve_commit(prev.worktree, "HEAD");
   BriefInput in;

@@ -23,9 +23,19 @@ bool is_remote_repo(const std::string& repo);
 /// (`recorded`; a session someone else ended, e.g. `lost`, pushes nothing, so a worker that comes
 /// back cannot write over what happened meanwhile): pushes orch/<unit> from the mirror to the
 /// URL, never forced. A refused push (not a fast-forward, credentials, unreachable) is an `error`
-/// event and the session's error (its state stays); the branch stays in the mirror. Returns the
-/// error ("" when pushed or nothing to do). Never throws.
+/// event and the session's error (its state stays), ending "; the work stays in <mirror> as
+/// refs/orch/unpushed/<unit>/<session>" (git::keep_unpushed). Returns the error ("" when pushed
+/// or nothing to do). Never throws.
 std::string push_unit_branch(const HomeLayout& home, registry::Registry& reg, RegistrySink& sink,
                              const registry::Session& s, const registry::Unit& unit, bool recorded);
+
+/// For a unit of a repository by URL whose session `s` ended here without its supervisor
+/// pushing (a forced or timed-out stop killed it; a handoff committed what it left): pushes
+/// orch/<unit> as push_unit_branch does, the outcome an event written to the registry. Nothing
+/// for a local unit, a session ended `lost` (a worker that comes back pushes nothing), or when
+/// this host's mirror has no such branch (the session never made its worktree here).
+/// Returns the error ("" when pushed or nothing to do). Never throws.
+std::string push_ended_session(const HomeLayout& home, registry::Registry& reg,
+                               const registry::Session& s, const registry::Unit& unit);
 
 }  // namespace orch

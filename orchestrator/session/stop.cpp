@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "lib/registry/workers.h"
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/liveness.h"
+#include "orchestrator/session/remote_push.h"
 
 namespace orch {
 using registry::State;
@@ -32,6 +34,30 @@ State wait_remote_end(registry::Registry& reg, const std::string& id, int64_t ti
   }
 }
 
+namespace {
+
+// SIGKILL to a supervisor, and up to a second for it to be gone. Its agent dies with it
+// (PR_SET_PDEATHSIG), but not the agent's own children.
+void kill_supervisor(pid_t pid, int64_t start_time) {
+  if (process::is_alive(pid, start_time)) kill(pid, SIGKILL);
+  for (int i = 0; i < 20 && process::is_alive(pid, start_time); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Waits for a supervisor that recorded its session's end to exit (it pushes the branch of a
+// remote unit first) until `deadline`, and at least 2 s. False when it is still running.
+bool supervisor_pushed(pid_t pid, int64_t start_time, int64_t deadline) {
+  deadline = std::max(deadline, steady_ms() + 2000);
+  while (process::is_alive(pid, start_time)) {
+    if (steady_ms() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+}  // namespace
+
 State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool force,
                    const StopAs& as) {
   registry::Registry& reg = f.registry();
@@ -51,14 +77,17 @@ State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool 
   }
   pid_t pid = static_cast<pid_t>(s->supervisor_pid);
   bool alive = pid > 0 && process::is_alive(pid, s->supervisor_start_time);
+  auto unit = reg.get_unit(s->unit_id);
+  const bool remote = unit && is_remote_repo(unit->repo);
   if (!alive || s->state == State::kQueued) {
     registry::Outcome o;
     o.note = as.reason;
     reg.finish(id, as.state, as.source, o);
     if (s->state == State::kQueued) {
       release_agent_server(reg, id);
-    } else {  // its supervisor died: clean up after it, and its slot is free now
+    } else {  // its supervisor died: clean up after it (and push for it), its slot is free now
       clean_up_after_supervisor(reg, *s);
+      if (remote) push_ended_session(f.home(), reg, *reg.get_session(id), *unit);
       fill_slots(f, "pool:cli");
     }
     return reg.get_session(id)->state;
@@ -68,7 +97,18 @@ State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool 
     int64_t deadline = steady_ms() + grace_ms;
     while (steady_ms() < deadline) {
       auto now = reg.get_session(id);
-      if (!registry::is_live(now->state)) return now->state;
+      if (!registry::is_live(now->state)) {
+        // A remote unit's supervisor pushes its branch after recording the end: the stop ends
+        // once it did (a handoff queues the successor after this), within the grace period.
+        if (!remote || supervisor_pushed(pid, s->supervisor_start_time, deadline)) {
+          return now->state;
+        }
+        kill_supervisor(pid, s->supervisor_start_time);
+        clean_up_after_supervisor(reg, *reg.get_session(id));
+        push_ended_session(f.home(), reg, *reg.get_session(id), *unit);
+        fill_slots(f, "pool:cli");
+        return reg.get_session(id)->state;
+      }
       if (!process::is_alive(pid, s->supervisor_start_time)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -76,13 +116,11 @@ State stop_session(const Deps& f, const std::string& id, int64_t grace_ms, bool 
   registry::Outcome o;
   o.note = as.reason + (force ? " (forced)" : " (forced after the grace period)");
   reg.finish(id, as.state, as.source + (force ? "-force" : "-grace"), o);
-  if (process::is_alive(pid, s->supervisor_start_time)) kill(pid, SIGKILL);
-  // Its agent dies with it (PR_SET_PDEATHSIG), but not the agent's own children.
-  for (int i = 0; i < 20 && process::is_alive(pid, s->supervisor_start_time); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  kill_supervisor(pid, s->supervisor_start_time);
   clean_up_after_supervisor(reg, *reg.get_session(id));  // the killed supervisor cannot
-  fill_slots(f, "pool:cli");                             // nor hand its slot on
+  // nor push what was committed (a remote unit: it would stay in this host's mirror).
+  if (remote) push_ended_session(f.home(), reg, *reg.get_session(id), *unit);
+  fill_slots(f, "pool:cli");  // nor hand its slot on
   return reg.get_session(id)->state;
 }
 

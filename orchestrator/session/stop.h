@@ -23,6 +23,9 @@ struct StopAs {
 /// stopped when this session was its last user). A supervisor that stops the agent itself records
 /// the end (as `handed_off` when registry::handoff_to names a successor) and hands its pool slot
 /// on; when this function records the end itself, it fills free slots (fill_slots).
+/// For a unit of a repository by URL, the stop ends once the supervisor pushed the branch and
+/// exited (within the grace period, at least 2 s); a supervisor killed (force, grace over) or
+/// found dead has its committed work pushed from here (push_ended_session: an error says why not).
 /// A live session of another host (runs_here false) is stopped by its worker: the request goes
 /// through the registry (sessions.remote_request), the worker acts within a second, and this
 /// waits for the end up to grace_ms + kRemoteActMs (exit 6 past it).

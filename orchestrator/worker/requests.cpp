@@ -116,21 +116,24 @@ void RequestRunner::join_all() {
 }
 
 void wake_for_messages(registry::Registry& reg, const std::string& worker_id,
-                       std::set<int64_t>& signalled) {
+                       std::set<std::string>& signalled) {
   try {
-    for (const auto& [session_id, message] :
+    std::set<std::string> waiting;
+    for (const auto& [session_id, key] :
          registry::waiting_messages_of_worker(reg, worker_id, reg.host())) {
-      if (signalled.count(message)) continue;
+      waiting.insert(key);
+      if (signalled.count(key)) continue;
       auto s = reg.get_session(session_id);
       if (!s || s->agent_session_id.empty() || !runs_here(reg, *s)) continue;  // not yet
       const pid_t pid = static_cast<pid_t>(s->supervisor_pid);
       if (pid > 0 && process::is_alive(pid, s->supervisor_start_time)) {
         kill(pid, SIGUSR2);
-        signalled.insert(message);
+        signalled.insert(key);
       }
     }
+    std::erase_if(signalled, [&](const std::string& k) { return !waiting.count(k); });  // taken
   } catch (const std::exception& e) {
-    spdlog::error("waking supervisors for nudges: {}", e.what());
+    spdlog::error("waking supervisors for nudges and mail: {}", e.what());
   }
 }
 

@@ -45,10 +45,12 @@ class RequestRunner {
   std::vector<Job> jobs_;
 };
 
-/// Wakes (SIGUSR2) the supervisor of each session of worker `worker_id` that has a nudge
-/// waiting in its inbox, once per message (`signalled` remembers them). Never throws.
+/// Wakes (SIGUSR2) the supervisor of each session of worker `worker_id` on this host that has a
+/// nudge waiting in its inbox or mail waiting for its unit (sent from another host, whose orch
+/// cannot signal it), once per message (`signalled` remembers their keys, see
+/// registry::waiting_messages_of_worker). Never throws.
 void wake_for_messages(registry::Registry& reg, const std::string& worker_id,
-                       std::set<int64_t>& signalled);
+                       std::set<std::string>& signalled);
 
 /// Kills (SIGKILL, then clean_up_after_supervisor) the supervisors on this host that still run
 /// for sessions a worker claimed and that ended in the last `window_ms` (lost by a heartbeat

@@ -28,6 +28,7 @@
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/run_watch.h"
+#include "orchestrator/worker/drain.h"
 #include "orchestrator/worker/requests.h"
 
 namespace orch {
@@ -192,22 +193,6 @@ int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::Claim
   return static_cast<int>(ids.size());
 }
 
-// Waits, at most kDrainSupervisorWaitMs in all, for the supervisors this worker started to exit:
-// each pushes its unit's branch after recording the end, and a CI runner goes away as soon as
-// its worker exits (the push would be cut off).
-void wait_for_supervisors(registry::Registry& reg, const std::vector<std::string>& started) {
-  constexpr int64_t kDrainSupervisorWaitMs = 120000;
-  const int64_t until = steady_ms() + kDrainSupervisorWaitMs;
-  for (const std::string& id : started) {
-    std::optional<registry::Session> s = reg.get_session(id);
-    if (!s || s->supervisor_pid <= 0) continue;
-    const pid_t pid = static_cast<pid_t>(s->supervisor_pid);
-    while (process::is_alive(pid, s->supervisor_start_time) && steady_ms() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-}
-
 // One round of upkeep: judge workers and this host's supervisors, end orphans. Other workers are
 // not judged until kWorkerSilentMs after an outage this worker saw ended (`recovered_at`): their
 // heartbeats could not reach the registry either, and they need a beat to catch up.
@@ -274,9 +259,8 @@ struct WorkerLoop {
     } catch (const std::exception& e) {
       spdlog::error("claiming: {}", e.what());
     }
-    if (o.drain && claimed == 0 && registry::sessions_of_worker(reg, me.id).empty() &&
-        !registry::has_pending(reg, scope)) {
-      wait_for_supervisors(reg, started);
+    if (o.drain && claimed == 0 &&
+        drain_finished(reg, scope, me.id, started, [this] { requests.join_all(); })) {
       spdlog::info("worker {}: nothing left to run (--drain)", me.name);
       return true;
     }
@@ -322,7 +306,7 @@ struct WorkerLoop {
   registry::ClaimScope scope;
   std::unique_ptr<Heartbeat> beat;
   RequestRunner requests;
-  std::set<int64_t> signalled;
+  std::set<std::string> signalled;
   std::vector<std::string> started;  // sessions whose supervisor this worker started
   WorkerOutage outage{"worker"};
 };

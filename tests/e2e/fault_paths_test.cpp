@@ -184,6 +184,24 @@ TEST_F(FaultPaths, AgentsAnswersWhileAnotherProcessHoldsTheWriteLock) {
   sqlite3_close(db);
 }
 
+// With no worker silent, judging workers is a read: `orch agents` neither waits for the write
+// lock another process holds nor skips anything for it (it used to wait kBriefLockWaitMs, then
+// log "registry busy: judging workers skipped").
+TEST_F(FaultPaths, AgentsJudgesWorkersWithoutTheWriteLockWhenNoneIsSilent) {
+  OrchRun first = orch({"agents", "--all"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((home_ / "orch.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  OrchRun agents = orch({"-v", "agents", "--all"}, 30000);
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(agents.code, 0) << agents.out << agents.err;
+  EXPECT_TRUE(contains(agents.err, "no sessions\n")) << agents.err;
+  EXPECT_FALSE(contains(agents.err, "registry busy")) << agents.err;
+  EXPECT_FALSE(contains(agents.err, "skipped")) << agents.err;
+}
+
 TEST_F(FaultPaths, DoctorReportsARegistryThatCannotBeWritten) {
   OrchRun first = orch({"doctor"});
   ASSERT_EQ(first.code, 0) << first.out << first.err;

@@ -59,6 +59,7 @@ void E2E::start_model(const std::string& script, const json::Json& extra_config)
              port_file.string(),  "--log",    model_log_.string()};
   so.stdout_path = (tmp_->path() / "model.out").string();
   so.stderr_path = so.stdout_path;
+  so.die_with_parent = true;  // a killed test leaves no model behind
   model_ = process::spawn(so);
   ASSERT_TRUE(eventually([&] { return !read_file(port_file).empty(); }, 10000));
   model_port_ = std::stoi(read_file(port_file));

@@ -56,8 +56,11 @@ void MultiHost::start_hosts(int hosts, const std::string& script) {
   const int git_port = multihost_free_port(hub_->address());
   ASSERT_GT(git_port, 0);
   process::SpawnOptions d;
-  d.argv = {"git",
-            "daemon",
+  // git-daemon itself rather than `git daemon` (which runs it as a child), so that
+  // die_with_parent ends the server with the test even when the test is killed.
+  std::string exec_path = git(tmp_->path(), {"--exec-path"});
+  while (!exec_path.empty() && exec_path.back() == '\n') exec_path.pop_back();
+  d.argv = {exec_path + "/git-daemon",
             "--reuseaddr",
             "--listen=" + hub_->address(),
             "--port=" + std::to_string(git_port),
@@ -68,6 +71,7 @@ void MultiHost::start_hosts(int hosts, const std::string& script) {
             served_.string()};
   d.stdout_path = (tmp_->path() / "git-daemon.log").string();
   d.stderr_path = d.stdout_path;
+  d.die_with_parent = true;
   daemon_ = process::spawn(d);
   repo_url_ = "git://" + hub_->address() + ":" + std::to_string(git_port) + "/repo.git";
   ASSERT_TRUE(eventually(
@@ -94,6 +98,7 @@ void MultiHost::start_hosts(int hosts, const std::string& script) {
                             port_file.string(), "--log", (dir / "model-requests.jsonl").string()});
     m.stdout_path = (dir / "model.out").string();
     m.stderr_path = m.stdout_path;
+    m.die_with_parent = true;  // a killed test leaves no model behind
     host.model = process::spawn(m);
     ASSERT_TRUE(eventually([&] { return !read_file(port_file).empty(); }, 10000))
         << read_file(dir / "model.out");
@@ -127,25 +132,25 @@ void MultiHost::TearDown() {
   E2E::TearDown();
 }
 
-OrchRun MultiHost::orch_on(int h, const std::vector<std::string>& args, int timeout_ms) {
+process::SpawnOptions MultiHost::orch_options(int h, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {ORCH_BIN, "--home", hosts_[h].home.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   process::SpawnOptions so;
   so.argv = hosts_[h].ns->wrap(argv);
   so.env_set = hosts_[h].env;
   so.cwd = hosts_[h].home.parent_path().string();
+  return so;
+}
+
+OrchRun MultiHost::orch_on(int h, const std::vector<std::string>& args, int timeout_ms) {
+  process::SpawnOptions so = orch_options(h, args);
   process::RunResult r = process::run(so, timeout_ms);
   EXPECT_FALSE(r.timed_out) << "orch timed out on host " << h << ": " << r.err;
   return OrchRun{r.exit_code, r.out, r.err};
 }
 
 process::Child MultiHost::start_on(int h, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {ORCH_BIN, "--home", hosts_[h].home.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  process::SpawnOptions so;
-  so.argv = hosts_[h].ns->wrap(argv);
-  so.env_set = hosts_[h].env;
-  so.cwd = hosts_[h].home.parent_path().string();
+  process::SpawnOptions so = orch_options(h, args);
   so.stdout_path =
       (hosts_[h].home.parent_path() / ("orch-" + std::to_string(++started_) + ".log")).string();
   so.stderr_path = so.stdout_path;

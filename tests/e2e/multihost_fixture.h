@@ -36,6 +36,8 @@ class MultiHost : public E2E {
   OrchRun orch_on(int h, const std::vector<std::string>& args, int timeout_ms = 120000);
   /// Starts `orch args...` on host `h` in the background (output in <tmp>/host<h>-<n>.log).
   process::Child start_on(int h, const std::vector<std::string>& args);
+  /// How orch runs on host `h`: argv wrapped into its namespace, its environment, its folder.
+  process::SpawnOptions orch_options(int h, const std::vector<std::string>& args);
   /// Rows of `sql` on the registry (psql, unaligned: "a|b" per row).
   std::vector<std::string> rows(const std::string& sql);
   /// The branches of the served repository (refs/heads/..., without the prefix).

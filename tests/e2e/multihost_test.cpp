@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <thread>
@@ -125,6 +126,10 @@ TEST_F(MultiHost, SixtyUnitsRunOnThreeHostsOnceEachUnderOneCapAndEveryBranchIsPu
   EXPECT_LE(peak, 4);
   EXPECT_GE(peak, 2);
   EXPECT_EQ(rows("SELECT COUNT(DISTINCT host) FROM sessions")[0], "3");
+  std::cout << "[ figures  ] " << kUnits << " units, peak " << peak << " slot holders; per host:";
+  for (const auto& row : rows("SELECT COUNT(*) FROM sessions GROUP BY host ORDER BY 1"))
+    std::cout << " " << row;
+  std::cout << " sessions\n";
   // Every branch reached the served repository with the agent's work on it.
   std::vector<std::string> branches = served_branches();
   for (int i = 0; i < kUnits; ++i) {

@@ -6,6 +6,7 @@
 #include "tests/e2e/fixture.h"
 #include "tests/support/git_daemon.h"
 #include "tests/support/git_run.h"
+#include "tests/support/tmp.h"
 
 namespace orch::test {
 namespace {
@@ -14,7 +15,13 @@ constexpr const char* kRepoUrlRunScript = R"({
   "scenarios": [
     {"match": "write-remote", "turns": [
       {"tool": "write", "path": "REMOTE.md", "content": "written on a worker\n"},
-      {"text": "Done: wrote REMOTE.md"}]}
+      {"text": "Done: wrote REMOTE.md"}]},
+    {"match": "write-other", "turns": [
+      {"tool": "write", "path": "REMOTE.md", "content": "written otherwise\n"},
+      {"text": "Done: wrote REMOTE.md otherwise"}]},
+    {"match": "write-then-wait", "turns": [
+      {"tool": "write", "path": "HANDOFF.md", "content": "left for the successor\n"},
+      {"text": "still working", "delay_ms": 60000}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -78,6 +85,77 @@ TEST_F(RepoUrlRun, TheSessionRunsFromTheMirrorAndPushesTheBranch) {
   OrchRun landed = orch({"land", "u1", "--repo", work.string(), "--no-check"});
   ASSERT_EQ(landed.code, 0) << landed.err << landed.out;
   EXPECT_EQ(read_file(work / "REMOTE.md"), "written on a worker\n");
+}
+
+// orch conflicts on units of a URL: the forecast reads what their sessions pushed, in this host's
+// mirror fetched first; a unit nothing was pushed for yet is skipped with the reason.
+TEST_F(RepoUrlRun, ConflictsForecastsThePushedBranches) {
+  const std::string url = daemon_->url("origin.git");
+  for (const auto& [unit, prompt] : {std::pair{"u1", "write-remote"}, {"u2", "write-other"}}) {
+    OrchRun s = orch({"sling", unit, url, "--agent", "claude", "-m", prompt});
+    ASSERT_EQ(s.code, 0) << s.err;
+  }
+  OrchRun w = orch({"worker", "--drain", "--name", "w1"}, 180000);
+  ASSERT_EQ(w.code, 0) << w.err;
+  const std::filesystem::path origin = served_() / "origin.git";
+  std::string out;
+  ASSERT_TRUE(eventually(
+      [&] {
+        return git_code(origin, {"rev-parse", "orch/u1"}, out) == 0 &&
+               git_code(origin, {"rev-parse", "orch/u2"}, out) == 0;
+      },
+      30000));
+  OrchRun q = orch({"sling", "u3", url, "--agent", "claude", "-m", "write-remote"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  const std::string queued =
+      json::Json::parse(orch({"show", "u3", "--json"}).out)["session"].get<std::string>();
+  const std::string before = git(origin, {"for-each-ref"});
+  OrchRun c = orch({"conflicts", "u1", "u2", "u3"});
+  EXPECT_EQ(c.code, 1) << c.err;
+  EXPECT_EQ(c.out,
+            "conflict  u1  u2: REMOTE.md\n"
+            "skipped  u3: nothing was pushed to orch/u3 (yet: session " +
+                queued +
+                " is queued)\n"
+                "order  u1  u2\n"
+                "  group 1 (mutually clean): u1\n"
+                "  group 2 (after resolving): u2\n");
+  json::Json j = json::Json::parse(orch({"conflicts", "u1", "u2", "u3", "--json"}).out);
+  EXPECT_EQ(j["repo"], url);
+  EXPECT_EQ(j["conflicts"].size(), 1u);
+  // A forecast changes nothing at the URL.
+  EXPECT_EQ(git(origin, {"for-each-ref"}), before);
+}
+
+TEST_F(RepoUrlRun, AForcedHandoffPushesTheWorkBeforeQueueingTheSuccessor) {
+  const std::string url = daemon_->url("origin.git");
+  OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-then-wait please"});
+  ASSERT_EQ(s.code, 0) << s.err;
+  process::SpawnOptions so;
+  so.argv = {ORCH_BIN, "--home", home_.string(), "worker", "--name", "w1", "--grace", "1s"};
+  so.env_set = env_;
+  so.stderr_path = (tmp_->path() / "worker.err").string();
+  so.die_with_parent = true;  // a failed assertion or a killed test leaves no worker behind
+  process::Child worker = process::spawn(so);
+  // The agent wrote HANDOFF.md and waits on the model: nothing is committed yet.
+  ASSERT_TRUE(eventually(
+      [&] {
+        json::Json j = session_json();
+        return j.is_object() && j["worktree"].is_string() &&
+               std::filesystem::exists(std::filesystem::path(j["worktree"].get<std::string>()) /
+                                       "HANDOFF.md");
+      },
+      60000))
+      << read_file(tmp_->path() / "worker.err");
+  // No grace: the supervisor is killed before it can push; the handoff commits what it left
+  // and pushes it before the successor is queued (another host would start from the URL).
+  OrchRun h = orch({"handoff", "u1", "--grace", "0s", "-m", "go on"});
+  EXPECT_EQ(h.code, 0) << h.err;
+  const std::filesystem::path origin = served_() / "origin.git";
+  std::string shown;
+  EXPECT_EQ(git_code(origin, {"show", "orch/u1:HANDOFF.md"}, shown), 0) << shown;
+  EXPECT_EQ(shown, "left for the successor\n");
+  worker.terminate(20000);
 }
 
 }  // namespace

@@ -147,9 +147,28 @@ TEST_F(WorkerE2E, AStopFromAnotherHostIsCarriedOutByTheSessionsWorker) {
   EXPECT_EQ(a.wait(20000), std::optional<int>(0));
 }
 
-// Issue 18's fault: PostgreSQL restarted twice under a convoy (its first sessions running, then
-// as the first ones end): the worker and its supervisors reconnect; every unit is done exactly
-// once, no session is lost or doubled, the cap holds in the registry's timeline, every branch
-// is pushed.
+// Mail sent on another host reaches a session while it runs: that host's orch cannot signal the
+// supervisor, so the session's worker wakes it.
+TEST_F(WorkerE2E, MailFromAnotherHostReachesTheRunningSession) {
+  if (!use_pg()) GTEST_SKIP() << "no PostgreSQL";
+  start_model(R"({"scenarios": [{"match": "very-slow", "turns": [
+                   {"text": "never in time", "delay_ms": 120000}]}],
+                  "default": [{"text": "no scenario"}]})");
+  process::Child& a = start_worker(home_, {"--name", "a"});
+  OrchRun sling = orch({"sling", "u1", repo_.string(), "--agent", "claude", "-m", "very-slow"});
+  ASSERT_EQ(sling.code, 0) << sling.err;
+  ASSERT_TRUE(eventually([&] { return !model_requests().empty(); }, 60000));
+  OrchRun mail = orch_at(other_home("host-b"), {"mail", "send", "u1", "from host b"});
+  ASSERT_EQ(mail.code, 0) << mail.err;
+  EXPECT_TRUE(eventually(
+      [&] { return sql("SELECT COUNT(*) FROM mail WHERE delivered_at IS NOT NULL") == "1\n"; },
+      10000))
+      << worker_log(home_);
+  EXPECT_NE(sql("SELECT data FROM session_events WHERE kind = 'mail'").find("\"via\":\"message\""),
+            std::string::npos);
+  kill(a.pid(), SIGTERM);
+  EXPECT_EQ(a.wait(20000), std::optional<int>(0));
+}
+
 }  // namespace
 }  // namespace orch::test

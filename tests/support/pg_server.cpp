@@ -92,6 +92,31 @@ fs::path pg_template(const fs::path& scratch) {
   return dir;
 }
 
+// Stops the servers of test processes that died without their teardown (killed by ctest's
+// timeout or by hand): each server's folder names its test process in `pg.owner`; a server whose
+// owner is gone is stopped and its folder removed. (Its git daemon and fake models die with the
+// test through PR_SET_PDEATHSIG; a server run as `postgres` through setpriv cannot.)
+void pg_remove_stale(const fs::path& tmp_root) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(tmp_root, ec)) {
+    const fs::path owner = entry.path() / "pg.owner";
+    if (entry.path().filename().string().rfind("orch-test-", 0) != 0 || !fs::exists(owner, ec))
+      continue;
+    const std::string pid = read_file(owner);
+    if (pid.empty() || fs::exists("/proc/" + pid, ec)) continue;
+    try {
+      if (fs::exists(entry.path() / "data" / "postmaster.pid", ec)) {
+        pg_run({pg_tool("pg_ctl"), "-D", (entry.path() / "data").string(), "-s", "-m", "immediate",
+                "stop"},
+               tmp_root);
+      }
+    } catch (const std::exception&) {
+      // Not running any more (or not ours to stop): the folder goes anyway.
+    }
+    fs::remove_all(entry.path(), ec);
+  }
+}
+
 // A TCP port on `address` that was free a moment ago.
 int pg_free_port(const std::string& address) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -122,6 +147,8 @@ std::unique_ptr<PgServer> PgServer::start(std::string* why, const std::string& t
     return nullptr;
   }
   std::unique_ptr<PgServer> s(new PgServer());
+  pg_remove_stale(s->dir_.path().parent_path());
+  write_file(s->dir_.path() / "pg.owner", std::to_string(getpid()));
   pg_chown(s->dir_.path());
   const fs::path tmpl = pg_template(s->dir_.path());
   s->data_ = s->dir_.path() / "data";

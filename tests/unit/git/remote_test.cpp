@@ -2,8 +2,16 @@
 // 127.0.0.1 started by the test); the git CLI is the oracle.
 #include "lib/git/remote.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "lib/git/git.h"
@@ -192,9 +200,49 @@ TEST_F(Mirror, ARefusedPushIsAnErrorAndTheBranchStays) {
   EXPECT_EQ(std::string(e.what()).rfind("push of orch/u2 to " + url() + ": ", 0), 0u) << e.what();
   EXPECT_EQ(rev("orch/u2", origin_), theirs);
   EXPECT_EQ(rev("orch/u2", wt), mine);
-  // A fetch keeps the local work: a later session does not lose it.
+  // A later session starts from the remote's branch; the local work is kept under a name that
+  // says so (the session of its commit, else the commit).
   fetch_mirror(repos(), url());
-  EXPECT_EQ(prepare_remote_branch(m, "orch/u2", base), mine);
+  EXPECT_EQ(prepare_remote_branch(m, "orch/u2", base), theirs);
+  EXPECT_EQ(rev("refs/heads/orch/u2", m), theirs);
+  EXPECT_EQ(rev("refs/orch/unpushed/u2/commit-" + mine.substr(0, 12), m), mine);
+}
+
+TEST_F(Mirror, ADivergedLocalBranchIsNotBuiltOnAndItsWorkIsKept) {
+  // Host A pushed attempt 1's work; host B's mirror kept a local orch/u3 from a lost attempt
+  // (committed by orch, never pushed) and from base when the remote had no branch yet.
+  std::string base = rev("main");
+  std::string a = fetch_mirror(repos(), url());
+  prepare_remote_branch(a, "orch/u3", base);
+  std::string wt_a = (tmp_ / "wt-a").string();
+  add_worktree({a, "orch/u3", base, wt_a, "orch-u3-a"});
+  std::string pushed = commit_files(wt_a, {{"a.txt", "a\n"}});
+  std::string b = fetch_mirror((tmp_ / "home2/repos").string(), url());
+  prepare_remote_branch(b, "orch/u3", base);
+  std::string wt_b = (tmp_ / "wt-b").string();
+  add_worktree({b, "orch/u3", base, wt_b, "orch-u3-b"});
+  write_file(fs::path(wt_b) / "b.txt", "b\n");
+  std::string lost = commit_all(wt_b, "orch: u3 (session 0badc0de)\n\nlost attempt\n").commit_id;
+  detach_head(wt_b);
+  push_branch(a, url(), "orch/u3");
+  // The retry on host B starts at the pushed work, and its push is a fast-forward.
+  fetch_mirror((tmp_ / "home2/repos").string(), url());
+  EXPECT_EQ(prepare_remote_branch(b, "orch/u3", base), pushed);
+  EXPECT_EQ(rev("refs/heads/orch/u3", b), pushed);
+  EXPECT_EQ(rev("refs/orch/unpushed/u3/0badc0de", b), lost);
+  std::string wt_retry = (tmp_ / "wt-retry").string();
+  add_worktree({b, "orch/u3", pushed, wt_retry, "orch-u3-retry"});
+  std::string next = commit_files(wt_retry, {{"retry.txt", "retry\n"}});
+  push_branch(b, url(), "orch/u3");
+  EXPECT_EQ(rev("orch/u3", origin_), next);
+  // No remote branch: the local leftover is not built on either; base is the start.
+  prepare_remote_branch(b, "orch/u4", base);
+  std::string wt_c = (tmp_ / "wt-c").string();
+  add_worktree({b, "orch/u4", base, wt_c, "orch-u4-c"});
+  std::string left = commit_files(wt_c, {{"c.txt", "c\n"}});
+  detach_head(wt_c);
+  EXPECT_EQ(prepare_remote_branch(b, "orch/u4", base), base);
+  EXPECT_EQ(rev("refs/orch/unpushed/u4/commit-" + left.substr(0, 12), b), left);
 }
 
 TEST_F(Mirror, OverGitDaemonFetchAndPush) {
@@ -216,6 +264,98 @@ TEST_F(Mirror, OverGitDaemonFetchAndPush) {
   orch::Error e = expect_error([&] { fetch_mirror(repos(), daemon.url("missing.git")); });
   EXPECT_EQ(std::string(e.what()).rfind("repository '" + daemon.url("missing.git") + "': ", 0), 0u)
       << e.what();
+}
+
+// A TCP server on 127.0.0.1 that takes connections (the kernel completes them on a listening
+// socket) and never answers: a stalled remote.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::listen(fd_, 16) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(a.sin_port);
+  }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  ~SilentListener() { close_now(); }
+  /// Closes the socket: the connections waiting on it are reset (a hung client gets an error).
+  void close_now() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  std::string url(const std::string& path) const {
+    return "git://127.0.0.1:" + std::to_string(port_) + "/" + path;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// Runs `transfer` on a thread; its error message ("" when it returned), failing the test when it
+// has not ended within 20 s (then the listener is closed so the thread can end).
+std::string bounded_error(SilentListener& silent, const std::function<void()>& transfer) {
+  auto fut = std::async(std::launch::async, [&]() -> std::string {
+    try {
+      transfer();
+      return "";
+    } catch (const orch::Error& e) {
+      return e.what();
+    }
+  });
+  const bool ended = fut.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  EXPECT_TRUE(ended) << "the transfer still waited after 20 s";
+  if (!ended) silent.close_now();
+  return fut.get();
+}
+
+class MirrorTimeouts : public Mirror {
+ protected:
+  MirrorTimeouts() { set_remote_timeouts({1000, 1000}); }
+  ~MirrorTimeouts() override { set_remote_timeouts({}); }
+};
+
+TEST_F(MirrorTimeouts, AServerThatNeverAnswersIsGivenUpOnAndFreesTheMirror) {
+  SilentListener silent;
+  const std::string u = silent.url("team/stalled.git");
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(bounded_error(silent, [&] { fetch_mirror(repos(), u); }),
+            "repository '" + u + "': no answer from the remote for 1 s (gave up)");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_FALSE(fs::exists(fs::path(repos()) / mirror_name(u)));  // a first fetch leaves none
+  // The lock is free again: a fetch of the same URL waits for no one.
+  int fd = ::open((fs::path(repos()) / (mirror_name(u) + ".lock")).c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ::close(fd);
+  // A push to it: the same bound; the branch stays.
+  std::string m = fetch_mirror(repos(), url());
+  prepare_remote_branch(m, "orch/t1", rev("main"));
+  EXPECT_EQ(bounded_error(silent, [&] { push_branch(m, u, "orch/t1"); }),
+            "push of orch/t1 to " + u + ": no answer from the remote for 1 s (gave up)");
+  EXPECT_EQ(rev("refs/heads/orch/t1", m), rev("main"));
+}
+
+TEST_F(MirrorTimeouts, AMirrorLockedTooLongIsAOneLineErrorNamingTheRepository) {
+  SilentListener silent;  // only for bounded_error's last resort
+  fs::create_directories(repos());
+  const fs::path lock_file = fs::path(repos()) / (mirror_name(url()) + ".lock");
+  int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // another transfer of this host holds it
+  EXPECT_EQ(bounded_error(silent, [&] { fetch_mirror(repos(), url()); }),
+            "repository '" + url() + "': its mirror " +
+                (fs::path(repos()) / mirror_name(url())).string() +
+                " is locked by another transfer on this host; gave up after 1 s");
+  ::close(fd);
+  EXPECT_EQ(resolve_remote_base(fetch_mirror(repos(), url()), url(), "main"), rev("main"));
 }
 
 }  // namespace

@@ -114,6 +114,47 @@ TEST_P(RegistryList, BriefsMatchTheFullRowsInOrderAndColumns) {
   EXPECT_EQ(reg->list_session_briefs().at(0).cost_usd, 0.25);
 }
 
+// The brief's cost limit is the options' top-level max_cost_usd, whatever else they hold: the
+// query skips json_valid for options that cannot hold that key, and must answer as it would.
+TEST_P(RegistryList, BriefsReadTheCostLimitOnlyFromValidOptionsThatHoldIt) {
+  Unit u = reg->upsert_unit(sample_unit("alpha", "/r1"));
+  const std::vector<std::pair<std::string, double>> cases = {
+      {R"({"timeout":5,"max_cost_usd":2.5})", 2.5},
+      {R"({"max_cost_\u0075sd":1.25})", -1},  // the key spelt with an escape: see below
+      {R"({"max_cost_usd":3})", 3.0},
+      {R"({"max_cost_usd":2.5)", 0.0},  // not JSON: no limit, and the listing still answers
+      {R"({"budget":{"max_cost_usd":4}})", 0.0},  // not at the top level
+      {R"({"note":"max_cost_usd"})", 0.0},
+      {R"({"note":"\u00e9"})", 0.0},
+      {"{}", 0.0},
+      {"", 0.0}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Session s =
+        sample_session(u, "c" + std::to_string(i), State::kDone, 1000 + static_cast<int64_t>(i));
+    s.options = cases[i].first;
+    reg->insert_session(s, "t");
+  }
+  std::vector<SessionBrief> briefs = reg->list_session_briefs();
+  ASSERT_EQ(briefs.size(), cases.size());
+  for (const SessionBrief& b : briefs) {
+    const size_t i = static_cast<size_t>(std::stoi(b.id.substr(1)));
+    // What the dialect's json_valid/json_extract say without the shortcut (an escaped key:
+    // PostgreSQL finds it, SQLite 3.40 does not).
+    db::Stmt plain(reg->conn(),
+                   "SELECT CASE WHEN json_valid(options) THEN json_extract(options, "
+                   "'$.max_cost_usd') END FROM sessions WHERE id = ?1");
+    plain.bind_text(1, b.id);
+    ASSERT_TRUE(plain.step());
+    EXPECT_EQ(b.max_cost_usd, plain.col_real(0)) << "options " << cases[i].first;
+    if (cases[i].second >= 0) {
+      EXPECT_EQ(b.max_cost_usd, cases[i].second) << cases[i].first;
+    }
+    if (i == 1 && GetParam() == testing::TestDb::kPostgres) {
+      EXPECT_EQ(b.max_cost_usd, 1.25);
+    }
+  }
+}
+
 TEST_P(RegistryList, TenThousandSessionsListQuickly) {
   constexpr int kUnits = 1000, kPerUnit = 10;
   reg->transaction([&] {

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/registry/registry.h"
 #include "tests/support/tmp.h"
@@ -254,6 +255,33 @@ TEST_P(RegistrySessions, PagesFollowTheListOrderWithTiesAndNeverPassTheLimit) {
   f.limit = 3;
   EXPECT_EQ(reg->list_session_briefs(f).size(), 3u);
 }
+// The write lock held by another connection: a brief try gives up (false, nothing run) within
+// about its wait, and leaves the connection usable, outside any transaction (on PostgreSQL the
+// BEGIN, lock waits and advisory lock are one round trip that stops at the lock's timeout).
+TEST_P(RegistrySessions, ABriefTryGivesUpWhileAnotherConnectionWritesAndLeavesNoTransaction) {
+  std::unique_ptr<Registry> other = testing::open_location(location_, tmp_.path());
+  Unit u = reg_->upsert_unit(sample_unit("alpha", "/r1"));
+  bool ran = false;
+  int64_t waited = 0;
+  bool got = true;
+  other->transaction([&] {
+    other->insert_session(sample_session(u, "held", State::kRunning, 1000), "t");
+    const int64_t t0 = now_ms();
+    got = reg_->try_transaction([&] { ran = true; }, 100);
+    waited = now_ms() - t0;
+  });
+  EXPECT_FALSE(got);
+  EXPECT_FALSE(ran);
+  EXPECT_LT(waited, 5000);
+  // Not left in a transaction: the other connection's commit is seen, and a write commits.
+  EXPECT_TRUE(reg_->get_session("held").has_value());
+  reg_->transaction(
+      [&] { reg_->insert_session(sample_session(u, "next", State::kDone, 2000), "t"); });
+  EXPECT_TRUE(other->get_session("next").has_value());
+  EXPECT_TRUE(reg_->try_transaction([&] { ran = true; }, 100));
+  EXPECT_TRUE(ran);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, RegistrySessions,
                          ::testing::Values(testing::TestDb::kSqlite, testing::TestDb::kPostgres),
                          testing::test_db_name);

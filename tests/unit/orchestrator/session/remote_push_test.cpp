@@ -91,12 +91,34 @@ TEST_F(RemotePush, ARefusedPushIsAnErrorEventAndTheSessionsError) {
   const std::string theirs = push_test_rev(origin, "orch/u1");
   std::string why = push_unit_branch(home, *reg, sink, session, unit, true);
   EXPECT_EQ(why.rfind("push of orch/u1 to " + url + ": ", 0), 0u) << why;
+  // The error says where the work stays; a later session starts from the remote's branch.
+  const std::string kept = "; the work stays in " + mirror + " as refs/orch/unpushed/u1/s1";
+  EXPECT_EQ(why.substr(why.size() - kept.size()), kept) << why;
+  EXPECT_EQ(push_test_rev(mirror, "refs/orch/unpushed/u1/s1"), work);
   EXPECT_EQ(event_messages("error"), std::vector<std::string>{why});
   auto s = reg->get_session("s1");
   EXPECT_EQ(s->state, registry::State::kDone);
   EXPECT_EQ(s->error, why);
   EXPECT_EQ(push_test_rev(origin, "orch/u1"), theirs);           // not forced
   EXPECT_EQ(push_test_rev(mirror, "refs/heads/orch/u1"), work);  // kept in the mirror
+}
+
+TEST_F(RemotePush, AStopOrHandoffPushesForAKilledSupervisorButNotForALostSession) {
+  // Lost (its worker was cut off; the retry may run elsewhere): nothing is pushed.
+  reg->finish("s1", registry::State::kLost, "worker:heartbeat", {});
+  EXPECT_EQ(push_ended_session(home, *reg, *reg->get_session("s1"), unit), "");
+  EXPECT_EQ(test::git(origin, {"branch", "--list", "orch/u1"}), "");
+  // A unit whose branch this host never made: nothing to push, no error.
+  registry::Unit other = unit;
+  other.branch = "orch/u9";
+  registry::Session ended = *reg->get_session("s1");
+  ended.state = registry::State::kStopped;
+  EXPECT_EQ(push_ended_session(home, *reg, ended, other), "");
+  EXPECT_EQ(reg->get_session("s1")->error, "");
+  // Stopped with its supervisor killed: what was committed goes to the URL.
+  EXPECT_EQ(push_ended_session(home, *reg, ended, unit), "");
+  EXPECT_EQ(push_test_rev(origin, "orch/u1"), work);
+  EXPECT_EQ(event_messages("info"), std::vector<std::string>{"pushed orch/u1 to " + url});
 }
 
 }  // namespace
