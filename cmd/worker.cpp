@@ -25,10 +25,12 @@ extern "C" void worker_on_signal(int) {
 struct WorkerCliOptions {
   WorkerOptions w;
   std::string grace = "15s";
+  std::string registry_timeout = "10m";
 };
 
 int run_worker_cmd(Context& c, WorkerCliOptions o) {
   o.w.stop_grace_ms = parse_duration_ms(o.grace);
+  o.w.registry_timeout_ms = parse_duration_ms(o.registry_timeout);
   validate_worker_options(o.w);  // before anything is opened or written
   struct sigaction sa = {};
   sa.sa_handler = worker_on_signal;
@@ -65,6 +67,10 @@ void add_worker(CLI::App& root, Context& ctx) {
                 "Exit once nothing it could run is queued or running anywhere (a CI job)");
   sub->add_option("--grace", o->grace,
                   "At SIGTERM, how long each of its sessions gets to stop before it is killed")
+      ->capture_default_str()
+      ->check(duration(true));
+  sub->add_option("--registry-timeout", o->registry_timeout,
+                  "Give up (exit 1) when the registry stays unreachable this long (0: never)")
       ->capture_default_str()
       ->check(duration(true));
   sub->callback([&ctx, o] { ctx.action = [o](Context& c) { return run_worker_cmd(c, *o); }; });

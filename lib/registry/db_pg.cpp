@@ -3,6 +3,7 @@
 // transaction-level advisory lock, one writer at a time as with SQLite's BEGIN IMMEDIATE.
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -35,6 +37,18 @@ constexpr const char* kPgLostInTx =
     "written)";
 // How long a lost connection is retried (the server restarting) before the use fails.
 constexpr int64_t kPgReconnectMs = 15000;
+// How long a statement may wait for the server's answer beyond the locks it may wait for (its
+// lock_timeout): a server that stopped answering (hung, or a network cut the keepalives have not
+// noticed yet) fails the statement instead of blocking its caller forever.
+constexpr int64_t kPgAnswerMs = 10000;
+// Connection settings orch sets unless the URL sets them (docs/registry-postgresql.md): give up
+// connecting after 10 s; TCP keepalives after 5 s idle, every 2 s, 3 unanswered = dead (a silent
+// network cut is noticed in about 11 s, not hours); data unacknowledged for 15 s = dead.
+constexpr const char* kPgDefaultKeys[] = {
+    "connect_timeout",     "application_name", "keepalives",      "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
+constexpr const char* kPgDefaultValues[] = {"10", "orch", "1", "5", "2", "3", "15000"};
+static_assert(std::size(kPgDefaultKeys) == std::size(kPgDefaultValues));
 
 class PgConn;
 
@@ -122,7 +136,7 @@ class PgConn final : public Conn {
   }
   void exec(const char* sql) override {
     ensure_open();
-    PGresult* r = PQexec(pg_, sql);
+    PGresult* r = call(sql, 0, nullptr, nullptr, answer_ms());
     const bool ok = settle(r);
     PQclear(r);
     if (!ok) fail(this);
@@ -137,13 +151,13 @@ class PgConn final : public Conn {
         "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = " +
         std::to_string(std::max<int64_t>(1, lock_wait_ms_ + budget_ms)) + "; " + kPgWriteLock +
         "; SET LOCAL lock_timeout = " + std::to_string(std::max<int64_t>(1, lock_wait_ms_));
-    PGresult* r = PQexec(pg_, sql.c_str());
+    PGresult* r = call(sql.c_str(), 0, nullptr, nullptr, lock_wait_ms_ + budget_ms + kPgAnswerMs);
     bool ok = settle(r);
     if (!ok && PQstatus(pg_) != CONNECTION_OK) {
       // Lost before anything of it was written (a restart not yet noticed): reopen, again.
       PQclear(r);
       reconnect();
-      r = PQexec(pg_, sql.c_str());
+      r = call(sql.c_str(), 0, nullptr, nullptr, lock_wait_ms_ + budget_ms + kPgAnswerMs);
       ok = settle(r);
     }
     const bool timed_out = !ok && sqlstate_is(r, kPgLockNotAvailable);
@@ -160,7 +174,7 @@ class PgConn final : public Conn {
   }
   void commit() override {
     in_tx_ = false;
-    PGresult* r = PQexec(pg_, "COMMIT");
+    PGresult* r = call("COMMIT", 0, nullptr, nullptr, answer_ms());
     const bool ok = settle(r);
     PQclear(r);
     if (!ok) {
@@ -178,19 +192,27 @@ class PgConn final : public Conn {
   void rollback() noexcept override {
     in_tx_ = false;
     if (PQtransactionStatus(pg_) == PQTRANS_IDLE || PQstatus(pg_) != CONNECTION_OK) return;
-    PQclear(PQexec(pg_, "ROLLBACK"));
+    const std::string why = error_;
+    PQclear(call("ROLLBACK", 0, nullptr, nullptr, answer_ms()));
+    error_ = why;
   }
   void rollback_to(const char* name) noexcept override {
     if (PQtransactionStatus(pg_) == PQTRANS_IDLE) return;
     const std::string sql =
         std::string("ROLLBACK TO SAVEPOINT ") + name + "; RELEASE SAVEPOINT " + name;
-    PQclear(PQexec(pg_, sql.c_str()));
+    const std::string why = error_;
+    PQclear(call(sql.c_str(), 0, nullptr, nullptr, answer_ms()));
+    error_ = why;
   }
   int64_t changes() const override { return changes_; }
   void set_lock_wait(int64_t ms) override { lock_wait_ms_ = ms; }
 
   // Records the outcome of `r` (rows changed, or the error); true when it succeeded.
   bool settle(const PGresult* r) {
+    if (!r && timed_out_) {  // call() gave up waiting and said why
+      timed_out_ = false;
+      return false;
+    }
     const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
       const char* n = PQcmdTuples(const_cast<PGresult*>(r));
@@ -206,6 +228,15 @@ class PgConn final : public Conn {
     return s && std::string_view(s) == code;
   }
   PGconn* raw() { return pg_; }
+  // How long a statement may take: its lock wait, plus kPgAnswerMs for the server to answer.
+  int64_t answer_ms() const { return std::max<int64_t>(0, lock_wait_ms_) + kPgAnswerMs; }
+
+  // Runs `sql` (with `n` parameters; n = 0 and no values: it may hold several statements) and
+  // returns its result as PQexec does (the first failed one, else the last), waiting at most
+  // `wait_ms` for the server. A server silent that long (hung, or cut off) gets nullptr, the
+  // reason in error_, and the connection shut, so the next use reconnects.
+  PGresult* call(const char* sql, int n, const Oid* types, const char* const* values,
+                 int64_t wait_ms);
 
   void listen(const std::string& channel) override {
     if (std::find(channels_.begin(), channels_.end(), channel) == channels_.end()) {
@@ -230,8 +261,10 @@ class PgConn final : public Conn {
   }
   // Does the session's set-up again (settings, LISTENs) on the connection just made.
   void setup() {
-    PQclear(PQexec(pg_, "SET client_min_messages = warning"));
-    for (const std::string& c : channels_) PQclear(PQexec(pg_, ("LISTEN " + quoted(c)).c_str()));
+    PQclear(call("SET client_min_messages = warning", 0, nullptr, nullptr, answer_ms()));
+    for (const std::string& c : channels_) {
+      PQclear(call(("LISTEN " + quoted(c)).c_str(), 0, nullptr, nullptr, answer_ms()));
+    }
   }
 
  private:
@@ -283,6 +316,7 @@ class PgConn final : public Conn {
   bool in_tx_ = false;                 // begin_write ran; commit/rollback not yet
   std::vector<std::string> channels_;  // LISTENed, again after a reconnect
   bool woken_ = false;                 // reconnected since the last wait
+  bool timed_out_ = false;             // call() gave up waiting for the server
 };
 
 bool PgConn::wait_for_notify(int64_t timeout_ms) {
@@ -309,6 +343,50 @@ bool PgConn::wait_for_notify(int64_t timeout_ms) {
   }
 }
 
+PGresult* PgConn::call(const char* sql, int n, const Oid* types, const char* const* values,
+                       int64_t wait_ms) {
+  const int sent = n == 0 && !values
+                       ? PQsendQuery(pg_, sql)
+                       : PQsendQueryParams(pg_, sql, n, types, values, nullptr, nullptr, 0);
+  if (!sent) return nullptr;  // settle() reads PQerrorMessage
+  const int64_t deadline = steady_ms() + wait_ms;
+  PGresult* kept = nullptr;
+  for (;;) {
+    while (PQisBusy(pg_)) {
+      const int64_t left = deadline - steady_ms();
+      pollfd p{PQsocket(pg_), POLLIN, 0};
+      const int rc = left > 0 ? ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 60000))) : 0;
+      if (rc == 0 && steady_ms() >= deadline) {
+        // Nothing from the server in time: give the connection up (its backend, if it ever
+        // wakes, finds the socket closed and rolls back).
+        PQclear(kept);
+        ::shutdown(PQsocket(pg_), SHUT_RDWR);
+        PQconsumeInput(pg_);
+        while (PGresult* r = PQgetResult(pg_)) PQclear(r);
+        error_ = "the server did not answer within " + std::to_string((wait_ms + 999) / 1000) +
+                 " s (connection closed)";
+        if (in_tx_) error_ = std::string(kPgLostInTx) + ": " + error_;
+        timed_out_ = true;
+        return nullptr;
+      }
+      if (rc < 0 && errno != EINTR) break;
+      if (!PQconsumeInput(pg_)) break;  // the connection broke: PQgetResult reports it
+    }
+    PGresult* r = PQgetResult(pg_);
+    if (!r) return kept;
+    const ExecStatusType st = PQresultStatus(r);
+    if (kept && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+      PQclear(r);  // the first failure is the one to report
+    } else {
+      PQclear(kept);
+      kept = r;
+    }
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || PQstatus(pg_) != CONNECTION_OK) {
+      return kept;
+    }
+  }
+}
+
 void PgConn::notify(const std::string& channel, const std::string& payload) {
   std::unique_ptr<Statement> st = prepare("SELECT pg_notify(?1, ?2)");
   st->bind_text(1, channel);
@@ -330,8 +408,8 @@ StepResult PgStatement::try_step() {
     for (size_t k = 0; k < params_.size(); ++k)
       values[k] = params_[k] ? params_[k]->c_str() : nullptr;
     PQclear(res_);
-    res_ = PQexecParams(conn_->raw(), sql_.c_str(), static_cast<int>(values.size()), types_.data(),
-                        values.data(), nullptr, nullptr, 0);
+    res_ = conn_->call(sql_.c_str(), static_cast<int>(values.size()), types_.data(), values.data(),
+                       conn_->answer_ms());
     if (!conn_->settle(res_)) {
       const bool unique = PgConn::sqlstate_is(res_, kPgUniqueViolation);
       PQclear(res_);
@@ -348,9 +426,14 @@ StepResult PgStatement::try_step() {
 std::unique_ptr<Conn> connect_postgres(const std::string& url) {
   std::vector<std::string> secrets = pg_url_secrets(url);
   const std::string masked = mask_url(url);
-  // connect_timeout first: a value in the URL (expanded from dbname) overrides it.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"10", "orch", url.c_str(), nullptr};
+  // orch's defaults first: a value in the URL (expanded from dbname) overrides them.
+  constexpr size_t kDefaults = std::size(kPgDefaultKeys);
+  const char* keys[kDefaults + 2] = {};
+  const char* values[kDefaults + 2] = {};
+  std::copy(std::begin(kPgDefaultKeys), std::end(kPgDefaultKeys), keys);
+  std::copy(std::begin(kPgDefaultValues), std::end(kPgDefaultValues), values);
+  keys[kDefaults] = "dbname";
+  values[kDefaults] = url.c_str();
   PGconn* pg = PQconnectdbParams(keys, values, 1);
   if (!pg) throw Error("registry " + masked, "out of memory");
   if (PQstatus(pg) != CONNECTION_OK) {

@@ -94,6 +94,13 @@ int64_t registry_clock_ms(Registry& reg) {
   return st.col_int(0);
 }
 
+int64_t registry_up_since_ms(Registry& reg) {
+  if (reg.conn()->dialect() != db::Dialect::kPostgres) return 0;
+  db::Stmt st(reg.conn(), "SELECT (extract(epoch from pg_postmaster_start_time()) * 1000)::bigint");
+  st.step();
+  return st.col_int(0);
+}
+
 bool set_worker_state(Registry& reg, const std::string& id, const std::string& state, int64_t now) {
   bool ok = false;
   reg.transaction([&] {

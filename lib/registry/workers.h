@@ -46,6 +46,10 @@ bool heartbeat_worker(Registry& reg, const std::string& id, int64_t now);
 /// heartbeats by one clock; this host's on SQLite (one host). Errors: orch::Error from the
 /// registry.
 int64_t registry_clock_ms(Registry& reg);
+/// When the registry's server started, by registry_clock_ms's clock (PostgreSQL:
+/// pg_postmaster_start_time()); 0 on SQLite. No heartbeat could be written while it was down, so
+/// silence is judged only once it has been up for kWorkerSilentMs. Errors: orch::Error.
+int64_t registry_up_since_ms(Registry& reg);
 
 /// Sets worker `id`'s state (`draining`, or an end: `stopped`, which also sets ended_at) while it
 /// is running or draining. Returns false when it was not.

@@ -35,7 +35,9 @@ int reap_lost_workers(const Deps& f, bool wait_for_lock) {
   bool silent = false;
   try {
     now = registry::registry_clock_ms(reg);
-    silent = registry::any_silent_worker(reg, now);
+    // A server restarted less than kWorkerSilentMs ago took the heartbeats' silence with it.
+    silent = now - registry::registry_up_since_ms(reg) >= registry::kWorkerSilentMs &&
+             registry::any_silent_worker(reg, now);
   } catch (const Error& e) {
     if (wait_for_lock) throw;
     spdlog::debug("judging workers skipped: {}", e.what());

@@ -6,8 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "lib/clock.h"
 #include "lib/crash_point.h"
@@ -83,8 +85,17 @@ pid_t spawn_supervisor(const Deps& f, const std::string& session_id) {
   so.env_unset = {kSessionEnvVar};
   so.env_set = {{kSupervisorGnutlsVar, "1"}};  // see run_supervisor
   pid_t pid = process::spawn_detached(so);
-  f.registry().set_supervisor(session_id, pid, process::start_time(pid));
-  return pid;
+  // A registry restarting (PostgreSQL) gets two more tries, a second apart: the supervisor runs
+  // already, and a session failed under it would lose its work.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      f.registry().set_supervisor(session_id, pid, process::start_time(pid));
+      return pid;
+    } catch (const Error& e) {
+      if (e.code() == kExitNotFound || attempt >= 2) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> start_claimed(const Deps& f,

@@ -72,8 +72,9 @@ inline constexpr const char* kSupervisorGnutlsVar = "GNUTLS_NO_IMPLICIT_INIT";
 
 /// Starts the detached supervisor of session `session_id` (`orch __supervise <id>`: double fork
 /// + setsid, output in $ORCH_HOME/sessions/<id>/supervisor.out; without ORCH_SESSION, with
-/// kSupervisorGnutlsVar) and records its pid and start time. Returns the pid. Errors: orch::Error
-/// when it cannot be started.
+/// kSupervisorGnutlsVar) and records its pid and start time (tried three times, a second apart,
+/// while the registry fails: a PostgreSQL restart). Returns the pid. Errors: orch::Error when it
+/// cannot be started or its pid recorded.
 pid_t spawn_supervisor(const Deps& f, const std::string& session_id);
 
 /// Starts the supervisors of just-claimed sessions. A session whose supervisor cannot start is

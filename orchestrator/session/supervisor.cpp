@@ -149,18 +149,50 @@ std::string record_work(const registry::Session& s, const registry::Unit& unit,
 // (space may be freed meanwhile); then it exits and the session is found lost, with the note it
 // left in its reserve.
 constexpr int64_t kDiskFullWaitMs = 10 * 60 * 1000;
+// How long a supervisor that cannot reach the registry to record its session's end keeps trying
+// (a PostgreSQL restart, a network cut); then it exits with the error and the session is judged
+// lost (with a retry, when attempts remain).
+constexpr int64_t kRegistryDownWaitMs = 10 * 60 * 1000;
+
+// Runs `fn` (the supervisor's first reads and writes), again every 500 ms for up to
+// kRegistryDownWaitMs while it fails with an orch::Error other than kExitNotFound: a
+// PostgreSQL restart must not end a session whose supervisor was starting.
+void retry_while_unreachable(const std::function<void()>& fn) {
+  const int64_t deadline = steady_ms() + kRegistryDownWaitMs;
+  for (;;) {
+    try {
+      fn();
+      return;
+    } catch (const Error& e) {
+      if (e.code() == kExitNotFound || steady_ms() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+// After a failed attempt to record the end: whether the registry holds the end this supervisor
+// meant to write (a COMMIT cut by a lost connection may have written it).
+bool wrote_it_before(registry::Registry& reg, const std::string& id, const RunResult& result) {
+  std::optional<registry::Session> now = reg.get_session(id);
+  return now && now->state == result.state;
+}
 
 // Records the end of the session: the work (committed on done/handed_off), the usage, the
 // reports still waiting in `sink`, the end state (end_session). A write that fails for lack of
 // space fails the session with kNoSpaceCause, frees the session's disk reserve and is tried
-// again (every second, up to kDiskFullWaitMs). Other failures are thrown, as before. Returns
-// whether this supervisor recorded the end (false: the registry already had one).
+// again (every second, up to kDiskFullWaitMs). Any other failure (the registry unreachable) is
+// tried again every second up to kRegistryDownWaitMs, then thrown: the end is written once (a
+// terminal state is final; an attempt whose COMMIT was cut may have written it, which the next
+// attempt finds). Returns whether this supervisor recorded the end (false: the registry already
+// had one).
 bool record_end(const Deps& factory, RegistrySink& sink, const registry::Session& s,
                 const registry::Unit& unit, const RunResult& run, const registry::Outcome& given,
                 const std::vector<std::string>& secrets, const std::filesystem::path& dir,
                 spdlog::logger& log) {
   registry::Registry& reg = factory.registry();
   const int64_t deadline = steady_ms() + kDiskFullWaitMs;
+  const int64_t registry_deadline = steady_ms() + kRegistryDownWaitMs;
+  std::string registry_failed;  // the last failure to reach the registry, "" when none
   bool error_reported = false;
   std::string no_space;  // what ran out of space, once something did
   // A refusal for rate or usage limits pauses the backend and provider; the session is queued
@@ -193,11 +225,22 @@ bool record_end(const Deps& factory, RegistrySink& sink, const registry::Session
       std::string why = outcome.error.empty() ? outcome.note : outcome.error;
       log.info("session ended {}{}", registry::to_string(result.state),
                why.empty() ? "" : ": " + why);
+      if (!recorded && !registry_failed.empty()) recorded = wrote_it_before(reg, s.id, result);
       if (!recorded) log.warn("the registry already had an end state for this session");
+      if (!registry_failed.empty()) log.info("the registry answers again: the end is recorded");
       drop_reserve(dir);
       return recorded;
     } catch (const Error& e) {
-      if (!is_disk_full(e.what())) throw;
+      if (!is_disk_full(e.what())) {
+        if (e.code() == kExitNotFound || steady_ms() >= registry_deadline) throw;
+        if (registry_failed.empty()) {
+          log.warn("cannot record the end yet (trying again every second for {} min): {}",
+                   kRegistryDownWaitMs / 60000, e.what());
+        }
+        registry_failed = e.what();
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
       if (no_space.empty()) no_space = e.what();
       if (use_reserve(dir, std::string(kNoSpaceCause) + ": " + e.what())) {
         log.warn("out of space ({}): freed the session's reserve to record its end", e.what());
@@ -239,10 +282,14 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   // the agent's tools (wget, ...) may rely on that initialisation, so they must not inherit it.
   unsetenv(kSupervisorGnutlsVar);
   registry::Registry& reg = factory.registry();
-  auto session = reg.get_session(session_id);
-  if (!session) throw Error("session " + session_id, "not found", kExitNotFound);
-  auto unit = reg.get_unit(session->unit_id);
-  if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
+  std::optional<registry::Session> session;
+  std::optional<registry::Unit> unit;
+  retry_while_unreachable([&] {
+    session = reg.get_session(session_id);
+    if (!session) throw Error("session " + session_id, "not found", kExitNotFound);
+    unit = reg.get_unit(session->unit_id);
+    if (!unit) throw Error("session " + session_id, "its unit is missing", kExitNotFound);
+  });
 
   std::filesystem::path dir = factory.home().session_dir(session_id);
   create_private_dirs(dir);
@@ -250,8 +297,13 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   // Room to record the end on a full disk (disk_reserve.h).
   if (!make_reserve(dir)) log->warn("cannot reserve disk space to record a failure with");
   pid_t self = getpid();
-  reg.set_supervisor(session_id, self, process::start_time(self));
-  if (!registry::is_live(reg.get_session(session_id)->state)) {  // stopped before a pool start
+  bool live = false;
+  retry_while_unreachable([&] {
+    reg.set_supervisor(session_id, self, process::start_time(self));
+    auto now = reg.get_session(session_id);
+    live = now && registry::is_live(now->state);
+  });
+  if (!live) {  // stopped before a pool start
     log->info("session {} ended before its supervisor started", session_id);
     return kExitOk;
   }

@@ -27,6 +27,7 @@
 #include "orchestrator/pool/pool.h"
 #include "orchestrator/session/launch.h"
 #include "orchestrator/session/liveness.h"
+#include "orchestrator/session/run_watch.h"
 #include "orchestrator/worker/drain.h"
 #include "orchestrator/worker/requests.h"
 
@@ -38,6 +39,8 @@ namespace {
 constexpr int64_t kWorkerTickMs = 500;
 // How far back a returning worker looks for its lost sessions' supervisors still running.
 constexpr int64_t kOrphanWindowMs = 3600 * 1000;
+// The longest pause between two attempts while the registry is unreachable.
+constexpr int64_t kWorkerRetryCapMs = 2000;
 
 bool has_control_chars(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
@@ -49,6 +52,44 @@ bool has_control_chars(const std::string& s) {
   }
   return false;
 }
+
+// A registry outage seen by one loop (the worker's, the heartbeat's): one log line when it
+// begins and one when it ends, whatever the number of failed attempts; the pause before the next
+// attempt doubles from 100 ms up to kWorkerRetryCapMs.
+class WorkerOutage {
+ public:
+  explicit WorkerOutage(std::string what) : what_(std::move(what)) {}
+  /// Records a failed attempt (`why`) begun at `began` (steady_ms(); a reconnect is itself
+  /// retried for up to 15 s); returns the pause before the next attempt (ms).
+  int64_t failed(const std::string& why, int64_t began) {
+    if (since_ < 0) {
+      since_ = began;
+      pause_ms_ = 100;
+      spdlog::error("{}: the registry is unreachable, retrying until it answers: {}", what_, why);
+    } else {
+      pause_ms_ = std::min<int64_t>(pause_ms_ * 2, kWorkerRetryCapMs);
+    }
+    return pause_ms_;
+  }
+  /// Records a success; logs the end of an outage.
+  void ok() {
+    if (since_ < 0) return;
+    spdlog::info("{}: the registry answers again (unreachable for {} s)", what_,
+                 (steady_ms() - since_ + 500) / 1000);
+    since_ = -1;
+    recovered_at_ = steady_ms();
+  }
+  /// How long the current outage has lasted (ms; 0 when there is none).
+  int64_t down_ms() const { return since_ < 0 ? 0 : steady_ms() - since_; }
+  /// steady_ms() when the last outage ended (-1: none yet).
+  int64_t recovered_at() const { return recovered_at_; }
+
+ private:
+  std::string what_;
+  int64_t since_ = -1;
+  int64_t pause_ms_ = 100;
+  int64_t recovered_at_ = -1;
+};
 
 // The heartbeat, on a connection and thread of its own, so a slow step of the loop (a claim
 // behind the write lock, a supervisor start) never makes the worker look silent.
@@ -70,21 +111,26 @@ class Heartbeat {
  private:
   void loop() {
     std::unique_ptr<registry::Registry> reg;
+    WorkerOutage outage("heartbeat");
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
+      int64_t next_ms = registry::kWorkerHeartbeatMs;
+      const int64_t began = steady_ms();
       try {
         if (!reg) reg = registry::Registry::open(file_);
         if (!registry::heartbeat_worker(*reg, id_, registry::registry_clock_ms(*reg))) {
           judged_lost_.store(true);
         }
+        outage.ok();
       } catch (const std::exception& e) {
-        spdlog::error("heartbeat: {}", e.what());
-        reg.reset();  // reconnect on the next beat
+        // Again soon (at most every kWorkerRetryCapMs, not every beat): a beat as soon as the
+        // registry is back.
+        next_ms = std::min<int64_t>(outage.failed(e.what(), began), registry::kWorkerHeartbeatMs);
+        reg.reset();
       }
       lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(registry::kWorkerHeartbeatMs),
-                   [this] { return stopping_; });
+      cv_.wait_for(lock, std::chrono::milliseconds(next_ms), [this] { return stopping_; });
     }
   }
   std::filesystem::path file_;
@@ -147,16 +193,123 @@ int claim_and_start(const Deps& f, const WorkerOptions& o, const registry::Claim
   return static_cast<int>(ids.size());
 }
 
-// One round of upkeep: judge workers and this host's supervisors, end orphans.
-void upkeep(const Deps& f) {
+// One round of upkeep: judge workers and this host's supervisors, end orphans. Other workers are
+// not judged until kWorkerSilentMs after an outage this worker saw ended (`recovered_at`): their
+// heartbeats could not reach the registry either, and they need a beat to catch up.
+void upkeep(const Deps& f, int64_t recovered_at) {
   try {
     reap_lost(f.registry());
-    reap_lost_workers(f);
+    if (recovered_at < 0 || steady_ms() - recovered_at > registry::kWorkerSilentMs) {
+      reap_lost_workers(f);
+    }
   } catch (const std::exception& e) {
     spdlog::error("judging lost sessions: {}", e.what());
   }
   kill_orphaned_supervisors(f.registry(), kOrphanWindowMs);
 }
+
+// The worker's state between rounds of its loop.
+struct WorkerLoop {
+  WorkerLoop(const Deps& deps, const WorkerOptions& opts)
+      : f(deps), o(opts), me(make_worker_row(deps.registry(), opts)), requests(deps) {
+    registry::Registry& reg = f.registry();
+    o.name = me.name;
+    registry::register_worker(reg, me, registry::registry_clock_ms(reg));
+    spdlog::info("worker {} (id {}) on host {}: up to {} session(s){}{}", me.name, me.id, me.host,
+                 o.max_sessions, o.convoy.empty() ? "" : ", convoy " + o.convoy,
+                 o.drain ? ", draining" : "");
+    kill_orphaned_supervisors(reg, kOrphanWindowMs);
+    beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
+    for (const char* channel :
+         {registry::kQueueChannel, registry::kInboxChannel, registry::kRequestChannel}) {
+      reg.listen(channel);
+    }
+    scope.remote = true;
+    scope.host = me.host;
+    scope.worker = me.id;
+    scope.backends = o.backends;
+    scope.convoy = o.convoy;
+  }
+
+  // One round: upkeep, requests, nudges, claims. True when --drain has nothing left to do.
+  // Throws orch::Error when the registry fails under it (the caller retries).
+  bool round() {
+    registry::Registry& reg = f.registry();
+    if (beat->judged_lost()) {
+      // Cut off long enough to be judged lost: its sessions ended `lost` meanwhile (and may run
+      // elsewhere). End what still runs of them here and start over as a new worker.
+      spdlog::warn(
+          "worker {} was judged lost (no heartbeat reached the registry for {} s); "
+          "its sessions were marked lost; registering again",
+          me.name, registry::kWorkerSilentMs / 1000);
+      beat.reset();
+      kill_orphaned_supervisors(reg, kOrphanWindowMs);
+      me.id = process::random_hex(8);
+      registry::register_worker(reg, me, registry::registry_clock_ms(reg));
+      scope.worker = me.id;
+      beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
+    }
+    requests.take_and_run(me.id);  // first: another host waits on it (within a second)
+    requests.join_finished();
+    upkeep(f, outage.recovered_at());
+    wake_for_messages(reg, me.id, signalled);
+    int claimed = 0;
+    try {
+      claimed = claim_and_start(f, o, scope, &started);
+    } catch (const std::exception& e) {
+      spdlog::error("claiming: {}", e.what());
+    }
+    if (o.drain && claimed == 0 &&
+        drain_finished(reg, scope, me.id, started, [this] { requests.join_all(); })) {
+      spdlog::info("worker {}: nothing left to run (--drain)", me.name);
+      return true;
+    }
+    return false;
+  }
+
+  // Sleeps until a wake-up (a NOTIFY on PostgreSQL, a commit on SQLite) or kWorkerTickMs, in
+  // slices, so SIGTERM is seen soon. Throws orch::Error when the registry fails under it.
+  void wait_for_work(const std::atomic<bool>& stop) {
+    const int64_t until = steady_ms() + kWorkerTickMs;
+    bool woken = false;
+    while (!woken && !stop.load() && steady_ms() < until) {
+      woken = f.registry().wait_for_notify(std::min<int64_t>(100, until - steady_ms()));
+    }
+  }
+
+  // At the end: stops its sessions (`stopping`: SIGTERM) and records itself stopped. The
+  // registry may be unreachable: what fails is logged.
+  void finish(bool stopping) {
+    registry::Registry& reg = f.registry();
+    try {
+      if (stopping) {
+        spdlog::info("worker {}: stopping its sessions", me.name);
+        registry::set_worker_state(reg, me.id, "draining", registry::registry_clock_ms(reg));
+        requests.stop_all(me.id, o.stop_grace_ms);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("worker {}: stopping its sessions: {}", me.name, e.what());
+    }
+    requests.join_all();
+    beat.reset();
+    try {
+      registry::set_worker_state(reg, me.id, "stopped", registry::registry_clock_ms(reg));
+    } catch (const std::exception& e) {
+      spdlog::error("worker {}: recording it stopped: {}", me.name, e.what());
+    }
+    spdlog::info("worker {}: stopped", me.name);
+  }
+
+  const Deps& f;
+  WorkerOptions o;
+  registry::Worker me;
+  registry::ClaimScope scope;
+  std::unique_ptr<Heartbeat> beat;
+  RequestRunner requests;
+  std::set<std::string> signalled;
+  std::vector<std::string> started;  // sessions whose supervisor this worker started
+  WorkerOutage outage{"worker"};
+};
 
 }  // namespace
 
@@ -184,79 +337,31 @@ void validate_worker_options(const WorkerOptions& o) {
 int run_worker(const Deps& f, const WorkerOptions& opts, const std::atomic<bool>& stop) {
   validate_worker_options(opts);
   registry::Registry& reg = f.registry();
-  WorkerOptions o = opts;
-  registry::Worker me = make_worker_row(reg, o);
-  o.name = me.name;
-  registry::register_worker(reg, me, registry::registry_clock_ms(reg));
-  spdlog::info("worker {} (id {}) on host {}: up to {} session(s){}{}", me.name, me.id, me.host,
-               o.max_sessions, o.convoy.empty() ? "" : ", convoy " + o.convoy,
-               o.drain ? ", draining" : "");
-  kill_orphaned_supervisors(reg, kOrphanWindowMs);
-  auto beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
-  RequestRunner requests(f);
-  std::set<std::string> signalled;
-  for (const char* channel :
-       {registry::kQueueChannel, registry::kInboxChannel, registry::kRequestChannel}) {
-    reg.listen(channel);
-  }
-  registry::ClaimScope scope;
-  scope.remote = true;
-  scope.host = me.host;
-  scope.worker = me.id;
-  scope.backends = o.backends;
-  scope.convoy = o.convoy;
-  std::vector<std::string> started;  // sessions whose supervisor this worker started
+  WorkerLoop w(f, opts);
   while (!stop.load()) {
-    if (beat->judged_lost()) {
-      // Cut off long enough to be judged lost: its sessions ended `lost` meanwhile (and may run
-      // elsewhere). End what still runs of them here and start over as a new worker.
-      spdlog::warn(
-          "worker {} was judged lost (no heartbeat reached the registry for {} s); "
-          "its sessions were marked lost; registering again",
-          me.name, registry::kWorkerSilentMs / 1000);
-      beat.reset();
-      kill_orphaned_supervisors(reg, kOrphanWindowMs);
-      me.id = process::random_hex(8);
-      registry::register_worker(reg, me, registry::registry_clock_ms(reg));
-      scope.worker = me.id;
-      beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
-    }
-    upkeep(f);
-    requests.take_and_run(me.id);
-    requests.join_finished();
-    wake_for_messages(reg, me.id, signalled);
-    int claimed = 0;
+    int64_t pause_ms = 0;
+    const int64_t began = steady_ms();
     try {
-      claimed = claim_and_start(f, o, scope, &started);
+      registry::registry_clock_ms(reg);  // the registry answers (a lost connection reopens)
+      w.outage.ok();
+      if (w.round()) break;
+      w.wait_for_work(stop);
     } catch (const std::exception& e) {
-      spdlog::error("claiming: {}", e.what());
-    }
-    if (o.drain && claimed == 0 &&
-        drain_finished(reg, scope, me.id, started, [&requests] { requests.join_all(); })) {
-      spdlog::info("worker {}: nothing left to run (--drain)", me.name);
-      break;
-    }
-    // Woken by a NOTIFY (PostgreSQL) or a commit (SQLite); in slices, so SIGTERM is seen soon.
-    const int64_t until = steady_ms() + kWorkerTickMs;
-    bool woken = false;
-    while (!woken && !stop.load() && steady_ms() < until) {
-      try {
-        woken = reg.wait_for_notify(std::min<int64_t>(100, until - steady_ms()));
-      } catch (const std::exception& e) {
-        spdlog::error("waiting for work: {}", e.what());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      pause_ms = w.outage.failed(e.what(), began);
+      const int64_t limit = w.o.registry_timeout_ms;
+      if (limit > 0 && w.outage.down_ms() >= limit) {
+        throw Error("worker " + w.o.name, "the registry was unreachable for " +
+                                              std::to_string(w.outage.down_ms() / 1000) +
+                                              " s (--registry-timeout " + format_seconds(limit) +
+                                              "): " + e.what());
       }
     }
+    const int64_t until = steady_ms() + pause_ms;
+    while (!stop.load() && steady_ms() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, pause_ms)));
+    }
   }
-  if (stop.load()) {
-    spdlog::info("worker {}: stopping its sessions", me.name);
-    registry::set_worker_state(reg, me.id, "draining", registry::registry_clock_ms(reg));
-    requests.stop_all(me.id, o.stop_grace_ms);
-  }
-  requests.join_all();
-  beat.reset();
-  registry::set_worker_state(reg, me.id, "stopped", registry::registry_clock_ms(reg));
-  spdlog::info("worker {}: stopped", me.name);
+  w.finish(stop.load());
   return kExitOk;
 }
 

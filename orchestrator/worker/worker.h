@@ -20,6 +20,8 @@ struct WorkerOptions {
   std::string convoy;                 ///< only units of this convoy; "" = any
   bool drain = false;  ///< exit once nothing it could run is queued and its sessions ended
   int64_t stop_grace_ms = 15000;  ///< at SIGTERM, how long each session gets to stop (ms)
+  /// How long the registry may stay unreachable before the worker gives up (ms; 0 = never).
+  int64_t registry_timeout_ms = 600000;
 };
 
 /// The longest worker name, in bytes.
@@ -39,7 +41,11 @@ void validate_worker_options(const WorkerOptions& o);
 /// starts their supervisors here, carries out what other hosts ask of its sessions (stop,
 /// handoff; wakes a supervisor with a waiting nudge) within a second. At `stop` it stops its
 /// sessions as `orch stop` does (in parallel, o.stop_grace_ms each) and records itself stopped.
-/// Logs through spdlog's default logger. Returns 0. Errors: orch::Error from registering.
+/// While the registry is unreachable (a PostgreSQL restart, a network cut) the loop and the
+/// heartbeat retry with a pause doubling up to 2 s, each logging one line when the outage begins
+/// and one when it ends; the supervisors it started go on. Logs through spdlog's default logger.
+/// Returns 0. Errors: orch::Error from registering, or (exit 1) when the registry stayed
+/// unreachable for o.registry_timeout_ms.
 int run_worker(const Deps& f, const WorkerOptions& o, const std::atomic<bool>& stop);
 
 }  // namespace orch

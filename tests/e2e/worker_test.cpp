@@ -7,85 +7,11 @@
 #include <chrono>
 
 #include "lib/clock.h"
-#include "tests/e2e/fixture.h"
-#include "tests/support/pg_server.h"
+#include "tests/e2e/worker_fixture.h"
 
 namespace orch::test {
 namespace {
 namespace fs = std::filesystem;
-
-class WorkerE2E : public E2E {
- protected:
-  void TearDown() override {
-    for (process::Child& w : workers_) {
-      if (w.pid() > 0 && !w.exited()) w.terminate(20000);
-    }
-    E2E::TearDown();
-  }
-  // PostgreSQL for the tests that need it; skips without it.
-  bool use_pg() {
-    std::string why;
-    pg_ = shared_pg_server(&why);
-    if (!pg_) return false;
-    db_ = pg_->create_database();
-    env_["ORCH_REGISTRY_URL"] = pg_->url(db_);
-    // The first orch command migrates the database; the tests' own SQL needs the tables.
-    return orch({"agents", "--json"}).code == 0;
-  }
-  // `orch --home HOME args...` (another host's home) with the test environment.
-  OrchRun orch_at(const fs::path& home, const std::vector<std::string>& args) {
-    process::SpawnOptions so;
-    so.argv = {ORCH_BIN, "--home", home.string()};
-    so.argv.insert(so.argv.end(), args.begin(), args.end());
-    so.env_set = env_;
-    so.cwd = tmp_->path().string();
-    process::RunResult r = process::run(so, 120000);
-    return OrchRun{r.exit_code, r.out, r.err};
-  }
-  // Another host: an ORCH_HOME of its own.
-  fs::path other_home(const std::string& name) {
-    fs::path h = tmp_->path() / name;
-    fs::create_directories(h);
-    fs::permissions(h, fs::perms::owner_all);
-    return h;
-  }
-  // Starts `orch --home HOME worker ARGS...` in the background; its stderr goes to a file.
-  process::Child& start_worker(const fs::path& home, const std::vector<std::string>& args,
-                               const std::map<std::string, std::string>& extra_env = {}) {
-    process::SpawnOptions so;
-    so.argv = {ORCH_BIN, "--home", home.string(), "worker"};
-    so.argv.insert(so.argv.end(), args.begin(), args.end());
-    so.env_set = env_;
-    for (const auto& [k, v] : extra_env) so.env_set[k] = v;
-    so.stderr_path = (home.parent_path() / (home.filename().string() + ".worker.err")).string();
-    workers_.push_back(process::spawn(so));
-    return workers_.back();
-  }
-  std::string worker_log(const fs::path& home) {
-    return read_file(home.parent_path() / (home.filename().string() + ".worker.err"));
-  }
-  std::string sql(const std::string& q) { return pg_->psql(db_, q); }
-  // A remote unit (its repository a URL) with one queued session `id`, as a sling by URL records
-  // it, with `retries` retries.
-  void queue_remote(const std::string& unit, const std::string& id, int retries) {
-    sql("INSERT INTO units (name, repo, branch, base_ref, base_commit, prompt, created_at) "
-        "VALUES ('" +
-        unit + "', 'file:///nowhere/app.git', 'orch/" + unit +
-        "', 'main', '0123456789abcdef0123456789abcdef01234567', 'p', 1)");
-    sql("INSERT INTO sessions (id, unit_id, agent, backend, prompt, state, worktree, started_at, "
-        "seq, max_sessions, max_attempts, attempt, queued_at) SELECT '" +
-        id + "', id, 'claude', 'claude', 'p', 'queued', '', 1, 1, 4, " +
-        std::to_string(retries + 1) + ", 1, 1 FROM units WHERE name = '" + unit + "'");
-  }
-  std::string host_of(const fs::path& home) {
-    std::string id = read_file(home / "host-id");
-    while (!id.empty() && id.back() == '\n') id.pop_back();
-    return id;
-  }
-  PgServer* pg_ = nullptr;
-  std::string db_;
-  std::vector<process::Child> workers_;
-};
 
 TEST_F(WorkerE2E, BadInputIsOneLineAndWritesNothing) {
   struct Case {

@@ -158,7 +158,9 @@ std::unique_ptr<PgServer> PgServer::start(std::string* why, const std::string& t
   if (!tcp_address.empty()) {
     s->tcp_address_ = tcp_address;
     s->port_ = pg_free_port(tcp_address);
-    hba += "host all orch_pw 10.0.0.0/8 scram-sha-256\nhost all orch 10.0.0.0/8 trust\n";
+    hba +=
+        "host all orch_pw 10.0.0.0/8 scram-sha-256\nhost all orch 10.0.0.0/8 trust\n"
+        "host all orch 127.0.0.1/32 trust\n";
   }
   write_file(s->data_ / "pg_hba.conf", hba);
   pg_chown(s->data_ / "pg_hba.conf");
@@ -199,6 +201,16 @@ void PgServer::pg_ctl(const char* action) {
 
 void PgServer::restart() {
   pg_ctl("restart");
+}
+
+void PgServer::stop() {
+  pg_run({pg_tool("pg_ctl"), "-D", data_.string(), "-w", "-s", "-m", "fast", "stop"}, dir_.path());
+  running_ = false;
+}
+
+void PgServer::start_again() {
+  pg_ctl("start");
+  running_ = true;
 }
 
 std::string PgServer::url(const std::string& db, const std::string& user,

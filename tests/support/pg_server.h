@@ -26,7 +26,8 @@ class PgServer {
   /// between runs: initdb takes seconds, a copy a fraction). Errors: std::runtime_error when
   /// the server cannot be started (with its log).
   /// With `tcp_address` (e.g. a NetHub's address) it also listens on TCP there, on a free port,
-  /// and lets `orch` in (trust) and `orch_pw` (password) from 10.0.0.0/8.
+  /// and lets `orch` in (trust) and `orch_pw` (password) from 10.0.0.0/8 (`orch` also from
+  /// 127.0.0.1).
   static std::unique_ptr<PgServer> start(std::string* why, const std::string& tcp_address = "");
   /// Stops the server (immediate mode) and removes its folder.
   ~PgServer();
@@ -50,6 +51,10 @@ class PgServer {
   /// Restarts the server (pg_ctl restart, fast mode: open connections are ended) and waits
   /// until it accepts connections again. Throws std::runtime_error when it fails.
   void restart();
+  /// Stops the server (pg_ctl stop, fast mode: open connections are ended), for an outage;
+  /// start_again() brings it back. Throw std::runtime_error when they fail.
+  void stop();
+  void start_again();
   /// Runs `sql` with psql as the superuser in database `db`; returns its output (unaligned,
   /// tuples only). Throws std::runtime_error when psql fails.
   std::string psql(const std::string& db, const std::string& sql) const;
