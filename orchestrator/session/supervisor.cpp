@@ -281,7 +281,11 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
   // dependencies but never used by orch, skips its implicit initialisation: about 0.7 MB RSS):
   // the agent's tools (wget, ...) may rely on that initialisation, so they must not inherit it.
   unsetenv(kSupervisorGnutlsVar);
-  registry::Registry& reg = factory.registry();
+  // Opening the registry is tried again too: a supervisor started while PostgreSQL restarts
+  // must not exit (its session would be judged lost, "supervisor (pid N) is gone").
+  registry::Registry* opened = nullptr;
+  retry_while_unreachable([&] { opened = &factory.registry(); });
+  registry::Registry& reg = *opened;
   std::optional<registry::Session> session;
   std::optional<registry::Unit> unit;
   retry_while_unreachable([&] {
@@ -339,8 +343,10 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
         load_agent_config(factory.home().root, unit_repo_dir(factory.home(), unit->repo),
                           RepoTrust{false, opts.repo_config_sha256})
             .find(session->agent);
-    // The unit's held mail goes with the prompt (mail_delivery.h).
-    std::vector<registry::MailRow> prompt_mail = claim_mail_for_prompt(reg, *session);
+    // The unit's held mail goes with the prompt (mail_delivery.h). Like the reads below, tried
+    // again while the registry is unreachable (a PostgreSQL restart must not fail the session).
+    std::vector<registry::MailRow> prompt_mail;
+    retry_while_unreachable([&] { prompt_mail = claim_mail_for_prompt(reg, *session); });
     if (!prompt_mail.empty())
       log->info("mail: {} held mail(s) added to the prompt", prompt_mail.size());
     SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
@@ -355,7 +361,8 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
                           [&sink](const json::Json& e) { sink.event("check", e); }},
                          workspace_env);
     // The unit's limits and its convoy's budget (budget_guard.h).
-    auto convoy = registry::convoy_of_unit(reg, session->unit_id);
+    std::optional<registry::Convoy> convoy;
+    retry_while_unreachable([&] { convoy = registry::convoy_of_unit(reg, session->unit_id); });
     BudgetGuard budget(factory.home().registry().string(), session_id, opts.limits,
                        convoy ? convoy->id : 0, convoy && convoy->budget_usd > 0);
     RunWatch watch(*backend, spec, sink, &checks);  // the stop and time-out policy (run_watch.h)

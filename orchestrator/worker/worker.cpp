@@ -235,17 +235,23 @@ struct WorkerLoop {
   // Throws orch::Error when the registry fails under it (the caller retries).
   bool round() {
     registry::Registry& reg = f.registry();
-    if (beat->judged_lost()) {
+    if (!beat || beat->judged_lost()) {
       // Cut off long enough to be judged lost: its sessions ended `lost` meanwhile (and may run
-      // elsewhere). End what still runs of them here and start over as a new worker.
-      spdlog::warn(
-          "worker {} was judged lost (no heartbeat reached the registry for {} s); "
-          "its sessions were marked lost; registering again",
-          me.name, registry::kWorkerSilentMs / 1000);
-      beat.reset();
+      // elsewhere). End what still runs of them here and start over as a new worker. The new
+      // row is written before the old heartbeat goes, so a registry that fails here (likely
+      // right after a cut) leaves the worker as it was, to try again next round.
+      if (beat) {
+        spdlog::warn(
+            "worker {} was judged lost (no heartbeat reached the registry for {} s); "
+            "its sessions were marked lost; registering again",
+            me.name, registry::kWorkerSilentMs / 1000);
+      }
       kill_orphaned_supervisors(reg, kOrphanWindowMs);
-      me.id = process::random_hex(8);
-      registry::register_worker(reg, me, registry::registry_clock_ms(reg));
+      registry::Worker fresh = me;
+      fresh.id = process::random_hex(8);
+      registry::register_worker(reg, fresh, registry::registry_clock_ms(reg));
+      beat.reset();
+      me = fresh;
       scope.worker = me.id;
       beat = std::make_unique<Heartbeat>(f.home().registry(), me.id);
     }
@@ -281,14 +287,14 @@ struct WorkerLoop {
   // registry may be unreachable: what fails is logged.
   void finish(bool stopping) {
     registry::Registry& reg = f.registry();
-    try {
-      if (stopping) {
-        spdlog::info("worker {}: stopping its sessions", me.name);
+    if (stopping) {
+      spdlog::info("worker {}: stopping its sessions", me.name);
+      try {
         registry::set_worker_state(reg, me.id, "draining", registry::registry_clock_ms(reg));
-        requests.stop_all(me.id, o.stop_grace_ms);
+      } catch (const std::exception& e) {
+        spdlog::error("worker {}: recording it draining: {}", me.name, e.what());
       }
-    } catch (const std::exception& e) {
-      spdlog::error("worker {}: stopping its sessions: {}", me.name, e.what());
+      requests.stop_all(me.id, o.stop_grace_ms);  // never throws (requests.h)
     }
     requests.join_all();
     beat.reset();

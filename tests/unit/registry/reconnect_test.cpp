@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -90,8 +91,11 @@ TEST_F(RegistryReconnect, AListenerIsWokenByTheRestartAndListensAgain) {
 TEST_F(RegistryReconnect, AServerThatStopsAnsweringFailsTheCallWithinItsBound) {
   Unit u = reg_->upsert_unit(sample_unit("u1"));
   reg_->set_lock_wait(500);
-  const pid_t backend = static_cast<pid_t>(std::stol(
-      server_->psql(db_, "SELECT pid FROM pg_stat_activity WHERE application_name = 'orch'")));
+  const std::string pids = server_->psql(
+      db_, "SELECT pid FROM pg_stat_activity WHERE application_name = 'orch' AND datname = '" +
+               db_ + "'");
+  ASSERT_EQ(std::count(pids.begin(), pids.end(), '\n'), 1) << pids;  // this registry's only
+  const pid_t backend = static_cast<pid_t>(std::stol(pids));
   ASSERT_EQ(kill(backend, SIGSTOP), 0);
   const int64_t t0 = steady_ms();
   auto call = std::async(std::launch::async, [&]() -> std::string {
