@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -151,6 +153,23 @@ std::string E2E::left_running() {
     out += " " + std::to_string(pid) + " " + cmdline + ";";
   }
   return out;
+}
+
+int slot_holders_peak(const std::string& rows) {
+  std::map<std::string, bool> active;
+  int now = 0, peak = 0;
+  std::istringstream in(rows);
+  for (std::string row; std::getline(in, row);) {
+    const std::string id = row.substr(0, row.find('|'));
+    const std::string state = row.substr(row.find('|') + 1);
+    const bool holds =
+        state == "starting" || state == "running" || state == "waiting" || state == "checking";
+    if (holds && !active[id]) ++now;
+    if (!holds && active[id]) --now;
+    active[id] = holds;
+    peak = std::max(peak, now);
+  }
+  return peak;
 }
 
 std::vector<std::vector<std::string>> words_per_line(const std::string& text) {

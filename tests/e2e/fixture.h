@@ -28,6 +28,11 @@ struct OrchRun {
 /// with a space, like LAST ACTIVITY, is two words).
 std::vector<std::vector<std::string>> words_per_line(const std::string& text);
 
+/// The most sessions that held a pool slot at once (starting, running, waiting, checking),
+/// replaying `rows`: "session_id|state" lines of session_states in commit order (as psql -A -t
+/// prints `SELECT session_id, state FROM session_states ORDER BY id`).
+int slot_holders_peak(const std::string& rows);
+
 /// Gives a fresh OpenCode config folder `dir` the dependency OpenCode would otherwise download
 /// into it at start when a plugin is configured, as orch's is (@opencode-ai/plugin at OpenCode's
 /// own version: ~8 CPU seconds and an npm registry fetch per test): package.json and the package

@@ -72,23 +72,6 @@ TEST_F(MultiHost, HostsReachTheRegistryAndTheRepositoryOnlyOverTheirLinks) {
   EXPECT_EQ(orch_on(1, {"agents", "--all", "--json"}).code, 0);
 }
 
-// The most sessions that held a slot at once, replaying the registry's timeline in commit order.
-int multihost_peak(const std::vector<std::string>& states) {
-  std::map<std::string, bool> active;
-  int now = 0, peak = 0;
-  for (const auto& row : states) {
-    const std::string id = row.substr(0, row.find('|'));
-    const std::string state = row.substr(row.find('|') + 1);
-    const bool holds =
-        state == "starting" || state == "running" || state == "waiting" || state == "checking";
-    if (holds && !active[id]) ++now;
-    if (!holds && active[id]) --now;
-    active[id] = holds;
-    peak = std::max(peak, now);
-  }
-  return peak;
-}
-
 // Issue 18 asks for 60 units; CI runs 24 (the 60-unit run takes about 4 minutes of both cores:
 // ORCH_MULTIHOST_UNITS=60 runs it, as the resolution note's figures did).
 TEST_F(MultiHost, SixtyUnitsRunOnThreeHostsOnceEachUnderOneCapAndEveryBranchIsPushed) {
@@ -122,7 +105,8 @@ TEST_F(MultiHost, SixtyUnitsRunOnThreeHostsOnceEachUnderOneCapAndEveryBranchIsPu
   ASSERT_EQ(per_unit.size(), static_cast<size_t>(kUnits));
   for (const auto& row : per_unit) EXPECT_EQ(row.substr(row.find('|')), "|1|1") << row;
   // The cap held over all hosts, in the registry's own timeline; the hosts shared the work.
-  const int peak = multihost_peak(rows("SELECT session_id, state FROM session_states ORDER BY id"));
+  const int peak =
+      slot_holders_peak(pg_->psql(db_, "SELECT session_id, state FROM session_states ORDER BY id"));
   EXPECT_LE(peak, 4);
   EXPECT_GE(peak, 2);
   EXPECT_EQ(rows("SELECT COUNT(DISTINCT host) FROM sessions")[0], "3");

@@ -38,6 +38,26 @@ class RepoUrlRun : public E2E {
     daemon_ = std::make_unique<GitDaemon>(served_());
   }
   std::filesystem::path served_() const { return tmp_->path() / "served"; }
+  // `orch worker` in the background (stderr in worker.err), gone with the test if it dies.
+  process::Child start_worker() {
+    process::SpawnOptions so;
+    so.argv = {ORCH_BIN, "--home", home_.string(), "worker", "--name", "w1", "--grace", "1s"};
+    so.env_set = env_;
+    so.stderr_path = (tmp_->path() / "worker.err").string();
+    so.die_with_parent = true;
+    return process::spawn(so);
+  }
+  // Whether the running session's agent wrote HANDOFF.md in its worktree, within 60 s.
+  bool handoff_file_written() {
+    return eventually(
+        [&] {
+          json::Json j = session_json();
+          return j.is_object() && j["worktree"].is_string() &&
+                 std::filesystem::exists(std::filesystem::path(j["worktree"].get<std::string>()) /
+                                         "HANDOFF.md");
+        },
+        60000);
+  }
   std::unique_ptr<GitDaemon> daemon_;
 };
 
@@ -132,22 +152,9 @@ TEST_F(RepoUrlRun, AForcedHandoffPushesTheWorkBeforeQueueingTheSuccessor) {
   const std::string url = daemon_->url("origin.git");
   OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-then-wait please"});
   ASSERT_EQ(s.code, 0) << s.err;
-  process::SpawnOptions so;
-  so.argv = {ORCH_BIN, "--home", home_.string(), "worker", "--name", "w1", "--grace", "1s"};
-  so.env_set = env_;
-  so.stderr_path = (tmp_->path() / "worker.err").string();
-  so.die_with_parent = true;  // a failed assertion or a killed test leaves no worker behind
-  process::Child worker = process::spawn(so);
+  process::Child worker = start_worker();
   // The agent wrote HANDOFF.md and waits on the model: nothing is committed yet.
-  ASSERT_TRUE(eventually(
-      [&] {
-        json::Json j = session_json();
-        return j.is_object() && j["worktree"].is_string() &&
-               std::filesystem::exists(std::filesystem::path(j["worktree"].get<std::string>()) /
-                                       "HANDOFF.md");
-      },
-      60000))
-      << read_file(tmp_->path() / "worker.err");
+  ASSERT_TRUE(handoff_file_written()) << read_file(tmp_->path() / "worker.err");
   // No grace: the supervisor is killed before it can push; the handoff commits what it left
   // and pushes it before the successor is queued (another host would start from the URL).
   OrchRun h = orch({"handoff", "u1", "--grace", "0s", "-m", "go on"});
@@ -166,21 +173,8 @@ TEST_F(RepoUrlRun, AHandoffWhosePushIsRefusedQueuesNoSuccessor) {
   OrchRun s = orch({"sling", "u1", url, "--agent", "claude", "-m", "write-then-wait please"});
   ASSERT_EQ(s.code, 0) << s.err;
   const std::string id = session_json()["session"].get<std::string>();
-  process::SpawnOptions so;
-  so.argv = {ORCH_BIN, "--home", home_.string(), "worker", "--name", "w1", "--grace", "1s"};
-  so.env_set = env_;
-  so.stderr_path = (tmp_->path() / "worker.err").string();
-  so.die_with_parent = true;
-  process::Child worker = process::spawn(so);
-  ASSERT_TRUE(eventually(
-      [&] {
-        json::Json j = session_json();
-        return j.is_object() && j["worktree"].is_string() &&
-               std::filesystem::exists(std::filesystem::path(j["worktree"].get<std::string>()) /
-                                       "HANDOFF.md");
-      },
-      60000))
-      << read_file(tmp_->path() / "worker.err");
+  process::Child worker = start_worker();
+  ASSERT_TRUE(handoff_file_written()) << read_file(tmp_->path() / "worker.err");
   // Meanwhile someone else pushed orch/u1 elsewhere: the session's branch is no fast-forward.
   const std::filesystem::path origin = served_() / "origin.git";
   const std::string other =

@@ -51,25 +51,6 @@ int64_t worker_log_time(const std::string& log, const std::string& needle) {
   return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
 }
 
-// The most sessions that held a slot at once, replaying session_states ("id|state" rows in
-// commit order).
-int worker_fault_peak(const std::string& rows) {
-  std::map<std::string, bool> active;
-  int now = 0, peak = 0;
-  std::istringstream in(rows);
-  for (std::string row; std::getline(in, row);) {
-    const std::string id = row.substr(0, row.find('|'));
-    const std::string state = row.substr(row.find('|') + 1);
-    const bool holds =
-        state == "starting" || state == "running" || state == "waiting" || state == "checking";
-    if (holds && !active[id]) ++now;
-    if (!holds && active[id]) --now;
-    active[id] = holds;
-    peak = std::max(peak, now);
-  }
-  return peak;
-}
-
 // How many times `needle` occurs in `text`.
 size_t worker_count_of(const std::string& text, const std::string& needle) {
   size_t n = 0;
@@ -93,7 +74,7 @@ TEST_F(WorkerE2E, PostgresRestartedMidConvoyLosesAndDoublesNothing) {
   pg_->restart();
   ASSERT_EQ(w.wait(90000), std::optional<int>(0)) << worker_log(home_);
   expect_each_unit_done_once_and_pushed(6);
-  EXPECT_LE(worker_fault_peak(sql("SELECT session_id, state FROM session_states ORDER BY id")), 3);
+  EXPECT_LE(slot_holders_peak(sql("SELECT session_id, state FROM session_states ORDER BY id")), 3);
   EXPECT_EQ(sql("SELECT name, state FROM workers"), "w|stopped\n");
 }
 
