@@ -33,7 +33,7 @@ namespace {
 struct Sample {
   int sessions = 0;
   int64_t total = 0;     ///< bytes, every process of the run
-  int64_t orch = 0;      ///< of which orch's supervisors
+  int64_t orch = 0;      ///< of which orch's supervisors and MCP relays (orch-mcp-bridge)
   int servers = 0;       ///< opencode processes
   double ramp_s = 0;     ///< from the first sling until every session ran
   int64_t pss = 0;       ///< bytes, Pss of every process at the peak reading (shared pages split)
@@ -195,7 +195,7 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
         std::ifstream comm("/proc/" + std::to_string(p) + "/comm");
         std::string name;
         comm >> name;
-        if (name == "orch") {
+        if (name.rfind("orch", 0) == 0) {  // orch, orch-mcp-bridge
           s.orch += process::rss_bytes(p);
         } else {
           ++s.servers;
@@ -211,7 +211,7 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
     std::ifstream comm("/proc/" + std::to_string(p) + "/comm");
     std::string name;
     comm >> name;
-    if (name != "orch") others.push_back(p);
+    if (name.rfind("orch", 0) != 0) others.push_back(p);
   }
   s.cpu_s = total_cpu_s(others);
   std::this_thread::sleep_for(std::chrono::seconds(30));

@@ -4,7 +4,6 @@
 // per line and nothing else; diagnostics go to stderr.
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "lib/error.h"
 #include "orchestrator/mcp/protocol.h"
+#include "orchestrator/mcp/stream.h"
 #include "orchestrator/mcp/tools.h"
 #include "orchestrator/orchestrator.h"
 
@@ -21,12 +21,6 @@ namespace {
 struct McpOptions {
   std::string session;
 };
-
-// Writes one message line and flushes it: the client reads as soon as it is there.
-void mcp_send(std::ostream& out, const std::string& line) {
-  out << line << '\n';
-  out.flush();
-}
 
 int run_mcp(Context& c, const McpOptions& o) {
   mcp::Binding binding;
@@ -42,34 +36,12 @@ int run_mcp(Context& c, const McpOptions& o) {
   mcp::OrchTools tools(deps, binding);
   mcp::McpServer server(tools, ORCH_VERSION);
   std::ostream& out = c.io.out_raw();
-  auto notify = [&out](const json::Json& m) { mcp_send(out, json::dump(m)); };
-
-  std::string line;
-  bool skipping = false;  // the rest of a line over kMaxLineBytes
-  char chunk[1 << 16];
-  while (true) {
-    ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // the client closed stdin: the session is over
-    for (ssize_t i = 0; i < n; ++i) {
-      char ch = chunk[i];
-      if (ch != '\n') {
-        if (skipping) continue;
-        line.push_back(ch);
-        if (line.size() > mcp::kMaxLineBytes) {
-          line.clear();
-          skipping = true;
-          mcp_send(out, mcp::McpServer::too_long());
-        }
-        continue;
-      }
-      if (!skipping && !line.empty() && line != "\r") {
-        if (auto answer = server.handle(line, notify)) mcp_send(out, *answer);
-      }
-      line.clear();
-      skipping = false;
-    }
-  }
+  // Each message line is flushed at once: the client reads as soon as it is there.
+  mcp::serve_stream(STDIN_FILENO, server, [&out](const std::string& line) {
+    out << line << '\n';
+    out.flush();
+    return static_cast<bool>(out);
+  });
   return kExitOk;
 }
 

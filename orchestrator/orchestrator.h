@@ -151,10 +151,12 @@ struct SessionSpec : SessionOptions {
   /// owned by the supervisor.
   SharedServerStore* shared_servers = nullptr;
   std::string servers_dir;
-  /// The command of orch's MCP server for this session (`orch --home H mcp`), empty when the
-  /// session has no tools. The backend attaches it to the agent (docs/agents/mcp.md §3): OpenCode
-  /// runs it in the session's worktree, by which it knows its session; Claude Code gets
-  /// `--session ID` appended.
+  /// The command of orch's MCP server for this session, empty when the session has no tools:
+  /// `orch-mcp-bridge <home>/mcp`, which relays to the tools the supervisor serves, else
+  /// `orch --home H mcp` (orchestrator/mcp/attach.h). The backend attaches it to the agent
+  /// (docs/agents/mcp.md §3): OpenCode runs it in the session's worktree, by which it knows its
+  /// session; `--session ID` is appended where the command serves one session only (the bridge
+  /// takes it and goes by the worktree).
   std::vector<std::string> mcp_command;
 };
 

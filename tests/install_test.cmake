@@ -1,6 +1,7 @@
 # ctest install_layout: `cmake --install` of the build into a fresh prefix puts orch, and only
-# orch, into bin/, and its man page into share/man/man1 (with every command in it); the fake
-# model server goes to libexec/orch/ only with ORCH_INSTALL_FAKE_MODEL.
+# orch, into bin/, its MCP relay orch-mcp-bridge into libexec/orch/ (where orch looks for it), and
+# its man page into share/man/man1 (with every command in it); the fake model server goes to
+# libexec/orch/ only with ORCH_INSTALL_FAKE_MODEL.
 # Run with -DBUILD_DIR=<build> -DPREFIX=<scratch folder> -DFAKE_MODEL=<ON|OFF>.
 file(REMOVE_RECURSE "${PREFIX}")
 execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
@@ -14,6 +15,7 @@ set(expected bin/orch)
 if(FAKE_MODEL)
   list(APPEND expected libexec/orch/orch-fake-model)
 endif()
+list(APPEND expected libexec/orch/orch-mcp-bridge)
 list(APPEND expected share/man/man1/orch.1)
 if(NOT installed STREQUAL expected)
   message(FATAL_ERROR "installed: '${installed}', expected: '${expected}'")

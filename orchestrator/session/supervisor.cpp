@@ -351,10 +351,12 @@ int run_supervisor(const Deps& factory, const std::string& session_id) {
       log->info("mail: {} held mail(s) added to the prompt", prompt_mail.size());
     SessionSpec spec = session_spec(*session, unit->name, opts, preset, factory.home());
     if (opts.shared_server) spec.shared_servers = &servers;
-    spec.mcp_command = mcp::mcp_command(factory, opts);  // orch's own tools (orchestrator/mcp/)
     for (const auto& [name, value] : workspace_env) spec.env[name] = value;
     std::unique_ptr<Orchestrator> backend = make_backend(session->backend, opts.binary);
-    block_signals();  // before the inbox and watch threads start, so they inherit the mask
+    block_signals();  // before the inbox, watch and tool threads start, so they inherit the mask
+    // orch's own tools (orchestrator/mcp/), served by this process while the agent runs.
+    mcp::AttachedTools tools = mcp::attach_tools(factory, opts, session->worktree, session_id, log);
+    spec.mcp_command = tools.command;
     // The checks that decide `done` (checks.h): each ended run recorded, each step a `check` event.
     SessionChecks checks(spec,
                          {[&sink](const registry::CheckRun& run) { sink.check_run(run); },

@@ -43,7 +43,17 @@ constexpr const char* kMcpScript = R"({
       {"text": "Boss handing off"}],
      "react": [{"when": "MCP-HANDOFF-NOTE", "turns": [{"text": "Successor done"}]}]},
     {"match": "mcp-worker job", "turns": [{"text": "Worker done", "delay_ms": 6000}]},
-    {"match": "mcp-inbox", "turns": [{"text": "Inbox done"}]}
+    {"match": "mcp-inbox", "turns": [{"text": "Inbox done"}]},
+    {"match": "mcp-holder hold", "turns": [{"text": "Holder done", "delay_ms": 90000}]},
+    {"match": "MCP-NEXT", "turns": [
+      {"tool_name": "orch_status", "input": {"text": "second status"}},
+      {"text": "Next done"}]},
+    {"match": "mcp-first go", "turns": [
+      {"tool_name": "orch_status", "input": {"text": "first status"}},
+      {"text": "First done"}],
+     "react": [{"when": "MCP-NEXT", "turns": [
+      {"tool_name": "orch_status", "input": {"text": "second status"}},
+      {"text": "Next done"}]}]}
   ],
   "default": [{"text": "no scenario"}]
 })";
@@ -121,6 +131,44 @@ TEST_F(Mcp, AnOpencodeSessionSlingsTwoChildrenAndWaitsForThem) {
                                  by_unit["mcp-kid-b"]["session"].get<std::string>() +
                                  " is at depth 1 and [defaults] max_depth is 1")
                    .empty());
+}
+
+// A handoff's successor in the same worktree, on the same shared server (kept up by another
+// session), reaches orch's tools through the orch-mcp-bridge that OpenCode started for its
+// predecessor: the successor's supervisor took the worktree's tool socket over
+// (orchestrator/mcp/tool_socket.h), and the bridge found it at the next call.
+TEST_F(Mcp, AnOpencodeSuccessorOnTheSameServerGetsTheToolsThroughTheSameBridge) {
+  std::string holder = mcp_sling("mcp-holder", "mcp-holder hold");
+  std::string first = mcp_sling("mcp-first", "mcp-first go");
+  ASSERT_FALSE(holder.empty() || first.empty());
+  OrchRun waited = orch({"wait", first});
+  ASSERT_EQ(waited.code, 0) << waited.out << waited.err;
+  OrchRun h = orch({"handoff", "mcp-first", "-m", "MCP-NEXT continue", "--json"});
+  ASSERT_EQ(h.code, 0) << h.out << h.err;
+  std::string next = mcp_parse(h.out)["session"].get<std::string>();
+  waited = orch({"wait", next});
+  EXPECT_EQ(waited.code, 0) << waited.out << waited.err;
+  EXPECT_EQ(session_json(first)["status"], "first status");
+  EXPECT_EQ(session_json(next)["status"], "second status");
+  // Both ran on the holder's server, and each supervisor served the same socket in turn.
+  auto log_of = [this](const std::string& id) {
+    return read_file(home_ / "sessions" / id / "supervisor.log");
+  };
+  const std::string served = "tools: orch's tools served on " + (home_ / "mcp").string() + "/w-";
+  EXPECT_NE(log_of(first).find(served), std::string::npos) << log_of(first);
+  EXPECT_NE(log_of(next).find(served), std::string::npos) << log_of(next);
+  std::string server_of_holder;
+  for (const char* id : {holder.c_str(), first.c_str(), next.c_str()}) {
+    OrchRun show = orch({"logs", id});
+    ASSERT_EQ(show.code, 0) << show.err;
+    std::string text = show.out;
+    size_t at = text.find("(shared server ");
+    ASSERT_NE(at, std::string::npos) << text;
+    std::string server = text.substr(at, text.find(')', at) - at);
+    if (server_of_holder.empty()) server_of_holder = server;
+    EXPECT_EQ(server, server_of_holder) << id << " ran on another server";
+  }
+  EXPECT_EQ(orch({"stop", holder}).code, 0);
 }
 
 TEST_F(Mcp, AClaudeSessionSendsMailThroughTheTool) {

@@ -35,6 +35,9 @@ TEST(JsonDump, IsTheOnlyWriterInOrchsCode) {
       std::string ext = e.path().extension().string();
       if (!e.is_regular_file() || (ext != ".cpp" && ext != ".h")) continue;
       if (e.path() == fs::path(ORCH_SOURCE_DIR) / "lib" / "json.cpp") continue;
+      // The MCP relay links no orch library (one runs per session: small on purpose); its one
+      // dump() replaces bytes that are not UTF-8 as json::dump does.
+      if (e.path().filename() == "orch_mcp_bridge.cpp") continue;
       std::ifstream in(e.path());
       std::stringstream text;
       text << in.rdbuf();

@@ -1,0 +1,164 @@
+// The supervisor's tool socket (orchestrator/mcp/tool_socket.h) over a real registry and a real
+// Unix socket: MCP lines in and out, bound to the live session of the worktree, only the user's
+// own processes, a stale socket file replaced, a successor's socket left alone, and a connection
+// ended when the socket goes.
+#include "orchestrator/mcp/tool_socket.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "lib/json.h"
+#include "lib/process/unix_socket.h"
+#include "orchestrator/mcp/socket_name.h"
+#include "tests/support/test_home.h"
+#include "tests/support/tmp.h"
+
+namespace orch::mcp {
+namespace {
+
+struct ToolSocketFixture : ::testing::Test {
+  test::TempDir tmp;
+  test::TestHome home{tmp / "home"};
+  std::filesystem::path repo = test::make_repo(tmp / "repo");
+  Deps deps = home;
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+
+  void add_session(const std::string& id, const std::string& unit) {
+    registry::Unit u;
+    u.name = unit;
+    u.repo = repo.string();
+    u.branch = "orch/" + unit;
+    u.prompt = "work";
+    u = home.registry().upsert_unit(u);
+    registry::Session s;
+    s.id = id;
+    s.unit_id = u.id;
+    s.agent = "opencode";
+    s.backend = "opencode";
+    s.prompt = "work";
+    s.state = registry::State::kRunning;
+    s.worktree = repo.string();
+    s.started_at = 1;
+    home.registry().insert_session(s, "test");
+  }
+
+  std::string expected_path() const {
+    return socket_dir(home.home().root.string()) + "/" +
+           socket_name(std::filesystem::canonical(repo).string());
+  }
+
+  // Sends `line` and reads one answer line (5-s bound); "" when the connection ended first.
+  static std::string ask(int fd, const std::string& line) {
+    std::string out = line + "\n";
+    EXPECT_EQ(::send(fd, out.data(), out.size(), MSG_NOSIGNAL), static_cast<ssize_t>(out.size()));
+    return read_line(fd);
+  }
+  static std::string read_line(int fd) {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    char c;
+    while (::read(fd, &c, 1) == 1) {
+      if (c == '\n') return got;
+      got.push_back(c);
+    }
+    return got;
+  }
+};
+
+TEST_F(ToolSocketFixture, ServesTheToolsAsTheWorktreesLiveSession) {
+  add_session("aaaa0001", "a");
+  ToolSocket sock(deps, repo.string(), "aaaa0001", log);
+  EXPECT_EQ(sock.path(), expected_path());
+  struct stat st {};
+  ASSERT_EQ(::stat(sock.path().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(socket_dir(home.home().root.string()).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+  int fd = process::connect_unix(sock.path());
+  ASSERT_GE(fd, 0);
+  json::Json list = json::Json::parse(ask(fd, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"));
+  EXPECT_EQ(list["id"], 1);
+  EXPECT_GE(list["result"]["tools"].size(), 6u);
+  json::Json call = json::Json::parse(ask(
+      fd,
+      R"({"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"status","arguments":{"text":"via the socket"}}})"));
+  EXPECT_EQ(call["id"], "s");
+  EXPECT_FALSE(call["result"]["isError"].get<bool>()) << call.dump();
+  EXPECT_EQ(home.registry().get_session("aaaa0001")->status, "via the socket");
+  ::close(fd);
+}
+
+TEST_F(ToolSocketFixture, AStaleFileIsReplacedAndTheSocketGoesWithIt) {
+  add_session("aaaa0001", "a");
+  std::filesystem::create_directories(socket_dir(home.home().root.string()));
+  std::ofstream(expected_path()) << "left by a killed supervisor";
+  int fd = -1;
+  {
+    ToolSocket sock(deps, repo.string(), "aaaa0001", log);
+    fd = process::connect_unix(sock.path());
+    ASSERT_GE(fd, 0);
+    EXPECT_NE(ask(fd, R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), "");
+  }
+  // The connection ended with the socket, and the file is gone.
+  EXPECT_EQ(read_line(fd), "");
+  EXPECT_FALSE(std::filesystem::exists(expected_path()));
+  ::close(fd);
+}
+
+TEST_F(ToolSocketFixture, ASuccessorsSocketOutlivesItsPredecessor) {
+  add_session("aaaa0001", "a");
+  auto first = std::make_unique<ToolSocket>(deps, repo.string(), "aaaa0001", log);
+  int old_fd = process::connect_unix(first->path());
+  ASSERT_GE(old_fd, 0);
+  ToolSocket second(deps, repo.string(), "aaaa0002", log);  // a handoff's successor
+  first.reset();
+  EXPECT_EQ(read_line(old_fd), "");
+  ::close(old_fd);
+  int fd = process::connect_unix(second.path());
+  ASSERT_GE(fd, 0) << "the successor's socket was removed";
+  EXPECT_NE(ask(fd, R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), "");
+  ::close(fd);
+}
+
+TEST_F(ToolSocketFixture, AWorktreeThatIsNotThereIsOneError) {
+  try {
+    ToolSocket sock(deps, (tmp / "gone").string(), "aaaa0001", log);
+    FAIL() << "made a socket for a missing worktree";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot serve orch's tools for it"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(UnixSocket, ALongPathIsReachedThroughItsFolder) {
+  test::TempDir tmp;
+  std::filesystem::path dir = tmp / std::string(60, 'd') / std::string(60, 'e');
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "w-0123456789abcdef.sock").string();
+  ASSERT_GT(path.size(), 108u);
+  int lfd = process::listen_unix(path);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  int fd = process::connect_unix(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(process::peer_uid(fd), static_cast<long>(::geteuid()));
+  ::close(fd);
+  ::close(lfd);
+}
+
+TEST(SocketName, DependsOnThePathOnlyAndIsShort) {
+  EXPECT_EQ(socket_name("/a/b"), socket_name("/a/b"));
+  EXPECT_NE(socket_name("/a/b"), socket_name("/a/c"));
+  EXPECT_EQ(socket_name(std::string(4000, 'x')).size(), 23u);
+}
+
+}  // namespace
+}  // namespace orch::mcp
