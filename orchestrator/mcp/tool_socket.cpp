@@ -41,27 +41,41 @@ bool send_line(int fd, const std::string& line) {
 }
 
 // Serves one connection as one MCP session, on a thread of its own, with its own registry
-// connection opened at the first tool call that needs it.
-void serve_connection(const Deps& base, const Binding& binding, int fd,
-                      const std::shared_ptr<std::atomic<bool>>& stopping, spdlog::logger& log) {
+// connection opened at the first tool call that needs it, over its own copy of the home layout
+// (a thread left in a tool call may outlive the command's).
+void serve_connection(const HomeLayout& home, const std::string& self_exe, bool trust,
+                      const Binding& binding, int fd, const std::atomic<bool>& stopping,
+                      spdlog::logger& log) {
   std::unique_ptr<registry::Registry> reg;
   Deps deps(
-      base.home(),
-      [&base, &reg]() -> registry::Registry& {
-        if (!reg) reg = registry::Registry::open(base.home().registry());
+      home,
+      [&home, &reg]() -> registry::Registry& {
+        if (!reg) reg = registry::Registry::open(home.registry());
         return *reg;
       },
-      base.self_exe(), base.trust_repo_config());
+      self_exe, trust);
   try {
-    OrchTools tools(deps, binding);
+    OrchTools tools(deps, binding, &stopping);  // a `wait` ends within a slice of the stop
     McpServer server(tools, ORCH_VERSION);
     serve_stream(fd, server, [&stopping, fd](const std::string& line) {
-      // A tool that reports progress (wait) learns of the stop here and ends.
-      if (*stopping) throw Error("orch's tools", "the session's supervisor is ending");
+      // A tool that reports progress (wait) learns of the stop here too.
+      if (stopping) throw Error("orch's tools", "the session's supervisor is ending");
       return send_line(fd, line);
     });
   } catch (const std::exception& e) {
     log.warn("tools: {}", e.what());
+  }
+}
+
+// Refuses (orch::Error) a socket folder that is not a real folder of this user closed to others:
+// create_private_dirs leaves an existing folder as it is.
+void check_private_dir(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    throw Error(dir, std::string("cannot serve orch's tools: ") + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+    throw Error(dir, "cannot serve orch's tools: not a folder of this user closed to others");
   }
 }
 
@@ -75,16 +89,38 @@ ToolSocket::ToolSocket(const Deps& deps, const std::string& worktree, std::strin
   if (ec) throw Error(worktree, "cannot serve orch's tools for it: " + ec.message());
   const std::string dir = socket_dir(deps_.home().root.string());
   create_private_dirs(dir);
+  check_private_dir(dir);
   path_ = dir + "/" + socket_name(worktree_);
   listen_fd_ = process::listen_unix(path_);
   struct stat st {};
-  if (::stat(path_.c_str(), &st) == 0) inode_ = st.st_ino;
-  if (::pipe2(wake_fd_, O_CLOEXEC) != 0) {
-    int err = errno;
-    ::close(listen_fd_);
-    throw Error(path_, std::string("cannot serve orch's tools: ") + std::strerror(err));
+  if (::stat(path_.c_str(), &st) == 0) {
+    dev_ = st.st_dev;
+    inode_ = st.st_ino;
   }
-  acceptor_ = std::thread([this] { accept_loop(); });
+  try {
+    if (::pipe2(wake_fd_, O_CLOEXEC) != 0) {
+      throw Error(path_, std::string("cannot serve orch's tools: ") + std::strerror(errno));
+    }
+    acceptor_ = std::thread([this] { accept_loop(); });
+  } catch (const std::exception& e) {
+    close_listener();
+    for (int fd : wake_fd_) {
+      if (fd >= 0) ::close(fd);
+    }
+    throw Error(path_, std::string("cannot serve orch's tools: ") + e.what());
+  }
+}
+
+void ToolSocket::close_listener() {
+  if (listen_fd_ < 0) return;
+  struct stat st {};
+  // A successor in this worktree makes its socket at the same path only after this session
+  // ended (a handoff queues it after the end is recorded); the check keeps its file regardless.
+  if (::stat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == inode_) {
+    ::unlink(path_.c_str());
+  }
+  ::close(listen_fd_);  // a bridge connecting now is refused at once, and tries the path again
+  listen_fd_ = -1;
 }
 
 ToolSocket::~ToolSocket() {
@@ -93,6 +129,7 @@ ToolSocket::~ToolSocket() {
   char b = 1;
   [[maybe_unused]] ssize_t w = ::write(wake_fd_[1], &b, 1);
   if (acceptor_.joinable()) acceptor_.join();
+  close_listener();
   {
     std::unique_lock lock(sh.mu);
     for (int fd : sh.conns) ::shutdown(fd, SHUT_RDWR);  // their reads end
@@ -101,10 +138,6 @@ ToolSocket::~ToolSocket() {
                  sh.conns.size());
     }
   }
-  struct stat st {};
-  // A successor in this worktree may have made its own socket at the path meanwhile.
-  if (::stat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
-  ::close(listen_fd_);
   ::close(wake_fd_[0]);
   ::close(wake_fd_[1]);
 }
@@ -130,21 +163,39 @@ void ToolSocket::accept_loop() {
       ::close(fd);
       continue;
     }
-    sh.conns.push_back(fd);
     Binding binding;
     binding.cwd = worktree_;
     binding.env_session = session_id_;
-    // Detached, with copies of all it uses: one still in a tool call when this object goes
-    // (after the 10-s wait) touches nothing of it.
-    std::thread([shared = shared_, deps = deps_, binding, fd, log = log_] {
-      auto stopping = std::shared_ptr<std::atomic<bool>>(shared, &shared->stopping);
-      serve_connection(deps, binding, fd, stopping, *log);
-      std::lock_guard done(shared->mu);
-      std::erase(shared->conns, fd);
+    // Detached, with copies of all it uses (the shared state is co-owned): one still in a tool
+    // call when this object goes (after the 10-s wait) touches nothing of it.
+    try {
+      std::thread([shared = shared_, home = deps_.home(), exe = deps_.self_exe(),
+                   trust = deps_.trust_repo_config(), binding, fd, log = log_] {
+        serve_connection(home, exe, trust, binding, fd, shared->stopping, *log);
+        std::lock_guard done(shared->mu);
+        std::erase(shared->conns, fd);
+        ::close(fd);
+        shared->ended.notify_all();
+      }).detach();
+      sh.conns.push_back(fd);
+    } catch (const std::exception& e) {  // no thread to be had (RLIMIT_NPROC)
+      log_->warn("tools: refused a connection: {}", e.what());
       ::close(fd);
-      shared->ended.notify_all();
-    }).detach();
+    }
   }
+}
+
+void remove_stale_socket(const std::string& home_root, const std::string& worktree) {
+  std::error_code ec;
+  std::string canonical = std::filesystem::weakly_canonical(worktree, ec).string();
+  if (ec || worktree.empty()) return;
+  const std::string path = socket_dir(home_root) + "/" + socket_name(canonical);
+  int fd = process::connect_unix(path);
+  if (fd >= 0) {
+    ::close(fd);  // a live supervisor's (a successor's): keep it
+    return;
+  }
+  if (errno == ECONNREFUSED) ::unlink(path.c_str());
 }
 
 }  // namespace orch::mcp

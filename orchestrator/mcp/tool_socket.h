@@ -52,6 +52,8 @@ class ToolSocket {
   };
 
   void accept_loop();
+  /// Closes the listener and removes the socket file if it is still ours.
+  void close_listener();
 
   Deps deps_;  // a copy: a connection thread copies it again, with its own registry
   std::string worktree_;
@@ -60,9 +62,15 @@ class ToolSocket {
   std::string path_;
   int listen_fd_ = -1;
   int wake_fd_[2] = {-1, -1};  // written to stop the accept loop
-  ino_t inode_ = 0;            // of the socket file we made
+  dev_t dev_ = 0;              // of the socket file we made
+  ino_t inode_ = 0;
   std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   std::thread acceptor_;
 };
+
+/// Removes the tool socket of `worktree` under the home `home_root` when nothing listens on it
+/// any more (connect refused: its supervisor was killed), so no file is left behind. A socket
+/// that answers (a successor's) is kept. Never throws.
+void remove_stale_socket(const std::string& home_root, const std::string& worktree);
 
 }  // namespace orch::mcp

@@ -4,6 +4,7 @@
 // with their schemas and errors.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -35,7 +36,11 @@ inline constexpr std::size_t kMaxWaitUnits = 100;
 /// The tools, over the registry and home of `deps`.
 class OrchTools : public ToolBox {
  public:
-  OrchTools(const Deps& deps, Binding binding) : deps_(deps), binding_(std::move(binding)) {}
+  /// `stop`, when given, is read between the 5-s slices of a `wait`: once true, the call ends
+  /// with an error (the session's supervisor is ending), whether the client takes progress
+  /// notifications or not. It must outlive this object.
+  OrchTools(const Deps& deps, Binding binding, const std::atomic<bool>* stop = nullptr)
+      : deps_(deps), binding_(std::move(binding)), stop_(stop) {}
   json::Json list() const override;
   bool has(const std::string& name) const override;
   /// Errors (thrown, turned into isError results by McpServer): orch::Error with a clear message:
@@ -61,6 +66,7 @@ class OrchTools : public ToolBox {
 
   const Deps& deps_;
   Binding binding_;
+  const std::atomic<bool>* stop_;
 };
 
 /// How deep session `s` is in the lineage of tool slings: 0 for a session slung by a person, its

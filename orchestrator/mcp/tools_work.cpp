@@ -164,6 +164,7 @@ ToolResult OrchTools::wait(const json::Element& args,
         throw Error("wait", "timed out after " + std::to_string(timeout_s) + "s: " + e.what(),
                     kExitTimeout);
       }
+      if (stop_ && *stop_) throw Error("wait", "this session's supervisor is ending");
       progress("waiting for " + std::to_string(sessions.size()) + " unit(s)");
     }
   }

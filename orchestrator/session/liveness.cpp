@@ -14,6 +14,7 @@
 #include "lib/git/git.h"
 #include "lib/home.h"
 #include "lib/process/process.h"
+#include "orchestrator/mcp/tool_socket.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/session/disk_reserve.h"
 #include "orchestrator/session/options.h"
@@ -110,6 +111,7 @@ void clean_up_after_supervisor(registry::Registry& reg, const registry::Session&
   kill_worktree_leftovers(reg, s);
   abort_abandoned_turn(reg, s);  // before the release, which may stop the server
   release_agent_server(reg, s.id);
+  mcp::remove_stale_socket(reg.file().parent_path().string(), s.worktree);  // a killed one's
 }
 
 void release_agent_server(registry::Registry& reg, const std::string& session_id) {

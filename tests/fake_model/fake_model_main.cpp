@@ -37,10 +37,14 @@ int main(int argc, char** argv) {
   CLI::App app{"orch-fake-model: a scriptable fake model server (OpenAI-compatible and Anthropic)"};
   std::string script_path, log_path, port_file;
   int port = 0;
+  size_t threads = orch::fake_model::ServerOptions().threads;
   app.add_option("--script", script_path, "JSON script (default: one text reply)");
   app.add_option("--port", port, "port on 127.0.0.1 (0 = random)")->check(CLI::Range(0, 65535));
   app.add_option("--log", log_path, "append one JSON line per request to this file");
   app.add_option("--port-file", port_file, "write the listening port to this file");
+  app.add_option("--threads", threads,
+                 "requests served at once; a held request (delay_ms) keeps its thread to the end")
+      ->check(CLI::Range(1, 4096));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
     if (!script_path.empty()) options.script = orch::fake_model::load_script(script_path);
     options.log_path = log_path;
     options.port = port;
+    options.threads = threads;
     orch::fake_model::FakeModelServer server(std::move(options));
     int bound = server.bind();
     if (!port_file.empty()) write_port_file(port_file, bound);

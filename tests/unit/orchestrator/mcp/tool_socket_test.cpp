@@ -11,6 +11,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
+
+#include "lib/clock.h"
+#include "lib/home.h"
+#include "lib/process/process.h"
 
 #include "lib/json.h"
 #include "lib/process/unix_socket.h"
@@ -74,7 +79,8 @@ struct ToolSocketFixture : ::testing::Test {
 
 TEST_F(ToolSocketFixture, ServesTheToolsAsTheWorktreesLiveSession) {
   add_session("aaaa0001", "a");
-  ToolSocket sock(deps, repo.string(), "aaaa0001", log);
+  // Made for another (ended) session: the tools act for the worktree's live one.
+  ToolSocket sock(deps, repo.string(), "zzzz9999", log);
   EXPECT_EQ(sock.path(), expected_path());
   struct stat st {};
   ASSERT_EQ(::stat(sock.path().c_str(), &st), 0);
@@ -99,7 +105,7 @@ TEST_F(ToolSocketFixture, ServesTheToolsAsTheWorktreesLiveSession) {
 
 TEST_F(ToolSocketFixture, AStaleFileIsReplacedAndTheSocketGoesWithIt) {
   add_session("aaaa0001", "a");
-  std::filesystem::create_directories(socket_dir(home.home().root.string()));
+  create_private_dirs(socket_dir(home.home().root.string()));
   std::ofstream(expected_path()) << "left by a killed supervisor";
   int fd = -1;
   {
@@ -127,6 +133,55 @@ TEST_F(ToolSocketFixture, ASuccessorsSocketOutlivesItsPredecessor) {
   ASSERT_GE(fd, 0) << "the successor's socket was removed";
   EXPECT_NE(ask(fd, R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), "");
   ::close(fd);
+}
+
+TEST_F(ToolSocketFixture, AWaitWithoutProgressEndsWhenTheSocketGoes) {
+  add_session("aaaa0001", "a");
+  add_session("bbbb0001", "b");  // never ends; its "supervisor" is this test
+  home.registry().set_supervisor("bbbb0001", ::getpid(), process::start_time(::getpid()));
+  auto sock = std::make_unique<ToolSocket>(deps, repo.string(), "aaaa0001", log);
+  int fd = process::connect_unix(sock->path());
+  ASSERT_GE(fd, 0);
+  // No _meta.progressToken: the client takes no progress notifications.
+  std::string call =
+      R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"wait","arguments":{"units":["b"],"timeout_s":600}}})"
+      "\n";
+  ASSERT_EQ(::send(fd, call.data(), call.size(), MSG_NOSIGNAL), static_cast<ssize_t>(call.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the call is running
+  const int64_t t0 = steady_ms();
+  sock.reset();
+  const int64_t took = steady_ms() - t0;
+  EXPECT_LT(took, 8000) << "the wait held the supervisor's end for " << took << " ms";
+  ::close(fd);
+}
+
+TEST_F(ToolSocketFixture, AFolderOpenToOthersIsRefused) {
+  add_session("aaaa0001", "a");
+  std::filesystem::create_directories(socket_dir(home.home().root.string()));
+  std::filesystem::permissions(
+      socket_dir(home.home().root.string()),
+      std::filesystem::perms::owner_all | std::filesystem::perms::group_all |
+          std::filesystem::perms::others_read | std::filesystem::perms::others_exec);
+  try {
+    ToolSocket sock(deps, repo.string(), "aaaa0001", log);
+    FAIL() << "served from a folder others can enter";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              socket_dir(home.home().root.string()) +
+                  ": cannot serve orch's tools: not a folder of this user closed to others");
+  }
+}
+
+TEST_F(ToolSocketFixture, AStaleSocketOfAKilledSupervisorIsRemoved) {
+  add_session("aaaa0001", "a");
+  create_private_dirs(socket_dir(home.home().root.string()));
+  int lfd = process::listen_unix(expected_path());
+  ::close(lfd);  // the killed supervisor's: a file nobody listens on
+  remove_stale_socket(home.home().root.string(), repo.string());
+  EXPECT_FALSE(std::filesystem::exists(expected_path()));
+  ToolSocket live(deps, repo.string(), "aaaa0001", log);
+  remove_stale_socket(home.home().root.string(), repo.string());
+  EXPECT_TRUE(std::filesystem::exists(expected_path())) << "a live socket was removed";
 }
 
 TEST_F(ToolSocketFixture, AWorktreeThatIsNotThereIsOneError) {
