@@ -8,7 +8,10 @@
 // Issue 19 (docs/lean-sessions.md): ORCH_BENCH_PROFILE sets the preset's profile ("lean", the
 // default, or "full"); ORCH_BENCH_RUNS repeats the shared run (the worst is reported, against
 // 1.5 GB); each shared run then slings one session more onto the warm server (capacity n + 1) and
-// reports its marginal RSS (against 50 MB); ORCH_BENCH_BASELINE=0 skips the per-session baseline.
+// reports its marginal RSS and Pss (against 50 MB); ORCH_BENCH_BASELINE=0 skips the per-session
+// baseline. "orch" is orch's own processes: the supervisors and the orch-mcp-bridge relays.
+// ORCH_BENCH_FRESH_AGENT_DATA=1 removes OpenCode's database before each run (docs/lean-sessions.md
+// §5: the server of a later run holds more).
 // Each run also prints the CPU the opencode processes used until every session ran, and their
 // CPU over 30 s while every session holds its request (what a heap setting costs in collections).
 #include <signal.h>
@@ -153,6 +156,13 @@ Sample measure(const fs::path& dir, FakeWorld& w, const std::string& mode, int n
                const std::string& tag) {
   std::string home = (dir / ("home-" + mode + tag)).string();
   int extra = mode == "shared" ? 1 : 0;  // room for the one session more
+  // OpenCode keeps every session of every run in its database (XDG_DATA_HOME/opencode): with
+  // ORCH_BENCH_FRESH_AGENT_DATA=1 each run starts without the earlier runs' sessions.
+  if (const char* f = std::getenv("ORCH_BENCH_FRESH_AGENT_DATA"); f && std::string(f) == "1") {
+    for (const char* name : {"opencode.db", "opencode.db-wal", "opencode.db-shm"}) {
+      fs::remove(fs::path(w.env.at("XDG_DATA_HOME")) / "opencode" / name);
+    }
+  }
   write(fs::path(home) / "config.toml",
         "[defaults]\nmax_sessions = " + std::to_string(n + extra) +
             "\n[backends.opencode]\nserver = \"" + mode +

@@ -8,8 +8,11 @@
 #include <spdlog/sinks/null_sink.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -153,6 +156,43 @@ TEST_F(ToolSocketFixture, AWaitWithoutProgressEndsWhenTheSocketGoes) {
   const int64_t took = steady_ms() - t0;
   EXPECT_LT(took, 8000) << "the wait held the supervisor's end for " << took << " ms";
   ::close(fd);
+}
+
+// Another user's process that reaches the socket (here: the folder and file opened after the
+// start) is refused by its SO_PEERCRED; it never gets an answer. Needs root to be another user.
+TEST_F(ToolSocketFixture, AnotherUsersProcessIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a process as another user";
+  add_session("aaaa0001", "a");
+  ToolSocket sock(deps, repo.string(), "aaaa0001", log);
+  for (const std::filesystem::path& p :
+       {tmp.path(), home.home().root,
+        std::filesystem::path(socket_dir(home.home().root.string()))}) {
+    std::filesystem::permissions(p, std::filesystem::perms::all);
+  }
+  std::filesystem::permissions(sock.path(), std::filesystem::perms::all);
+  sockaddr_un addr{};  // made before fork: the child only makes system calls
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(sock.path().size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock.path().c_str(), sock.path().size() + 1);
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) ::_exit(11);
+    const char ping[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n";
+    (void)::send(fd, ping, sizeof ping - 1, MSG_NOSIGNAL);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    ssize_t n = ::read(fd, &c, 1);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) ::_exit(0);  // closed without an answer
+    ::_exit(n > 0 ? 12 : 13);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10: no setuid, 11: no connect, 12: got an answer, 13: no answer and not closed";
 }
 
 TEST_F(ToolSocketFixture, AFolderOpenToOthersIsRefused) {
