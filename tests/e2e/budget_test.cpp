@@ -95,7 +95,10 @@ TEST_F(BudgetE2E, AConvoyOverItsBudgetStartsNothingMore) {
   EXPECT_FALSE(rows[0][4].empty());
   EXPECT_EQ(rows[1], (std::vector<std::string>{"b", "stopped", "", note, ""}));
   EXPECT_EQ(rows[2], (std::vector<std::string>{"c", "stopped", "", note, ""}));
-  EXPECT_LE(budget_steps(), 3);  // only unit a's steps reached the model
+  // Only unit a's steps reached the model (b and c never started: no agent session above). Its
+  // second step crossed the budget; before the stop landed, the next (undelayed) step may have
+  // finished and the slow one after it been asked for (the cost line below says which).
+  EXPECT_LE(budget_steps(), 4);
   EXPECT_EQ(git(repo_, {"show", "orch/a:one.txt"}), "1\n");
   auto ev = query("SELECT data FROM session_events WHERE kind = 'budget'");
   ASSERT_EQ(ev.size(), 1u);
