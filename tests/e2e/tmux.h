@@ -34,9 +34,12 @@ class Tmux {
     std::filesystem::path file = dir_ / "tmux-run.sh";
     write_file(file, script);
     std::filesystem::permissions(file, std::filesystem::perms::owner_all);
-    tmux({"-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", std::to_string(width), "-y",
+    // remain-on-exit comes from the server's own configuration: set after new-session, a command
+    // that exits at once (orch agents) closed its pane first and the screen was lost.
+    std::filesystem::path conf = dir_ / "tmux.conf";
+    write_file(conf, "set-option -g remain-on-exit on\n");
+    tmux({"-f", conf.string(), "new-session", "-d", "-s", "t", "-x", std::to_string(width), "-y",
           std::to_string(height), file.string()});
-    tmux({"set-option", "-t", "t", "remain-on-exit", "on"});
   }
   /// tmux send-keys: each element a key name ("Down", "Enter") or literal text.
   void keys(const std::vector<std::string>& k) {
