@@ -23,38 +23,14 @@
 #include "lib/json.h"
 #include "lib/process/unix_socket.h"
 #include "orchestrator/mcp/socket_name.h"
-#include "tests/support/test_home.h"
-#include "tests/support/tmp.h"
+#include "tests/unit/orchestrator/mcp/registry_fixture.h"
 
 namespace orch::mcp {
 namespace {
 
-struct ToolSocketFixture : ::testing::Test {
-  test::TempDir tmp;
-  test::TestHome home{tmp / "home"};
-  std::filesystem::path repo = test::make_repo(tmp / "repo");
-  Deps deps = home;
+struct ToolSocketFixture : McpRegistryFixture {
   std::shared_ptr<spdlog::logger> log =
       std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
-
-  void add_session(const std::string& id, const std::string& unit) {
-    registry::Unit u;
-    u.name = unit;
-    u.repo = repo.string();
-    u.branch = "orch/" + unit;
-    u.prompt = "work";
-    u = home.registry().upsert_unit(u);
-    registry::Session s;
-    s.id = id;
-    s.unit_id = u.id;
-    s.agent = "opencode";
-    s.backend = "opencode";
-    s.prompt = "work";
-    s.state = registry::State::kRunning;
-    s.worktree = repo.string();
-    s.started_at = 1;
-    home.registry().insert_session(s, "test");
-  }
 
   std::string expected_path() const {
     return socket_dir(home.home().root.string()) + "/" +

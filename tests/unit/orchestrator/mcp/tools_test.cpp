@@ -10,46 +10,12 @@
 #include "lib/registry/convoys.h"
 #include "lib/registry/mail.h"
 #include "orchestrator/mcp/children.h"
-#include "tests/support/test_home.h"
-#include "tests/support/tmp.h"
+#include "tests/unit/orchestrator/mcp/registry_fixture.h"
 
 namespace orch::mcp {
 namespace {
 
-struct ToolsFixture : ::testing::Test {
-  test::TempDir tmp;
-  test::TestHome home{tmp / "home"};
-  std::filesystem::path repo = test::make_repo(tmp / "repo");
-  Deps deps = home;
-
-  // A running session `id` of unit `unit` (parent `parent`), working in the repository itself.
-  registry::Session add_session(const std::string& id, const std::string& unit,
-                                const std::string& parent = "",
-                                registry::State state = registry::State::kRunning,
-                                const std::string& options = "{}", registry::Usage usage = {},
-                                int64_t started_at = 1) {
-    registry::Unit u;
-    u.name = unit;
-    u.repo = repo.string();
-    u.branch = "orch/" + unit;
-    u.prompt = "work";
-    u = home.registry().upsert_unit(u);
-    registry::Session s;
-    s.id = id;
-    s.unit_id = u.id;
-    s.agent = "opencode";
-    s.backend = "opencode";
-    s.prompt = "work";
-    s.state = state;
-    s.worktree = repo.string();
-    s.parent_session = parent;
-    s.started_at = started_at;
-    s.options = options;
-    s.usage = usage;
-    home.registry().insert_session(s, "test");
-    return *home.registry().get_session(id);
-  }
-
+struct ToolsFixture : McpRegistryFixture {
   // Calls `tool` with `args` (JSON text) as session `session`; returns {text, is_error}.
   std::pair<std::string, bool> call(const std::string& session, const std::string& tool,
                                     const std::string& args) {
