@@ -16,6 +16,7 @@
 #include "lib/home.h"
 #include "lib/process/process.h"
 #include "lib/registry/ports.h"
+#include "lib/secrets.h"
 #include "lib/text.h"
 
 namespace orch {
@@ -77,16 +78,42 @@ void ws_copy_file(const fs::path& src, const fs::path& dst, const struct stat& s
   if (!why.empty()) ws_fail(shown, why);
 }
 
+// The repository (canonical) a copy comes from and the worktree it goes to.
+struct CopyRoots {
+  fs::path real_repo;
+  fs::path worktree;
+};
+
+// What the copy of the link `src` at `dst` leads to: the same place in the worktree, as a path
+// relative to `dst`'s folder. A link to the main checkout ("/home/me/repo/shared", or a relative
+// one that reaches it from wherever the copy lands) would let the agent write there.
+// check_copy_source made sure every link resolves inside the repository.
+fs::path ws_link_target(const fs::path& src, const fs::path& dst, const CopyRoots& roots,
+                        const std::string& shown) {
+  std::error_code ec;
+  fs::path real = fs::weakly_canonical(src, ec);
+  if (ec) ws_fail(shown, "cannot follow the link: " + ec.message());
+  fs::path inside = real.lexically_relative(roots.real_repo);
+  if (inside.empty() || *inside.begin() == "..") {
+    ws_fail(shown, "is a symbolic link that leads outside the repository");
+  }
+  fs::path target = (roots.worktree / inside)
+                        .lexically_normal()
+                        .lexically_relative(dst.parent_path().lexically_normal());
+  return target.empty() ? fs::path(".") : target;
+}
+
 // Copies what is at `src` (file, link or folder, recursively) to `dst`.
-void ws_copy_any(const fs::path& src, const fs::path& dst, const std::string& shown) {
+void ws_copy_any(const fs::path& src, const fs::path& dst, const CopyRoots& roots,
+                 const std::string& shown) {
   struct stat st;
   if (::lstat(src.c_str(), &st) != 0) ws_fail(shown, ws_errno("cannot read it"));
   if (S_ISREG(st.st_mode)) return ws_copy_file(src, dst, st, shown);
   if (S_ISLNK(st.st_mode)) {
+    fs::path target = ws_link_target(src, dst, roots, shown);
     std::error_code ec;
-    fs::path target = fs::read_symlink(src, ec);
-    if (!ec) ws_clear(dst, shown);
-    if (!ec) fs::create_symlink(target, dst, ec);
+    ws_clear(dst, shown);
+    fs::create_symlink(target, dst, ec);
     if (ec) ws_fail(shown, "cannot copy the link: " + ec.message());
     return;
   }
@@ -97,7 +124,8 @@ void ws_copy_any(const fs::path& src, const fs::path& dst, const std::string& sh
     if (::mkdir(dst.c_str(), 0700) != 0) ws_fail(shown, ws_errno("cannot create the folder"));
   }
   for (const fs::directory_entry& e : fs::directory_iterator(src, ec)) {
-    ws_copy_any(e.path(), dst / e.path().filename(), shown + "/" + e.path().filename().string());
+    ws_copy_any(e.path(), dst / e.path().filename(), roots,
+                shown + "/" + e.path().filename().string());
   }
   if (ec) ws_fail(shown, "cannot list it: " + ec.message());
   if (::chmod(dst.c_str(), st.st_mode & 0777) != 0) ws_fail(shown, ws_errno("cannot set its mode"));
@@ -168,10 +196,12 @@ std::vector<std::string> copy_into_worktree(const fs::path& repo, const fs::path
     ws_make_parents(repo, worktree, rel, rel);
     // A path that is itself a link (checked: it leads inside the repository) is copied as what it
     // leads to, which the worktree may not have; links inside a copied folder stay links.
-    fs::path src = repo / rel;
+    CopyRoots roots{fs::canonical(repo, ec), worktree};
+    if (ec) ws_fail(rel, "cannot read the repository: " + ec.message());
+    fs::path src = roots.real_repo / rel;
     if (fs::is_symlink(fs::symlink_status(src, ec))) src = fs::canonical(src, ec);
     if (ec) ws_fail(rel, "cannot follow the link: " + ec.message());
-    ws_copy_any(src, worktree / rel, rel);
+    ws_copy_any(src, worktree / rel, roots, rel);
     copied.push_back(rel);
   }
   return copied;
@@ -207,10 +237,14 @@ CommandsResult run_commands(const std::string& what, const std::vector<std::stri
       how = "exited with code " + std::to_string(*code);
     }
     if (how.empty()) continue;
-    std::string tail = ws_last_lines(ws_read_from(log, start), 5);
+    // The error reaches --json, hooks and notifications: the secrets the command could see (its
+    // environment) and tokens in its output are masked; the private log keeps them.
+    std::vector<std::string> secrets = environment_secrets();
+    for (const std::string& s : secret_values_of(env)) secrets.push_back(s);
+    std::string tail = redact_secrets(ws_last_lines(ws_read_from(log, start), 5), secrets);
     CommandsResult r;
     r.ok = false;
-    r.error = what + " command '" + escape_controls(command) + "' " + how +
+    r.error = what + " command '" + redact_secrets(escape_controls(command), secrets) + "' " + how +
               (tail.empty() ? ", no output" : ": " + tail) + " (see " + log.string() + ")";
     return r;
   }

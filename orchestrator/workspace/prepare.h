@@ -16,8 +16,10 @@ namespace orch {
 
 /// Copies each of `paths` (relative, as check_copy_path accepts) that exists in the working tree
 /// `repo` to the same place in `worktree`: files with their mode bits (never more readable than
-/// the source; set-id bits dropped), folders recursively, symbolic links inside them as links (a
-/// path that is a link is copied as what it leads to); what the worktree has there is replaced.
+/// the source; set-id bits dropped), folders recursively, symbolic links inside them as links to
+/// the same place in the worktree (relative; never into `repo`, even when the original is an
+/// absolute path there), a path that is a link as what it leads to; what the worktree has there
+/// is replaced.
 /// Each path is checked again first (check_copy_source), so a link that leads outside the
 /// repository copies nothing. Returns the paths copied. Errors: orch::Error "workspace copy:
 /// <path>: <why>".

@@ -69,6 +69,33 @@ TEST(WorkspacePrepare, ALinkLeadingOutsideCopiesNothing) {
   EXPECT_THROW(copy_into_worktree(repo, wt, {"../secret"}), Error);
 }
 
+// A link in a copied folder that names the main checkout (absolute, or relative through a folder
+// that is itself a link) leads to the same place in the worktree: writing through it never
+// changes the checkout.
+TEST(WorkspacePrepare, LinksInACopiedFolderLeadIntoTheWorktreeNotTheCheckout) {
+  test::TempDir tmp;
+  const fs::path repo = tmp / "repo", wt = tmp / "wt";
+  fs::create_directories(repo / "deps" / "bin");
+  fs::create_directories(repo / "shared" / "lib");
+  fs::create_directories(wt);
+  test::write_file(repo / "shared" / "lib" / "tool.js", "tool\n");
+  fs::create_symlink(repo / "shared" / "lib", repo / "deps" / "lib");  // absolute
+  fs::create_symlink(repo / "shared" / "lib" / "tool.js", repo / "deps" / "bin" / "tool");
+  fs::create_symlink("lib/tool.js", repo / "deps" / "local");  // relative
+  fs::create_symlink("deps", repo / "alias");  // a listed path that is a link to a folder
+  copy_into_worktree(repo, wt, {"shared", "deps", "alias"});
+
+  EXPECT_EQ(fs::read_symlink(wt / "deps" / "lib"), "../shared/lib");
+  EXPECT_EQ(fs::read_symlink(wt / "deps" / "bin" / "tool"), "../../shared/lib/tool.js");
+  EXPECT_EQ(fs::read_symlink(wt / "deps" / "local"), "../shared/lib/tool.js");
+  // The folder copied through "alias" keeps its links leading where they did, in the worktree.
+  EXPECT_EQ(fs::canonical(wt / "alias" / "bin" / "tool"),
+            fs::canonical(wt / "shared" / "lib" / "tool.js"));
+  test::write_file(wt / "deps" / "bin" / "tool", "changed by the agent\n");
+  EXPECT_EQ(test::read_file(repo / "shared" / "lib" / "tool.js"), "tool\n");
+  EXPECT_EQ(test::read_file(wt / "shared" / "lib" / "tool.js"), "changed by the agent\n");
+}
+
 TEST(WorkspacePrepare, CommandsRunInOrderWithTheirEnvironmentIntoAPrivateLog) {
   test::TempDir tmp;
   const fs::path log = tmp / "setup.log";
@@ -87,6 +114,25 @@ TEST(WorkspacePrepare, CommandsRunInOrderWithTheirEnvironmentIntoAPrivateLog) {
             "3: line3 | line4 | line5 | line6 | line7 (see " +
                 log.string() + ")");
   EXPECT_FALSE(fs::exists(tmp / "no"));  // stops at the first failure
+}
+
+// The error reaches --json and hooks: secrets the command could see and tokens in its output are
+// masked there, and kept in the private log.
+TEST(WorkspacePrepare, AFailedCommandsErrorMasksSecretsItsLogKeeps) {
+  test::TempDir tmp;
+  const fs::path log = tmp / "setup.log";
+  CommandsResult r = run_commands(
+      "setup",
+      {"echo \"using $DEPLOY_TOKEN\"; echo 'fatal: https://me:pw@example.com/r.git'; exit 1"},
+      tmp.path().string(), {{"DEPLOY_TOKEN", "tok-123456"}}, 10000, log);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error,
+            "setup command 'echo \"using $DEPLOY_TOKEN\"; echo 'fatal: https://***@example.com/"
+            "r.git'; exit 1' exited with code 1: using *** | fatal: https://***@example.com/r.git "
+            "(see " +
+                log.string() + ")");
+  std::string kept = test::read_file(log);
+  EXPECT_NE(kept.find("using tok-123456"), std::string::npos) << kept;
 }
 
 TEST(WorkspacePrepare, ATimedOutCommandIsKilledWithItsProcessGroup) {
