@@ -5,6 +5,7 @@
 
 #include "lib/clock.h"
 #include "lib/registry/checks.h"
+#include "lib/secrets.h"
 #include "lib/text.h"
 #include "orchestrator/session/checks.h"
 #include "orchestrator/session/view.h"
@@ -145,7 +146,9 @@ void add_failed_checks(registry::Registry& reg, ConvoyStatus& s) {
     std::vector<registry::CheckRun> runs = registry::check_runs(reg, u.latest->session.id);
     if (runs.empty() || runs.back().passed() || runs.back().ended_at == 0) continue;
     u.failed_check = runs.back().name;
-    u.failed_check_output = check_output_tail(runs.back().output_path, kFeedbackLines);
+    // A JUnit report is often published with a CI run: tokens in the output are masked.
+    u.failed_check_output = redact_secrets(
+        check_output_tail(runs.back().output_path, kFeedbackLines), environment_secrets());
   }
 }
 

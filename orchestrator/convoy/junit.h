@@ -13,7 +13,8 @@ namespace orch {
 
 /// Fills UnitStatus::failed_check and failed_check_output of the units of `s` whose latest
 /// session failed and whose last check run failed (lib/registry/checks.h): the check's name and
-/// the last kFeedbackLines lines of its output (read from its output file).
+/// the last kFeedbackLines lines of its output (read from its output file), with secrets masked
+/// (lib/secrets.h: orch's environment's secrets, URL user-info, well-known token shapes).
 void add_failed_checks(registry::Registry& reg, ConvoyStatus& s);
 
 /// `s` as XML character data: & < > escaped; characters XML 1.0 does not allow (control

@@ -144,6 +144,37 @@ TEST_F(Workspace, FailingSetupFailsTheSessionWithItsOutputAndStartsNoAgent) {
   EXPECT_NE(read_file(log).find("preparing\n"), std::string::npos);
 }
 
+// A hostile or careless set-up: a copied folder with an absolute link into the checkout, and a
+// setup command that prints a token from orch's environment and a URL with credentials. Writing
+// through the link changes the worktree, not the checkout; the error in --json masks the secrets,
+// the private log keeps them.
+TEST_F(Workspace, CopiedLinksStayInTheWorktreeAndAFailedSetupsErrorMasksSecrets) {
+  write_file(repo_ / "shared.txt", "committed\n");
+  git(repo_, {"add", "shared.txt"});
+  git(repo_, {"commit", "-q", "-m", "shared"});
+  fs::create_directories(repo_ / "deps");
+  fs::create_symlink(fs::canonical(repo_) / "shared.txt", repo_ / "deps" / "link");
+  write_config(
+      "copy = [\"deps\"]\n"
+      "setup = ['echo through-link > deps/link', "
+      "'echo \"token $DEPLOY_TOKEN\"; echo \"fatal: https://me:pw@example.com/r\"; exit 1']\n");
+  env_["DEPLOY_TOKEN"] = "dt-5f1e2d3c4b";
+  OrchRun r = orch({"sling", "ws-hostile", repo_.string(), "-m", "ws-quick please", "--wait"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_EQ(r.err.find("dt-5f1e2d3c4b"), std::string::npos) << r.err;
+  json::Json s = session_json();
+  const std::string error = s["error"].get<std::string>();
+  EXPECT_NE(error.find(": token *** | fatal: https://***@example.com/r (see "), std::string::npos)
+      << error;
+  EXPECT_EQ(orch({"agents", "--all", "--json"}).out.find("dt-5f1e2d3c4b"), std::string::npos);
+  const fs::path log = home_ / "sessions" / s["session"].get<std::string>() / "setup.log";
+  EXPECT_NE(read_file(log).find("token dt-5f1e2d3c4b"), std::string::npos);
+  const fs::path wt = s["worktree"].get<std::string>();
+  EXPECT_EQ(read_file(repo_ / "shared.txt"), "committed\n");
+  EXPECT_EQ(read_file(wt / "shared.txt"), "through-link\n");
+  EXPECT_EQ(fs::read_symlink(wt / "deps" / "link"), "../shared.txt");
+}
+
 // Six sessions live at once (each setup waits until all six recorded their ports) with ports = 3:
 // 18 distinct ports, none of them one that was in use, all freed once the sessions ended.
 TEST_F(Workspace, SixConcurrentSessionsGetEighteenDistinctFreePorts) {
