@@ -14,3 +14,11 @@ if(ORCH_SANITIZE)
                                                    -fno-sanitize-recover=all)
   target_link_options(orch_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+
+# GCC 12 at -O3 (Release) warns -Wrestrict inside std::string on `"text" + std::string` (GCC bug
+# 105651, fixed in 13). Tests and benchmarks are full of such lines: they are built without that
+# one warning (tests/ and bench/ add these options); orch itself keeps it.
+set(ORCH_TEST_WARNING_OPTIONS "")
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  set(ORCH_TEST_WARNING_OPTIONS -Wno-restrict)
+endif()
