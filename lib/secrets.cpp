@@ -46,22 +46,22 @@ void mask_userinfo(std::string& text) {
   }
 }
 
-// Tokens of well-known shapes: the prefix kept, the rest "***".
-void mask_shapes(std::string& text) {
-  static constexpr std::array<std::string_view, 13> kPrefixes = {
-      "ghp_",  "gho_",  "ghu_",  "ghs_",  "ghr_",  "github_pat_", "glpat-",
-      "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "sk-"};
-  for (std::string_view prefix : kPrefixes) {
-    for (size_t at = text.find(prefix); at != std::string::npos;
-         at = text.find(prefix, at + prefix.size())) {
-      if (at > 0 && token_char(text[at - 1])) continue;  // inside a longer word
-      size_t end = at + prefix.size();
-      while (end < text.size() && token_char(text[end])) ++end;
-      if (end - at - prefix.size() < 16) continue;
-      text.replace(at + prefix.size(), end - at - prefix.size(), "***");
-    }
+// Tokens that start with `prefix` followed by 16 or more token characters, not inside a longer
+// word: the prefix kept, the rest "***".
+void mask_prefixed(std::string& text, std::string_view prefix) {
+  for (size_t at = text.find(prefix); at != std::string::npos;
+       at = text.find(prefix, at + prefix.size())) {
+    if (at > 0 && token_char(text[at - 1])) continue;  // inside a longer word
+    size_t end = at + prefix.size();
+    while (end < text.size() && token_char(text[end])) ++end;
+    if (end - at - prefix.size() < 16) continue;
+    text.replace(at + prefix.size(), end - at - prefix.size(), "***");
   }
-  for (size_t at = text.find("AKIA"); at != std::string::npos; at = text.find("AKIA", at + 4)) {
+}
+
+// AWS access key ids: `prefix` (AKIA, ASIA) and 16 upper-case letters or digits, a word alone.
+void mask_aws_key_ids(std::string& text, std::string_view prefix) {
+  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 4)) {
     size_t end = at + 4;
     while (end < text.size() && end - at < 20 &&
            (std::isupper(static_cast<unsigned char>(text[end])) != 0 ||
@@ -75,25 +75,28 @@ void mask_shapes(std::string& text) {
   }
 }
 
-}  // namespace
-
-bool secret_name(std::string_view name) {
-  static constexpr std::array<std::string_view, 11> kWords = {
-      "TOKEN",  "SECRET", "PASSWORD", "PASSWD",     "PASSPHRASE", "CREDENTIAL",
-      "COOKIE", "APIKEY", "API_KEY",  "ACCESS_KEY", "PRIVATE_KEY"};
-  std::string n = upper(name);
-  for (std::string_view w : kWords) {
-    if (n.find(w) != std::string::npos) return true;
-  }
-  // AUTH as a word of its own (NPM_AUTH, BASIC_AUTH_HEADER), not GIT_AUTHOR_NAME.
-  std::string padded = "_" + n + "_";
-  return padded.find("_AUTH_") != std::string::npos || ends_with(n, "_KEY") || ends_with(n, "_PAT");
+void mask_shapes(std::string& text) {
+  static constexpr std::array<std::string_view, 17> kPrefixes = {
+      "ghp_",  "gho_",  "ghu_",  "ghs_", "ghr_",     "github_pat_", "glpat-", "xoxb-", "xoxp-",
+      "xoxa-", "xoxr-", "xoxs-", "sk-",  "sk_live_", "rk_live_",    "npm_",   "AIza"};
+  for (std::string_view prefix : kPrefixes) mask_prefixed(text, prefix);
+  for (std::string_view prefix : {"AKIA", "ASIA"}) mask_aws_key_ids(text, prefix);
 }
 
-namespace {
-
 void add_secret(std::vector<std::string>& out, std::string_view name, std::string_view value) {
-  if (value.size() >= 6 && secret_name(name)) out.emplace_back(value);
+  if (value.size() < 6 || !secret_name(name)) return;
+  out.emplace_back(value);
+  // A value of several lines (a private key) also line by line: output is read in lines.
+  if (value.find('\n') == std::string_view::npos) return;
+  size_t start = 0;
+  while (start < value.size()) {
+    size_t end = value.find('\n', start);
+    if (end == std::string_view::npos) end = value.size();
+    std::string_view line = value.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() >= 6) out.emplace_back(line);
+    start = end + 1;
+  }
 }
 
 // Longest first, so a secret that holds another is masked whole; no repeats.
@@ -106,6 +109,22 @@ std::vector<std::string> longest_first(std::vector<std::string> out) {
 }
 
 }  // namespace
+
+bool secret_name(std::string_view name) {
+  static constexpr std::array<std::string_view, 13> kWords = {
+      "TOKEN",  "SECRET",  "PASSWORD",   "PASSWD",      "PASSPHRASE", "CREDENTIAL",   "COOKIE",
+      "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY", "WEBHOOK",    "AUTHORIZATION"};
+  std::string n = upper(name);
+  for (std::string_view w : kWords) {
+    if (n.find(w) != std::string::npos) return true;
+  }
+  // AUTH as a word of its own (NPM_AUTH, BASIC_AUTH_HEADER), not GIT_AUTHOR_NAME.
+  if (("_" + n + "_").find("_AUTH_") != std::string::npos) return true;
+  for (std::string_view suffix : {"_KEY", "_PAT", "_PASS", "_PWD", "_DSN"}) {
+    if (ends_with(n, suffix)) return true;
+  }
+  return false;
+}
 
 std::vector<std::string> secret_values(char** envp) {
   std::vector<std::string> out;

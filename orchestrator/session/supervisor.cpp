@@ -20,6 +20,7 @@
 #include "lib/registry/convoys.h"
 #include "lib/registry/handoff.h"
 #include "lib/registry/worktrees.h"
+#include "lib/secrets.h"
 #include "lib/text.h"
 #include "orchestrator/config/presets.h"
 #include "orchestrator/hooks/hooks.h"
@@ -198,8 +199,13 @@ bool record_end(const Deps& factory, RegistrySink& sink, const registry::Session
   // A refusal for rate or usage limits pauses the backend and provider; the session is queued
   // again without using a retry (orchestrator/pool/rate_limit.h).
   const int64_t rate_limit_until = pause_for_rate_limit(reg, sink, s, run, log);
+  // The error reaches --json, hooks, notifications and JUnit: an agent's stderr, a check's
+  // command may hold a secret of this environment or a token (lib/secrets.h).
+  std::vector<std::string> masked = environment_secrets();
+  masked.insert(masked.end(), secrets.begin(), secrets.end());
   while (true) {
     RunResult result = run;
+    result.error = redact_secrets(result.error, masked);
     registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
     std::string work_error = record_work(s, unit, unit_repo_dir(factory.home(), unit.repo), result,
                                          outcome, secrets, sink, log);

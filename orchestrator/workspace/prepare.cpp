@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "lib/clock.h"
@@ -78,28 +79,38 @@ void ws_copy_file(const fs::path& src, const fs::path& dst, const struct stat& s
   if (!why.empty()) ws_fail(shown, why);
 }
 
-// The repository (canonical) a copy comes from and the worktree it goes to.
+// The repository (canonical) a copy comes from and the worktree it goes to; and the copy's own
+// source (canonical: what a listed link leads to) and destination.
 struct CopyRoots {
   fs::path real_repo;
   fs::path worktree;
+  fs::path src_root;
+  fs::path dst_root;
 };
 
-// What the copy of the link `src` at `dst` leads to: the same place in the worktree, as a path
-// relative to `dst`'s folder. A link to the main checkout ("/home/me/repo/shared", or a relative
-// one that reaches it from wherever the copy lands) would let the agent write there.
-// check_copy_source made sure every link resolves inside the repository.
+// What the copy of the link `src` at `dst` leads to, as a path relative to `dst`'s folder: inside
+// the copied source, the same place in the copy; elsewhere in the repository, the same place in
+// the worktree. A link to the main checkout ("/home/me/repo/shared", or a relative one that
+// reaches it from wherever the copy lands) would let the agent write there. check_copy_source
+// made sure every link leads inside the repository (link_destination).
 fs::path ws_link_target(const fs::path& src, const fs::path& dst, const CopyRoots& roots,
                         const std::string& shown) {
   std::error_code ec;
-  fs::path real = fs::weakly_canonical(src, ec);
+  fs::path real = link_destination(src, ec);
   if (ec) ws_fail(shown, "cannot follow the link: " + ec.message());
-  fs::path inside = real.lexically_relative(roots.real_repo);
-  if (inside.empty() || *inside.begin() == "..") {
+  auto below = [](const fs::path& p, const fs::path& root) {
+    fs::path rel = p.lexically_relative(root);
+    return rel.empty() || *rel.begin() == ".." ? std::optional<fs::path>() : rel;
+  };
+  fs::path to;
+  if (auto in_copy = below(real, roots.src_root)) {
+    to = roots.dst_root / *in_copy;
+  } else if (auto in_repo = below(real, roots.real_repo)) {
+    to = roots.worktree / *in_repo;
+  } else {
     ws_fail(shown, "is a symbolic link that leads outside the repository");
   }
-  fs::path target = (roots.worktree / inside)
-                        .lexically_normal()
-                        .lexically_relative(dst.parent_path().lexically_normal());
+  fs::path target = to.lexically_normal().lexically_relative(dst.parent_path().lexically_normal());
   return target.empty() ? fs::path(".") : target;
 }
 
@@ -168,12 +179,20 @@ std::string ws_last_lines(const std::string& text, size_t n) {
   return escape_controls(to_valid_utf8(out));
 }
 
+// What `log` holds after `offset`, at most its last 64 KiB (a command may print gigabytes); a
+// line cut at the front is dropped.
 std::string ws_read_from(const fs::path& log, std::streamoff offset) {
-  std::ifstream in(log, std::ios::binary);
-  in.seekg(offset);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  constexpr std::streamoff kMaxTail = 64 * 1024;
+  std::ifstream in(log, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in.tellg();
+  if (!in || size <= offset) return "";
+  const std::streamoff from = std::max(offset, size - kMaxTail);
+  in.seekg(from);
+  std::string text(static_cast<size_t>(size - from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (from > offset) text.erase(0, std::min(text.size(), text.find('\n') + 1));
+  return text;
 }
 
 std::string ws_duration(int64_t ms) {
@@ -196,11 +215,13 @@ std::vector<std::string> copy_into_worktree(const fs::path& repo, const fs::path
     ws_make_parents(repo, worktree, rel, rel);
     // A path that is itself a link (checked: it leads inside the repository) is copied as what it
     // leads to, which the worktree may not have; links inside a copied folder stay links.
-    CopyRoots roots{fs::canonical(repo, ec), worktree};
+    CopyRoots roots{fs::canonical(repo, ec), worktree, {}, worktree / rel};
     if (ec) ws_fail(rel, "cannot read the repository: " + ec.message());
     fs::path src = roots.real_repo / rel;
     if (fs::is_symlink(fs::symlink_status(src, ec))) src = fs::canonical(src, ec);
     if (ec) ws_fail(rel, "cannot follow the link: " + ec.message());
+    roots.src_root = fs::canonical(src, ec);  // a folder on the way may be a link
+    if (ec) ws_fail(rel, "cannot read it: " + ec.message());
     ws_copy_any(src, worktree / rel, roots, rel);
     copied.push_back(rel);
   }
@@ -241,10 +262,11 @@ CommandsResult run_commands(const std::string& what, const std::vector<std::stri
     // environment) and tokens in its output are masked; the private log keeps them.
     std::vector<std::string> secrets = environment_secrets();
     for (const std::string& s : secret_values_of(env)) secrets.push_back(s);
-    std::string tail = redact_secrets(ws_last_lines(ws_read_from(log, start), 5), secrets);
+    // Masked before it is cut in lines and escaped, so a secret is whole when it is looked for.
+    std::string tail = ws_last_lines(redact_secrets(ws_read_from(log, start), secrets), 5);
     CommandsResult r;
     r.ok = false;
-    r.error = what + " command '" + redact_secrets(escape_controls(command), secrets) + "' " + how +
+    r.error = what + " command '" + escape_controls(redact_secrets(command, secrets)) + "' " + how +
               (tail.empty() ? ", no output" : ": " + tail) + " (see " + log.string() + ")";
     return r;
   }

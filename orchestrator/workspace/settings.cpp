@@ -21,13 +21,22 @@ bool ws_is_inside(const fs::path& p, const fs::path& root) {
 }
 
 // "" when `link` (a symbolic link somewhere under the repository `real_repo`) resolves inside
-// it, else why not.
-std::string ws_check_link(const fs::path& link, const fs::path& real_repo,
-                          const std::string& shown) {
+// it, else why not. With `listed` (the link is a copy path itself, copied as what it leads to),
+// also refused when it leads to the repository's top or into its .git: the copy would hold the
+// repository's own history and configuration, or itself.
+std::string ws_check_link(const fs::path& link, const fs::path& real_repo, const std::string& shown,
+                          bool listed) {
   std::error_code ec;
-  fs::path target = fs::weakly_canonical(link, ec);
+  fs::path target = link_destination(link, ec);
+  if (ec == std::errc::too_many_symbolic_link_levels) {
+    return shown + " is a symbolic link that loops";
+  }
   if (ec || !ws_is_inside(target, real_repo)) {
     return shown + " is a symbolic link that leads outside the repository";
+  }
+  fs::path rel = target.lexically_relative(real_repo);
+  if (listed && (rel.empty() || rel == "." || *rel.begin() == ".git")) {
+    return shown + " is a symbolic link to the top of the repository or into its .git";
   }
   return "";
 }
@@ -79,7 +88,7 @@ std::string check_copy_source(const fs::path& repo, const std::string& path) {
     fs::file_status st = fs::symlink_status(at, ec);
     if (ec || !fs::exists(st)) return "";  // missing: nothing is copied
     if (fs::is_symlink(st)) {
-      std::string why = ws_check_link(at, real_repo, path);
+      std::string why = ws_check_link(at, real_repo, path, at == real_repo / path);
       if (!why.empty()) return why;
     }
   }
@@ -88,11 +97,30 @@ std::string check_copy_source(const fs::path& repo, const std::string& path) {
        it.increment(ec)) {
     if (!it->is_symlink(ec)) continue;
     std::string shown = fs::path(path) / it->path().lexically_relative(at);
-    std::string why = ws_check_link(it->path(), real_repo, shown);
+    std::string why = ws_check_link(it->path(), real_repo, shown, false);
     if (!why.empty()) return why;
   }
   if (ec) return path + " cannot be read: " + ec.message();
   return "";
+}
+
+fs::path link_destination(const fs::path& link, std::error_code& ec) {
+  fs::path p = link;
+  for (int hops = 0; hops <= 40; ++hops) {
+    fs::file_status st = fs::symlink_status(p, ec);
+    if (st.type() == fs::file_type::not_found) ec.clear();  // where a dangling link leads
+    if (ec) return {};
+    if (!fs::is_symlink(st)) return fs::weakly_canonical(p, ec);
+    std::error_code missing;
+    if (fs::exists(fs::status(p, missing))) return fs::canonical(p, ec);
+    // Dangling: weakly_canonical would answer the link's own path. Follow it by hand.
+    fs::path target = fs::read_symlink(p, ec);
+    if (ec) return {};
+    p = fs::weakly_canonical(p.parent_path() / target, ec);
+    if (ec) return {};
+  }
+  ec = std::make_error_code(std::errc::too_many_symbolic_link_levels);
+  return {};
 }
 
 void apply_workspace(WorkspaceSettings& w, const config::Value& t,

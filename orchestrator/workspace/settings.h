@@ -68,8 +68,16 @@ std::string check_copy_path(const std::string& path);
 
 /// Checks `path` (good for check_copy_path) against the repository's working tree `repo`: when
 /// it exists there, neither it nor (for a folder) anything below it is a symbolic link that
-/// leads outside `repo`. Returns "" when good (also when missing), else why not.
+/// leads outside `repo` (link_destination: a dangling link by where it would lead) or loops,
+/// and a `path` that is itself a link does not lead to the top of `repo` or into its .git.
+/// Returns "" when good (also when missing), else why not.
 std::string check_copy_source(const std::filesystem::path& repo, const std::string& path);
+
+/// Where the symbolic link `link` leads, as an absolute path without links or "..": its target's
+/// canonical path, or for a dangling link (or a chain ending in one) where it would be, each
+/// link on the way followed (at most 40, as Linux's ELOOP). Errors: `ec` set (ELOOP for a loop)
+/// and an empty path returned.
+std::filesystem::path link_destination(const std::filesystem::path& link, std::error_code& ec);
 
 /// Overlays the keys of a [workspace] table `t` on `w` (a later file wins key by key). Errors
 /// (exit 1, naming file, line and key): an unknown key, a wrong type, a bad copy path

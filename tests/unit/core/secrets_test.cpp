@@ -10,11 +10,12 @@ namespace {
 TEST(Secrets, NamesThatHoldSecrets) {
   for (const char* n :
        {"GITHUB_TOKEN", "gh_token", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "ANTHROPIC_API_KEY",
-        "NPM_AUTH", "BASIC_AUTH_HEADER", "SSH_KEY", "GITLAB_PAT", "PGPASSWD"}) {
+        "NPM_AUTH", "BASIC_AUTH_HEADER", "SSH_KEY", "DB_PASS", "MYSQL_PWD", "HTTP_AUTHORIZATION",
+        "SENTRY_DSN", "SLACK_WEBHOOK_URL", "GITLAB_PAT", "PGPASSWD"}) {
     EXPECT_TRUE(secret_name(n)) << n;
   }
-  for (const char* n :
-       {"PATH", "HOME", "ORCH_PORT", "KEYBOARD", "TERM", "PATHS", "GIT_AUTHOR_NAME"}) {
+  for (const char* n : {"PATH", "HOME", "ORCH_PORT", "KEYBOARD", "TERM", "PATHS", "GIT_AUTHOR_NAME",
+                        "PWD", "OLDPWD"}) {
     EXPECT_FALSE(secret_name(n)) << n;
   }
 }
@@ -29,6 +30,10 @@ TEST(Secrets, ValuesOfSecretNamesLongestFirstAndShortOnesKept) {
   EXPECT_EQ(secret_values(envp), (std::vector<std::string>{"abcdef123456", "abcdef123"}));
   EXPECT_EQ(secret_values_of({{"X_SECRET", "hunter22"}, {"ORCH_PORTS", "20000,20001"}}),
             (std::vector<std::string>{"hunter22"}));
+  // A value of several lines, also line by line (short lines left out).
+  EXPECT_EQ(secret_values_of({{"DEPLOY_KEY", "-----BEGIN-----\r\nabcdefgh\nxy\n"}}),
+            (std::vector<std::string>{"-----BEGIN-----\r\nabcdefgh\nxy\n", "-----BEGIN-----",
+                                      "abcdefgh"}));
 }
 
 TEST(Secrets, RedactsValuesUserinfoAndTokenShapes) {
@@ -41,6 +46,9 @@ TEST(Secrets, RedactsValuesUserinfoAndTokenShapes) {
   EXPECT_EQ(redact_secrets("GH ghp_0123456789abcdefABCDEF0123456789ab end", {}), "GH ghp_*** end");
   EXPECT_EQ(redact_secrets("key=sk-ant-api03-AbCdEfGhIjKlMnOpQr_st", {}), "key=sk-***");
   EXPECT_EQ(redact_secrets("id AKIAIOSFODNN7EXAMPLE.", {}), "id AKIA***.");
+  EXPECT_EQ(redact_secrets("tmp ASIAIOSFODNN7EXAMPLE", {}), "tmp ASIA***");
+  EXPECT_EQ(redact_secrets("npm_abcdefghijklmnop1234 AIzaSyA-abcdefghijklmnop_123", {}),
+            "npm_*** AIza***");
   // Too short or inside a longer word: ordinary text.
   EXPECT_EQ(redact_secrets("risk-free sk-short ghp_x task-0123456789abcdefgh", {}),
             "risk-free sk-short ghp_x task-0123456789abcdefgh");

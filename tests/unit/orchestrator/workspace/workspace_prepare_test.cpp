@@ -96,6 +96,53 @@ TEST(WorkspacePrepare, LinksInACopiedFolderLeadIntoTheWorktreeNotTheCheckout) {
   EXPECT_EQ(test::read_file(wt / "shared" / "lib" / "tool.js"), "changed by the agent\n");
 }
 
+// A dangling link keeps leading where it would (a file setup builds later); a listed link to a
+// folder keeps its links inside leading inside the copy; a loop, a dangling link out of the
+// repository and a listed link to the repository's top or its .git are refused.
+TEST(WorkspacePrepare, DanglingLoopingAndListedLinksToFolders) {
+  test::TempDir tmp;
+  const fs::path repo = tmp / "repo", wt = tmp / "wt";
+  fs::create_directories(repo / ".git");
+  fs::create_directories(repo / "deps");
+  fs::create_directories(repo / ".cache" / "nm" / ".bin");
+  fs::create_directories(repo / ".cache" / "nm" / "typescript" / "bin");
+  fs::create_directories(wt);
+  fs::create_symlink("../build/cli.js", repo / "deps" / "cli");  // dangling until a build
+  fs::create_symlink(".cache/nm", repo / "node_modules");
+  test::write_file(repo / ".cache" / "nm" / "typescript" / "bin" / "tsc", "tsc\n");
+  fs::create_symlink("../typescript/bin/tsc", repo / ".cache" / "nm" / ".bin" / "tsc");
+  copy_into_worktree(repo, wt, {"deps", "node_modules"});
+  EXPECT_EQ(fs::read_symlink(wt / "deps" / "cli"), "../build/cli.js");
+  EXPECT_EQ(fs::read_symlink(wt / "node_modules" / ".bin" / "tsc"), "../typescript/bin/tsc");
+  EXPECT_EQ(test::read_file(wt / "node_modules" / ".bin" / "tsc"), "tsc\n");
+
+  auto refused = [&](const std::string& path) {
+    try {
+      copy_into_worktree(repo, wt, {path});
+      return std::string("copied");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+  };
+  fs::create_directories(repo / "loop");
+  fs::create_symlink("a", repo / "loop" / "a");
+  EXPECT_EQ(refused("loop"), "workspace copy: loop: loop/a is a symbolic link that loops");
+  fs::create_directories(repo / "out");
+  fs::create_symlink("../../elsewhere/new-file", repo / "out" / "x");  // dangling, outside
+  EXPECT_EQ(refused("out"),
+            "workspace copy: out: out/x is a symbolic link that leads outside the repository");
+  fs::create_symlink(".", repo / "top");
+  EXPECT_EQ(refused("top"),
+            "workspace copy: top: top is a symbolic link to the top of the repository or into "
+            "its .git");
+  fs::create_symlink(".git", repo / "g");
+  EXPECT_EQ(refused("g"),
+            "workspace copy: g: g is a symbolic link to the top of the repository or into its "
+            ".git");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(wt / "loop")));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(wt / "top")));
+}
+
 TEST(WorkspacePrepare, CommandsRunInOrderWithTheirEnvironmentIntoAPrivateLog) {
   test::TempDir tmp;
   const fs::path log = tmp / "setup.log";
@@ -133,6 +180,26 @@ TEST(WorkspacePrepare, AFailedCommandsErrorMasksSecretsItsLogKeeps) {
                 log.string() + ")");
   std::string kept = test::read_file(log);
   EXPECT_NE(kept.find("using tok-123456"), std::string::npos) << kept;
+}
+
+// Masked before the output is cut: a URL past the 200-byte cut of a long line, a key of several
+// lines printed whole.
+TEST(WorkspacePrepare, SecretsAreMaskedBeforeLinesAreCut) {
+  test::TempDir tmp;
+  const fs::path log = tmp / "setup.log";
+  CommandsResult r = run_commands(
+      "setup",
+      {"printf '%0190d https://ci:hunter2hunter2@h/r\\n' 0; printf '%s\\n' \"$SSH_PRIVATE_KEY\"; "
+       "exit 1"},
+      tmp.path().string(),
+      {{"SSH_PRIVATE_KEY",
+        "-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5P\n"
+        "-----END KEY-----"}},
+      10000, log);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.find("hunter2"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find("QUJDREVGR0hJSktMTU5P"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("***"), std::string::npos) << r.error;
 }
 
 TEST(WorkspacePrepare, ATimedOutCommandIsKilledWithItsProcessGroup) {
