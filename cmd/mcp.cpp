@@ -37,11 +37,14 @@ int run_mcp(Context& c, const McpOptions& o) {
   mcp::McpServer server(tools, ORCH_VERSION);
   std::ostream& out = c.io.out_raw();
   // Each message line is flushed at once: the client reads as soon as it is there.
-  mcp::serve_stream(STDIN_FILENO, server, [&out](const std::string& line) {
-    out << line << '\n';
-    out.flush();
-    return static_cast<bool>(out);
-  });
+  mcp::serve_stream(
+      STDIN_FILENO, server,
+      [&out](const std::string& line) {
+        out << line << '\n';
+        out.flush();
+        return static_cast<bool>(out);
+      },
+      [&deps, &binding] { return mcp::tools_with_own_registry(deps, binding); });
   return kExitOk;
 }
 

@@ -50,7 +50,22 @@ std::string McpServer::too_long() {
                 "message longer than " + std::to_string(kMaxLineBytes) + " bytes; skipped"));
 }
 
+bool McpServer::is_tool_call(const std::string& line) {
+  json::Parser parser;
+  try {
+    json::Element doc = parser.parse(line);
+    return doc.is_object() && has(doc, "id") && json::str(json::at(doc, "method")) == "tools/call";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 std::optional<std::string> McpServer::handle(const std::string& line, const NotifyFn& notify) {
+  return handle(line, notify, tools_);
+}
+
+std::optional<std::string> McpServer::handle(const std::string& line, const NotifyFn& notify,
+                                             ToolBox& tools) {
   json::Parser parser;
   json::Element doc;
   try {
@@ -96,14 +111,15 @@ std::optional<std::string> McpServer::handle(const std::string& line, const Noti
     return std::nullopt;
   }
   try {
-    return json::dump(dispatch(name, params, has_params, id, notify));
+    return json::dump(dispatch(name, params, has_params, id, notify, tools));
   } catch (const std::exception& e) {
     return json::dump(rpc_error(id, kInternalError, e.what()));
   }
 }
 
 json::Json McpServer::dispatch(const std::string& method, const json::Element& params,
-                               bool has_params, const json::Json& id, const NotifyFn& notify) {
+                               bool has_params, const json::Json& id, const NotifyFn& notify,
+                               ToolBox& tools) {
   if (method == "initialize") {
     std::string asked = has_params ? json::str(json::at(params, "protocolVersion")) : "";
     std::string version = kProtocolVersions.front();
@@ -116,19 +132,20 @@ json::Json McpServer::dispatch(const std::string& method, const json::Element& p
                            {"instructions", kInstructions}});
   }
   if (method == "ping") return rpc_result(id, json::Json::object());
-  if (method == "tools/list") return rpc_result(id, {{"tools", tools_.list()}});
+  if (method == "tools/list") return rpc_result(id, {{"tools", tools.list()}});
   if (method == "tools/call") {
     if (!has_params || !json::at(params, "name").is_string()) {
       return rpc_error(id, kInvalidParams, "params.name: expected the tool's name");
     }
     std::string tool = json::str(json::at(params, "name"));
-    if (!tools_.has(tool)) return rpc_error(id, kInvalidParams, "unknown tool '" + tool + "'");
-    return rpc_result(id, call_tool(params, notify));
+    if (!tools.has(tool)) return rpc_error(id, kInvalidParams, "unknown tool '" + tool + "'");
+    return rpc_result(id, call_tool(params, notify, tools));
   }
   return rpc_error(id, kMethodNotFound, "method '" + method + "' not found");
 }
 
-json::Json McpServer::call_tool(const json::Element& params, const NotifyFn& notify) {
+json::Json McpServer::call_tool(const json::Element& params, const NotifyFn& notify,
+                                ToolBox& tools) {
   const std::string tool = json::str(json::at(params, "name"));
   json::Parser empty_parser;
   json::Element args;
@@ -151,7 +168,7 @@ json::Json McpServer::call_tool(const json::Element& params, const NotifyFn& not
             {"params", {{"progressToken", token}, {"progress", ++step}, {"message", message}}}});
   };
   try {
-    return tool_result(tools_.call(tool, args, progress));
+    return tool_result(tools.call(tool, args, progress));
   } catch (const std::exception& e) {
     return tool_result({tool + ": " + e.what(), true});
   }

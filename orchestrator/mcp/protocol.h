@@ -6,6 +6,7 @@
 // tested without a registry.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -57,17 +58,25 @@ class McpServer {
   /// JSON), or nullopt for a notification or a response from the client. `notify` sends
   /// notifications during a tools/call.
   std::optional<std::string> handle(const std::string& line, const NotifyFn& notify);
+  /// As handle, with `tools` instead of the server's own answering a tools/list or tools/call:
+  /// a call running on a thread of its own has tools of its own (stream.h). Safe to call from
+  /// several threads at once when each passes its own `tools`.
+  std::optional<std::string> handle(const std::string& line, const NotifyFn& notify,
+                                    ToolBox& tools);
+  /// True when `line` is a JSON-RPC request (it has an id) for tools/call, the one method that
+  /// may run long (a `wait`).
+  static bool is_tool_call(const std::string& line);
   /// The answer to a line longer than kMaxLineBytes (its id is unknown: null).
   static std::string too_long();
 
  private:
   json::Json dispatch(const std::string& method, const json::Element& params, bool has_params,
-                      const json::Json& id, const NotifyFn& notify);
-  json::Json call_tool(const json::Element& params, const NotifyFn& notify);
+                      const json::Json& id, const NotifyFn& notify, ToolBox& tools);
+  json::Json call_tool(const json::Element& params, const NotifyFn& notify, ToolBox& tools);
 
   ToolBox& tools_;
   std::string version_;
-  bool initialized_ = false;
+  std::atomic<bool> initialized_{false};
 };
 
 }  // namespace orch::mcp

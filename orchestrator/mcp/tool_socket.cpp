@@ -57,11 +57,16 @@ void serve_connection(const HomeLayout& home, const std::string& self_exe, bool 
   try {
     OrchTools tools(deps, binding, &stopping);  // a `wait` ends within a slice of the stop
     McpServer server(tools, ORCH_VERSION);
-    serve_stream(fd, server, [&stopping, fd](const std::string& line) {
-      // A tool that reports progress (wait) learns of the stop here too.
-      if (stopping) throw Error("orch's tools", "the session's supervisor is ending");
-      return send_line(fd, line);
-    });
+    serve_stream(
+        fd, server,
+        [&stopping, fd](const std::string& line) {
+          // A tool that reports progress (wait) learns of the stop here too.
+          if (stopping) throw Error("orch's tools", "the session's supervisor is ending");
+          return send_line(fd, line);
+        },
+        // Each call on a thread and a registry connection of its own: a `wait` does not hold up
+        // a send_mail of the same agent.
+        [&deps, &binding, &stopping] { return tools_with_own_registry(deps, binding, &stopping); });
   } catch (const std::exception& e) {
     log.warn("tools: {}", e.what());
   }

@@ -198,4 +198,38 @@ ToolResult OrchTools::call(const std::string& name, const json::Element& args,
   throw Error("unknown tool '" + name + "'");
 }
 
+namespace {
+
+// OrchTools over a registry connection of their own (tools_with_own_registry).
+class OwnRegistryTools : public ToolBox {
+ public:
+  OwnRegistryTools(const Deps& base, Binding binding, const std::atomic<bool>* stop)
+      : deps_(
+            base.home(),
+            [this]() -> registry::Registry& {
+              if (!reg_) reg_ = registry::Registry::open(deps_.home().registry());
+              return *reg_;
+            },
+            base.self_exe(), base.trust_repo_config()),
+        tools_(deps_, std::move(binding), stop) {}
+  json::Json list() const override { return tools_.list(); }
+  bool has(const std::string& name) const override { return tools_.has(name); }
+  ToolResult call(const std::string& name, const json::Element& args,
+                  const std::function<void(const std::string&)>& progress) override {
+    return tools_.call(name, args, progress);
+  }
+
+ private:
+  std::unique_ptr<registry::Registry> reg_;
+  Deps deps_;
+  OrchTools tools_;
+};
+
+}  // namespace
+
+std::unique_ptr<ToolBox> tools_with_own_registry(const Deps& deps, Binding binding,
+                                                 const std::atomic<bool>* stop) {
+  return std::make_unique<OwnRegistryTools>(deps, std::move(binding), stop);
+}
+
 }  // namespace orch::mcp

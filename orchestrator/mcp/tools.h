@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "lib/json.h"
@@ -68,6 +69,12 @@ class OrchTools : public ToolBox {
   Binding binding_;
   const std::atomic<bool>* stop_;
 };
+
+/// OrchTools with a registry connection of their own, opened at first use on the registry of
+/// `deps`'s home, with the binary and trust of `deps`: for a tool call that runs on a thread of
+/// its own (stream.h). The home `deps` refers to must outlive them; `stop` as for OrchTools.
+std::unique_ptr<ToolBox> tools_with_own_registry(const Deps& deps, Binding binding,
+                                                 const std::atomic<bool>* stop = nullptr);
 
 /// How deep session `s` is in the lineage of tool slings: 0 for a session slung by a person, its
 /// tool-slung child 1, ... (parent links within a unit, a retry or a handoff, do not count).

@@ -134,6 +134,35 @@ TEST_F(ToolSocketFixture, AWaitWithoutProgressEndsWhenTheSocketGoes) {
   ::close(fd);
 }
 
+// A `wait` runs on a thread of its own: a status call sent after it on the same connection is
+// answered first, and the wait's answer comes when the unit ends (answers matched by id).
+TEST_F(ToolSocketFixture, AWaitDoesNotHoldUpTheConnectionsOtherCalls) {
+  add_session("aaaa0001", "a");
+  add_session("bbbb0001", "b");
+  home.registry().set_supervisor("bbbb0001", ::getpid(), process::start_time(::getpid()));
+  ToolSocket sock(deps, repo.string(), "aaaa0001", log);
+  int fd = process::connect_unix(sock.path());
+  ASSERT_GE(fd, 0);
+  std::string wait_call =
+      R"({"jsonrpc":"2.0","id":"w","method":"tools/call","params":{"name":"wait","arguments":{"units":["b"],"timeout_s":600}}})"
+      "\n";
+  ASSERT_EQ(::send(fd, wait_call.data(), wait_call.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(wait_call.size()));
+  const int64_t t0 = steady_ms();
+  json::Json status = json::Json::parse(ask(
+      fd,
+      R"({"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"status","arguments":{"text":"still here"}}})"));
+  EXPECT_EQ(status["id"], "s");
+  EXPECT_FALSE(status["result"]["isError"].get<bool>()) << status.dump();
+  EXPECT_LT(steady_ms() - t0, 3000);
+  EXPECT_EQ(home.registry().get_session("aaaa0001")->status, "still here");
+  home.registry().set_state("bbbb0001", registry::State::kDone, "test");
+  json::Json waited = json::Json::parse(read_line(fd));
+  EXPECT_EQ(waited["id"], "w");
+  EXPECT_FALSE(waited["result"]["isError"].get<bool>()) << waited.dump();
+  ::close(fd);
+}
+
 // Another user's process that reaches the socket (here: the folder and file opened after the
 // start) is refused by its SO_PEERCRED; it never gets an answer. Needs root to be another user.
 TEST_F(ToolSocketFixture, AnotherUsersProcessIsRefused) {
