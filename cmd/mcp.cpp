@@ -33,6 +33,12 @@ int run_mcp(Context& c, const McpOptions& o) {
   ::unsetenv("OPENCODE_SERVER_PASSWORD");
   ::unsetenv("OPENCODE_SERVER_USERNAME");
   Deps deps = c.deps();
+  // Opening the registry here exports config.toml's [registry] url (ORCH_REGISTRY_URL) before a
+  // `wait` opens a connection of its own; one that does not open is each call's error instead.
+  try {
+    (void)deps.registry();
+  } catch (const std::exception&) {
+  }
   mcp::OrchTools tools(deps, binding);
   mcp::McpServer server(tools, ORCH_VERSION);
   std::ostream& out = c.io.out_raw();
@@ -44,7 +50,9 @@ int run_mcp(Context& c, const McpOptions& o) {
         out.flush();
         return static_cast<bool>(out);
       },
-      [&deps, &binding] { return mcp::tools_with_own_registry(deps, binding); });
+      [&deps, &binding](const std::atomic<bool>& ended) {
+        return mcp::tools_with_own_registry(deps, binding, nullptr, &ended);
+      });
   return kExitOk;
 }
 

@@ -50,11 +50,14 @@ std::string McpServer::too_long() {
                 "message longer than " + std::to_string(kMaxLineBytes) + " bytes; skipped"));
 }
 
-bool McpServer::is_tool_call(const std::string& line) {
+bool McpServer::runs_aside(const std::string& line) const {
   json::Parser parser;
   try {
     json::Element doc = parser.parse(line);
-    return doc.is_object() && has(doc, "id") && json::str(json::at(doc, "method")) == "tools/call";
+    if (!doc.is_object() || !has(doc, "id") || json::str(json::at(doc, "method")) != "tools/call") {
+      return false;
+    }
+    return tools_.runs_aside(json::str(json::at(json::at(doc, "params"), "name")));
   } catch (const std::exception&) {
     return false;
   }

@@ -48,6 +48,9 @@ class ToolBox {
   /// it). May throw: McpServer turns any exception into an isError result.
   virtual ToolResult call(const std::string& name, const json::Element& arguments,
                           const std::function<void(const std::string&)>& progress) = 0;
+  /// Whether calls of tool `name` may run beside the session's other calls (stream.h): long and
+  /// without effects a later call could depend on (orch's `wait`). Others run in order.
+  virtual bool runs_aside(const std::string& /*name*/) const { return false; }
 };
 
 /// One MCP server session over a ToolBox.
@@ -63,9 +66,9 @@ class McpServer {
   /// several threads at once when each passes its own `tools`.
   std::optional<std::string> handle(const std::string& line, const NotifyFn& notify,
                                     ToolBox& tools);
-  /// True when `line` is a JSON-RPC request (it has an id) for tools/call, the one method that
-  /// may run long (a `wait`).
-  static bool is_tool_call(const std::string& line);
+  /// True when `line` is a JSON-RPC request (it has an id) for tools/call of a tool the server's
+  /// ToolBox lets run aside (ToolBox::runs_aside).
+  bool runs_aside(const std::string& line) const;
   /// The answer to a line longer than kMaxLineBytes (its id is unknown: null).
   static std::string too_long();
 

@@ -54,16 +54,20 @@ class CallThreads {
     ended_.wait(lock, [this] { return running_ < kMaxConcurrentCalls; });
     reap_locked();
     auto done = std::make_shared<std::atomic<bool>>(false);
+    threads_.push_back({std::thread(), done});  // before the thread: nothing throws after it
     try {
-      threads_.push_back({std::thread([this, done, fn = std::move(fn)] {
-                            fn();
-                            std::lock_guard l(mu_);
-                            *done = true;
-                            --running_;
-                            ended_.notify_all();
-                          }),
-                          done});
+      threads_.back().thread = std::thread([this, done, fn = std::move(fn)] {
+        try {
+          fn();
+        } catch (...) {  // McpServer::handle answers errors; only running out of memory is left
+        }
+        std::lock_guard l(mu_);
+        *done = true;
+        --running_;
+        ended_.notify_all();
+      });
     } catch (const std::system_error&) {
+      threads_.pop_back();
       return false;
     }
     ++running_;
@@ -105,13 +109,14 @@ void serve_stream(int in_fd, McpServer& server, const SendLineFn& send,
                   const ToolBoxFactory& make_tools) {
   Sender out(send);
   auto notify = [&out](const json::Json& m) { out.line(json::dump(m)); };
+  std::atomic<bool> ended{false};  // the client closed its end or cannot take answers
   {
-    CallThreads calls;  // declared after `out`: joined before it goes
+    CallThreads calls;  // declared after `out` and `ended`: joined before they go
     auto answer = [&](const std::string& line) {
-      if (make_tools && McpServer::is_tool_call(line)) {
+      if (make_tools && server.runs_aside(line)) {
         std::shared_ptr<ToolBox> tools;
         try {
-          tools = make_tools();
+          tools = make_tools(ended);
         } catch (const std::exception&) {
           tools = nullptr;  // answered on this thread with the server's own tools
         }
@@ -147,6 +152,7 @@ void serve_stream(int in_fd, McpServer& server, const SendLineFn& send,
         skipping = false;
       }
     }
+    ended = true;  // calls still running (a wait) end at their next slice
     calls.join_all();
   }
   out.rethrow();

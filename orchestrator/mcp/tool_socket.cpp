@@ -60,13 +60,15 @@ void serve_connection(const HomeLayout& home, const std::string& self_exe, bool 
     serve_stream(
         fd, server,
         [&stopping, fd](const std::string& line) {
-          // A tool that reports progress (wait) learns of the stop here too.
+          // Nothing more is sent once the supervisor is ending.
           if (stopping) throw Error("orch's tools", "the session's supervisor is ending");
           return send_line(fd, line);
         },
-        // Each call on a thread and a registry connection of its own: a `wait` does not hold up
-        // a send_mail of the same agent.
-        [&deps, &binding, &stopping] { return tools_with_own_registry(deps, binding, &stopping); });
+        // A `wait` runs aside, on a thread and a registry connection of its own, so it does not
+        // hold up a later send_mail of the same agent.
+        [&deps, &binding, &stopping](const std::atomic<bool>& ended) {
+          return tools_with_own_registry(deps, binding, &stopping, &ended);
+        });
   } catch (const std::exception& e) {
     log.warn("tools: {}", e.what());
   }

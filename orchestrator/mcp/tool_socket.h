@@ -21,7 +21,8 @@
 namespace orch::mcp {
 
 /// The tool socket of one session. Each connection is one MCP session (stream.h) on its own
-/// thread with its own registry connection, acting for the live session whose worktree this is
+/// thread with its own registry connection (a `wait` runs aside with one more), acting for the
+/// live session whose worktree this is
 /// (a handoff's successor in the same worktree takes the socket over), else for `session_id`.
 /// Only the user's own processes are served (SO_PEERCRED; the folder is 0700 besides).
 class ToolSocket {

@@ -203,7 +203,8 @@ namespace {
 // OrchTools over a registry connection of their own (tools_with_own_registry).
 class OwnRegistryTools : public ToolBox {
  public:
-  OwnRegistryTools(const Deps& base, Binding binding, const std::atomic<bool>* stop)
+  OwnRegistryTools(const Deps& base, Binding binding, const std::atomic<bool>* stop,
+                   const std::atomic<bool>* stream_ended)
       : deps_(
             base.home(),
             [this]() -> registry::Registry& {
@@ -211,13 +212,14 @@ class OwnRegistryTools : public ToolBox {
               return *reg_;
             },
             base.self_exe(), base.trust_repo_config()),
-        tools_(deps_, std::move(binding), stop) {}
+        tools_(deps_, std::move(binding), stop, stream_ended) {}
   json::Json list() const override { return tools_.list(); }
   bool has(const std::string& name) const override { return tools_.has(name); }
   ToolResult call(const std::string& name, const json::Element& args,
                   const std::function<void(const std::string&)>& progress) override {
     return tools_.call(name, args, progress);
   }
+  bool runs_aside(const std::string& name) const override { return tools_.runs_aside(name); }
 
  private:
   std::unique_ptr<registry::Registry> reg_;
@@ -228,8 +230,15 @@ class OwnRegistryTools : public ToolBox {
 }  // namespace
 
 std::unique_ptr<ToolBox> tools_with_own_registry(const Deps& deps, Binding binding,
-                                                 const std::atomic<bool>* stop) {
-  return std::make_unique<OwnRegistryTools>(deps, std::move(binding), stop);
+                                                 const std::atomic<bool>* stop,
+                                                 const std::atomic<bool>* stream_ended) {
+  return std::make_unique<OwnRegistryTools>(deps, std::move(binding), stop, stream_ended);
+}
+
+std::string OrchTools::why_stop() const {
+  if (stop_ && *stop_) return "this session's supervisor is ending";
+  if (stream_ended_ && *stream_ended_) return "the client went away";
+  return "";
 }
 
 }  // namespace orch::mcp

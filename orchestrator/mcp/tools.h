@@ -37,13 +37,17 @@ inline constexpr std::size_t kMaxWaitUnits = 100;
 /// The tools, over the registry and home of `deps`.
 class OrchTools : public ToolBox {
  public:
-  /// `stop`, when given, is read between the 5-s slices of a `wait`: once true, the call ends
-  /// with an error (the session's supervisor is ending), whether the client takes progress
-  /// notifications or not. It must outlive this object.
-  OrchTools(const Deps& deps, Binding binding, const std::atomic<bool>* stop = nullptr)
-      : deps_(deps), binding_(std::move(binding)), stop_(stop) {}
+  /// `stop` and `stream_ended`, when given, are read before and between the 5-s slices of a
+  /// `wait`: once either is true (the session's supervisor is ending; the client went away), the
+  /// call ends with an error, whether the client takes progress notifications or not. They must
+  /// outlive this object.
+  OrchTools(const Deps& deps, Binding binding, const std::atomic<bool>* stop = nullptr,
+            const std::atomic<bool>* stream_ended = nullptr)
+      : deps_(deps), binding_(std::move(binding)), stop_(stop), stream_ended_(stream_ended) {}
   json::Json list() const override;
   bool has(const std::string& name) const override;
+  /// `wait` runs aside: it only reads, and may take an hour.
+  bool runs_aside(const std::string& name) const override { return name == "wait"; }
   /// Errors (thrown, turned into isError results by McpServer): orch::Error with a clear message:
   /// an argument of the wrong type or missing, no bound session, unknown unit, depth limit, pool
   /// cap, text too long or empty, ...
@@ -65,16 +69,22 @@ class OrchTools : public ToolBox {
   /// accepted .orch.toml content, so a one-time --trust-repo-config holds for its tools too).
   AgentConfig caller_config(const registry::Session& me) const;
 
+  /// Why a `wait` must end now ("" when it may go on): the stop or the stream's end.
+  std::string why_stop() const;
+
   const Deps& deps_;
   Binding binding_;
   const std::atomic<bool>* stop_;
+  const std::atomic<bool>* stream_ended_;
 };
 
 /// OrchTools with a registry connection of their own, opened at first use on the registry of
-/// `deps`'s home, with the binary and trust of `deps`: for a tool call that runs on a thread of
-/// its own (stream.h). The home `deps` refers to must outlive them; `stop` as for OrchTools.
+/// `deps`'s home (ORCH_REGISTRY_URL decides, as for every registry orch opens), with the binary
+/// and trust of `deps`: for a call that runs aside on a thread of its own (stream.h). The home
+/// `deps` refers to must outlive them; `stop` and `stream_ended` as for OrchTools.
 std::unique_ptr<ToolBox> tools_with_own_registry(const Deps& deps, Binding binding,
-                                                 const std::atomic<bool>* stop = nullptr);
+                                                 const std::atomic<bool>* stop,
+                                                 const std::atomic<bool>* stream_ended);
 
 /// How deep session `s` is in the lineage of tool slings: 0 for a session slung by a person, its
 /// tool-slung child 1, ... (parent links within a unit, a retry or a handoff, do not count).

@@ -153,6 +153,7 @@ ToolResult OrchTools::wait(const json::Element& args,
   // timeout starts again on progress (docs/agents/mcp.md §2), so a long wait is not cut short.
   const int64_t deadline = steady_ms() + timeout_s * 1000;
   std::vector<registry::Session> ended;
+  if (std::string why = why_stop(); !why.empty()) throw Error("wait", why);
   while (true) {
     try {
       int64_t slice = std::min<int64_t>(kWaitSliceMs, std::max<int64_t>(1, deadline - steady_ms()));
@@ -164,7 +165,7 @@ ToolResult OrchTools::wait(const json::Element& args,
         throw Error("wait", "timed out after " + std::to_string(timeout_s) + "s: " + e.what(),
                     kExitTimeout);
       }
-      if (stop_ && *stop_) throw Error("wait", "this session's supervisor is ending");
+      if (std::string why = why_stop(); !why.empty()) throw Error("wait", why);
       progress("waiting for " + std::to_string(sessions.size()) + " unit(s)");
     }
   }
