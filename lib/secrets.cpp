@@ -86,7 +86,8 @@ void mask_shapes(std::string& text) {
 void add_secret(std::vector<std::string>& out, std::string_view name, std::string_view value) {
   if (value.size() < 6 || !secret_name(name)) return;
   out.emplace_back(value);
-  // A value of several lines (a private key) also line by line: output is read in lines.
+  // A value of several lines (a private key) also line by line, output being read in lines:
+  // lines of 16 bytes or more that are not armour ("-----BEGIN ...") or white space.
   if (value.find('\n') == std::string_view::npos) return;
   size_t start = 0;
   while (start < value.size()) {
@@ -94,7 +95,8 @@ void add_secret(std::vector<std::string>& out, std::string_view name, std::strin
     if (end == std::string_view::npos) end = value.size();
     std::string_view line = value.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() >= 6) out.emplace_back(line);
+    const bool blank = line.find_first_not_of(" \t") == std::string_view::npos;
+    if (line.size() >= 16 && !blank && line.substr(0, 5) != "-----") out.emplace_back(line);
     start = end + 1;
   }
 }

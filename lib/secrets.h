@@ -21,7 +21,8 @@ bool secret_name(std::string_view name);
 /// The values of `envp` (a NULL-ended array of "NAME=value", as `environ`) whose names are
 /// secret_name and whose values are at least 6 bytes (shorter ones, "1" or "true", would mask
 /// ordinary words), longest first, without repeats; a value of several lines also gives each of
-/// its lines of 6 bytes or more (output is read and cut in lines).
+/// its lines of 16 bytes or more that is not white space or armour ("-----BEGIN ..."), output
+/// being read and cut in lines.
 std::vector<std::string> secret_values(char** envp);
 
 /// As secret_values, for an environment given as a map of names to values.

@@ -60,6 +60,14 @@ void block_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+// Whether SIGTERM or SIGINT arrived after the signal thread ended (the run is over): blocked,
+// they stay pending until asked for here.
+bool termination_pending() {
+  sigset_t pending;
+  if (sigpending(&pending) != 0) return false;
+  return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+}
+
 // Stops the run when SIGTERM/SIGINT arrives: a thread sigwait()s on the blocked signals.
 // SIGUSR2 (sent by `orch nudge` after posting to the inbox) calls `on_inbox`; SIGUSR1 only wakes
 // the thread at the end of the run.
@@ -205,7 +213,6 @@ bool record_end(const Deps& factory, RegistrySink& sink, const registry::Session
   masked.insert(masked.end(), secrets.begin(), secrets.end());
   while (true) {
     RunResult result = run;
-    result.error = redact_secrets(result.error, masked);
     registry::Outcome outcome = given;  // its note (a stop's reason, a handoff)
     std::string work_error = record_work(s, unit, unit_repo_dir(factory.home(), unit.repo), result,
                                          outcome, secrets, sink, log);
@@ -216,18 +223,18 @@ bool record_end(const Deps& factory, RegistrySink& sink, const registry::Session
     outcome.summary = result.summary;
     // The error event keeps the whole text (a stack trace, say); the session's error is its first
     // meaningful line, in valid UTF-8 whatever bytes the agent wrote.
-    outcome.error = first_meaningful_line(to_valid_utf8(result.error));
+    outcome.error = redact_secrets(first_meaningful_line(to_valid_utf8(result.error)), masked);
     try {
       reg.set_usage(s.id, result.usage);
       if (!error_reported) {
-        sink.final_error(result.error);
+        sink.final_error(redact_secrets(result.error, masked));
         error_reported = true;
       }
       if (!sink.flush(0)) throw Error(sink.last_failure());
       // Records the end, queues a retry if one is due and hands the slot on
       // (orchestrator/pool/pool.h).
-      bool recorded =
-          end_session(factory, s, result.state, result.source, outcome, log, rate_limit_until);
+      bool recorded = end_session(factory, s, result.state, result.source, outcome, log,
+                                  rate_limit_until, termination_pending);
       std::string why = outcome.error.empty() ? outcome.note : outcome.error;
       log.info("session ended {}{}", registry::to_string(result.state),
                why.empty() ? "" : ": " + why);

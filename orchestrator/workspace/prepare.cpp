@@ -191,7 +191,10 @@ std::string ws_read_from(const fs::path& log, std::streamoff offset) {
   std::string text(static_cast<size_t>(size - from), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (from > offset) text.erase(0, std::min(text.size(), text.find('\n') + 1));
+  if (from > offset) {  // the first line is cut: dropped, so no part of a secret is left in it
+    const size_t nl = text.find('\n');
+    text.erase(0, nl == std::string::npos ? text.size() : nl + 1);
+  }
   return text;
 }
 

@@ -21,11 +21,9 @@ bool ws_is_inside(const fs::path& p, const fs::path& root) {
 }
 
 // "" when `link` (a symbolic link somewhere under the repository `real_repo`) resolves inside
-// it, else why not. With `listed` (the link is a copy path itself, copied as what it leads to),
-// also refused when it leads to the repository's top or into its .git: the copy would hold the
-// repository's own history and configuration, or itself.
-std::string ws_check_link(const fs::path& link, const fs::path& real_repo, const std::string& shown,
-                          bool listed) {
+// it, else why not.
+std::string ws_check_link(const fs::path& link, const fs::path& real_repo,
+                          const std::string& shown) {
   std::error_code ec;
   fs::path target = link_destination(link, ec);
   if (ec == std::errc::too_many_symbolic_link_levels) {
@@ -33,10 +31,6 @@ std::string ws_check_link(const fs::path& link, const fs::path& real_repo, const
   }
   if (ec || !ws_is_inside(target, real_repo)) {
     return shown + " is a symbolic link that leads outside the repository";
-  }
-  fs::path rel = target.lexically_relative(real_repo);
-  if (listed && (rel.empty() || rel == "." || *rel.begin() == ".git")) {
-    return shown + " is a symbolic link to the top of the repository or into its .git";
   }
   return "";
 }
@@ -88,16 +82,24 @@ std::string check_copy_source(const fs::path& repo, const std::string& path) {
     fs::file_status st = fs::symlink_status(at, ec);
     if (ec || !fs::exists(st)) return "";  // missing: nothing is copied
     if (fs::is_symlink(st)) {
-      std::string why = ws_check_link(at, real_repo, path, at == real_repo / path);
+      std::string why = ws_check_link(at, real_repo, path);
       if (!why.empty()) return why;
     }
+  }
+  // Through links on its way, the path may name the top of the repository or something in its
+  // .git (`g -> .git`, `g/hooks`; `t -> .`, `t/.git`): the copy would hold the repository's own
+  // history and configuration, or itself.
+  fs::path dest = fs::weakly_canonical(at, ec);
+  fs::path rel = ec ? fs::path() : dest.lexically_relative(real_repo);
+  if (rel.empty() || rel == "." || *rel.begin() == ".git") {
+    return path + " leads to the top of the repository or into its .git";
   }
   if (!fs::is_directory(fs::symlink_status(at, ec))) return "";
   for (auto it = fs::recursive_directory_iterator(at, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     if (!it->is_symlink(ec)) continue;
     std::string shown = fs::path(path) / it->path().lexically_relative(at);
-    std::string why = ws_check_link(it->path(), real_repo, shown, false);
+    std::string why = ws_check_link(it->path(), real_repo, shown);
     if (!why.empty()) return why;
   }
   if (ec) return path + " cannot be read: " + ec.message();

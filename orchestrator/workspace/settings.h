@@ -69,7 +69,7 @@ std::string check_copy_path(const std::string& path);
 /// Checks `path` (good for check_copy_path) against the repository's working tree `repo`: when
 /// it exists there, neither it nor (for a folder) anything below it is a symbolic link that
 /// leads outside `repo` (link_destination: a dangling link by where it would lead) or loops,
-/// and a `path` that is itself a link does not lead to the top of `repo` or into its .git.
+/// and `path`, through links on its way, does not lead to the top of `repo` or into its .git.
 /// Returns "" when good (also when missing), else why not.
 std::string check_copy_source(const std::filesystem::path& repo, const std::string& path);
 

@@ -30,10 +30,11 @@ TEST(Secrets, ValuesOfSecretNamesLongestFirstAndShortOnesKept) {
   EXPECT_EQ(secret_values(envp), (std::vector<std::string>{"abcdef123456", "abcdef123"}));
   EXPECT_EQ(secret_values_of({{"X_SECRET", "hunter22"}, {"ORCH_PORTS", "20000,20001"}}),
             (std::vector<std::string>{"hunter22"}));
-  // A value of several lines, also line by line (short lines left out).
-  EXPECT_EQ(secret_values_of({{"DEPLOY_KEY", "-----BEGIN-----\r\nabcdefgh\nxy\n"}}),
-            (std::vector<std::string>{"-----BEGIN-----\r\nabcdefgh\nxy\n", "-----BEGIN-----",
-                                      "abcdefgh"}));
+  // A value of several lines, also line by line (not armour, white space or short lines).
+  const std::string key =
+      "-----BEGIN KEY-----\r\nQUJDREVGR0hJSktMTU5P\n                \nshort\n-----END KEY-----";
+  EXPECT_EQ(secret_values_of({{"DEPLOY_KEY", key}}),
+            (std::vector<std::string>{key, "QUJDREVGR0hJSktMTU5P"}));
 }
 
 TEST(Secrets, RedactsValuesUserinfoAndTokenShapes) {

@@ -98,7 +98,7 @@ TEST(WorkspacePrepare, LinksInACopiedFolderLeadIntoTheWorktreeNotTheCheckout) {
 
 // A dangling link keeps leading where it would (a file setup builds later); a listed link to a
 // folder keeps its links inside leading inside the copy; a loop, a dangling link out of the
-// repository and a listed link to the repository's top or its .git are refused.
+// repository and a path that through links leads to the top or into .git are refused.
 TEST(WorkspacePrepare, DanglingLoopingAndListedLinksToFolders) {
   test::TempDir tmp;
   const fs::path repo = tmp / "repo", wt = tmp / "wt";
@@ -133,12 +133,16 @@ TEST(WorkspacePrepare, DanglingLoopingAndListedLinksToFolders) {
             "workspace copy: out: out/x is a symbolic link that leads outside the repository");
   fs::create_symlink(".", repo / "top");
   EXPECT_EQ(refused("top"),
-            "workspace copy: top: top is a symbolic link to the top of the repository or into "
-            "its .git");
+            "workspace copy: top: top leads to the top of the repository or into its .git");
+  EXPECT_EQ(refused("top/.git"),
+            "workspace copy: top/.git: top/.git leads to the top of the repository or into its "
+            ".git");
+  fs::create_directories(repo / ".git" / "hooks");
   fs::create_symlink(".git", repo / "g");
   EXPECT_EQ(refused("g"),
-            "workspace copy: g: g is a symbolic link to the top of the repository or into its "
-            ".git");
+            "workspace copy: g: g leads to the top of the repository or into its .git");
+  EXPECT_EQ(refused("g/hooks"),
+            "workspace copy: g/hooks: g/hooks leads to the top of the repository or into its .git");
   EXPECT_FALSE(fs::exists(fs::symlink_status(wt / "loop")));
   EXPECT_FALSE(fs::exists(fs::symlink_status(wt / "top")));
 }
