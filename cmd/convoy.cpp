@@ -1,8 +1,10 @@
 // orch convoy: the command group (create, add, list, show, stop, wait, run). This file registers
 // the group and holds list, show and stop; convoy_create.cpp holds create and add, convoy_wait.cpp
 // wait and run. The logic lives in orchestrator/convoy/.
+#include <algorithm>
 #include <cstdio>
 
+#include "cmd/agents_view.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "cmd/style.h"
@@ -103,6 +105,16 @@ int run_show(Context& c, const std::string& name, bool json_out) {
            << money(n.cost_usd)
            << (cv.budget_usd > 0 ? " of a budget of " + money(cv.budget_usd) : "") << "\n";
   if (!cv.over_budget_note.empty()) c.io.out << cv.over_budget_note << "\n";
+  // The rate limit pauses that hold queued units back, once each (docs/agents/rate-limits.md §4).
+  std::vector<registry::RateLimitPause> holding;
+  for (const UnitStatus& u : st.units) {
+    if (!u.rate_limit) continue;
+    const bool seen = std::any_of(holding.begin(), holding.end(), [&u](const auto& p) {
+      return p.backend == u.rate_limit->backend && p.provider == u.rate_limit->provider;
+    });
+    if (!seen) holding.push_back(*u.rate_limit);
+  }
+  write_out(c.io, format_pauses(holding));
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "lib/json.h"
 #include "lib/registry/convoys.h"
 #include "lib/registry/landings.h"
+#include "lib/registry/rate_limits.h"
 #include "orchestrator/convoy/units.h"
 #include "orchestrator/deps.h"
 
@@ -49,6 +50,9 @@ struct UnitStatus {
   std::string failed_check_output;
   /// What `orch land` did with the latest attempt's work (lib/registry/landings.h), if anything.
   std::optional<registry::LandingRow> landing;
+  /// The rate limit pause that holds the latest attempt back while it is queued
+  /// (lib/registry/rate_limits.h), if any.
+  std::optional<registry::RateLimitPause> rate_limit;
 };
 
 /// Units per state (a unit's state is its latest attempt's; handed_off counts as stopped).

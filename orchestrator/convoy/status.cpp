@@ -4,6 +4,7 @@
 
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/registry/rate_limits.h"
 #include "orchestrator/convoy/convoy.h"
 #include "orchestrator/session/liveness.h"
 #include "orchestrator/session/view.h"
@@ -60,7 +61,7 @@ ConvoyStatus convoy_status(registry::Registry& reg, const registry::Convoy& conv
   for (const registry::Unit& u : registry::convoy_units(reg, convoy.id)) {
     index[u.id] = st.units.size();
     st.units.push_back(
-        UnitStatus{u.name, u.branch, std::nullopt, 0, 0, 0, 0, "", "", std::nullopt});
+        UnitStatus{u.name, u.branch, std::nullopt, 0, 0, 0, 0, "", "", std::nullopt, std::nullopt});
   }
   const int64_t now = now_ms();
   for (registry::ConvoySession& cs : registry::convoy_sessions(reg, convoy.id)) {  // oldest first
@@ -78,9 +79,13 @@ ConvoyStatus convoy_status(registry::Registry& reg, const registry::Convoy& conv
     u.latest = std::move(cs);
   }
   std::map<std::string, registry::LandingRow> landings = registry::landings_by_session(reg);
+  const std::vector<registry::RateLimitPause> pauses = registry::active_pauses(reg, now);
   for (UnitStatus& u : st.units) {
     auto l = u.latest ? landings.find(u.latest->session.id) : landings.end();
     if (l != landings.end()) u.landing = l->second;
+    const registry::RateLimitPause* p =
+        u.latest ? registry::pause_holding(pauses, u.latest->session) : nullptr;
+    if (p) u.rate_limit = *p;
   }
   st.counts = count_units(st.units);
   return st;
@@ -121,6 +126,7 @@ json::Json convoy_json(const ConvoyStatus& s) {
       j["changed"] = changed ? json::Json(*changed) : json::Json();
       j["landing"] = landing_json(u.landing ? &*u.landing : nullptr);
       j["limits"] = session_limits_json(l.options);
+      j["rate_limit"] = rate_limit_json(u.rate_limit ? &*u.rate_limit : nullptr);
     } else {
       j["state"] = nullptr;
       j["session"] = nullptr;

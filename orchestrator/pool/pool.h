@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -147,11 +148,12 @@ int fill_slots(const Deps& f, const std::string& source, bool wait_for_lock = tr
 /// refused for limits, rate_limit.h): the next session is queued whether or not attempts are left,
 /// with the same attempt number (no retry used up), not before `rate_limit_until`, up to
 /// kMaxRateLimitRequeues times in a row. Then fills free slots (fill_slots), and when it queued a
-/// retry, waits out the backoff and fills again. Returns false when the registry already had an
-/// end state.
+/// retry, waits out the backoff and fills again; `stop_requested`, when given, is asked every
+/// second of that wait: true ends it (a supervisor told to end: the retry stays queued for the
+/// next orch process that fills slots). Returns false when the registry already had an end state.
 bool end_session(const Deps& f, const registry::Session& s, registry::State state,
                  const std::string& source, const registry::Outcome& outcome, spdlog::logger& log,
-                 int64_t rate_limit_until = 0);
+                 int64_t rate_limit_until = 0, const std::function<bool()>& stop_requested = {});
 
 /// Records session `s` (of a worker judged lost) ended `lost` with `source` and `outcome` and,
 /// when it has attempts left and its convoy was not stopped, queues its next attempt in the same

@@ -164,7 +164,8 @@ bool end_lost_session(const Deps& f, const registry::Session& s, const std::stri
 }
 
 bool end_session(const Deps& f, const registry::Session& s, State state, const std::string& source,
-                 const registry::Outcome& outcome, spdlog::logger& log, int64_t rate_limit_until) {
+                 const registry::Outcome& outcome, spdlog::logger& log, int64_t rate_limit_until,
+                 const std::function<bool()>& stop_requested) {
   registry::Registry& reg = f.registry();
   std::optional<Retry> retry;
   // A session stopped for its budget is not run again: a retry would spend more.
@@ -194,6 +195,11 @@ bool end_session(const Deps& f, const registry::Session& s, State state, const s
       const int64_t wait = retry->pool.not_before - now_ms();
       if (wait <= 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 1000)));
+      if (stop_requested && stop_requested()) {
+        log.info("told to end: session {} stays queued for the next orch command to start",
+                 retry->session.id);
+        return recorded;
+      }
       try {
         auto next = reg.get_session(retry->session.id);
         if (!next || next->state != State::kQueued) return recorded;

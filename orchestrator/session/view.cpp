@@ -95,6 +95,14 @@ json::Json check_counts_json(const registry::CheckCounts& n) {
   return {{"runs", n.runs}, {"passed", n.passed}, {"failed", n.failed}};
 }
 
+json::Json rate_limit_json(const registry::RateLimitPause* p) {
+  if (!p) return json::Json();
+  return {{"backend", p->backend},
+          {"provider", p->provider},
+          {"until", format_iso8601(p->until_ms)},
+          {"reason", p->reason}};
+}
+
 json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Session>& sessions) {
   std::vector<std::string> ids;
   for (const registry::Session& s : sessions) ids.push_back(s.id);
@@ -109,11 +117,7 @@ json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Se
     j["checks"] = check_counts_json(it == counts.end() ? registry::CheckCounts{} : it->second);
     // A queued session held back by a rate limit pause (docs/agents/rate-limits.md §4).
     const registry::RateLimitPause* p = registry::pause_holding(pauses, s);
-    j["rate_limit"] = p ? json::Json{{"backend", p->backend},
-                                     {"provider", p->provider},
-                                     {"until", format_iso8601(p->until_ms)},
-                                     {"reason", p->reason}}
-                        : json::Json();
+    j["rate_limit"] = rate_limit_json(p);
     arr.push_back(std::move(j));
   }
   return arr;

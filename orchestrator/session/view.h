@@ -9,6 +9,7 @@
 #include "lib/json.h"
 #include "lib/registry/checks.h"
 #include "lib/registry/landings.h"
+#include "lib/registry/rate_limits.h"
 #include "lib/registry/types.h"
 
 namespace orch {
@@ -53,6 +54,10 @@ std::string landing_text(const registry::LandingRow& l);
 /// "failed"} (its check runs, all 0 for a session without checks), as `orch agents --json` prints
 /// them.
 json::Json sessions_json(registry::Registry& reg, const std::vector<registry::Session>& sessions);
+
+/// The `rate_limit` key of a queued session's JSON: {backend, provider, until (ISO 8601),
+/// reason} of the pause `p` that holds it back (docs/agents/rate-limits.md §4), null for none.
+json::Json rate_limit_json(const registry::RateLimitPause* p);
 
 /// {"runs", "passed", "failed"} of `n`.
 json::Json check_counts_json(const registry::CheckCounts& n);

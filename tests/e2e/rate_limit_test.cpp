@@ -1,5 +1,7 @@
 // Rate limits wait instead of failing (docs/agents/rate-limits.md §4), end to end with the real
 // opencode and the fake model answering 429 with a reset time.
+#include <signal.h>
+
 #include "lib/clock.h"
 #include "lib/registry/pool.h"
 #include "lib/registry/registry.h"
@@ -126,11 +128,34 @@ TEST_F(RateLimitE2E, AResetCenturiesAwayIsCappedAtSixHoursAndAStopEndsTheWait) {
       << logs.out;
   EXPECT_NE(orch({"agents"}).out.find("opencode/fake paused until "), std::string::npos);
 
-  // Stopping the queued session ends the wait of the supervisor that queued it.
+  // A convoy's unit of the same backend and provider is held back too: convoy show says so.
+  ASSERT_EQ(orch({"convoy", "create", "held", "--repo", repo_.string()}).code, 0);
+  ASSERT_EQ(orch({"convoy", "add", "held", "rl-held", "--prompt", "never runs"}).code, 0);
+  OrchRun show = orch({"convoy", "show", "held"});
+  EXPECT_EQ(show.code, 0) << show.err;
+  EXPECT_NE(show.out.find("\nopencode/fake paused until "), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find(" (rate limit)\n"), std::string::npos) << show.out;
+  json::Json held = json::Json::parse(orch({"convoy", "show", "held", "--json"}).out);
+  EXPECT_EQ(held["units"][0]["state"], "queued") << held.dump();
+  EXPECT_EQ(held["units"][0]["rate_limit"]["until"], until) << held.dump();
+  EXPECT_EQ(held["units"][0]["rate_limit"]["provider"], "fake") << held.dump();
+  ASSERT_EQ(orch({"convoy", "stop", "held"}).code, 0);
+
+  // SIGTERM (a shutdown) ends the wait of the supervisor that queued the next session, within a
+  // second or two; the queued session stays for whichever orch command fills slots next.
+  std::vector<pid_t> supervisor = processes_with("__supervise " + first);
+  ASSERT_EQ(supervisor.size(), 1u) << left_running();
+  ASSERT_EQ(::kill(supervisor[0], SIGTERM), 0);
+  EXPECT_TRUE(eventually([&] { return processes_with("__supervise " + first).empty(); }, 5000))
+      << left_running();
+  bool still_queued = false;
+  for (const auto& s : json::Json::parse(orch({"agents", "--all", "--json"}).out)) {
+    if (s["session"] == queued["session"]) still_queued = s["state"] == "queued";
+  }
+  EXPECT_TRUE(still_queued);
+  // Stopping the queued session cancels it.
   OrchRun stop = orch({"stop", "rl-far"});
   EXPECT_EQ(stop.code, 0) << stop.out << stop.err;
-  EXPECT_TRUE(eventually([&] { return processes_with("__supervise " + first).empty(); }, 10000))
-      << left_running();
 }
 
 }  // namespace
