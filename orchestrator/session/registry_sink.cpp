@@ -6,6 +6,7 @@
 #include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/home.h"
+#include "lib/secrets.h"
 #include "lib/text.h"
 
 namespace orch {
@@ -15,7 +16,8 @@ RegistrySink::RegistrySink(registry::Registry& reg, std::string session_id, std:
     : reg_(reg),
       id_(std::move(session_id)),
       events_((create_private_file(events_path), events_path), std::ios::app),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      secrets_(environment_secrets()) {}
 
 bool RegistrySink::write_pending() {
   while (!pending_.empty()) {
@@ -82,8 +84,9 @@ void RegistrySink::event(const std::string& kind, const json::Json& given) {
   json::Json data = given;
   if (kind == "error") {
     auto it = data.find("message");
-    std::string full =
-        to_valid_utf8(it != data.end() && it->is_string() ? it->get<std::string>() : "");
+    // Masked (lib/secrets.h): an agent's error may quote a token; it reaches --json and hooks.
+    std::string full = to_valid_utf8(redact_secrets(
+        it != data.end() && it->is_string() ? it->get<std::string>() : "", secrets_));
     std::string message = first_meaningful_line(full);
     data["message"] = message;
     size_t rest = full.find(message) + message.size();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lib/registry/checks.h"
 #include "lib/registry/registry.h"
@@ -25,8 +26,10 @@ class RegistrySink : public SessionSink {
   RegistrySink(registry::Registry& reg, std::string session_id, std::string events_path,
                std::shared_ptr<spdlog::logger> log);
   void state(State s, const std::string& source, const std::string& detail) override;
-  /// Records the event. An `error` event's message is cut to its first meaningful line (its UTF-8
-  /// repaired); a longer text (a stack trace) is kept whole in its `detail` and supervisor.log.
+  /// Records the event. An `error` event's message is masked (lib/secrets.h: this process's
+  /// environment's secrets, URL user-info, token shapes) and cut to its first meaningful line
+  /// (its UTF-8 repaired); a longer text (a stack trace) is kept whole in its `detail` and
+  /// supervisor.log.
   void event(const std::string& kind, const json::Json& data) override;
   /// An event the caller already wrote to the registry (in a transaction of its own, e.g. a
   /// delivered mail's `mail` event): appended to events.jsonl and supervisor.log only.
@@ -66,7 +69,8 @@ class RegistrySink : public SessionSink {
   std::string id_;
   std::ofstream events_;
   std::shared_ptr<spdlog::logger> log_;
-  std::string last_error_;  // message of the last error event
+  std::string last_error_;            // message of the last error event
+  std::vector<std::string> secrets_;  // masked in error events
   std::mutex mu_;  // pending_, last_failure_, failing_ (backends may report from two threads)
   std::deque<std::function<void()>> pending_;
   std::string last_failure_;

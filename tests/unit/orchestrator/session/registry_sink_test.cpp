@@ -68,6 +68,15 @@ TEST_F(Sink, TheFinalErrorIsNotRecordedAgainWhenTheBackendReportedIt) {
   EXPECT_EQ(errors().size(), 2u);
 }
 
+TEST_F(Sink, AnErrorIsRecordedWithItsSecretsMasked) {
+  sink.event("error", {{"message",
+                        "fetch https://ci:hunter2@example.com/r failed: token "
+                        "ghp_0123456789abcdefABCDEF0123456789ab refused"}});
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0]["message"], "fetch https://***@example.com/r failed: token ghp_*** refused");
+}
+
 TEST_F(Sink, BytesThatAreNotUtf8AreReplaced) {
   ASSERT_NO_THROW(sink.final_error("claude exited with code 7 before a result: crash: \xff\xfe"));
   ASSERT_NO_THROW(sink.event("text", {{"text", "bad \xc3"}}));
